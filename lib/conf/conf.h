@@ -1,0 +1,34 @@
+/*
+ * Configuration file parser.  See docs/configuration.md for the syntax.
+ * Called by the control thread only.
+ */
+#ifndef GH_CONF_H
+#define GH_CONF_H
+
+#include <stddef.h>
+
+#include "conf/conf_types.h"
+
+/*
+ * Parse and validate the file at <path>.  Returns a new snapshot (free it
+ * with conf_free()), or NULL with errno set and a message of the form
+ * "file:line: what is wrong" written into <err> (of <errlen> bytes).  For
+ * errors that concern the whole file (missing port, cannot open) the line is
+ * that of the end of the file or 0 is left out: "file: what is wrong".
+ */
+struct conf *conf_load(const char *path, char *err, size_t errlen);
+
+/*
+ * The same, for a config held in memory; <name> is used in messages in place
+ * of the file name.  Used by tests and by `--check -`.
+ */
+struct conf *conf_parse(const char *name, const char *text, size_t len,
+			char *err, size_t errlen);
+
+/* Release a snapshot; NULL is accepted. */
+void conf_free(struct conf *c);
+
+/* Return the index of the first port with <role>, or -ENOENT. */
+int conf_port_find_role(const struct conf *c, enum conf_port_role role);
+
+#endif /* GH_CONF_H */

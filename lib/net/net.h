@@ -1,0 +1,85 @@
+/*
+ * Per-worker network layer: Ethernet in/out, ARP (answers, neighbour table,
+ * resolution queue, gratuitous ARP), IPv4 validation and ICMP echo.
+ *
+ * Threading: every function takes the calling worker's own net_ctx and must
+ * be called only by that worker.  Nothing here locks, allocates from the
+ * heap, prints or makes a system call.  The layer never forwards: a packet
+ * not addressed to the receiving port is counted and dropped.
+ *
+ * Ownership: net_input() consumes every mbuf it is given: it either turns it
+ * into a reply queued on a port's txbuf, hands it to on_l4, or frees it and
+ * counts why.  Frames queued on a txbuf belong to the worker, which sends
+ * them with rte_eth_tx_burst() and frees what the driver refuses.
+ */
+#ifndef GH_NET_H
+#define GH_NET_H
+
+#include <rte_mbuf.h>
+
+#include "net/net_types.h"
+
+/* The counter group descriptor for struct net_counters ("net"). */
+extern const struct stats_group_desc net_counters_desc;
+
+/* Initialise <ctx> with <p>. Returns 0 or -EINVAL. */
+int net_ctx_init(struct net_ctx *ctx, const struct net_params *p);
+
+/*
+ * Add a port: DPDK <port_id>, its MAC, our address and prefix length, the
+ * gateway (0 for none) and MTU.  Returns the port index (>= 0) used by the
+ * other calls, -EINVAL on bad arguments or -ENOSPC when NET_PORTS_MAX ports
+ * are already there.
+ */
+int net_port_add(struct net_ctx *ctx, uint16_t port_id,
+		 const struct rte_ether_addr *mac, uint32_t addr_be,
+		 uint8_t prefix_len, uint32_t gateway_be, uint16_t mtu);
+
+/* Process <n> frames received on port <port_idx>. Consumes them all. */
+void net_input(struct net_ctx *ctx, unsigned port_idx,
+	       struct rte_mbuf **pkts, unsigned n);
+
+/*
+ * Send the IPv4 packet in <m> (data starts at the IPv4 header, headroom for
+ * an Ethernet header) out of port <port_idx> towards <dst_be>: picks the
+ * next hop (on-link or the gateway), prepends the Ethernet header and queues
+ * the frame, or queues the packet until ARP resolves the next hop.
+ * Consumes <m> in every case.  Returns 0 when queued for TX or for ARP,
+ * -ENETUNREACH (no route), -ENOBUFS (pending queue or txbuf full).
+ */
+int net_ipv4_output(struct net_ctx *ctx, unsigned port_idx,
+		    struct rte_mbuf *m, uint32_t dst_be);
+
+/* Send a gratuitous ARP (request form) for our address on <port_idx>.
+ * Returns 0 or -ENOMEM / -ENOBUFS. */
+int net_garp_send(struct net_ctx *ctx, unsigned port_idx);
+
+/*
+ * Learn or refresh a neighbour told by another worker (see net_learn_cb).
+ * Sends packets waiting for it.  Does not call on_learn.
+ */
+void net_neigh_update(struct net_ctx *ctx, unsigned port_idx, uint32_t ip_be,
+		      const struct rte_ether_addr *mac);
+
+/* Look up a resolved neighbour; returns 0 and fills <mac>, or -ENOENT. */
+int net_neigh_lookup(const struct net_ctx *ctx, unsigned port_idx,
+		     uint32_t ip_be, struct rte_ether_addr *mac);
+
+/*
+ * Periodic work, called by the worker every millisecond or so with the
+ * current TSC: ages neighbour entries, drops pending packets past their
+ * deadline, re-sends ARP requests for incomplete entries.
+ */
+void net_timer(struct net_ctx *ctx, uint64_t now_tsc);
+
+/* The txbuf of port <port_idx>, for the worker to flush. */
+static inline struct net_txbuf *
+net_port_txbuf(struct net_ctx *ctx, unsigned port_idx)
+{
+	return &ctx->ports[port_idx].tx;
+}
+
+/* Internet checksum helpers, exposed for tests and the layers above. */
+uint16_t net_cksum(const void *buf, size_t len);
+
+#endif /* GH_NET_H */

@@ -1,0 +1,160 @@
+/*
+ * Types of the per-worker network layer: Ethernet, ARP, IPv4, ICMP.
+ * Every drop path has a counter in NET_COUNTERS; the names are part of the
+ * operator interface (gatehousectl stats, telemetry) and of the lab tests.
+ */
+#ifndef GH_NET_TYPES_H
+#define GH_NET_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "stats/stats_types.h"
+
+#define NET_CTX_MAGIC        0x6e657401u
+#define NET_PORTS_MAX        4
+#define NET_TXBUF_MAX        128 /* frames queued per port between flushes */
+#define NET_ARP_TABLE_SIZE   256 /* entries per worker, power of two */
+#define NET_ARP_PENDING_CAP  256 /* hard cap of the per-worker pending queue */
+
+/* clang-format off */
+#define NET_COUNTERS(X)                                                       \
+	X(rx_frames,         "frames handed to the network layer")            \
+	X(eth_short,         "dropped: shorter than an Ethernet header")      \
+	X(eth_not_for_us,    "dropped: destination MAC neither ours nor broadcast") \
+	X(eth_unknown_type,  "dropped: EtherType other than IPv4 and ARP (IPv6, VLAN, ...)") \
+	X(arp_rx,            "ARP packets received")                          \
+	X(arp_bad,           "dropped: malformed ARP (length, hardware or protocol type, opcode)") \
+	X(arp_not_for_us,    "ARP packets for another target address (learned from, not answered)") \
+	X(arp_req_answered,  "ARP requests for our address answered")         \
+	X(arp_reply_rx,      "ARP replies received")                          \
+	X(arp_req_tx,        "ARP requests sent to resolve a next hop")       \
+	X(arp_garp_tx,       "gratuitous ARPs sent")                          \
+	X(arp_learned,       "neighbour entries created or updated")          \
+	X(arp_expired,       "neighbour entries aged out")                    \
+	X(arp_table_full,    "neighbour entries refused: table full")         \
+	X(arp_pending_queued, "packets queued waiting for ARP resolution")    \
+	X(arp_pending_sent,  "queued packets sent after resolution")          \
+	X(arp_pending_full,  "dropped: ARP pending queue full")               \
+	X(arp_pending_timeout, "dropped: next hop did not answer ARP in time") \
+	X(ip_rx,             "IPv4 packets received")                         \
+	X(ip_short,          "dropped: shorter than an IPv4 header")          \
+	X(ip_bad_version,    "dropped: IP version not 4")                     \
+	X(ip_bad_hlen,       "dropped: IPv4 header length below 20 bytes or beyond the packet") \
+	X(ip_bad_len,        "dropped: IPv4 total length inconsistent with the frame") \
+	X(ip_bad_csum,       "dropped: IPv4 header checksum wrong")           \
+	X(ip_ttl_zero,       "dropped: IPv4 TTL zero")                        \
+	X(ip_options,        "dropped: IPv4 options (not supported)")         \
+	X(ip_fragment,       "dropped: IPv4 fragments (not supported)")       \
+	X(ip_bad_src,        "dropped: source address martian (0, broadcast, multicast, loopback, ours)") \
+	X(ip_broadcast,      "dropped: broadcast or multicast destination")   \
+	X(ip_not_for_us,     "dropped: destination not this port's address (never forwarded)") \
+	X(ip_unknown_proto,  "dropped: IP protocol other than ICMP, TCP, UDP") \
+	X(icmp_rx,           "ICMP messages received")                        \
+	X(icmp_short,        "dropped: ICMP message shorter than its header") \
+	X(icmp_bad_csum,     "dropped: ICMP checksum wrong")                  \
+	X(icmp_echo_replied, "ICMP echo requests answered")                   \
+	X(icmp_other,        "dropped: ICMP types we do not act on")          \
+	X(l4_unhandled,      "dropped: TCP or UDP with no layer above to take it") \
+	X(tx_queued,         "frames queued for transmission")                \
+	X(tx_buf_full,       "dropped: per-port transmit buffer full")        \
+	X(tx_nomem,          "dropped: no mbuf for an ARP request or reply")  \
+	X(tx_no_route,       "dropped: destination off-link and no gateway")
+/* clang-format on */
+
+/* Per-worker network counters; written only by the owning worker. */
+struct net_counters {
+	NET_COUNTERS(STATS_FIELD)
+};
+
+/* Frames waiting to be handed to rte_eth_tx_burst() by the worker. */
+struct net_txbuf {
+	unsigned n;
+	struct rte_mbuf *pkts[NET_TXBUF_MAX];
+};
+
+/* One of the appliance's ports as a worker sees it. */
+struct net_port {
+	uint16_t port_id; /* DPDK port id */
+	uint16_t mtu;
+	struct rte_ether_addr mac;
+	uint32_t addr_be;    /* our address, network order */
+	uint32_t mask_be;    /* netmask, network order */
+	uint32_t gateway_be; /* 0: no gateway */
+	struct net_txbuf tx;
+};
+
+enum net_arp_state {
+	NET_ARP_FREE = 0,
+	NET_ARP_INCOMPLETE = 1, /* request sent, no answer yet */
+	NET_ARP_RESOLVED = 2,
+};
+
+struct net_arp_entry {
+	uint32_t ip_be;
+	uint8_t port_idx;
+	uint8_t state; /* enum net_arp_state */
+	struct rte_ether_addr mac;
+	uint64_t expire_tsc;   /* RESOLVED: entry ages out at this time */
+	uint64_t last_req_tsc; /* INCOMPLETE: when the last request left */
+};
+
+struct net_arp_pending {
+	struct rte_mbuf *m; /* IPv4 packet without its Ethernet header */
+	uint32_t nexthop_be;
+	uint8_t port_idx;
+	uint64_t deadline_tsc;
+};
+
+/*
+ * Called when the worker learns or refreshes a neighbour from an ARP packet,
+ * so the worker can tell the other workers (ARP answers may land on any
+ * queue).  May be NULL.
+ */
+typedef void (*net_learn_cb)(void *arg, unsigned port_idx, uint32_t ip_be,
+			     const struct rte_ether_addr *mac);
+
+/*
+ * Called for an IPv4 packet addressed to us carrying TCP or UDP (the mbuf
+ * data still starts at the Ethernet header; l2_len/l3_len are set).  The
+ * callee owns the mbuf.  When NULL, such packets are counted l4_unhandled
+ * and freed.
+ */
+typedef void (*net_l4_cb)(void *arg, unsigned port_idx, struct rte_mbuf *m);
+
+/* Parameters of net_ctx_init(). */
+struct net_params {
+	unsigned worker_id;
+	struct rte_mempool *pool; /* for ARP requests and gratuitous ARPs */
+	uint64_t tsc_hz;
+	uint32_t arp_entry_ttl_s;
+	uint32_t arp_pending_max; /* <= NET_ARP_PENDING_CAP */
+	uint32_t arp_pending_timeout_ms;
+	net_learn_cb on_learn;
+	net_l4_cb on_l4;
+	void *cb_arg;
+};
+
+/*
+ * The network layer state of one worker.  Owned and touched by that worker
+ * only (except net_ctx_init / net_port_add before it starts, and counter
+ * reads by the control thread).
+ */
+struct net_ctx {
+	unsigned magic;
+	struct net_params p;
+	uint64_t arp_ttl_tsc;
+	uint64_t pending_timeout_tsc;
+	uint64_t arp_retry_tsc; /* minimum gap between requests for one IP */
+	unsigned n_ports;
+	struct net_port ports[NET_PORTS_MAX];
+	struct net_arp_entry arp[NET_ARP_TABLE_SIZE];
+	unsigned n_pending;
+	struct net_arp_pending pending[NET_ARP_PENDING_CAP];
+	struct net_counters cnt __rte_cache_aligned;
+} __rte_cache_aligned;
+
+#endif /* GH_NET_TYPES_H */
