@@ -1,1 +1,1158 @@
-/* placeholder: being written */
+/*
+ * Configuration file parser: turns the HAProxy-like text described in
+ * docs/configuration.md into a validated, immutable struct conf.  Each
+ * directive is one row of the directives[] table (name, section, setter,
+ * range).  Setters check their value at once, against the ports read so far
+ * where it matters (shared addresses, overlapping subnets, duplicate
+ * devices), so the error reported is always the first one in file order.
+ * Nothing here prints or exits: a refusal is one "file:line: what is wrong"
+ * message, errno, and NULL.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/gh_common.h"
+#include "conf/conf.h"
+
+#define CONF_FILE_MAX  (1u << 20) /* bytes, whole file */
+#define LINE_MAX_BYTES 1023u      /* bytes, newline not counted */
+#define CPU_ID_MAX     1023u
+
+#define DEFAULT_CONTROL_SOCKET "/run/gatehouse/gatehouse.sock"
+#define DEFAULT_FILE_PREFIX    "gatehouse"
+
+enum section {
+	SECT_NONE = 0, /* before the first section header */
+	SECT_GLOBAL = 1,
+	SECT_PORT = 2,
+};
+
+/* Index of each directive in directives[]. */
+enum directive_id {
+	D_WORKERS = 0,
+	D_CPUS,
+	D_CONTROL_CPU,
+	D_BUSY_POLL,
+	D_IDLE_SPIN_POLLS,
+	D_IDLE_SLEEP_MAX_US,
+	D_CONTROL_SOCKET,
+	D_FILE_PREFIX,
+	D_HUGEPAGES,
+	D_MEMORY_MB,
+	D_MBUFS_PER_PORT,
+	D_EAL_ARG,
+	D_ARP_TTL_S,
+	D_ARP_PENDING_MAX,
+	D_ARP_PENDING_TIMEOUT_MS,
+	D_GARP_COUNT,
+	D_ROLE,
+	D_DEVICE,
+	D_ADDRESS,
+	D_GATEWAY,
+	D_MTU,
+	D_RX_DESC,
+	D_TX_DESC,
+	D_COUNT,
+};
+
+/* State of one parse; lives on the stack of conf_parse(). */
+struct parser {
+	const char *name; /* file name used in messages */
+	char *err;
+	size_t errlen;
+	unsigned line; /* current line, from 1 */
+	struct conf *c;
+	enum section sect;
+	unsigned global_line;   /* line of the global header, 0: none yet */
+	struct conf_port *port; /* port section being read, or NULL */
+	/* Line each directive was given on in the current section, 0: not. */
+	unsigned seen[D_COUNT];
+};
+
+struct directive {
+	const char *name;
+	enum section sect;
+	bool pow2;         /* set_number only: must be a power of two */
+	bool rest_of_line; /* argument is the rest of the line, spaces kept */
+	bool repeatable;
+	/* Check <arg> and store it; returns 0 or -EINVAL with the message. */
+	int (*set)(struct parser *p, const struct directive *d,
+	           const char *arg);
+	/* set_number only: the field (in struct conf or struct conf_port
+	 * according to sect), its size and range. */
+	size_t off;
+	size_t size;
+	uint64_t min;
+	uint64_t max;
+};
+
+/* ---- messages ---- */
+
+/* Write "name:line: <fmt>" (or "name: <fmt>" when line is 0) into the
+ * caller's buffer.  Returns -EINVAL so setters can `return fail(...)`. */
+__attribute__((format(printf, 3, 0))) static int
+vfail_at(struct parser *p, unsigned line, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (p->err == NULL || p->errlen == 0)
+		return -EINVAL;
+	if (line > 0)
+		n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", p->name);
+	if (n >= 0 && (size_t)n < p->errlen)
+		vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	return -EINVAL;
+}
+
+__attribute__((format(printf, 3, 4))) static int
+fail_at(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(p, line, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The same, at the current line. */
+__attribute__((format(printf, 2, 3))) static int
+fail(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(p, p->line, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Message for errors found before a parser exists (conf_load). */
+__attribute__((format(printf, 3, 4))) static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- small lexical helpers ---- */
+
+static bool
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+static bool
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static bool
+is_alnum(char ch)
+{
+	return is_digit(ch) || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= 'A' && ch <= 'Z');
+}
+
+static char *
+skip_blanks(char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+/* Cut <s> after its first word; returns the start of the rest (blanks
+ * skipped), which is "" when there is none. */
+static char *
+cut_word(char *s)
+{
+	while (*s != '\0' && !is_blank(*s))
+		s++;
+	if (*s == '\0')
+		return s;
+	*s = '\0';
+	return skip_blanks(s + 1);
+}
+
+/* True when <s> is 1..max-1 characters of [A-Za-z0-9_-]. */
+static bool
+is_name(const char *s, size_t max)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!is_alnum(s[n]) && s[n] != '_' && s[n] != '-')
+			return false;
+	return n > 0 && n < max;
+}
+
+/*
+ * Parse a plain decimal number: digits only, no sign, no blanks.  Returns 0,
+ * -EINVAL when <s> is not such a number, -ERANGE when it overflows.
+ */
+static int
+parse_decimal(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	const char *q;
+	char *end;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (q = s; *q != '\0'; q++)
+		if (!is_digit(*q))
+			return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	GH_VERIFY(*end == '\0');
+	*out = v;
+	return 0;
+}
+
+/* Parse <s> as a number in min..max for directive <dname>; <what> says
+ * which part of the argument it is ("" for all of it). */
+static int
+want_number(struct parser *p, const char *dname, const char *what,
+            const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	int rc;
+
+	rc = parse_decimal(s, out);
+	if (rc == -EINVAL)
+		return fail(p, "%s: %s\"%s\" is not a decimal number", dname,
+		            what, s);
+	if (rc < 0 || *out < min || *out > max)
+		return fail(p, "%s: %s%s is out of range %" PRIu64 "..%" PRIu64,
+		            dname, what, s, min, max);
+	return 0;
+}
+
+/* ---- setters: global section ---- */
+
+static void
+store_number(void *field, size_t size, uint64_t v)
+{
+	uint16_t v16;
+	uint32_t v32;
+
+	if (size == sizeof(v16)) {
+		v16 = (uint16_t)v;
+		memcpy(field, &v16, sizeof(v16));
+		return;
+	}
+	GH_VERIFY(size == sizeof(v32));
+	v32 = (uint32_t)v;
+	memcpy(field, &v32, sizeof(v32));
+}
+
+static int
+set_number(struct parser *p, const struct directive *d, const char *arg)
+{
+	char *base;
+	uint64_t v = 0;
+	int rc;
+
+	rc = want_number(p, d->name, "", arg, d->min, d->max, &v);
+	if (rc < 0)
+		return rc;
+	if (d->pow2 && (v & (v - 1)) != 0)
+		return fail(p, "%s: %s is not a power of two", d->name, arg);
+	if (d->sect == SECT_PORT)
+		base = (char *)p->port;
+	else
+		base = (char *)p->c;
+	GH_VERIFY(d->size == sizeof(uint32_t) || d->max <= UINT16_MAX);
+	store_number(base + d->off, d->size, v);
+	return 0;
+}
+
+static int
+set_control_cpu(struct parser *p, const struct directive *d, const char *arg)
+{
+	uint64_t v = 0;
+	int rc;
+
+	rc = want_number(p, d->name, "", arg, 0, CPU_ID_MAX, &v);
+	if (rc == 0)
+		p->c->control_cpu = (int)v;
+	return rc;
+}
+
+/* Add one element of the cpus list. */
+static int
+add_worker_cpu(struct parser *p, const struct directive *d, char *s,
+               const char *list)
+{
+	struct conf *c = p->c;
+	uint64_t v = 0;
+	unsigned i;
+	int rc;
+
+	if (*s == '\0')
+		return fail(p, "%s: empty element in \"%s\"", d->name, list);
+	if (c->n_worker_cpus == CONF_WORKERS_MAX)
+		return fail(p, "%s: more than %u CPUs in \"%s\"", d->name,
+		            CONF_WORKERS_MAX, list);
+	rc = want_number(p, d->name, "CPU ", s, 0, CPU_ID_MAX, &v);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < c->n_worker_cpus; i++)
+		if (c->worker_cpus[i] == (int)v)
+			return fail(p, "%s: CPU %s is listed twice", d->name,
+			            s);
+	c->worker_cpus[c->n_worker_cpus++] = (int)v;
+	return 0;
+}
+
+static int
+set_cpus(struct parser *p, const struct directive *d, const char *arg)
+{
+	char buf[LINE_MAX_BYTES + 1];
+	char *s, *comma;
+	int rc;
+
+	GH_VERIFY(strlen(arg) < sizeof(buf));
+	strcpy(buf, arg);
+	p->c->n_worker_cpus = 0;
+	for (s = buf;; s = comma + 1) {
+		comma = strchr(s, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		rc = add_worker_cpu(p, d, s, arg);
+		if (rc < 0 || comma == NULL)
+			return rc;
+	}
+}
+
+static int
+set_busy_poll(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (strcmp(arg, "on") == 0)
+		p->c->busy_poll = true;
+	else if (strcmp(arg, "off") == 0)
+		p->c->busy_poll = false;
+	else
+		return fail(p, "%s: \"%s\" is not on or off", d->name, arg);
+	return 0;
+}
+
+static int
+set_hugepages(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (strcmp(arg, "auto") == 0)
+		p->c->hugepages = CONF_HUGEPAGES_AUTO;
+	else if (strcmp(arg, "on") == 0)
+		p->c->hugepages = CONF_HUGEPAGES_ON;
+	else if (strcmp(arg, "off") == 0)
+		p->c->hugepages = CONF_HUGEPAGES_OFF;
+	else
+		return fail(p, "%s: \"%s\" is not auto, on or off", d->name,
+		            arg);
+	return 0;
+}
+
+static int
+set_control_socket(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (arg[0] != '/')
+		return fail(p, "%s: \"%s\" is not an absolute path", d->name,
+		            arg);
+	if (strlen(arg) >= sizeof(p->c->control_socket))
+		return fail(p, "%s: \"%s\" is longer than %zu bytes", d->name,
+		            arg, sizeof(p->c->control_socket) - 1);
+	strcpy(p->c->control_socket, arg);
+	return 0;
+}
+
+static int
+set_file_prefix(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (!is_name(arg, sizeof(p->c->file_prefix)))
+		return fail(p,
+		            "%s: invalid \"%s\" (1 to %zu of A-Z a-z 0-9 _ -)",
+		            d->name, arg, sizeof(p->c->file_prefix) - 1);
+	strcpy(p->c->file_prefix, arg);
+	return 0;
+}
+
+static int
+set_eal_arg(struct parser *p, const struct directive *d, const char *arg)
+{
+	struct conf *c = p->c;
+
+	if (c->n_eal_args == CONF_EAL_ARGS_MAX)
+		return fail(p, "%s: more than %u given, \"%s\" is one too many",
+		            d->name, CONF_EAL_ARGS_MAX, arg);
+	if (strlen(arg) >= CONF_EAL_ARG_MAX)
+		return fail(p, "%s: \"%s\" is longer than %u bytes", d->name,
+		            arg, CONF_EAL_ARG_MAX - 1);
+	strcpy(c->eal_args[c->n_eal_args++], arg);
+	return 0;
+}
+
+/* ---- setters: port section ---- */
+
+static int
+set_role(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (strcmp(arg, "inside") == 0)
+		p->port->role = CONF_PORT_INSIDE;
+	else if (strcmp(arg, "outside") == 0)
+		p->port->role = CONF_PORT_OUTSIDE;
+	else
+		return fail(p, "%s: \"%s\" is not inside or outside", d->name,
+		            arg);
+	return 0;
+}
+
+/* Read exactly <n> hex digits. */
+static bool
+read_hex(const char **s, unsigned n, unsigned *v)
+{
+	unsigned i, x;
+	char ch;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		ch = (*s)[i];
+		if (is_digit(ch))
+			x = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			x = (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			x = (unsigned)(ch - 'A' + 10);
+		else
+			return false;
+		*v = *v * 16 + x;
+	}
+	*s += n;
+	return true;
+}
+
+/*
+ * Check a PCI address, DDDD:BB:DD.F or BB:DD.F in hex, and write it in the
+ * full lower-case form into <norm> (at least 13 bytes) for comparisons.
+ */
+static bool
+pci_normalize(const char *s, char *norm, size_t len)
+{
+	unsigned dom = 0, bus, dev, fn;
+	const char *q = s;
+
+	if (strlen(s) == 12 && (!read_hex(&q, 4, &dom) || *q++ != ':'))
+		return false;
+	if (strlen(q) != 7 || !read_hex(&q, 2, &bus) || *q++ != ':' ||
+	    !read_hex(&q, 2, &dev) || *q++ != '.' || !read_hex(&q, 1, &fn))
+		return false;
+	if (dev > 0x1f || fn > 7)
+		return false;
+	snprintf(norm, len, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return true;
+}
+
+/* The part of a vdev string that names the device ("net_x0" of
+ * "net_x0,iface=a"), copied into <out>; false when it is not a name. */
+static bool
+vdev_name(const char *dev, char *out, size_t len)
+{
+	size_t n = strcspn(dev, ",");
+	size_t i;
+
+	if (n <= 4 || n >= len)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_alnum(dev[i]) && dev[i] != '_')
+			return false;
+	memcpy(out, dev, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* The identity of a port's device used to detect duplicates: the normalized
+ * PCI address or the vdev name.  Returns false if it has none. */
+static bool
+device_key(const char *dev, bool is_pci, char *key, size_t len)
+{
+	if (is_pci)
+		return pci_normalize(dev, key, len);
+	return vdev_name(dev, key, len);
+}
+
+static int
+check_device_unique(struct parser *p, const struct directive *d,
+                    const char *key, bool is_pci)
+{
+	const struct conf *c = p->c;
+	char other[CONF_DEVICE_MAX];
+	unsigned i;
+
+	for (i = 0; i + 1 < c->n_ports; i++) {
+		if (c->ports[i].is_pci != is_pci ||
+		    !device_key(c->ports[i].device, is_pci, other,
+		                sizeof(other)))
+			continue;
+		if (strcasecmp(other, key) == 0)
+			return fail(p,
+			            "%s: %s \"%s\" is already used by port "
+			            "\"%s\"",
+			            d->name, is_pci ? "PCI device" : "vdev",
+			            key, c->ports[i].name);
+	}
+	return 0;
+}
+
+static int
+set_device(struct parser *p, const struct directive *d, const char *arg)
+{
+	char key[CONF_DEVICE_MAX];
+	const char *dev = arg;
+	bool is_pci;
+
+	if (strlen(arg) >= CONF_DEVICE_MAX)
+		return fail(p, "%s: \"%s\" is longer than %u bytes", d->name,
+		            arg, CONF_DEVICE_MAX - 1);
+	if (strncmp(arg, "pci:", 4) == 0) {
+		is_pci = true;
+		dev = arg + 4;
+		if (!pci_normalize(dev, key, sizeof(key)))
+			return fail(p,
+			            "%s: \"%s\" is not a PCI address "
+			            "(pci:DDDD:BB:DD.F or pci:BB:DD.F)",
+			            d->name, arg);
+	} else if (strncmp(arg, "net_", 4) == 0) {
+		is_pci = false;
+		if (!vdev_name(dev, key, sizeof(key)))
+			return fail(p,
+			            "%s: \"%s\" has no valid vdev name "
+			            "(net_ then A-Z a-z 0-9 _)",
+			            d->name, arg);
+	} else {
+		return fail(p,
+		            "%s: \"%s\" is neither a vdev (net_...) nor a "
+		            "PCI address (pci:...)",
+		            d->name, arg);
+	}
+	if (check_device_unique(p, d, key, is_pci) < 0)
+		return -EINVAL;
+	strcpy(p->port->device, dev);
+	p->port->is_pci = is_pci;
+	return 0;
+}
+
+static uint32_t
+prefix_mask(unsigned prefix_len)
+{
+	GH_VERIFY(prefix_len <= 32);
+	return prefix_len == 0 ? 0 : UINT32_MAX << (32 - prefix_len);
+}
+
+/* Dotted quad of a network-order address, in a static buffer of <slot>
+ * (two slots so one message can show two addresses). */
+static const char *
+ip_str(uint32_t addr_be, unsigned slot)
+{
+	static char buf[2][INET_ADDRSTRLEN];
+
+	GH_VERIFY(slot < GH_ARRAY_SIZE(buf));
+	GH_AN(inet_ntop(AF_INET, &addr_be, buf[slot], sizeof(buf[slot])));
+	return buf[slot];
+}
+
+/* Parse "A.B.C.D" strictly (inet_pton: four decimal parts, no leading
+ * zeros) into network order. */
+static bool
+parse_ipv4(const char *s, uint32_t *addr_be)
+{
+	return inet_pton(AF_INET, s, addr_be) == 1;
+}
+
+/* Refuse 0/8, 127/8 and 224/3 (multicast and reserved). */
+static bool
+is_unicast(uint32_t addr)
+{
+	uint32_t first = addr >> 24;
+
+	return first != 0 && first != 127 && first < 224;
+}
+
+/* Host part all zeros or all ones: network or broadcast address. */
+static const char *
+host_part_problem(uint32_t addr, unsigned prefix_len)
+{
+	uint32_t host = addr & ~prefix_mask(prefix_len);
+
+	if (prefix_len > 30)
+		return NULL;
+	if (host == 0)
+		return "network";
+	if (host == ~prefix_mask(prefix_len))
+		return "broadcast";
+	return NULL;
+}
+
+/* Compare the current port's address against the ports before it. */
+static int
+check_address_unique(struct parser *p, const struct directive *d)
+{
+	const struct conf_port *me = p->port, *q;
+	unsigned i, shorter;
+	uint32_t mask;
+
+	for (i = 0; i + 1 < p->c->n_ports; i++) {
+		q = &p->c->ports[i];
+		if (q->addr_be == me->addr_be)
+			return fail(p, "%s: %s is already used by port \"%s\"",
+			            d->name, ip_str(me->addr_be, 0), q->name);
+		shorter = q->prefix_len < me->prefix_len ? q->prefix_len
+		                                         : me->prefix_len;
+		mask = htonl(prefix_mask(shorter));
+		if ((q->addr_be & mask) == (me->addr_be & mask))
+			return fail(p, "%s: %s/%u overlaps port \"%s\" (%s/%u)",
+			            d->name, ip_str(me->addr_be, 0),
+			            me->prefix_len, q->name,
+			            ip_str(q->addr_be, 1), q->prefix_len);
+	}
+	return 0;
+}
+
+/* Gateway and address both known: the gateway must be another host of the
+ * port's subnet.  Called by whichever of the two comes second. */
+static int
+check_gateway(struct parser *p)
+{
+	const struct conf_port *port = p->port;
+	uint32_t mask = htonl(prefix_mask(port->prefix_len));
+	uint32_t gw = ntohl(port->gateway_be);
+	const char *what;
+
+	if (port->gateway_be == port->addr_be)
+		return fail(p, "gateway: %s is the port's own address",
+		            ip_str(port->gateway_be, 0));
+	if ((port->gateway_be & mask) != (port->addr_be & mask))
+		return fail(p, "gateway: %s is not in the port's subnet %s/%u",
+		            ip_str(port->gateway_be, 0),
+		            ip_str(port->addr_be & mask, 1), port->prefix_len);
+	what = host_part_problem(gw, port->prefix_len);
+	if (what != NULL)
+		return fail(p, "gateway: %s is the %s address of %s/%u",
+		            ip_str(port->gateway_be, 0), what,
+		            ip_str(port->addr_be & mask, 1), port->prefix_len);
+	return 0;
+}
+
+static int
+set_address(struct parser *p, const struct directive *d, const char *arg)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(arg, '/'), *what;
+	uint32_t addr_be;
+	uint64_t plen = 0;
+
+	if (slash == NULL)
+		return fail(p, "%s: \"%s\" has no prefix length (A.B.C.D/N)",
+		            d->name, arg);
+	if ((size_t)(slash - arg) >= sizeof(ip))
+		return fail(p, "%s: \"%s\" is not an IPv4 address", d->name,
+		            arg);
+	memcpy(ip, arg, (size_t)(slash - arg));
+	ip[slash - arg] = '\0';
+	if (!parse_ipv4(ip, &addr_be))
+		return fail(p, "%s: \"%s\" is not an IPv4 address", d->name,
+		            ip);
+	if (want_number(p, d->name, "prefix length ", slash + 1, 1, 32, &plen) <
+	    0)
+		return -EINVAL;
+	if (!is_unicast(ntohl(addr_be)))
+		return fail(p, "%s: %s is not a unicast host address", d->name,
+		            ip);
+	what = host_part_problem(ntohl(addr_be), (unsigned)plen);
+	if (what != NULL)
+		return fail(p, "%s: %s is the %s address of its /%u subnet",
+		            d->name, ip, what, (unsigned)plen);
+	p->port->addr_be = addr_be;
+	p->port->prefix_len = (uint8_t)plen;
+	if (check_address_unique(p, d) < 0)
+		return -EINVAL;
+	return p->seen[D_GATEWAY] ? check_gateway(p) : 0;
+}
+
+static int
+set_gateway(struct parser *p, const struct directive *d, const char *arg)
+{
+	uint32_t gw_be;
+
+	if (!parse_ipv4(arg, &gw_be))
+		return fail(p, "%s: \"%s\" is not an IPv4 address", d->name,
+		            arg);
+	if (!is_unicast(ntohl(gw_be)))
+		return fail(p, "%s: %s is not a unicast host address", d->name,
+		            arg);
+	p->port->gateway_be = gw_be;
+	return p->seen[D_ADDRESS] ? check_gateway(p) : 0;
+}
+
+/* ---- the directive table ---- */
+
+#define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
+
+#define NUM_GLOBAL(n, field, lo, hi)                                         \
+	{                                                                    \
+		.name = n, .sect = SECT_GLOBAL, .set = set_number,           \
+		.off = offsetof(struct conf, field),                         \
+		.size = FIELD_SIZE(struct conf, field), .min = lo, .max = hi \
+	}
+
+#define NUM_PORT(n, field, lo, hi, p2)                                  \
+	{                                                               \
+		.name = n, .sect = SECT_PORT, .set = set_number,        \
+		.off = offsetof(struct conf_port, field),               \
+		.size = FIELD_SIZE(struct conf_port, field), .min = lo, \
+		.max = hi, .pow2 = p2                                   \
+	}
+
+#define FUNC(n, s, fn)                          \
+	{                                       \
+		.name = n, .sect = s, .set = fn \
+	}
+
+static const struct directive directives[D_COUNT] = {
+    [D_WORKERS] = NUM_GLOBAL("workers", workers, 1, CONF_WORKERS_MAX),
+    [D_CPUS] = FUNC("cpus", SECT_GLOBAL, set_cpus),
+    [D_CONTROL_CPU] = FUNC("control-cpu", SECT_GLOBAL, set_control_cpu),
+    [D_BUSY_POLL] = FUNC("busy-poll", SECT_GLOBAL, set_busy_poll),
+    [D_IDLE_SPIN_POLLS] =
+        NUM_GLOBAL("idle-spin-polls", idle_spin_polls, 1, 1000000),
+    [D_IDLE_SLEEP_MAX_US] =
+        NUM_GLOBAL("idle-sleep-max-us", idle_sleep_max_us, 0, 100000),
+    [D_CONTROL_SOCKET] =
+        FUNC("control-socket", SECT_GLOBAL, set_control_socket),
+    [D_FILE_PREFIX] = FUNC("file-prefix", SECT_GLOBAL, set_file_prefix),
+    [D_HUGEPAGES] = FUNC("hugepages", SECT_GLOBAL, set_hugepages),
+    [D_MEMORY_MB] = NUM_GLOBAL("memory-mb", memory_mb, 64, 65536),
+    [D_MBUFS_PER_PORT] =
+        NUM_GLOBAL("mbufs-per-port", mbufs_per_port, 1023, 1048575),
+    [D_EAL_ARG] = {.name = "eal-arg",
+                   .sect = SECT_GLOBAL,
+                   .set = set_eal_arg,
+                   .rest_of_line = true,
+                   .repeatable = true},
+    [D_ARP_TTL_S] = NUM_GLOBAL("arp-ttl-s", arp_entry_ttl_s, 1, 86400),
+    [D_ARP_PENDING_MAX] =
+        NUM_GLOBAL("arp-pending-max", arp_pending_max, 1, 256),
+    [D_ARP_PENDING_TIMEOUT_MS] =
+        NUM_GLOBAL("arp-pending-timeout-ms", arp_pending_timeout_ms, 10, 60000),
+    [D_GARP_COUNT] = NUM_GLOBAL("garp-count", garp_count, 0, 10),
+    [D_ROLE] = FUNC("role", SECT_PORT, set_role),
+    [D_DEVICE] = FUNC("device", SECT_PORT, set_device),
+    [D_ADDRESS] = FUNC("address", SECT_PORT, set_address),
+    [D_GATEWAY] = FUNC("gateway", SECT_PORT, set_gateway),
+    [D_MTU] = NUM_PORT("mtu", mtu, 68, 9000, false),
+    [D_RX_DESC] = NUM_PORT("rx-desc", rx_desc, 64, 16384, true),
+    [D_TX_DESC] = NUM_PORT("tx-desc", tx_desc, 64, 16384, true),
+};
+
+/* The directive called <name>, in any section; NULL if none. */
+static const struct directive *
+directive_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(directives); i++)
+		if (strcmp(directives[i].name, name) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+static const char *
+section_name(enum section s)
+{
+	return s == SECT_PORT ? "port" : "global";
+}
+
+/* ---- sections ---- */
+
+static void
+conf_defaults(struct conf *c)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	c->workers = 1;
+	c->control_cpu = 0;
+	c->n_worker_cpus = 1;
+	c->worker_cpus[0] = ncpu > 1 ? 1 : 0;
+	c->busy_poll = false;
+	c->idle_spin_polls = 64;
+	c->idle_sleep_max_us = 200;
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+	         DEFAULT_CONTROL_SOCKET);
+	snprintf(c->file_prefix, sizeof(c->file_prefix), "%s",
+	         DEFAULT_FILE_PREFIX);
+	c->hugepages = CONF_HUGEPAGES_AUTO;
+	c->memory_mb = 256;
+	c->mbufs_per_port = 8191;
+	c->arp_entry_ttl_s = 300;
+	c->arp_pending_max = 64;
+	c->arp_pending_timeout_ms = 1000;
+	c->garp_count = 3;
+}
+
+/* Close the current section: a port must have had role, device, address. */
+static int
+section_end(struct parser *p)
+{
+	static const enum directive_id required[] = {D_ROLE, D_DEVICE,
+	                                             D_ADDRESS};
+	size_t i;
+
+	if (p->sect == SECT_PORT) {
+		for (i = 0; i < GH_ARRAY_SIZE(required); i++)
+			if (p->seen[required[i]] == 0)
+				return fail_at(p, p->port->line,
+				               "port \"%s\": %s is required",
+				               p->port->name,
+				               directives[required[i]].name);
+	}
+	p->port = NULL;
+	p->sect = SECT_NONE;
+	memset(p->seen, 0, sizeof(p->seen));
+	return 0;
+}
+
+static int
+header_global(struct parser *p, const char *rest)
+{
+	if (*rest != '\0')
+		return fail(p, "global: unexpected argument \"%s\"", rest);
+	if (p->global_line != 0)
+		return fail(p, "global section already given at line %u",
+		            p->global_line);
+	p->global_line = p->line;
+	p->sect = SECT_GLOBAL;
+	return 0;
+}
+
+static int
+header_port(struct parser *p, char *rest)
+{
+	struct conf *c = p->c;
+	struct conf_port *port;
+	char *extra = cut_word(rest);
+	unsigned i;
+
+	if (*rest == '\0')
+		return fail(p, "port: missing name");
+	if (*extra != '\0')
+		return fail(p, "port %s: unexpected argument \"%s\"", rest,
+		            extra);
+	if (!is_name(rest, CONF_NAME_MAX))
+		return fail(p,
+		            "port: invalid name \"%s\" (1 to %u of "
+		            "A-Z a-z 0-9 _ -)",
+		            rest, CONF_NAME_MAX - 1);
+	for (i = 0; i < c->n_ports; i++)
+		if (strcmp(c->ports[i].name, rest) == 0)
+			return fail(p, "port \"%s\" already defined at line %u",
+			            rest, c->ports[i].line);
+	if (c->n_ports == CONF_PORTS_MAX)
+		return fail(p, "port \"%s\": too many ports (at most %u)", rest,
+		            CONF_PORTS_MAX);
+	port = &c->ports[c->n_ports++];
+	strcpy(port->name, rest);
+	port->line = p->line;
+	port->mtu = 1500;
+	port->rx_desc = 1024;
+	port->tx_desc = 1024;
+	p->port = port;
+	p->sect = SECT_PORT;
+	return 0;
+}
+
+/* A line starting at column 0. */
+static int
+parse_header(struct parser *p, char *s)
+{
+	char *rest = cut_word(s);
+
+	if (section_end(p) < 0)
+		return -EINVAL;
+	if (strcmp(s, "global") == 0)
+		return header_global(p, rest);
+	if (strcmp(s, "port") == 0)
+		return header_port(p, rest);
+	if (directive_find(s) != NULL)
+		return fail(p,
+		            "unknown section \"%s\" (directives must be "
+		            "indented)",
+		            s);
+	return fail(p, "unknown section \"%s\"", s);
+}
+
+/* An indented line. */
+static int
+parse_directive(struct parser *p, char *s)
+{
+	const struct directive *d;
+	char *rest = cut_word(s), *extra;
+	unsigned *seen;
+
+	d = directive_find(s);
+	if (p->sect == SECT_NONE)
+		return fail(p, "directive \"%s\" outside any section", s);
+	if (d == NULL)
+		return fail(p, "unknown directive \"%s\" in %s section", s,
+		            section_name(p->sect));
+	if (d->sect != p->sect)
+		return fail(p,
+		            "unknown directive \"%s\" in %s section (it "
+		            "belongs in %s sections)",
+		            s, section_name(p->sect), section_name(d->sect));
+	if (*rest == '\0')
+		return fail(p, "%s: missing argument", d->name);
+	if (!d->rest_of_line) {
+		extra = cut_word(rest);
+		if (*extra != '\0')
+			return fail(p, "%s: unexpected argument \"%s\"",
+			            d->name, extra);
+	}
+	seen = &p->seen[d - directives];
+	if (*seen != 0 && !d->repeatable)
+		return fail(p, "%s: already given at line %u", d->name, *seen);
+	*seen = p->line;
+	return d->set(p, d, rest);
+}
+
+/* Drop a comment ('#' at the start or after a blank) and trailing blanks. */
+static void
+strip_comment(char *s)
+{
+	size_t i, n;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '#' && (i == 0 || is_blank(s[i - 1]))) {
+			s[i] = '\0';
+			break;
+		}
+	}
+	n = strlen(s);
+	while (n > 0 && is_blank(s[n - 1]))
+		s[--n] = '\0';
+}
+
+static int
+parse_line(struct parser *p, const char *text, size_t len)
+{
+	char buf[LINE_MAX_BYTES + 1];
+	char *s;
+
+	if (len > LINE_MAX_BYTES)
+		return fail(p, "line is longer than %u bytes", LINE_MAX_BYTES);
+	if (memchr(text, '\0', len) != NULL)
+		return fail(p, "line contains a NUL byte");
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	strip_comment(buf);
+	s = skip_blanks(buf);
+	if (*s == '\0')
+		return 0;
+	if (s == buf)
+		return parse_header(p, s);
+	return parse_directive(p, s);
+}
+
+static int
+parse_text(struct parser *p, const char *text, size_t len)
+{
+	const char *end = text + len, *nl;
+	size_t n;
+
+	while (text < end) {
+		nl = memchr(text, '\n', (size_t)(end - text));
+		n = nl != NULL ? (size_t)(nl - text) : (size_t)(end - text);
+		p->line++;
+		if (parse_line(p, text, n) < 0)
+			return -EINVAL;
+		text += n + (nl != NULL);
+	}
+	if (section_end(p) < 0)
+		return -EINVAL;
+	if (conf_port_find_role(p->c, CONF_PORT_INSIDE) < 0)
+		return fail_at(p, 0, "no port with role inside");
+	return 0;
+}
+
+/* ---- public API ---- */
+
+struct conf *
+conf_parse(const char *name, const char *text, size_t len, char *err,
+           size_t errlen)
+{
+	struct parser p = {0};
+	struct conf *c;
+
+	GH_VERIFY(text != NULL || len == 0);
+	p.name = name != NULL ? name : "(config)";
+	p.err = err;
+	p.errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len > CONF_FILE_MAX) {
+		fail_at(&p, 0, "larger than %u bytes", CONF_FILE_MAX);
+		errno = EFBIG;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		fail_at(&p, 0, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Magic first: conf_port_find_role() checks it during the parse. */
+	c->magic = CONF_MAGIC;
+	snprintf(c->path, sizeof(c->path), "%s", p.name);
+	conf_defaults(c);
+	p.c = c;
+	if (parse_text(&p, text, len) < 0) {
+		free(c);
+		errno = EINVAL;
+		return NULL;
+	}
+	return c;
+}
+
+/* Read all of <fd> (at most CONF_FILE_MAX bytes) into a new buffer. */
+static int
+read_all(int fd, char **out, size_t *out_len)
+{
+	size_t cap = CONF_FILE_MAX + 1, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	while (len < cap) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* Open <path> and read it; on failure writes the message and returns
+ * -errno. */
+static int
+load_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		rc = -errno;
+		set_err(err, errlen, "%s: cannot open: %s", path,
+		        strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		set_err(err, errlen, "%s: cannot stat: %s", path,
+		        strerror(-rc));
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		set_err(err, errlen, "%s: not a regular file", path);
+	} else {
+		rc = read_all(fd, buf, len);
+		if (rc < 0)
+			set_err(err, errlen, "%s: cannot read: %s", path,
+			        strerror(-rc));
+	}
+	close(fd);
+	return rc;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	struct conf *c;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc, saved;
+
+	GH_VERIFY(path != NULL);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (strlen(path) >= FIELD_SIZE(struct conf, path)) {
+		set_err(err, errlen, "%s: path is longer than %zu bytes", path,
+		        FIELD_SIZE(struct conf, path) - 1);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	rc = load_file(path, &buf, &len, err, errlen);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	/* conf_parse() refuses len > CONF_FILE_MAX with EFBIG. */
+	c = conf_parse(path, buf, len, err, errlen);
+	saved = errno;
+	free(buf);
+	errno = saved;
+	return c;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	GH_CHECK_OBJ(c, CONF_MAGIC);
+	c->magic = 0;
+	free(c);
+}
+
+int
+conf_port_find_role(const struct conf *c, enum conf_port_role role)
+{
+	unsigned i;
+
+	GH_CHECK_OBJ_NOTNULL(c, CONF_MAGIC);
+	GH_VERIFY(c->n_ports <= CONF_PORTS_MAX);
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].role == role)
+			return (int)i;
+	return -ENOENT;
+}
