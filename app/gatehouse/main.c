@@ -1,1 +1,385 @@
-int main(void) { return 0; }
+/*
+ * gatehouse: the appliance process.  Loads the configuration, starts EAL
+ * with the devices it names, brings the ports up, launches one worker per
+ * worker lcore and then becomes the control thread: it serves the control
+ * socket and DPDK telemetry until SIGINT or SIGTERM, then stops everything
+ * in order.  This is the only place that prints to the terminal or exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jemalloc/jemalloc.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "common/gh_common.h"
+#include "conf/conf.h"
+#include "net/net.h"
+#include "ctl.h"
+#include "eal_args.h"
+#include "gatehouse.h"
+
+#define CTL_POLL_MS 100 /* the control loop notices a signal within this */
+
+static volatile sig_atomic_t signalled;
+
+static void
+on_signal(int sig)
+{
+	signalled = sig;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: gatehouse -c FILE [--check]\n"
+	           "       gatehouse --version\n"
+	           "  -c, --config FILE  configuration file\n"
+	           "      --check        validate the configuration and exit\n"
+	           "      --version      print the version and exit\n");
+}
+
+static const char *
+jemalloc_version(void)
+{
+	const char *v = "unknown";
+	size_t len = sizeof(v);
+
+	/* Also proves jemalloc is the allocator actually linked in. */
+	if (mallctl("version", &v, &len, NULL, 0) != 0)
+		return "unavailable";
+	return v;
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int
+open_ports(struct app *a)
+{
+	const struct conf *c = a->conf;
+	char err[256];
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++) {
+		const struct conf_port *cp = &c->ports[i];
+		struct port_params pp = {
+		    .name = cp->name,
+		    .device = cp->device,
+		    .is_pci = cp->is_pci,
+		    .n_queues = (uint16_t)c->workers,
+		    .rx_desc = cp->rx_desc,
+		    .tx_desc = cp->tx_desc,
+		    .mtu = cp->mtu,
+		};
+		struct port_info *pi = &a->ports[i];
+		char rxo[256], txo[256], name[32];
+		int rc;
+
+		snprintf(name, sizeof(name), "gh_mbuf_%u", i);
+		a->pools[i] = rte_pktmbuf_pool_create(
+		    name, c->mbufs_per_port, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		    (int)rte_socket_id());
+		if (a->pools[i] == NULL) {
+			fprintf(stderr,
+			        "gatehouse: port %s: no memory for %u mbufs: "
+			        "%s\n",
+			        cp->name, c->mbufs_per_port,
+			        rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		pp.pool = a->pools[i];
+		rc = port_open(&pp, pi, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "gatehouse: %s\n", err);
+			return rc;
+		}
+		a->n_ports = i + 1;
+		port_offloads_str(pi->rx_offloads, true, rxo, sizeof(rxo));
+		port_offloads_str(pi->tx_offloads, false, txo, sizeof(txo));
+		fprintf(stderr,
+		        "gatehouse: port %s (%s): driver %s, port %u, "
+		        "mac " RTE_ETHER_ADDR_PRT_FMT
+		        ", %u queue pair(s), rss %s, "
+		        "link %s, rx offloads %s, tx offloads %s\n",
+		        cp->name,
+		        cp->role == CONF_PORT_INSIDE ? "inside" : "outside",
+		        pi->driver, pi->port_id, RTE_ETHER_ADDR_BYTES(&pi->mac),
+		        pi->n_queues,
+		        pi->rss ? "symmetric"
+		                : "no (single queue or no PMD "
+		                  "support)",
+		        pi->link_up ? "up" : "down", rxo, txo);
+	}
+	return 0;
+}
+
+static struct worker *
+worker_create(struct app *a, unsigned id)
+{
+	const struct conf *c = a->conf;
+	struct net_params np = {
+	    .worker_id = id,
+	    .pool = a->pools[0],
+	    .tsc_hz = rte_get_tsc_hz(),
+	    .arp_entry_ttl_s = c->arp_entry_ttl_s,
+	    .arp_pending_max = c->arp_pending_max,
+	    .arp_pending_timeout_ms = c->arp_pending_timeout_ms,
+	    .on_learn = NULL,
+	    .on_l4 = NULL,
+	};
+	char name[RTE_RING_NAMESIZE];
+	struct worker *w;
+	unsigned i;
+
+	w = aligned_alloc(RTE_CACHE_LINE_SIZE,
+	                  RTE_ALIGN_CEIL(sizeof(*w), RTE_CACHE_LINE_SIZE));
+	if (w == NULL)
+		return NULL;
+	memset(w, 0, sizeof(*w));
+	w->magic = WORKER_MAGIC;
+	w->p.id = id;
+	w->p.n_ports = a->n_ports;
+	w->p.busy_poll = c->busy_poll;
+	w->p.idle_spin_polls = c->idle_spin_polls;
+	w->p.idle_sleep_max_us = c->idle_sleep_max_us;
+	w->p.garp_count = c->garp_count;
+	w->p.stop = &a->stop;
+	w->peers = a->workers;
+	w->n_peers = c->workers;
+	snprintf(name, sizeof(name), "gh_neigh_%u", id);
+	w->neigh_ring = rte_ring_create_elem(
+	    name, sizeof(struct worker_neigh_msg), WORKER_NEIGH_RING,
+	    (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (w->neigh_ring == NULL)
+		goto out_free;
+	/* With one worker nobody else needs to hear what it learns. */
+	np.on_learn = c->workers > 1 ? worker_share_neigh : NULL;
+	np.cb_arg = w;
+	if (net_ctx_init(&w->net, &np) < 0)
+		goto out_ring;
+	for (i = 0; i < a->n_ports; i++) {
+		const struct conf_port *cp = &c->ports[i];
+
+		w->p.port_ids[i] = a->ports[i].port_id;
+		if (net_port_add(&w->net, a->ports[i].port_id, &a->ports[i].mac,
+		                 cp->addr_be, cp->prefix_len, cp->gateway_be,
+		                 cp->mtu) != (int)i)
+			goto out_ring;
+	}
+	return w;
+
+out_ring:
+	rte_ring_free(w->neigh_ring);
+out_free:
+	free(w);
+	return NULL;
+}
+
+static void
+workers_free(struct app *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_workers; i++) {
+		rte_ring_free(a->workers[i]->neigh_ring);
+		a->workers[i]->magic = 0;
+		free(a->workers[i]);
+		a->workers[i] = NULL;
+	}
+	a->n_workers = 0;
+}
+
+static int
+launch_workers(struct app *a)
+{
+	unsigned lcore, i = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (i == a->n_workers)
+			break;
+		if (rte_eal_remote_launch(worker_main, a->workers[i], lcore) !=
+		    0) {
+			fprintf(stderr,
+			        "gatehouse: cannot launch worker %u on "
+			        "lcore %u\n",
+			        i, lcore);
+			return -EBUSY;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void
+print_eal_args(const struct eal_args *ea)
+{
+	int i;
+
+	fprintf(stderr, "gatehouse: %s\n", ea->huge_note);
+	fprintf(stderr, "gatehouse: EAL arguments:");
+	for (i = 1; i < ea->argc; i++)
+		fprintf(stderr, " %s", ea->argv[i]);
+	fprintf(stderr, "\n");
+}
+
+/* Everything after the configuration is loaded. Returns the exit code. */
+static int
+run(struct app *a)
+{
+	static struct eal_args ea;
+	const struct conf *c = a->conf;
+	struct ctl ctl = {.fd = -1};
+	char err[CONF_ERR_MAX];
+	int rc, status = EXIT_FAILURE;
+	unsigned i;
+
+	rc = eal_args_build(&ea, c, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	print_eal_args(&ea);
+	if (rte_eal_init(ea.argc, ea.argv) < 0) {
+		fprintf(stderr, "gatehouse: EAL init failed: %s\n",
+		        rte_strerror(rte_errno));
+		return EXIT_FAILURE;
+	}
+	a->start_tsc = rte_rdtsc();
+	if (rte_lcore_count() < c->workers + 1) {
+		fprintf(stderr, "gatehouse: EAL gave %u lcores, need %u\n",
+		        rte_lcore_count(), c->workers + 1);
+		goto out_eal;
+	}
+	if (open_ports(a) < 0)
+		goto out_ports;
+	for (i = 0; i < c->workers; i++) {
+		a->workers[i] = worker_create(a, i);
+		if (a->workers[i] == NULL) {
+			fprintf(stderr, "gatehouse: worker %u: out of memory\n",
+			        i);
+			goto out_workers;
+		}
+		a->n_workers = i + 1;
+	}
+	if (ctl_open(&ctl, c->control_socket, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		goto out_workers;
+	}
+	if (app_telemetry_register(a) < 0)
+		fprintf(stderr, "gatehouse: telemetry commands not "
+		                "registered\n");
+	if (install_signals() < 0 || launch_workers(a) < 0)
+		goto out_stop;
+	fprintf(stderr,
+	        "gatehouse: running: %u worker(s), %u port(s), control "
+	        "socket %s, jemalloc %s\n",
+	        a->n_workers, a->n_ports, c->control_socket,
+	        jemalloc_version());
+
+	while (!signalled) {
+		rc = ctl_serve(&ctl, a, CTL_POLL_MS);
+		if (rc < 0)
+			fprintf(stderr, "gatehouse: control socket: %s\n",
+			        strerror(-rc));
+	}
+	fprintf(stderr, "gatehouse: signal %d: stopping\n", (int)signalled);
+	status = EXIT_SUCCESS;
+
+out_stop:
+	__atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	ctl_close(&ctl);
+out_workers:
+	workers_free(a);
+out_ports:
+	for (i = 0; i < a->n_ports; i++)
+		port_close(a->ports[i].port_id);
+	for (i = 0; i < CONF_PORTS_MAX; i++)
+		rte_mempool_free(a->pools[i]);
+out_eal:
+	rte_eal_cleanup();
+	if (status == EXIT_SUCCESS)
+		fprintf(stderr, "gatehouse: stopped\n");
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 'k'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct app a;
+	const char *path = NULL;
+	char err[CONF_ERR_MAX];
+	struct conf *c;
+	int opt, check = 0, status;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'V':
+			printf("gatehouse %s\n", GH_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	c = conf_load(path, err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (check) {
+		printf("%s: ok (%u port(s), %u worker(s))\n", path, c->n_ports,
+		       c->workers);
+		conf_free(c);
+		return EXIT_SUCCESS;
+	}
+	a.magic = APP_MAGIC;
+	a.conf = c;
+	status = run(&a);
+	a.magic = 0;
+	conf_free(c);
+	return status;
+}

@@ -33,11 +33,10 @@
  * the terminal, because it is the one place that ends the process.
  */
 __attribute__((noreturn, cold)) static inline void
-gh_verify_failed(const char *expr, const char *file, int line,
-		 const char *func)
+gh_verify_failed(const char *expr, const char *file, int line, const char *func)
 {
 	fprintf(stderr, "%s:%d: %s: GH_VERIFY(%s) failed\n", file, line, func,
-		expr);
+	        expr);
 	abort();
 }
 
@@ -56,8 +55,8 @@ gh_verify_failed(const char *expr, const char *file, int line,
 /* Varnish-style shorthands: not-null / zero. */
 #define GH_AN(x) GH_VERIFY((x) != 0)
 #define GH_AZ(x) GH_VERIFY((x) == 0)
-#define GH_WRONG(why) gh_verify_failed("WRONG: " why, __FILE__, __LINE__, \
-				       __func__)
+#define GH_WRONG(why) \
+	gh_verify_failed("WRONG: " why, __FILE__, __LINE__, __func__)
 
 /*
  * Magic numbers on long-lived objects (after Varnish miniobj.h): the first
@@ -65,10 +64,10 @@ gh_verify_failed(const char *expr, const char *file, int line,
  * the object is released, and checked where the object is used.
  */
 #define GH_CHECK_OBJ(ptr, type_magic) GH_VERIFY((ptr)->magic == (type_magic))
-#define GH_CHECK_OBJ_NOTNULL(ptr, type_magic)                                 \
-	do {                                                                  \
-		GH_VERIFY((ptr) != NULL);                                     \
-		GH_VERIFY((ptr)->magic == (type_magic));                      \
+#define GH_CHECK_OBJ_NOTNULL(ptr, type_magic)            \
+	do {                                             \
+		GH_VERIFY((ptr) != NULL);                \
+		GH_VERIFY((ptr)->magic == (type_magic)); \
 	} while (0)
 
 #endif /* GH_COMMON_H */

@@ -48,7 +48,7 @@ stats_buf_printf(struct stats_buf *b, const char *fmt, ...)
 
 void
 stats_group_add(uint64_t *dst, const uint64_t *const *srcs, unsigned n_srcs,
-		unsigned n)
+                unsigned n)
 {
 	unsigned k, i;
 
@@ -61,8 +61,8 @@ stats_group_add(uint64_t *dst, const uint64_t *const *srcs, unsigned n_srcs,
 
 int
 stats_render_text(struct stats_buf *b, const char *label,
-		  const struct stats_group_desc *g, const uint64_t *vals,
-		  bool skip_zero)
+                  const struct stats_group_desc *g, const uint64_t *vals,
+                  bool skip_zero)
 {
 	unsigned i;
 
@@ -70,31 +70,30 @@ stats_render_text(struct stats_buf *b, const char *label,
 		if (skip_zero && vals[i] == 0)
 			continue;
 		stats_buf_printf(b, "%s%s%s.%s %llu\n", label ? label : "",
-				 label ? "." : "", g->name,
-				 g->counters[i].name,
-				 (unsigned long long)vals[i]);
+		                 label ? "." : "", g->name, g->counters[i].name,
+		                 (unsigned long long)vals[i]);
 	}
 	return b->overflow ? -ENOSPC : 0;
 }
 
 int
 stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
-		  const uint64_t *vals)
+                  const uint64_t *vals)
 {
 	unsigned i;
 
 	stats_buf_printf(b, "\"%s\":{", g->name);
 	for (i = 0; i < g->n; i++)
 		stats_buf_printf(b, "%s\"%s\":%llu", i ? "," : "",
-				 g->counters[i].name,
-				 (unsigned long long)vals[i]);
+		                 g->counters[i].name,
+		                 (unsigned long long)vals[i]);
 	stats_buf_printf(b, "}");
 	return b->overflow ? -ENOSPC : 0;
 }
 
 int
 stats_render_prom(struct stats_buf *b, const struct stats_group_desc *g,
-		  const uint64_t *vals, const char *labels, bool with_meta)
+                  const uint64_t *vals, const char *labels, bool with_meta)
 {
 	unsigned i;
 
@@ -103,14 +102,16 @@ stats_render_prom(struct stats_buf *b, const struct stats_group_desc *g,
 
 		if (with_meta) {
 			stats_buf_printf(b, "# HELP gatehouse_%s_%s_total %s\n",
-					 g->name, c->name, c->help);
-			stats_buf_printf(b, "# TYPE gatehouse_%s_%s_total "
-					 "counter\n", g->name, c->name);
+			                 g->name, c->name, c->help);
+			stats_buf_printf(b,
+			                 "# TYPE gatehouse_%s_%s_total "
+			                 "counter\n",
+			                 g->name, c->name);
 		}
 		stats_buf_printf(b, "gatehouse_%s_%s_total%s%s%s %llu\n",
-				 g->name, c->name, labels ? "{" : "",
-				 labels ? labels : "", labels ? "}" : "",
-				 (unsigned long long)vals[i]);
+		                 g->name, c->name, labels ? "{" : "",
+		                 labels ? labels : "", labels ? "}" : "",
+		                 (unsigned long long)vals[i]);
 	}
 	return b->overflow ? -ENOSPC : 0;
 }

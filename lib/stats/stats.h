@@ -12,7 +12,7 @@ void stats_buf_init(struct stats_buf *b, char *mem, size_t cap);
 
 /* printf into <b>; returns 0, or -ENOSPC when the text was truncated. */
 int stats_buf_printf(struct stats_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Add <n_srcs> per-worker copies of a group of <n> counters into <dst>
@@ -20,7 +20,7 @@ int stats_buf_printf(struct stats_buf *b, const char *fmt, ...)
  * atomic load, so this is safe while the owning workers keep counting.
  */
 void stats_group_add(uint64_t *dst, const uint64_t *const *srcs,
-		     unsigned n_srcs, unsigned n);
+                     unsigned n_srcs, unsigned n);
 
 /* Read one counter another thread is writing (relaxed 64-bit load). */
 static inline uint64_t
@@ -35,15 +35,15 @@ stats_read(const uint64_t *p)
  * name, as in "worker1.net.rx_pkts".  Returns 0 or -ENOSPC.
  */
 int stats_render_text(struct stats_buf *b, const char *label,
-		      const struct stats_group_desc *g, const uint64_t *vals,
-		      bool skip_zero);
+                      const struct stats_group_desc *g, const uint64_t *vals,
+                      bool skip_zero);
 
 /*
  * JSON: writes `"group":{"name":value,...}` (no surrounding braces, no
  * trailing comma) so callers can compose objects.  Returns 0 or -ENOSPC.
  */
 int stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
-		      const uint64_t *vals);
+                      const uint64_t *vals);
 
 /*
  * Prometheus text exposition: HELP/TYPE lines and one sample per counter,
@@ -53,6 +53,6 @@ int stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
  * Returns 0 or -ENOSPC.
  */
 int stats_render_prom(struct stats_buf *b, const struct stats_group_desc *g,
-		      const uint64_t *vals, const char *labels, bool with_meta);
+                      const uint64_t *vals, const char *labels, bool with_meta);
 
 #endif /* GH_STATS_H */

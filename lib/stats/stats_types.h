@@ -10,7 +10,8 @@
  *
  *	#define NET_COUNTERS(X) X(ip_bad_csum, "IPv4 header checksum wrong")
  *	struct net_counters { NET_COUNTERS(STATS_FIELD) };
- *	static const struct stats_counter_desc d[] = { NET_COUNTERS(STATS_DESC) };
+ *	static const struct stats_counter_desc d[] = { NET_COUNTERS(STATS_DESC)
+ *};
  */
 #ifndef GH_STATS_TYPES_H
 #define GH_STATS_TYPES_H
@@ -20,7 +21,7 @@
 #include <stdint.h>
 
 #define STATS_FIELD(name, help) uint64_t name;
-#define STATS_DESC(name, help) {#name, help},
+#define STATS_DESC(name, help)  {#name, help},
 
 /* Name and one-line description of one counter. */
 struct stats_counter_desc {

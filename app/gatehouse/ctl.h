@@ -1,0 +1,34 @@
+/*
+ * The control socket: a Unix stream socket (mode 0600) served by the control
+ * thread.  One command line per connection, the reply, then EOF.
+ * Commands: ping, version, stats, stats json.  Errors start with "error:".
+ */
+#ifndef GH_APP_CTL_H
+#define GH_APP_CTL_H
+
+#include <stddef.h>
+
+#include "gatehouse.h"
+
+struct ctl {
+	int fd;
+	char path[CONF_PATH_MAX];
+};
+
+/*
+ * Create the socket at <path>, replacing a stale one but refusing one a live
+ * process still answers on.  Returns 0, or -errno with a message in <err>.
+ */
+int ctl_open(struct ctl *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Wait up to <timeout_ms> for a client and serve it (bounded: a client has
+ * 200 ms to send its line).  Returns 1 if a client was served, 0 if none
+ * came, or -errno on a socket error.
+ */
+int ctl_serve(struct ctl *c, const struct app *a, int timeout_ms);
+
+/* Close and unlink the socket. */
+void ctl_close(struct ctl *c);
+
+#endif /* GH_APP_CTL_H */

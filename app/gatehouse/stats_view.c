@@ -1,0 +1,310 @@
+/*
+ * Statistics as operators see them: the control thread (and the DPDK
+ * telemetry thread) sum the per-worker counter groups and render them as
+ * text, JSON or telemetry dictionaries.  Every counter comes from one
+ * X-macro declaration; nothing here names an individual counter.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "common/gh_common.h"
+#include "net/net.h"
+#include "stats/stats.h"
+#include "gatehouse.h"
+
+/* clang-format off */
+#define DEV_COUNTERS(X)                                                       \
+	X(dev_ipackets,  "frames the device received")                        \
+	X(dev_opackets,  "frames the device sent")                            \
+	X(dev_imissed,   "frames the device dropped: RX queues full")         \
+	X(dev_ierrors,   "frames the device received with errors")            \
+	X(dev_oerrors,   "frames the device failed to send")                  \
+	X(dev_rx_nombuf, "RX mbuf allocation failures")
+/* clang-format on */
+
+struct dev_counters {
+	DEV_COUNTERS(STATS_FIELD)
+};
+
+static const struct stats_counter_desc dev_descs[] = {DEV_COUNTERS(STATS_DESC)};
+_Static_assert(sizeof(struct dev_counters) == GH_ARRAY_SIZE(dev_descs) * 8,
+               "dev counters and descriptors out of step");
+
+#define PORT_GROUP_MAX 16 /* port counters + device counters */
+
+/* Everything one rendering needs, summed once. */
+struct stats_snapshot {
+	struct net_counters net;
+	struct worker_counters worker;
+	uint64_t port[CONF_PORTS_MAX][PORT_GROUP_MAX];
+};
+
+static const struct app *telemetry_app;
+
+static unsigned
+port_group_n(void)
+{
+	return port_counters_n + GH_ARRAY_SIZE(dev_descs);
+}
+
+/* Descriptors of the per-port group: our counters, then the device's. */
+static const struct stats_counter_desc *
+port_group_descs(void)
+{
+	static struct stats_counter_desc d[PORT_GROUP_MAX];
+	unsigned i;
+
+	GH_VERIFY(port_group_n() <= PORT_GROUP_MAX);
+	if (d[0].name == NULL) {
+		for (i = 0; i < port_counters_n; i++)
+			d[i] = port_counter_descs[i];
+		for (i = 0; i < GH_ARRAY_SIZE(dev_descs); i++)
+			d[port_counters_n + i] = dev_descs[i];
+	}
+	return d;
+}
+
+static struct stats_group_desc
+port_group(const struct app *a, unsigned port)
+{
+	struct stats_group_desc g = {a->conf->ports[port].name,
+	                             port_group_descs(), port_group_n()};
+	return g;
+}
+
+/* Sum worker <only> (or all workers when only < 0) into <s>. */
+static void
+snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
+              bool with_dev)
+{
+	unsigned i, k;
+
+	memset(s, 0, sizeof(*s));
+	for (k = 0; k < a->n_workers; k++) {
+		const struct worker *w = a->workers[k];
+		const uint64_t *src;
+
+		if (only >= 0 && (unsigned)only != k)
+			continue;
+		src = (const uint64_t *)&w->net.cnt;
+		stats_group_add((uint64_t *)&s->net, &src, 1,
+		                net_counters_desc.n);
+		src = (const uint64_t *)&w->cnt;
+		stats_group_add((uint64_t *)&s->worker, &src, 1,
+		                worker_counters_desc.n);
+		for (i = 0; i < a->n_ports; i++) {
+			src = (const uint64_t *)&w->pcnt[i];
+			stats_group_add(s->port[i], &src, 1, port_counters_n);
+		}
+	}
+	if (!with_dev)
+		return;
+	for (i = 0; i < a->n_ports; i++) {
+		struct rte_eth_stats es;
+		uint64_t *d = &s->port[i][port_counters_n];
+
+		if (rte_eth_stats_get(a->ports[i].port_id, &es) != 0)
+			continue;
+		d[0] = es.ipackets;
+		d[1] = es.opackets;
+		d[2] = es.imissed;
+		d[3] = es.ierrors;
+		d[4] = es.oerrors;
+		d[5] = es.rx_nombuf;
+	}
+}
+
+static void
+render_text(const struct app *a, const struct stats_snapshot *s,
+            const char *label, bool skip_zero, struct stats_buf *b)
+{
+	char plabel[64];
+	unsigned i;
+
+	stats_render_text(b, label, &net_counters_desc,
+	                  (const uint64_t *)&s->net, skip_zero);
+	stats_render_text(b, label, &worker_counters_desc,
+	                  (const uint64_t *)&s->worker, skip_zero);
+	snprintf(plabel, sizeof(plabel), "%s%sport", label ? label : "",
+	         label ? "." : "");
+	for (i = 0; i < a->n_ports; i++) {
+		struct stats_group_desc g = port_group(a, i);
+
+		stats_render_text(b, plabel, &g, s->port[i], skip_zero);
+	}
+}
+
+static void
+render_json(const struct app *a, const struct stats_snapshot *s,
+            struct stats_buf *b)
+{
+	unsigned i;
+
+	stats_buf_printf(b, "{");
+	stats_render_json(b, &net_counters_desc, (const uint64_t *)&s->net);
+	stats_buf_printf(b, ",");
+	stats_render_json(b, &worker_counters_desc,
+	                  (const uint64_t *)&s->worker);
+	stats_buf_printf(b, ",\"port\":{");
+	for (i = 0; i < a->n_ports; i++) {
+		struct stats_group_desc g = port_group(a, i);
+
+		stats_buf_printf(b, "%s", i ? "," : "");
+		stats_render_json(b, &g, s->port[i]);
+	}
+	stats_buf_printf(b, "}}");
+}
+
+static uint64_t
+uptime_s(const struct app *a)
+{
+	return (rte_rdtsc() - a->start_tsc) / rte_get_tsc_hz();
+}
+
+size_t
+app_stats_render(const struct app *a, int json, char *out, size_t cap)
+{
+	struct stats_snapshot s;
+	struct stats_buf b;
+	unsigned k;
+
+	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
+	stats_buf_init(&b, out, cap);
+	snapshot_take(a, -1, &s, true);
+	if (json) {
+		stats_buf_printf(&b,
+		                 "{\"version\":\"%s\",\"uptime_s\":%llu,"
+		                 "\"workers\":%u,\"total\":",
+		                 GH_VERSION, (unsigned long long)uptime_s(a),
+		                 a->n_workers);
+		render_json(a, &s, &b);
+		stats_buf_printf(&b, ",\"per_worker\":[");
+		for (k = 0; k < a->n_workers; k++) {
+			snapshot_take(a, (int)k, &s, false);
+			stats_buf_printf(&b, "%s", k ? "," : "");
+			render_json(a, &s, &b);
+		}
+		stats_buf_printf(&b, "]}\n");
+		return b.len;
+	}
+	stats_buf_printf(&b,
+	                 "# gatehouse %s uptime_s %llu workers %u ports %u\n",
+	                 GH_VERSION, (unsigned long long)uptime_s(a),
+	                 a->n_workers, a->n_ports);
+	render_text(a, &s, NULL, false, &b);
+	for (k = 0; k < a->n_workers; k++) {
+		char label[24];
+
+		snprintf(label, sizeof(label), "worker%u", k);
+		snapshot_take(a, (int)k, &s, false);
+		render_text(a, &s, label, true, &b);
+	}
+	return b.len;
+}
+
+/* --- DPDK telemetry: /gatehouse/stats, /gatehouse/worker,N, /gatehouse/info */
+
+static void
+tel_add_group(struct rte_tel_data *d, const char *prefix,
+              const struct stats_group_desc *g, const uint64_t *vals)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+	unsigned i;
+
+	for (i = 0; i < g->n; i++) {
+		snprintf(key, sizeof(key), "%s%s.%s", prefix, g->name,
+		         g->counters[i].name);
+		rte_tel_data_add_dict_u64(d, key, vals[i]);
+	}
+}
+
+static int
+tel_fill(const struct app *a, int only, struct rte_tel_data *d)
+{
+	struct stats_snapshot s;
+	unsigned i;
+
+	snapshot_take(a, only, &s, only < 0);
+	rte_tel_data_start_dict(d);
+	tel_add_group(d, "", &net_counters_desc, (const uint64_t *)&s.net);
+	tel_add_group(d, "", &worker_counters_desc,
+	              (const uint64_t *)&s.worker);
+	for (i = 0; i < a->n_ports; i++) {
+		struct stats_group_desc g = port_group(a, i);
+
+		if (only >= 0)
+			g.n = port_counters_n; /* device stats are per port */
+		tel_add_group(d, "port.", &g, s.port[i]);
+	}
+	return 0;
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return tel_fill(telemetry_app, -1, d);
+}
+
+static int
+tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	unsigned long id;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id >= telemetry_app->n_workers)
+		return -EINVAL;
+	return tel_fill(telemetry_app, (int)id, d);
+}
+
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct app *a = telemetry_app;
+	unsigned i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", GH_VERSION);
+	rte_tel_data_add_dict_u64(d, "uptime_s", uptime_s(a));
+	rte_tel_data_add_dict_int(d, "workers", (int)a->n_workers);
+	for (i = 0; i < a->n_ports; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "port.%s.driver",
+		         a->conf->ports[i].name);
+		rte_tel_data_add_dict_string(d, key, a->ports[i].driver);
+	}
+	return 0;
+}
+
+int
+app_telemetry_register(const struct app *a)
+{
+	int rc;
+
+	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
+	telemetry_app = a;
+	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
+	                                "Totals of every Gatehouse counter");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/gatehouse/worker", tel_worker,
+		    "Counters of one worker. Parameters: int worker_id");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/gatehouse/info", tel_info,
+		    "Version, uptime, workers and port drivers");
+	return rc;
+}

@@ -1,0 +1,203 @@
+/*
+ * The worker loop.  Everything a worker touches is its own (struct worker)
+ * except the queues it polls, the neighbour rings of its peers, which it
+ * only enqueues into, and the stop flag, which it only reads.
+ */
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <urcu-qsbr.h>
+
+#include "common/gh_common.h"
+#include "net/net.h"
+#include "worker.h"
+
+static const struct stats_counter_desc worker_descs[] = {
+    WORKER_COUNTERS(STATS_DESC)};
+const struct stats_group_desc worker_counters_desc = {
+    "worker", worker_descs, GH_ARRAY_SIZE(worker_descs)};
+_Static_assert(sizeof(struct worker_counters) ==
+                   sizeof(worker_descs) / sizeof(worker_descs[0]) * 8,
+               "worker counters and descriptors out of step");
+
+const struct stats_counter_desc port_counter_descs[] = {
+    PORT_COUNTERS(STATS_DESC)};
+const unsigned port_counters_n = GH_ARRAY_SIZE(port_counter_descs);
+_Static_assert(sizeof(struct port_counters) ==
+                   sizeof(port_counter_descs) / sizeof(port_counter_descs[0]) *
+                       8,
+               "port counters and descriptors out of step");
+
+/* How often the network layer's timers run. */
+#define TIMER_PERIOD_US 1000
+
+/*
+ * net_learn_cb: tell every other worker what we learned.  An ARP answer may
+ * arrive on any queue, but the worker that asked needs it.  A full ring
+ * loses the update (counted); the asking worker will retry its request.
+ */
+void
+worker_share_neigh(void *arg, unsigned port_idx, uint32_t ip_be,
+                   const struct rte_ether_addr *mac)
+{
+	struct worker *w = arg;
+	struct worker_neigh_msg msg = {
+	    .ip_be = ip_be, .port_idx = (uint8_t)port_idx, .mac = *mac};
+	unsigned i;
+
+	for (i = 0; i < w->n_peers; i++) {
+		struct worker *peer = w->peers[i];
+
+		if (peer == w)
+			continue;
+		if (rte_ring_mp_enqueue_elem(peer->neigh_ring, &msg,
+		                             sizeof(msg)) == 0)
+			w->cnt.neigh_shared++;
+		else
+			w->cnt.neigh_share_drop++;
+	}
+}
+
+static unsigned
+worker_drain_neigh(struct worker *w)
+{
+	struct worker_neigh_msg msgs[WORKER_BURST];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst_elem(w->neigh_ring, msgs, sizeof(msgs[0]),
+	                                   WORKER_BURST, NULL);
+	for (i = 0; i < n; i++)
+		net_neigh_update(&w->net, msgs[i].port_idx, msgs[i].ip_be,
+		                 &msgs[i].mac);
+	w->cnt.neigh_received += n;
+	return n;
+}
+
+/* Hand every queued frame to the driver; free and count what it refuses. */
+static void
+worker_flush_tx(struct worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->p.n_ports; i++) {
+		struct net_txbuf *tb = net_port_txbuf(&w->net, i);
+		struct port_counters *pc = &w->pcnt[i];
+		uint16_t sent, k;
+
+		if (tb->n == 0)
+			continue;
+		for (k = 0; k < tb->n; k++)
+			pc->tx_bytes += rte_pktmbuf_pkt_len(tb->pkts[k]);
+		sent = rte_eth_tx_burst(w->p.port_ids[i], (uint16_t)w->p.id,
+		                        tb->pkts, (uint16_t)tb->n);
+		for (k = sent; k < tb->n; k++) {
+			pc->tx_bytes -= rte_pktmbuf_pkt_len(tb->pkts[k]);
+			rte_pktmbuf_free(tb->pkts[k]);
+		}
+		pc->tx_pkts += sent;
+		pc->tx_drops += tb->n - sent;
+		tb->n = 0;
+	}
+}
+
+static unsigned
+worker_poll_rx(struct worker *w)
+{
+	struct rte_mbuf *pkts[WORKER_BURST];
+	unsigned i, total = 0;
+
+	for (i = 0; i < w->p.n_ports; i++) {
+		struct port_counters *pc = &w->pcnt[i];
+		uint16_t n, k;
+
+		n = rte_eth_rx_burst(w->p.port_ids[i], (uint16_t)w->p.id, pkts,
+		                     WORKER_BURST);
+		if (n == 0)
+			continue;
+		w->cnt.rx_bursts++;
+		pc->rx_pkts += n;
+		for (k = 0; k < n; k++)
+			pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
+		net_input(&w->net, i, pkts, n);
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * Sleep for <us> microseconds while offline for RCU, so a grace period
+ * never waits for a sleeping worker.
+ */
+static void
+worker_sleep(struct worker *w, uint32_t us)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)us * 1000};
+
+	rcu_thread_offline();
+	nanosleep(&ts, NULL);
+	rcu_thread_online();
+	w->cnt.sleeps++;
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const uint64_t hz = rte_get_tsc_hz();
+	const uint64_t timer_tsc = hz * TIMER_PERIOD_US / 1000000;
+	uint64_t last_timer = rte_rdtsc(), next_garp = last_timer;
+	uint32_t empty = 0, sleep_us = 1;
+	uint32_t garp_left = w->p.id == 0 ? w->p.garp_count : 0;
+
+	GH_CHECK_OBJ_NOTNULL(w, WORKER_MAGIC);
+	rcu_register_thread();
+
+	while (!__atomic_load_n(w->p.stop, __ATOMIC_RELAXED)) {
+		uint64_t t0 = rte_rdtsc(), t1;
+		unsigned work;
+
+		work = worker_poll_rx(w);
+		work += worker_drain_neigh(w);
+		if (t0 - last_timer >= timer_tsc) {
+			net_timer(&w->net, t0);
+			last_timer = t0;
+		}
+		if (garp_left > 0 && t0 >= next_garp) {
+			unsigned i;
+
+			for (i = 0; i < w->p.n_ports; i++)
+				net_garp_send(&w->net, i);
+			garp_left--;
+			next_garp = t0 + hz; /* one a second, RFC 5227 style */
+			work++;
+		}
+		worker_flush_tx(w);
+		rcu_quiescent_state();
+
+		w->cnt.loops++;
+		t1 = rte_rdtsc();
+		if (work > 0) {
+			w->cnt.busy_tsc += t1 - t0;
+			empty = 0;
+			sleep_us = 1;
+			continue;
+		}
+		w->cnt.idle_tsc += t1 - t0;
+		/* idle-sleep-max-us 0 means: never sleep (as busy-poll). */
+		if (w->p.busy_poll || w->p.idle_sleep_max_us == 0 ||
+		    ++empty < w->p.idle_spin_polls)
+			continue;
+		/* Back off: double the sleep up to the configured ceiling. */
+		worker_sleep(w, sleep_us);
+		w->cnt.idle_tsc += rte_rdtsc() - t1;
+		sleep_us = RTE_MIN(sleep_us * 2, w->p.idle_sleep_max_us);
+	}
+
+	worker_flush_tx(w);
+	rcu_unregister_thread();
+	return 0;
+}

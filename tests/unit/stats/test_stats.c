@@ -1,0 +1,120 @@
+/*
+ * lib/stats: summing per-worker copies of a counter group and rendering it
+ * as text, JSON and Prometheus, including truncation of a small buffer.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "stats/stats.h"
+
+#define DEMO_COUNTERS(X)           \
+	X(frames, "frames seen")   \
+	X(drops, "frames dropped") \
+	X(bytes, "bytes seen")
+
+struct demo_counters {
+	DEMO_COUNTERS(STATS_FIELD)
+};
+
+static const struct stats_counter_desc demo_descs[] = {
+    DEMO_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc demo = {"demo", demo_descs, 3};
+
+TestSuite(stats);
+
+Test(stats, group_add_sums_every_worker)
+{
+	struct demo_counters w0 = {1, 2, 3}, w1 = {10, 20, 30}, sum = {0};
+	const uint64_t *srcs[] = {(uint64_t *)&w0, (uint64_t *)&w1};
+
+	stats_group_add((uint64_t *)&sum, srcs, 2, demo.n);
+	cr_assert_eq(sum.frames, 11);
+	cr_assert_eq(sum.drops, 22);
+	cr_assert_eq(sum.bytes, 33);
+	/* Adding again accumulates: dst is not reset. */
+	stats_group_add((uint64_t *)&sum, srcs, 1, demo.n);
+	cr_assert_eq(sum.frames, 12);
+}
+
+Test(stats, text_has_one_line_per_counter)
+{
+	struct demo_counters c = {5, 0, 7};
+	struct stats_buf b;
+	char mem[256];
+
+	stats_buf_init(&b, mem, sizeof(mem));
+	cr_assert_eq(stats_render_text(&b, NULL, &demo, (uint64_t *)&c, false),
+	             0);
+	cr_assert_str_eq(mem, "demo.frames 5\ndemo.drops 0\ndemo.bytes 7\n");
+}
+
+Test(stats, text_label_and_skip_zero)
+{
+	struct demo_counters c = {5, 0, 7};
+	struct stats_buf b;
+	char mem[256];
+
+	stats_buf_init(&b, mem, sizeof(mem));
+	stats_render_text(&b, "worker1", &demo, (uint64_t *)&c, true);
+	cr_assert_str_eq(mem, "worker1.demo.frames 5\nworker1.demo.bytes 7\n");
+}
+
+Test(stats, json_object)
+{
+	struct demo_counters c = {1, 2, 18446744073709551615ull};
+	struct stats_buf b;
+	char mem[256];
+
+	stats_buf_init(&b, mem, sizeof(mem));
+	cr_assert_eq(stats_render_json(&b, &demo, (uint64_t *)&c), 0);
+	cr_assert_str_eq(mem, "\"demo\":{\"frames\":1,\"drops\":2,"
+	                      "\"bytes\":18446744073709551615}");
+}
+
+Test(stats, prometheus_with_and_without_meta)
+{
+	struct demo_counters c = {4, 0, 0};
+	struct stats_buf b;
+	char mem[1024];
+
+	stats_buf_init(&b, mem, sizeof(mem));
+	stats_render_prom(&b, &demo, (uint64_t *)&c, "worker=\"0\"", true);
+	cr_assert(strstr(mem, "# HELP gatehouse_demo_frames_total frames "
+	                      "seen\n") != NULL);
+	cr_assert(strstr(mem, "# TYPE gatehouse_demo_frames_total counter\n") !=
+	          NULL);
+	cr_assert(
+	    strstr(mem, "gatehouse_demo_frames_total{worker=\"0\"} 4\n") !=
+	    NULL);
+	stats_buf_init(&b, mem, sizeof(mem));
+	stats_render_prom(&b, &demo, (uint64_t *)&c, NULL, false);
+	cr_assert_str_eq(mem, "gatehouse_demo_frames_total 4\n"
+	                      "gatehouse_demo_drops_total 0\n"
+	                      "gatehouse_demo_bytes_total 0\n");
+}
+
+Test(stats, small_buffer_truncates_and_reports)
+{
+	struct demo_counters c = {123456, 2, 3};
+	struct stats_buf b;
+	char mem[12];
+
+	stats_buf_init(&b, mem, sizeof(mem));
+	cr_assert_eq(stats_render_text(&b, NULL, &demo, (uint64_t *)&c, false),
+	             -ENOSPC);
+	cr_assert(b.overflow);
+	cr_assert_eq(strlen(mem), sizeof(mem) - 1);
+	cr_assert_eq(b.len, sizeof(mem) - 1);
+	/* Once overflowed, further output is refused, not appended. */
+	cr_assert_eq(stats_buf_printf(&b, "x"), -ENOSPC);
+	cr_assert_eq(strlen(mem), sizeof(mem) - 1);
+}
+
+Test(stats, verify_fires_on_bad_buffer, .signal = SIGABRT)
+{
+	struct stats_buf b;
+
+	stats_buf_init(&b, NULL, 0);
+}
