@@ -209,18 +209,25 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 
 /* --- DPDK telemetry: /gatehouse/stats, /gatehouse/worker,N, /gatehouse/info */
 
+/*
+ * One telemetry dictionary per counter group, nested under <d> as
+ * <key>: DPDK 22.11 accepts only [A-Za-z0-9_-] in dictionary keys, so the
+ * dotted names of the text rendering become one level of nesting here.
+ */
 static void
-tel_add_group(struct rte_tel_data *d, const char *prefix,
-              const struct stats_group_desc *g, const uint64_t *vals)
+tel_add_group(struct rte_tel_data *d, const char *key,
+	      const struct stats_group_desc *g, const uint64_t *vals)
 {
-	char key[RTE_TEL_MAX_STRING_LEN];
+	struct rte_tel_data *sub = rte_tel_data_alloc();
 	unsigned i;
 
-	for (i = 0; i < g->n; i++) {
-		snprintf(key, sizeof(key), "%s%s.%s", prefix, g->name,
-		         g->counters[i].name);
-		rte_tel_data_add_dict_u64(d, key, vals[i]);
-	}
+	if (sub == NULL)
+		return;
+	rte_tel_data_start_dict(sub);
+	for (i = 0; i < g->n; i++)
+		rte_tel_data_add_dict_u64(sub, g->counters[i].name, vals[i]);
+	if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
+		rte_tel_data_free(sub);
 }
 
 static int
@@ -231,15 +238,18 @@ tel_fill(const struct app *a, int only, struct rte_tel_data *d)
 
 	snapshot_take(a, only, &s, only < 0);
 	rte_tel_data_start_dict(d);
-	tel_add_group(d, "", &net_counters_desc, (const uint64_t *)&s.net);
-	tel_add_group(d, "", &worker_counters_desc,
-	              (const uint64_t *)&s.worker);
+	tel_add_group(d, net_counters_desc.name, &net_counters_desc,
+		      (const uint64_t *)&s.net);
+	tel_add_group(d, worker_counters_desc.name, &worker_counters_desc,
+		      (const uint64_t *)&s.worker);
 	for (i = 0; i < a->n_ports; i++) {
 		struct stats_group_desc g = port_group(a, i);
+		char key[RTE_TEL_MAX_STRING_LEN];
 
 		if (only >= 0)
 			g.n = port_counters_n; /* device stats are per port */
-		tel_add_group(d, "port.", &g, s.port[i]);
+		snprintf(key, sizeof(key), "port_%s", g.name);
+		tel_add_group(d, key, &g, s.port[i]);
 	}
 	return 0;
 }
@@ -282,7 +292,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (i = 0; i < a->n_ports; i++) {
 		char key[64];
 
-		snprintf(key, sizeof(key), "port.%s.driver",
+		snprintf(key, sizeof(key), "port_%s_driver",
 		         a->conf->ports[i].name);
 		rte_tel_data_add_dict_string(d, key, a->ports[i].driver);
 	}
