@@ -26,11 +26,15 @@
 	X(eth_short,         "dropped: shorter than an Ethernet header")      \
 	X(eth_not_for_us,    "dropped: destination MAC neither ours nor broadcast") \
 	X(eth_unknown_type,  "dropped: EtherType other than IPv4 and ARP (IPv6, VLAN, ...)") \
+	X(eth_multiseg,      "dropped: multi-segment frame (not supported)")  \
+	X(eth_bad_src,       "dropped: source MAC is a group (multicast/broadcast) address") \
 	X(arp_rx,            "ARP packets received")                          \
 	X(arp_bad,           "dropped: malformed ARP (length, hardware or protocol type, opcode)") \
 	X(arp_not_for_us,    "ARP packets for another target address (learned from, not answered)") \
 	X(arp_req_answered,  "ARP requests for our address answered")         \
 	X(arp_reply_rx,      "ARP replies received")                          \
+	X(arp_garp_rx,       "gratuitous ARPs received (refresh known entries only)") \
+	X(arp_addr_conflict, "ARP packets whose sender claims our address (not learned)") \
 	X(arp_req_tx,        "ARP requests sent to resolve a next hop")       \
 	X(arp_garp_tx,       "gratuitous ARPs sent")                          \
 	X(arp_learned,       "neighbour entries created or updated")          \
@@ -59,6 +63,7 @@
 	X(icmp_echo_replied, "ICMP echo requests answered")                   \
 	X(icmp_other,        "dropped: ICMP types we do not act on")          \
 	X(l4_unhandled,      "dropped: TCP or UDP with no layer above to take it") \
+	X(l4_delivered,      "TCP or UDP packets handed to the layer above")  \
 	X(tx_queued,         "frames queued for transmission")                \
 	X(tx_buf_full,       "dropped: per-port transmit buffer full")        \
 	X(tx_nomem,          "dropped: no mbuf for an ARP request or reply")  \
@@ -98,6 +103,7 @@ struct net_arp_entry {
 	uint8_t port_idx;
 	uint8_t state; /* enum net_arp_state */
 	struct rte_ether_addr mac;
+	uint16_t n_pending; /* packets in the pending queue for this entry */
 	uint64_t expire_tsc;   /* RESOLVED: entry ages out at this time */
 	uint64_t last_req_tsc; /* INCOMPLETE: when the last request left */
 };
@@ -149,6 +155,11 @@ struct net_ctx {
 	uint64_t arp_ttl_tsc;
 	uint64_t pending_timeout_tsc;
 	uint64_t arp_retry_tsc; /* minimum gap between requests for one IP */
+	/* The worker's clock: the TSC given to the last net_timer() call
+	 * (rte_rdtsc() at net_ctx_init).  Ages, deadlines and the request
+	 * rate limit are taken from it, so the fast path reads no clock and
+	 * tests can drive time through net_timer(). */
+	uint64_t now_tsc;
 	unsigned n_ports;
 	struct net_port ports[NET_PORTS_MAX];
 	struct net_arp_entry arp[NET_ARP_TABLE_SIZE];
