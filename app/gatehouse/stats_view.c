@@ -216,7 +216,7 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
  */
 static void
 tel_add_group(struct rte_tel_data *d, const char *key,
-	      const struct stats_group_desc *g, const uint64_t *vals)
+              const struct stats_group_desc *g, const uint64_t *vals)
 {
 	struct rte_tel_data *sub = rte_tel_data_alloc();
 	unsigned i;
@@ -239,9 +239,9 @@ tel_fill(const struct app *a, int only, struct rte_tel_data *d)
 	snapshot_take(a, only, &s, only < 0);
 	rte_tel_data_start_dict(d);
 	tel_add_group(d, net_counters_desc.name, &net_counters_desc,
-		      (const uint64_t *)&s.net);
+	              (const uint64_t *)&s.net);
 	tel_add_group(d, worker_counters_desc.name, &worker_counters_desc,
-		      (const uint64_t *)&s.worker);
+	              (const uint64_t *)&s.worker);
 	for (i = 0; i < a->n_ports; i++) {
 		struct stats_group_desc g = port_group(a, i);
 		char key[RTE_TEL_MAX_STRING_LEN];

@@ -23,7 +23,7 @@ struct conf *conf_load(const char *path, char *err, size_t errlen);
  * of the file name.  Used by tests and by `--check -`.
  */
 struct conf *conf_parse(const char *name, const char *text, size_t len,
-			char *err, size_t errlen);
+                        char *err, size_t errlen);
 
 /* Release a snapshot; NULL is accepted. */
 void conf_free(struct conf *c);

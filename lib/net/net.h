@@ -32,12 +32,12 @@ int net_ctx_init(struct net_ctx *ctx, const struct net_params *p);
  * are already there.
  */
 int net_port_add(struct net_ctx *ctx, uint16_t port_id,
-		 const struct rte_ether_addr *mac, uint32_t addr_be,
-		 uint8_t prefix_len, uint32_t gateway_be, uint16_t mtu);
+                 const struct rte_ether_addr *mac, uint32_t addr_be,
+                 uint8_t prefix_len, uint32_t gateway_be, uint16_t mtu);
 
 /* Process <n> frames received on port <port_idx>. Consumes them all. */
-void net_input(struct net_ctx *ctx, unsigned port_idx,
-	       struct rte_mbuf **pkts, unsigned n);
+void net_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf **pkts,
+               unsigned n);
 
 /*
  * Send the IPv4 packet in <m> (data starts at the IPv4 header, headroom for
@@ -47,8 +47,8 @@ void net_input(struct net_ctx *ctx, unsigned port_idx,
  * Consumes <m> in every case.  Returns 0 when queued for TX or for ARP,
  * -ENETUNREACH (no route), -ENOBUFS (pending queue or txbuf full).
  */
-int net_ipv4_output(struct net_ctx *ctx, unsigned port_idx,
-		    struct rte_mbuf *m, uint32_t dst_be);
+int net_ipv4_output(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m,
+                    uint32_t dst_be);
 
 /* Send a gratuitous ARP (request form) for our address on <port_idx>.
  * Returns 0 or -ENOMEM / -ENOBUFS. */
@@ -59,11 +59,11 @@ int net_garp_send(struct net_ctx *ctx, unsigned port_idx);
  * Sends packets waiting for it.  Does not call on_learn.
  */
 void net_neigh_update(struct net_ctx *ctx, unsigned port_idx, uint32_t ip_be,
-		      const struct rte_ether_addr *mac);
+                      const struct rte_ether_addr *mac);
 
 /* Look up a resolved neighbour; returns 0 and fills <mac>, or -ENOENT. */
 int net_neigh_lookup(const struct net_ctx *ctx, unsigned port_idx,
-		     uint32_t ip_be, struct rte_ether_addr *mac);
+                     uint32_t ip_be, struct rte_ether_addr *mac);
 
 /*
  * Periodic work, called by the worker every millisecond or so with the

@@ -14,11 +14,11 @@
 
 #include "stats/stats_types.h"
 
-#define NET_CTX_MAGIC        0x6e657401u
-#define NET_PORTS_MAX        4
-#define NET_TXBUF_MAX        128 /* frames queued per port between flushes */
-#define NET_ARP_TABLE_SIZE   256 /* entries per worker, power of two */
-#define NET_ARP_PENDING_CAP  256 /* hard cap of the per-worker pending queue */
+#define NET_CTX_MAGIC       0x6e657401u
+#define NET_PORTS_MAX       4
+#define NET_TXBUF_MAX       128 /* frames queued per port between flushes */
+#define NET_ARP_TABLE_SIZE  256 /* entries per worker, power of two */
+#define NET_ARP_PENDING_CAP 256 /* hard cap of the per-worker pending queue */
 
 /* clang-format off */
 #define NET_COUNTERS(X)                                                       \
@@ -103,7 +103,7 @@ struct net_arp_entry {
 	uint8_t port_idx;
 	uint8_t state; /* enum net_arp_state */
 	struct rte_ether_addr mac;
-	uint16_t n_pending; /* packets in the pending queue for this entry */
+	uint16_t n_pending;    /* packets in the pending queue for this entry */
 	uint64_t expire_tsc;   /* RESOLVED: entry ages out at this time */
 	uint64_t last_req_tsc; /* INCOMPLETE: when the last request left */
 };
@@ -121,7 +121,7 @@ struct net_arp_pending {
  * queue).  May be NULL.
  */
 typedef void (*net_learn_cb)(void *arg, unsigned port_idx, uint32_t ip_be,
-			     const struct rte_ether_addr *mac);
+                             const struct rte_ether_addr *mac);
 
 /*
  * Called for an IPv4 packet addressed to us carrying TCP or UDP (the mbuf

@@ -4,20 +4,24 @@
 # tools/lib/common.sh).  The build dir is $GH_BUILD (default build/).
 
 # meson setup (or --reconfigure when the build dir exists), then ninja.
+# gh_build [DIR [MESON_OPTION...]]: DIR defaults to $GH_BUILD; options are
+# added to -Dwerror=true.
 gh_build() {
-	local -a opts=(-Dwerror=true)
+	local dir=${1:-$GH_BUILD}
+	(($# == 0)) || shift
+	local -a opts=(-Dwerror=true "$@")
 	local log rc=0
 	log=$(mktemp)
-	if [[ -f $GH_BUILD/build.ninja ]]; then
-		say "meson setup --reconfigure $GH_BUILD ${opts[*]}"
-		meson setup --reconfigure "$GH_BUILD" "$GH_ROOT" "${opts[@]}" >"$log" 2>&1 || rc=$?
+	if [[ -f $dir/build.ninja ]]; then
+		say "meson setup --reconfigure $dir ${opts[*]}"
+		meson setup --reconfigure "$dir" "$GH_ROOT" "${opts[@]}" >"$log" 2>&1 || rc=$?
 	else
-		say "meson setup $GH_BUILD ${opts[*]}"
-		meson setup "$GH_BUILD" "$GH_ROOT" "${opts[@]}" >"$log" 2>&1 || rc=$?
+		say "meson setup $dir ${opts[*]}"
+		meson setup "$dir" "$GH_ROOT" "${opts[@]}" >"$log" 2>&1 || rc=$?
 	fi
 	((rc == 0)) || cat "$log" >&2
 	rm -f "$log"
 	((rc == 0)) || return 1
-	say "ninja -C $GH_BUILD"
-	ninja -C "$GH_BUILD"
+	say "ninja -C $dir"
+	ninja -C "$dir"
 }
