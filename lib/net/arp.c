@@ -29,7 +29,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "net/net_priv.h"
+#include "net/layers_priv.h"
 
 static inline unsigned
 net_arp_hash(unsigned port_idx, uint32_t ip_be)

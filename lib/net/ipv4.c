@@ -15,7 +15,7 @@
 
 #include <rte_icmp.h>
 
-#include "net/net_priv.h"
+#include "net/layers_priv.h"
 
 /* First octet helpers on a network-order address. */
 static inline uint8_t

@@ -14,7 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_prefetch.h>
 
-#include "net/net_priv.h"
+#include "net/layers_priv.h"
 
 static const struct stats_counter_desc net_counter_descs[] = {
     NET_COUNTERS(STATS_DESC)};
@@ -140,11 +140,4 @@ net_timer(struct net_ctx *ctx, uint64_t now_tsc)
 	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
 	ctx->now_tsc = now_tsc;
 	net_arp_timer(ctx);
-}
-
-uint16_t
-net_cksum(const void *buf, size_t len)
-{
-	GH_VERIFY(buf != NULL || len == 0);
-	return (uint16_t)~rte_raw_cksum(buf, len);
 }

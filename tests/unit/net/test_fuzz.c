@@ -16,7 +16,7 @@ TestSuite(net_fuzz, .init = nt_setup_l4, .fini = nt_teardown);
 #define FRAMES 10000
 #define BURST  32
 
-/* Where each frame given to net_input ends (see lib/net/net_priv.h). */
+/* Where each frame given to net_input ends (see lib/net/layers_priv.h). */
 static const char *const eth_terminal[] = {"eth_short", "eth_not_for_us",
                                            "eth_unknown_type", "eth_multiseg",
                                            "eth_bad_src"};

@@ -1,6 +1,7 @@
 /*
- * Private to lib/net: the helpers net.c, arp.c and ipv4.c share.  Nothing
- * outside lib/net includes this file.
+ * Private to lib/net: the interface between its layers (Ethernet helpers,
+ * the drop macro, the ARP and IPv4 entry points) that net.c, arp.c and
+ * ipv4.c share.  Nothing outside lib/net includes this file.
  *
  * Frame accounting: every frame given to net_input() ends in exactly one
  * "terminal" counter: a drop reason (eth_*, arp_bad, arp_not_for_us,
@@ -11,8 +12,8 @@
  * frames we queue (a reply dropped by a full txbuf counts its terminal
  * counter and tx_buf_full).
  */
-#ifndef GH_NET_PRIV_H
-#define GH_NET_PRIV_H
+#ifndef GH_NET_LAYERS_PRIV_H
+#define GH_NET_LAYERS_PRIV_H
 
 #include <errno.h>
 
@@ -134,4 +135,4 @@ int net_arp_output(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m,
 /* ipv4.c */
 void net_ipv4_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m);
 
-#endif /* GH_NET_PRIV_H */
+#endif /* GH_NET_LAYERS_PRIV_H */
