@@ -9,19 +9,11 @@
 #include <rte_ethdev.h>
 
 #include "common/gh_common.h"
+#include "common/gh_rss.h"
 #include "drivers/net/port.h"
 
-/*
- * A Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
- * (b, a) to the same value, so both directions of a flow land on one queue
- * (Woo and Park, "Scalable TCP Session Monitoring with Symmetric RSS").
- */
-static uint8_t symmetric_rss_key[40] = {
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-};
+/* The symmetric key of common/gh_rss.h: both directions, one queue. */
+static uint8_t symmetric_rss_key[GH_RSS_KEY_LEN] = GH_RSS_KEY_SYMMETRIC_INIT;
 
 #define WANTED_RX_OFFLOADS                                              \
 	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \

@@ -1,0 +1,142 @@
+/*
+ * Flow owner hash and ephemeral port choice (see tcp_rss.h).
+ *
+ * rte_softrss_be() takes the tuple as 32-bit words in host order, laid out
+ * as the NIC reads the packet: source address, destination address, then
+ * source port in the high half and destination port in the low half of the
+ * third word (struct rte_ipv4_tuple), and the key converted once with
+ * rte_convert_rss_key().  The Toeplitz hash is a XOR of one key window per
+ * set input bit, so it is linear: the port search hashes the tuple once
+ * with local port 0 and adds each candidate port's contribution from two
+ * 256-entry tables.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_config.h>
+#include <rte_thash.h>
+
+#include "common/gh_common.h"
+#include "common/gh_rss.h"
+#include "tcp/tcp_rss.h"
+
+_Static_assert(TCP_RSS_KEY_LEN == GH_RSS_KEY_LEN, "one RSS key length");
+const uint8_t tcp_rss_key_symmetric[TCP_RSS_KEY_LEN] =
+    GH_RSS_KEY_SYMMETRIC_INIT;
+
+/* Toeplitz over the three host-order words of an IPv4 + L4 tuple. */
+static inline uint32_t
+rss_words(const struct tcp_rss *rss, uint32_t src, uint32_t dst, uint32_t ports)
+{
+	uint32_t tuple[RTE_THASH_V4_L4_LEN] = {src, dst, ports};
+
+	return rte_softrss_be(tuple, RTE_THASH_V4_L4_LEN,
+	                      (const uint8_t *)rss->key_be);
+}
+
+int
+tcp_rss_init(struct tcp_rss *rss, unsigned n_workers, const uint16_t *reta,
+             unsigned reta_size)
+{
+	uint32_t key[TCP_RSS_KEY_LEN / 4];
+	unsigned i;
+
+	if (rss == NULL || n_workers == 0 || n_workers > RTE_MAX_LCORE)
+		return -EINVAL;
+	if (reta_size == 0 && reta == NULL)
+		reta_size = TCP_RSS_RETA_DEFAULT;
+	if (reta_size == 0 || reta_size > TCP_RSS_RETA_MAX ||
+	    (reta_size & (reta_size - 1)) != 0)
+		return -EINVAL;
+	for (i = 0; reta != NULL && i < reta_size; i++)
+		if (reta[i] >= n_workers)
+			return -EINVAL;
+
+	memset(rss, 0, sizeof(*rss));
+	rss->n_workers = n_workers;
+	rss->reta_size = reta_size;
+	for (i = 0; i < reta_size; i++)
+		rss->reta[i] =
+		    reta != NULL ? reta[i] : (uint16_t)(i % n_workers);
+	memcpy(key, tcp_rss_key_symmetric, sizeof(key));
+	rte_convert_rss_key(key, rss->key_be, TCP_RSS_KEY_LEN);
+	for (i = 0; i < 256; i++) {
+		rss->port_hash[0][i] = rss_words(rss, 0, 0, i);
+		rss->port_hash[1][i] = rss_words(rss, 0, 0, i << 8);
+	}
+	rss->magic = TCP_RSS_MAGIC;
+	return 0;
+}
+
+uint32_t
+tcp_rss_hash(const struct tcp_rss *rss, uint32_t src_ip_be, uint32_t dst_ip_be,
+             uint16_t src_port_be, uint16_t dst_port_be)
+{
+	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
+	return rss_words(rss, rte_be_to_cpu_32(src_ip_be),
+	                 rte_be_to_cpu_32(dst_ip_be),
+	                 (uint32_t)rte_be_to_cpu_16(src_port_be) << 16 |
+	                     rte_be_to_cpu_16(dst_port_be));
+}
+
+unsigned
+tcp_rss_flow_owner(const struct tcp_rss *rss, const struct tcp_flow_key *k)
+{
+	GH_VERIFY(k != NULL);
+	/* The direction the NIC sees on receive; symmetric anyway. */
+	return tcp_rss_owner(rss,
+	                     tcp_rss_hash(rss, k->remote_ip_be, k->local_ip_be,
+	                                  k->remote_port_be, k->local_port_be));
+}
+
+int
+tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
+                   unsigned worker, uint16_t lo, uint16_t hi)
+{
+	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
+	if (pp == NULL || worker >= rss->n_workers || lo == 0 || lo > hi)
+		return -EINVAL;
+	memset(pp, 0, sizeof(*pp));
+	pp->worker = (uint16_t)worker;
+	pp->lo = lo;
+	pp->hi = hi;
+	pp->cursor = lo;
+	pp->magic = TCP_RSS_PORTS_MAGIC;
+	return 0;
+}
+
+int
+tcp_rss_port_choose(const struct tcp_rss *rss, struct tcp_rss_ports *pp,
+                    struct tcp_flow_key *k, tcp_rss_in_use_cb in_use, void *arg)
+{
+	uint32_t base, h, n, range;
+	uint16_t p, saved;
+
+	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(pp, TCP_RSS_PORTS_MAGIC);
+	GH_VERIFY(k != NULL);
+	GH_VERIFY(pp->cursor >= pp->lo && pp->cursor <= pp->hi);
+
+	/* Hash of the answers (remote -> local) with local port 0. */
+	base = rss_words(rss, rte_be_to_cpu_32(k->remote_ip_be),
+	                 rte_be_to_cpu_32(k->local_ip_be),
+	                 (uint32_t)rte_be_to_cpu_16(k->remote_port_be) << 16);
+	range = (uint32_t)(pp->hi - pp->lo) + 1;
+	saved = k->local_port_be;
+	p = pp->cursor;
+	for (n = 0; n < range; n++) {
+		h = base ^ rss->port_hash[0][p & 0xff] ^
+		    rss->port_hash[1][p >> 8];
+		if (tcp_rss_owner(rss, h) == pp->worker) {
+			k->local_port_be = rte_cpu_to_be_16(p);
+			if (in_use == NULL || !in_use(arg, k)) {
+				pp->cursor = p == pp->hi ? pp->lo : p + 1;
+				return 0;
+			}
+		}
+		p = p == pp->hi ? pp->lo : p + 1;
+	}
+	k->local_port_be = saved;
+	return -EADDRNOTAVAIL;
+}

@@ -1,0 +1,173 @@
+/*
+ * Types of the per-worker TCP building blocks: the timer wheel node and
+ * wheel, the flow-table key and counters, and the flow-owner hash state.
+ * The TCB will embed struct tcp_timer and hold a struct tcp_flow_key, so
+ * these live here, apart from the functions (tcp_timer.h, tcp_flow.h,
+ * tcp_rss.h).  The flow table itself is opaque: only tcp_flow.c sees its
+ * slots.
+ */
+#ifndef GH_TCP_TYPES_H
+#define GH_TCP_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stats/stats_types.h"
+
+/* ---- timer wheel ------------------------------------------------------ */
+
+#define TCP_TIMER_WHEEL_MAGIC 0x74776801u
+/* 6 levels of 64 slots: 64-bit occupancy bitmaps, horizon 2^36 ticks. */
+#define TCP_TIMER_LEVEL_BITS   6
+#define TCP_TIMER_LEVEL_SLOTS  (1u << TCP_TIMER_LEVEL_BITS)
+#define TCP_TIMER_LEVELS       6
+#define TCP_TIMER_SLOTS        (TCP_TIMER_LEVELS * TCP_TIMER_LEVEL_SLOTS)
+#define TCP_TIMER_HORIZON_BITS (TCP_TIMER_LEVEL_BITS * TCP_TIMER_LEVELS)
+
+/*
+ * One timer, embedded in the object it times (container_of finds the
+ * object from the node given to the expiry callback).  A zeroed node is a
+ * valid idle timer, so objects from a zeroed pool need no set-up.  Every
+ * field but `user` belongs to the wheel while the timer is armed.
+ */
+struct tcp_timer {
+	struct tcp_timer *next;
+	struct tcp_timer **pprev; /* the pointer that points at this node */
+	uint64_t deadline_tick;
+	uint32_t where; /* 0 idle, 1..TCP_TIMER_SLOTS slot + 1, or DUE */
+	uint32_t user;  /* the owner's: the wheel never reads or writes it */
+};
+
+/*
+ * A hierarchical timing wheel (Varghese and Lauck scheme 7, cascading as
+ * Linux did before 4.8).  One per worker, embedded in its context; the
+ * wheel allocates nothing.  next_tick is the first tick not yet processed:
+ * every timer with a deadline before it has been handed to the callback or
+ * sits on the `due` list.
+ */
+struct tcp_timer_wheel {
+	unsigned magic;
+	uint32_t n_armed; /* timers in slots or on the due list */
+	uint64_t next_tick;
+	uint64_t occupied[TCP_TIMER_LEVELS]; /* bit s: slot s not empty */
+	struct tcp_timer *due; /* expired, waiting for the callback */
+	struct tcp_timer *slot[TCP_TIMER_SLOTS];
+};
+
+/* Called once per expired timer; the node is idle again when it runs. */
+typedef void (*tcp_timer_cb)(void *arg, struct tcp_timer *t);
+
+/* ---- flow table ------------------------------------------------------- */
+
+#define TCP_FLOW_TABLE_MAGIC  0x74666c01u
+#define TCP_FLOW_CAPACITY_MIN 16u
+#define TCP_FLOW_CAPACITY_MAX (1u << 30)
+/* Longest probe sequence an insert may scan (and the largest displacement
+ * an entry may have): past it the insert is refused as if the table were
+ * full.  See tcp_flow.h for why this is far beyond what 15/16 load needs. */
+#define TCP_FLOW_PROBE_MAX 4096u
+
+/*
+ * The key of a flow: our address and port, the peer's, in network byte
+ * order as they come off the wire, and the index of the port (lib/net) the
+ * flow lives on.  A listener is a key with remote_ip_be and remote_port_be
+ * zero (never a valid peer: lib/net drops source address 0).  pad must be
+ * zero (tcp_flow_key_set() does it); it keeps the key 16 bytes with no
+ * indeterminate bytes.
+ */
+struct tcp_flow_key {
+	uint32_t local_ip_be;
+	uint32_t remote_ip_be;
+	uint16_t local_port_be;
+	uint16_t remote_port_be;
+	uint8_t port_idx;
+	uint8_t pad[3];
+};
+
+/* clang-format off */
+#define TCP_FLOW_COUNTERS(X)                                                  \
+	X(flow_inserted,    "flows added to the flow table")                  \
+	X(flow_deleted,     "flows removed from the flow table")              \
+	X(flow_exists,      "flow inserts refused: the 4-tuple is already there") \
+	X(flow_table_full,  "flow inserts refused: table at its load limit")  \
+	X(flow_probe_limit, "flow inserts refused: probe sequence too long")
+/* clang-format on */
+
+/* Per-worker flow-table counters; written only by the owning worker. */
+struct tcp_flow_counters {
+	TCP_FLOW_COUNTERS(STATS_FIELD)
+};
+
+/*
+ * Probe accounting, for tests and benchmarks rather than operators: slots
+ * read by lookups (hits and misses), slots read and entries moved by
+ * inserts, entries moved by deletes.  Each op adds to its sums.
+ */
+struct tcp_flow_probes {
+	uint64_t lookups;
+	uint64_t lookup_slots;
+	uint64_t inserts;
+	uint64_t insert_slots;
+	uint64_t insert_moves;
+	uint64_t deletes;
+	uint64_t delete_moves;
+};
+
+/* Result of tcp_flow_table_audit(). */
+struct tcp_flow_audit {
+	uint32_t count;    /* occupied slots */
+	uint32_t max_dist; /* largest displacement from a home slot */
+	uint64_t sum_dist; /* sum of displacements (mean = sum / count) */
+};
+
+struct tcp_flow_table; /* opaque: tcp_flow.c */
+
+/* ---- flow owner hash (RSS) -------------------------------------------- */
+
+#define TCP_RSS_MAGIC        0x74727301u
+#define TCP_RSS_KEY_LEN      40
+#define TCP_RSS_RETA_DEFAULT 128 /* entries (ixgbe, igb; many VFs) */
+#define TCP_RSS_RETA_MAX     512 /* i40e, mlx5 default */
+
+/*
+ * Everything needed to compute which worker owns a flow, as the NIC does.
+ * Built once by the control thread before the workers start, read-only
+ * after, shared by all workers.
+ */
+struct tcp_rss {
+	unsigned magic;
+	uint32_t n_workers;
+	uint32_t reta_size; /* power of two */
+	/* the key in rte_softrss_be() form (rte_convert_rss_key) */
+	uint32_t key_be[TCP_RSS_KEY_LEN / 4];
+	/* Toeplitz contribution of each byte of a port in the tuple: the
+	 * hash is linear over XOR, so hash(tuple with port p) =
+	 * hash(tuple with port 0) ^ port_hash[0][p & 255] ^ port_hash[1][p >>
+	 * 8] (p in host order).  Makes each candidate of an ephemeral port
+	 * search O(1). */
+	uint32_t port_hash[2][256];
+	uint16_t reta[TCP_RSS_RETA_MAX]; /* index -> worker id */
+};
+
+#define TCP_RSS_PORTS_MAGIC 0x74727002u
+
+/*
+ * One worker's ephemeral port state for active opens: the configured range
+ * (inclusive, host order) and the cursor where the next search starts.
+ * Owned by that worker.
+ */
+struct tcp_rss_ports {
+	unsigned magic;
+	uint16_t worker;
+	uint16_t lo;
+	uint16_t hi;
+	uint16_t cursor;
+};
+
+/*
+ * Asked by tcp_rss_port_choose() whether the flow <k> (local port filled
+ * in) is taken.  tcp_flow_busy() has this shape, to ask a flow table.
+ */
+typedef bool (*tcp_rss_in_use_cb)(void *arg, const struct tcp_flow_key *k);
+
+#endif /* GH_TCP_TYPES_H */
