@@ -170,4 +170,26 @@ struct tcp_rss_ports {
  */
 typedef bool (*tcp_rss_in_use_cb)(void *arg, const struct tcp_flow_key *k);
 
+/* ------------------------------------------------------------------------
+ * Congestion control state (tcp_cc.h), embedded in every TCB.  Units are
+ * bytes and microseconds.
+ */
+struct tcp_cc {
+	uint8_t algo;          /* enum tcp_cc_algo */
+	uint8_t in_slow_start; /* cwnd < ssthresh, cached for counters */
+	uint16_t pad;
+	uint32_t mss;         /* sender MSS (SMSS) */
+	uint32_t cwnd;        /* congestion window */
+	uint32_t ssthresh;    /* slow start threshold */
+	uint32_t bytes_acked; /* congestion-avoidance accumulator (RFC 3465) */
+	/* CUBIC (RFC 9438 section 4) */
+	uint32_t w_max;          /* cwnd just before the last reduction */
+	uint32_t w_last_max;     /* w_max of the reduction before (fast
+	                          * convergence, section 4.7) */
+	uint32_t cwnd_prior;     /* cwnd at the last congestion event */
+	uint32_t w_est;          /* Reno-friendly estimate (section 4.3) */
+	uint32_t k_ms;           /* K, in milliseconds */
+	uint64_t epoch_start_us; /* start of the current CA epoch; 0: none */
+};
+
 #endif /* GH_TCP_TYPES_H */
