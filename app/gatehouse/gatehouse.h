@@ -10,6 +10,7 @@
 
 #include "conf/conf_types.h"
 #include "drivers/net/port.h"
+#include "tcp/tcp_types.h"
 #include "worker.h"
 
 #define APP_MAGIC 0x61707001u
@@ -21,6 +22,8 @@ struct app {
 	unsigned n_ports;
 	struct port_info ports[CONF_PORTS_MAX];
 	struct rte_mempool *pools[CONF_PORTS_MAX];
+	struct tcp_rss
+	    rss; /* which worker owns a flow; read-only after start */
 	unsigned n_workers;
 	struct worker *workers[CONF_WORKERS_MAX];
 	volatile int stop; /* set once by the control thread */

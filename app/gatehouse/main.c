@@ -24,6 +24,7 @@
 #include "common/gh_common.h"
 #include "conf/conf.h"
 #include "net/net.h"
+#include "tcp/tcp_rss.h"
 #include "ctl.h"
 #include "eal_args.h"
 #include "gatehouse.h"
@@ -147,7 +148,7 @@ worker_create(struct app *a, unsigned id)
 	    .arp_pending_max = c->arp_pending_max,
 	    .arp_pending_timeout_ms = c->arp_pending_timeout_ms,
 	    .on_learn = NULL,
-	    .on_l4 = NULL,
+	    .on_l4 = worker_l4_input,
 	};
 	char name[RTE_RING_NAMESIZE];
 	struct worker *w;
@@ -166,6 +167,7 @@ worker_create(struct app *a, unsigned id)
 	w->p.idle_sleep_max_us = c->idle_sleep_max_us;
 	w->p.garp_count = c->garp_count;
 	w->p.stop = &a->stop;
+	w->p.rss = &a->rss;
 	w->peers = a->workers;
 	w->n_peers = c->workers;
 	snprintf(name, sizeof(name), "gh_neigh_%u", id);
@@ -174,6 +176,11 @@ worker_create(struct app *a, unsigned id)
 	    (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (w->neigh_ring == NULL)
 		goto out_free;
+	snprintf(name, sizeof(name), "gh_steer_%u", id);
+	w->steer_ring = rte_ring_create(name, WORKER_STEER_RING,
+	                                (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (w->steer_ring == NULL)
+		goto out_ring;
 	/* With one worker nobody else needs to hear what it learns. */
 	np.on_learn = c->workers > 1 ? worker_share_neigh : NULL;
 	np.cb_arg = w;
@@ -191,6 +198,7 @@ worker_create(struct app *a, unsigned id)
 	return w;
 
 out_ring:
+	rte_ring_free(w->steer_ring);
 	rte_ring_free(w->neigh_ring);
 out_free:
 	free(w);
@@ -204,6 +212,7 @@ workers_free(struct app *a)
 
 	for (i = 0; i < a->n_workers; i++) {
 		rte_ring_free(a->workers[i]->neigh_ring);
+		worker_free_steered(a->workers[i]);
 		a->workers[i]->magic = 0;
 		free(a->workers[i]);
 		a->workers[i] = NULL;
@@ -275,6 +284,13 @@ run(struct app *a)
 	}
 	if (open_ports(a) < 0)
 		goto out_ports;
+	/* Ports without programmable RSS (af_packet, tap) get the default
+	 * table; every worker steers TCP to the owner it computes. */
+	if (tcp_rss_init(&a->rss, c->workers, NULL, 0) < 0) {
+		fprintf(stderr, "gatehouse: RSS table for %u workers\n",
+		        c->workers);
+		goto out_ports;
+	}
 	for (i = 0; i < c->workers; i++) {
 		a->workers[i] = worker_create(a, i);
 		if (a->workers[i] == NULL) {

@@ -5,15 +5,19 @@
  */
 #include <time.h>
 
+#include <netinet/in.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ip.h>
 #include <rte_prefetch.h>
 
 #include <urcu-qsbr.h>
 
 #include "common/gh_common.h"
 #include "net/net.h"
+#include "tcp/tcp_rss.h"
 #include "worker.h"
 
 static const struct stats_counter_desc worker_descs[] = {
@@ -75,6 +79,88 @@ worker_drain_neigh(struct worker *w)
 		                 &msgs[i].mac);
 	w->cnt.neigh_received += n;
 	return n;
+}
+
+/* A TCP segment whose flow this worker owns. */
+static void
+worker_tcp_input(struct worker *w, unsigned port_idx, struct rte_mbuf *m)
+{
+	(void)port_idx;
+	w->cnt.tcp_owned++;
+	/* The TCP stack is not attached to workers yet: count and drop. */
+	w->cnt.tcp_no_stack++;
+	rte_pktmbuf_free(m);
+}
+
+void
+worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m)
+{
+	struct worker *w = arg;
+	const struct rte_ipv4_hdr *ih;
+	const uint16_t *ports;
+	unsigned owner;
+
+	GH_ASSERT(w->magic == WORKER_MAGIC);
+	ih = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
+	if (ih->next_proto_id != IPPROTO_TCP) {
+		w->cnt.udp_no_consumer++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Too short for the ports: the TCP layer here counts it malformed. */
+	if (rte_pktmbuf_data_len(m) < m->l2_len + m->l3_len + 4u ||
+	    w->n_peers == 1) {
+		worker_tcp_input(w, port_idx, m);
+		return;
+	}
+	ports =
+	    rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len + m->l3_len);
+	owner = tcp_rss_owner(w->p.rss,
+	                      tcp_rss_hash(w->p.rss, ih->src_addr, ih->dst_addr,
+	                                   ports[0], ports[1]));
+	if (owner == w->p.id) {
+		worker_tcp_input(w, port_idx, m);
+		return;
+	}
+	GH_VERIFY(owner < w->n_peers);
+	if (rte_ring_mp_enqueue(w->peers[owner]->steer_ring, m) == 0) {
+		w->cnt.steer_out++;
+		return;
+	}
+	w->cnt.steer_drop++;
+	rte_pktmbuf_free(m);
+}
+
+/* Segments other workers received for flows we own. */
+static unsigned
+worker_drain_steer(struct worker *w)
+{
+	struct rte_mbuf *pkts[WORKER_BURST];
+	unsigned n, i, k;
+
+	n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts,
+	                              WORKER_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		/* m->port is the DPDK port id the frame arrived on. */
+		for (k = 0; k < w->p.n_ports; k++)
+			if (w->p.port_ids[k] == pkts[i]->port)
+				break;
+		GH_VERIFY(k < w->p.n_ports);
+		worker_tcp_input(w, k, pkts[i]);
+	}
+	w->cnt.steer_in += n;
+	return n;
+}
+
+void
+worker_free_steered(struct worker *w)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_sc_dequeue(w->steer_ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(w->steer_ring);
+	w->steer_ring = NULL;
 }
 
 /* Hand every queued frame to the driver; free and count what it refuses. */
@@ -162,6 +248,7 @@ worker_main(void *arg)
 
 		work = worker_poll_rx(w);
 		work += worker_drain_neigh(w);
+		work += worker_drain_steer(w);
 		if (t0 - last_timer >= timer_tsc) {
 			net_timer(&w->net, t0);
 			last_timer = t0;

@@ -14,11 +14,13 @@
 #include <rte_ring.h>
 
 #include "net/net_types.h"
+#include "tcp/tcp_types.h"
 #include "stats/stats_types.h"
 
 #define WORKER_MAGIC      0x776b7201u
 #define WORKER_BURST      32
-#define WORKER_NEIGH_RING 256 /* neighbour updates waiting per worker */
+#define WORKER_NEIGH_RING 256  /* neighbour updates waiting per worker */
+#define WORKER_STEER_RING 4096 /* segments handed over, waiting per worker */
 
 /* clang-format off */
 #define WORKER_COUNTERS(X)                                                    \
@@ -29,7 +31,13 @@
 	X(sleeps,           "idle back-off sleeps")                           \
 	X(neigh_shared,     "neighbour updates sent to other workers")        \
 	X(neigh_received,   "neighbour updates received from other workers")  \
-	X(neigh_share_drop, "neighbour updates lost: another worker's ring full")
+	X(neigh_share_drop, "neighbour updates lost: another worker's ring full") \
+	X(steer_out,        "TCP segments handed to the worker owning their flow") \
+	X(steer_in,         "TCP segments received from another worker (their owner is us)") \
+	X(steer_drop,       "TCP segments lost: the owner's hand-over ring was full") \
+	X(tcp_owned,        "TCP segments processed by the worker owning their flow") \
+	X(tcp_no_stack,     "TCP segments dropped: no TCP stack on this worker yet") \
+	X(udp_no_consumer,  "UDP datagrams dropped: nothing consumes UDP yet")
 #define PORT_COUNTERS(X)                                                      \
 	X(rx_pkts,   "frames received")                                       \
 	X(rx_bytes,  "bytes received")                                        \
@@ -58,8 +66,9 @@ struct worker_params {
 	bool busy_poll;
 	uint32_t idle_spin_polls;
 	uint32_t idle_sleep_max_us;
-	uint32_t garp_count;      /* worker 0 only: gratuitous ARPs per port */
-	const volatile int *stop; /* set by the control thread to end run */
+	uint32_t garp_count;       /* worker 0 only: gratuitous ARPs per port */
+	const volatile int *stop;  /* set by the control thread to end run */
+	const struct tcp_rss *rss; /* flow -> owner worker, shared, read-only */
 };
 
 /* A worker's whole state, allocated by the control thread, cache-aligned. */
@@ -69,6 +78,7 @@ struct worker {
 	struct worker **peers; /* all workers, for neighbour sharing */
 	unsigned n_peers;
 	struct rte_ring *neigh_ring; /* updates from other workers (MP/SC) */
+	struct rte_ring *steer_ring; /* segments we own, from others (MP/SC) */
 	struct net_ctx net;
 	struct worker_counters cnt __rte_cache_aligned;
 	struct port_counters pcnt[NET_PORTS_MAX];
@@ -88,6 +98,18 @@ struct worker_neigh_msg {
  */
 void worker_share_neigh(void *arg, unsigned port_idx, uint32_t ip_be,
                         const struct rte_ether_addr *mac);
+
+/*
+ * net_l4_cb of every worker: a TCP segment or UDP datagram for one of our
+ * addresses.  TCP goes to the worker owning the flow (software steering for
+ * ports whose RSS we cannot program, such as net_af_packet); <arg> is the
+ * struct worker.
+ */
+void worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m);
+
+/* After the workers stopped: free what waits in <w>'s steering ring, and
+ * the ring. */
+void worker_free_steered(struct worker *w);
 
 /*
  * The lcore entry point: runs until *p.stop is set.  Registers with
