@@ -136,6 +136,50 @@ open_ports(struct app *a)
 	return 0;
 }
 
+/*
+ * One flow-to-worker table for all ports: the software hash the workers
+ * compute (tcp_rss.h), programmed into every port that does RSS so the NIC
+ * agrees with it.  Ports without programmable RSS (af_packet, tap) deliver
+ * wherever they like and the workers hand segments to the owner.  The
+ * table has 128 entries, or fewer when a port's RETA is smaller, so that it
+ * divides every port's RETA size.
+ */
+static int
+rss_setup(struct app *a)
+{
+	unsigned i, size = TCP_RSS_RETA_DEFAULT;
+	int rc;
+
+	for (i = 0; i < a->n_ports; i++)
+		if (a->ports[i].reta_size != 0 && a->ports[i].reta_size < size)
+			size = a->ports[i].reta_size;
+	rc = tcp_rss_init(&a->rss, a->conf->workers, NULL, size);
+	if (rc < 0) {
+		fprintf(stderr,
+		        "gatehouse: RSS table of %u entries for %u "
+		        "workers: %s\n",
+		        size, a->conf->workers, strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < a->n_ports; i++) {
+		if (a->ports[i].reta_size == 0)
+			continue;
+		rc = port_reta_set(a->ports[i].port_id, a->ports[i].reta_size,
+		                   a->rss.reta, a->rss.reta_size);
+		if (rc < 0) {
+			fprintf(stderr, "gatehouse: port %s: RSS table: %s\n",
+			        a->conf->ports[i].name, strerror(-rc));
+			return rc;
+		}
+		fprintf(stderr,
+		        "gatehouse: port %s: RETA of %u entries programmed "
+		        "from the %u-entry flow table\n",
+		        a->conf->ports[i].name, a->ports[i].reta_size,
+		        a->rss.reta_size);
+	}
+	return 0;
+}
+
 static struct worker *
 worker_create(struct app *a, unsigned id)
 {
@@ -284,13 +328,8 @@ run(struct app *a)
 	}
 	if (open_ports(a) < 0)
 		goto out_ports;
-	/* Ports without programmable RSS (af_packet, tap) get the default
-	 * table; every worker steers TCP to the owner it computes. */
-	if (tcp_rss_init(&a->rss, c->workers, NULL, 0) < 0) {
-		fprintf(stderr, "gatehouse: RSS table for %u workers\n",
-		        c->workers);
+	if (rss_setup(a) < 0)
 		goto out_ports;
-	}
 	for (i = 0; i < c->workers; i++) {
 		a->workers[i] = worker_create(a, i);
 		if (a->workers[i] == NULL) {

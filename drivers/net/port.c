@@ -218,6 +218,7 @@ port_open(const struct port_params *p, struct port_info *info, char *err,
 	}
 	info->port_id = port_id;
 	info->n_queues = p->n_queues;
+	info->reta_size = info->rss ? di.reta_size : 0;
 	info->rx_offloads = conf.rxmode.offloads;
 	info->tx_offloads = conf.txmode.offloads;
 	snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
@@ -228,6 +229,28 @@ out_stop:
 out_close:
 	rte_eth_dev_close(port_id);
 	return rc;
+}
+
+int
+port_reta_set(uint16_t port_id, uint16_t reta_size, const uint16_t *table,
+              unsigned table_size)
+{
+	struct rte_eth_rss_reta_entry64
+	    conf[RTE_ETH_RSS_RETA_SIZE_512 / RTE_ETH_RETA_GROUP_SIZE];
+	unsigned i;
+
+	if (reta_size == 0 || reta_size > RTE_ETH_RSS_RETA_SIZE_512 ||
+	    table_size == 0 || reta_size % table_size != 0)
+		return -EINVAL;
+	memset(conf, 0, sizeof(conf));
+	for (i = 0; i < reta_size; i++) {
+		struct rte_eth_rss_reta_entry64 *g =
+		    &conf[i / RTE_ETH_RETA_GROUP_SIZE];
+
+		g->mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		g->reta[i % RTE_ETH_RETA_GROUP_SIZE] = table[i % table_size];
+	}
+	return rte_eth_dev_rss_reta_update(port_id, conf, reta_size);
 }
 
 int

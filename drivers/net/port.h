@@ -35,6 +35,7 @@ struct port_info {
 	char driver[32];
 	uint16_t n_queues;
 	bool rss;             /* RSS programmed with the symmetric key */
+	uint16_t reta_size;   /* RSS redirection table entries, 0: none */
 	uint64_t rss_hf;      /* hash functions enabled */
 	uint64_t rx_offloads; /* enabled RX offloads */
 	uint64_t tx_offloads; /* enabled TX offloads */
@@ -58,6 +59,16 @@ int port_devargs_preset(const char *device, uint16_t n_queues, char *out,
  */
 int port_open(const struct port_params *p, struct port_info *info, char *err,
               size_t errlen);
+
+/*
+ * Program the RSS redirection table of port <port_id> (<reta_size> entries,
+ * as port_info says) so that entry i sends to queue table[i % table_size]:
+ * with table_size a power of two dividing reta_size, a flow whose hash is h
+ * lands on queue table[h % table_size], which is what the workers compute
+ * in software (lib/tcp/tcp_rss.h).  Returns 0 or -errno.
+ */
+int port_reta_set(uint16_t port_id, uint16_t reta_size, const uint16_t *table,
+                  unsigned table_size);
 
 /* Stop and close a port opened by port_open(). Returns 0 or -errno. */
 int port_close(uint16_t port_id);

@@ -1,0 +1,547 @@
+/*
+ * The L4 relay and the test services of one worker (see proxy.h).
+ *
+ * A session has two legs, 0 the client and 1 the upstream (services use
+ * leg 0 only).  Bytes a leg receives wait in that leg's `pending` chain
+ * until the destination leg's TCP accepts them (tcp_send); only then are
+ * they released on the receiving leg (tcp_recved), so a slow destination
+ * closes the source's receive window: backpressure without buffering more
+ * than one window per direction.  A FIN is passed on once everything
+ * before it was accepted; a reset or a failure on one leg resets the other.
+ *
+ * Lifetime: a session is freed when both of its legs reported on_close.
+ * tcp_abort() calls on_close before it returns, so a callback that aborts
+ * the other leg may find the session freed afterwards: such paths return
+ * at once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "common/gh_common.h"
+#include "proxy/proxy.h"
+
+#define PROXY_WORKER_MAGIC  0x70787701u
+#define PROXY_SESSION_MAGIC 0x70787302u
+#define PROXY_LISTENERS_MAX 16
+#define CHARGEN_LINE        72   /* printable characters per line, RFC 864 */
+#define CHARGEN_CHUNK       1400 /* bytes per mbuf we fill */
+
+static const struct stats_counter_desc proxy_descs[] = {
+    PROXY_COUNTERS(STATS_DESC)};
+const struct stats_group_desc proxy_counters_desc = {
+    "proxy", proxy_descs, GH_ARRAY_SIZE(proxy_descs)};
+_Static_assert(sizeof(struct proxy_counters) ==
+                   GH_ARRAY_SIZE(proxy_descs) * sizeof(uint64_t),
+               "proxy counters and descriptors out of step");
+
+enum session_kind {
+	KIND_RELAY = 0,
+	KIND_ECHO = PROXY_SVC_ECHO,
+	KIND_DISCARD = PROXY_SVC_DISCARD,
+	KIND_CHARGEN = PROXY_SVC_CHARGEN,
+};
+
+struct proxy_listener {
+	struct proxy_worker *pw;
+	uint8_t kind; /* enum session_kind */
+	uint8_t cc;   /* enum tcp_cc_algo of the upstream leg */
+	unsigned up_port_idx;
+	uint32_t up_local_ip_be;
+	uint32_t up_ip_be;
+	uint16_t up_port_be;
+};
+
+struct relay_leg {
+	struct tcp_conn *conn;    /* NULL once on_close was called */
+	struct rte_mbuf *pending; /* received here, not yet passed on */
+	uint8_t connected;        /* established */
+	uint8_t peer_fin;         /* its peer sent FIN */
+	uint8_t shut;             /* we sent FIN on it */
+};
+
+struct proxy_session {
+	unsigned magic;
+	uint8_t kind;
+	uint32_t next_free; /* free list link, index + 1 (0: end) */
+	uint32_t chargen_pos;
+	struct proxy_worker *pw;
+	struct relay_leg leg[2];
+};
+
+struct proxy_worker {
+	unsigned magic;
+	struct proxy_params p;
+	unsigned n_listeners;
+	struct proxy_listener listeners[PROXY_LISTENERS_MAX];
+	uint32_t free_head; /* index + 1 of the first free session, 0: none */
+	struct proxy_session *sessions;
+	struct proxy_counters cnt;
+};
+
+static const struct tcp_callbacks relay_cb;
+static const struct tcp_callbacks service_cb;
+
+/* ---- session pool ---- */
+
+static struct proxy_session *
+session_get(struct proxy_worker *pw, uint8_t kind)
+{
+	struct proxy_session *s;
+
+	if (pw->free_head == 0) {
+		pw->cnt.refused_no_session++;
+		return NULL;
+	}
+	s = &pw->sessions[pw->free_head - 1];
+	GH_VERIFY(s->magic == 0);
+	pw->free_head = s->next_free;
+	memset(s, 0, sizeof(*s));
+	s->magic = PROXY_SESSION_MAGIC;
+	s->kind = kind;
+	s->pw = pw;
+	return s;
+}
+
+static void
+session_put(struct proxy_session *s)
+{
+	struct proxy_worker *pw = s->pw;
+	unsigned i;
+
+	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
+	for (i = 0; i < 2; i++) {
+		GH_VERIFY(s->leg[i].conn == NULL);
+		rte_pktmbuf_free(s->leg[i].pending);
+	}
+	s->magic = 0;
+	s->next_free = pw->free_head;
+	pw->free_head = (uint32_t)(s - pw->sessions) + 1;
+}
+
+static unsigned
+leg_of(const struct proxy_session *s, const struct tcp_conn *c)
+{
+	if (s->leg[0].conn == c)
+		return 0;
+	GH_VERIFY(s->leg[1].conn == c);
+	return 1;
+}
+
+/* Append chain <m> to <leg>'s pending data; returns 0 or -EOVERFLOW. */
+static int
+pending_add(struct relay_leg *leg, struct rte_mbuf *m)
+{
+	if (leg->pending == NULL) {
+		leg->pending = m;
+		return 0;
+	}
+	return rte_pktmbuf_chain(leg->pending, m) == 0 ? 0 : -EOVERFLOW;
+}
+
+/*
+ * Pass what <src> holds to <dst>'s TCP: the whole chain when it fits, else
+ * one mbuf at a time while they fit.  Released bytes reopen <src>'s window.
+ * Returns the bytes passed.
+ */
+static uint32_t
+pass_on(struct proxy_worker *pw, struct relay_leg *src, struct relay_leg *dst)
+{
+	uint32_t done = 0;
+
+	while (src->pending != NULL) {
+		struct rte_mbuf *m = src->pending, *rest = m->next;
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		if (tcp_send_space(dst->conn) >= len) {
+			if (tcp_send(dst->conn, m) != 0)
+				break;
+			src->pending = NULL;
+			done += len;
+			break;
+		}
+		if (rest == NULL || tcp_send_space(dst->conn) < m->data_len) {
+			pw->cnt.relay_backpressure++;
+			break;
+		}
+		/* Split the head mbuf off the chain and send it alone. */
+		rest->pkt_len = m->pkt_len - m->data_len;
+		rest->nb_segs = (uint16_t)(m->nb_segs - 1);
+		m->next = NULL;
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		if (tcp_send(dst->conn, m) != 0) {
+			m->next = rest;
+			m->pkt_len += rest->pkt_len;
+			m->nb_segs = (uint16_t)(m->nb_segs + rest->nb_segs);
+			break;
+		}
+		src->pending = rest;
+		done += m->data_len;
+	}
+	if (done > 0 && src->conn != NULL)
+		tcp_recved(src->conn, done);
+	return done;
+}
+
+/*
+ * Move data from leg <from> to its destination (the other leg for a relay,
+ * the same leg for echo) and pass a FIN on once all data before it went.
+ */
+static void
+session_push(struct proxy_session *s, unsigned from)
+{
+	struct relay_leg *src = &s->leg[from];
+	struct relay_leg *dst = s->kind == KIND_RELAY ? &s->leg[!from] : src;
+	uint32_t n;
+
+	if (dst->conn == NULL || !dst->connected || dst->shut) {
+		/* Nowhere to go (yet): keep it, or drop it if never. */
+		if (dst->conn == NULL || dst->shut) {
+			rte_pktmbuf_free(src->pending);
+			src->pending = NULL;
+		}
+		return;
+	}
+	n = pass_on(s->pw, src, dst);
+	if (s->kind == KIND_RELAY) {
+		if (from == 0)
+			s->pw->cnt.relay_bytes_c2u += n;
+		else
+			s->pw->cnt.relay_bytes_u2c += n;
+	} else {
+		s->pw->cnt.svc_bytes_out += n;
+	}
+	if (src->peer_fin && src->pending == NULL && !dst->shut) {
+		dst->shut = 1;
+		tcp_shutdown(dst->conn);
+	}
+}
+
+/* ---- relay callbacks ---- */
+
+static void *
+relay_on_accept(void *listen_arg, struct tcp_conn *c)
+{
+	struct proxy_listener *l = listen_arg;
+	struct proxy_worker *pw = l->pw;
+	struct proxy_session *s = session_get(pw, KIND_RELAY);
+	struct tcp_conn *up;
+	int rc;
+
+	if (s == NULL)
+		return NULL;
+	s->leg[0].conn = c;
+	s->leg[0].connected = 1;
+	rc = tcp_connect(pw->p.tcp, l->up_port_idx, l->up_local_ip_be,
+	                 l->up_ip_be, l->up_port_be, (enum tcp_cc_algo)l->cc,
+	                 &relay_cb, s, &up);
+	if (rc < 0) {
+		pw->cnt.connect_error++;
+		s->leg[0].conn = NULL;
+		session_put(s);
+		return NULL; /* the client is reset */
+	}
+	s->leg[1].conn = up;
+	pw->cnt.relay_accepted++;
+	return s;
+}
+
+static void
+relay_on_connected(void *arg, struct tcp_conn *c)
+{
+	struct proxy_session *s = arg;
+
+	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
+	GH_VERIFY(leg_of(s, c) == 1);
+	s->leg[1].connected = 1;
+	s->pw->cnt.relay_connected++;
+	session_push(s, 0); /* what the client sent meanwhile */
+}
+
+static void
+session_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
+{
+	struct proxy_session *s = arg;
+	unsigned from;
+
+	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
+	from = leg_of(s, c);
+	if (s->kind == KIND_DISCARD || s->kind == KIND_CHARGEN) {
+		uint32_t len = rte_pktmbuf_pkt_len(m);
+
+		s->pw->cnt.svc_bytes_in += len;
+		rte_pktmbuf_free(m);
+		tcp_recved(c, len);
+		return;
+	}
+	if (s->kind != KIND_RELAY)
+		s->pw->cnt.svc_bytes_in += rte_pktmbuf_pkt_len(m);
+	if (pending_add(&s->leg[from], m) < 0) {
+		/* More segments than an mbuf chain can hold: give up. */
+		rte_pktmbuf_free(m);
+		tcp_abort(c);
+		return;
+	}
+	session_push(s, from);
+}
+
+static void chargen_fill(struct proxy_session *s);
+
+static void
+session_on_writable(void *arg, struct tcp_conn *c)
+{
+	struct proxy_session *s = arg;
+	unsigned leg;
+
+	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
+	leg = leg_of(s, c);
+	if (s->kind == KIND_CHARGEN)
+		chargen_fill(s);
+	else if (s->kind == KIND_RELAY)
+		session_push(s, !leg); /* data waiting to go out on <leg> */
+	else
+		session_push(s, leg);
+}
+
+static void
+session_on_peer_fin(void *arg, struct tcp_conn *c)
+{
+	struct proxy_session *s = arg;
+	unsigned leg;
+
+	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
+	leg = leg_of(s, c);
+	s->leg[leg].peer_fin = 1;
+	if (s->kind == KIND_DISCARD || s->kind == KIND_CHARGEN) {
+		if (!s->leg[0].shut) {
+			s->leg[0].shut = 1;
+			tcp_shutdown(c);
+		}
+		return;
+	}
+	session_push(s, leg);
+}
+
+static void
+session_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
+{
+	struct proxy_session *s = arg;
+	struct proxy_worker *pw;
+	struct relay_leg *other;
+	unsigned leg;
+
+	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
+	pw = s->pw;
+	leg = leg_of(s, c);
+	s->leg[leg].conn = NULL;
+	if (s->kind != KIND_RELAY) {
+		session_put(s);
+		return;
+	}
+	other = &s->leg[!leg];
+	if (leg == 1 && !s->leg[1].connected)
+		pw->cnt.relay_upstream_failed++;
+	/* Data the closed leg would have received can no longer go. */
+	rte_pktmbuf_free(other->pending);
+	other->pending = NULL;
+	if (other->conn == NULL) {
+		if (why == TCP_CLOSE_NORMAL)
+			pw->cnt.relay_closed++;
+		else
+			pw->cnt.relay_reset++;
+		session_put(s);
+		return;
+	}
+	if (why != TCP_CLOSE_NORMAL) {
+		/* Propagate the failure; its on_close frees the session. */
+		pw->cnt.relay_reset++;
+		tcp_abort(other->conn);
+		return;
+	}
+	/* Both directions of <leg> ended cleanly: finish the other. */
+	session_push(s, leg);
+}
+
+static const struct tcp_callbacks relay_cb = {
+    .on_accept = relay_on_accept,
+    .on_connected = relay_on_connected,
+    .on_data = session_on_data,
+    .on_writable = session_on_writable,
+    .on_peer_fin = session_on_peer_fin,
+    .on_close = session_on_close,
+};
+
+/* ---- services ---- */
+
+/* Fill the send queue with RFC 864 lines while there is room. */
+static void
+chargen_fill(struct proxy_session *s)
+{
+	struct tcp_conn *c = s->leg[0].conn;
+
+	while (c != NULL && !s->leg[0].shut &&
+	       tcp_send_space(c) >= CHARGEN_CHUNK) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(s->pw->p.pool);
+		char *p;
+		unsigned i;
+
+		if (m == NULL) {
+			s->pw->cnt.refused_no_mbuf++;
+			return;
+		}
+		p = rte_pktmbuf_append(m, CHARGEN_CHUNK);
+		GH_VERIFY(p != NULL);
+		for (i = 0; i < CHARGEN_CHUNK; i++) {
+			uint32_t col = s->chargen_pos % (CHARGEN_LINE + 2);
+			uint32_t line = s->chargen_pos / (CHARGEN_LINE + 2);
+
+			if (col == CHARGEN_LINE)
+				p[i] = '\r';
+			else if (col == CHARGEN_LINE + 1)
+				p[i] = '\n';
+			else
+				p[i] = (char)(' ' + (line + col) % 95);
+			s->chargen_pos =
+			    (s->chargen_pos + 1) % (95 * (CHARGEN_LINE + 2));
+		}
+		if (tcp_send(c, m) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		s->pw->cnt.svc_bytes_out += CHARGEN_CHUNK;
+	}
+}
+
+static void *
+service_on_accept(void *listen_arg, struct tcp_conn *c)
+{
+	struct proxy_listener *l = listen_arg;
+	struct proxy_session *s = session_get(l->pw, l->kind);
+
+	if (s == NULL)
+		return NULL;
+	s->leg[0].conn = c;
+	s->leg[0].connected = 1;
+	l->pw->cnt.svc_accepted++;
+	if (s->kind == KIND_CHARGEN)
+		chargen_fill(s);
+	return s;
+}
+
+static const struct tcp_callbacks service_cb = {
+    .on_accept = service_on_accept,
+    .on_data = session_on_data,
+    .on_writable = session_on_writable,
+    .on_peer_fin = session_on_peer_fin,
+    .on_close = session_on_close,
+};
+
+/* ---- API ---- */
+
+struct proxy_worker *
+proxy_worker_create(const struct proxy_params *p)
+{
+	struct proxy_worker *pw;
+	uint32_t i;
+
+	if (p == NULL || p->tcp == NULL || p->pool == NULL ||
+	    p->max_sessions == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pw = calloc(1, sizeof(*pw));
+	if (pw == NULL)
+		return NULL;
+	pw->sessions = calloc(p->max_sessions, sizeof(*pw->sessions));
+	if (pw->sessions == NULL) {
+		free(pw);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pw->magic = PROXY_WORKER_MAGIC;
+	pw->p = *p;
+	for (i = 0; i < p->max_sessions; i++)
+		pw->sessions[i].next_free = i + 1 < p->max_sessions ? i + 2 : 0;
+	pw->free_head = 1;
+	return pw;
+}
+
+void
+proxy_worker_destroy(struct proxy_worker *pw)
+{
+	if (pw == NULL)
+		return;
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	pw->magic = 0;
+	free(pw->sessions);
+	free(pw);
+}
+
+static struct proxy_listener *
+listener_add(struct proxy_worker *pw, uint8_t kind, enum tcp_cc_algo cc)
+{
+	struct proxy_listener *l;
+
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	if (pw->n_listeners == PROXY_LISTENERS_MAX)
+		return NULL;
+	l = &pw->listeners[pw->n_listeners];
+	memset(l, 0, sizeof(*l));
+	l->pw = pw;
+	l->kind = kind;
+	l->cc = (uint8_t)cc;
+	return l;
+}
+
+int
+proxy_listen_relay(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
+                   uint16_t port_be, unsigned up_port_idx,
+                   uint32_t up_local_ip_be, uint32_t up_ip_be,
+                   uint16_t up_port_be, enum tcp_cc_algo cc)
+{
+	struct proxy_listener *l = listener_add(pw, KIND_RELAY, cc);
+	int rc;
+
+	if (l == NULL)
+		return -ENOSPC;
+	l->up_port_idx = up_port_idx;
+	l->up_local_ip_be = up_local_ip_be;
+	l->up_ip_be = up_ip_be;
+	l->up_port_be = up_port_be;
+	rc = tcp_listen(pw->p.tcp, port_idx, ip_be, port_be, cc, &relay_cb, l);
+	if (rc == 0)
+		pw->n_listeners++;
+	return rc;
+}
+
+int
+proxy_listen_service(struct proxy_worker *pw, enum proxy_service svc,
+                     unsigned port_idx, uint32_t ip_be, uint16_t port_be,
+                     enum tcp_cc_algo cc)
+{
+	struct proxy_listener *l;
+	int rc;
+
+	if (svc != PROXY_SVC_ECHO && svc != PROXY_SVC_DISCARD &&
+	    svc != PROXY_SVC_CHARGEN)
+		return -EINVAL;
+	l = listener_add(pw, (uint8_t)svc, cc);
+	if (l == NULL)
+		return -ENOSPC;
+	rc =
+	    tcp_listen(pw->p.tcp, port_idx, ip_be, port_be, cc, &service_cb, l);
+	if (rc == 0)
+		pw->n_listeners++;
+	return rc;
+}
+
+const struct proxy_counters *
+proxy_worker_counters(const struct proxy_worker *pw)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return &pw->cnt;
+}

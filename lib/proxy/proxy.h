@@ -1,0 +1,59 @@
+/*
+ * The proxy layer of one worker.  Today: the L4 relay (HAProxy `mode tcp`,
+ * nginx `stream`): accept on an inside address, connect to a configured
+ * upstream from the address of the port that reaches it, and splice both
+ * legs byte for byte with backpressure and half-close; and the RFC 862/863/
+ * 864 echo, discard and chargen services for tests.
+ *
+ * Threading: a struct proxy_worker belongs to one worker, like the TCP stack
+ * it sits on; every call is made by that worker.  Sessions come from a pool
+ * allocated at creation; running out is a counted refusal (the client is
+ * reset).  Payload moves as mbuf chains from one leg's on_data to the other
+ * leg's tcp_send without copying.
+ */
+#ifndef GH_PROXY_H
+#define GH_PROXY_H
+
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "proxy/proxy_types.h"
+#include "tcp/tcp.h"
+
+/* The counter group of struct proxy_counters ("proxy"). */
+extern const struct stats_group_desc proxy_counters_desc;
+
+struct proxy_params {
+	struct tcp_stack *tcp;
+	struct rte_mempool *pool; /* for chargen's lines */
+	uint32_t max_sessions;    /* relay sessions and service connections */
+};
+
+/* Create a worker's proxy layer. Returns NULL and sets errno. */
+struct proxy_worker *proxy_worker_create(const struct proxy_params *p);
+
+/* Free it (after its TCP stack closed every connection). NULL is fine. */
+void proxy_worker_destroy(struct proxy_worker *pw);
+
+/*
+ * Relay: listen on <ip_be>:<port_be> of port <port_idx>; each accepted
+ * connection is spliced to <up_ip_be>:<up_port_be>, opened from
+ * <up_local_ip_be> on port <up_port_idx>.  Returns 0 or the -errno of
+ * tcp_listen(), or -ENOSPC (too many listeners).
+ */
+int proxy_listen_relay(struct proxy_worker *pw, unsigned port_idx,
+                       uint32_t ip_be, uint16_t port_be, unsigned up_port_idx,
+                       uint32_t up_local_ip_be, uint32_t up_ip_be,
+                       uint16_t up_port_be, enum tcp_cc_algo cc);
+
+/* A test service on <ip_be>:<port_be>. Returns as proxy_listen_relay(). */
+int proxy_listen_service(struct proxy_worker *pw, enum proxy_service svc,
+                         unsigned port_idx, uint32_t ip_be, uint16_t port_be,
+                         enum tcp_cc_algo cc);
+
+/* Counters of <pw>, for the control thread's sums. */
+const struct proxy_counters *
+proxy_worker_counters(const struct proxy_worker *pw);
+
+#endif /* GH_PROXY_H */
