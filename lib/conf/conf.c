@@ -5,6 +5,11 @@
  * range).  Setters check their value at once, against the ports read so far
  * where it matters (shared addresses, overlapping subnets, duplicate
  * devices), so the error reported is always the first one in file order.
+ * Checks that need a whole section (required directives, rto-min-ms <=
+ * rto-max-ms) run when it ends; those of listen sections that need the ports
+ * or the tcp section (bind address, upstream route, default congestion
+ * control) run when the whole file is read, so sections may come in any
+ * order.
  * Nothing here prints or exits: a refusal is one "file:line: what is wrong"
  * message, errno, and NULL.
  */
@@ -36,6 +41,8 @@ enum section {
 	SECT_NONE = 0, /* before the first section header */
 	SECT_GLOBAL = 1,
 	SECT_PORT = 2,
+	SECT_TCP = 3,
+	SECT_LISTEN = 4,
 };
 
 /* Index of each directive in directives[]. */
@@ -63,7 +70,34 @@ enum directive_id {
 	D_MTU,
 	D_RX_DESC,
 	D_TX_DESC,
+	D_MAX_CONNS,
+	D_SYN_BACKLOG,
+	D_RCV_BUF_KB,
+	D_SND_BUF_KB,
+	D_TIME_WAIT_MS,
+	D_KEEPALIVE_IDLE_MS,
+	D_KEEPALIVE_INTVL_MS,
+	D_KEEPALIVE_PROBES,
+	D_RTO_MIN_MS,
+	D_RTO_MAX_MS,
+	D_SYN_RETRIES,
+	D_DATA_RETRIES,
+	D_DELACK_MS,
+	D_EPHEMERAL_PORTS,
+	D_TCP_CC,
+	D_MODE,
+	D_BIND,
+	D_UPSTREAM,
+	D_LISTEN_CC,
 	D_COUNT,
+};
+
+/* Lines of the directives of one listen section that are checked only when
+ * the whole file is read; 0: not given. */
+struct listen_lines {
+	unsigned bind;
+	unsigned upstream;
+	unsigned cc;
 };
 
 /* State of one parse; lives on the stack of conf_parse(). */
@@ -74,8 +108,10 @@ struct parser {
 	unsigned line; /* current line, from 1 */
 	struct conf *c;
 	enum section sect;
-	unsigned global_line;   /* line of the global header, 0: none yet */
-	struct conf_port *port; /* port section being read, or NULL */
+	unsigned global_line;       /* line of the global header, 0: none yet */
+	struct conf_port *port;     /* port section being read, or NULL */
+	struct conf_listen *listen; /* listen section being read, or NULL */
+	struct listen_lines listen_lines[CONF_LISTENERS_MAX];
 	/* Line each directive was given on in the current section, 0: not. */
 	unsigned seen[D_COUNT];
 };
@@ -89,12 +125,15 @@ struct directive {
 	/* Check <arg> and store it; returns 0 or -EINVAL with the message. */
 	int (*set)(struct parser *p, const struct directive *d,
 	           const char *arg);
-	/* set_number only: the field (in struct conf or struct conf_port
-	 * according to sect), its size and range. */
+	/* set_number only: the field (in struct conf_port for port
+	 * sections, else in struct conf), its size and range; the value
+	 * stored is the one given times <scale> (0 means 1: KiB to bytes is
+	 * 1024). */
 	size_t off;
 	size_t size;
 	uint64_t min;
 	uint64_t max;
+	uint32_t scale;
 };
 
 /* ---- messages ---- */
@@ -273,8 +312,8 @@ store_number(void *field, size_t size, uint64_t v)
 static int
 set_number(struct parser *p, const struct directive *d, const char *arg)
 {
-	char *base;
-	uint64_t v = 0;
+	uint64_t v = 0, scale = d->scale != 0 ? d->scale : 1;
+	char *base = NULL;
 	int rc;
 
 	rc = want_number(p, d->name, "", arg, d->min, d->max, &v);
@@ -282,12 +321,20 @@ set_number(struct parser *p, const struct directive *d, const char *arg)
 		return rc;
 	if (d->pow2 && (v & (v - 1)) != 0)
 		return fail(p, "%s: %s is not a power of two", d->name, arg);
-	if (d->sect == SECT_PORT)
+	switch (d->sect) {
+	case SECT_PORT:
 		base = (char *)p->port;
-	else
+		break;
+	case SECT_GLOBAL:
+	case SECT_TCP: /* NUM_TCP offsets are into struct conf */
 		base = (char *)p->c;
-	GH_VERIFY(d->size == sizeof(uint32_t) || d->max <= UINT16_MAX);
-	store_number(base + d->off, d->size, v);
+		break;
+	default:
+		GH_WRONG("set_number in a section without numbers");
+	}
+	GH_VERIFY(d->max * scale <=
+	          (d->size == sizeof(uint32_t) ? UINT32_MAX : UINT16_MAX));
+	store_number(base + d->off, d->size, v * scale);
 	return 0;
 }
 
@@ -716,6 +763,157 @@ set_gateway(struct parser *p, const struct directive *d, const char *arg)
 	return p->seen[D_ADDRESS] ? check_gateway(p) : 0;
 }
 
+/* ---- setters: tcp and listen sections ---- */
+
+static int
+set_cc(struct parser *p, const struct directive *d, const char *arg)
+{
+	enum conf_cc cc;
+
+	if (strcmp(arg, "cubic") == 0)
+		cc = CONF_CC_CUBIC;
+	else if (strcmp(arg, "newreno") == 0)
+		cc = CONF_CC_NEWRENO;
+	else
+		return fail(p, "%s: \"%s\" is not cubic or newreno", d->name,
+		            arg);
+	if (d->sect == SECT_TCP)
+		p->c->tcp.cc = cc;
+	else
+		p->listen->cc = cc;
+	return 0;
+}
+
+/* LO-HI: both 1024..65535, LO below HI, at least 1024 ports. */
+static int
+set_ephemeral_ports(struct parser *p, const struct directive *d,
+                    const char *arg)
+{
+	char lo_s[LINE_MAX_BYTES + 1];
+	const char *dash = strchr(arg, '-');
+	uint64_t lo = 0, hi = 0;
+
+	if (dash == NULL)
+		return fail(p, "%s: \"%s\" is not a range LO-HI", d->name, arg);
+	GH_VERIFY((size_t)(dash - arg) < sizeof(lo_s));
+	memcpy(lo_s, arg, (size_t)(dash - arg));
+	lo_s[dash - arg] = '\0';
+	if (want_number(p, d->name, "low port ", lo_s, 1024, UINT16_MAX, &lo) <
+	        0 ||
+	    want_number(p, d->name, "high port ", dash + 1, 1024, UINT16_MAX,
+	                &hi) < 0)
+		return -EINVAL;
+	if (lo >= hi)
+		return fail(p, "%s: %s: low port is not below high port",
+		            d->name, arg);
+	if (hi - lo + 1 < 1024)
+		return fail(p,
+		            "%s: %s holds %" PRIu64 " ports, fewer than 1024",
+		            d->name, arg, hi - lo + 1);
+	p->c->tcp.ephemeral_lo = (uint16_t)lo;
+	p->c->tcp.ephemeral_hi = (uint16_t)hi;
+	return 0;
+}
+
+static const char *
+mode_name(enum conf_listen_mode mode)
+{
+	switch (mode) {
+	case CONF_LISTEN_RELAY:
+		return "relay";
+	case CONF_LISTEN_ECHO:
+		return "echo";
+	case CONF_LISTEN_DISCARD:
+		return "discard";
+	case CONF_LISTEN_CHARGEN:
+		return "chargen";
+	}
+	return "(none)";
+}
+
+static int
+set_mode(struct parser *p, const struct directive *d, const char *arg)
+{
+	static const enum conf_listen_mode modes[] = {
+	    CONF_LISTEN_RELAY, CONF_LISTEN_ECHO, CONF_LISTEN_DISCARD,
+	    CONF_LISTEN_CHARGEN};
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(modes); i++) {
+		if (strcmp(arg, mode_name(modes[i])) == 0) {
+			p->listen->mode = modes[i];
+			return 0;
+		}
+	}
+	return fail(p, "%s: \"%s\" is not relay, echo, discard or chargen",
+	            d->name, arg);
+}
+
+/* Parse "A.B.C.D:PORT" (port 1..65535) into network order. */
+static int
+want_ip_port(struct parser *p, const struct directive *d, const char *arg,
+             uint32_t *ip_be, uint16_t *port_be)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *colon = strchr(arg, ':');
+	uint64_t port = 0;
+
+	if (colon == NULL)
+		return fail(p, "%s: \"%s\" has no port (A.B.C.D:PORT)", d->name,
+		            arg);
+	if ((size_t)(colon - arg) >= sizeof(ip))
+		return fail(p, "%s: \"%.*s\" is not an IPv4 address", d->name,
+		            (int)(colon - arg), arg);
+	memcpy(ip, arg, (size_t)(colon - arg));
+	ip[colon - arg] = '\0';
+	if (!parse_ipv4(ip, ip_be))
+		return fail(p, "%s: \"%s\" is not an IPv4 address", d->name,
+		            ip);
+	if (want_number(p, d->name, "port ", colon + 1, 1, UINT16_MAX, &port) <
+	    0)
+		return -EINVAL;
+	*port_be = htons((uint16_t)port);
+	return 0;
+}
+
+static int
+set_bind(struct parser *p, const struct directive *d, const char *arg)
+{
+	const struct conf_listen *q;
+	uint32_t ip_be = 0;
+	uint16_t port_be = 0;
+	unsigned i;
+
+	if (want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
+		return -EINVAL;
+	for (i = 0; i + 1 < p->c->n_listeners; i++) {
+		q = &p->c->listeners[i];
+		if (q->bind_ip_be == ip_be && q->bind_port_be == port_be)
+			return fail(p,
+			            "%s: %s is already used by listen \"%s\"",
+			            d->name, arg, q->name);
+	}
+	p->listen->bind_ip_be = ip_be;
+	p->listen->bind_port_be = port_be;
+	return 0;
+}
+
+static int
+set_upstream(struct parser *p, const struct directive *d, const char *arg)
+{
+	uint32_t ip_be = 0;
+	uint16_t port_be = 0;
+
+	if (want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
+		return -EINVAL;
+	if (!is_unicast(ntohl(ip_be)))
+		return fail(p, "%s: %s is not a unicast host address", d->name,
+		            ip_str(ip_be, 0));
+	p->listen->upstream_ip_be = ip_be;
+	p->listen->upstream_port_be = port_be;
+	return 0;
+}
+
 /* ---- the directive table ---- */
 
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
@@ -733,6 +931,15 @@ set_gateway(struct parser *p, const struct directive *d, const char *arg)
 		.off = offsetof(struct conf_port, field),               \
 		.size = FIELD_SIZE(struct conf_port, field), .min = lo, \
 		.max = hi, .pow2 = p2                                   \
+	}
+
+/* A tcp section number: offset into struct conf, stored times <sc>. */
+#define NUM_TCP(n, field, lo, hi, sc)                                  \
+	{                                                              \
+		.name = n, .sect = SECT_TCP, .set = set_number,        \
+		.off = offsetof(struct conf, tcp.field),               \
+		.size = FIELD_SIZE(struct conf, tcp.field), .min = lo, \
+		.max = hi, .scale = sc                                 \
 	}
 
 #define FUNC(n, s, fn)                          \
@@ -774,24 +981,84 @@ static const struct directive directives[D_COUNT] = {
     [D_MTU] = NUM_PORT("mtu", mtu, 68, 9000, false),
     [D_RX_DESC] = NUM_PORT("rx-desc", rx_desc, 64, 16384, true),
     [D_TX_DESC] = NUM_PORT("tx-desc", tx_desc, 64, 16384, true),
+    [D_MAX_CONNS] = NUM_TCP("max-conns", max_conns, 16, 4194304, 1),
+    [D_SYN_BACKLOG] = NUM_TCP("syn-backlog", syn_backlog, 0, 1048576, 1),
+    [D_RCV_BUF_KB] = NUM_TCP("rcv-buf-kb", rcv_buf_bytes, 4, 65536, 1024),
+    [D_SND_BUF_KB] = NUM_TCP("snd-buf-kb", snd_buf_bytes, 4, 65536, 1024),
+    [D_TIME_WAIT_MS] = NUM_TCP("time-wait-ms", time_wait_ms, 0, 240000, 1),
+    [D_KEEPALIVE_IDLE_MS] =
+        NUM_TCP("keepalive-idle-ms", keepalive_idle_ms, 0, 86400000, 1),
+    [D_KEEPALIVE_INTVL_MS] =
+        NUM_TCP("keepalive-intvl-ms", keepalive_intvl_ms, 1000, 3600000, 1),
+    [D_KEEPALIVE_PROBES] =
+        NUM_TCP("keepalive-probes", keepalive_probes, 1, 100, 1),
+    [D_RTO_MIN_MS] = NUM_TCP("rto-min-ms", rto_min_ms, 1, 60000, 1),
+    [D_RTO_MAX_MS] = NUM_TCP("rto-max-ms", rto_max_ms, 100, 600000, 1),
+    [D_SYN_RETRIES] = NUM_TCP("syn-retries", syn_retries, 1, 20, 1),
+    [D_DATA_RETRIES] = NUM_TCP("data-retries", data_retries, 1, 30, 1),
+    [D_DELACK_MS] = NUM_TCP("delack-ms", delack_ms, 1, 500, 1),
+    [D_EPHEMERAL_PORTS] =
+        FUNC("ephemeral-ports", SECT_TCP, set_ephemeral_ports),
+    /* The one directive of two sections: one row each, found by section. */
+    [D_TCP_CC] = FUNC("congestion-control", SECT_TCP, set_cc),
+    [D_MODE] = FUNC("mode", SECT_LISTEN, set_mode),
+    [D_BIND] = FUNC("bind", SECT_LISTEN, set_bind),
+    [D_UPSTREAM] = FUNC("upstream", SECT_LISTEN, set_upstream),
+    [D_LISTEN_CC] = FUNC("congestion-control", SECT_LISTEN, set_cc),
 };
 
-/* The directive called <name>, in any section; NULL if none. */
+/* The directive called <name> in section <sect>, else the first one of
+ * that name in any section (SECT_NONE: just that); NULL if none. */
 static const struct directive *
-directive_find(const char *name)
+directive_find(const char *name, enum section sect)
 {
+	const struct directive *any = NULL;
 	size_t i;
 
-	for (i = 0; i < GH_ARRAY_SIZE(directives); i++)
-		if (strcmp(directives[i].name, name) == 0)
+	for (i = 0; i < GH_ARRAY_SIZE(directives); i++) {
+		if (strcmp(directives[i].name, name) != 0)
+			continue;
+		if (directives[i].sect == sect)
 			return &directives[i];
-	return NULL;
+		if (any == NULL)
+			any = &directives[i];
+	}
+	return any;
 }
 
 static const char *
 section_name(enum section s)
 {
-	return s == SECT_PORT ? "port" : "global";
+	switch (s) {
+	case SECT_GLOBAL:
+		return "global";
+	case SECT_PORT:
+		return "port";
+	case SECT_TCP:
+		return "tcp";
+	case SECT_LISTEN:
+		return "listen";
+	case SECT_NONE:
+		break;
+	}
+	GH_WRONG("no such section");
+	return "";
+}
+
+/* The kinds of section where <name> is a directive, "tcp or listen", into
+ * <buf>. */
+static const char *
+sections_of(const char *name, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < GH_ARRAY_SIZE(directives) && n < len; i++)
+		if (strcmp(directives[i].name, name) == 0)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			                      n > 0 ? " or " : "",
+			                      section_name(directives[i].sect));
+	return buf;
 }
 
 /* ---- sections ---- */
@@ -819,9 +1086,78 @@ conf_defaults(struct conf *c)
 	c->arp_pending_max = 64;
 	c->arp_pending_timeout_ms = 1000;
 	c->garp_count = 3;
+	c->tcp.max_conns = 65536;
+	c->tcp.syn_backlog = 1024;
+	c->tcp.rcv_buf_bytes = 256 * 1024;
+	c->tcp.snd_buf_bytes = 256 * 1024;
+	c->tcp.time_wait_ms = 60000;
+	c->tcp.keepalive_idle_ms = 0;
+	c->tcp.keepalive_intvl_ms = 75000;
+	c->tcp.keepalive_probes = 9;
+	c->tcp.rto_min_ms = 200;
+	c->tcp.rto_max_ms = 60000;
+	c->tcp.syn_retries = 6;
+	c->tcp.data_retries = 15;
+	c->tcp.delack_ms = 40;
+	c->tcp.ephemeral_lo = 32768;
+	c->tcp.ephemeral_hi = 60999;
+	c->tcp.cc = CONF_CC_CUBIC;
 }
 
-/* Close the current section: a port must have had role, device, address. */
+/* rto-max-ms below rto-min-ms (either may be the default): reported at the
+ * later of the two given, or at the header. */
+static int
+tcp_section_end(struct parser *p)
+{
+	const struct conf_tcp *t = &p->c->tcp;
+	unsigned line = t->line;
+
+	if (t->rto_max_ms >= t->rto_min_ms)
+		return 0;
+	if (p->seen[D_RTO_MIN_MS] > line)
+		line = p->seen[D_RTO_MIN_MS];
+	if (p->seen[D_RTO_MAX_MS] > line)
+		line = p->seen[D_RTO_MAX_MS];
+	return fail_at(
+	    p, line, "tcp: rto-max-ms %" PRIu32 " is below rto-min-ms %" PRIu32,
+	    t->rto_max_ms, t->rto_min_ms);
+}
+
+/* mode and bind are required, upstream is required for relay and refused
+ * otherwise.  Keeps the lines that the whole-file checks report at. */
+static int
+listen_section_end(struct parser *p)
+{
+	static const enum directive_id required[] = {D_MODE, D_BIND};
+	const struct conf_listen *l = p->listen;
+	struct listen_lines *ll;
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(required); i++)
+		if (p->seen[required[i]] == 0)
+			return fail_at(p, l->line,
+			               "listen \"%s\": %s is required", l->name,
+			               directives[required[i]].name);
+	if (l->mode == CONF_LISTEN_RELAY && p->seen[D_UPSTREAM] == 0)
+		return fail_at(p, l->line,
+		               "listen \"%s\": upstream is required in relay "
+		               "mode",
+		               l->name);
+	if (l->mode != CONF_LISTEN_RELAY && p->seen[D_UPSTREAM] != 0)
+		return fail_at(p, p->seen[D_UPSTREAM],
+		               "listen \"%s\": upstream is not allowed in %s "
+		               "mode (only relay connects upstream)",
+		               l->name, mode_name(l->mode));
+	GH_VERIFY(p->c->n_listeners > 0);
+	ll = &p->listen_lines[p->c->n_listeners - 1];
+	ll->bind = p->seen[D_BIND];
+	ll->upstream = p->seen[D_UPSTREAM];
+	ll->cc = p->seen[D_LISTEN_CC];
+	return 0;
+}
+
+/* Close the current section and run the checks that need all of it: a port
+ * must have had role, device, address. */
 static int
 section_end(struct parser *p)
 {
@@ -837,7 +1173,12 @@ section_end(struct parser *p)
 				               p->port->name,
 				               directives[required[i]].name);
 	}
+	if (p->sect == SECT_TCP && tcp_section_end(p) < 0)
+		return -EINVAL;
+	if (p->sect == SECT_LISTEN && listen_section_end(p) < 0)
+		return -EINVAL;
 	p->port = NULL;
+	p->listen = NULL;
 	p->sect = SECT_NONE;
 	memset(p->seen, 0, sizeof(p->seen));
 	return 0;
@@ -857,23 +1198,47 @@ header_global(struct parser *p, const char *rest)
 }
 
 static int
+header_tcp(struct parser *p, const char *rest)
+{
+	if (*rest != '\0')
+		return fail(p, "tcp: unexpected argument \"%s\"", rest);
+	if (p->c->tcp.line != 0)
+		return fail(p, "tcp section already given at line %u",
+		            p->c->tcp.line);
+	p->c->tcp.line = p->line;
+	p->sect = SECT_TCP;
+	return 0;
+}
+
+/* The NAME of a `<kind> NAME` header: one word of is_name().  Returns 0 or
+ * -EINVAL with the message. */
+static int
+check_section_name(struct parser *p, const char *kind, char *rest)
+{
+	char *extra = cut_word(rest);
+
+	if (*rest == '\0')
+		return fail(p, "%s: missing name", kind);
+	if (*extra != '\0')
+		return fail(p, "%s %s: unexpected argument \"%s\"", kind, rest,
+		            extra);
+	if (!is_name(rest, CONF_NAME_MAX))
+		return fail(p,
+		            "%s: invalid name \"%s\" (1 to %u of "
+		            "A-Z a-z 0-9 _ -)",
+		            kind, rest, CONF_NAME_MAX - 1);
+	return 0;
+}
+
+static int
 header_port(struct parser *p, char *rest)
 {
 	struct conf *c = p->c;
 	struct conf_port *port;
-	char *extra = cut_word(rest);
 	unsigned i;
 
-	if (*rest == '\0')
-		return fail(p, "port: missing name");
-	if (*extra != '\0')
-		return fail(p, "port %s: unexpected argument \"%s\"", rest,
-		            extra);
-	if (!is_name(rest, CONF_NAME_MAX))
-		return fail(p,
-		            "port: invalid name \"%s\" (1 to %u of "
-		            "A-Z a-z 0-9 _ -)",
-		            rest, CONF_NAME_MAX - 1);
+	if (check_section_name(p, "port", rest) < 0)
+		return -EINVAL;
 	for (i = 0; i < c->n_ports; i++)
 		if (strcmp(c->ports[i].name, rest) == 0)
 			return fail(p, "port \"%s\" already defined at line %u",
@@ -892,6 +1257,33 @@ header_port(struct parser *p, char *rest)
 	return 0;
 }
 
+static int
+header_listen(struct parser *p, char *rest)
+{
+	struct conf *c = p->c;
+	struct conf_listen *l;
+	unsigned i;
+
+	if (check_section_name(p, "listen", rest) < 0)
+		return -EINVAL;
+	for (i = 0; i < c->n_listeners; i++)
+		if (strcmp(c->listeners[i].name, rest) == 0)
+			return fail(p,
+			            "listen \"%s\" already defined at line %u",
+			            rest, c->listeners[i].line);
+	if (c->n_listeners == CONF_LISTENERS_MAX)
+		return fail(p,
+		            "listen \"%s\": too many listen sections (at "
+		            "most %u)",
+		            rest, CONF_LISTENERS_MAX);
+	l = &c->listeners[c->n_listeners++];
+	strcpy(l->name, rest);
+	l->line = p->line;
+	p->listen = l;
+	p->sect = SECT_LISTEN;
+	return 0;
+}
+
 /* A line starting at column 0. */
 static int
 parse_header(struct parser *p, char *s)
@@ -904,7 +1296,11 @@ parse_header(struct parser *p, char *s)
 		return header_global(p, rest);
 	if (strcmp(s, "port") == 0)
 		return header_port(p, rest);
-	if (directive_find(s) != NULL)
+	if (strcmp(s, "tcp") == 0)
+		return header_tcp(p, rest);
+	if (strcmp(s, "listen") == 0)
+		return header_listen(p, rest);
+	if (directive_find(s, SECT_NONE) != NULL)
 		return fail(p,
 		            "unknown section \"%s\" (directives must be "
 		            "indented)",
@@ -918,9 +1314,10 @@ parse_directive(struct parser *p, char *s)
 {
 	const struct directive *d;
 	char *rest = cut_word(s), *extra;
+	char where[64];
 	unsigned *seen;
 
-	d = directive_find(s);
+	d = directive_find(s, p->sect);
 	if (p->sect == SECT_NONE)
 		return fail(p, "directive \"%s\" outside any section", s);
 	if (d == NULL)
@@ -930,7 +1327,8 @@ parse_directive(struct parser *p, char *s)
 		return fail(p,
 		            "unknown directive \"%s\" in %s section (it "
 		            "belongs in %s sections)",
-		            s, section_name(p->sect), section_name(d->sect));
+		            s, section_name(p->sect),
+		            sections_of(s, where, sizeof(where)));
 	if (*rest == '\0')
 		return fail(p, "%s: missing argument", d->name);
 	if (!d->rest_of_line) {
@@ -984,6 +1382,123 @@ parse_line(struct parser *p, const char *text, size_t len)
 	return parse_directive(p, s);
 }
 
+/* ---- whole-file checks of listen sections ---- */
+
+/* Index of the port whose address is <ip_be>, or -ENOENT. */
+static int
+port_by_addr(const struct conf *c, uint32_t ip_be)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].addr_be == ip_be)
+			return (int)i;
+	return -ENOENT;
+}
+
+/* Index of the port whose subnet holds <ip_be> (subnets do not overlap, so
+ * there is at most one), or -ENOENT. */
+static int
+port_by_subnet(const struct conf *c, uint32_t ip_be)
+{
+	uint32_t mask;
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++) {
+		mask = htonl(prefix_mask(c->ports[i].prefix_len));
+		if ((c->ports[i].addr_be & mask) == (ip_be & mask))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+/* Index of the first outside port with a gateway, or -ENOENT. */
+static int
+port_default_route(const struct conf *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].role == CONF_PORT_OUTSIDE &&
+		    c->ports[i].gateway_be != 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+/* The port a relay connects to <l>'s upstream from. */
+static int
+upstream_resolve(struct parser *p, struct conf_listen *l,
+                 const struct listen_lines *ll)
+{
+	const struct conf *c = p->c;
+	const struct conf_port *port;
+	const char *what;
+	int idx;
+
+	idx = port_by_addr(c, l->upstream_ip_be);
+	if (idx >= 0)
+		return fail_at(p, ll->upstream,
+		               "listen \"%s\": upstream %s is the address of "
+		               "port \"%s\"",
+		               l->name, ip_str(l->upstream_ip_be, 0),
+		               c->ports[idx].name);
+	idx = port_by_subnet(c, l->upstream_ip_be);
+	if (idx >= 0) {
+		port = &c->ports[idx];
+		what = host_part_problem(ntohl(l->upstream_ip_be),
+		                         port->prefix_len);
+		if (what != NULL)
+			return fail_at(p, ll->upstream,
+			               "listen \"%s\": upstream %s is the %s "
+			               "address of port \"%s\" (%s/%u)",
+			               l->name, ip_str(l->upstream_ip_be, 0),
+			               what, port->name,
+			               ip_str(port->addr_be, 1),
+			               port->prefix_len);
+	} else {
+		idx = port_default_route(c);
+	}
+	if (idx < 0)
+		return fail_at(p, ll->upstream,
+		               "listen \"%s\": upstream %s is not reachable "
+		               "from any port (no subnet holds it and no "
+		               "outside port has a gateway)",
+		               l->name, ip_str(l->upstream_ip_be, 0));
+	l->upstream_port_idx = (unsigned)idx;
+	return 0;
+}
+
+/* Checks of listen sections that need the ports and the tcp section, in
+ * file order, once the whole file is read. */
+static int
+listeners_resolve(struct parser *p)
+{
+	struct conf *c = p->c;
+	const struct listen_lines *ll;
+	struct conf_listen *l;
+	unsigned i;
+	int idx;
+
+	GH_VERIFY(c->n_listeners <= CONF_LISTENERS_MAX);
+	for (i = 0; i < c->n_listeners; i++) {
+		l = &c->listeners[i];
+		ll = &p->listen_lines[i];
+		idx = port_by_addr(c, l->bind_ip_be);
+		if (idx < 0)
+			return fail_at(p, ll->bind,
+			               "listen \"%s\": bind %s is not an "
+			               "address of any port",
+			               l->name, ip_str(l->bind_ip_be, 0));
+		l->bind_port_idx = (unsigned)idx;
+		if (ll->cc == 0)
+			l->cc = c->tcp.cc;
+		if (l->mode == CONF_LISTEN_RELAY &&
+		    upstream_resolve(p, l, ll) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 parse_text(struct parser *p, const char *text, size_t len)
 {
@@ -1002,7 +1517,7 @@ parse_text(struct parser *p, const char *text, size_t len)
 		return -EINVAL;
 	if (conf_port_find_role(p->c, CONF_PORT_INSIDE) < 0)
 		return fail_at(p, 0, "no port with role inside");
-	return 0;
+	return listeners_resolve(p);
 }
 
 /* ---- public API ---- */

@@ -9,16 +9,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CONF_MAGIC        0x9a7e4c01u
-#define CONF_PORTS_MAX    4
-#define CONF_WORKERS_MAX  16
-#define CONF_NAME_MAX     32
-#define CONF_DEVICE_MAX   256
-#define CONF_PATH_MAX     108 /* sun_path */
-#define CONF_PREFIX_MAX   64
-#define CONF_EAL_ARGS_MAX 16
-#define CONF_EAL_ARG_MAX  128
-#define CONF_ERR_MAX      512
+#define CONF_MAGIC         0x9a7e4c01u
+#define CONF_PORTS_MAX     4
+#define CONF_WORKERS_MAX   16
+#define CONF_NAME_MAX      32
+#define CONF_DEVICE_MAX    256
+#define CONF_PATH_MAX      108 /* sun_path */
+#define CONF_PREFIX_MAX    64
+#define CONF_EAL_ARGS_MAX  16
+#define CONF_EAL_ARG_MAX   128
+#define CONF_ERR_MAX       512
+#define CONF_LISTENERS_MAX 16
 
 /* Which side of the appliance a port faces. */
 enum conf_port_role {
@@ -32,6 +33,20 @@ enum conf_hugepages {
 	    0, /* use them when mounted and free, else --no-huge */
 	CONF_HUGEPAGES_ON = 1,  /* require them */
 	CONF_HUGEPAGES_OFF = 2, /* always --no-huge */
+};
+
+/* Congestion control of a TCP connection. */
+enum conf_cc {
+	CONF_CC_CUBIC = 0,
+	CONF_CC_NEWRENO = 1,
+};
+
+/* What a `listen` section does with the connections it accepts. */
+enum conf_listen_mode {
+	CONF_LISTEN_RELAY = 1,   /* splice to upstream */
+	CONF_LISTEN_ECHO = 2,    /* RFC 862 */
+	CONF_LISTEN_DISCARD = 3, /* RFC 863 */
+	CONF_LISTEN_CHARGEN = 4, /* RFC 864 */
 };
 
 /* One `port NAME` section. Addresses are in network byte order. */
@@ -49,6 +64,55 @@ struct conf_port {
 	uint16_t rx_desc;    /* RX descriptors per queue, default 1024 */
 	uint16_t tx_desc;    /* TX descriptors per queue, default 1024 */
 	unsigned line;       /* where the section starts, for messages */
+};
+
+/* The `tcp` section: the userspace TCP stack.  All limits are per worker.
+ * Present or not, every field holds a value (the defaults below). */
+struct conf_tcp {
+	uint32_t max_conns;         /* max-conns 16..4194304, default 65536 */
+	uint32_t syn_backlog;       /* syn-backlog 0..1048576, default 1024 (0:
+	                               always SYN cookies) */
+	uint32_t rcv_buf_bytes;     /* rcv-buf-kb 4..65536 (KiB), default 256 */
+	uint32_t snd_buf_bytes;     /* snd-buf-kb 4..65536, default 256 */
+	uint32_t time_wait_ms;      /* time-wait-ms 0..240000, default 60000 */
+	uint32_t keepalive_idle_ms; /* keepalive-idle-ms 0..86400000, default
+	                               0 (off) */
+	uint32_t keepalive_intvl_ms; /* keepalive-intvl-ms 1000..3600000,
+	                                default 75000 */
+	uint32_t keepalive_probes;   /* keepalive-probes 1..100, default 9 */
+	uint32_t rto_min_ms;         /* rto-min-ms 1..60000, default 200 */
+	uint32_t rto_max_ms;         /* rto-max-ms 100..600000, default 60000;
+	                                never below rto_min_ms */
+	uint32_t syn_retries;        /* syn-retries 1..20, default 6 */
+	uint32_t data_retries;       /* data-retries 1..30, default 15 */
+	uint32_t delack_ms;          /* delack-ms 1..500, default 40 */
+	/* ephemeral-ports LO-HI, default 32768-60999: local ports for
+	 * connections the stack opens; 1024 <= LO < HI, at least 1024. */
+	uint16_t ephemeral_lo;
+	uint16_t ephemeral_hi;
+	enum conf_cc cc; /* congestion-control, default cubic */
+	unsigned line;   /* line of the section header, 0: absent */
+};
+
+/*
+ * One `listen NAME` section: a TCP service of the userspace stack.  The
+ * port indexes are resolved after the whole file is read, so sections may
+ * come in any order.  Addresses and ports are in network byte order.
+ */
+struct conf_listen {
+	char name[CONF_NAME_MAX];
+	enum conf_listen_mode mode;
+	uint32_t bind_ip_be;    /* an address of ports[bind_port_idx] */
+	uint16_t bind_port_be;  /* 1..65535 */
+	unsigned bind_port_idx; /* index in conf->ports */
+	/* Relay only (0 otherwise): where to connect, and the port the
+	 * connection leaves from (the one whose subnet holds the upstream,
+	 * else the first outside port with a gateway). */
+	uint32_t upstream_ip_be;
+	uint16_t upstream_port_be;
+	unsigned upstream_port_idx;
+	enum conf_cc cc; /* default: the tcp section's */
+	unsigned line;   /* where the section starts, for messages */
 };
 
 /*
@@ -90,6 +154,10 @@ struct conf {
 
 	unsigned n_ports;
 	struct conf_port ports[CONF_PORTS_MAX];
+
+	struct conf_tcp tcp;
+	unsigned n_listeners;
+	struct conf_listen listeners[CONF_LISTENERS_MAX];
 };
 
 #endif /* GH_CONF_TYPES_H */

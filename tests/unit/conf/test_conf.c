@@ -1,7 +1,10 @@
 /*
  * Unit tests for the configuration parser (lib/conf): every directive parsed
  * and range-checked at both ends, defaults, a table of bad configs each with
- * its exact message, file loading, and the shipped config/gatehouse.conf.
+ * its exact message, file loading, and the shipped config/gatehouse.conf and
+ * config/relay.conf.  The tcp and listen sections also get their
+ * order-independence (listen before the ports and the tcp section it
+ * depends on) and the resolution of bind and upstream ports.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +28,23 @@ TestSuite(conf);
 	"\trole inside\n"      \
 	"\tdevice net_null0\n" \
 	"\taddress 198.18.1.1/24\n"
+
+/* An outside port with a gateway, and echo / relay listen sections. */
+#define PORT_OUT                    \
+	"port out\n"                \
+	"\trole outside\n"          \
+	"\tdevice net_null1\n"      \
+	"\taddress 198.19.1.1/24\n" \
+	"\tgateway 198.19.1.254\n"
+#define LISTEN_ECHO     \
+	"listen e\n"    \
+	"\tmode echo\n" \
+	"\tbind 198.18.1.1:7\n"
+#define LISTEN_RELAY               \
+	"listen r\n"               \
+	"\tmode relay\n"           \
+	"\tbind 198.18.1.1:8080\n" \
+	"\tupstream 198.19.1.2:80\n"
 
 static char err[CONF_ERR_MAX];
 
@@ -286,6 +306,208 @@ Test(conf, longest_line_and_names)
 	conf_free(c);
 }
 
+/* ---- tcp and listen sections ---- */
+
+/* Listen sections first, then tcp, then the ports they depend on. */
+static const char tcp_listen_config[] =
+    "listen web\n"                   /* 1 */
+    "\tbind 198.18.1.1:8080\n"       /* 2 */
+    "\tupstream 198.19.1.2:80\n"     /* 3 */
+    "\tmode relay\n"                 /* 4 */
+    "listen far\n"                   /* 5 */
+    "\tmode relay\n"                 /* 6 */
+    "\tbind 198.18.1.1:8443\n"       /* 7 */
+    "\tupstream 198.19.200.10:443\n" /* 8: via the gateway */
+    "\tcongestion-control cubic\n"   /* 9 */
+    "listen back\n"                  /* 10 */
+    "\tmode relay\n"                 /* 11 */
+    "\tbind 198.19.1.1:2525\n"       /* 12: on an outside port */
+    "\tupstream 198.18.1.50:25\n"    /* 13: an inside host */
+    "listen echo\n"                  /* 14 */
+    "\tmode echo\n"
+    "\tbind 198.18.1.1:7\n"
+    "listen discard\n" /* 17 */
+    "\tmode discard\n"
+    "\tbind 198.18.1.1:9\n"
+    "listen chargen\n" /* 20 */
+    "\tbind 198.19.9.1:19\n"
+    "\tmode chargen\n"
+    "\tcongestion-control cubic\n"
+    "tcp\n" /* 24 */
+    "\tmax-conns 1000\n"
+    "\tsyn-backlog 0\n"
+    "\trcv-buf-kb 64\n"
+    "\tsnd-buf-kb 1024\n"
+    "\ttime-wait-ms 0\n"
+    "\tkeepalive-idle-ms 7200000\n"
+    "\tkeepalive-intvl-ms 1000\n"
+    "\tkeepalive-probes 3\n"
+    "\trto-min-ms 300\n"
+    "\trto-max-ms 300\n"
+    "\tsyn-retries 2\n"
+    "\tdata-retries 5\n"
+    "\tdelack-ms 1\n"
+    "\tephemeral-ports 40000-41023\n"
+    "\tcongestion-control newreno\n"
+    /* An outside port without a gateway comes first: the relay to an
+     * off-link upstream must pick the first one that has a gateway. */
+    "port dmz\n"
+    "\trole outside\n"
+    "\tdevice net_null2\n"
+    "\taddress 198.19.9.1/24\n"
+    "port lan\n"
+    "\trole inside\n"
+    "\tdevice net_null0\n"
+    "\taddress 198.18.1.1/24\n"
+    "\tgateway 198.18.1.254\n" /* inside: never a default route */
+    "port wan\n"
+    "\trole outside\n"
+    "\tdevice net_null1\n"
+    "\taddress 198.19.1.1/24\n"
+    "\tgateway 198.19.1.254\n";
+
+Test(conf, tcp_and_listen_every_directive_any_order)
+{
+	struct conf *c = parse_ok(tcp_listen_config);
+	const struct conf_listen *l = c->listeners;
+
+	cr_assert_eq(c->tcp.line, 24);
+	cr_assert_eq(c->tcp.max_conns, 1000);
+	cr_assert_eq(c->tcp.syn_backlog, 0);
+	cr_assert_eq(c->tcp.rcv_buf_bytes, 64 * 1024);
+	cr_assert_eq(c->tcp.snd_buf_bytes, 1024 * 1024);
+	cr_assert_eq(c->tcp.time_wait_ms, 0);
+	cr_assert_eq(c->tcp.keepalive_idle_ms, 7200000);
+	cr_assert_eq(c->tcp.keepalive_intvl_ms, 1000);
+	cr_assert_eq(c->tcp.keepalive_probes, 3);
+	cr_assert_eq(c->tcp.rto_min_ms, 300);
+	cr_assert_eq(c->tcp.rto_max_ms, 300);
+	cr_assert_eq(c->tcp.syn_retries, 2);
+	cr_assert_eq(c->tcp.data_retries, 5);
+	cr_assert_eq(c->tcp.delack_ms, 1);
+	cr_assert_eq(c->tcp.ephemeral_lo, 40000);
+	cr_assert_eq(c->tcp.ephemeral_hi, 41023);
+	cr_assert_eq(c->tcp.cc, CONF_CC_NEWRENO);
+
+	cr_assert_eq(c->n_ports, 3);
+	cr_assert_eq(c->n_listeners, 6);
+
+	cr_assert_str_eq(l[0].name, "web");
+	cr_assert_eq(l[0].line, 1);
+	cr_assert_eq(l[0].mode, CONF_LISTEN_RELAY);
+	cr_assert_eq(l[0].bind_ip_be, ip("198.18.1.1"));
+	cr_assert_eq(l[0].bind_port_be, htons(8080));
+	cr_assert_eq(l[0].bind_port_idx, 1);
+	cr_assert_eq(l[0].upstream_ip_be, ip("198.19.1.2"));
+	cr_assert_eq(l[0].upstream_port_be, htons(80));
+	cr_assert_eq(l[0].upstream_port_idx, 2); /* wan's subnet holds it */
+	cr_assert_eq(l[0].cc, CONF_CC_NEWRENO);  /* from the later tcp */
+
+	cr_assert_str_eq(l[1].name, "far");
+	cr_assert_eq(l[1].line, 5);
+	cr_assert_eq(l[1].bind_port_be, htons(8443));
+	cr_assert_eq(l[1].upstream_ip_be, ip("198.19.200.10"));
+	cr_assert_eq(l[1].upstream_port_be, htons(443));
+	cr_assert_eq(l[1].upstream_port_idx, 2); /* wan: has a gateway */
+	cr_assert_eq(l[1].cc, CONF_CC_CUBIC);    /* its own */
+
+	cr_assert_str_eq(l[2].name, "back");
+	cr_assert_eq(l[2].bind_ip_be, ip("198.19.1.1"));
+	cr_assert_eq(l[2].bind_port_be, htons(2525));
+	cr_assert_eq(l[2].bind_port_idx, 2);
+	cr_assert_eq(l[2].upstream_ip_be, ip("198.18.1.50"));
+	cr_assert_eq(l[2].upstream_port_idx, 1); /* lan's subnet */
+
+	cr_assert_str_eq(l[3].name, "echo");
+	cr_assert_eq(l[3].mode, CONF_LISTEN_ECHO);
+	cr_assert_eq(l[3].bind_port_be, htons(7));
+	cr_assert_eq(l[3].bind_port_idx, 1);
+	cr_assert_eq(l[3].upstream_ip_be, 0);
+	cr_assert_eq(l[3].upstream_port_be, 0);
+	cr_assert_eq(l[3].cc, CONF_CC_NEWRENO);
+
+	cr_assert_str_eq(l[4].name, "discard");
+	cr_assert_eq(l[4].mode, CONF_LISTEN_DISCARD);
+	cr_assert_eq(l[4].bind_port_be, htons(9));
+
+	cr_assert_str_eq(l[5].name, "chargen");
+	cr_assert_eq(l[5].line, 20);
+	cr_assert_eq(l[5].mode, CONF_LISTEN_CHARGEN);
+	cr_assert_eq(l[5].bind_ip_be, ip("198.19.9.1"));
+	cr_assert_eq(l[5].bind_port_be, htons(19));
+	cr_assert_eq(l[5].bind_port_idx, 0); /* dmz */
+	cr_assert_eq(l[5].cc, CONF_CC_CUBIC);
+	conf_free(c);
+}
+
+Test(conf, tcp_defaults_without_tcp_section)
+{
+	struct conf *c = parse_ok(PORT_IN LISTEN_ECHO);
+
+	cr_assert_eq(c->tcp.line, 0);
+	cr_assert_eq(c->tcp.max_conns, 65536);
+	cr_assert_eq(c->tcp.syn_backlog, 1024);
+	cr_assert_eq(c->tcp.rcv_buf_bytes, 256 * 1024);
+	cr_assert_eq(c->tcp.snd_buf_bytes, 256 * 1024);
+	cr_assert_eq(c->tcp.time_wait_ms, 60000);
+	cr_assert_eq(c->tcp.keepalive_idle_ms, 0);
+	cr_assert_eq(c->tcp.keepalive_intvl_ms, 75000);
+	cr_assert_eq(c->tcp.keepalive_probes, 9);
+	cr_assert_eq(c->tcp.rto_min_ms, 200);
+	cr_assert_eq(c->tcp.rto_max_ms, 60000);
+	cr_assert_eq(c->tcp.syn_retries, 6);
+	cr_assert_eq(c->tcp.data_retries, 15);
+	cr_assert_eq(c->tcp.delack_ms, 40);
+	cr_assert_eq(c->tcp.ephemeral_lo, 32768);
+	cr_assert_eq(c->tcp.ephemeral_hi, 60999);
+	cr_assert_eq(c->tcp.cc, CONF_CC_CUBIC);
+	cr_assert_eq(c->n_listeners, 1);
+	cr_assert_eq(c->listeners[0].line, 5);
+	cr_assert_eq(c->listeners[0].cc, CONF_CC_CUBIC);
+	cr_assert_eq(c->listeners[0].bind_port_idx, 0);
+	conf_free(c);
+}
+
+Test(conf, no_listeners_and_empty_tcp_section)
+{
+	struct conf *c = parse_ok("tcp\n" PORT_IN);
+
+	cr_assert_eq(c->tcp.line, 1);
+	cr_assert_eq(c->tcp.max_conns, 65536);
+	cr_assert_eq(c->n_listeners, 0);
+	conf_free(c);
+
+	c = parse_ok(PORT_IN);
+	cr_assert_eq(c->n_listeners, 0);
+	conf_free(c);
+}
+
+/* The same IP, other ports; the same port, other IPs: all distinct. */
+Test(conf, sixteen_listeners_then_one_too_many)
+{
+	char text[4096];
+	struct conf *c;
+	int n = 0, i;
+
+	n += snprintf(text + n, sizeof(text) - (size_t)n, PORT_IN PORT_OUT);
+	for (i = 0; i < CONF_LISTENERS_MAX; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+		              "listen l%d\n\tmode discard\n"
+		              "\tbind 198.%d.1.1:%d\n",
+		              i, 18 + i % 2, 9000 + i / 2);
+	c = parse_ok(text);
+	cr_assert_eq(c->n_listeners, CONF_LISTENERS_MAX);
+	cr_assert_str_eq(c->listeners[15].name, "l15");
+	cr_assert_eq(c->listeners[15].bind_port_idx, 1);
+	cr_assert_eq(c->listeners[15].bind_port_be, htons(9007));
+	conf_free(c);
+
+	snprintf(text + n, sizeof(text) - (size_t)n, "listen x\n");
+	cr_assert_null(parse(text));
+	cr_assert_str_eq(err, "t.conf:58: listen \"x\": too many listen "
+	                      "sections (at most 16)");
+}
+
 /* ---- bad configs: each with its exact message ---- */
 
 struct bad_case {
@@ -489,11 +711,151 @@ static const struct bad_case bad_cases[] = {
     {"port a\n\taddress 198.18.1.1/32\n\tgateway 198.18.1.2\n",
      "t.conf:3: gateway: 198.18.1.2 is not in the port's subnet "
      "198.18.1.1/32"},
+    /* tcp section */
+    {"tcp\ntcp\n", "t.conf:2: tcp section already given at line 1"},
+    {"tcp x\n", "t.conf:1: tcp: unexpected argument \"x\""},
+    {"tcp\n\tmax-con 5\n",
+     "t.conf:2: unknown directive \"max-con\" in tcp section"},
+    {"tcp\n\tmode echo\n",
+     "t.conf:2: unknown directive \"mode\" in tcp section (it belongs in "
+     "listen sections)"},
+    {PORT_IN "listen a\n\tmax-conns 100\n",
+     "t.conf:6: unknown directive \"max-conns\" in listen section (it "
+     "belongs in tcp sections)"},
+    {"global\n\tcongestion-control cubic\n",
+     "t.conf:2: unknown directive \"congestion-control\" in global "
+     "section (it belongs in tcp or listen sections)"},
+    {"tcp\n\tmtu 1500\n",
+     "t.conf:2: unknown directive \"mtu\" in tcp section (it belongs in "
+     "port sections)"},
+    {"tcp\n\tmax-conns 64k\n",
+     "t.conf:2: max-conns: \"64k\" is not a decimal number"},
+    {"tcp\n\tmax-conns 100\n\tmax-conns 200\n",
+     "t.conf:3: max-conns: already given at line 2"},
+    {"tcp\n\tcongestion-control reno\n",
+     "t.conf:2: congestion-control: \"reno\" is not cubic or newreno"},
+    {"tcp\n\tephemeral-ports 32768\n",
+     "t.conf:2: ephemeral-ports: \"32768\" is not a range LO-HI"},
+    {"tcp\n\tephemeral-ports a-2000\n",
+     "t.conf:2: ephemeral-ports: low port \"a\" is not a decimal number"},
+    {"tcp\n\tephemeral-ports 2000-\n",
+     "t.conf:2: ephemeral-ports: high port \"\" is not a decimal number"},
+    {"tcp\n\tephemeral-ports 2000-3000-4000\n",
+     "t.conf:2: ephemeral-ports: high port \"3000-4000\" is not a decimal "
+     "number"},
+    {"tcp\n\tephemeral-ports 40000-30000\n",
+     "t.conf:2: ephemeral-ports: 40000-30000: low port is not below high "
+     "port"},
+    {"tcp\n\tephemeral-ports 40000-40000\n",
+     "t.conf:2: ephemeral-ports: 40000-40000: low port is not below high "
+     "port"},
+    {"tcp\n\tephemeral-ports 32768-33790\n",
+     "t.conf:2: ephemeral-ports: 32768-33790 holds 1023 ports, fewer than "
+     "1024"},
+    {"tcp\n\trto-min-ms 500\n\trto-max-ms 300\n",
+     "t.conf:3: tcp: rto-max-ms 300 is below rto-min-ms 500"},
+    {"tcp\n\trto-max-ms 300\n\trto-min-ms 500\n\tdelack-ms 40\n",
+     "t.conf:3: tcp: rto-max-ms 300 is below rto-min-ms 500"},
+    {"tcp\n\trto-max-ms 150\n" PORT_IN,
+     "t.conf:2: tcp: rto-max-ms 150 is below rto-min-ms 200"},
+    {"tcp\n\trto-min-ms 60000\n\trto-max-ms 59999\n",
+     "t.conf:3: tcp: rto-max-ms 59999 is below rto-min-ms 60000"},
+    /* listen header */
+    {"listen\n", "t.conf:1: listen: missing name"},
+    {"listen a b\n", "t.conf:1: listen a: unexpected argument \"b\""},
+    {"listen a:b\n",
+     "t.conf:1: listen: invalid name \"a:b\" (1 to 31 of A-Z a-z 0-9 _ "
+     "-)"},
+    {LISTEN_ECHO "listen e\n",
+     "t.conf:4: listen \"e\" already defined at line 1"},
+    /* listen directives */
+    {PORT_IN "listen a\n\tbind 198.18.1.1:7\n",
+     "t.conf:5: listen \"a\": mode is required"},
+    {PORT_IN "listen a\n\tmode echo\n" PORT_OUT,
+     "t.conf:5: listen \"a\": bind is required"},
+    {PORT_IN "listen a\n\tmode relay\n\tbind 198.18.1.1:80\n",
+     "t.conf:5: listen \"a\": upstream is required in relay mode"},
+    {PORT_IN "listen a\n\tupstream 198.19.1.2:80\n\tmode discard\n"
+             "\tbind 198.18.1.1:9\n",
+     "t.conf:6: listen \"a\": upstream is not allowed in discard mode "
+     "(only relay connects upstream)"},
+    {"listen a\n\tmode proxy\n",
+     "t.conf:2: mode: \"proxy\" is not relay, echo, discard or chargen"},
+    {"listen a\n\tmode echo\n\tmode echo\n",
+     "t.conf:3: mode: already given at line 2"},
+    {"listen a\n\tcongestion-control bbr\n",
+     "t.conf:2: congestion-control: \"bbr\" is not cubic or newreno"},
+    {"listen a\n\tcongestion-control cubic\n\tcongestion-control "
+     "cubic\n",
+     "t.conf:3: congestion-control: already given at line 2"},
+    {"listen a\n\tbind 198.18.1.1\n",
+     "t.conf:2: bind: \"198.18.1.1\" has no port (A.B.C.D:PORT)"},
+    {"listen a\n\tbind 198.18.1:80\n",
+     "t.conf:2: bind: \"198.18.1\" is not an IPv4 address"},
+    {"listen a\n\tbind 198.18.1.1.1.1.1.1.1.1:80\n",
+     "t.conf:2: bind: \"198.18.1.1.1.1.1.1.1.1\" is not an IPv4 address"},
+    {"listen a\n\tbind :80\n", "t.conf:2: bind: \"\" is not an IPv4 address"},
+    {"listen a\n\tbind 198.18.1.1:\n",
+     "t.conf:2: bind: port \"\" is not a decimal number"},
+    {"listen a\n\tbind 198.18.1.1:+80\n",
+     "t.conf:2: bind: port \"+80\" is not a decimal number"},
+    {"listen a\n\tbind 198.18.1.1:-1\n",
+     "t.conf:2: bind: port \"-1\" is not a decimal number"},
+    {"listen a\n\tbind 198.18.1.1:0\n",
+     "t.conf:2: bind: port 0 is out of range 1..65535"},
+    {"listen a\n\tbind 198.18.1.1:65536\n",
+     "t.conf:2: bind: port 65536 is out of range 1..65535"},
+    {"listen a\n\tbind 198.18.1.1: 80\n",
+     "t.conf:2: bind: unexpected argument \"80\""},
+    {"listen a\n\tupstream 198.19.1.2:80:1\n",
+     "t.conf:2: upstream: port \"80:1\" is not a decimal number"},
+    {"listen a\n\tupstream 224.0.0.1:80\n",
+     "t.conf:2: upstream: 224.0.0.1 is not a unicast host address"},
+    {LISTEN_ECHO "listen f\n\tmode discard\n\tbind 198.18.1.1:7\n",
+     "t.conf:6: bind: 198.18.1.1:7 is already used by listen \"e\""},
+    /* checked once the whole file is read, any section order */
+    {LISTEN_ECHO PORT_OUT, "t.conf: no port with role inside"},
+    {"listen e\n\tmode echo\n\tbind 198.18.1.9:7\n" PORT_IN,
+     "t.conf:3: listen \"e\": bind 198.18.1.9 is not an address of any "
+     "port"},
+    {PORT_IN "listen a\n\tmode relay\n\tbind 198.18.1.1:80\n"
+             "\tupstream 198.18.1.1:8080\n",
+     "t.conf:8: listen \"a\": upstream 198.18.1.1 is the address of port "
+     "\"in\""},
+    {PORT_IN LISTEN_RELAY,
+     "t.conf:8: listen \"r\": upstream 198.19.1.2 is not reachable from "
+     "any port (no subnet holds it and no outside port has a gateway)"},
+    {PORT_IN "\tgateway 198.18.1.254\n" LISTEN_RELAY,
+     "t.conf:9: listen \"r\": upstream 198.19.1.2 is not reachable from "
+     "any port (no subnet holds it and no outside port has a gateway)"},
+    {LISTEN_RELAY PORT_IN "port out\n\trole outside\n\tdevice net_null1\n"
+                          "\taddress 198.19.2.1/24\n",
+     "t.conf:4: listen \"r\": upstream 198.19.1.2 is not reachable from "
+     "any port (no subnet holds it and no outside port has a gateway)"},
+    {PORT_IN PORT_OUT "listen a\n\tmode relay\n\tbind 198.18.1.1:80\n"
+                      "\tupstream 198.19.1.255:80\n",
+     "t.conf:13: listen \"a\": upstream 198.19.1.255 is the broadcast "
+     "address of port \"out\" (198.19.1.1/24)"},
+    {PORT_IN PORT_OUT "listen a\n\tmode relay\n\tbind 198.18.1.1:80\n"
+                      "\tupstream 198.19.1.0:80\n",
+     "t.conf:13: listen \"a\": upstream 198.19.1.0 is the network "
+     "address of port \"out\" (198.19.1.1/24)"},
+    /* the first listen section's error is the one reported */
+    {"listen a\n\tmode relay\n\tbind 198.18.1.1:80\n"
+     "\tupstream 198.19.200.1:80\n"
+     "listen b\n\tmode echo\n\tbind 198.18.9.9:7\n" PORT_IN,
+     "t.conf:4: listen \"a\": upstream 198.19.200.1 is not reachable from "
+     "any port (no subnet holds it and no outside port has a gateway)"},
     /* first error wins */
     {"global\n\tworkers 0\n\tmemory-mb 1\n",
      "t.conf:2: workers: 0 is out of range 1..16"},
     {"port a\n\trole inside\nglobal\n\tworkers 0\n",
      "t.conf:1: port \"a\": device is required"},
+    {"listen a\n\tmode echo\ntcp\n\tdelack-ms 0\n",
+     "t.conf:1: listen \"a\": bind is required"},
+    {"listen a\n\tmode echo\n\tbind 198.18.9.9:7\n"
+     "tcp\n\tdelack-ms 0\n",
+     "t.conf:5: delack-ms: 0 is out of range 1..500"},
 };
 
 ParameterizedTestParameters(conf, bad_config)
@@ -522,11 +884,18 @@ ParameterizedTest(size_t *i, conf, bad_config)
 
 /* ---- every numeric directive at both ends of its range ---- */
 
+enum range_sect {
+	RS_GLOBAL = 0,
+	RS_PORT = 1,
+	RS_TCP = 2,
+};
+
 struct range_case {
 	const char *name;
-	bool port; /* port directive, else global */
+	enum range_sect sect;
 	unsigned long long min, max;
 	unsigned long long (*get)(const struct conf *c);
+	const char *extra; /* more directives of the section, or NULL */
 };
 
 #define GETTER(fn, expr)                                   \
@@ -549,22 +918,49 @@ GETTER(get_garp, c->garp_count)
 GETTER(get_mtu, c->ports[0].mtu)
 GETTER(get_rx, c->ports[0].rx_desc)
 GETTER(get_tx, c->ports[0].tx_desc)
+GETTER(get_max_conns, c->tcp.max_conns)
+GETTER(get_syn_backlog, c->tcp.syn_backlog)
+GETTER(get_rcv_kb, c->tcp.rcv_buf_bytes / 1024)
+GETTER(get_snd_kb, c->tcp.snd_buf_bytes / 1024)
+GETTER(get_time_wait, c->tcp.time_wait_ms)
+GETTER(get_ka_idle, c->tcp.keepalive_idle_ms)
+GETTER(get_ka_intvl, c->tcp.keepalive_intvl_ms)
+GETTER(get_ka_probes, c->tcp.keepalive_probes)
+GETTER(get_rto_min, c->tcp.rto_min_ms)
+GETTER(get_rto_max, c->tcp.rto_max_ms)
+GETTER(get_syn_retries, c->tcp.syn_retries)
+GETTER(get_data_retries, c->tcp.data_retries)
+GETTER(get_delack, c->tcp.delack_ms)
 
 static const struct range_case range_cases[] = {
-    {"workers", false, 1, 16, get_workers},
-    {"cpus", false, 0, 1023, get_cpus},
-    {"control-cpu", false, 0, 1023, get_control_cpu},
-    {"idle-spin-polls", false, 1, 1000000, get_spin},
-    {"idle-sleep-max-us", false, 0, 100000, get_sleep},
-    {"memory-mb", false, 64, 65536, get_mem},
-    {"mbufs-per-port", false, 1023, 1048575, get_mbufs},
-    {"arp-ttl-s", false, 1, 86400, get_ttl},
-    {"arp-pending-max", false, 1, 256, get_pmax},
-    {"arp-pending-timeout-ms", false, 10, 60000, get_ptmo},
-    {"garp-count", false, 0, 10, get_garp},
-    {"mtu", true, 68, 9000, get_mtu},
-    {"rx-desc", true, 64, 16384, get_rx},
-    {"tx-desc", true, 64, 16384, get_tx},
+    {"workers", RS_GLOBAL, 1, 16, get_workers, NULL},
+    {"cpus", RS_GLOBAL, 0, 1023, get_cpus, NULL},
+    {"control-cpu", RS_GLOBAL, 0, 1023, get_control_cpu, NULL},
+    {"idle-spin-polls", RS_GLOBAL, 1, 1000000, get_spin, NULL},
+    {"idle-sleep-max-us", RS_GLOBAL, 0, 100000, get_sleep, NULL},
+    {"memory-mb", RS_GLOBAL, 64, 65536, get_mem, NULL},
+    {"mbufs-per-port", RS_GLOBAL, 1023, 1048575, get_mbufs, NULL},
+    {"arp-ttl-s", RS_GLOBAL, 1, 86400, get_ttl, NULL},
+    {"arp-pending-max", RS_GLOBAL, 1, 256, get_pmax, NULL},
+    {"arp-pending-timeout-ms", RS_GLOBAL, 10, 60000, get_ptmo, NULL},
+    {"garp-count", RS_GLOBAL, 0, 10, get_garp, NULL},
+    {"mtu", RS_PORT, 68, 9000, get_mtu, NULL},
+    {"rx-desc", RS_PORT, 64, 16384, get_rx, NULL},
+    {"tx-desc", RS_PORT, 64, 16384, get_tx, NULL},
+    {"max-conns", RS_TCP, 16, 4194304, get_max_conns, NULL},
+    {"syn-backlog", RS_TCP, 0, 1048576, get_syn_backlog, NULL},
+    {"rcv-buf-kb", RS_TCP, 4, 65536, get_rcv_kb, NULL},
+    {"snd-buf-kb", RS_TCP, 4, 65536, get_snd_kb, NULL},
+    {"time-wait-ms", RS_TCP, 0, 240000, get_time_wait, NULL},
+    {"keepalive-idle-ms", RS_TCP, 0, 86400000, get_ka_idle, NULL},
+    {"keepalive-intvl-ms", RS_TCP, 1000, 3600000, get_ka_intvl, NULL},
+    {"keepalive-probes", RS_TCP, 1, 100, get_ka_probes, NULL},
+    /* Both ends must stay within rto-min-ms <= rto-max-ms. */
+    {"rto-min-ms", RS_TCP, 1, 60000, get_rto_min, "\trto-max-ms 600000\n"},
+    {"rto-max-ms", RS_TCP, 100, 600000, get_rto_max, "\trto-min-ms 1\n"},
+    {"syn-retries", RS_TCP, 1, 20, get_syn_retries, NULL},
+    {"data-retries", RS_TCP, 1, 30, get_data_retries, NULL},
+    {"delack-ms", RS_TCP, 1, 500, get_delack, NULL},
 };
 
 /* A valid config with "<name> <value>" in the right section, on line 2. */
@@ -572,14 +968,24 @@ static void
 range_text(char *buf, size_t len, const struct range_case *rc,
            const char *value)
 {
-	if (rc->port)
+	const char *extra = rc->extra != NULL ? rc->extra : "";
+
+	switch (rc->sect) {
+	case RS_PORT:
 		snprintf(buf, len,
 		         "port in\n\t%s %s\n\trole inside\n"
 		         "\tdevice net_null0\n\taddress 198.18.1.1/24\n",
 		         rc->name, value);
-	else
+		break;
+	case RS_GLOBAL:
 		snprintf(buf, len, "global\n\t%s %s\n" PORT_IN, rc->name,
 		         value);
+		break;
+	case RS_TCP:
+		snprintf(buf, len, "tcp\n\t%s %s\n%s" PORT_IN, rc->name, value,
+		         extra);
+		break;
+	}
 }
 
 /* The message for <value> out of range; "cpus" names the element. */
@@ -632,6 +1038,71 @@ ParameterizedTest(size_t *i, conf, range)
 	cr_assert_null(parse(text), "%s max+1", rc->name);
 	range_msg(msg, sizeof(msg), rc, value);
 	cr_assert_str_eq(err, msg);
+}
+
+/* ephemeral-ports: both ends of both numbers, and the smallest range. */
+Test(conf, ephemeral_ports_range_ends)
+{
+	static const struct {
+		const char *arg;
+		unsigned lo, hi;
+	} good[] = {
+	    {"1024-2047", 1024, 2047},
+	    {"64512-65535", 64512, 65535},
+	    {"1024-65535", 1024, 65535},
+	    {"01024-02047", 1024, 2047},
+	};
+	static const struct {
+		const char *arg, *msg;
+	} bad[] = {
+	    {"1023-2047", "low port 1023 is out of range 1024..65535"},
+	    {"65536-70000", "low port 65536 is out of range 1024..65535"},
+	    {"1024-1023", "high port 1023 is out of range 1024..65535"},
+	    {"64512-65536", "high port 65536 is out of range 1024..65535"},
+	    {"1024-2046", "1024-2046 holds 1023 ports, fewer than 1024"},
+	    {"64513-65535", "64513-65535 holds 1023 ports, fewer than 1024"},
+	};
+	char text[256], msg[256];
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(good); i++) {
+		snprintf(text, sizeof(text),
+		         "tcp\n\tephemeral-ports %s\n" PORT_IN, good[i].arg);
+		c = parse_ok(text);
+		cr_assert_eq(c->tcp.ephemeral_lo, good[i].lo, "%s",
+		             good[i].arg);
+		cr_assert_eq(c->tcp.ephemeral_hi, good[i].hi, "%s",
+		             good[i].arg);
+		conf_free(c);
+	}
+	for (i = 0; i < GH_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text),
+		         "tcp\n\tephemeral-ports %s\n" PORT_IN, bad[i].arg);
+		cr_assert_null(parse(text), "%s", bad[i].arg);
+		snprintf(msg, sizeof(msg), "t.conf:2: ephemeral-ports: %s",
+		         bad[i].msg);
+		cr_assert_str_eq(err, msg);
+	}
+}
+
+/* bind and upstream: ports 1 and 65535 are accepted and kept in network
+ * order. */
+Test(conf, listen_port_range_ends)
+{
+	struct conf *c =
+	    parse_ok(PORT_IN PORT_OUT "listen a\n\tmode relay\n"
+	                              "\tbind 198.18.1.1:1\n"
+	                              "\tupstream 198.19.1.2:65535\n"
+	                              "listen b\n\tmode relay\n"
+	                              "\tbind 198.18.1.1:65535\n"
+	                              "\tupstream 198.19.1.2:1\n");
+
+	cr_assert_eq(c->listeners[0].bind_port_be, htons(1));
+	cr_assert_eq(c->listeners[0].upstream_port_be, htons(65535));
+	cr_assert_eq(c->listeners[1].bind_port_be, htons(65535));
+	cr_assert_eq(c->listeners[1].upstream_port_be, htons(1));
+	conf_free(c);
 }
 
 /* ---- whole-input limits ---- */
@@ -819,5 +1290,48 @@ Test(conf, demo_config_loads)
 	cr_assert_eq(c->ports[out].prefix_len, 24);
 	cr_assert_str_eq(c->control_socket, "/run/gatehouse-lab/demo/ctl.sock");
 	cr_assert_str_eq(c->file_prefix, "gh-demo");
+	conf_free(c);
+}
+
+/* The shipped relay example parses into what docs/configuration.md says. */
+Test(conf, relay_config_loads)
+{
+	const char *root = getenv("GH_SOURCE_ROOT");
+	const struct conf_listen *l;
+	char path[512];
+	struct conf *c;
+	int in, out;
+
+	cr_assert_not_null(root, "GH_SOURCE_ROOT is not set");
+	snprintf(path, sizeof(path), "%s/config/relay.conf", root);
+	c = conf_load(path, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	in = conf_port_find_role(c, CONF_PORT_INSIDE);
+	out = conf_port_find_role(c, CONF_PORT_OUTSIDE);
+	cr_assert_geq(in, 0);
+	cr_assert_geq(out, 0);
+	cr_assert_str_eq(c->ports[in].device, "net_af_packet0,iface=in0");
+	cr_assert_eq(c->ports[in].addr_be, ip("198.18.1.1"));
+	cr_assert_eq(c->ports[in].prefix_len, 24);
+	cr_assert_str_eq(c->ports[out].device, "net_af_packet1,iface=out0");
+	cr_assert_eq(c->ports[out].addr_be, ip("198.19.1.1"));
+	cr_assert_eq(c->ports[out].prefix_len, 24);
+	cr_assert_neq(c->tcp.line, 0);
+
+	cr_assert_eq(c->n_listeners, 4);
+	l = &c->listeners[0];
+	cr_assert_eq(l->mode, CONF_LISTEN_RELAY);
+	cr_assert_eq(l->bind_ip_be, ip("198.18.1.1"));
+	cr_assert_eq(l->bind_port_be, htons(8080));
+	cr_assert_eq(l->bind_port_idx, (unsigned)in);
+	cr_assert_eq(l->upstream_ip_be, ip("198.19.1.2"));
+	cr_assert_eq(l->upstream_port_be, htons(80));
+	cr_assert_eq(l->upstream_port_idx, (unsigned)out);
+	cr_assert_eq(c->listeners[1].mode, CONF_LISTEN_ECHO);
+	cr_assert_eq(c->listeners[1].bind_port_be, htons(7));
+	cr_assert_eq(c->listeners[2].mode, CONF_LISTEN_DISCARD);
+	cr_assert_eq(c->listeners[2].bind_port_be, htons(9));
+	cr_assert_eq(c->listeners[3].mode, CONF_LISTEN_CHARGEN);
+	cr_assert_eq(c->listeners[3].bind_port_be, htons(19));
 	conf_free(c);
 }
