@@ -172,8 +172,11 @@ typedef bool (*tcp_rss_in_use_cb)(void *arg, const struct tcp_flow_key *k);
 
 /* ------------------------------------------------------------------------
  * Congestion control state (tcp_cc.h), embedded in every TCB.  Units are
- * bytes and microseconds.
+ * bytes and microseconds.  cwnd never exceeds TCP_CC_CWND_MAX, about the
+ * largest window RFC 7323 can advertise.
  */
+#define TCP_CC_CWND_MAX (1u << 30)
+
 struct tcp_cc {
 	uint8_t algo;          /* enum tcp_cc_algo */
 	uint8_t in_slow_start; /* cwnd < ssthresh, cached for counters */
@@ -189,7 +192,78 @@ struct tcp_cc {
 	uint32_t cwnd_prior;     /* cwnd at the last congestion event */
 	uint32_t w_est;          /* Reno-friendly estimate (section 4.3) */
 	uint32_t k_ms;           /* K, in milliseconds */
+	uint32_t w_est_acked;    /* bytes acked towards W_est's next MSS */
 	uint64_t epoch_start_us; /* start of the current CA epoch; 0: none */
+	uint64_t last_ack_us;    /* previous on_ack(): app-limited time is
+	                          * taken out of the epoch */
+};
+
+/* ---- the TCP endpoint's counters (tcp.h) ------------------------------ */
+
+/* clang-format off */
+#define TCP_COUNTERS(X)                                                       \
+	X(seg_in,            "TCP segments received")                         \
+	X(seg_out,           "TCP segments sent")                             \
+	X(rx_short,          "dropped: shorter than a TCP header")            \
+	X(rx_bad_csum,       "dropped: TCP checksum wrong")                   \
+	X(rx_bad_offset,     "dropped: data offset below 20 or past the segment") \
+	X(rx_multiseg,       "dropped: multi-segment frame (not supported)")  \
+	X(rx_bad_flags,      "dropped: SYN with FIN or RST, or no flags")     \
+	X(rx_no_conn,        "segments for no connection and no listener")    \
+	X(rst_tx_no_conn,    "RSTs sent for segments to no listener or a closed flow") \
+	X(rst_tx,            "RSTs sent, all causes")                         \
+	X(rst_rx,            "acceptable RSTs received (connection reset)")   \
+	X(rst_rx_ignored,    "RSTs outside the window ignored (RFC 5961)")    \
+	X(challenge_ack,     "RFC 5961 challenge ACKs sent (RST or SYN in window)") \
+	X(paws_drop,         "dropped: timestamp older than ts_recent (PAWS)") \
+	X(rx_out_of_window,  "segments outside the receive window (ACKed, dropped)") \
+	X(rx_ack_unsent,     "segments acknowledging unsent data (ACKed, dropped)") \
+	X(rx_dup_data,       "segments whose data was all received before")  \
+	X(rx_after_close,    "data arriving after tcp_close() (discarded)")   \
+	X(ooo_segs,          "out-of-order segments queued for reassembly")   \
+	X(ooo_drop,          "out-of-order segments dropped: queue full")     \
+	X(dupacks,           "duplicate ACKs received")                       \
+	X(rexmit_rto,        "segments retransmitted after a timeout")        \
+	X(rexmit_fast,       "segments retransmitted by fast retransmit / recovery") \
+	X(rexmit_syn,        "SYN or SYN-ACK retransmissions")                \
+	X(rto_fired,         "retransmission timeouts")                       \
+	X(fast_recovery,     "fast recoveries entered (dupacks, NewReno)")    \
+	X(sack_recovery,     "fast recoveries entered with SACK (RFC 6675)")  \
+	X(partial_ack,       "partial ACKs in recovery (RFC 6582)")           \
+	X(sack_blocks_rx,    "SACK blocks received")                          \
+	X(sack_blocks_tx,    "SACK blocks sent")                              \
+	X(window_probes,     "zero-window probes sent")                       \
+	X(keepalives,        "keepalive probes sent")                         \
+	X(delayed_acks,      "ACKs sent by the delayed-ACK timer")            \
+	X(tx_nomem,          "segments not sent: mbuf pool empty")            \
+	X(tx_fail,           "segments refused by the network layer")         \
+	X(tx_deferred,       "transmissions deferred: txbuf full")           \
+	X(conn_accepted,     "passive opens that reached ESTABLISHED")        \
+	X(conn_opened,       "active opens that reached ESTABLISHED")         \
+	X(conn_attempts,     "active opens started (tcp_connect)")            \
+	X(close_normal,      "connections closed: FINs exchanged")            \
+	X(close_reset,       "connections closed: reset by the peer")         \
+	X(close_aborted,     "connections closed: tcp_abort()")               \
+	X(close_timeout,     "connections closed: retransmissions exhausted") \
+	X(close_keepalive,   "connections closed: keepalive unanswered")      \
+	X(close_refused,     "connections closed: active open refused by RST") \
+	X(close_connect_timeout, "connections closed: SYN unanswered")        \
+	X(close_unreachable, "connections closed: no route to the peer")      \
+	X(close_stack_stop,  "connections closed: stack destroyed")           \
+	X(halfopen_dropped,  "half-open passive connections dropped (RST or SYN-ACK timeout)") \
+	X(refuse_tcb_pool,   "refused: TCB pool empty")                       \
+	X(refuse_flow_full,  "refused: flow table full")                      \
+	X(refuse_accept,     "refused: on_accept returned NULL (reset)")      \
+	X(syn_cookie_sent,   "SYN backlog full: SYN cookies sent")            \
+	X(syn_cookie_ok,     "valid SYN cookies: connection created")         \
+	X(syn_cookie_bad,    "ACKs to a listener with a bad cookie (RST)")    \
+	X(time_wait_reuse,   "TIME_WAIT connections recycled by a new SYN")   \
+	X(time_wait_expired, "TIME_WAIT connections expired")
+/* clang-format on */
+
+/* Per-worker TCP counters; written only by the owning worker. */
+struct tcp_counters {
+	TCP_COUNTERS(STATS_FIELD)
 };
 
 #endif /* GH_TCP_TYPES_H */
