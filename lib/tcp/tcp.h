@@ -96,6 +96,10 @@ struct tcp_stack_params {
 	struct net_ctx *net;       /* output: net_ipv4_output() */
 	struct rte_mempool *pool;  /* mbufs for the segments we build */
 	uint64_t tsc_hz;
+	/* The clock (TSC) at creation, where TCP time starts; 0 reads
+	 * rte_rdtsc().  Tests pass their fake clock here and then drive
+	 * time with tcp_stack_timer(). */
+	uint64_t start_tsc;
 };
 
 /*

@@ -1,0 +1,360 @@
+/*
+ * Private to the TCP endpoint (tcp_stack.c, tcp_input.c, tcp_output.c,
+ * tcp_sack.c, tcp_isn.c, tcp_cookie.c): the TCB, the per-worker stack, the
+ * listener, sequence arithmetic and the functions the files share.  Nothing
+ * outside lib/tcp includes it (tests may, to look inside a TCB).
+ *
+ * Life of a TCB: taken from the stack's fixed pool (free list), keyed in
+ * the flow table, released by tcp_conn_release(), which unkeys it, stops
+ * its timers, frees its queues and puts it on the stack's zombie list.
+ * Zombies go back to the free list only when the outermost call into the
+ * stack returns (s->depth back to 0), so a callback that closes its own
+ * connection never leaves the caller holding freed memory: the caller
+ * checks TCP_CF_DETACHED (on_close done) or TCP_CF_DEAD after every
+ * callback and stops touching the connection.
+ */
+#ifndef GH_TCP_PRIV_H
+#define GH_TCP_PRIV_H
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "common/gh_common.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_cc.h"
+#include "tcp/tcp_flow.h"
+#include "tcp/tcp_rss.h"
+#include "tcp/tcp_timer.h"
+
+#define TCP_STACK_MAGIC  0x74637301u
+#define TCP_CONN_MAGIC   0x74636201u
+#define TCP_ZOMBIE_MAGIC 0x7463dead
+#define TCP_LISTEN_MAGIC 0x74636c01u
+
+#define TCP_LISTEN_MAX  16          /* listeners per stack */
+#define TCP_LISTEN_FLAG 0x80000000u /* flow value: a listener index */
+#define TCP_NONE        UINT32_MAX
+#define TCP_OOO_MAX     256  /* out-of-order segments held per connection */
+#define TCP_SB_MAX      8    /* SACK scoreboard ranges per connection */
+#define TCP_RSACK_MAX   4    /* SACK blocks we send (3 with timestamps) */
+#define TCP_RTO_INIT_MS 1000 /* RFC 6298 2.1 */
+#define TCP_MSS_DEFAULT 536  /* RFC 9293 3.7.1: no MSS option */
+#define TCP_WSCALE_MAX  14
+#define TCP_DUPTHRESH   3
+#define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
+#define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
+
+/* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
+#define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+#define SEQ_MAX(a, b) (SEQ_GT(a, b) ? (a) : (b))
+#define SEQ_MIN(a, b) (SEQ_LT(a, b) ? (a) : (b))
+
+/* TCP header flags. */
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+#define TH_URG 0x20
+
+enum tcp_state {
+	TCP_ST_CLOSED = 0,
+	TCP_ST_SYN_SENT = 1,
+	TCP_ST_SYN_RCVD = 2,
+	TCP_ST_ESTABLISHED = 3,
+	TCP_ST_FIN_WAIT_1 = 4,
+	TCP_ST_FIN_WAIT_2 = 5,
+	TCP_ST_CLOSING = 6,
+	TCP_ST_TIME_WAIT = 7,
+	TCP_ST_CLOSE_WAIT = 8,
+	TCP_ST_LAST_ACK = 9,
+};
+
+/* TCB flags (c->flags). */
+#define TCP_CF_PASSIVE   0x0001  /* from a listener */
+#define TCP_CF_CLOSED    0x0002  /* tcp_close(): no callbacks but on_close */
+#define TCP_CF_SHUT_WR   0x0004  /* FIN queued behind the data (fin_seq) */
+#define TCP_CF_FIN_SENT  0x0008  /* FIN sent at least once */
+#define TCP_CF_DETACHED  0x0010  /* on_close done: the user is gone */
+#define TCP_CF_DEAD      0x0020  /* released: on the zombie list */
+#define TCP_CF_TS        0x0040  /* timestamps negotiated */
+#define TCP_CF_SACK      0x0080  /* SACK permitted both ways */
+#define TCP_CF_WS        0x0100  /* window scaling both ways */
+#define TCP_CF_ACK_NOW   0x0200  /* send an ACK before returning */
+#define TCP_CF_RECOVERY  0x0400  /* in fast recovery */
+#define TCP_CF_RCVD_FIN  0x0800  /* peer's FIN received (rcv_nxt past it) */
+#define TCP_CF_OOO_FIN   0x1000  /* peer's FIN seen out of order (ooo_fin) */
+#define TCP_CF_TXWAIT    0x2000  /* on the stack's txwait list */
+#define TCP_CF_WRITABLE  0x4000  /* tcp_send() refused: on_writable owed */
+#define TCP_CF_UNREACH   0x8000  /* network layer: no route */
+#define TCP_CF_RTT_ON    0x10000 /* rtt_seq is being timed */
+#define TCP_CF_CONNECTED 0x20000 /* on_accept / on_connected done */
+#define TCP_CF_HALFOPEN  0x40000 /* counted in its listener's n_half_open */
+
+/* What t_rtx is timing (t_rtx.user). */
+enum tcp_rtx_kind {
+	TCP_TK_NONE = 0,
+	TCP_TK_RTO = 1,        /* retransmission (SYN, data, FIN) */
+	TCP_TK_PERSIST = 2,    /* zero-window probe */
+	TCP_TK_KEEPALIVE = 3,  /* keepalive probe */
+	TCP_TK_TIME_WAIT = 4,  /* 2*MSL */
+	TCP_TK_FIN_WAIT_2 = 5, /* closed by the user, peer's FIN awaited */
+	TCP_TK_UNREACH = 6,    /* report TCP_CLOSE_UNREACHABLE */
+	TCP_TK_DELACK = 7,     /* t_delack's user value */
+};
+
+struct tcp_seq_range {
+	uint32_t start;
+	uint32_t end; /* exclusive */
+};
+
+/*
+ * The TCB.  Sequence variables follow RFC 9293 names; snd_max is the
+ * highest sequence number sent (snd_nxt goes back to snd_una after an
+ * RTO).  The send queue is the chain of mbuf segments the user gave
+ * tcp_send(), linked through m->next, the first sq_head_off bytes of
+ * sq_head already acknowledged; it starts at snd_una (plus one while our
+ * SYN is unacknowledged: data never rides on a SYN).  The out-of-order
+ * queue is single-segment mbufs linked through m->next in sequence order,
+ * each with its sequence number in m->hash.usr.  Idle and established,
+ * both queues are empty: a TCB holds no mbufs.
+ */
+struct tcp_conn {
+	unsigned magic;
+	uint8_t state;      /* enum tcp_state */
+	uint8_t snd_wscale; /* peer's shift: its windows << this */
+	uint8_t rcv_wscale; /* ours: our windows >> this */
+	uint8_t n_rtx;      /* consecutive timeouts (backoff exponent) */
+	uint32_t flags;     /* TCP_CF_* */
+	uint8_t pad1[2];
+	uint16_t mss; /* payload per segment (options deducted) */
+	uint8_t n_dupack;
+	uint8_t n_probe; /* keepalive probes unanswered */
+	uint16_t n_ooo;  /* segments on the out-of-order queue */
+	uint32_t idx;    /* in the pool */
+	uint32_t link;   /* free / zombie list */
+	uint32_t txwait_link;
+	uint32_t listener; /* passive: listener index, else TCP_NONE */
+	struct tcp_flow_key key;
+	const struct tcp_callbacks *cb;
+	void *arg;
+	struct tcp_stack *s;
+
+	/* send sequence space */
+	uint32_t iss;
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max;
+	uint32_t snd_wnd; /* bytes, already scaled */
+	uint32_t max_snd_wnd;
+	uint32_t snd_wl1;
+	uint32_t snd_wl2;
+	uint32_t fin_seq;  /* TCP_CF_SHUT_WR: the sequence number of our FIN */
+	uint32_t recover;  /* RFC 6582 recovery point */
+	uint32_t high_rxt; /* RFC 6675 HighRxt */
+	uint32_t sq_bytes; /* data queued: sent-unacked plus unsent */
+	uint32_t sq_head_off;
+	struct rte_mbuf *sq_head;
+	struct rte_mbuf *sq_tail;
+	/* where snd_nxt's byte is (a cache: NULL when unknown) */
+	struct rte_mbuf *sq_cur;
+	uint32_t sq_cur_off;
+	uint32_t sq_cur_seq;
+
+	/* receive sequence space */
+	uint32_t irs;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;  /* right edge of the window we advertised */
+	uint32_t rcv_held; /* delivered by on_data, not yet tcp_recved() */
+	uint32_t ooo_bytes;
+	uint32_t ooo_fin;      /* TCP_CF_OOO_FIN: the peer's FIN */
+	uint32_t ooo_last;     /* start of the latest out-of-order arrival */
+	uint32_t delack_bytes; /* in-order bytes not yet acknowledged */
+	struct rte_mbuf *ooo_head;
+
+	/* timestamps (RFC 7323) */
+	uint32_t ts_off;
+	uint32_t ts_recent;
+	/* RTT (RFC 6298), microseconds; rto in milliseconds */
+	uint32_t srtt_us;
+	uint32_t rttvar_us;
+	uint32_t rto_ms;
+	uint32_t rtt_seq;      /* no timestamps: the segment being timed */
+	uint32_t rtt_start_ms; /* 0: none timed */
+	uint32_t last_rx_ms;   /* keepalive idle start */
+	uint32_t last_tx_ms;   /* cwnd restart after idle */
+
+	/* SACK scoreboard: what the peer holds above snd_una, sorted */
+	uint8_t n_sb;
+	uint8_t pad2[3];
+	uint32_t sacked_bytes;
+	struct tcp_seq_range sb[TCP_SB_MAX];
+
+	struct tcp_cc cc;
+	struct tcp_timer t_rtx;
+	struct tcp_timer t_delack;
+};
+
+/* A listening endpoint (flow value TCP_LISTEN_FLAG | index). */
+struct tcp_listener {
+	unsigned magic; /* 0: free slot */
+	uint8_t cc;
+	uint32_t n_half_open; /* SYN_RCVD TCBs of this listener */
+	struct tcp_flow_key key;
+	const struct tcp_callbacks *cb;
+	void *arg;
+};
+
+struct tcp_stack {
+	unsigned magic;
+	struct tcp_stack_params p;
+	uint8_t secret[16];
+	uint8_t rcv_wscale; /* the shift we offer: rcv_buf fits */
+	uint64_t now_tsc;
+	uint64_t tsc_per_ms;
+	uint32_t now_ms;   /* ms clock: timer ticks, TSval, RTT */
+	uint64_t now_tick; /* 64-bit ms ticks for the wheel */
+	uint64_t tick0_tsc;
+	uint32_t depth; /* nesting of calls into the stack */
+	uint32_t free_head;
+	uint32_t zombie_head;
+	uint32_t txwait_head;
+	uint32_t txwait_tail;
+	uint32_t n_used;
+	uint16_t ip_id;
+	struct tcp_conn *tcbs;
+	struct tcp_flow_table *flows;
+	struct tcp_rss_ports ports;
+	struct tcp_listener listeners[TCP_LISTEN_MAX];
+	struct tcp_counters cnt __rte_cache_aligned;
+	struct tcp_timer_wheel wheel;
+};
+
+/* A parsed incoming segment. */
+struct tcp_seg {
+	struct rte_mbuf *m;
+	const struct rte_ipv4_hdr *ih;
+	const struct rte_tcp_hdr *th;
+	unsigned port_idx;
+	uint32_t seq;
+	uint32_t ack;
+	uint32_t len;     /* payload bytes (SYN and FIN not counted) */
+	uint32_t wnd;     /* raw 16-bit window */
+	uint32_t hdr_len; /* l2 + l3 + TCP header */
+	uint8_t flags;
+	/* options */
+	uint8_t has_mss, has_ws, has_sackok, has_ts;
+	uint8_t ws;
+	uint8_t n_sack;
+	uint16_t mss;
+	uint32_t tsval, tsecr;
+	struct tcp_seq_range sack[4];
+};
+
+/* ---- tcp_stack.c --------------------------------------------------------
+ */
+static inline void
+tcp_enter(struct tcp_stack *s)
+{
+	s->depth++;
+}
+void tcp_leave(struct tcp_stack *s);
+
+struct tcp_conn *tcp_conn_alloc(struct tcp_stack *s);
+/* Unkey, stop timers, free queues, put on the zombie list. */
+void tcp_conn_release(struct tcp_conn *c);
+/* Tell the user (once) and count the reason; then release. */
+void tcp_conn_close_report(struct tcp_conn *c, enum tcp_close_reason why);
+/* Reset the connection: send RST (when synchronized), report, release. */
+void tcp_conn_reset(struct tcp_conn *c, enum tcp_close_reason why);
+void tcp_rtx_arm(struct tcp_conn *c, enum tcp_rtx_kind kind, uint32_t ms);
+void tcp_rtx_stop(struct tcp_conn *c);
+/* Set t_rtx after the send state changed (RTO / persist / keepalive). */
+void tcp_timers_update(struct tcp_conn *c);
+void tcp_txwait_add(struct tcp_conn *c);
+void tcp_conn_init_common(struct tcp_stack *s, struct tcp_conn *c);
+void tcp_enter_time_wait(struct tcp_conn *c);
+
+/* ---- tcp_output.c ------------------------------------------------------ */
+/* Send what the windows allow; then a pure ACK if one is owed. */
+void tcp_output(struct tcp_conn *c);
+int tcp_send_ack(struct tcp_conn *c);
+/* Retransmit the first unacknowledged segment (fast retransmit). */
+void tcp_rexmit_head(struct tcp_conn *c);
+/* Send one segment of <len> bytes of the send queue at <seq>. */
+int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
+/* SYN or SYN-ACK for <c>'s state. */
+int tcp_send_syn(struct tcp_conn *c);
+/* RST in reply to the segment <g> that has no connection (RFC 9293
+ * 3.10.7.1). */
+void tcp_send_rst_reply(struct tcp_stack *s, const struct tcp_seg *g);
+/* RST for <c>: SEQ=snd_nxt, ACK. */
+void tcp_send_rst(struct tcp_conn *c);
+/* SYN-ACK for a SYN cookie, no TCB. */
+void tcp_send_synack_cookie(struct tcp_stack *s, const struct tcp_seg *g,
+                            uint32_t iss, uint16_t mss, uint32_t tsval);
+/* The window we would advertise now, unscaled bytes. */
+uint32_t tcp_rcv_window(const struct tcp_conn *c);
+/* The connection's TSval now. */
+static inline uint32_t
+tcp_tsval(const struct tcp_conn *c)
+{
+	return c->s->now_ms + c->ts_off;
+}
+/* Our MSS for a port (MTU - 40). */
+uint16_t tcp_port_mss(const struct tcp_stack *s, unsigned port_idx);
+/* Free the send queue's first <n> bytes. */
+void tcp_sq_drop(struct tcp_conn *c, uint32_t n);
+/* RFC 6298 (2.3) new RTT sample in microseconds. */
+void tcp_rtt_sample(struct tcp_conn *c, uint32_t rtt_us);
+
+/* ---- tcp_input.c ------------------------------------------------------- */
+void tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g);
+void tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l,
+                      struct tcp_seg *g);
+/* Deliver data, or a deferred FIN, now in order. */
+void tcp_ooo_free(struct tcp_conn *c);
+
+/* ---- tcp_sack.c -------------------------------------------------------- */
+/* Record the peer's SACK blocks of <g>. */
+void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *g);
+/* Forget scoreboard entries below snd_una. */
+void tcp_sack_trim(struct tcp_conn *c);
+void tcp_sack_clear(struct tcp_conn *c);
+/* Highest sequence number SACKed, or snd_una. */
+uint32_t tcp_sack_high(const struct tcp_conn *c);
+/* True when <seq> is covered by a scoreboard range; *end is its end. */
+bool tcp_sack_covered(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
+/* RFC 6675 pipe. */
+uint32_t tcp_sack_pipe(const struct tcp_conn *c);
+/* Next hole at or above <from> below the highest SACK: 0 and [start,end),
+ * or -ENOENT. */
+int tcp_sack_next_hole(const struct tcp_conn *c, uint32_t from,
+                       struct tcp_seq_range *h);
+/* Blocks to send, most recent first: returns how many (<= max). */
+unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b,
+                         unsigned max);
+
+/* ---- tcp_isn.c / tcp_cookie.c ------------------------------------------ */
+uint64_t tcp_siphash(const uint8_t key[16], const void *data, size_t len);
+/* RFC 6528 ISN for <k> at <now_tsc>. */
+uint32_t tcp_isn(const struct tcp_stack *s, const struct tcp_flow_key *k);
+/* Per-connection timestamp offset. */
+uint32_t tcp_ts_offset(const struct tcp_stack *s, const struct tcp_flow_key *k);
+/* SYN cookie for <k> and the peer's ISN <irs>, carrying MSS index. */
+uint32_t tcp_cookie_make(const struct tcp_stack *s,
+                         const struct tcp_flow_key *k, uint32_t irs,
+                         uint16_t mss, uint16_t *mss_out);
+/* Check the cookie <iss> (ack - 1); returns the MSS it encodes, or 0. */
+uint16_t tcp_cookie_check(const struct tcp_stack *s,
+                          const struct tcp_flow_key *k, uint32_t irs,
+                          uint32_t iss);
+/* Options encoded in the low bits of a cookie SYN-ACK's TSval. */
+uint32_t tcp_cookie_tsval(uint32_t now, int ws, bool sack);
+void tcp_cookie_ts_decode(uint32_t tsecr, int *ws, bool *sack);
+
+#endif /* GH_TCP_PRIV_H */
