@@ -22,8 +22,10 @@ struct app {
 	unsigned n_ports;
 	struct port_info ports[CONF_PORTS_MAX];
 	struct rte_mempool *pools[CONF_PORTS_MAX];
-	struct tcp_rss
-	    rss; /* which worker owns a flow; read-only after start */
+	/* Which worker owns a flow; read-only once the workers run. */
+	struct tcp_rss rss;
+	/* RFC 6528 ISN key, the same on every worker. */
+	uint8_t isn_secret[16];
 	unsigned n_workers;
 	struct worker *workers[CONF_WORKERS_MAX];
 	volatile int stop; /* set once by the control thread */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <jemalloc/jemalloc.h>
 #include <rte_cycles.h>
@@ -24,6 +25,8 @@
 #include "common/gh_common.h"
 #include "conf/conf.h"
 #include "net/net.h"
+#include "proxy/proxy.h"
+#include "tcp/tcp.h"
 #include "tcp/tcp_rss.h"
 #include "ctl.h"
 #include "eal_args.h"
@@ -180,6 +183,99 @@ rss_setup(struct app *a)
 	return 0;
 }
 
+static enum tcp_cc_algo
+cc_of(enum conf_cc cc)
+{
+	return cc == CONF_CC_NEWRENO ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
+}
+
+/* Open the configured listeners on worker <w>'s stack. */
+static int
+listeners_open(const struct app *a, struct worker *w)
+{
+	const struct conf *c = a->conf;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < c->n_listeners; i++) {
+		const struct conf_listen *l = &c->listeners[i];
+
+		if (l->mode == CONF_LISTEN_RELAY)
+			rc = proxy_listen_relay(
+			    w->proxy, l->bind_port_idx, l->bind_ip_be,
+			    l->bind_port_be, l->upstream_port_idx,
+			    c->ports[l->upstream_port_idx].addr_be,
+			    l->upstream_ip_be, l->upstream_port_be,
+			    cc_of(l->cc));
+		else
+			rc = proxy_listen_service(
+			    w->proxy,
+			    l->mode == CONF_LISTEN_ECHO ? PROXY_SVC_ECHO
+			    : l->mode == CONF_LISTEN_DISCARD
+			        ? PROXY_SVC_DISCARD
+			        : PROXY_SVC_CHARGEN,
+			    l->bind_port_idx, l->bind_ip_be, l->bind_port_be,
+			    cc_of(l->cc));
+		if (rc < 0) {
+			fprintf(stderr, "gatehouse: listen %s: %s\n", l->name,
+			        strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The TCP stack and the proxy layer of worker <w>, with its listeners. */
+static int
+worker_tcp_create(const struct app *a, struct worker *w)
+{
+	const struct conf_tcp *t = &a->conf->tcp;
+	struct tcp_stack_params tp = {
+	    .worker_id = w->p.id,
+	    .n_workers = a->conf->workers,
+	    .max_conns = t->max_conns,
+	    .syn_backlog = t->syn_backlog,
+	    .rcv_buf_bytes = t->rcv_buf_bytes,
+	    .snd_buf_bytes = t->snd_buf_bytes,
+	    .time_wait_ms = t->time_wait_ms,
+	    .keepalive_idle_ms = t->keepalive_idle_ms,
+	    .keepalive_intvl_ms = t->keepalive_intvl_ms,
+	    .keepalive_probes = t->keepalive_probes,
+	    .rto_min_ms = t->rto_min_ms,
+	    .rto_max_ms = t->rto_max_ms,
+	    .syn_retries = t->syn_retries,
+	    .data_retries = t->data_retries,
+	    .delack_ms = t->delack_ms,
+	    .ephemeral_lo = t->ephemeral_lo,
+	    .ephemeral_hi = t->ephemeral_hi,
+	    .cc = cc_of(t->cc),
+	    .isn_secret = a->isn_secret,
+	    .rss = &a->rss,
+	    .net = &w->net,
+	    .pool = a->pools[0],
+	    .tsc_hz = rte_get_tsc_hz(),
+	};
+	struct proxy_params pp = {.pool = a->pools[0],
+	                          .max_sessions = t->max_conns};
+
+	w->tcp = tcp_stack_create(&tp);
+	if (w->tcp == NULL) {
+		fprintf(stderr,
+		        "gatehouse: worker %u: TCP stack for %u "
+		        "connections: %s\n",
+		        w->p.id, t->max_conns, strerror(errno));
+		return -ENOMEM;
+	}
+	pp.tcp = w->tcp;
+	w->proxy = proxy_worker_create(&pp);
+	if (w->proxy == NULL) {
+		fprintf(stderr, "gatehouse: worker %u: proxy sessions: %s\n",
+		        w->p.id, strerror(errno));
+		return -ENOMEM;
+	}
+	return listeners_open(a, w);
+}
+
 static struct worker *
 worker_create(struct app *a, unsigned id)
 {
@@ -239,8 +335,13 @@ worker_create(struct app *a, unsigned id)
 		                 cp->mtu) != (int)i)
 			goto out_ring;
 	}
+	if (worker_tcp_create(a, w) < 0)
+		goto out_tcp;
 	return w;
 
+out_tcp:
+	proxy_worker_destroy(w->proxy);
+	tcp_stack_destroy(w->tcp);
 out_ring:
 	rte_ring_free(w->steer_ring);
 	rte_ring_free(w->neigh_ring);
@@ -254,6 +355,13 @@ workers_free(struct app *a)
 {
 	unsigned i;
 
+	/* Stacks first: closing their connections frees proxy sessions. */
+	for (i = 0; i < a->n_workers; i++) {
+		tcp_stack_destroy(a->workers[i]->tcp);
+		a->workers[i]->tcp = NULL;
+		proxy_worker_destroy(a->workers[i]->proxy);
+		a->workers[i]->proxy = NULL;
+	}
 	for (i = 0; i < a->n_workers; i++) {
 		rte_ring_free(a->workers[i]->neigh_ring);
 		worker_free_steered(a->workers[i]);
@@ -330,6 +438,14 @@ run(struct app *a)
 		goto out_ports;
 	if (rss_setup(a) < 0)
 		goto out_ports;
+	if (getrandom(a->isn_secret, sizeof(a->isn_secret), 0) !=
+	    (ssize_t)sizeof(a->isn_secret)) {
+		fprintf(stderr,
+		        "gatehouse: no random bytes for the ISN key: "
+		        "%s\n",
+		        strerror(errno));
+		goto out_ports;
+	}
 	for (i = 0; i < c->workers; i++) {
 		a->workers[i] = worker_create(a, i);
 		if (a->workers[i] == NULL) {

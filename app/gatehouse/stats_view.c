@@ -14,6 +14,8 @@
 
 #include "common/gh_common.h"
 #include "net/net.h"
+#include "proxy/proxy.h"
+#include "tcp/tcp.h"
 #include "stats/stats.h"
 #include "gatehouse.h"
 
@@ -41,8 +43,59 @@ _Static_assert(sizeof(struct dev_counters) == GH_ARRAY_SIZE(dev_descs) * 8,
 struct stats_snapshot {
 	struct net_counters net;
 	struct worker_counters worker;
+	struct tcp_counters tcp;
+	struct proxy_counters proxy;
 	uint64_t port[CONF_PORTS_MAX][PORT_GROUP_MAX];
 };
+
+/* The per-worker counter groups, in rendering order. */
+static const uint64_t *
+get_net(const struct worker *w)
+{
+	return (const uint64_t *)&w->net.cnt;
+}
+
+static const uint64_t *
+get_worker(const struct worker *w)
+{
+	return (const uint64_t *)&w->cnt;
+}
+
+static const uint64_t *
+get_tcp(const struct worker *w)
+{
+	return (const uint64_t *)tcp_stack_counters(w->tcp);
+}
+
+static const uint64_t *
+get_proxy(const struct worker *w)
+{
+	return (const uint64_t *)proxy_worker_counters(w->proxy);
+}
+
+static const struct worker_group {
+	const struct stats_group_desc *desc;
+	size_t snap_off; /* where its sum lives in struct stats_snapshot */
+	const uint64_t *(*get)(const struct worker *w);
+} worker_groups[] = {
+    {&net_counters_desc, offsetof(struct stats_snapshot, net), get_net},
+    {&worker_counters_desc, offsetof(struct stats_snapshot, worker),
+     get_worker},
+    {&tcp_counters_desc, offsetof(struct stats_snapshot, tcp), get_tcp},
+    {&proxy_counters_desc, offsetof(struct stats_snapshot, proxy), get_proxy},
+};
+
+static uint64_t *
+group_vals(struct stats_snapshot *s, const struct worker_group *g)
+{
+	return (uint64_t *)((char *)s + g->snap_off);
+}
+
+static const uint64_t *
+group_cvals(const struct stats_snapshot *s, const struct worker_group *g)
+{
+	return (const uint64_t *)((const char *)s + g->snap_off);
+}
 
 static const struct app *telemetry_app;
 
@@ -91,12 +144,12 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 
 		if (only >= 0 && (unsigned)only != k)
 			continue;
-		src = (const uint64_t *)&w->net.cnt;
-		stats_group_add((uint64_t *)&s->net, &src, 1,
-		                net_counters_desc.n);
-		src = (const uint64_t *)&w->cnt;
-		stats_group_add((uint64_t *)&s->worker, &src, 1,
-		                worker_counters_desc.n);
+		for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++) {
+			const struct worker_group *g = &worker_groups[i];
+
+			src = g->get(w);
+			stats_group_add(group_vals(s, g), &src, 1, g->desc->n);
+		}
 		for (i = 0; i < a->n_ports; i++) {
 			src = (const uint64_t *)&w->pcnt[i];
 			stats_group_add(s->port[i], &src, 1, port_counters_n);
@@ -126,10 +179,9 @@ render_text(const struct app *a, const struct stats_snapshot *s,
 	char plabel[64];
 	unsigned i;
 
-	stats_render_text(b, label, &net_counters_desc,
-	                  (const uint64_t *)&s->net, skip_zero);
-	stats_render_text(b, label, &worker_counters_desc,
-	                  (const uint64_t *)&s->worker, skip_zero);
+	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
+		stats_render_text(b, label, worker_groups[i].desc,
+		                  group_cvals(s, &worker_groups[i]), skip_zero);
 	snprintf(plabel, sizeof(plabel), "%s%sport", label ? label : "",
 	         label ? "." : "");
 	for (i = 0; i < a->n_ports; i++) {
@@ -146,11 +198,12 @@ render_json(const struct app *a, const struct stats_snapshot *s,
 	unsigned i;
 
 	stats_buf_printf(b, "{");
-	stats_render_json(b, &net_counters_desc, (const uint64_t *)&s->net);
-	stats_buf_printf(b, ",");
-	stats_render_json(b, &worker_counters_desc,
-	                  (const uint64_t *)&s->worker);
-	stats_buf_printf(b, ",\"port\":{");
+	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++) {
+		stats_render_json(b, worker_groups[i].desc,
+		                  group_cvals(s, &worker_groups[i]));
+		stats_buf_printf(b, ",");
+	}
+	stats_buf_printf(b, "\"port\":{");
 	for (i = 0; i < a->n_ports; i++) {
 		struct stats_group_desc g = port_group(a, i);
 
@@ -238,10 +291,10 @@ tel_fill(const struct app *a, int only, struct rte_tel_data *d)
 
 	snapshot_take(a, only, &s, only < 0);
 	rte_tel_data_start_dict(d);
-	tel_add_group(d, net_counters_desc.name, &net_counters_desc,
-	              (const uint64_t *)&s.net);
-	tel_add_group(d, worker_counters_desc.name, &worker_counters_desc,
-	              (const uint64_t *)&s.worker);
+	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
+		tel_add_group(d, worker_groups[i].desc->name,
+		              worker_groups[i].desc,
+		              group_cvals(&s, &worker_groups[i]));
 	for (i = 0; i < a->n_ports; i++) {
 		struct stats_group_desc g = port_group(a, i);
 		char key[RTE_TEL_MAX_STRING_LEN];

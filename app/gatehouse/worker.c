@@ -17,6 +17,7 @@
 
 #include "common/gh_common.h"
 #include "net/net.h"
+#include "tcp/tcp.h"
 #include "tcp/tcp_rss.h"
 #include "worker.h"
 
@@ -85,11 +86,8 @@ worker_drain_neigh(struct worker *w)
 static void
 worker_tcp_input(struct worker *w, unsigned port_idx, struct rte_mbuf *m)
 {
-	(void)port_idx;
 	w->cnt.tcp_owned++;
-	/* The TCP stack is not attached to workers yet: count and drop. */
-	w->cnt.tcp_no_stack++;
-	rte_pktmbuf_free(m);
+	tcp_stack_input(w->tcp, port_idx, m);
 }
 
 void
@@ -251,6 +249,7 @@ worker_main(void *arg)
 		work += worker_drain_steer(w);
 		if (t0 - last_timer >= timer_tsc) {
 			net_timer(&w->net, t0);
+			tcp_stack_timer(w->tcp, t0);
 			last_timer = t0;
 		}
 		if (garp_left > 0 && t0 >= next_garp) {

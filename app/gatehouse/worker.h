@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 
 #include "net/net_types.h"
+#include "proxy/proxy_types.h"
 #include "tcp/tcp_types.h"
 #include "stats/stats_types.h"
 
@@ -36,7 +37,6 @@
 	X(steer_in,         "TCP segments received from another worker (their owner is us)") \
 	X(steer_drop,       "TCP segments lost: the owner's hand-over ring was full") \
 	X(tcp_owned,        "TCP segments processed by the worker owning their flow") \
-	X(tcp_no_stack,     "TCP segments dropped: no TCP stack on this worker yet") \
 	X(udp_no_consumer,  "UDP datagrams dropped: nothing consumes UDP yet")
 #define PORT_COUNTERS(X)                                                      \
 	X(rx_pkts,   "frames received")                                       \
@@ -80,6 +80,8 @@ struct worker {
 	struct rte_ring *neigh_ring; /* updates from other workers (MP/SC) */
 	struct rte_ring *steer_ring; /* segments we own, from others (MP/SC) */
 	struct net_ctx net;
+	struct tcp_stack *tcp;      /* this worker's TCP endpoint */
+	struct proxy_worker *proxy; /* relay and services on top of it */
 	struct worker_counters cnt __rte_cache_aligned;
 	struct port_counters pcnt[NET_PORTS_MAX];
 } __rte_cache_aligned;

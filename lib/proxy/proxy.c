@@ -144,8 +144,10 @@ pending_add(struct relay_leg *leg, struct rte_mbuf *m)
 
 /*
  * Pass what <src> holds to <dst>'s TCP: the whole chain when it fits, else
- * one mbuf at a time while they fit.  Released bytes reopen <src>'s window.
- * Returns the bytes passed.
+ * one mbuf at a time while they fit.  The whole chain is always offered
+ * first: a refusal is what makes the stack call on_writable once room
+ * opens, so a leg never waits without being woken.  Released bytes reopen
+ * <src>'s window.  Returns the bytes passed.
  */
 static uint32_t
 pass_on(struct proxy_worker *pw, struct relay_leg *src, struct relay_leg *dst)
@@ -156,9 +158,7 @@ pass_on(struct proxy_worker *pw, struct relay_leg *src, struct relay_leg *dst)
 		struct rte_mbuf *m = src->pending, *rest = m->next;
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 
-		if (tcp_send_space(dst->conn) >= len) {
-			if (tcp_send(dst->conn, m) != 0)
-				break;
+		if (tcp_send(dst->conn, m) == 0) {
 			src->pending = NULL;
 			done += len;
 			break;
