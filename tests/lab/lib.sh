@@ -318,3 +318,280 @@ expect_arping() {
 	}
 	log "ok: $n/$n ARP requests from $ns for $dst answered"
 }
+
+# ======================================================= TCP and netem ===
+#
+# Helpers of the TCP lab tests (tests/lab/tcp_*.sh).  Every process started
+# here records its PID in the lab's state dir and names the state dir on its
+# command line, so the EXIT cleanup (tools/lab down) stops it whatever
+# happens; the stop_* helpers below stop them earlier, by PID.
+
+TCPX=$LAB_TESTS_DIR/tcpx.py
+NETEM_EMU=$LAB_TESTS_DIR/tcp_netem.py
+# shellcheck source=tools/lib/relay.sh
+. "$GH_SOURCE_ROOT/tools/lib/relay.sh"
+NETEM_QUEUE=7         # NFQUEUE number used by the emulator (queues are per namespace)
+NETEM_MARK=0x6e6d     # packets the emulator injects carry this mark
+GH_NETEM=${GH_NETEM:-auto} # auto | tc (kernel sch_netem) | emu (tests/lab/tcp_netem.py)
+
+# ------------------------------------------------------------- netem ---
+
+# netem_backend: "tc" when the kernel has sch_netem (and GH_NETEM allows it),
+# else "emu" (the NFQUEUE emulator: this project's lab kernel has no netem).
+netem_backend() {
+	case $GH_NETEM in
+	tc | emu)
+		printf '%s\n' "$GH_NETEM"
+		return 0
+		;;
+	esac
+	local ns=gh-netemprobe-$$ b=emu
+	ip netns add "$ns" 2>/dev/null || {
+		echo emu
+		return 0
+	}
+	ip -n "$ns" link set lo up
+	if ip netns exec "$ns" tc qdisc add dev lo root netem delay 1ms >/dev/null 2>&1; then b=tc; fi
+	ip netns del "$ns" 2>/dev/null || true
+	printf '%s\n' "$b"
+}
+
+# File name part for namespace $1 device $2.
+netem_key() { printf '%s-%s\n' "${1//[^a-zA-Z0-9]/_}" "$2"; }
+
+# netem_set NS DEV "SPEC" [in|out|both]: impair the IPv4 packets of device
+# DEV in namespace NS (a peer's veth end: client or origin eth0) with a netem
+# SPEC ("loss 1%", "delay 1ms reorder 5% duplicate 1%", "delay 20ms loss
+# 0.5%").  "out" is what the peer sends, "in" what it receives, "both"
+# (default) each direction independently (so a delay adds twice to the RTT).
+# Replaces an earlier netem_set on the same device.
+netem_set() {
+	local ns=$1 dev=$2 spec=$3 dir=${4:-both} be key pidf log pid i
+	[[ $dir == in || $dir == out || $dir == both ]] || fail "netem_set: direction in|out|both, got '$dir'"
+	netem_clear "$ns" "$dev"
+	be=$(netem_backend)
+	key=$(netem_key "$ns" "$dev")
+	if [[ $be == tc ]]; then
+		# shellcheck disable=SC2086 # SPEC is words
+		if [[ $dir != in ]]; then
+			ip netns exec "$ns" tc qdisc replace dev "$dev" root netem $spec ||
+				fail "tc netem '$spec' on $ns/$dev refused"
+		fi
+		if [[ $dir != out ]]; then
+			ip -n "$ns" link add "ifb-$dev" type ifb || fail "cannot create ifb-$dev in $ns"
+			ip -n "$ns" link set "ifb-$dev" up
+			ip netns exec "$ns" tc qdisc add dev "$dev" handle ffff: ingress
+			ip netns exec "$ns" tc filter add dev "$dev" parent ffff: protocol ip u32 \
+				match u32 0 0 action mirred egress redirect dev "ifb-$dev" ||
+				fail "cannot redirect $ns/$dev ingress to ifb-$dev"
+			# shellcheck disable=SC2086
+			ip netns exec "$ns" tc qdisc replace dev "ifb-$dev" root netem $spec ||
+				fail "tc netem '$spec' on $ns/ifb-$dev refused"
+		fi
+		echo tc >"$STATE_DIR/netem-$key.backend"
+		log "netem ($be) on $ns/$dev $dir: $spec"
+		return 0
+	fi
+	command -v iptables >/dev/null || fail "netem emulation needs iptables (run tools/setup)"
+	mkdir -p "$TEST_LOG_DIR"
+	pidf=$STATE_DIR/netem-$key.pid
+	log=$TEST_LOG_DIR/$TEST_NAME-$LAB-netem-$key.log
+	: >"$log"
+	# shellcheck disable=SC2086 # SPEC is words
+	ip netns exec "$ns" "$PY" "$NETEM_EMU" --queue "$NETEM_QUEUE" --mark "$NETEM_MARK" \
+		--lifetime 3600 $spec --state-dir "$STATE_DIR" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$pidf"
+	echo emu >"$STATE_DIR/netem-$key.backend"
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^tcp_netem queue' "$log" && break
+		pid_alive "$pid" || {
+			cat "$log" >&2
+			fail "netem emulator for $ns/$dev exited at start"
+		}
+		sleep 0.1
+	done
+	grep -q '^tcp_netem queue' "$log" || fail "netem emulator for $ns/$dev did not start"
+	local ipt=(ip netns exec "$ns" iptables -w 5 -t mangle)
+	"${ipt[@]}" -N GH_NETEM 2>/dev/null || "${ipt[@]}" -F GH_NETEM
+	"${ipt[@]}" -A GH_NETEM -m mark --mark "$NETEM_MARK" -j RETURN
+	"${ipt[@]}" -A GH_NETEM -j NFQUEUE --queue-num "$NETEM_QUEUE" --queue-bypass
+	if [[ $dir != out ]]; then "${ipt[@]}" -A PREROUTING -i "$dev" -j GH_NETEM; fi
+	if [[ $dir != in ]]; then "${ipt[@]}" -A POSTROUTING -o "$dev" -j GH_NETEM; fi
+	log "netem ($be, PID $pid) on $ns/$dev $dir: $spec"
+}
+
+# netem_clear NS DEV: remove what netem_set put on NS/DEV (harmless when none).
+netem_clear() {
+	local ns=$1 dev=$2 key pidf pid ipt
+	key=$(netem_key "$ns" "$dev")
+	[[ -e /run/netns/$ns ]] || return 0
+	ip netns exec "$ns" tc qdisc del dev "$dev" root >/dev/null 2>&1 || true
+	ip netns exec "$ns" tc qdisc del dev "$dev" ingress >/dev/null 2>&1 || true
+	ip -n "$ns" link del "ifb-$dev" >/dev/null 2>&1 || true
+	if command -v iptables >/dev/null; then
+		ipt=(ip netns exec "$ns" iptables -w 5 -t mangle)
+		while "${ipt[@]}" -D PREROUTING -i "$dev" -j GH_NETEM >/dev/null 2>&1; do :; done
+		while "${ipt[@]}" -D POSTROUTING -o "$dev" -j GH_NETEM >/dev/null 2>&1; do :; done
+		"${ipt[@]}" -F GH_NETEM >/dev/null 2>&1 || true
+		"${ipt[@]}" -X GH_NETEM >/dev/null 2>&1 || true
+	fi
+	pidf=${STATE_DIR:-/nonexistent}/netem-$key.pid
+	pid=$(cat "$pidf" 2>/dev/null || true)
+	if [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		local i
+		for ((i = 0; i < 30; i++)); do
+			pid_alive "$pid" || break
+			sleep 0.1
+		done
+		pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -f "$pidf" "${STATE_DIR:-/nonexistent}/netem-$key.backend"
+	return 0
+}
+
+# netem_link "SPEC": the same SPEC on both peers' links (client eth0 and
+# origin eth0), both directions; netem_link_clear undoes it.
+netem_link() {
+	netem_set "$CLIENT_NS" eth0 "$1" both
+	netem_set "$ORIGIN_NS" eth0 "$1" both
+}
+netem_link_clear() {
+	netem_clear "$CLIENT_NS" eth0
+	netem_clear "$ORIGIN_NS" eth0
+}
+
+# ------------------------------------------------ congestion control ---
+
+TCPX_CC="" # when set, tcpx servers and clients use it on their sockets (--cc)
+
+# tcp_cc_use ALGO: the kernel peers use TCP congestion control ALGO: tcpx
+# sockets get it with TCP_CONGESTION, and it becomes the default of the lab's
+# three namespaces when the kernel allows that (outside the root namespace
+# only the algorithms of net.ipv4.tcp_allowed_congestion_control can be a
+# default: "reno bbr" here, so not cubic; the appliance namespace's default
+# is what HAProxy uses).  Fails when ALGO is not available at all.
+tcp_cc_use() {
+	local cc=$1 ns where=""
+	grep -qw -- "$cc" /proc/sys/net/ipv4/tcp_available_congestion_control ||
+		fail "congestion control $cc not available: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
+	TCPX_CC=$cc
+	for ns in "$CLIENT_NS" "$APP_NS" "$ORIGIN_NS"; do
+		if ip netns exec "$ns" sysctl -qw "net.ipv4.tcp_congestion_control=$cc" 2>/dev/null; then
+			where+=" ${ns##*-}"
+		fi
+	done
+	log "congestion control $cc on tcpx sockets; namespace default in:${where:- none (not allowed)}"
+}
+
+# -------------------------------------------------------- tcpx servers ---
+
+declare -A TCPX_PID=() # name -> PID of a tcpx server this test started
+
+# start_tcpx_server NAME PORT MODE [serve args...]: a tcpx.py server in the
+# origin namespace on ORIGIN_IP:PORT (modes echo, sink, source, sha), PID in
+# the state dir (tcpx-NAME.pid), log in the test log dir.  Waits (at most
+# 5 s) until it listens.
+start_tcpx_server() {
+	local name=$1 port=$2 mode=$3 log pid i
+	shift 3
+	mkdir -p "$TEST_LOG_DIR"
+	log=$TEST_LOG_DIR/$TEST_NAME-$LAB-tcpx-$name.log
+	: >"$log"
+	in_origin sysctl -qw net.core.somaxconn=65535
+	ip netns exec "$ORIGIN_NS" "$PY" "$TCPX" serve --listen "$ORIGIN_IP:$port" --mode "$mode" \
+		--lifetime 3600 ${TCPX_CC:+--cc "$TCPX_CC"} "$@" --tag "$STATE_DIR" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	TCPX_PID[$name]=$pid
+	echo "$pid" >"$STATE_DIR/tcpx-$name.pid"
+	for ((i = 0; i < 50; i++)); do
+		grep -q '^tcpx listening' "$log" && break
+		pid_alive "$pid" || {
+			cat "$log" >&2
+			fail "tcpx server $name exited at start"
+		}
+		sleep 0.1
+	done
+	grep -q '^tcpx listening' "$log" || fail "tcpx server $name did not listen within 5 s"
+	log "tcpx server $name ($mode) on $ORIGIN_IP:$port, PID $pid"
+}
+
+# stop_tcpx_server NAME: stop it by its PID.
+stop_tcpx_server() {
+	local name=$1 pid
+	pid=${TCPX_PID[$name]:-}
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 30; i++)); do
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	unset "TCPX_PID[$name]"
+	rm -f "$STATE_DIR/tcpx-$name.pid"
+}
+
+# expect_tcpx DESCRIPTION MAX_SECONDS tcpx-client-args...: run tcpx.py
+# client (or many, when the first argument is "many") in the client
+# namespace with --timeout MAX_SECONDS; it must print "tcpx ok" and exit 0
+# within that bound.  Sets TCPX_RESULT (the result line) and TCPX_SECONDS
+# (wall time).
+TCPX_RESULT=""
+TCPX_SECONDS=0
+expect_tcpx() {
+	local what=$1 max=$2 cmd=client out rc t0 t1
+	shift 2
+	if [[ ${1:-} == many || ${1:-} == client ]]; then
+		cmd=$1
+		shift
+	fi
+	t0=$(date +%s.%N)
+	rc=0
+	local cc=()
+	[[ $cmd == client && -n $TCPX_CC ]] && cc=(--cc "$TCPX_CC")
+	out=$(timeout -k 5 $((${max%.*} + 15)) ip netns exec "$CLIENT_NS" "$PY" "$TCPX" "$cmd" \
+		--timeout "$max" "${cc[@]}" "$@" 2>&1) || rc=$?
+	t1=$(date +%s.%N)
+	TCPX_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+	TCPX_RESULT=$(grep -m1 '^tcpx ' <<<"$out" || true)
+	if ((rc != 0)) || [[ $TCPX_RESULT != "tcpx ok "* ]]; then
+		printf '%s\n' "$out" | tail -n 20 >&2
+		fail "$what: tcpx $cmd exited $rc within ${max}s bound (${TCPX_SECONDS}s): ${TCPX_RESULT:-no result line}"
+	fi
+	log "ok: $what in ${TCPX_SECONDS}s (bound ${max}s): ${TCPX_RESULT#tcpx ok }"
+}
+
+# ------------------------------------------------ kernel reference relay ---
+
+HAPROXY_CPU=${HAPROXY_CPU:-1}
+
+# start_kernel_relay PORT [UPSTREAM_PORT]: instead of the appliance, HAProxy
+# (mode tcp, one thread, pinned to CPU HAPROXY_CPU) in the appliance
+# namespace, with the appliance's addresses put on in0/out0 for the while:
+# INSIDE_IP:PORT -> ORIGIN_IP:UPSTREAM_PORT (default PORT), from OUTSIDE_IP.
+# Sets HAPROXY_PID.  Never together with start_appliance in the same lab.
+HAPROXY_PID=""
+start_kernel_relay() {
+	local port=$1 up=${2:-$1} cpu=$HAPROXY_CPU
+	[[ -z ${APP_PID[$LAB]:-} ]] || fail "start_kernel_relay: the appliance runs in lab $LAB"
+	command -v haproxy >/dev/null || fail "haproxy is not installed: run tools/setup"
+	(($(nproc) >= 2)) || cpu=0
+	mkdir -p "$TEST_LOG_DIR"
+	relay_addrs_up "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP" || fail "cannot put kernel addresses on in0/out0"
+	haproxy_write_conf "$STATE_DIR/haproxy.cfg" "$OUTSIDE_IP" "$INSIDE_IP:$port=$ORIGIN_IP:$up" ||
+		fail "bad haproxy config"
+	HAPROXY_PID=$(haproxy_start "$APP_NS" "$STATE_DIR/haproxy.cfg" "$STATE_DIR/haproxy.pid" \
+		"$TEST_LOG_DIR/$TEST_NAME-$LAB-haproxy.log" "$cpu") || fail "haproxy did not start"
+	log "kernel relay: haproxy PID $HAPROXY_PID on CPU $cpu, $INSIDE_IP:$port -> $ORIGIN_IP:$up"
+}
+
+# stop_kernel_relay: stop HAProxy and take the kernel addresses off again.
+stop_kernel_relay() {
+	haproxy_stop "$STATE_DIR/haproxy.pid"
+	HAPROXY_PID=""
+	relay_addrs_down "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP"
+}
