@@ -128,6 +128,30 @@ tcp_established(struct tcp_conn *c, const struct tcp_seg *g)
 	tcp_rtx_stop(c);
 }
 
+/*
+ * A new passive TCB for flow <k> of listener <l>, in the flow table.
+ * Returns NULL when the pool or the flow table is full (counted).
+ */
+static struct tcp_conn *
+tcp_conn_passive_new(struct tcp_stack *s, const struct tcp_listener *l,
+                     const struct tcp_flow_key *k)
+{
+	struct tcp_conn *c = tcp_conn_alloc(s);
+
+	if (c == NULL)
+		return NULL;
+	c->key = *k;
+	c->listener = (uint32_t)(l - s->listeners);
+	c->flags |= TCP_CF_PASSIVE;
+	c->cc.algo = l->cc;
+	if (tcp_flow_insert(s->flows, k, c->idx) < 0) {
+		s->cnt.refuse_flow_full++;
+		tcp_conn_release(c);
+		return NULL;
+	}
+	return c;
+}
+
 void
 tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 {
@@ -150,18 +174,9 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 			tcp_send_rst_reply(s, g);
 			goto drop;
 		}
-		c = tcp_conn_alloc(s);
+		c = tcp_conn_passive_new(s, l, &k);
 		if (c == NULL)
 			goto drop;
-		c->key = k;
-		c->listener = (uint32_t)(l - s->listeners);
-		c->flags |= TCP_CF_PASSIVE;
-		c->cc.algo = l->cc;
-		if (tcp_flow_insert(s->flows, &k, c->idx) < 0) {
-			s->cnt.refuse_flow_full++;
-			tcp_conn_release(c);
-			goto drop;
-		}
 		c->ts_off = tcp_ts_offset(s, &k);
 		if (g->has_ts) {
 			int ws;
@@ -214,18 +229,9 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 		tcp_send_synack_cookie(s, g, iss, mss, tsval);
 		goto drop;
 	}
-	c = tcp_conn_alloc(s);
+	c = tcp_conn_passive_new(s, l, &k);
 	if (c == NULL)
 		goto drop;
-	c->key = k;
-	c->listener = (uint32_t)(l - s->listeners);
-	c->flags |= TCP_CF_PASSIVE;
-	c->cc.algo = l->cc;
-	if (tcp_flow_insert(s->flows, &k, c->idx) < 0) {
-		s->cnt.refuse_flow_full++;
-		tcp_conn_release(c);
-		goto drop;
-	}
 	l->n_half_open++;
 	c->flags |= TCP_CF_HALFOPEN;
 	c->state = TCP_ST_SYN_RCVD;

@@ -24,6 +24,10 @@ static const struct stats_counter_desc tcp_counter_descs[] = {
 const struct stats_group_desc tcp_counters_desc = {
     "tcp", tcp_counter_descs, GH_ARRAY_SIZE(tcp_counter_descs)};
 
+_Static_assert(offsetof(struct tcp_counters, close_stack_stop) -
+                       offsetof(struct tcp_counters, close_normal) ==
+                   TCP_CLOSE_STACK_STOP * sizeof(uint64_t),
+               "close counters must follow enum tcp_close_reason");
 _Static_assert(sizeof(struct tcp_counters) ==
                    GH_ARRAY_SIZE(tcp_counter_descs) * sizeof(uint64_t),
                "struct tcp_counters must be exactly the TCP_COUNTERS list");
@@ -170,35 +174,9 @@ tcp_conn_close_report(struct tcp_conn *c, enum tcp_close_reason why)
 		s->cnt.halfopen_dropped++;
 		return;
 	}
-	switch (why) {
-	case TCP_CLOSE_NORMAL:
-		s->cnt.close_normal++;
-		break;
-	case TCP_CLOSE_RESET:
-		s->cnt.close_reset++;
-		break;
-	case TCP_CLOSE_ABORTED:
-		s->cnt.close_aborted++;
-		break;
-	case TCP_CLOSE_TIMEOUT:
-		s->cnt.close_timeout++;
-		break;
-	case TCP_CLOSE_KEEPALIVE:
-		s->cnt.close_keepalive++;
-		break;
-	case TCP_CLOSE_REFUSED:
-		s->cnt.close_refused++;
-		break;
-	case TCP_CLOSE_CONNECT_TIMEOUT:
-		s->cnt.close_connect_timeout++;
-		break;
-	case TCP_CLOSE_UNREACHABLE:
-		s->cnt.close_unreachable++;
-		break;
-	case TCP_CLOSE_STACK_STOP:
-		s->cnt.close_stack_stop++;
-		break;
-	}
+	/* close_normal .. close_stack_stop follow enum tcp_close_reason. */
+	GH_VERIFY((unsigned)why <= TCP_CLOSE_STACK_STOP);
+	(&s->cnt.close_normal)[why]++;
 	if (c->cb != NULL && c->cb->on_close != NULL)
 		c->cb->on_close(c->arg, c, why);
 }
