@@ -6,10 +6,10 @@
 
 #include <criterion/criterion.h>
 #include <rte_arp.h>
-#include <rte_eal.h>
 #include <rte_ip.h>
 
 #include "net_test_util.h"
+#include "tests/unit/common/gh_test_eal.h"
 
 const struct rte_ether_addr NT_MAC0 = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 const struct rte_ether_addr NT_MAC1 = {{0x02, 0x00, 0x00, 0x00, 0x01, 0x01}};
@@ -54,23 +54,10 @@ static void
 nt_eal_init(void)
 {
 	static int done;
-	char *argv[] = {"test",
-	                "--no-huge",
-	                "--no-shconf",
-	                "--no-pci",
-	                "-m",
-	                "64",
-	                "--no-telemetry",
-	                "-l",
-	                "0",
-	                "--log-level=*:error",
-	                NULL};
-	int rc;
 
 	if (done)
 		return;
-	rc = rte_eal_init((int)GH_ARRAY_SIZE(argv) - 1, argv);
-	cr_assert_geq(rc, 0, "rte_eal_init failed: %d", rc);
+	gh_test_eal_start(64);
 	nt_pool =
 	    rte_pktmbuf_pool_create("nt_pool", NT_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);

@@ -4,13 +4,13 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <rte_eal.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
 #include "common/gh_common.h"
 #include "tcp/tcp_rss.h"
 #include "tcp_test_util.h"
+#include "tests/unit/common/gh_test_eal.h"
 
 #define TT_POOL_SIZE 16383
 
@@ -27,21 +27,10 @@ static void
 tt_eal_init(void)
 {
 	static int done;
-	char *argv[] = {"test",
-	                "--no-huge",
-	                "--no-shconf",
-	                "--no-pci",
-	                "-m",
-	                "512",
-	                "--no-telemetry",
-	                "-l",
-	                "0",
-	                "--log-level=*:error",
-	                NULL};
 
 	if (done)
 		return;
-	cr_assert_geq(rte_eal_init((int)GH_ARRAY_SIZE(argv) - 1, argv), 0);
+	gh_test_eal_start(512);
 	tt_pool =
 	    rte_pktmbuf_pool_create("tt_pool", TT_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);

@@ -16,35 +16,17 @@
 
 #include <criterion/criterion.h>
 #include <rte_byteorder.h>
-#include <rte_eal.h>
 #include <rte_memory.h>
 
 #include "common/gh_common.h"
 #include "tcp/tcp_flow.h"
 #include "tcp/tcp_rss.h"
+#include "tests/unit/common/gh_test_eal.h"
 
 static void
 eal_init(void)
 {
-	static int done;
-	char *argv[] = {"test",
-	                "--no-huge",
-	                "--no-shconf",
-	                "--no-pci",
-	                "-m",
-	                "256",
-	                "--no-telemetry",
-	                "-l",
-	                "0",
-	                "--log-level=*:error",
-	                NULL};
-	int rc;
-
-	if (done)
-		return;
-	rc = rte_eal_init((int)GH_ARRAY_SIZE(argv) - 1, argv);
-	cr_assert_geq(rc, 0, "rte_eal_init failed: %d", rc);
-	done = 1;
+	gh_test_eal_start(256);
 }
 
 TestSuite(tcp_flow, .init = eal_init);
