@@ -26,7 +26,8 @@
 	X(dev_imissed,   "frames the device dropped: RX queues full")         \
 	X(dev_ierrors,   "frames the device received with errors")            \
 	X(dev_oerrors,   "frames the device failed to send")                  \
-	X(dev_rx_nombuf, "RX mbuf allocation failures")
+	X(dev_rx_nombuf, "RX mbuf allocation failures")                       \
+	X(mbufs_in_use,  "gauge: the port's pool's mbufs in use now")
 /* clang-format on */
 
 struct dev_counters {
@@ -169,6 +170,7 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		d[3] = es.ierrors;
 		d[4] = es.oerrors;
 		d[5] = es.rx_nombuf;
+		d[6] = rte_mempool_in_use_count(a->pools[i]);
 	}
 }
 

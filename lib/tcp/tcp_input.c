@@ -239,6 +239,7 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 	tcp_syn_options(c, g);
 	c->irs = g->seq;
 	c->rcv_nxt = g->seq + 1;
+	c->rcv_adv = c->rcv_nxt; /* the SYN-ACK opens the window */
 	c->iss = tcp_isn(s, &k);
 	c->snd_una = c->iss;
 	c->snd_wnd = g->wnd;
@@ -519,6 +520,7 @@ tcp_recovery_enter(struct tcp_conn *c)
 	c->flags |= TCP_CF_RECOVERY;
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
+	c->rxt_max = c->snd_max;
 	if (c->flags & TCP_CF_SACK)
 		s->cnt.sack_recovery++;
 	else
@@ -529,13 +531,31 @@ tcp_recovery_enter(struct tcp_conn *c)
 	tcp_rtx_arm(c, TCP_TK_RTO, c->rto_ms);
 }
 
+/*
+ * In SACK recovery: when the peer SACKed more than (DupThresh - 1) * MSS
+ * of the data first sent after our latest retransmission, the holes we
+ * retransmitted before it should have been filled by now; those still
+ * open were lost again.  Retransmit them (from snd_una) rather than wait
+ * for the timeout (a simplified RACK, RFC 8985).
+ */
+static void
+tcp_rexmit_lost_check(struct tcp_conn *c)
+{
+	if (!(c->flags & TCP_CF_SACK) || !SEQ_GT(c->high_rxt, c->snd_una) ||
+	    tcp_sack_above(c, c->rxt_max) <= (TCP_DUPTHRESH - 1) * c->mss)
+		return;
+	c->s->cnt.rexmit_lost++;
+	c->high_rxt = c->snd_una;
+	c->rxt_max = c->snd_max;
+}
+
 /* ACK processing in synchronized states; false when <c> is gone. */
 static bool
 tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 {
 	struct tcp_stack *s = c->s;
 	uint32_t ack = g->ack, wnd = g->wnd << c->snd_wscale;
-	bool wnd_same = wnd == c->snd_wnd;
+	bool wnd_same = wnd == c->snd_wnd, news;
 
 	if (SEQ_LT(c->snd_wl1, g->seq) ||
 	    (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, ack))) {
@@ -571,6 +591,8 @@ tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 		if (c->flags & TCP_CF_SACK)
 			tcp_sack_update(c, g);
 		tcp_sack_trim(c);
+		if (c->flags & TCP_CF_RECOVERY)
+			tcp_rexmit_lost_check(c);
 		if (c->flags & TCP_CF_RECOVERY) {
 			if (SEQ_GEQ(ack, c->recover)) {
 				c->flags &= ~TCP_CF_RECOVERY;
@@ -592,6 +614,11 @@ tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 			tcp_cc_on_ack(&c->cc, data_acked, c->srtt_us, flight,
 			              (uint64_t)s->now_ms * 1000);
 		}
+		/* the ACK advanced but SACKs above say the new head is lost */
+		if (!(c->flags & TCP_CF_RECOVERY) && c->n_sb > 0 &&
+		    SEQ_GEQ(c->snd_una, c->recover) &&
+		    c->snd_una != c->snd_max && tcp_sack_is_lost(c, c->snd_una))
+			tcp_recovery_enter(c);
 		if (c->snd_una == c->snd_max)
 			tcp_rtx_stop(c);
 		else
@@ -624,20 +651,22 @@ tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 		}
 		return true;
 	}
-	if (c->flags & TCP_CF_SACK)
-		tcp_sack_update(c, g);
-	/* duplicate ACK (RFC 5681 section 2) */
-	if (ack == c->snd_una && g->len == 0 &&
-	    !(g->flags & (TH_SYN | TH_FIN)) && wnd_same &&
-	    c->snd_max != c->snd_una) {
+	news = (c->flags & TCP_CF_SACK) && tcp_sack_update(c, g);
+	/* duplicate ACK: one that SACKs new bytes (RFC 6675 2, whatever it
+	 * carries: data flows both ways through an echo or a relay), or one
+	 * of RFC 5681 2 (no data, same window) without SACK blocks */
+	if (ack == c->snd_una && c->snd_max != c->snd_una &&
+	    (news || (g->len == 0 && g->n_sack == 0 &&
+	              !(g->flags & (TH_SYN | TH_FIN)) && wnd_same))) {
 		s->cnt.dupacks++;
 		if (c->n_dupack < UINT8_MAX)
 			c->n_dupack++;
-		if (!(c->flags & TCP_CF_RECOVERY) &&
-		    SEQ_GEQ(c->snd_una, c->recover) &&
-		    (c->n_dupack >= TCP_DUPTHRESH ||
-		     ((c->flags & TCP_CF_SACK) &&
-		      c->sacked_bytes > (TCP_DUPTHRESH - 1) * c->mss)))
+		if (c->flags & TCP_CF_RECOVERY)
+			tcp_rexmit_lost_check(c);
+		else if (SEQ_GEQ(c->snd_una, c->recover) &&
+		         (c->n_dupack >= TCP_DUPTHRESH ||
+		          ((c->flags & TCP_CF_SACK) &&
+		           tcp_sack_is_lost(c, c->snd_una))))
 			tcp_recovery_enter(c);
 	}
 	return true;
@@ -683,7 +712,7 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 	}
 	/* PAWS (RFC 7323 5.3) */
 	if ((c->flags & TCP_CF_TS) && g->has_ts && !(g->flags & TH_RST) &&
-	    SEQ_LT(g->tsval, c->ts_recent)) {
+	    (int32_t)(c->ts_recent - g->tsval) > TCP_PAWS_WINDOW) {
 		s->cnt.paws_drop++;
 		c->flags |= TCP_CF_ACK_NOW;
 		goto out;
@@ -768,7 +797,10 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 	} else if (!tcp_ack_in(c, g)) {
 		goto drop;
 	}
-	if (g->has_ts && (c->flags & TCP_CF_TS) && SEQ_LEQ(g->seq, c->rcv_nxt))
+	/* RFC 7323 4.3: TS.Recent only moves forward, and only for a segment
+	 * at the left window edge */
+	if (g->has_ts && (c->flags & TCP_CF_TS) &&
+	    SEQ_LEQ(g->seq, c->rcv_nxt) && SEQ_GEQ(g->tsval, c->ts_recent))
 		c->ts_recent = g->tsval;
 	if (g->len > 0 || (g->flags & TH_FIN)) {
 		tcp_data_in(c, g);

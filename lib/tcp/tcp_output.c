@@ -235,6 +235,15 @@ tcp_build(struct tcp_stack *s, const struct tcp_flow_key *k, uint32_t seq,
 	return rc;
 }
 
+/* The most payload a segment can carry now (c->mss less SACK blocks). */
+static uint32_t
+tcp_payload_max(const struct tcp_conn *c)
+{
+	uint32_t o = tcp_sack_optlen(c);
+
+	return o < c->mss ? c->mss - o : 1;
+}
+
 /* Find the send-queue byte at <seq>: its mbuf and offset. */
 static void
 tcp_sq_seek(struct tcp_conn *c, uint32_t seq, struct rte_mbuf **mp,
@@ -315,6 +324,10 @@ tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 		    tcp_tsval(c), c->ts_recent);
 	else
 		olen = tcp_opts_est(c, opt);
+	/* the frame fits the MTU the MSS came from (TS already deducted) */
+	GH_ASSERT(len == 0 ||
+	          len + olen <= c->mss + ((c->flags & TCP_CF_TS) ? 12u : 0u) ||
+	          len <= 1);
 	if (len > 0) {
 		struct rte_mbuf *m;
 		uint32_t off, left = len;
@@ -501,6 +514,8 @@ tcp_send_rexmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	bool fin = false;
 	int rc;
 
+	if (len > tcp_payload_max(c))
+		len = tcp_payload_max(c);
 	if (SEQ_GEQ(seq, data_end)) { /* only our FIN is left */
 		len = 0;
 		fin = (c->flags & TCP_CF_FIN_SENT) != 0;
@@ -518,6 +533,7 @@ tcp_send_rexmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	if (rc == 0) {
 		c->s->cnt.rexmit_fast++;
 		c->flags &= ~TCP_CF_RTT_ON; /* Karn */
+		c->rxt_max = c->snd_max;
 		if (SEQ_GT(seq + len + fin, c->high_rxt))
 			c->high_rxt = seq + len + fin;
 	}
@@ -582,16 +598,25 @@ tcp_output(struct tcp_conn *c)
 			wnd = RTE_MIN(c->snd_wnd, cwnd);
 		}
 		flight = c->snd_nxt - c->snd_una;
+		/* resending after a timeout: skip what the peer holds */
+		if (SEQ_LT(c->snd_nxt, c->snd_max) && c->n_sb > 0) {
+			uint32_t end;
+
+			if (tcp_sack_covered(c, c->snd_nxt, &end)) {
+				c->snd_nxt = SEQ_MIN(end, data_end);
+				continue;
+			}
+		}
 		if (SEQ_LT(c->snd_nxt, data_end)) {
 			unsent = data_end - c->snd_nxt;
 			usable = wnd > flight ? wnd - flight : 0;
 			len = RTE_MIN(unsent, usable);
-			if (len > c->mss)
-				len = c->mss;
+			if (len > tcp_payload_max(c))
+				len = tcp_payload_max(c);
 			if (len == 0)
 				break;
 			/* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
-			if (len < c->mss && len < unsent &&
+			if (len < tcp_payload_max(c) && len < unsent &&
 			    len < c->max_snd_wnd / 2)
 				break;
 			if (tcp_send_new(c, len) < 0)

@@ -42,6 +42,9 @@
 #define TCP_MSS_DEFAULT 536  /* RFC 9293 3.7.1: no MSS option */
 #define TCP_WSCALE_MAX  14
 #define TCP_DUPTHRESH   3
+/* PAWS tolerance in the peer's timestamp ticks (Linux's TCP_PAWS_WINDOW):
+ * a segment reordered behind one sent a tick later is not "old" */
+#define TCP_PAWS_WINDOW 1
 #define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
 #define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
 
@@ -156,6 +159,7 @@ struct tcp_conn {
 	uint32_t fin_seq;  /* TCP_CF_SHUT_WR: the sequence number of our FIN */
 	uint32_t recover;  /* RFC 6582 recovery point */
 	uint32_t high_rxt; /* RFC 6675 HighRxt */
+	uint32_t rxt_max;  /* snd_max when we last retransmitted */
 	uint32_t sq_bytes; /* data queued: sent-unacked plus unsent */
 	uint32_t sq_head_off;
 	struct rte_mbuf *sq_head;
@@ -320,8 +324,13 @@ void tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l,
 void tcp_ooo_free(struct tcp_conn *c);
 
 /* ---- tcp_sack.c -------------------------------------------------------- */
-/* Record the peer's SACK blocks of <g>. */
-void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *g);
+/* Record the peer's SACK blocks of <g>; true when they SACK new bytes
+ * (an RFC 6675 DupAck when the ACK does not advance). */
+bool tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *g);
+/* RFC 6675 IsLost(<seq>). */
+bool tcp_sack_is_lost(const struct tcp_conn *c, uint32_t seq);
+/* Bytes SACKed at or above <seq>. */
+uint32_t tcp_sack_above(const struct tcp_conn *c, uint32_t seq);
 /* Forget scoreboard entries below snd_una. */
 void tcp_sack_trim(struct tcp_conn *c);
 void tcp_sack_clear(struct tcp_conn *c);
@@ -331,10 +340,14 @@ uint32_t tcp_sack_high(const struct tcp_conn *c);
 bool tcp_sack_covered(const struct tcp_conn *c, uint32_t seq, uint32_t *end);
 /* RFC 6675 pipe. */
 uint32_t tcp_sack_pipe(const struct tcp_conn *c);
-/* Next hole at or above <from> below the highest SACK: 0 and [start,end),
- * or -ENOENT. */
+/* Next lost hole at or above <from>: 0 and [start,end), or -ENOENT. */
 int tcp_sack_next_hole(const struct tcp_conn *c, uint32_t from,
                        struct tcp_seq_range *h);
+/* Bytes the SACK option takes in our next segment (0: none).  c->mss
+ * already leaves room for the timestamps, not for this: a data segment
+ * carries at most c->mss - tcp_sack_optlen(c) bytes, or the frame would
+ * exceed the MTU. */
+uint32_t tcp_sack_optlen(const struct tcp_conn *c);
 /* Blocks to send, most recent first: returns how many (<= max). */
 unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b,
                          unsigned max);

@@ -5,11 +5,13 @@
  * Sender side: the scoreboard is a sorted array of at most TCP_SB_MAX
  * disjoint ranges the peer reported holding above snd_una; a block that
  * would need one more range replaces the lowest (the recovery then only
- * retransmits a little more than needed).  Holes between snd_una and the
- * highest SACKed byte are taken as lost (RFC 6675 IsLost simplified: the
- * highest SACK is at least DupThresh segments above, which the caller
- * checks before entering recovery); pipe counts the bytes outstanding
- * that are neither SACKed nor lost-and-not-yet-retransmitted.
+ * retransmits a little more than needed).  A hole (a range between
+ * snd_una and the highest SACKed byte that the peer does not hold) is
+ * lost, RFC 6675 IsLost(), when more than (DupThresh - 1) * MSS bytes or
+ * DupThresh ranges above it are SACKed: lost holes are always a prefix of
+ * the holes.  Holes not lost yet are taken as reordered and left alone.
+ * pipe counts the bytes outstanding that are neither SACKed nor
+ * lost-and-not-yet-retransmitted.
  *
  * Receiver side: blocks come from the out-of-order queue, the one holding
  * the latest arrival first, then the others in sequence order.
@@ -95,9 +97,10 @@ tcp_sack_add(struct tcp_conn *c, uint32_t start, uint32_t end)
 	c->n_sb = (uint8_t)n;
 }
 
-void
+bool
 tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *g)
 {
+	uint32_t before = c->sacked_bytes;
 	unsigned i;
 
 	for (i = 0; i < g->n_sack; i++) {
@@ -113,6 +116,47 @@ tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *g)
 		tcp_sack_add(c, st, en);
 	}
 	tcp_sack_recount(c);
+	return c->sacked_bytes > before;
+}
+
+/* IsLost() of a hole just below scoreboard range <i>. */
+static bool
+tcp_sack_lost_below(const struct tcp_conn *c, unsigned i)
+{
+	uint32_t above = 0;
+	unsigned j;
+
+	if (c->n_sb - i >= TCP_DUPTHRESH)
+		return true;
+	for (j = i; j < c->n_sb; j++)
+		above += c->sb[j].end - c->sb[j].start;
+	return above > (TCP_DUPTHRESH - 1) * (uint32_t)c->mss;
+}
+
+bool
+tcp_sack_is_lost(const struct tcp_conn *c, uint32_t seq)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_sb; i++) {
+		if (SEQ_LT(seq, c->sb[i].start))
+			return tcp_sack_lost_below(c, i);
+		if (SEQ_LT(seq, c->sb[i].end))
+			return false; /* SACKed, not lost */
+	}
+	return false;
+}
+
+uint32_t
+tcp_sack_above(const struct tcp_conn *c, uint32_t seq)
+{
+	uint32_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < c->n_sb; i++)
+		if (SEQ_GT(c->sb[i].end, seq))
+			sum += c->sb[i].end - SEQ_MAX(c->sb[i].start, seq);
+	return sum;
 }
 
 uint32_t
@@ -143,6 +187,8 @@ tcp_sack_next_hole(const struct tcp_conn *c, uint32_t from,
 
 	for (i = 0; i < c->n_sb; i++) {
 		if (SEQ_LT(at, c->sb[i].start)) {
+			if (!tcp_sack_lost_below(c, i))
+				return -ENOENT;
 			h->start = at;
 			h->end = c->sb[i].start;
 			return 0;
@@ -160,8 +206,8 @@ tcp_sack_pipe(const struct tcp_conn *c)
 	uint32_t lost = 0, at = c->snd_una, pipe;
 	unsigned i;
 
-	/* holes below the highest SACK, beyond high_rxt: lost, not resent */
-	for (i = 0; i < c->n_sb; i++) {
+	/* lost holes beyond high_rxt: neither held nor in flight */
+	for (i = 0; i < c->n_sb && tcp_sack_lost_below(c, i); i++) {
 		uint32_t hs = SEQ_MAX(at, c->high_rxt);
 
 		if (SEQ_LT(hs, c->sb[i].start))
@@ -197,4 +243,21 @@ tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b, unsigned max)
 		if (i != first)
 			b[out++] = r[i];
 	return out;
+}
+
+uint32_t
+tcp_sack_optlen(const struct tcp_conn *c)
+{
+	unsigned max = (c->flags & TCP_CF_TS) ? 3 : 4, n = 0;
+	const struct rte_mbuf *m;
+	uint32_t end = 0;
+
+	if (!(c->flags & TCP_CF_SACK) || c->ooo_head == NULL)
+		return 0;
+	for (m = c->ooo_head; m != NULL && n < max; m = m->next) {
+		if (n == 0 || m->hash.usr != end)
+			n++;
+		end = m->hash.usr + m->data_len;
+	}
+	return 4 + 8 * n; /* two NOPs, kind, length, the blocks */
 }

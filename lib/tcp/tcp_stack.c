@@ -325,7 +325,11 @@ tcp_rto_fire(struct tcp_conn *c)
 	                              (uint64_t)s->p.rto_max_ms);
 	c->flags &= ~(TCP_CF_RECOVERY | TCP_CF_RTT_ON);
 	c->n_dupack = 0;
-	tcp_sack_clear(c);
+	/* Keep what the peer SACKed for the first timeout (Linux does too:
+	 * go-back-N then skips it); a second one may mean the receiver
+	 * reneged (RFC 2018 8), so forget it then. */
+	if (c->n_rtx > 1)
+		tcp_sack_clear(c);
 	c->recover = c->snd_max;
 	c->high_rxt = c->snd_una;
 	c->snd_nxt = c->snd_una;

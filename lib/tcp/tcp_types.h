@@ -230,6 +230,7 @@ struct tcp_cc {
 	X(fast_recovery,     "fast recoveries entered (dupacks, NewReno)")    \
 	X(sack_recovery,     "fast recoveries entered with SACK (RFC 6675)")  \
 	X(partial_ack,       "partial ACKs in recovery (RFC 6582)")           \
+	X(rexmit_lost,       "retransmissions found lost again in SACK recovery") \
 	X(sack_blocks_rx,    "SACK blocks received")                          \
 	X(sack_blocks_tx,    "SACK blocks sent")                              \
 	X(window_probes,     "zero-window probes sent")                       \

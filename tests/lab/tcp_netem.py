@@ -14,10 +14,11 @@ Each packet gets, as netem would (same words, a subset of its grammar):
   duplicate P%   accepted, and a copy injected right after it with a raw socket
                  (marked MARK so the rules let it pass: a copy sent in
                  direction "in" is addressed to this host and arrives via lo)
-  delay T [J]    held T (plus uniform jitter in [-J, +J]) before its verdict;
-                 a packet the peer sends is dropped at once and a copy sent
-                 with the raw socket after T instead (netem too orphans the
-                 packets it holds: else TCP small queues throttle the sender)
+  delay T [J]    delayed T (plus uniform jitter in [-J, +J]): the packet is
+                 dropped at once and a copy sent with the raw socket after T
+                 (netem too orphans the packets it holds: else they stay
+                 charged to the sending socket, TCP small queues throttle a
+                 kernel sender and an af_packet sender loses frames)
   reorder P%     (with delay) sent at once, ahead of the delayed ones, with
                  probability P
   limit N        at most N packets held (more are dropped; default 10000)
@@ -239,7 +240,8 @@ def main(argv):
     held = []  # heap of (release_time, seq, packet_id, dup payload or None)
     seq = 0
     stats = {"packets": 0, "lost": 0, "duplicated": 0, "delayed": 0, "reordered": 0,
-             "overflow": 0, "reinjected": 0}
+             "overflow": 0, "reinjected": 0, "inject_fail": 0, "verdict_fail": 0,
+             "nobufs": 0}
     buf = bytearray(1 << 20)
     loss, dup, delay, jitter, reorder, limit = (spec[k] for k in
                                                 ("loss", "duplicate", "delay", "jitter", "reorder", "limit"))
@@ -253,7 +255,7 @@ def main(argv):
             raw.sendto(payload, (dst, 0))
             stats[what] += 1
         except OSError:
-            pass
+            stats["inject_fail"] += 1
 
     while not stop:
         now = time.monotonic()
@@ -272,6 +274,7 @@ def main(argv):
                 break
             except OSError as e:
                 if e.errno == errno.ENOBUFS:
+                    stats["nobufs"] += 1
                     continue
                 raise
             for pid, hook, payload in parse_packets(memoryview(buf)[:nb]):
@@ -290,20 +293,32 @@ def main(argv):
                     if jitter:
                         t = max(0.0, t + rng.uniform(-jitter, jitter))
                     seq += 1
-                    if hook == NF_INET_POST_ROUTING:
-                        # A packet this host sends: free it now and send a
-                        # copy later.  Holding it would keep it charged to its
-                        # socket, and TCP small queues would then allow only
-                        # ~1 ms of data in flight (netem orphans its packets
-                        # for the same reason).
-                        out.append(verdict_msg(a.queue, pid, NF_DROP))
-                        heapq.heappush(held, (time.monotonic() + t, seq, None, payload, d))
-                    else:
-                        heapq.heappush(held, (time.monotonic() + t, seq, pid, None, d))
+                    # Free the packet now and send a copy later, whichever
+                    # way it goes (netem orphans the packets it holds for the
+                    # same reason).  Holding it would keep it charged to the
+                    # sending socket: for a packet this host sends, TCP small
+                    # queues would then allow only ~1 ms of data in flight;
+                    # for one it receives over a veth, the sender's socket
+                    # stays charged too, and an af_packet sender (the
+                    # appliance) then loses frames when its send buffer
+                    # fills (DPDK's PMD counts them as sent).  A copy sent
+                    # in direction "in" is addressed to this host and
+                    # arrives via lo.
+                    out.append(verdict_msg(a.queue, pid, NF_DROP))
+                    heapq.heappush(held, (time.monotonic() + t, seq, None, payload, d))
                     stats["delayed"] += 1
                     continue
                 if delay:
+                    # sent at once, ahead of the delayed ones: as a copy
+                    # too, so that it cannot overtake ... itself: an
+                    # accepted original stays in the kernel's queues while
+                    # the delayed copies go through the raw socket
                     stats["reordered"] += 1
+                    out.append(verdict_msg(a.queue, pid, NF_DROP))
+                    dups.append(("reinjected", payload))
+                    if d is not None:
+                        dups.append(("duplicated", d))
+                    continue
                 out.append(verdict_msg(a.queue, pid, NF_ACCEPT))
                 if d is not None:
                     dups.append(("duplicated", d))
@@ -321,7 +336,7 @@ def main(argv):
             try:
                 q.s.send(b"".join(out[i:i + 256]))
             except OSError:
-                pass
+                stats["verdict_fail"] += 1
             q.s.setblocking(False)
         for what, d in dups:
             inject(d, what)

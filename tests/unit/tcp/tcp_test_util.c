@@ -208,6 +208,7 @@ tt_parse(const uint8_t *f, size_t n, struct tt_seg *g)
 	ps = tt_cksum(ip + 12, 8, 0) + IPPROTO_TCP + (tot - 20);
 	cr_assert_eq(tt_cksum(th, tot - 20, ps), 0xffff, "TCP checksum");
 	memset(g, 0, sizeof(*g));
+	g->ip_len = tot;
 	memcpy(&g->src_ip, ip + 12, 4);
 	memcpy(&g->dst_ip, ip + 16, 4);
 	g->sport = (uint16_t)(th[0] << 8 | th[1]);

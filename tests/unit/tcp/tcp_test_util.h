@@ -66,6 +66,7 @@ struct tt_seg {
 	unsigned n_sack;
 	uint32_t sack[4][2];
 	uint32_t len;
+	uint32_t ip_len; /* the IPv4 total length */
 	uint8_t data[TT_FRAME_MAX];
 };
 

@@ -433,6 +433,45 @@ Test(tcp_handshake, ooo_reassembly_and_sack_blocks)
 	cr_assert_eq(tt_cnt(&tt_a, "ooo_segs"), 2);
 }
 
+/*
+ * While A holds out-of-order data its segments carry SACK blocks; a full
+ * data segment then carries less payload so that the frame still fits the
+ * MTU (the MSS only left room for the timestamps).  Without it the frames
+ * are 28 bytes too long and a veth drops every one of them.
+ */
+Test(tcp_handshake, sack_blocks_shrink_full_segments)
+{
+	struct tt_opts o = {
+	    .mss = 1460, .ws = 7, .sackok = true, .ts = true, .tsval = 100};
+	struct tt_opts t = {.ws = -1, .ts = true, .tsval = 101};
+	uint8_t d[3000] = {0};
+	struct tt_seg g;
+	uint32_t iss, sent = 0;
+	unsigned i;
+
+	iss = open_conn(40011, &o, NULL);
+	/* three separate out-of-order ranges: three SACK blocks */
+	for (i = 0; i < 3; i++)
+		tt_inject(40011, 80, PEER_ISN + 1 + 1000 + 1000 * i, iss + 1,
+		          TH_ACK, 1000, &t, d, 500);
+	tt_tx_clear();
+	cr_assert_eq(tcp_send(h.c, tt_chain(5, 0, 8 * 1448, 1448)), 0);
+	cr_assert_geq(tt_tx_n(&tt_a), 2);
+	for (i = 0; i < tt_tx_n(&tt_a); i++) {
+		tt_tx_seg(&tt_a, i, &g);
+		cr_assert_eq(g.n_sack, 3);
+		cr_assert_leq(g.ip_len, 1500, "segment %u: %u bytes > MTU", i,
+		              g.ip_len);
+		if (i + 1 < tt_tx_n(&tt_a))
+			cr_assert_eq(g.len, 1448 - 28,
+			             "1448 less the SACK option, got %u",
+			             g.len);
+		cr_assert_eq(g.seq, iss + 1 + sent);
+		sent += g.len;
+	}
+	cr_assert_eq(sent, 8 * 1448, "all of it sent (IW10)");
+}
+
 Test(tcp_handshake, dupack_fast_retransmit)
 {
 	struct tt_opts o = {.mss = 1000, .ws = -1};
@@ -484,4 +523,42 @@ Test(tcp_handshake, time_wait_reuse_by_newer_syn)
 	tt_tx_seg(&tt_a, 0, &g);
 	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
 	cr_assert_eq(g.ack, PEER_ISN + 100001);
+}
+
+/*
+ * The window a passive open offers starts at the SYN-ACK: a segment beyond
+ * it is refused, whatever the peer's ISN (a TCB starts zeroed, and a right
+ * edge left at 0 is "ahead" of half of all ISNs: the window was then
+ * unbounded and a relay held every byte the client sent).
+ */
+Test(tcp_handshake, passive_window_bounded_for_any_isn)
+{
+	static const uint32_t isns[] = {1000u, 0x7fffff00u, 0x90000000u,
+	                                0xfffffff0u};
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	uint8_t data[100] = {0};
+	unsigned i;
+
+	for (i = 0; i < sizeof(isns) / sizeof(isns[0]); i++) {
+		uint16_t sport = (uint16_t)(41000 + i);
+		uint32_t irs = isns[i];
+		struct tt_seg g;
+
+		tt_tx_clear();
+		tt_inject(sport, 80, irs, 0, TH_SYN, 65535, &o, NULL, 0);
+		cr_assert_eq(tt_tx_n(&tt_a), 1);
+		tt_tx_seg(&tt_a, 0, &g);
+		cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+		tt_tx_clear();
+		tt_inject(sport, 80, irs + 1, g.seq + 1, TH_ACK, 1000, &o, NULL,
+		          0);
+		/* 1 MiB past the left edge: far outside a 64 KiB window */
+		tt_inject(sport, 80, irs + 1 + (1u << 20), g.seq + 1, TH_ACK,
+		          1000, &o, data, sizeof(data));
+		cr_assert_eq(tt_cnt(&tt_a, "ooo_segs"), 0,
+		             "ISN %#x: a segment beyond the window was queued",
+		             irs);
+		cr_assert_eq(tt_cnt(&tt_a, "rx_out_of_window"), i + 1,
+		             "ISN %#x", irs);
+	}
 }
