@@ -103,6 +103,7 @@ session_get(struct proxy_worker *pw, uint8_t kind)
 	s->magic = PROXY_SESSION_MAGIC;
 	s->kind = kind;
 	s->pw = pw;
+	pw->cnt.sessions_in_use++;
 	return s;
 }
 
@@ -118,6 +119,8 @@ session_put(struct proxy_session *s)
 		rte_pktmbuf_free(s->leg[i].pending);
 	}
 	s->magic = 0;
+	GH_VERIFY(pw->cnt.sessions_in_use > 0);
+	pw->cnt.sessions_in_use--;
 	s->next_free = pw->free_head;
 	pw->free_head = (uint32_t)(s - pw->sessions) + 1;
 }

@@ -32,7 +32,8 @@ enum proxy_service {
 	X(svc_bytes_out,      "services: bytes sent")                         \
 	X(refused_no_session, "connections refused: session pool empty")      \
 	X(refused_no_mbuf,    "chargen lines not sent: mbuf pool empty")      \
-	X(connect_error,      "relay: tcp_connect refused (no port / no TCB)")
+	X(connect_error,      "relay: tcp_connect refused (no port / no TCB)") \
+	X(sessions_in_use,    "gauge: sessions (relay and services) open now")
 /* clang-format on */
 
 struct proxy_counters {

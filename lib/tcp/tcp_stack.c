@@ -50,6 +50,7 @@ tcp_conn_alloc(struct tcp_stack *s)
 	s->free_head = c->link;
 	tcp_conn_init_common(s, c);
 	s->n_used++;
+	s->cnt.conns_in_use = s->n_used;
 	return c;
 }
 
@@ -159,6 +160,7 @@ tcp_leave(struct tcp_stack *s)
 		s->free_head = c->idx;
 		GH_VERIFY(s->n_used > 0);
 		s->n_used--;
+		s->cnt.conns_in_use = s->n_used;
 	}
 }
 
