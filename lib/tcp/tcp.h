@@ -36,7 +36,8 @@ struct tcp_conn;  /* opaque, one per connection (TCB) */
 enum tcp_close_reason {
 	TCP_CLOSE_NORMAL = 0,    /* both FINs exchanged and acknowledged */
 	TCP_CLOSE_RESET = 1,     /* the peer sent an acceptable RST */
-	TCP_CLOSE_ABORTED = 2,   /* we called tcp_abort() */
+	TCP_CLOSE_ABORTED = 2,   /* we reset it: tcp_abort(), or new data
+	                          * arrived after tcp_close() */
 	TCP_CLOSE_TIMEOUT = 3,   /* retransmissions exhausted (R2) */
 	TCP_CLOSE_KEEPALIVE = 4, /* keepalive probes unanswered */
 	TCP_CLOSE_REFUSED = 5,   /* active open answered by RST */
@@ -100,6 +101,10 @@ struct tcp_stack_params {
 	 * rte_rdtsc().  Tests pass their fake clock here and then drive
 	 * time with tcp_stack_timer(). */
 	uint64_t start_tsc;
+	/* RFC 5961 7: challenge ACKs sent per second, the whole stack
+	 * counted together; beyond it they are not sent (counted).
+	 * Default 1000 (0 gives the default). */
+	uint32_t challenge_ack_per_s;
 };
 
 /*
@@ -140,6 +145,16 @@ int tcp_listen(struct tcp_stack *s, unsigned port_idx, uint32_t ip_be,
                const struct tcp_callbacks *cb, void *listen_arg);
 
 /*
+ * Stop listening on <ip_be>:<port_be> on port <port_idx>: the slot is free
+ * for tcp_listen() again and new SYNs get a RST.  Connections the listener
+ * accepted carry on; half-open ones (SYN-ACK sent, handshake not done) are
+ * reset, without callbacks (on_accept was never called).  Returns 0 or
+ * -ENOENT (no such listener).
+ */
+int tcp_unlisten(struct tcp_stack *s, unsigned port_idx, uint32_t ip_be,
+                 uint16_t port_be);
+
+/*
  * Open a connection from <local_ip_be> on port <port_idx> to
  * <remote_ip_be>:<remote_port_be>, choosing a source port whose return
  * flow this worker owns.  Returns 0 and sets *out (the connection exists
@@ -169,7 +184,9 @@ void tcp_recved(struct tcp_conn *c, uint32_t n);
  * -ENOTCONN. */
 int tcp_shutdown(struct tcp_conn *c);
 
-/* Graceful close: shutdown, and no more callbacks but on_close. */
+/* Graceful close: shutdown, and no more callbacks but on_close.  New data
+ * from the peer after this resets the connection (RFC 9293 3.6.1: nobody
+ * will read it), with on_close(TCP_CLOSE_ABORTED). */
 void tcp_close(struct tcp_conn *c);
 
 /* Reset now; on_close(TCP_CLOSE_ABORTED) is called before this returns. */

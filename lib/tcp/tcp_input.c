@@ -249,6 +249,34 @@ drop:
 	rte_pktmbuf_free(g->m);
 }
 
+/*
+ * An RFC 5961 challenge ACK, within the stack's budget of
+ * challenge_ack_per_s per second of the ms clock (section 7): a flood of
+ * forged RSTs or SYNs would otherwise draw one ACK each, turning us into
+ * an ACK reflector.  The budget is per stack, as the RFC's per-system
+ * limit; note that a shared, exactly known budget lets an off-path
+ * prober count our challenge ACKs (CVE-2016-5696, why Linux randomises
+ * its limit and later made it per socket).
+ */
+static void
+tcp_challenge_ack(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+	uint32_t sec = s->now_ms / 1000;
+
+	if (sec != s->chack_sec) {
+		s->chack_sec = sec;
+		s->chack_n = 0;
+	}
+	if (s->chack_n >= s->p.challenge_ack_per_s) {
+		s->cnt.challenge_ack_limited++;
+		return;
+	}
+	s->chack_n++;
+	s->cnt.challenge_ack++;
+	tcp_send_ack(c);
+}
+
 /* SYN_SENT (RFC 9293 3.10.7.3). */
 static void
 tcp_input_syn_sent(struct tcp_conn *c, struct tcp_seg *g)
@@ -443,6 +471,21 @@ tcp_data_in(struct tcp_conn *c, struct tcp_seg *g)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* New data for a connection the user closed: nobody will ever read
+	 * it, so reset rather than ACK and drop it, which would let the peer
+	 * believe it was delivered (RFC 9293 3.6.1 SHLD-2, after RFC 1122
+	 * 4.2.2.13; RFC 2525 "Failure to send a RST after Half Duplex
+	 * Close"; Linux and BSD do the same).  The reset is our side's doing,
+	 * hence TCP_CLOSE_ABORTED (TCP_CLOSE_RESET means the peer sent a
+	 * RST).  The TCB is released: return without touching it (the caller
+	 * sees TCP_CF_DEAD). */
+	if ((c->flags & (TCP_CF_CLOSED | TCP_CF_DETACHED)) && len > 0 &&
+	    SEQ_GT(seq + len, c->rcv_nxt)) {
+		s->cnt.rx_after_close++;
+		rte_pktmbuf_free(m);
+		tcp_conn_reset(c, TCP_CLOSE_ABORTED);
+		return;
+	}
 	rte_pktmbuf_adj(m, (uint16_t)g->hdr_len);
 	if (m->data_len > len)
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - len));
@@ -489,15 +532,11 @@ tcp_data_in(struct tcp_conn *c, struct tcp_seg *g)
 			                s->now_tick + s->p.delack_ms);
 		if ((c->flags & TCP_CF_OOO_FIN) && c->ooo_fin == c->rcv_nxt)
 			fin = true, seq = c->rcv_nxt, len = 0;
-		if (c->flags & (TCP_CF_CLOSED | TCP_CF_DETACHED)) {
-			s->cnt.rx_after_close++;
-			rte_pktmbuf_free(m);
-		} else {
-			c->rcv_held += got;
-			c->cb->on_data(c->arg, c, m);
-			if (tcp_gone(c))
-				return;
-		}
+		/* a closed connection never gets here (reset above) */
+		c->rcv_held += got;
+		c->cb->on_data(c->arg, c, m);
+		if (tcp_gone(c))
+			return;
 		if (fin && seq != c->rcv_nxt)
 			seq = c->rcv_nxt, len = 0;
 	}
@@ -754,8 +793,7 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 	}
 	if (g->flags & TH_RST) { /* RFC 5961 3.2 */
 		if (g->seq != c->rcv_nxt) {
-			s->cnt.challenge_ack++;
-			tcp_send_ack(c);
+			tcp_challenge_ack(c);
 			goto drop;
 		}
 		s->cnt.rst_rx++;
@@ -767,8 +805,7 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		goto drop;
 	}
 	if (g->flags & TH_SYN) { /* RFC 5961 4.2 */
-		s->cnt.challenge_ack++;
-		tcp_send_ack(c);
+		tcp_challenge_ack(c);
 		goto drop;
 	}
 	if (!(g->flags & TH_ACK))

@@ -47,6 +47,8 @@
 #define TCP_PAWS_WINDOW 1
 #define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
 #define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
+/* RFC 5961 7's limit when the parameter is 0 (Linux's default before 6.0) */
+#define TCP_CHALLENGE_ACK_PER_S 1000
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -223,6 +225,9 @@ struct tcp_stack {
 	uint32_t now_ms;   /* ms clock: timer ticks, TSval, RTT */
 	uint64_t now_tick; /* 64-bit ms ticks for the wheel */
 	uint64_t tick0_tsc;
+	/* challenge ACKs sent in second chack_sec of the ms clock */
+	uint32_t chack_sec;
+	uint32_t chack_n;
 	uint32_t depth; /* nesting of calls into the stack */
 	uint32_t free_head;
 	uint32_t zombie_head;

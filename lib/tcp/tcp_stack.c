@@ -470,6 +470,8 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	if (s == NULL)
 		goto fail;
 	s->p = *p;
+	if (s->p.challenge_ack_per_s == 0)
+		s->p.challenge_ack_per_s = TCP_CHALLENGE_ACK_PER_S;
 	s->free_head = TCP_NONE;
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;
@@ -774,6 +776,50 @@ tcp_listen(struct tcp_stack *s, unsigned port_idx, uint32_t ip_be,
 	s->listeners[i].key = k;
 	s->listeners[i].cb = cb;
 	s->listeners[i].arg = listen_arg;
+	return 0;
+}
+
+/*
+ * A connection keeps its listener's index for life, but only a half-open
+ * one (TCP_CF_HALFOPEN: SYN_RCVD, not accepted yet) ever looks at the
+ * listener again: its n_half_open, and on_accept when the handshake
+ * completes.  So those are reset here, while the slot is still valid: the
+ * simple option, and the peer learns at once rather than from a RST to its
+ * ACK.  An accepted connection never reads the slot again, so it is free
+ * for the next tcp_listen() at once.
+ */
+int
+tcp_unlisten(struct tcp_stack *s, unsigned port_idx, uint32_t ip_be,
+             uint16_t port_be)
+{
+	struct tcp_listener *l;
+	struct tcp_flow_key k;
+	uint32_t v, li, i;
+
+	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
+	if (port_idx >= s->p.net->n_ports)
+		return -ENOENT;
+	tcp_flow_key_set(&k, (uint8_t)port_idx, ip_be, port_be, 0, 0);
+	if (tcp_flow_lookup(s->flows, &k, &v) != 0 || !(v & TCP_LISTEN_FLAG))
+		return -ENOENT;
+	li = v & ~TCP_LISTEN_FLAG;
+	GH_VERIFY(li < TCP_LISTEN_MAX);
+	l = &s->listeners[li];
+	GH_CHECK_OBJ(l, TCP_LISTEN_MAGIC);
+	tcp_enter(s);
+	/* each counted in halfopen_dropped; no callbacks (never accepted) */
+	for (i = 0; i < s->p.max_conns && l->n_half_open > 0; i++) {
+		struct tcp_conn *c = &s->tcbs[i];
+
+		if (c->magic == TCP_CONN_MAGIC && c->listener == li &&
+		    (c->flags & (TCP_CF_HALFOPEN | TCP_CF_DEAD)) ==
+		        TCP_CF_HALFOPEN)
+			tcp_conn_reset(c, TCP_CLOSE_ABORTED);
+	}
+	GH_VERIFY(l->n_half_open == 0);
+	tcp_flow_delete(s->flows, &k, NULL);
+	memset(l, 0, sizeof(*l));
+	tcp_leave(s);
 	return 0;
 }
 

@@ -215,11 +215,12 @@ struct tcp_cc {
 	X(rst_rx,            "acceptable RSTs received (connection reset)")   \
 	X(rst_rx_ignored,    "RSTs outside the window ignored (RFC 5961)")    \
 	X(challenge_ack,     "RFC 5961 challenge ACKs sent (RST or SYN in window)") \
+	X(challenge_ack_limited, "RFC 5961 challenge ACKs not sent: over the per-second limit") \
 	X(paws_drop,         "dropped: timestamp older than ts_recent (PAWS)") \
 	X(rx_out_of_window,  "segments outside the receive window (ACKed, dropped)") \
 	X(rx_ack_unsent,     "segments acknowledging unsent data (ACKed, dropped)") \
 	X(rx_dup_data,       "segments whose data was all received before")  \
-	X(rx_after_close,    "data arriving after tcp_close() (discarded)")   \
+	X(rx_after_close,    "new data arriving after tcp_close() (connection reset)") \
 	X(ooo_segs,          "out-of-order segments queued for reassembly")   \
 	X(ooo_drop,          "out-of-order segments dropped: queue full")     \
 	X(dupacks,           "duplicate ACKs received")                       \
@@ -252,7 +253,7 @@ struct tcp_cc {
 	X(close_connect_timeout, "connections closed: SYN unanswered")        \
 	X(close_unreachable, "connections closed: no route to the peer")      \
 	X(close_stack_stop,  "connections closed: stack destroyed")           \
-	X(halfopen_dropped,  "half-open passive connections dropped (RST or SYN-ACK timeout)") \
+	X(halfopen_dropped,  "half-open passive connections dropped (RST, SYN-ACK timeout, tcp_unlisten)") \
 	X(refuse_tcb_pool,   "refused: TCB pool empty")                       \
 	X(refuse_flow_full,  "refused: flow table full")                      \
 	X(refuse_accept,     "refused: on_accept returned NULL (reset)")      \

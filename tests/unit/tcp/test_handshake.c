@@ -1,13 +1,16 @@
 /*
  * Segment-level tests of node A's stack with B played by hand: passive
  * open with and without options, active open, RST for no listener, TCB
- * pool exhaustion, SYN cookies, RFC 5961 RST handling, data both ways,
- * zero window and persist, RTO backoff, TIME_WAIT.
+ * pool exhaustion, SYN cookies, RFC 5961 RST handling and its rate limit,
+ * data both ways, zero window and persist, RTO backoff, TIME_WAIT,
+ * tcp_unlisten, data after tcp_close.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
+#include "tcp/tcp_priv.h" /* a TCB's state */
 #include "tcp_test_util.h"
 
 static struct {
@@ -67,14 +70,22 @@ static const struct tcp_callbacks hcb = {
     .on_close = h_close,
 };
 
+/* Node A with stack parameters <tweak> (NULL: defaults), listening on
+ * port 80 with the callbacks above. */
 static void
-h_init(void)
+h_setup(void (*tweak)(struct tcp_stack_params *p))
 {
-	tt_setup_default();
+	tt_setup(tweak);
 	memset(&h, 0, sizeof(h));
 	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(80), TCP_CC_CUBIC,
 	                        &hcb, NULL),
 	             0);
+}
+
+static void
+h_init(void)
+{
+	h_setup(NULL);
 }
 
 TestSuite(tcp_handshake, .init = h_init, .fini = tt_teardown);
@@ -261,11 +272,7 @@ Test(tcp_handshake, tcb_pool_exhaustion, .init = tt_teardown)
 {
 	unsigned i;
 
-	tt_setup(tiny_pool);
-	memset(&h, 0, sizeof(h));
-	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(80), TCP_CC_CUBIC,
-	                        &hcb, NULL),
-	             0);
+	h_setup(tiny_pool);
 	for (i = 0; i < 3; i++)
 		tt_inject((uint16_t)(41000 + i), 80, PEER_ISN, 0, TH_SYN, 65535,
 		          NULL, NULL, 0);
@@ -288,11 +295,7 @@ Test(tcp_handshake, syn_cookie_round_trip, .init = tt_teardown)
 	struct tt_seg g;
 	uint8_t d[100] = {1, 2, 3};
 
-	tt_setup(backlog1);
-	memset(&h, 0, sizeof(h));
-	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(80), TCP_CC_CUBIC,
-	                        &hcb, NULL),
-	             0);
+	h_setup(backlog1);
 	tt_inject(42000, 80, 5, 0, TH_SYN, 65535, &o, NULL, 0); /* half-open */
 	tt_tx_clear();
 	tt_inject(42001, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
@@ -561,4 +564,209 @@ Test(tcp_handshake, passive_window_bounded_for_any_isn)
 		cr_assert_eq(tt_cnt(&tt_a, "rx_out_of_window"), i + 1,
 		             "ISN %#x", irs);
 	}
+}
+
+static void
+chack5(struct tcp_stack_params *p)
+{
+	p->challenge_ack_per_s = 5;
+}
+
+/*
+ * RFC 5961 7: at most challenge_ack_per_s challenge ACKs per second of the
+ * stack's clock, RSTs and SYNs together; the rest are counted, not sent.
+ */
+Test(tcp_handshake, challenge_ack_rate_limited, .init = tt_teardown)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	struct tt_seg g;
+	uint32_t iss;
+	unsigned i;
+
+	h_setup(chack5);
+	iss = open_conn(40020, &o, NULL);
+	tt_tx_clear();
+	/* eight in-window RSTs with the wrong sequence number */
+	for (i = 0; i < 8; i++)
+		tt_inject(40020, 80, PEER_ISN + 100 + i, 0, TH_RST, 0, NULL,
+		          NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 5, "five challenge ACKs, got %u",
+	             tt_tx_n(&tt_a));
+	for (i = 0; i < 5; i++) {
+		tt_tx_seg(&tt_a, i, &g);
+		cr_assert_eq(g.flags, TH_ACK);
+		cr_assert_eq(g.seq, iss + 1);
+		cr_assert_eq(g.ack, PEER_ISN + 1);
+	}
+	cr_assert_eq(tt_cnt(&tt_a, "challenge_ack"), 5);
+	cr_assert_eq(tt_cnt(&tt_a, "challenge_ack_limited"), 3);
+	cr_assert_eq(h.closed, 0);
+	tt_tx_clear();
+	/* a new second: a new budget, shared by RSTs and SYNs */
+	tt_advance(1000);
+	tt_inject(40020, 80, PEER_ISN + 100, 0, TH_RST, 0, NULL, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "challenge_ack"), 6);
+	for (i = 0; i < 5; i++)
+		tt_inject(40020, 80, PEER_ISN + 1, 0, TH_SYN, 65535, NULL, NULL,
+		          0);
+	cr_assert_eq(tt_tx_n(&tt_a), 5, "four more for the SYNs, got %u",
+	             tt_tx_n(&tt_a));
+	cr_assert_eq(tt_cnt(&tt_a, "challenge_ack"), 10);
+	cr_assert_eq(tt_cnt(&tt_a, "challenge_ack_limited"), 4);
+	cr_assert_eq(h.closed, 0);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 1);
+}
+
+/*
+ * tcp_unlisten: the connection already accepted carries on both ways, a
+ * new SYN is refused, and the port (and the listener slot) can be listened
+ * on again.
+ */
+Test(tcp_handshake, unlisten_keeps_established)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	uint8_t d[100];
+	struct tt_seg g;
+	uint32_t iss;
+	unsigned i;
+
+	for (i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i + 3);
+	iss = open_conn(40030, &o, NULL);
+	tt_tx_clear();
+	cr_assert_eq(tcp_unlisten(tt_a.s, 0, TT_IP_A, RTE_BE16(80)), 0);
+	cr_assert_eq(tcp_unlisten(tt_a.s, 0, TT_IP_A, RTE_BE16(80)), -ENOENT);
+	cr_assert_eq(tcp_unlisten(tt_a.s, 0, TT_IP_A, RTE_BE16(81)), -ENOENT);
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	/* data in */
+	tt_inject(40030, 80, PEER_ISN + 1, iss + 1, TH_ACK, 65535, &o, d,
+	          sizeof(d));
+	cr_assert_eq(h.n, sizeof(d));
+	cr_assert_eq(memcmp(h.buf, d, sizeof(d)), 0);
+	/* data out, carrying the ACK of it */
+	cr_assert_eq(tcp_send(h.c, tt_chain(2, 0, 100, 100)), 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.len, 100);
+	cr_assert_eq(g.seq, iss + 1);
+	cr_assert_eq(g.ack, PEER_ISN + 1 + sizeof(d));
+	for (i = 0; i < g.len; i++)
+		cr_assert_eq(g.data[i], tt_pattern(2, i));
+	tt_tx_clear();
+	tt_inject(40030, 80, PEER_ISN + 1 + sizeof(d), iss + 101, TH_ACK, 65535,
+	          &o, NULL, 0);
+	cr_assert_eq(tcp_send_space(h.c), 256 * 1024, "all acknowledged");
+	cr_assert_eq(tt_cnt(&tt_a, "rst_tx"), 0);
+	/* a new SYN to the port: no listener, RST */
+	tt_inject(40031, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST | TH_ACK);
+	cr_assert_eq(g.ack, PEER_ISN + 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rst_tx_no_conn"), 1);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 1);
+	cr_assert_eq(h.closed, 0);
+	tt_tx_clear();
+	/* the slot is reused: more rounds than there are listener slots */
+	for (i = 0; i < 40; i++) {
+		cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(81),
+		                        TCP_CC_CUBIC, &hcb, NULL),
+		             0, "round %u", i);
+		cr_assert_eq(tcp_unlisten(tt_a.s, 0, TT_IP_A, RTE_BE16(81)), 0);
+	}
+	/* listening again on the port works */
+	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(80), TCP_CC_CUBIC,
+	                        &hcb, NULL),
+	             0);
+	h.accepted = 0;
+	open_conn(40032, &o, NULL);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 2);
+	cr_assert_eq(tt_cnt(&tt_a, "conn_accepted"), 2);
+}
+
+/*
+ * A half-open connection of the listener (SYN-ACK sent) is reset when it
+ * goes, so its ACK never reaches a listener slot that is gone or reused.
+ */
+Test(tcp_handshake, unlisten_resets_half_open)
+{
+	struct tt_seg g;
+	uint32_t iss;
+
+	tt_inject(40040, 80, PEER_ISN, 0, TH_SYN, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	iss = g.seq;
+	tt_tx_clear();
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 1);
+	cr_assert_eq(tcp_unlisten(tt_a.s, 0, TT_IP_A, RTE_BE16(80)), 0);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "halfopen_dropped"), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST | TH_ACK);
+	cr_assert_eq(g.seq, iss + 1);
+	tt_tx_clear();
+	/* another listener takes the slot; the old handshake's ACK is
+	 * refused, not accepted by it */
+	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(81), TCP_CC_CUBIC,
+	                        &hcb, NULL),
+	             0);
+	tt_inject(40040, 80, PEER_ISN + 1, iss + 1, TH_ACK, 1000, NULL, NULL,
+	          0);
+	cr_assert_eq(h.accepted, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rst_tx_no_conn"), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST);
+	cr_assert_eq(g.seq, iss + 1);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 0);
+}
+
+/*
+ * New data after tcp_close() resets the connection (nobody will read it)
+ * instead of being ACKed and dropped.
+ */
+Test(tcp_handshake, data_after_close_resets)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	uint8_t d[100] = {0};
+	struct tcp_conn *c;
+	struct tt_seg g;
+	uint32_t iss = open_conn(40050, &o, NULL);
+
+	c = h.c;
+	tt_tx_clear();
+	tcp_close(c);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert(g.flags & TH_FIN);
+	cr_assert_eq(g.seq, iss + 1);
+	cr_assert_eq(c->state, TCP_ST_FIN_WAIT_1);
+	tt_tx_clear();
+	/* the peer acknowledges our FIN */
+	tt_inject(40050, 80, PEER_ISN + 1, iss + 2, TH_ACK, 65535, &o, NULL, 0);
+	cr_assert_eq(c->state, TCP_ST_FIN_WAIT_2);
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	cr_assert_eq(h.closed, 0);
+	/* and sends data: RST */
+	tt_inject(40050, 80, PEER_ISN + 1, iss + 2, TH_ACK, 65535, &o, d,
+	          sizeof(d));
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST | TH_ACK);
+	cr_assert_eq(g.seq, iss + 2);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_after_close"), 1);
+	cr_assert_eq(h.data, 0);
+	cr_assert_eq(h.closed, 1);
+	cr_assert_eq(h.why, TCP_CLOSE_ABORTED);
+	cr_assert_eq(tt_cnt(&tt_a, "close_aborted"), 1);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 0);
+	tt_tx_clear();
+	/* more of it meets no connection */
+	tt_inject(40050, 80, PEER_ISN + 101, iss + 2, TH_ACK, 65535, &o, d,
+	          sizeof(d));
+	cr_assert_eq(tt_cnt(&tt_a, "rst_tx_no_conn"), 1);
+	cr_assert_eq(h.closed, 1);
 }
