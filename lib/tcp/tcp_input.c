@@ -630,9 +630,8 @@ tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 		if (c->flags & TCP_CF_SACK)
 			tcp_sack_update(c, g);
 		tcp_sack_trim(c);
-		if (c->flags & TCP_CF_RECOVERY)
-			tcp_rexmit_lost_check(c);
 		if (c->flags & TCP_CF_RECOVERY) {
+			tcp_rexmit_lost_check(c);
 			if (SEQ_GEQ(ack, c->recover)) {
 				c->flags &= ~TCP_CF_RECOVERY;
 				c->n_dupack = 0;

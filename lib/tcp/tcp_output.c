@@ -115,7 +115,7 @@ tcp_opts_est(const struct tcp_conn *c, uint8_t *o)
 		n += 8;
 	}
 	if ((c->flags & TCP_CF_SACK) && c->ooo_head != NULL) {
-		nb = tcp_sack_blocks(c, b, (c->flags & TCP_CF_TS) ? 3 : 4);
+		nb = tcp_sack_blocks(c, b, tcp_sack_blocks_max(c));
 		if (nb > 0) {
 			o[n++] = 1;
 			o[n++] = 1;
@@ -608,15 +608,17 @@ tcp_output(struct tcp_conn *c)
 			}
 		}
 		if (SEQ_LT(c->snd_nxt, data_end)) {
+			uint32_t pmax = tcp_payload_max(c);
+
 			unsent = data_end - c->snd_nxt;
 			usable = wnd > flight ? wnd - flight : 0;
 			len = RTE_MIN(unsent, usable);
-			if (len > tcp_payload_max(c))
-				len = tcp_payload_max(c);
+			if (len > pmax)
+				len = pmax;
 			if (len == 0)
 				break;
 			/* sender SWS avoidance (RFC 9293 3.8.6.2.1) */
-			if (len < tcp_payload_max(c) && len < unsent &&
+			if (len < pmax && len < unsent &&
 			    len < c->max_snd_wnd / 2)
 				break;
 			if (tcp_send_new(c, len) < 0)

@@ -233,7 +233,6 @@ struct tcp_stack {
 	uint32_t zombie_head;
 	uint32_t txwait_head;
 	uint32_t txwait_tail;
-	uint32_t n_used;
 	uint16_t ip_id;
 	struct tcp_conn *tcbs;
 	struct tcp_flow_table *flows;
@@ -353,6 +352,12 @@ int tcp_sack_next_hole(const struct tcp_conn *c, uint32_t from,
  * carries at most c->mss - tcp_sack_optlen(c) bytes, or the frame would
  * exceed the MTU. */
 uint32_t tcp_sack_optlen(const struct tcp_conn *c);
+/* SACK blocks our segments can carry: 3 beside the timestamps, else 4. */
+static inline unsigned
+tcp_sack_blocks_max(const struct tcp_conn *c)
+{
+	return (c->flags & TCP_CF_TS) ? TCP_RSACK_MAX - 1 : TCP_RSACK_MAX;
+}
 /* Blocks to send, most recent first: returns how many (<= max). */
 unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b,
                          unsigned max);

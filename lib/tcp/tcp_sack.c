@@ -248,16 +248,12 @@ tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b, unsigned max)
 uint32_t
 tcp_sack_optlen(const struct tcp_conn *c)
 {
-	unsigned max = (c->flags & TCP_CF_TS) ? 3 : 4, n = 0;
-	const struct rte_mbuf *m;
-	uint32_t end = 0;
+	struct tcp_seq_range b[TCP_RSACK_MAX];
+	unsigned nb;
 
 	if (!(c->flags & TCP_CF_SACK) || c->ooo_head == NULL)
 		return 0;
-	for (m = c->ooo_head; m != NULL && n < max; m = m->next) {
-		if (n == 0 || m->hash.usr != end)
-			n++;
-		end = m->hash.usr + m->data_len;
-	}
-	return 4 + 8 * n; /* two NOPs, kind, length, the blocks */
+	/* the blocks tcp_opts_est() will send: two NOPs, kind, length */
+	nb = tcp_sack_blocks(c, b, tcp_sack_blocks_max(c));
+	return nb > 0 ? 4 + 8 * nb : 0;
 }

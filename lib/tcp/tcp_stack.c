@@ -49,8 +49,7 @@ tcp_conn_alloc(struct tcp_stack *s)
 	GH_VERIFY(c->magic == 0 && c->idx == idx);
 	s->free_head = c->link;
 	tcp_conn_init_common(s, c);
-	s->n_used++;
-	s->cnt.conns_in_use = s->n_used;
+	s->cnt.conns_in_use++;
 	return c;
 }
 
@@ -158,9 +157,8 @@ tcp_leave(struct tcp_stack *s)
 		c->magic = 0;
 		c->link = s->free_head;
 		s->free_head = c->idx;
-		GH_VERIFY(s->n_used > 0);
-		s->n_used--;
-		s->cnt.conns_in_use = s->n_used;
+		GH_VERIFY(s->cnt.conns_in_use > 0);
+		s->cnt.conns_in_use--;
 	}
 }
 
@@ -539,7 +537,7 @@ tcp_stack_destroy(struct tcp_stack *s)
 			tcp_conn_reset(c, TCP_CLOSE_STACK_STOP);
 	}
 	tcp_leave(s);
-	GH_VERIFY(s->n_used == 0);
+	GH_VERIFY(s->cnt.conns_in_use == 0);
 	s->magic = 0;
 	tcp_flow_table_free(s->flows);
 	rte_free(s->tcbs);
@@ -740,7 +738,7 @@ uint32_t
 tcp_stack_conns(const struct tcp_stack *s)
 {
 	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
-	return s->n_used;
+	return (uint32_t)s->cnt.conns_in_use;
 }
 
 /* ---- API ---------------------------------------------------------------

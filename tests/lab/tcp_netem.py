@@ -58,7 +58,6 @@ NFQNL_CFG_CMD_BIND = 1
 NFQNL_CFG_CMD_UNBIND = 2
 NFQNL_COPY_META = 1
 NFQNL_COPY_PACKET = 2
-NF_INET_POST_ROUTING = 4
 NF_DROP = 0
 NF_ACCEPT = 1
 NLM_F_REQUEST = 1
@@ -237,7 +236,7 @@ def main(argv):
     ep = select.epoll()
     ep.register(q.s.fileno(), select.EPOLLIN)
     end = time.monotonic() + a.lifetime
-    held = []  # heap of (release_time, seq, packet_id, dup payload or None)
+    held = []  # heap of (release_time, seq, copy to send, dup payload or None)
     seq = 0
     stats = {"packets": 0, "lost": 0, "duplicated": 0, "delayed": 0, "reordered": 0,
              "overflow": 0, "reinjected": 0, "inject_fail": 0, "verdict_fail": 0,
@@ -277,7 +276,7 @@ def main(argv):
                     stats["nobufs"] += 1
                     continue
                 raise
-            for pid, hook, payload in parse_packets(memoryview(buf)[:nb]):
+            for pid, _hook, payload in parse_packets(memoryview(buf)[:nb]):
                 stats["packets"] += 1
                 if loss and rng.random() < loss:
                     stats["lost"] += 1
@@ -298,21 +297,18 @@ def main(argv):
                     # same reason).  Holding it would keep it charged to the
                     # sending socket: for a packet this host sends, TCP small
                     # queues would then allow only ~1 ms of data in flight;
-                    # for one it receives over a veth, the sender's socket
-                    # stays charged too, and an af_packet sender (the
-                    # appliance) then loses frames when its send buffer
-                    # fills (DPDK's PMD counts them as sent).  A copy sent
-                    # in direction "in" is addressed to this host and
-                    # arrives via lo.
+                    # for one it receives over a veth, the remote sender's
+                    # socket (or the appliance's af_packet ring) stays
+                    # charged instead.  A copy sent in direction "in" is
+                    # addressed to this host and arrives via lo.
                     out.append(verdict_msg(a.queue, pid, NF_DROP))
-                    heapq.heappush(held, (time.monotonic() + t, seq, None, payload, d))
+                    heapq.heappush(held, (time.monotonic() + t, seq, payload, d))
                     stats["delayed"] += 1
                     continue
                 if delay:
-                    # sent at once, ahead of the delayed ones: as a copy
-                    # too, so that it cannot overtake ... itself: an
-                    # accepted original stays in the kernel's queues while
-                    # the delayed copies go through the raw socket
+                    # sent at once, ahead of the delayed ones, and the
+                    # same way they go (a copy through the raw socket), so
+                    # that only the emulated delay orders the two kinds
                     stats["reordered"] += 1
                     out.append(verdict_msg(a.queue, pid, NF_DROP))
                     dups.append(("reinjected", payload))
@@ -324,11 +320,8 @@ def main(argv):
                     dups.append(("duplicated", d))
         now = time.monotonic()
         while held and held[0][0] <= now:
-            _t, _s, pid, copy, d = heapq.heappop(held)
-            if pid is None:
-                dups.append(("reinjected", copy))
-            else:
-                out.append(verdict_msg(a.queue, pid, NF_ACCEPT))
+            _t, _s, copy, d = heapq.heappop(held)
+            dups.append(("reinjected", copy))
             if d is not None:
                 dups.append(("duplicated", d))
         for i in range(0, len(out), 256):
@@ -341,16 +334,8 @@ def main(argv):
         for what, d in dups:
             inject(d, what)
     # Let what is held go (unimpaired) before leaving: nothing stays stuck.
-    rest = [verdict_msg(a.queue, pid, NF_ACCEPT) for _t, _s, pid, _c, _d in held if pid is not None]
-    for _t, _s, pid, copy, _d in held:
-        if pid is None:
-            inject(copy, "reinjected")
-    for i in range(0, len(rest), 256):
-        try:
-            q.s.setblocking(True)
-            q.s.send(b"".join(rest[i:i + 256]))
-        except OSError:
-            pass
+    for _t, _s, copy, _d in held:
+        inject(copy, "reinjected")
     q.close()
     print("tcp_netem exit " + " ".join(f"{k}={v}" for k, v in stats.items()), flush=True)
     return 0
