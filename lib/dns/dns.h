@@ -1,0 +1,106 @@
+/*
+ * A stub resolver (RFC 1034/1035 client side) over the appliance's own UDP:
+ * A records only, one per worker.  It keeps a TTL cache of answers and a
+ * negative cache (NXDOMAIN, no A record, server failure), sends queries to
+ * the configured servers in turn with retries and a timeout, and coalesces
+ * lookups of a name already in flight into one query.
+ *
+ * Waiters are caller-owned (struct dns_waiter, embedded in a proxy
+ * session), so a lookup allocates nothing; a caller that goes away before
+ * the answer calls dns_cancel().
+ *
+ * Flow ownership: a query leaves from a local port chosen so that the
+ * answer is steered to this worker (params.port_ok, the same owner hash as
+ * TCP); the worker hands dns_input() every UDP datagram it owns.
+ *
+ * Threading: a struct dns_resolver belongs to one worker; every call is
+ * made by it.  Nothing here locks, prints or makes a system call; memory is
+ * taken in dns_create() only.
+ */
+#ifndef GH_DNS_H
+#define GH_DNS_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "dns/dns_types.h"
+#include "net/net_types.h"
+
+/* The counter group of struct dns_counters ("dns"). */
+extern const struct stats_group_desc dns_counters_desc;
+
+struct dns_params {
+	unsigned worker_id;
+	struct net_ctx *net;        /* output: net_ipv4_output() */
+	struct rte_mempool *pool;   /* mbufs for queries */
+	unsigned port_idx;          /* net port the servers are reached by */
+	uint32_t local_ip_be;       /* our address on that port */
+	unsigned n_servers;         /* 1..DNS_SERVERS_MAX */
+	uint32_t server_ip_be[DNS_SERVERS_MAX];
+	uint16_t server_port_be;    /* 0: 53 */
+	uint32_t timeout_ms;        /* per try, default 1000 (0: default) */
+	uint32_t tries;             /* queries sent per lookup before giving
+	                               up, cycling the servers; default 3 */
+	uint32_t cache_entries;     /* power of two; default 4096 */
+	uint32_t max_pending;       /* lookups in flight, default 256 */
+	uint32_t min_ttl_s;         /* answers kept at least, default 1 */
+	uint32_t max_ttl_s;         /* and at most, default 3600 */
+	uint32_t neg_ttl_s;         /* negative answers kept, default 30
+	                               (RFC 2308: min(SOA minimum, this)) */
+	uint16_t port_lo, port_hi;  /* local ports, host order; default
+	                               61000-65535 */
+	/* May this worker use <lport_be> towards <rip_be>:<rport_be> from
+	 * <lip_be>?  True when the answer would be steered to it.  NULL:
+	 * every port. */
+	int (*port_ok)(void *arg, uint32_t lip_be, uint32_t rip_be,
+	               uint16_t lport_be, uint16_t rport_be);
+	void *port_ok_arg;
+	uint64_t tsc_hz;
+	uint64_t start_tsc; /* 0: rte_rdtsc(); tests pass their fake clock */
+};
+
+/* Create a worker's resolver. Returns NULL and sets errno (EINVAL,
+ * ENOMEM). */
+struct dns_resolver *dns_create(const struct dns_params *p);
+
+/* Free it; waiters still queued are called with -ECANCELED first. NULL is
+ * fine. */
+void dns_destroy(struct dns_resolver *r);
+
+/*
+ * Resolve <name> (<len> bytes, no trailing dot needed, case-insensitive;
+ * a dotted-quad IPv4 literal answers itself).  Returns:
+ *   0          answered now (cache or literal): *ip_be set, no callback;
+ *   1          pending: w->cb(w->arg, status, ip_be) will be called once,
+ *              from dns_input() or dns_timer(), unless dns_cancel(w);
+ *   -ENOENT    negative cache hit (the name has no A record);
+ *   -EINVAL    not a valid host name (RFC 1123 labels, <= 253 bytes);
+ *   -ENOBUFS   too many lookups in flight or no mbuf (counted).
+ * The callback's status: 0 (ip_be set), -ENOENT (NXDOMAIN / no A record),
+ * -EIO (SERVFAIL, REFUSED, malformed answers), -ETIMEDOUT (every try
+ * unanswered).  The caller fills w->cb and w->arg before the call.
+ */
+int dns_resolve(struct dns_resolver *r, const char *name, uint32_t len,
+                struct dns_waiter *w, uint32_t *ip_be);
+
+/* Forget a pending waiter: its callback will not be called. */
+void dns_cancel(struct dns_resolver *r, struct dns_waiter *w);
+
+/*
+ * A UDP datagram for one of our addresses, owned by this worker: data
+ * starts at the Ethernet header, l2_len and l3_len set.  Consumes <m>.
+ * Returns 0 when it was an answer to one of our queries (valid or not,
+ * counted), -ENOENT when it is not for the resolver (wrong port or
+ * source; the caller counts it).
+ */
+int dns_input(struct dns_resolver *r, struct rte_mbuf *m);
+
+/* Retries and timeouts, expired cache entries; every millisecond or so. */
+void dns_timer(struct dns_resolver *r, uint64_t now_tsc);
+
+/* Counters of <r>. */
+const struct dns_counters *dns_resolver_counters(const struct dns_resolver *r);
+
+#endif /* GH_DNS_H */

@@ -1,0 +1,123 @@
+/*
+ * Types of lib/http (see http.h).
+ */
+#ifndef GH_HTTP_TYPES_H
+#define GH_HTTP_TYPES_H
+
+#include <stdint.h>
+
+#define HTTP_OK    0
+#define HTTP_AGAIN 1
+#define HTTP_ERROR (-1)
+
+#define HTTP_HEADERS_MAX 128 /* hard ceiling of http_limits.max_headers */
+
+/* Limits a parser enforces; the config fills them. */
+struct http_limits {
+	uint32_t max_request_line; /* request line incl. CRLF: 414 (for a
+	                              response's status line: 502) */
+	uint32_t max_headers;      /* header fields: 431, <= HTTP_HEADERS_MAX */
+	uint32_t max_header_bytes; /* whole head incl. request line: 431 */
+	uint32_t max_chunk_line;   /* chunk-size line incl. extensions: 400 */
+	uint32_t max_trailer_bytes; /* trailer section: 431/400 */
+};
+
+enum http_method {
+	HTTP_M_OTHER = 0, /* a valid token we do not know: 501 by the proxy */
+	HTTP_M_GET = 1,
+	HTTP_M_HEAD = 2,
+	HTTP_M_POST = 3,
+	HTTP_M_PUT = 4,
+	HTTP_M_DELETE = 5,
+	HTTP_M_CONNECT = 6,
+	HTTP_M_OPTIONS = 7,
+	HTTP_M_TRACE = 8,
+	HTTP_M_PATCH = 9,
+};
+
+/* RFC 9112 3.2 */
+enum http_target_form {
+	HTTP_FORM_ORIGIN = 1,    /* /path?query */
+	HTTP_FORM_ABSOLUTE = 2,  /* http://host[:port]/path?query */
+	HTTP_FORM_AUTHORITY = 3, /* host:port (CONNECT only) */
+	HTTP_FORM_ASTERISK = 4,  /* * (OPTIONS only) */
+};
+
+/* How the message body ends (RFC 9112 6.3). */
+enum http_body_kind {
+	HTTP_BODY_NONE = 0,    /* no body (or zero Content-Length) */
+	HTTP_BODY_LENGTH = 1,  /* content_length bytes */
+	HTTP_BODY_CHUNKED = 2, /* chunked transfer coding */
+	HTTP_BODY_EOF = 3,     /* response until the connection closes */
+	HTTP_BODY_TUNNEL = 4,  /* 2xx to CONNECT: bytes both ways from here */
+};
+
+/* A span of the caller's buffer. */
+struct http_str {
+	uint32_t off;
+	uint32_t len;
+};
+
+struct http_header {
+	struct http_str name;
+	struct http_str value; /* without leading and trailing OWS */
+};
+
+/* Flags of struct http_msg. */
+#define HTTP_F_CONN_CLOSE      0x0001u /* Connection: close */
+#define HTTP_F_CONN_KEEPALIVE  0x0002u /* Connection: keep-alive */
+#define HTTP_F_EXPECT_CONTINUE 0x0004u /* Expect: 100-continue */
+#define HTTP_F_HAS_TE          0x0008u /* a Transfer-Encoding header */
+#define HTTP_F_HAS_CL          0x0010u /* a Content-Length header */
+#define HTTP_F_UPGRADE         0x0020u /* an Upgrade header */
+#define HTTP_F_HAS_HOST        0x0040u /* a Host header */
+
+/*
+ * A parsed head.  Large (the header table) and short-lived: one per worker
+ * as scratch, not one per connection.
+ */
+struct http_msg {
+	/* set by http_msg_init */
+	uint8_t is_request;
+	uint8_t req_method; /* enum http_method, for a response */
+	/* parse progress (private) */
+	uint32_t scan_off;
+	/* results, valid after HTTP_OK */
+	uint32_t head_len;
+	uint16_t status;      /* response status; on HTTP_ERROR: ours */
+	const char *error;    /* on HTTP_ERROR: static reason text */
+	uint8_t version_minor; /* HTTP/1.<x>: 0 or 1 */
+	uint8_t method;       /* enum http_method */
+	uint8_t form;         /* enum http_target_form */
+	uint8_t body_kind;    /* enum http_body_kind */
+	uint32_t flags;       /* HTTP_F_* */
+	uint64_t content_length;
+	struct http_str method_str;
+	struct http_str target; /* the request-target as sent */
+	/* absolute-form and authority-form: host (without brackets), port
+	 * (default 80 for http, 443 for https when absent) and, for
+	 * absolute-form, the scheme and the origin-form part ("/" when the
+	 * target has no path) */
+	struct http_str scheme;
+	struct http_str host;
+	uint16_t port;
+	struct http_str path;
+	struct http_str reason; /* response */
+	uint16_t n_headers;
+	struct http_header hdr[HTTP_HEADERS_MAX];
+};
+
+/* The body codec's state (16-odd bytes: fine per connection). */
+struct http_body {
+	uint8_t kind;  /* enum http_body_kind */
+	uint8_t state; /* private */
+	uint16_t status; /* on HTTP_ERROR */
+	uint8_t is_request;
+	uint32_t line_len; /* private: bytes of the current chunk line or
+	                      trailer section */
+	uint32_t max_chunk_line;
+	uint32_t max_trailer_bytes;
+	uint64_t remaining; /* private: bytes left in the body or chunk */
+};
+
+#endif /* GH_HTTP_TYPES_H */

@@ -1,0 +1,66 @@
+/*
+ * Types of lib/log (see alog.h).
+ */
+#ifndef GH_ALOG_TYPES_H
+#define GH_ALOG_TYPES_H
+
+#include <stdint.h>
+
+#define ALOG_URL_MAX    512 /* bytes kept of the URL, with its NUL */
+#define ALOG_METHOD_MAX 16
+#define ALOG_CTYPE_MAX  64
+#define ALOG_HDR_MAX    192 /* Referer, User-Agent */
+#define ALOG_LINE_MAX   2048
+
+struct alog_ring; /* opaque */
+
+enum alog_fmt {
+	ALOG_FMT_SQUID = 0,    /* Squid's native access.log */
+	ALOG_FMT_COMBINED = 1, /* NCSA combined (Apache, nginx) */
+	ALOG_FMT_JSON = 2,     /* one JSON object per line */
+};
+
+/* What Squid calls the result code: how the request was handled. */
+enum alog_result {
+	ALOG_NONE = 0,        /* "NONE": no answer was produced */
+	ALOG_TCP_MISS = 1,    /* fetched from the origin */
+	ALOG_TCP_TUNNEL = 2,  /* CONNECT */
+	ALOG_TCP_DENIED = 3,  /* refused by policy (403) */
+	ALOG_TCP_HIT = 4,     /* served from the cache (later) */
+	ALOG_TAG_NONE = 5,    /* "TAG_NONE": bad request, answered by us */
+};
+
+/* Squid's hierarchy code. */
+enum alog_hier {
+	ALOG_HIER_NONE = 0,   /* HIER_NONE/- */
+	ALOG_HIER_DIRECT = 1, /* HIER_DIRECT/<server> */
+};
+
+struct alog_record {
+	uint64_t time_us;    /* end of the transaction, Unix microseconds */
+	uint32_t elapsed_ms; /* from the first request byte to the end */
+	uint32_t client_ip_be;
+	uint16_t client_port_be;
+	uint16_t status;      /* sent to the client; 0: none */
+	uint32_t server_ip_be; /* origin, 0: none */
+	uint64_t bytes_to_client;   /* head and body, as Squid counts */
+	uint64_t bytes_from_client;
+	uint8_t result;       /* enum alog_result */
+	uint8_t hier;         /* enum alog_hier */
+	uint8_t version_minor; /* HTTP/1.x of the request */
+	uint8_t pad;
+	char method[ALOG_METHOD_MAX];
+	char url[ALOG_URL_MAX];     /* absolute URL, or host:port (CONNECT) */
+	char ctype[ALOG_CTYPE_MAX]; /* response Content-Type, "" none */
+	char referer[ALOG_HDR_MAX];
+	char user_agent[ALOG_HDR_MAX];
+};
+
+/* TSC -> wall clock, per worker. */
+struct alog_clock {
+	uint64_t base_tsc;
+	uint64_t base_us;
+	uint64_t tsc_hz;
+};
+
+#endif /* GH_ALOG_TYPES_H */
