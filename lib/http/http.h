@@ -20,7 +20,9 @@
  *
  * Returns: parse calls give HTTP_OK (done), HTTP_AGAIN (need more bytes) or
  * HTTP_ERROR (msg->status / body->status holds the HTTP status to answer
- * with: 400, 413, 414, 431, 501, 505; for responses 502).
+ * with: 400, 413, 414, 431, 501, 505; for responses 502).  lib/http itself
+ * gives 400, 414, 431 and 505 for requests (a transfer-coding other than a
+ * final chunked is 400, not 501); 413 and 501 are the proxy's to give.
  */
 #ifndef GH_HTTP_H
 #define GH_HTTP_H
@@ -30,6 +32,10 @@
 #include <stdint.h>
 
 #include "http/http_types.h"
+
+/* The default limits: 8192 bytes of request line, 100 header fields,
+ * 32768 bytes of head, 4096 bytes of chunk line, 8192 bytes of trailers. */
+void http_limits_default(struct http_limits *lim);
 
 /* Start parsing a new message: a request when <is_request>, else a response
  * to a request with method <req_method> (for the body rules of HEAD and
@@ -55,8 +61,8 @@ bool http_hdr_name_is(const struct http_msg *msg, const char *buf, unsigned i,
 
 /* Index of the first header named <name> (case-insensitive), from index
  * <from>, or -1. */
-int http_hdr_find(const struct http_msg *msg, const char *buf,
-                  const char *name, unsigned from);
+int http_hdr_find(const struct http_msg *msg, const char *buf, const char *name,
+                  unsigned from);
 
 /* True when the Connection header(s) of <msg> list the field name <name>
  * of <name_len> bytes (case-insensitive), so it is hop-by-hop. */
@@ -70,9 +76,13 @@ bool http_conn_lists(const struct http_msg *msg, const char *buf,
  * *consumed, and returns HTTP_AGAIN (more body expected), HTTP_OK (the
  * message ended; bytes after *consumed belong to the next message) or
  * HTTP_ERROR (bad chunk framing; body->status is 400 for a request, 502
- * for a response).  With HTTP_BODY_EOF framing it consumes everything and
- * returns HTTP_AGAIN; http_body_eof() says whether the peer's FIN ends the
- * message cleanly (true for HTTP_BODY_EOF and for a body already done).
+ * for a response; 431 for a request whose trailer section is over
+ * max_trailer_bytes; *consumed stops before the offending byte).  With
+ * HTTP_BODY_EOF framing it consumes everything and returns HTTP_AGAIN, as with
+ * HTTP_BODY_TUNNEL; with HTTP_BODY_NONE it consumes nothing and returns
+ * HTTP_OK.  http_body_eof() says whether the peer's FIN ends the message
+ * cleanly (true for HTTP_BODY_EOF and HTTP_BODY_TUNNEL, and for a body already
+ * done).
  */
 void http_body_init(struct http_body *b, const struct http_msg *msg,
                     const struct http_limits *lim);

@@ -71,6 +71,7 @@ struct http_header {
 #define HTTP_F_HAS_CL          0x0010u /* a Content-Length header */
 #define HTTP_F_UPGRADE         0x0020u /* an Upgrade header */
 #define HTTP_F_HAS_HOST        0x0040u /* a Host header */
+#define HTTP_F_PATH_NOSLASH    0x0080u /* absolute-form, no path (below) */
 
 /*
  * A parsed head.  Large (the header table) and short-lived: one per worker
@@ -81,23 +82,45 @@ struct http_msg {
 	uint8_t is_request;
 	uint8_t req_method; /* enum http_method, for a response */
 	/* parse progress (private) */
-	uint32_t scan_off;
+	uint32_t scan_off;  /* start of the first line not yet parsed */
+	uint32_t part_off;  /* bytes before it in that line already checked */
+	uint8_t te_chunked; /* the last transfer-coding so far is chunked */
 	/* results, valid after HTTP_OK */
 	uint32_t head_len;
-	uint16_t status;      /* response status; on HTTP_ERROR: ours */
-	const char *error;    /* on HTTP_ERROR: static reason text */
-	uint8_t version_minor; /* HTTP/1.<x>: 0 or 1 */
-	uint8_t method;       /* enum http_method */
-	uint8_t form;         /* enum http_target_form */
-	uint8_t body_kind;    /* enum http_body_kind */
-	uint32_t flags;       /* HTTP_F_* */
-	uint64_t content_length;
+	uint16_t status;         /* response status; on HTTP_ERROR: ours */
+	const char *error;       /* on HTTP_ERROR: static reason text */
+	uint8_t version_minor;   /* HTTP/1.<x>: 0 or 1 */
+	uint8_t method;          /* enum http_method */
+	uint8_t form;            /* enum http_target_form */
+	uint8_t body_kind;       /* enum http_body_kind */
+	uint32_t flags;          /* HTTP_F_* */
+	uint64_t content_length; /* the Content-Length value when
+	                          HTTP_F_HAS_CL (even if body_kind
+	                          is NONE: HEAD, 204, 304), else 0 */
 	struct http_str method_str;
 	struct http_str target; /* the request-target as sent */
-	/* absolute-form and authority-form: host (without brackets), port
-	 * (default 80 for http, 443 for https when absent) and, for
-	 * absolute-form, the scheme and the origin-form part ("/" when the
-	 * target has no path) */
+	/*
+	 * Where the request goes, by form (RFC 9112 3.2, 3.2.2):
+	 *  - absolute-form: scheme is "http" or "https" as sent (any case);
+	 *    host is the target's host (an IPv6 literal without its
+	 *    brackets) and port its port, 80 / 443 when absent or empty.
+	 *    path is the rest of the target from the first '/' or '?' after
+	 *    the authority to its end.  When the target has a path it starts
+	 *    with '/'; when it has none ("http://h" or "http://h?q") path is
+	 *    the empty span at the end of the target or the "?q" span, and
+	 *    HTTP_F_PATH_NOSLASH is set: the origin-form to send on is then
+	 *    "/" followed by path.  The Host header is checked for syntax
+	 *    only; RFC 9112 3.2.2 says the proxy must replace it.
+	 *  - origin-form: path is the whole target (starts with '/'); host
+	 *    and port come from the Host header: port 0 when the Host value
+	 *    has none, host empty when there is no Host header or an empty
+	 *    one.  scheme is empty.
+	 *  - authority-form (CONNECT only): host and port (mandatory,
+	 *    1..65535) of the target; scheme empty; path the empty span at
+	 *    the end of the target.
+	 *  - asterisk-form (OPTIONS only): path the empty span at the end of
+	 *    the target; host and port from the Host header as origin-form.
+	 */
 	struct http_str scheme;
 	struct http_str host;
 	uint16_t port;
@@ -109,8 +132,8 @@ struct http_msg {
 
 /* The body codec's state (16-odd bytes: fine per connection). */
 struct http_body {
-	uint8_t kind;  /* enum http_body_kind */
-	uint8_t state; /* private */
+	uint8_t kind;    /* enum http_body_kind */
+	uint8_t state;   /* private */
 	uint16_t status; /* on HTTP_ERROR */
 	uint8_t is_request;
 	uint32_t line_len; /* private: bytes of the current chunk line or
