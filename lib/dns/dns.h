@@ -13,6 +13,12 @@
  * answer is steered to this worker (params.port_ok, the same owner hash as
  * TCP); the worker hands dns_input() every UDP datagram it owns.
  *
+ * Spoofing (RFC 5452): every try of a lookup, first or retry, is a new
+ * query with a new random ID from a new random local port, and only an
+ * answer from the server of that try, to that port, with that ID and our
+ * question is taken.  The generator is a per-worker xorshift seeded from
+ * the TSC: unpredictable enough off-path, not a CSPRNG.
+ *
  * Threading: a struct dns_resolver belongs to one worker; every call is
  * made by it.  Nothing here locks, prints or makes a system call; memory is
  * taken in dns_create() only.
@@ -33,24 +39,31 @@ extern const struct stats_group_desc dns_counters_desc;
 
 struct dns_params {
 	unsigned worker_id;
-	struct net_ctx *net;        /* output: net_ipv4_output() */
-	struct rte_mempool *pool;   /* mbufs for queries */
-	unsigned port_idx;          /* net port the servers are reached by */
-	uint32_t local_ip_be;       /* our address on that port */
-	unsigned n_servers;         /* 1..DNS_SERVERS_MAX */
+	struct net_ctx *net;      /* output: net_ipv4_output() */
+	struct rte_mempool *pool; /* mbufs for queries */
+	unsigned port_idx;        /* net port the servers are reached by */
+	uint32_t local_ip_be;     /* our address on that port */
+	unsigned n_servers;       /* 1..DNS_SERVERS_MAX */
 	uint32_t server_ip_be[DNS_SERVERS_MAX];
-	uint16_t server_port_be;    /* 0: 53 */
-	uint32_t timeout_ms;        /* per try, default 1000 (0: default) */
-	uint32_t tries;             /* queries sent per lookup before giving
-	                               up, cycling the servers; default 3 */
-	uint32_t cache_entries;     /* power of two; default 4096 */
-	uint32_t max_pending;       /* lookups in flight, default 256 */
-	uint32_t min_ttl_s;         /* answers kept at least, default 1 */
-	uint32_t max_ttl_s;         /* and at most, default 3600 */
-	uint32_t neg_ttl_s;         /* negative answers kept, default 30
-	                               (RFC 2308: min(SOA minimum, this)) */
-	uint16_t port_lo, port_hi;  /* local ports, host order; default
-	                               61000-65535 */
+	uint16_t server_port_be;   /* 0: 53 */
+	uint32_t timeout_ms;       /* per try, default 1000 (0: default;
+	                              at most 60000) */
+	uint32_t tries;            /* queries sent per lookup before giving
+	                              up, cycling the servers; default 3
+	                              (at most 100) */
+	uint32_t cache_entries;    /* power of two; default 4096 */
+	uint32_t max_pending;      /* lookups in flight, default 256 (at
+	                              most 65534) */
+	uint32_t min_ttl_s;        /* answers kept at least, default 1 */
+	uint32_t max_ttl_s;        /* and at most, default 3600 (at most
+	                              604800) */
+	uint32_t neg_ttl_s;        /* negative answers kept at most (RFC
+	                              2308: min(SOA minimum, this)),
+	                              failures min(this, 5); 0: not
+	                              cached (no default: the config's is
+	                              30) */
+	uint16_t port_lo, port_hi; /* local ports, host order; default
+	                              61000-65535 */
 	/* May this worker use <lport_be> towards <rip_be>:<rport_be> from
 	 * <lip_be>?  True when the answer would be steered to it.  NULL:
 	 * every port. */
@@ -76,28 +89,50 @@ void dns_destroy(struct dns_resolver *r);
  *   1          pending: w->cb(w->arg, status, ip_be) will be called once,
  *              from dns_input() or dns_timer(), unless dns_cancel(w);
  *   -ENOENT    negative cache hit (the name has no A record);
- *   -EINVAL    not a valid host name (RFC 1123 labels, <= 253 bytes);
- *   -ENOBUFS   too many lookups in flight or no mbuf (counted).
+ *   -EIO       negative cache hit: a lookup of the name failed (SERVFAIL,
+ *              REFUSED, truncated or malformed answer) less than
+ *              min(neg_ttl_s, 5) seconds ago;
+ *   -EINVAL    not a valid host name (RFC 1123 labels of [A-Za-z0-9-_],
+ *              <= 253 bytes; a name whose last label is all digits must
+ *              be a strict dotted quad);
+ *   -ENOBUFS   too many lookups in flight, no free local port port_ok
+ *              allows, or no mbuf (counted: no_pending, no_port,
+ *              no_mbuf).
  * The callback's status: 0 (ip_be set), -ENOENT (NXDOMAIN / no A record),
- * -EIO (SERVFAIL, REFUSED, malformed answers), -ETIMEDOUT (every try
- * unanswered).  The caller fills w->cb and w->arg before the call.
+ * -EIO (SERVFAIL, REFUSED, truncated or malformed answers), -ETIMEDOUT
+ * (every try unanswered: not cached), -ECANCELED (dns_destroy).  The
+ * caller fills w->cb and w->arg before the call; <w> must not be queued
+ * already.  Unless 1 is returned <w> is left unqueued, so dns_cancel(w)
+ * is always safe.
+ *
+ * Callbacks run from dns_input(), dns_timer() or dns_destroy(), after the
+ * lookup is cached and released: they may call dns_resolve() (except from
+ * dns_destroy) and dns_cancel(), also on other waiters of the same lookup
+ * not yet called, but not dns_input(), dns_timer() or dns_destroy().
  */
 int dns_resolve(struct dns_resolver *r, const char *name, uint32_t len,
                 struct dns_waiter *w, uint32_t *ip_be);
 
-/* Forget a pending waiter: its callback will not be called. */
+/* Forget a pending waiter: its callback will not be called.  A waiter
+ * already called, cancelled or never queued is left alone.  O(waiters
+ * of its lookup).  The lookup goes on and its answer is cached. */
 void dns_cancel(struct dns_resolver *r, struct dns_waiter *w);
 
 /*
  * A UDP datagram for one of our addresses, owned by this worker: data
- * starts at the Ethernet header, l2_len and l3_len set.  Consumes <m>.
- * Returns 0 when it was an answer to one of our queries (valid or not,
- * counted), -ENOENT when it is not for the resolver (wrong port or
- * source; the caller counts it).
+ * starts at the Ethernet header, l2_len and l3_len set (IPv4 header
+ * checked by the net layer), a single segment.  Consumes <m> in every
+ * case.  Returns 0 when it was sent to the local port of a query in
+ * flight: taken, or counted bad_answer and dropped (wrong source address
+ * or port, bad UDP length or checksum, wrong ID or question, malformed);
+ * -ENOENT when no query in flight holds its destination port (not for
+ * the resolver, or a late answer to a finished or retried query; the
+ * caller counts it).
  */
 int dns_input(struct dns_resolver *r, struct rte_mbuf *m);
 
-/* Retries and timeouts, expired cache entries; every millisecond or so. */
+/* Retries and timeouts, every millisecond or so; <now_tsc> is also the
+ * clock cache expiry is judged by (lookups check it, nothing is swept). */
 void dns_timer(struct dns_resolver *r, uint64_t now_tsc);
 
 /* Counters of <r>. */

@@ -33,14 +33,16 @@ struct dns_waiter {
 	X(answers,         "answers matched to a query")                      \
 	X(answers_a,       "lookups resolved to an address")                  \
 	X(nxdomain,        "lookups answered NXDOMAIN or without an A record") \
-	X(servfail,        "lookups failed: SERVFAIL, REFUSED or other rcode") \
+	X(servfail,        "lookups failed: SERVFAIL, REFUSED, other rcode, truncated or malformed answer") \
 	X(timeouts,        "lookups failed: every try unanswered")            \
 	X(bad_answer,      "datagrams dropped: malformed or mismatched answer") \
 	X(no_pending,      "lookups refused: too many in flight")             \
 	X(no_mbuf,         "queries not sent: mbuf pool empty")               \
 	X(send_error,      "queries not sent: net output refused")            \
 	X(cache_evictions, "cache entries replaced before expiry")            \
-	X(bad_name,        "lookups refused: not a valid host name")
+	X(bad_name,        "lookups refused: not a valid host name")         \
+	X(no_port,         "queries not sent: no free local port this worker owns") \
+	X(truncated,       "answers truncated (TC): lookup failed, no TCP fallback")
 /* clang-format on */
 
 struct dns_counters {
