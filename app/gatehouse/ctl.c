@@ -13,6 +13,7 @@
 
 #include "common/gh_common.h"
 #include "ctl.h"
+#include "logger.h"
 
 #define CTL_LINE_MAX  256
 #define CTL_REPLY_MAX (256 * 1024)
@@ -148,6 +149,21 @@ ctl_write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* "log reopen": after log rotation, the logger reopens the access log by
+ * its path.  Blocks the control thread for up to 2 s (logger_reopen). */
+static size_t
+ctl_log_reopen(const struct app *a, char *out, size_t cap)
+{
+	char err[256];
+
+	if (a->logger == NULL)
+		return (size_t)snprintf(out, cap,
+		                        "error: no access log configured\n");
+	if (logger_reopen(a->logger, err, sizeof(err)) < 0)
+		return (size_t)snprintf(out, cap, "error: %s\n", err);
+	return (size_t)snprintf(out, cap, "ok\n");
+}
+
 static size_t
 ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 {
@@ -159,9 +175,11 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 		return app_stats_render(a, 0, out, cap);
 	if (strcmp(cmd, "stats json") == 0)
 		return app_stats_render(a, 1, out, cap);
+	if (strcmp(cmd, "log reopen") == 0)
+		return ctl_log_reopen(a, out, cap);
 	return (size_t)snprintf(out, cap,
 	                        "error: unknown command \"%.64s\" (try: ping, "
-	                        "version, stats, stats json)\n",
+	                        "version, stats, stats json, log reopen)\n",
 	                        cmd);
 }
 

@@ -1,7 +1,8 @@
 /*
  * The control socket: a Unix stream socket (mode 0600) served by the control
  * thread.  One command line per connection, the reply, then EOF.
- * Commands: ping, version, stats, stats json.  Errors start with "error:".
+ * Commands: ping, version, stats, stats json, log reopen (the access log,
+ * after rotation; replies "ok").  Errors start with "error:".
  */
 #ifndef GH_APP_CTL_H
 #define GH_APP_CTL_H

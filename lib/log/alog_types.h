@@ -9,8 +9,10 @@
 #define ALOG_URL_MAX    512 /* bytes kept of the URL, with its NUL */
 #define ALOG_METHOD_MAX 16
 #define ALOG_CTYPE_MAX  64
-#define ALOG_HDR_MAX    192 /* Referer, User-Agent */
-#define ALOG_LINE_MAX   2048
+#define ALOG_HDR_MAX    192  /* Referer, User-Agent */
+#define ALOG_LINE_MAX   2048 /* a formatted line with its '\n' and NUL */
+
+#define ALOG_RING_SLOTS_MAX (1u << 20) /* 1 GiB of records */
 
 struct alog_ring; /* opaque */
 
@@ -22,12 +24,12 @@ enum alog_fmt {
 
 /* What Squid calls the result code: how the request was handled. */
 enum alog_result {
-	ALOG_NONE = 0,        /* "NONE": no answer was produced */
-	ALOG_TCP_MISS = 1,    /* fetched from the origin */
-	ALOG_TCP_TUNNEL = 2,  /* CONNECT */
-	ALOG_TCP_DENIED = 3,  /* refused by policy (403) */
-	ALOG_TCP_HIT = 4,     /* served from the cache (later) */
-	ALOG_TAG_NONE = 5,    /* "TAG_NONE": bad request, answered by us */
+	ALOG_NONE = 0,       /* "NONE": no answer was produced */
+	ALOG_TCP_MISS = 1,   /* fetched from the origin */
+	ALOG_TCP_TUNNEL = 2, /* CONNECT */
+	ALOG_TCP_DENIED = 3, /* refused by policy (403) */
+	ALOG_TCP_HIT = 4,    /* served from the cache (later) */
+	ALOG_TAG_NONE = 5,   /* "TAG_NONE": bad request, answered by us */
 };
 
 /* Squid's hierarchy code. */
@@ -41,12 +43,12 @@ struct alog_record {
 	uint32_t elapsed_ms; /* from the first request byte to the end */
 	uint32_t client_ip_be;
 	uint16_t client_port_be;
-	uint16_t status;      /* sent to the client; 0: none */
-	uint32_t server_ip_be; /* origin, 0: none */
-	uint64_t bytes_to_client;   /* head and body, as Squid counts */
+	uint16_t status;          /* sent to the client; 0: none */
+	uint32_t server_ip_be;    /* origin, 0: none */
+	uint64_t bytes_to_client; /* head and body, as Squid counts */
 	uint64_t bytes_from_client;
-	uint8_t result;       /* enum alog_result */
-	uint8_t hier;         /* enum alog_hier */
+	uint8_t result;        /* enum alog_result */
+	uint8_t hier;          /* enum alog_hier */
 	uint8_t version_minor; /* HTTP/1.x of the request */
 	uint8_t pad;
 	char method[ALOG_METHOD_MAX];
@@ -61,6 +63,9 @@ struct alog_clock {
 	uint64_t base_tsc;
 	uint64_t base_us;
 	uint64_t tsc_hz;
+	/* 10^6 / tsc_hz as an integer part and a 0.64 fixed-point fraction */
+	uint64_t us_per_tsc_int;
+	uint64_t us_per_tsc_frac;
 };
 
 #endif /* GH_ALOG_TYPES_H */
