@@ -6,9 +6,10 @@
  * where it matters (shared addresses, overlapping subnets, duplicate
  * devices), so the error reported is always the first one in file order.
  * Checks that need a whole section (required directives, rto-min-ms <=
- * rto-max-ms) run when it ends; those of listen sections that need the ports
- * or the tcp section (bind address, upstream route, default congestion
- * control) run when the whole file is read, so sections may come in any
+ * rto-max-ms, forward-only directives, max-header-bytes >= max-request-line)
+ * run when it ends; those that need other sections (bind address, upstream
+ * and nameserver routes, default congestion control, a resolver for forward
+ * listeners) run when the whole file is read, so sections may come in any
  * order.
  * Nothing here prints or exits: a refusal is one "file:line: what is wrong"
  * message, errno, and NULL.
@@ -43,6 +44,8 @@ enum section {
 	SECT_PORT = 2,
 	SECT_TCP = 3,
 	SECT_LISTEN = 4,
+	SECT_RESOLVER = 5,
+	SECT_ACCESS_LOG = 6,
 };
 
 /* Index of each directive in directives[]. */
@@ -89,6 +92,31 @@ enum directive_id {
 	D_BIND,
 	D_UPSTREAM,
 	D_LISTEN_CC,
+	D_ALLOW_SRC, /* D_ALLOW_SRC..D_MAX_BODY_BYTES: forward mode only */
+	D_CONNECT_PORTS,
+	D_XFF,
+	D_ANONYMOUS,
+	D_VIA,
+	D_ALLOW_PRIVATE_DST,
+	D_CLIENT_HEADER_MS,
+	D_CLIENT_IDLE_MS,
+	D_CONNECT_MS,
+	D_UPSTREAM_READ_MS,
+	D_UPSTREAM_IDLE_MS,
+	D_UPSTREAM_IDLE_MAX,
+	D_MAX_REQUEST_LINE,
+	D_MAX_HEADERS,
+	D_MAX_HEADER_BYTES,
+	D_MAX_BODY_BYTES,
+	D_NAMESERVER,
+	D_DNS_TIMEOUT_MS,
+	D_DNS_TRIES,
+	D_DNS_CACHE_ENTRIES,
+	D_DNS_NEG_TTL_S,
+	D_DNS_MAX_TTL_S,
+	D_LOG_PATH,
+	D_LOG_FORMAT,
+	D_LOG_RING_SLOTS,
 	D_COUNT,
 };
 
@@ -112,7 +140,10 @@ struct parser {
 	struct conf_port *port;     /* port section being read, or NULL */
 	struct conf_listen *listen; /* listen section being read, or NULL */
 	struct listen_lines listen_lines[CONF_LISTENERS_MAX];
-	/* Line each directive was given on in the current section, 0: not. */
+	/* Line of each nameserver, for the whole-file checks. */
+	unsigned nameserver_lines[CONF_RESOLVERS_MAX];
+	/* Line each directive was given on in the current section (the first
+	 * one for a repeatable directive), 0: not. */
 	unsigned seen[D_COUNT];
 };
 
@@ -126,9 +157,10 @@ struct directive {
 	int (*set)(struct parser *p, const struct directive *d,
 	           const char *arg);
 	/* set_number only: the field (in struct conf_port for port
-	 * sections, else in struct conf), its size and range; the value
-	 * stored is the one given times <scale> (0 means 1: KiB to bytes is
-	 * 1024). */
+	 * sections, struct conf_listen for listen sections, else in struct
+	 * conf), its size and range; the value stored is the one given times
+	 * <scale> (0 means 1: KiB to bytes is 1024).  set_fwd_flag uses <off>
+	 * too: a bool in struct conf_listen. */
 	size_t off;
 	size_t size;
 	uint64_t min;
@@ -304,9 +336,25 @@ store_number(void *field, size_t size, uint64_t v)
 		memcpy(field, &v16, sizeof(v16));
 		return;
 	}
+	if (size == sizeof(v)) {
+		memcpy(field, &v, sizeof(v));
+		return;
+	}
 	GH_VERIFY(size == sizeof(v32));
 	v32 = (uint32_t)v;
 	memcpy(field, &v32, sizeof(v32));
+}
+
+/* The largest value a field of <size> bytes holds. */
+static uint64_t
+field_max(size_t size)
+{
+	if (size == sizeof(uint16_t))
+		return UINT16_MAX;
+	if (size == sizeof(uint32_t))
+		return UINT32_MAX;
+	GH_VERIFY(size == sizeof(uint64_t));
+	return UINT64_MAX;
 }
 
 static int
@@ -325,15 +373,19 @@ set_number(struct parser *p, const struct directive *d, const char *arg)
 	case SECT_PORT:
 		base = (char *)p->port;
 		break;
+	case SECT_LISTEN:
+		base = (char *)p->listen;
+		break;
 	case SECT_GLOBAL:
-	case SECT_TCP: /* NUM_TCP offsets are into struct conf */
+	case SECT_TCP:        /* NUM_TCP offsets are into struct conf */
+	case SECT_RESOLVER:   /* NUM_RESOLVER too */
+	case SECT_ACCESS_LOG: /* and NUM_ACCESS_LOG */
 		base = (char *)p->c;
 		break;
 	default:
 		GH_WRONG("set_number in a section without numbers");
 	}
-	GH_VERIFY(d->max * scale <=
-	          (d->size == sizeof(uint32_t) ? UINT32_MAX : UINT16_MAX));
+	GH_VERIFY(d->max <= field_max(d->size) / scale);
 	store_number(base + d->off, d->size, v * scale);
 	return 0;
 }
@@ -396,16 +448,24 @@ set_cpus(struct parser *p, const struct directive *d, const char *arg)
 	}
 }
 
+/* Parse on | off into <out>.  Returns 0 or -EINVAL with the message. */
 static int
-set_busy_poll(struct parser *p, const struct directive *d, const char *arg)
+want_on_off(struct parser *p, const struct directive *d, const char *arg,
+            bool *out)
 {
 	if (strcmp(arg, "on") == 0)
-		p->c->busy_poll = true;
+		*out = true;
 	else if (strcmp(arg, "off") == 0)
-		p->c->busy_poll = false;
+		*out = false;
 	else
 		return fail(p, "%s: \"%s\" is not on or off", d->name, arg);
 	return 0;
+}
+
+static int
+set_busy_poll(struct parser *p, const struct directive *d, const char *arg)
+{
+	return want_on_off(p, d, arg, &p->c->busy_poll);
 }
 
 static int
@@ -423,17 +483,27 @@ set_hugepages(struct parser *p, const struct directive *d, const char *arg)
 	return 0;
 }
 
+/* Copy the absolute path <arg> into <buf> of <len> bytes.  Returns 0 or
+ * -EINVAL with the message. */
 static int
-set_control_socket(struct parser *p, const struct directive *d, const char *arg)
+want_abs_path(struct parser *p, const struct directive *d, const char *arg,
+              char *buf, size_t len)
 {
 	if (arg[0] != '/')
 		return fail(p, "%s: \"%s\" is not an absolute path", d->name,
 		            arg);
-	if (strlen(arg) >= sizeof(p->c->control_socket))
+	if (strlen(arg) >= len)
 		return fail(p, "%s: \"%s\" is longer than %zu bytes", d->name,
-		            arg, sizeof(p->c->control_socket) - 1);
-	strcpy(p->c->control_socket, arg);
+		            arg, len - 1);
+	strcpy(buf, arg);
 	return 0;
+}
+
+static int
+set_control_socket(struct parser *p, const struct directive *d, const char *arg)
+{
+	return want_abs_path(p, d, arg, p->c->control_socket,
+	                     sizeof(p->c->control_socket));
 }
 
 static int
@@ -827,6 +897,8 @@ mode_name(enum conf_listen_mode mode)
 		return "discard";
 	case CONF_LISTEN_CHARGEN:
 		return "chargen";
+	case CONF_LISTEN_FORWARD:
+		return "forward";
 	}
 	return "(none)";
 }
@@ -835,8 +907,8 @@ static int
 set_mode(struct parser *p, const struct directive *d, const char *arg)
 {
 	static const enum conf_listen_mode modes[] = {
-	    CONF_LISTEN_RELAY, CONF_LISTEN_ECHO, CONF_LISTEN_DISCARD,
-	    CONF_LISTEN_CHARGEN};
+	    CONF_LISTEN_RELAY, CONF_LISTEN_FORWARD, CONF_LISTEN_ECHO,
+	    CONF_LISTEN_DISCARD, CONF_LISTEN_CHARGEN};
 	size_t i;
 
 	for (i = 0; i < GH_ARRAY_SIZE(modes); i++) {
@@ -845,7 +917,9 @@ set_mode(struct parser *p, const struct directive *d, const char *arg)
 			return 0;
 		}
 	}
-	return fail(p, "%s: \"%s\" is not relay, echo, discard or chargen",
+	return fail(p,
+	            "%s: \"%s\" is not relay, forward, echo, discard or "
+	            "chargen",
 	            d->name, arg);
 }
 
@@ -914,6 +988,167 @@ set_upstream(struct parser *p, const struct directive *d, const char *arg)
 	return 0;
 }
 
+/* ---- setters: forward mode (listen sections) ---- */
+
+/* A.B.C.D/N (N 0..32) or A.B.C.D (a /32), with no host bits set. */
+static int
+set_allow_src(struct parser *p, const struct directive *d, const char *arg)
+{
+	struct conf_forward *f = &p->listen->fwd;
+	const char *slash = strchr(arg, '/');
+	size_t n = slash != NULL ? (size_t)(slash - arg) : strlen(arg);
+	char ip[INET_ADDRSTRLEN];
+	uint32_t addr_be, mask_be;
+	uint64_t plen = 32;
+	unsigned i;
+
+	if (f->n_allow_src == CONF_ALLOW_SRC_MAX)
+		return fail(p, "%s: more than %u given, \"%s\" is one too many",
+		            d->name, CONF_ALLOW_SRC_MAX, arg);
+	if (n >= sizeof(ip))
+		return fail(p, "%s: \"%.*s\" is not an IPv4 address", d->name,
+		            (int)n, arg);
+	memcpy(ip, arg, n);
+	ip[n] = '\0';
+	if (!parse_ipv4(ip, &addr_be))
+		return fail(p, "%s: \"%s\" is not an IPv4 address", d->name,
+		            ip);
+	if (slash != NULL && want_number(p, d->name, "prefix length ",
+	                                 slash + 1, 0, 32, &plen) < 0)
+		return -EINVAL;
+	mask_be = htonl(prefix_mask((unsigned)plen));
+	if ((addr_be & ~mask_be) != 0)
+		return fail(
+		    p, "%s: %s has host bits set (the network is %s/%u)",
+		    d->name, arg, ip_str(addr_be & mask_be, 0), (unsigned)plen);
+	for (i = 0; i < f->n_allow_src; i++)
+		if (f->allow_src[i].addr_be == addr_be &&
+		    f->allow_src[i].mask_be == mask_be)
+			return fail(p, "%s: %s is listed twice", d->name, arg);
+	f->allow_src[f->n_allow_src].addr_be = addr_be;
+	f->allow_src[f->n_allow_src].mask_be = mask_be;
+	f->n_allow_src++;
+	return 0;
+}
+
+/* Add one port of the connect-ports list. */
+static int
+add_connect_port(struct parser *p, const struct directive *d, const char *s,
+                 const char *list)
+{
+	struct conf_forward *f = &p->listen->fwd;
+	uint64_t v = 0;
+	unsigned i;
+
+	if (f->n_connect_ports == CONF_CONNECT_PORTS_MAX)
+		return fail(p, "%s: more than %u ports in \"%s\"", d->name,
+		            CONF_CONNECT_PORTS_MAX, list);
+	if (want_number(p, d->name, "port ", s, 1, UINT16_MAX, &v) < 0)
+		return -EINVAL;
+	for (i = 0; i < f->n_connect_ports; i++)
+		if (f->connect_ports[i] == v)
+			return fail(p, "%s: port %s is listed twice", d->name,
+			            s);
+	f->connect_ports[f->n_connect_ports++] = (uint16_t)v;
+	return 0;
+}
+
+/* Ports separated by blanks; the list replaces the default. */
+static int
+set_connect_ports(struct parser *p, const struct directive *d, const char *arg)
+{
+	char buf[LINE_MAX_BYTES + 1];
+	char *s, *next;
+
+	GH_VERIFY(strlen(arg) < sizeof(buf));
+	strcpy(buf, arg);
+	p->listen->fwd.n_connect_ports = 0;
+	/* Each turn consumes at least one character of buf. */
+	for (s = buf; *s != '\0'; s = next) {
+		next = cut_word(s);
+		if (add_connect_port(p, d, s, arg) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+set_xff(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (strcmp(arg, "add") == 0)
+		p->listen->fwd.xff = CONF_XFF_ADD;
+	else if (strcmp(arg, "delete") == 0)
+		p->listen->fwd.xff = CONF_XFF_DELETE;
+	else if (strcmp(arg, "off") == 0)
+		p->listen->fwd.xff = CONF_XFF_OFF;
+	else
+		return fail(p, "%s: \"%s\" is not add, delete or off", d->name,
+		            arg);
+	return 0;
+}
+
+/* on | off into the bool at <d->off> in struct conf_listen. */
+static int
+set_fwd_flag(struct parser *p, const struct directive *d, const char *arg)
+{
+	bool v = false;
+
+	GH_VERIFY(d->size == sizeof(v));
+	if (want_on_off(p, d, arg, &v) < 0)
+		return -EINVAL;
+	memcpy((char *)p->listen + d->off, &v, sizeof(v));
+	return 0;
+}
+
+/* ---- setters: resolver and access-log sections ---- */
+
+static int
+set_nameserver(struct parser *p, const struct directive *d, const char *arg)
+{
+	struct conf_resolver *r = &p->c->resolver;
+	uint32_t ip_be;
+	unsigned i;
+
+	if (r->n_servers == CONF_RESOLVERS_MAX)
+		return fail(p, "%s: more than %u given, \"%s\" is one too many",
+		            d->name, CONF_RESOLVERS_MAX, arg);
+	if (!parse_ipv4(arg, &ip_be))
+		return fail(p, "%s: \"%s\" is not an IPv4 address", d->name,
+		            arg);
+	if (!is_unicast(ntohl(ip_be)))
+		return fail(p, "%s: %s is not a unicast host address", d->name,
+		            arg);
+	for (i = 0; i < r->n_servers; i++)
+		if (r->server_ip_be[i] == ip_be)
+			return fail(p, "%s: %s is already given at line %u",
+			            d->name, arg, p->nameserver_lines[i]);
+	p->nameserver_lines[r->n_servers] = p->line;
+	r->server_ip_be[r->n_servers++] = ip_be;
+	return 0;
+}
+
+static int
+set_log_path(struct parser *p, const struct directive *d, const char *arg)
+{
+	return want_abs_path(p, d, arg, p->c->access_log.path,
+	                     sizeof(p->c->access_log.path));
+}
+
+static int
+set_log_format(struct parser *p, const struct directive *d, const char *arg)
+{
+	if (strcmp(arg, "squid") == 0)
+		p->c->access_log.format = CONF_LOG_SQUID;
+	else if (strcmp(arg, "combined") == 0)
+		p->c->access_log.format = CONF_LOG_COMBINED;
+	else if (strcmp(arg, "json") == 0)
+		p->c->access_log.format = CONF_LOG_JSON;
+	else
+		return fail(p, "%s: \"%s\" is not squid, combined or json",
+		            d->name, arg);
+	return 0;
+}
+
 /* ---- the directive table ---- */
 
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
@@ -940,6 +1175,40 @@ set_upstream(struct parser *p, const struct directive *d, const char *arg)
 		.off = offsetof(struct conf, tcp.field),               \
 		.size = FIELD_SIZE(struct conf, tcp.field), .min = lo, \
 		.max = hi, .scale = sc                                 \
+	}
+
+/* A forward-mode number: offset into struct conf_listen. */
+#define NUM_FWD(n, field, lo, hi)                                             \
+	{                                                                     \
+		.name = n, .sect = SECT_LISTEN, .set = set_number,            \
+		.off = offsetof(struct conf_listen, fwd.field),               \
+		.size = FIELD_SIZE(struct conf_listen, fwd.field), .min = lo, \
+		.max = hi                                                     \
+	}
+
+/* A forward-mode on | off: a bool in struct conf_listen. */
+#define FLAG_FWD(n, field)                                           \
+	{                                                            \
+		.name = n, .sect = SECT_LISTEN, .set = set_fwd_flag, \
+		.off = offsetof(struct conf_listen, fwd.field),      \
+		.size = FIELD_SIZE(struct conf_listen, fwd.field)    \
+	}
+
+/* A resolver or access-log number: offset into struct conf. */
+#define NUM_RESOLVER(n, field, lo, hi, p2)                                  \
+	{                                                                   \
+		.name = n, .sect = SECT_RESOLVER, .set = set_number,        \
+		.off = offsetof(struct conf, resolver.field),               \
+		.size = FIELD_SIZE(struct conf, resolver.field), .min = lo, \
+		.max = hi, .pow2 = p2                                       \
+	}
+
+#define NUM_ACCESS_LOG(n, field, lo, hi, p2)                                  \
+	{                                                                     \
+		.name = n, .sect = SECT_ACCESS_LOG, .set = set_number,        \
+		.off = offsetof(struct conf, access_log.field),               \
+		.size = FIELD_SIZE(struct conf, access_log.field), .min = lo, \
+		.max = hi, .pow2 = p2                                         \
 	}
 
 #define FUNC(n, s, fn)                          \
@@ -1005,6 +1274,52 @@ static const struct directive directives[D_COUNT] = {
     [D_BIND] = FUNC("bind", SECT_LISTEN, set_bind),
     [D_UPSTREAM] = FUNC("upstream", SECT_LISTEN, set_upstream),
     [D_LISTEN_CC] = FUNC("congestion-control", SECT_LISTEN, set_cc),
+    [D_ALLOW_SRC] = {.name = "allow-src",
+                     .sect = SECT_LISTEN,
+                     .set = set_allow_src,
+                     .repeatable = true},
+    [D_CONNECT_PORTS] = {.name = "connect-ports",
+                         .sect = SECT_LISTEN,
+                         .set = set_connect_ports,
+                         .rest_of_line = true},
+    [D_XFF] = FUNC("x-forwarded-for", SECT_LISTEN, set_xff),
+    [D_ANONYMOUS] = FLAG_FWD("anonymous", anonymous),
+    [D_VIA] = FLAG_FWD("via", via),
+    [D_ALLOW_PRIVATE_DST] = FLAG_FWD("allow-private-dst", allow_private_dst),
+    [D_CLIENT_HEADER_MS] =
+        NUM_FWD("timeout-client-header-ms", client_header_ms, 100, 3600000),
+    [D_CLIENT_IDLE_MS] =
+        NUM_FWD("timeout-client-idle-ms", client_idle_ms, 100, 86400000),
+    [D_CONNECT_MS] = NUM_FWD("timeout-connect-ms", connect_ms, 100, 600000),
+    [D_UPSTREAM_READ_MS] =
+        NUM_FWD("timeout-upstream-read-ms", upstream_read_ms, 100, 3600000),
+    [D_UPSTREAM_IDLE_MS] =
+        NUM_FWD("upstream-idle-ms", upstream_idle_ms, 0, 3600000),
+    [D_UPSTREAM_IDLE_MAX] =
+        NUM_FWD("upstream-idle-max", upstream_idle_max, 0, 65536),
+    [D_MAX_REQUEST_LINE] =
+        NUM_FWD("max-request-line", max_request_line, 256, 65536),
+    [D_MAX_HEADERS] = NUM_FWD("max-headers", max_headers, 8, 128),
+    [D_MAX_HEADER_BYTES] =
+        NUM_FWD("max-header-bytes", max_header_bytes, 1024, 262144),
+    [D_MAX_BODY_BYTES] =
+        NUM_FWD("max-request-body-bytes", max_body_bytes, 0, UINT64_C(1) << 62),
+    [D_NAMESERVER] = {.name = "nameserver",
+                      .sect = SECT_RESOLVER,
+                      .set = set_nameserver,
+                      .repeatable = true},
+    [D_DNS_TIMEOUT_MS] =
+        NUM_RESOLVER("timeout-ms", timeout_ms, 10, 60000, false),
+    [D_DNS_TRIES] = NUM_RESOLVER("tries", tries, 1, 10, false),
+    [D_DNS_CACHE_ENTRIES] =
+        NUM_RESOLVER("cache-entries", cache_entries, 16, 1048576, true),
+    [D_DNS_NEG_TTL_S] =
+        NUM_RESOLVER("negative-ttl-s", neg_ttl_s, 0, 86400, false),
+    [D_DNS_MAX_TTL_S] = NUM_RESOLVER("max-ttl-s", max_ttl_s, 1, 604800, false),
+    [D_LOG_PATH] = FUNC("path", SECT_ACCESS_LOG, set_log_path),
+    [D_LOG_FORMAT] = FUNC("format", SECT_ACCESS_LOG, set_log_format),
+    [D_LOG_RING_SLOTS] =
+        NUM_ACCESS_LOG("ring-slots", ring_slots, 64, 1048576, true),
 };
 
 /* The directive called <name> in section <sect>, else the first one of
@@ -1038,6 +1353,10 @@ section_name(enum section s)
 		return "tcp";
 	case SECT_LISTEN:
 		return "listen";
+	case SECT_RESOLVER:
+		return "resolver";
+	case SECT_ACCESS_LOG:
+		return "access-log";
 	case SECT_NONE:
 		break;
 	}
@@ -1102,6 +1421,36 @@ conf_defaults(struct conf *c)
 	c->tcp.ephemeral_lo = 32768;
 	c->tcp.ephemeral_hi = 60999;
 	c->tcp.cc = CONF_CC_CUBIC;
+	c->resolver.timeout_ms = 1000;
+	c->resolver.tries = 3;
+	c->resolver.cache_entries = 4096;
+	c->resolver.neg_ttl_s = 30;
+	c->resolver.max_ttl_s = 3600;
+	c->access_log.format = CONF_LOG_SQUID;
+	c->access_log.ring_slots = 4096;
+}
+
+/* The forward-mode settings of every listen section, whatever its mode. */
+static void
+forward_defaults(struct conf_forward *f)
+{
+	f->n_allow_src = 0;
+	f->n_connect_ports = 1;
+	f->connect_ports[0] = 443;
+	f->xff = CONF_XFF_ADD;
+	f->anonymous = false;
+	f->via = true;
+	f->allow_private_dst = false;
+	f->client_header_ms = 10000;
+	f->client_idle_ms = 60000;
+	f->connect_ms = 5000;
+	f->upstream_read_ms = 30000;
+	f->upstream_idle_ms = 30000;
+	f->upstream_idle_max = 64;
+	f->max_request_line = 8192;
+	f->max_headers = 100;
+	f->max_header_bytes = 32768;
+	f->max_body_bytes = 0;
 }
 
 /* rto-max-ms below rto-min-ms (either may be the default): reported at the
@@ -1123,8 +1472,57 @@ tcp_section_end(struct parser *p)
 	    t->rto_max_ms, t->rto_min_ms);
 }
 
+/* A forward listener needs allow-src (no open proxy), and max-header-bytes
+ * may not be below max-request-line (either may be the default): reported
+ * at the later of the two given, or at the header. */
+static int
+forward_section_end(struct parser *p)
+{
+	const struct conf_listen *l = p->listen;
+	const struct conf_forward *f = &l->fwd;
+	unsigned line = l->line;
+
+	if (f->n_allow_src == 0)
+		return fail_at(p, l->line,
+		               "listen \"%s\": mode forward needs at least one "
+		               "allow-src (it must not be an open proxy)",
+		               l->name);
+	if (f->max_header_bytes >= f->max_request_line)
+		return 0;
+	if (p->seen[D_MAX_REQUEST_LINE] > line)
+		line = p->seen[D_MAX_REQUEST_LINE];
+	if (p->seen[D_MAX_HEADER_BYTES] > line)
+		line = p->seen[D_MAX_HEADER_BYTES];
+	return fail_at(p, line,
+	               "listen \"%s\": max-header-bytes %" PRIu32
+	               " is below max-request-line %" PRIu32,
+	               l->name, f->max_header_bytes, f->max_request_line);
+}
+
+/* Outside forward mode, the first forward-only directive given is an
+ * error at its line. */
+static int
+forward_only_check(struct parser *p)
+{
+	const struct conf_listen *l = p->listen;
+	unsigned line = 0, id, first = D_COUNT;
+
+	for (id = D_ALLOW_SRC; id <= D_MAX_BODY_BYTES; id++) {
+		if (p->seen[id] != 0 && (line == 0 || p->seen[id] < line)) {
+			line = p->seen[id];
+			first = id;
+		}
+	}
+	if (line == 0)
+		return 0;
+	return fail_at(p, line,
+	               "listen \"%s\": %s is only allowed in forward mode",
+	               l->name, directives[first].name);
+}
+
 /* mode and bind are required, upstream is required for relay and refused
- * otherwise.  Keeps the lines that the whole-file checks report at. */
+ * otherwise, the forward directives are refused outside forward mode.
+ * Keeps the lines that the whole-file checks report at. */
 static int
 listen_section_end(struct parser *p)
 {
@@ -1148,11 +1546,35 @@ listen_section_end(struct parser *p)
 		               "listen \"%s\": upstream is not allowed in %s "
 		               "mode (only relay connects upstream)",
 		               l->name, mode_name(l->mode));
+	if (l->mode == CONF_LISTEN_FORWARD && forward_section_end(p) < 0)
+		return -EINVAL;
+	if (l->mode != CONF_LISTEN_FORWARD && forward_only_check(p) < 0)
+		return -EINVAL;
 	GH_VERIFY(p->c->n_listeners > 0);
 	ll = &p->listen_lines[p->c->n_listeners - 1];
 	ll->bind = p->seen[D_BIND];
 	ll->upstream = p->seen[D_UPSTREAM];
 	ll->cc = p->seen[D_LISTEN_CC];
+	return 0;
+}
+
+/* A resolver needs a nameserver. */
+static int
+resolver_section_end(struct parser *p)
+{
+	if (p->c->resolver.n_servers == 0)
+		return fail_at(p, p->c->resolver.line,
+		               "resolver: nameserver is required");
+	return 0;
+}
+
+/* An access log needs a path. */
+static int
+access_log_section_end(struct parser *p)
+{
+	if (p->seen[D_LOG_PATH] == 0)
+		return fail_at(p, p->c->access_log.line,
+		               "access-log: path is required");
 	return 0;
 }
 
@@ -1177,6 +1599,10 @@ section_end(struct parser *p)
 		return -EINVAL;
 	if (p->sect == SECT_LISTEN && listen_section_end(p) < 0)
 		return -EINVAL;
+	if (p->sect == SECT_RESOLVER && resolver_section_end(p) < 0)
+		return -EINVAL;
+	if (p->sect == SECT_ACCESS_LOG && access_log_section_end(p) < 0)
+		return -EINVAL;
 	p->port = NULL;
 	p->listen = NULL;
 	p->sect = SECT_NONE;
@@ -1184,29 +1610,22 @@ section_end(struct parser *p)
 	return 0;
 }
 
+/* The header of a section without a name that may appear once (global,
+ * tcp, resolver, access-log); <line> keeps the line of its header, 0 until
+ * it is given. */
 static int
-header_global(struct parser *p, const char *rest)
+header_once(struct parser *p, const char *rest, enum section sect,
+            unsigned *line)
 {
-	if (*rest != '\0')
-		return fail(p, "global: unexpected argument \"%s\"", rest);
-	if (p->global_line != 0)
-		return fail(p, "global section already given at line %u",
-		            p->global_line);
-	p->global_line = p->line;
-	p->sect = SECT_GLOBAL;
-	return 0;
-}
+	const char *kind = section_name(sect);
 
-static int
-header_tcp(struct parser *p, const char *rest)
-{
 	if (*rest != '\0')
-		return fail(p, "tcp: unexpected argument \"%s\"", rest);
-	if (p->c->tcp.line != 0)
-		return fail(p, "tcp section already given at line %u",
-		            p->c->tcp.line);
-	p->c->tcp.line = p->line;
-	p->sect = SECT_TCP;
+		return fail(p, "%s: unexpected argument \"%s\"", kind, rest);
+	if (*line != 0)
+		return fail(p, "%s section already given at line %u", kind,
+		            *line);
+	*line = p->line;
+	p->sect = sect;
 	return 0;
 }
 
@@ -1279,6 +1698,7 @@ header_listen(struct parser *p, char *rest)
 	l = &c->listeners[c->n_listeners++];
 	strcpy(l->name, rest);
 	l->line = p->line;
+	forward_defaults(&l->fwd);
 	p->listen = l;
 	p->sect = SECT_LISTEN;
 	return 0;
@@ -1293,13 +1713,19 @@ parse_header(struct parser *p, char *s)
 	if (section_end(p) < 0)
 		return -EINVAL;
 	if (strcmp(s, "global") == 0)
-		return header_global(p, rest);
+		return header_once(p, rest, SECT_GLOBAL, &p->global_line);
 	if (strcmp(s, "port") == 0)
 		return header_port(p, rest);
 	if (strcmp(s, "tcp") == 0)
-		return header_tcp(p, rest);
+		return header_once(p, rest, SECT_TCP, &p->c->tcp.line);
 	if (strcmp(s, "listen") == 0)
 		return header_listen(p, rest);
+	if (strcmp(s, "resolver") == 0)
+		return header_once(p, rest, SECT_RESOLVER,
+		                   &p->c->resolver.line);
+	if (strcmp(s, "access-log") == 0)
+		return header_once(p, rest, SECT_ACCESS_LOG,
+		                   &p->c->access_log.line);
 	if (directive_find(s, SECT_NONE) != NULL)
 		return fail(p,
 		            "unknown section \"%s\" (directives must be "
@@ -1340,7 +1766,8 @@ parse_directive(struct parser *p, char *s)
 	seen = &p->seen[d - directives];
 	if (*seen != 0 && !d->repeatable)
 		return fail(p, "%s: already given at line %u", d->name, *seen);
-	*seen = p->line;
+	if (*seen == 0)
+		*seen = p->line;
 	return d->set(p, d, rest);
 }
 
@@ -1425,51 +1852,102 @@ port_default_route(const struct conf *c)
 	return -ENOENT;
 }
 
-/* The port a relay connects to <l>'s upstream from. */
+/*
+ * The port that reaches <ip_be>, a host the appliance connects to, given at
+ * <line>; <who> starts the messages ("listen \"a\": upstream").  It is the
+ * port whose subnet holds the host, else the first outside port with a
+ * gateway.  One of our own addresses and a subnet's network or broadcast
+ * address are refused.  Returns the port index, or -EINVAL with the
+ * message.
+ */
 static int
-upstream_resolve(struct parser *p, struct conf_listen *l,
-                 const struct listen_lines *ll)
+route_resolve(struct parser *p, unsigned line, const char *who, uint32_t ip_be)
 {
 	const struct conf *c = p->c;
 	const struct conf_port *port;
 	const char *what;
 	int idx;
 
-	idx = port_by_addr(c, l->upstream_ip_be);
+	idx = port_by_addr(c, ip_be);
 	if (idx >= 0)
-		return fail_at(p, ll->upstream,
-		               "listen \"%s\": upstream %s is the address of "
-		               "port \"%s\"",
-		               l->name, ip_str(l->upstream_ip_be, 0),
-		               c->ports[idx].name);
-	idx = port_by_subnet(c, l->upstream_ip_be);
+		return fail_at(p, line, "%s %s is the address of port \"%s\"",
+		               who, ip_str(ip_be, 0), c->ports[idx].name);
+	idx = port_by_subnet(c, ip_be);
 	if (idx >= 0) {
 		port = &c->ports[idx];
-		what = host_part_problem(ntohl(l->upstream_ip_be),
-		                         port->prefix_len);
+		what = host_part_problem(ntohl(ip_be), port->prefix_len);
 		if (what != NULL)
-			return fail_at(p, ll->upstream,
-			               "listen \"%s\": upstream %s is the %s "
-			               "address of port \"%s\" (%s/%u)",
-			               l->name, ip_str(l->upstream_ip_be, 0),
-			               what, port->name,
+			return fail_at(p, line,
+			               "%s %s is the %s address of port \"%s\" "
+			               "(%s/%u)",
+			               who, ip_str(ip_be, 0), what, port->name,
 			               ip_str(port->addr_be, 1),
 			               port->prefix_len);
 	} else {
 		idx = port_default_route(c);
 	}
 	if (idx < 0)
-		return fail_at(p, ll->upstream,
-		               "listen \"%s\": upstream %s is not reachable "
-		               "from any port (no subnet holds it and no "
-		               "outside port has a gateway)",
-		               l->name, ip_str(l->upstream_ip_be, 0));
+		return fail_at(p, line,
+		               "%s %s is not reachable from any port (no "
+		               "subnet holds it and no outside port has a "
+		               "gateway)",
+		               who, ip_str(ip_be, 0));
+	return idx;
+}
+
+/* The port a relay connects to <l>'s upstream from. */
+static int
+upstream_resolve(struct parser *p, struct conf_listen *l,
+                 const struct listen_lines *ll)
+{
+	char who[sizeof(l->name) + 32];
+	int idx;
+
+	snprintf(who, sizeof(who), "listen \"%s\": upstream", l->name);
+	idx = route_resolve(p, ll->upstream, who, l->upstream_ip_be);
+	if (idx < 0)
+		return idx;
 	l->upstream_port_idx = (unsigned)idx;
 	return 0;
 }
 
-/* Checks of listen sections that need the ports and the tcp section, in
- * file order, once the whole file is read. */
+/*
+ * The port the resolver's queries leave from: the one that reaches the
+ * first nameserver.  lib/dns sends to every server from that one port and
+ * its address, so each other nameserver must be reached from it too.
+ */
+static int
+resolver_resolve(struct parser *p)
+{
+	struct conf_resolver *r = &p->c->resolver;
+	const struct conf_port *ports = p->c->ports;
+	int idx, first = -1;
+	unsigned i;
+
+	GH_VERIFY(r->n_servers <= CONF_RESOLVERS_MAX);
+	for (i = 0; i < r->n_servers; i++) {
+		idx = route_resolve(p, p->nameserver_lines[i],
+		                    "resolver: nameserver", r->server_ip_be[i]);
+		if (idx < 0)
+			return idx;
+		if (first < 0)
+			first = idx;
+		else if (idx != first)
+			return fail_at(
+			    p, p->nameserver_lines[i],
+			    "resolver: nameserver %s is reached from "
+			    "port \"%s\", the first one from port "
+			    "\"%s\" (queries leave from one port)",
+			    ip_str(r->server_ip_be[i], 0), ports[idx].name,
+			    ports[first].name);
+	}
+	if (first >= 0)
+		r->port_idx = (unsigned)first;
+	return 0;
+}
+
+/* Checks of listen sections that need the ports, the tcp and the resolver
+ * section, in file order, once the whole file is read. */
 static int
 listeners_resolve(struct parser *p)
 {
@@ -1495,6 +1973,11 @@ listeners_resolve(struct parser *p)
 		if (l->mode == CONF_LISTEN_RELAY &&
 		    upstream_resolve(p, l, ll) < 0)
 			return -EINVAL;
+		if (l->mode == CONF_LISTEN_FORWARD && c->resolver.line == 0)
+			return fail_at(p, l->line,
+			               "listen \"%s\": mode forward needs a "
+			               "resolver section",
+			               l->name);
 	}
 	return 0;
 }
@@ -1517,7 +2000,9 @@ parse_text(struct parser *p, const char *text, size_t len)
 		return -EINVAL;
 	if (conf_port_find_role(p->c, CONF_PORT_INSIDE) < 0)
 		return fail_at(p, 0, "no port with role inside");
-	return listeners_resolve(p);
+	if (listeners_resolve(p) < 0)
+		return -EINVAL;
+	return resolver_resolve(p);
 }
 
 /* ---- public API ---- */

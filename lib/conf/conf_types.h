@@ -47,6 +47,80 @@ enum conf_listen_mode {
 	CONF_LISTEN_ECHO = 2,    /* RFC 862 */
 	CONF_LISTEN_DISCARD = 3, /* RFC 863 */
 	CONF_LISTEN_CHARGEN = 4, /* RFC 864 */
+	CONF_LISTEN_FORWARD = 5, /* HTTP/1.1 forward proxy (absolute-form,
+	                            CONNECT) */
+};
+
+#define CONF_ALLOW_SRC_MAX     32
+#define CONF_CONNECT_PORTS_MAX 16
+#define CONF_RESOLVERS_MAX     4 /* == DNS_SERVERS_MAX */
+
+/* What a forward proxy does with X-Forwarded-For. */
+enum conf_xff {
+	CONF_XFF_ADD = 0,    /* append the client's address (default) */
+	CONF_XFF_DELETE = 1, /* remove any the client sent */
+	CONF_XFF_OFF = 2,    /* pass it on untouched */
+};
+
+/* An IPv4 network, network byte order; addr & ~mask == 0. */
+struct conf_cidr {
+	uint32_t addr_be;
+	uint32_t mask_be;
+};
+
+/* Settings of a `listen` section in mode forward.  Times in ms; every
+ * field holds a value (defaults in docs/configuration.md). */
+struct conf_forward {
+	unsigned n_allow_src; /* allow-src, repeatable; 0: nobody allowed */
+	struct conf_cidr allow_src[CONF_ALLOW_SRC_MAX];
+	unsigned n_connect_ports; /* connect-ports, default one: 443 */
+	uint16_t connect_ports[CONF_CONNECT_PORTS_MAX]; /* host order */
+	enum conf_xff xff;          /* x-forwarded-for, default add */
+	bool anonymous;             /* anonymous on|off, default off */
+	bool via;                   /* via on|off, default on */
+	bool allow_private_dst;     /* allow-private-dst on|off, default off:
+	                               refuse 10/8, 172.16/12, 192.168/16,
+	                               100.64/10 destinations */
+	uint32_t client_header_ms;  /* timeout-client-header-ms, 10000 */
+	uint32_t client_idle_ms;    /* timeout-client-idle-ms, 60000 */
+	uint32_t connect_ms;        /* timeout-connect-ms, 5000 */
+	uint32_t upstream_read_ms;  /* timeout-upstream-read-ms, 30000 */
+	uint32_t upstream_idle_ms;  /* upstream-idle-ms, 30000 */
+	uint32_t upstream_idle_max; /* upstream-idle-max (per worker), 64 */
+	uint32_t max_request_line;  /* max-request-line, 8192 */
+	uint32_t max_headers;       /* max-headers, 100 (<= 128) */
+	uint32_t max_header_bytes;  /* max-header-bytes, 32768 */
+	uint64_t max_body_bytes;    /* max-request-body-bytes, 0: no limit */
+};
+
+/* The `resolver` section (the forward proxy's DNS). */
+struct conf_resolver {
+	unsigned n_servers; /* nameserver, repeatable; 0: no section */
+	uint32_t server_ip_be[CONF_RESOLVERS_MAX];
+	unsigned port_idx;      /* the port that reaches server_ip_be[0] (and
+	                           every other server: queries leave from it) */
+	uint32_t timeout_ms;    /* timeout-ms 10..60000, default 1000 */
+	uint32_t tries;         /* tries 1..10, default 3 */
+	uint32_t cache_entries; /* cache-entries, power of two 16..1048576,
+	                           default 4096 */
+	uint32_t neg_ttl_s;     /* negative-ttl-s 0..86400, default 30 */
+	uint32_t max_ttl_s;     /* max-ttl-s 1..604800, default 3600 */
+	unsigned line;          /* header line, 0: absent */
+};
+
+enum conf_log_format {
+	CONF_LOG_SQUID = 0, /* default */
+	CONF_LOG_COMBINED = 1,
+	CONF_LOG_JSON = 2,
+};
+
+/* The `access-log` section. */
+struct conf_access_log {
+	char path[CONF_PATH_MAX * 2]; /* path, required; "" : no section */
+	enum conf_log_format format;  /* format squid|combined|json */
+	uint32_t ring_slots;          /* ring-slots per worker, power of two
+	                                 64..1048576, default 4096 */
+	unsigned line;                /* header line, 0: absent */
 };
 
 /* One `port NAME` section. Addresses are in network byte order. */
@@ -113,6 +187,8 @@ struct conf_listen {
 	unsigned upstream_port_idx;
 	enum conf_cc cc; /* default: the tcp section's */
 	unsigned line;   /* where the section starts, for messages */
+	/* Mode forward only (defaults filled in for every mode). */
+	struct conf_forward fwd;
 };
 
 /*
@@ -158,6 +234,9 @@ struct conf {
 	struct conf_tcp tcp;
 	unsigned n_listeners;
 	struct conf_listen listeners[CONF_LISTENERS_MAX];
+
+	struct conf_resolver resolver;
+	struct conf_access_log access_log;
 };
 
 #endif /* GH_CONF_TYPES_H */

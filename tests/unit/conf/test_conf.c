@@ -4,7 +4,9 @@
  * its exact message, file loading, and the shipped config/gatehouse.conf and
  * config/relay.conf.  The tcp and listen sections also get their
  * order-independence (listen before the ports and the tcp section it
- * depends on) and the resolution of bind and upstream ports.
+ * depends on) and the resolution of bind and upstream ports; the forward
+ * proxy's directives, the resolver and access-log sections, and the port
+ * the nameservers are reached from.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +47,23 @@ TestSuite(conf);
 	"\tmode relay\n"           \
 	"\tbind 198.18.1.1:8080\n" \
 	"\tupstream 198.19.1.2:80\n"
+
+/* A forward proxy and the resolver it needs (a nameserver on PORT_OUT). */
+#define LISTEN_FWD                 \
+	"listen fwd\n"             \
+	"\tmode forward\n"         \
+	"\tbind 198.18.1.1:3128\n" \
+	"\tallow-src 198.18.1.0/24\n"
+#define RESOLVER     \
+	"resolver\n" \
+	"\tnameserver 198.19.1.3\n"
+/* Lines 1-14: the ports, the resolver and a forward listen section "f"
+ * without allow-src; bad-config cases add its directives from line 15. */
+#define FWD_HEAD                                     \
+	PORT_IN PORT_OUT RESOLVER "listen f\n"       \
+	                          "\tmode forward\n" \
+	                          "\tbind 198.18.1.1:3128\n"
+#define ALLOW "\tallow-src 198.18.1.0/24\n"
 
 static char err[CONF_ERR_MAX];
 
@@ -508,6 +527,236 @@ Test(conf, sixteen_listeners_then_one_too_many)
 	                      "sections (at most 16)");
 }
 
+/* ---- forward proxy, resolver and access-log ---- */
+
+/* Every new directive, the sections before the ports they depend on. */
+static const char forward_config[] =
+    "listen fwd\n"                           /* 1 */
+    "\tallow-src 198.18.1.0/24\n"            /* 2: before mode */
+    "\tmode forward\n"                       /* 3 */
+    "\tbind 198.18.1.1:3128\n"               /* 4 */
+    "\tallow-src 10.1.2.3\n"                 /* 5: a /32 */
+    "\tallow-src 172.16.0.0/12\n"            /* 6 */
+    "\tconnect-ports 443   8443 563 1\n"     /* 7 */
+    "\tx-forwarded-for delete\n"             /* 8 */
+    "\tanonymous on\n"                       /* 9 */
+    "\tvia off\n"                            /* 10 */
+    "\tallow-private-dst on\n"               /* 11 */
+    "\ttimeout-client-header-ms 2000\n"      /* 12 */
+    "\ttimeout-client-idle-ms 120000\n"      /* 13 */
+    "\ttimeout-connect-ms 3000\n"            /* 14 */
+    "\ttimeout-upstream-read-ms 45000\n"     /* 15 */
+    "\tupstream-idle-ms 0\n"                 /* 16 */
+    "\tupstream-idle-max 0\n"                /* 17 */
+    "\tmax-request-line 4096\n"              /* 18 */
+    "\tmax-headers 64\n"                     /* 19 */
+    "\tmax-header-bytes 4096\n"              /* 20: equal is fine */
+    "\tmax-request-body-bytes 10737418240\n" /* 21: above 32 bits */
+    "\tcongestion-control newreno\n"         /* 22 */
+    "resolver\n"                             /* 23 */
+    "\tnameserver 198.19.1.3\n"              /* 24: out's subnet */
+    "\tnameserver 198.19.200.53\n"           /* 25: out's gateway */
+    "\ttimeout-ms 500\n"
+    "\ttries 2\n"
+    "\tcache-entries 1024\n"
+    "\tnegative-ttl-s 0\n"
+    "\tmax-ttl-s 86400\n"
+    "access-log\n" /* 31 */
+    "\tpath /var/log/gatehouse/access.log\n"
+    "\tformat json\n"
+    "\tring-slots 65536\n" PORT_IN PORT_OUT;
+
+Test(conf, forward_resolver_access_log_every_directive)
+{
+	struct conf *c = parse_ok(forward_config);
+	const struct conf_listen *l = &c->listeners[0];
+	const struct conf_forward *f = &l->fwd;
+
+	cr_assert_eq(c->n_listeners, 1);
+	cr_assert_str_eq(l->name, "fwd");
+	cr_assert_eq(l->line, 1);
+	cr_assert_eq(l->mode, CONF_LISTEN_FORWARD);
+	cr_assert_eq(l->bind_ip_be, ip("198.18.1.1"));
+	cr_assert_eq(l->bind_port_be, htons(3128));
+	cr_assert_eq(l->bind_port_idx, 0);
+	cr_assert_eq(l->upstream_ip_be, 0);
+	cr_assert_eq(l->upstream_port_be, 0);
+	cr_assert_eq(l->cc, CONF_CC_NEWRENO);
+
+	cr_assert_eq(f->n_allow_src, 3);
+	cr_assert_eq(f->allow_src[0].addr_be, ip("198.18.1.0"));
+	cr_assert_eq(f->allow_src[0].mask_be, ip("255.255.255.0"));
+	cr_assert_eq(f->allow_src[1].addr_be, ip("10.1.2.3"));
+	cr_assert_eq(f->allow_src[1].mask_be, ip("255.255.255.255"));
+	cr_assert_eq(f->allow_src[2].addr_be, ip("172.16.0.0"));
+	cr_assert_eq(f->allow_src[2].mask_be, ip("255.240.0.0"));
+	cr_assert_eq(f->n_connect_ports, 4);
+	cr_assert_eq(f->connect_ports[0], 443);
+	cr_assert_eq(f->connect_ports[1], 8443);
+	cr_assert_eq(f->connect_ports[2], 563);
+	cr_assert_eq(f->connect_ports[3], 1);
+	cr_assert_eq(f->xff, CONF_XFF_DELETE);
+	cr_assert(f->anonymous);
+	cr_assert_not(f->via);
+	cr_assert(f->allow_private_dst);
+	cr_assert_eq(f->client_header_ms, 2000);
+	cr_assert_eq(f->client_idle_ms, 120000);
+	cr_assert_eq(f->connect_ms, 3000);
+	cr_assert_eq(f->upstream_read_ms, 45000);
+	cr_assert_eq(f->upstream_idle_ms, 0);
+	cr_assert_eq(f->upstream_idle_max, 0);
+	cr_assert_eq(f->max_request_line, 4096);
+	cr_assert_eq(f->max_headers, 64);
+	cr_assert_eq(f->max_header_bytes, 4096);
+	cr_assert_eq(f->max_body_bytes, 10737418240ull);
+
+	cr_assert_eq(c->resolver.line, 23);
+	cr_assert_eq(c->resolver.n_servers, 2);
+	cr_assert_eq(c->resolver.server_ip_be[0], ip("198.19.1.3"));
+	cr_assert_eq(c->resolver.server_ip_be[1], ip("198.19.200.53"));
+	cr_assert_eq(c->resolver.port_idx, 1);
+	cr_assert_eq(c->resolver.timeout_ms, 500);
+	cr_assert_eq(c->resolver.tries, 2);
+	cr_assert_eq(c->resolver.cache_entries, 1024);
+	cr_assert_eq(c->resolver.neg_ttl_s, 0);
+	cr_assert_eq(c->resolver.max_ttl_s, 86400);
+
+	cr_assert_eq(c->access_log.line, 31);
+	cr_assert_str_eq(c->access_log.path, "/var/log/gatehouse/access.log");
+	cr_assert_eq(c->access_log.format, CONF_LOG_JSON);
+	cr_assert_eq(c->access_log.ring_slots, 65536);
+	conf_free(c);
+}
+
+static void
+assert_forward_defaults(const struct conf_forward *f)
+{
+	cr_assert_eq(f->n_connect_ports, 1);
+	cr_assert_eq(f->connect_ports[0], 443);
+	cr_assert_eq(f->xff, CONF_XFF_ADD);
+	cr_assert_not(f->anonymous);
+	cr_assert(f->via);
+	cr_assert_not(f->allow_private_dst);
+	cr_assert_eq(f->client_header_ms, 10000);
+	cr_assert_eq(f->client_idle_ms, 60000);
+	cr_assert_eq(f->connect_ms, 5000);
+	cr_assert_eq(f->upstream_read_ms, 30000);
+	cr_assert_eq(f->upstream_idle_ms, 30000);
+	cr_assert_eq(f->upstream_idle_max, 64);
+	cr_assert_eq(f->max_request_line, 8192);
+	cr_assert_eq(f->max_headers, 100);
+	cr_assert_eq(f->max_header_bytes, 32768);
+	cr_assert_eq(f->max_body_bytes, 0);
+}
+
+/* The forward settings are filled in for every listen section; the
+ * resolver and access-log fields hold their defaults without a section. */
+Test(conf, forward_resolver_access_log_defaults)
+{
+	struct conf *c = parse_ok(PORT_IN PORT_OUT LISTEN_RELAY LISTEN_ECHO);
+
+	assert_forward_defaults(&c->listeners[0].fwd);
+	assert_forward_defaults(&c->listeners[1].fwd);
+	cr_assert_eq(c->listeners[1].fwd.n_allow_src, 0);
+	cr_assert_eq(c->resolver.line, 0);
+	cr_assert_eq(c->resolver.n_servers, 0);
+	cr_assert_eq(c->resolver.timeout_ms, 1000);
+	cr_assert_eq(c->resolver.tries, 3);
+	cr_assert_eq(c->resolver.cache_entries, 4096);
+	cr_assert_eq(c->resolver.neg_ttl_s, 30);
+	cr_assert_eq(c->resolver.max_ttl_s, 3600);
+	cr_assert_eq(c->access_log.line, 0);
+	cr_assert_str_eq(c->access_log.path, "");
+	cr_assert_eq(c->access_log.format, CONF_LOG_SQUID);
+	cr_assert_eq(c->access_log.ring_slots, 4096);
+	conf_free(c);
+
+	c = parse_ok(PORT_IN PORT_OUT LISTEN_FWD RESOLVER
+	             "access-log\n\tpath /a.log\n");
+	cr_assert_eq(c->listeners[0].mode, CONF_LISTEN_FORWARD);
+	cr_assert_eq(c->listeners[0].fwd.n_allow_src, 1);
+	assert_forward_defaults(&c->listeners[0].fwd);
+	cr_assert_eq(c->resolver.line, 14);
+	cr_assert_eq(c->resolver.n_servers, 1);
+	cr_assert_eq(c->resolver.port_idx, 1);
+	cr_assert_eq(c->resolver.timeout_ms, 1000);
+	cr_assert_eq(c->access_log.line, 16);
+	cr_assert_str_eq(c->access_log.path, "/a.log");
+	cr_assert_eq(c->access_log.format, CONF_LOG_SQUID);
+	cr_assert_eq(c->access_log.ring_slots, 4096);
+	conf_free(c);
+}
+
+/* The resolver's port: the subnet that holds the first nameserver, else the
+ * first outside port with a gateway; a resolver without a forward listener
+ * is accepted. */
+Test(conf, resolver_port)
+{
+	struct conf *c;
+
+	c = parse_ok(PORT_IN PORT_OUT "resolver\n\tnameserver 198.18.1.53\n");
+	cr_assert_eq(c->resolver.port_idx, 0);
+	conf_free(c);
+
+	c = parse_ok("resolver\n\tnameserver 9.9.9.9\n\tnameserver "
+	             "198.19.1.3\n" PORT_IN PORT_OUT);
+	cr_assert_eq(c->resolver.port_idx, 1);
+	cr_assert_eq(c->resolver.n_servers, 2);
+	conf_free(c);
+
+	c = parse_ok(PORT_IN PORT_OUT
+	             "resolver\n\tnameserver 1.1.1.1\n\tnameserver 8.8.8.8\n"
+	             "\tnameserver 9.9.9.9\n\tnameserver 198.19.1.3\n");
+	cr_assert_eq(c->resolver.n_servers, CONF_RESOLVERS_MAX);
+	cr_assert_eq(c->resolver.server_ip_be[3], ip("198.19.1.3"));
+	cr_assert_eq(c->resolver.port_idx, 1);
+	conf_free(c);
+}
+
+/* allow-src: 32 are fine, the 33rd is refused; 0.0.0.0/0 is accepted (an
+ * explicit choice, unlike no allow-src at all). */
+Test(conf, allow_src_limit)
+{
+	char text[4096];
+	struct conf *c;
+	int n = 0, i;
+
+	n += snprintf(text + n, sizeof(text) - (size_t)n, FWD_HEAD);
+	for (i = 0; i < CONF_ALLOW_SRC_MAX; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+		              "\tallow-src 10.%d.0.0/16\n", i);
+	c = parse_ok(text);
+	cr_assert_eq(c->listeners[0].fwd.n_allow_src, CONF_ALLOW_SRC_MAX);
+	cr_assert_eq(c->listeners[0].fwd.allow_src[31].addr_be,
+	             ip("10.31.0.0"));
+	conf_free(c);
+
+	snprintf(text + n, sizeof(text) - (size_t)n,
+	         "\tallow-src 10.99.0.0/16\n");
+	cr_assert_null(parse(text));
+	cr_assert_str_eq(err, "t.conf:47: allow-src: more than 32 given, "
+	                      "\"10.99.0.0/16\" is one too many");
+
+	c = parse_ok(FWD_HEAD "\tallow-src 0.0.0.0/0\n");
+	cr_assert_eq(c->listeners[0].fwd.allow_src[0].addr_be, 0);
+	cr_assert_eq(c->listeners[0].fwd.allow_src[0].mask_be, 0);
+	conf_free(c);
+}
+
+/* connect-ports: 16 are fine, ports at both ends of the range. */
+Test(conf, connect_ports_limit)
+{
+	struct conf *c = parse_ok(
+	    FWD_HEAD ALLOW "\tconnect-ports 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
+	                   "15 65535\n");
+
+	cr_assert_eq(c->listeners[0].fwd.n_connect_ports,
+	             CONF_CONNECT_PORTS_MAX);
+	cr_assert_eq(c->listeners[0].fwd.connect_ports[0], 1);
+	cr_assert_eq(c->listeners[0].fwd.connect_ports[15], 65535);
+	conf_free(c);
+}
+
 /* ---- bad configs: each with its exact message ---- */
 
 struct bad_case {
@@ -780,7 +1029,8 @@ static const struct bad_case bad_cases[] = {
      "t.conf:6: listen \"a\": upstream is not allowed in discard mode "
      "(only relay connects upstream)"},
     {"listen a\n\tmode proxy\n",
-     "t.conf:2: mode: \"proxy\" is not relay, echo, discard or chargen"},
+     "t.conf:2: mode: \"proxy\" is not relay, forward, echo, discard or "
+     "chargen"},
     {"listen a\n\tmode echo\n\tmode echo\n",
      "t.conf:3: mode: already given at line 2"},
     {"listen a\n\tcongestion-control bbr\n",
@@ -846,6 +1096,193 @@ static const struct bad_case bad_cases[] = {
      "listen b\n\tmode echo\n\tbind 198.18.9.9:7\n" PORT_IN,
      "t.conf:4: listen \"a\": upstream 198.19.200.1 is not reachable from "
      "any port (no subnet holds it and no outside port has a gateway)"},
+    /* forward mode: allow-src */
+    {FWD_HEAD "\tallow-src 198.18.1/24\n",
+     "t.conf:15: allow-src: \"198.18.1\" is not an IPv4 address"},
+    {FWD_HEAD "\tallow-src 198.18.1.0.0.0.0.0.0.0.0/24\n",
+     "t.conf:15: allow-src: \"198.18.1.0.0.0.0.0.0.0.0\" is not an IPv4 "
+     "address"},
+    {FWD_HEAD "\tallow-src any\n",
+     "t.conf:15: allow-src: \"any\" is not an IPv4 address"},
+    {FWD_HEAD "\tallow-src 198.18.1.0/\n",
+     "t.conf:15: allow-src: prefix length \"\" is not a decimal number"},
+    {FWD_HEAD "\tallow-src 198.18.1.0/33\n",
+     "t.conf:15: allow-src: prefix length 33 is out of range 0..32"},
+    {FWD_HEAD "\tallow-src 198.18.1.1/24\n",
+     "t.conf:15: allow-src: 198.18.1.1/24 has host bits set (the network "
+     "is 198.18.1.0/24)"},
+    {FWD_HEAD "\tallow-src 10.0.0.0/0\n",
+     "t.conf:15: allow-src: 10.0.0.0/0 has host bits set (the network is "
+     "0.0.0.0/0)"},
+    {FWD_HEAD "\tallow-src 198.18.1.0/24\n\tallow-src 198.18.1.0/24\n",
+     "t.conf:16: allow-src: 198.18.1.0/24 is listed twice"},
+    {FWD_HEAD "\tallow-src 198.18.1.0/24 198.18.2.0/24\n",
+     "t.conf:15: allow-src: unexpected argument \"198.18.2.0/24\""},
+    /* connect-ports */
+    {FWD_HEAD ALLOW "\tconnect-ports 443,8443\n",
+     "t.conf:16: connect-ports: port \"443,8443\" is not a decimal "
+     "number"},
+    {FWD_HEAD ALLOW "\tconnect-ports 443 0\n",
+     "t.conf:16: connect-ports: port 0 is out of range 1..65535"},
+    {FWD_HEAD ALLOW "\tconnect-ports 65536\n",
+     "t.conf:16: connect-ports: port 65536 is out of range 1..65535"},
+    {FWD_HEAD ALLOW "\tconnect-ports 443 8443 443\n",
+     "t.conf:16: connect-ports: port 443 is listed twice"},
+    {FWD_HEAD ALLOW "\tconnect-ports 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 "
+                    "16 17\n",
+     "t.conf:16: connect-ports: more than 16 ports in \"1 2 3 4 5 6 7 8 9 "
+     "10 11 12 13 14 15 16 17\""},
+    {FWD_HEAD ALLOW "\tconnect-ports   # none\n",
+     "t.conf:16: connect-ports: missing argument"},
+    {FWD_HEAD ALLOW "\tconnect-ports 443\n\tconnect-ports 8443\n",
+     "t.conf:17: connect-ports: already given at line 16"},
+    /* keywords */
+    {FWD_HEAD ALLOW "\tx-forwarded-for keep\n",
+     "t.conf:16: x-forwarded-for: \"keep\" is not add, delete or off"},
+    {FWD_HEAD ALLOW "\tanonymous yes\n",
+     "t.conf:16: anonymous: \"yes\" is not on or off"},
+    {FWD_HEAD ALLOW "\tvia 1\n", "t.conf:16: via: \"1\" is not on or off"},
+    {FWD_HEAD ALLOW "\tallow-private-dst true\n",
+     "t.conf:16: allow-private-dst: \"true\" is not on or off"},
+    {FWD_HEAD ALLOW "\tvia on\n\tvia off\n",
+     "t.conf:17: via: already given at line 16"},
+    {FWD_HEAD ALLOW "\tmax-request-body-bytes 4611686018427387905\n",
+     "t.conf:16: max-request-body-bytes: 4611686018427387905 is out of "
+     "range 0..4611686018427387904"},
+    /* max-header-bytes >= max-request-line, at the later one given */
+    {FWD_HEAD ALLOW "\tmax-header-bytes 4096\n",
+     "t.conf:16: listen \"f\": max-header-bytes 4096 is below "
+     "max-request-line 8192"},
+    {FWD_HEAD ALLOW "\tmax-request-line 65536\n\tvia on\n",
+     "t.conf:16: listen \"f\": max-header-bytes 32768 is below "
+     "max-request-line 65536"},
+    {FWD_HEAD ALLOW "\tmax-header-bytes 2048\n\tmax-request-line 4096\n",
+     "t.conf:17: listen \"f\": max-header-bytes 2048 is below "
+     "max-request-line 4096"},
+    /* forward-only directives in other modes, at the first one's line */
+    {PORT_IN PORT_OUT LISTEN_RELAY "\tvia on\n",
+     "t.conf:14: listen \"r\": via is only allowed in forward mode"},
+    {PORT_IN "listen e\n\tmax-headers 50\n\tallow-src 198.18.1.0/24\n"
+             "\tmode echo\n\tbind 198.18.1.1:7\n",
+     "t.conf:6: listen \"e\": max-headers is only allowed in forward "
+     "mode"},
+    {PORT_IN "listen e\n\tmode discard\n\tallow-src 198.18.1.0/24\n"
+             "\tallow-src 198.18.2.0/24\n\tconnect-ports 443\n"
+             "\tbind 198.18.1.1:9\n",
+     "t.conf:7: listen \"e\": allow-src is only allowed in forward mode"},
+    {PORT_IN "listen e\n\tmode chargen\n\tbind 198.18.1.1:19\n"
+             "\ttimeout-connect-ms 1000\n",
+     "t.conf:8: listen \"e\": timeout-connect-ms is only allowed in "
+     "forward mode"},
+    {FWD_HEAD ALLOW "\tupstream 198.19.1.2:80\n",
+     "t.conf:16: listen \"f\": upstream is not allowed in forward mode "
+     "(only relay connects upstream)"},
+    /* what a forward listener needs */
+    {PORT_IN PORT_OUT LISTEN_FWD,
+     "t.conf:10: listen \"fwd\": mode forward needs a resolver section"},
+    {PORT_IN PORT_OUT LISTEN_ECHO LISTEN_FWD "listen g\n\tmode forward\n"
+                                             "\tbind 198.18.1.1:3129\n" ALLOW,
+     "t.conf:13: listen \"fwd\": mode forward needs a resolver section"},
+    {FWD_HEAD "\tvia on\n",
+     "t.conf:12: listen \"f\": mode forward needs at least one allow-src "
+     "(it must not be an open proxy)"},
+    {"listen f\n\tmode forward\n\tbind 198.18.1.1:3128\n" PORT_IN,
+     "t.conf:1: listen \"f\": mode forward needs at least one allow-src "
+     "(it must not be an open proxy)"},
+    /* directives in the wrong section */
+    {FWD_HEAD ALLOW "\ttimeout-ms 100\n",
+     "t.conf:16: unknown directive \"timeout-ms\" in listen section (it "
+     "belongs in resolver sections)"},
+    {"resolver\n\tallow-src 198.18.1.0/24\n",
+     "t.conf:2: unknown directive \"allow-src\" in resolver section (it "
+     "belongs in listen sections)"},
+    {"global\n\tpath /x\n",
+     "t.conf:2: unknown directive \"path\" in global section (it belongs "
+     "in access-log sections)"},
+    {"access-log\n\tnameserver 198.19.1.3\n",
+     "t.conf:2: unknown directive \"nameserver\" in access-log section "
+     "(it belongs in resolver sections)"},
+    {"tcp\n\tvia on\n",
+     "t.conf:2: unknown directive \"via\" in tcp section (it belongs in "
+     "listen sections)"},
+    {"resolver\n\tnameservers 198.19.1.3\n",
+     "t.conf:2: unknown directive \"nameservers\" in resolver section"},
+    {"nameserver 198.19.1.3\n",
+     "t.conf:1: unknown section \"nameserver\" (directives must be "
+     "indented)"},
+    /* resolver section */
+    {"resolver\n\ttries 2\n" PORT_IN,
+     "t.conf:1: resolver: nameserver is required"},
+    {PORT_IN "resolver\n", "t.conf:5: resolver: nameserver is required"},
+    {RESOLVER RESOLVER, "t.conf:3: resolver section already given at line 1"},
+    {"resolver dns\n", "t.conf:1: resolver: unexpected argument \"dns\""},
+    {RESOLVER "\tcache-entries 1000\n",
+     "t.conf:3: cache-entries: 1000 is not a power of two"},
+    {RESOLVER "\ttries 2\n\ttries 3\n",
+     "t.conf:4: tries: already given at line 3"},
+    {"resolver\n\tnameserver 198.19.1\n",
+     "t.conf:2: nameserver: \"198.19.1\" is not an IPv4 address"},
+    {"resolver\n\tnameserver 198.19.1.3:53\n",
+     "t.conf:2: nameserver: \"198.19.1.3:53\" is not an IPv4 address"},
+    {"resolver\n\tnameserver 127.0.0.53\n",
+     "t.conf:2: nameserver: 127.0.0.53 is not a unicast host address"},
+    {"resolver\n\tnameserver 224.0.0.251\n",
+     "t.conf:2: nameserver: 224.0.0.251 is not a unicast host address"},
+    {RESOLVER "\ttries 2\n\tnameserver 198.19.1.3\n",
+     "t.conf:4: nameserver: 198.19.1.3 is already given at line 2"},
+    {"resolver\n\tnameserver 1.1.1.1\n\tnameserver 1.0.0.1\n"
+     "\tnameserver 8.8.8.8\n\tnameserver 8.8.4.4\n"
+     "\tnameserver 9.9.9.9\n",
+     "t.conf:6: nameserver: more than 4 given, \"9.9.9.9\" is one too "
+     "many"},
+    /* the resolver's port, once the whole file is read */
+    {PORT_IN PORT_OUT "resolver\n\tnameserver 198.19.1.1\n",
+     "t.conf:11: resolver: nameserver 198.19.1.1 is the address of port "
+     "\"out\""},
+    {"resolver\n\tnameserver 8.8.8.8\n" PORT_IN,
+     "t.conf:2: resolver: nameserver 8.8.8.8 is not reachable from any "
+     "port (no subnet holds it and no outside port has a gateway)"},
+    {PORT_IN PORT_OUT "resolver\n\tnameserver 198.19.1.255\n",
+     "t.conf:11: resolver: nameserver 198.19.1.255 is the broadcast "
+     "address of port \"out\" (198.19.1.1/24)"},
+    {PORT_IN PORT_OUT
+     "resolver\n\tnameserver 198.19.1.3\n\tnameserver 198.18.1.0\n",
+     "t.conf:12: resolver: nameserver 198.18.1.0 is the network address "
+     "of port \"in\" (198.18.1.1/24)"},
+    {PORT_IN PORT_OUT
+     "resolver\n\tnameserver 198.19.1.3\n\tnameserver 198.18.1.53\n",
+     "t.conf:12: resolver: nameserver 198.18.1.53 is reached from port "
+     "\"in\", the first one from port \"out\" (queries leave from one "
+     "port)"},
+    /* a forward listener's resolver, and listen errors before it */
+    {PORT_IN LISTEN_FWD "resolver\n\tnameserver 8.8.8.8\n",
+     "t.conf:10: resolver: nameserver 8.8.8.8 is not reachable from any "
+     "port (no subnet holds it and no outside port has a gateway)"},
+    {"resolver\n\tnameserver 8.8.8.8\n" PORT_IN
+     "listen e\n\tmode echo\n\tbind 198.18.1.9:7\n",
+     "t.conf:9: listen \"e\": bind 198.18.1.9 is not an address of any "
+     "port"},
+    /* access-log section */
+    {"access-log\n\tformat squid\n" PORT_IN,
+     "t.conf:1: access-log: path is required"},
+    {"access-log\n\tpath access.log\n",
+     "t.conf:2: path: \"access.log\" is not an absolute path"},
+    {"access-log\n\tpath ./access.log\n",
+     "t.conf:2: path: \"./access.log\" is not an absolute path"},
+    {"access-log\n\tpath " LONG_PATH LONG_PATH "\n",
+     "t.conf:2: path: \"" LONG_PATH LONG_PATH "\" is longer than 215 "
+     "bytes"},
+    {"access-log\n\tpath /a.log\n\tpath /b.log\n",
+     "t.conf:3: path: already given at line 2"},
+    {"access-log\n\tpath /var/log/my access.log\n",
+     "t.conf:2: path: unexpected argument \"access.log\""},
+    {"access-log\n\tpath /a.log\n\tformat clf\n",
+     "t.conf:3: format: \"clf\" is not squid, combined or json"},
+    {"access-log\n\tpath /a.log\n\tring-slots 100\n",
+     "t.conf:3: ring-slots: 100 is not a power of two"},
+    {"access-log\n\tpath /a.log\naccess-log\n",
+     "t.conf:3: access-log section already given at line 1"},
+    {"access-log x\n", "t.conf:1: access-log: unexpected argument \"x\""},
     /* first error wins */
     {"global\n\tworkers 0\n\tmemory-mb 1\n",
      "t.conf:2: workers: 0 is out of range 1..16"},
@@ -888,6 +1325,9 @@ enum range_sect {
 	RS_GLOBAL = 0,
 	RS_PORT = 1,
 	RS_TCP = 2,
+	RS_FWD = 3, /* a forward listen section */
+	RS_RESOLVER = 4,
+	RS_ACCESS_LOG = 5,
 };
 
 struct range_case {
@@ -931,6 +1371,22 @@ GETTER(get_rto_max, c->tcp.rto_max_ms)
 GETTER(get_syn_retries, c->tcp.syn_retries)
 GETTER(get_data_retries, c->tcp.data_retries)
 GETTER(get_delack, c->tcp.delack_ms)
+GETTER(get_client_header, c->listeners[0].fwd.client_header_ms)
+GETTER(get_client_idle, c->listeners[0].fwd.client_idle_ms)
+GETTER(get_connect, c->listeners[0].fwd.connect_ms)
+GETTER(get_upstream_read, c->listeners[0].fwd.upstream_read_ms)
+GETTER(get_upstream_idle, c->listeners[0].fwd.upstream_idle_ms)
+GETTER(get_upstream_idle_max, c->listeners[0].fwd.upstream_idle_max)
+GETTER(get_request_line, c->listeners[0].fwd.max_request_line)
+GETTER(get_headers, c->listeners[0].fwd.max_headers)
+GETTER(get_header_bytes, c->listeners[0].fwd.max_header_bytes)
+GETTER(get_body_bytes, c->listeners[0].fwd.max_body_bytes)
+GETTER(get_dns_timeout, c->resolver.timeout_ms)
+GETTER(get_dns_tries, c->resolver.tries)
+GETTER(get_dns_cache, c->resolver.cache_entries)
+GETTER(get_dns_neg_ttl, c->resolver.neg_ttl_s)
+GETTER(get_dns_max_ttl, c->resolver.max_ttl_s)
+GETTER(get_ring_slots, c->access_log.ring_slots)
 
 static const struct range_case range_cases[] = {
     {"workers", RS_GLOBAL, 1, 16, get_workers, NULL},
@@ -961,6 +1417,25 @@ static const struct range_case range_cases[] = {
     {"syn-retries", RS_TCP, 1, 20, get_syn_retries, NULL},
     {"data-retries", RS_TCP, 1, 30, get_data_retries, NULL},
     {"delack-ms", RS_TCP, 1, 500, get_delack, NULL},
+    {"timeout-client-header-ms", RS_FWD, 100, 3600000, get_client_header, NULL},
+    {"timeout-client-idle-ms", RS_FWD, 100, 86400000, get_client_idle, NULL},
+    {"timeout-connect-ms", RS_FWD, 100, 600000, get_connect, NULL},
+    {"timeout-upstream-read-ms", RS_FWD, 100, 3600000, get_upstream_read, NULL},
+    {"upstream-idle-ms", RS_FWD, 0, 3600000, get_upstream_idle, NULL},
+    {"upstream-idle-max", RS_FWD, 0, 65536, get_upstream_idle_max, NULL},
+    /* Both ends must stay within max-request-line <= max-header-bytes. */
+    {"max-request-line", RS_FWD, 256, 65536, get_request_line,
+     "\tmax-header-bytes 262144\n"},
+    {"max-headers", RS_FWD, 8, 128, get_headers, NULL},
+    {"max-header-bytes", RS_FWD, 1024, 262144, get_header_bytes,
+     "\tmax-request-line 256\n"},
+    {"max-request-body-bytes", RS_FWD, 0, 1ull << 62, get_body_bytes, NULL},
+    {"timeout-ms", RS_RESOLVER, 10, 60000, get_dns_timeout, NULL},
+    {"tries", RS_RESOLVER, 1, 10, get_dns_tries, NULL},
+    {"cache-entries", RS_RESOLVER, 16, 1048576, get_dns_cache, NULL},
+    {"negative-ttl-s", RS_RESOLVER, 0, 86400, get_dns_neg_ttl, NULL},
+    {"max-ttl-s", RS_RESOLVER, 1, 604800, get_dns_max_ttl, NULL},
+    {"ring-slots", RS_ACCESS_LOG, 64, 1048576, get_ring_slots, NULL},
 };
 
 /* A valid config with "<name> <value>" in the right section, on line 2. */
@@ -984,6 +1459,24 @@ range_text(char *buf, size_t len, const struct range_case *rc,
 	case RS_TCP:
 		snprintf(buf, len, "tcp\n\t%s %s\n%s" PORT_IN, rc->name, value,
 		         extra);
+		break;
+	case RS_FWD:
+		snprintf(buf, len,
+		         "listen f\n\t%s %s\n\tmode forward\n"
+		         "\tbind 198.18.1.1:3128\n" ALLOW "%s" PORT_IN
+		         "resolver\n\tnameserver 198.18.1.53\n",
+		         rc->name, value, extra);
+		break;
+	case RS_RESOLVER:
+		snprintf(
+		    buf, len,
+		    "resolver\n\t%s %s\n\tnameserver 198.18.1.53\n" PORT_IN,
+		    rc->name, value);
+		break;
+	case RS_ACCESS_LOG:
+		snprintf(buf, len,
+		         "access-log\n\t%s %s\n\tpath /a.log\n" PORT_IN,
+		         rc->name, value);
 		break;
 	}
 }
