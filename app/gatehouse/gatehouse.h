@@ -15,6 +15,8 @@
 
 #define APP_MAGIC 0x61707001u
 
+struct logger; /* logger.h */
+
 struct app {
 	unsigned magic;
 	const struct conf *conf;
@@ -28,6 +30,8 @@ struct app {
 	uint8_t isn_secret[16];
 	unsigned n_workers;
 	struct worker *workers[CONF_WORKERS_MAX];
+	/* The access-log writer thread; NULL when no access log is set. */
+	struct logger *logger;
 	volatile int stop; /* set once by the control thread */
 };
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <arpa/inet.h>
+
 #include <jemalloc/jemalloc.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -24,6 +26,8 @@
 
 #include "common/gh_common.h"
 #include "conf/conf.h"
+#include "dns/dns.h"
+#include "log/alog.h"
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
@@ -31,6 +35,7 @@
 #include "ctl.h"
 #include "eal_args.h"
 #include "gatehouse.h"
+#include "logger.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
 
@@ -200,7 +205,11 @@ listeners_open(const struct app *a, struct worker *w)
 	for (i = 0; i < c->n_listeners; i++) {
 		const struct conf_listen *l = &c->listeners[i];
 
-		if (l->mode == CONF_LISTEN_RELAY)
+		if (l->mode == CONF_LISTEN_FORWARD)
+			rc = proxy_listen_forward(
+			    w->proxy, l->bind_port_idx, l->bind_ip_be,
+			    l->bind_port_be, &l->fwd, cc_of(l->cc));
+		else if (l->mode == CONF_LISTEN_RELAY)
 			rc = proxy_listen_relay(
 			    w->proxy, l->bind_port_idx, l->bind_ip_be,
 			    l->bind_port_be, l->upstream_port_idx,
@@ -221,6 +230,42 @@ listeners_open(const struct app *a, struct worker *w)
 			        strerror(-rc));
 			return rc;
 		}
+	}
+	return 0;
+}
+
+/* Worker <w>'s resolver, when the config has a resolver section. */
+static int
+worker_dns_create(const struct app *a, struct worker *w)
+{
+	const struct conf_resolver *r = &a->conf->resolver;
+	struct dns_params dp = {
+	    .worker_id = w->p.id,
+	    .net = &w->net,
+	    .pool = a->pools[0],
+	    .port_idx = r->port_idx,
+	    .local_ip_be = a->conf->ports[r->port_idx].addr_be,
+	    .n_servers = r->n_servers,
+	    .timeout_ms = r->timeout_ms,
+	    .tries = r->tries,
+	    .cache_entries = r->cache_entries,
+	    .neg_ttl_s = r->neg_ttl_s,
+	    .max_ttl_s = r->max_ttl_s,
+	    .port_ok = worker_udp_port_ok,
+	    .port_ok_arg = w,
+	    .tsc_hz = rte_get_tsc_hz(),
+	};
+	unsigned i;
+
+	if (r->n_servers == 0)
+		return 0;
+	for (i = 0; i < r->n_servers; i++)
+		dp.server_ip_be[i] = r->server_ip_be[i];
+	w->dns = dns_create(&dp);
+	if (w->dns == NULL) {
+		fprintf(stderr, "gatehouse: worker %u: resolver: %s\n", w->p.id,
+		        strerror(errno));
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -256,7 +301,10 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	    .tsc_hz = rte_get_tsc_hz(),
 	};
 	struct proxy_params pp = {.pool = a->pools[0],
-	                          .max_sessions = t->max_conns};
+	                          .max_sessions = t->max_conns,
+	                          .tsc_hz = rte_get_tsc_hz()};
+	const struct conf *c = a->conf;
+	unsigned i;
 
 	w->tcp = tcp_stack_create(&tp);
 	if (w->tcp == NULL) {
@@ -267,6 +315,29 @@ worker_tcp_create(const struct app *a, struct worker *w)
 		return -ENOMEM;
 	}
 	pp.tcp = w->tcp;
+	if (worker_dns_create(a, w) < 0)
+		return -ENOMEM;
+	pp.dns = w->dns;
+	if (c->access_log.path[0] != '\0') {
+		w->alog = alog_ring_create(c->access_log.ring_slots);
+		if (w->alog == NULL) {
+			fprintf(stderr,
+			        "gatehouse: worker %u: access-log ring: %s\n",
+			        w->p.id, strerror(errno));
+			return -ENOMEM;
+		}
+	}
+	pp.alog = w->alog;
+	pp.n_ports = c->n_ports;
+	for (i = 0; i < c->n_ports; i++) {
+		pp.ports[i].addr_be = c->ports[i].addr_be;
+		pp.ports[i].mask_be =
+		    c->ports[i].prefix_len == 0
+		        ? 0
+		        : htonl(~0u << (32 - c->ports[i].prefix_len));
+		pp.ports[i].has_gateway = c->ports[i].gateway_be != 0;
+		pp.ports[i].outside = c->ports[i].role == CONF_PORT_OUTSIDE;
+	}
 	w->proxy = proxy_worker_create(&pp);
 	if (w->proxy == NULL) {
 		fprintf(stderr, "gatehouse: worker %u: proxy sessions: %s\n",
@@ -340,8 +411,10 @@ worker_create(struct app *a, unsigned id)
 	return w;
 
 out_tcp:
-	proxy_worker_destroy(w->proxy);
 	tcp_stack_destroy(w->tcp);
+	proxy_worker_destroy(w->proxy);
+	dns_destroy(w->dns);
+	alog_ring_destroy(w->alog);
 out_ring:
 	rte_ring_free(w->steer_ring);
 	rte_ring_free(w->neigh_ring);
@@ -361,6 +434,13 @@ workers_free(struct app *a)
 		a->workers[i]->tcp = NULL;
 		proxy_worker_destroy(a->workers[i]->proxy);
 		a->workers[i]->proxy = NULL;
+		dns_destroy(a->workers[i]->dns);
+		a->workers[i]->dns = NULL;
+	}
+	/* The logger is gone by now (logger_stop): the rings are ours. */
+	for (i = 0; i < a->n_workers; i++) {
+		alog_ring_destroy(a->workers[i]->alog);
+		a->workers[i]->alog = NULL;
 	}
 	for (i = 0; i < a->n_workers; i++) {
 		rte_ring_free(a->workers[i]->neigh_ring);
@@ -391,6 +471,29 @@ launch_workers(struct app *a)
 		}
 		i++;
 	}
+	return 0;
+}
+
+/* Start the access-log writer over the workers' rings, if configured. */
+static int
+logger_open(struct app *a)
+{
+	const struct conf_access_log *al = &a->conf->access_log;
+	struct alog_ring *rings[CONF_WORKERS_MAX];
+	char err[CONF_ERR_MAX];
+	unsigned i;
+
+	if (al->path[0] == '\0')
+		return 0;
+	for (i = 0; i < a->n_workers; i++)
+		rings[i] = a->workers[i]->alog;
+	a->logger = logger_start(al->path, (enum alog_fmt)al->format, rings,
+	                         a->n_workers, err, sizeof(err));
+	if (a->logger == NULL) {
+		fprintf(stderr, "gatehouse: access log: %s\n", err);
+		return -EIO;
+	}
+	fprintf(stderr, "gatehouse: access log %s\n", al->path);
 	return 0;
 }
 
@@ -455,6 +558,8 @@ run(struct app *a)
 		}
 		a->n_workers = i + 1;
 	}
+	if (logger_open(a) < 0)
+		goto out_workers;
 	if (ctl_open(&ctl, c->control_socket, err, sizeof(err)) < 0) {
 		fprintf(stderr, "gatehouse: %s\n", err);
 		goto out_workers;
@@ -484,6 +589,9 @@ out_stop:
 	rte_eal_mp_wait_lcore();
 	ctl_close(&ctl);
 out_workers:
+	/* The workers are stopped: the logger drains their rings and ends. */
+	logger_stop(a->logger);
+	a->logger = NULL;
 	workers_free(a);
 out_ports:
 	for (i = 0; i < a->n_ports; i++)

@@ -13,6 +13,7 @@
 #include <rte_telemetry.h>
 
 #include "common/gh_common.h"
+#include "dns/dns.h"
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
@@ -46,6 +47,7 @@ struct stats_snapshot {
 	struct worker_counters worker;
 	struct tcp_counters tcp;
 	struct proxy_counters proxy;
+	struct dns_counters dns;
 	uint64_t port[CONF_PORTS_MAX][PORT_GROUP_MAX];
 };
 
@@ -74,6 +76,15 @@ get_proxy(const struct worker *w)
 	return (const uint64_t *)proxy_worker_counters(w->proxy);
 }
 
+static const uint64_t *
+get_dns(const struct worker *w)
+{
+	static const struct dns_counters none;
+
+	return (const uint64_t *)(w->dns != NULL ? dns_resolver_counters(w->dns)
+	                                         : &none);
+}
+
 static const struct worker_group {
 	const struct stats_group_desc *desc;
 	size_t snap_off; /* where its sum lives in struct stats_snapshot */
@@ -84,6 +95,7 @@ static const struct worker_group {
      get_worker},
     {&tcp_counters_desc, offsetof(struct stats_snapshot, tcp), get_tcp},
     {&proxy_counters_desc, offsetof(struct stats_snapshot, proxy), get_proxy},
+    {&dns_counters_desc, offsetof(struct stats_snapshot, dns), get_dns},
 };
 
 static uint64_t *

@@ -16,7 +16,9 @@
 #include <urcu-qsbr.h>
 
 #include "common/gh_common.h"
+#include "dns/dns.h"
 #include "net/net.h"
+#include "proxy/proxy.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_rss.h"
 #include "worker.h"
@@ -82,12 +84,38 @@ worker_drain_neigh(struct worker *w)
 	return n;
 }
 
-/* A TCP segment whose flow this worker owns. */
+/* A TCP segment or UDP datagram whose flow this worker owns: TCP to the
+ * stack, UDP to the resolver (the only UDP we speak). */
 static void
-worker_tcp_input(struct worker *w, unsigned port_idx, struct rte_mbuf *m)
+worker_owned_input(struct worker *w, unsigned port_idx, struct rte_mbuf *m)
 {
-	w->cnt.tcp_owned++;
-	tcp_stack_input(w->tcp, port_idx, m);
+	const struct rte_ipv4_hdr *ih =
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
+
+	if (ih->next_proto_id == IPPROTO_TCP) {
+		w->cnt.tcp_owned++;
+		tcp_stack_input(w->tcp, port_idx, m);
+		return;
+	}
+	if (w->dns == NULL) {
+		w->cnt.udp_no_consumer++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->cnt.udp_owned++;
+	if (dns_input(w->dns, m) < 0)
+		w->cnt.udp_no_consumer++;
+}
+
+int
+worker_udp_port_ok(void *arg, uint32_t lip_be, uint32_t rip_be,
+                   uint16_t lport_be, uint16_t rport_be)
+{
+	const struct worker *w = arg;
+
+	return tcp_rss_owner(w->p.rss, tcp_rss_hash(w->p.rss, lip_be, rip_be,
+	                                            lport_be, rport_be)) ==
+	       w->p.id;
 }
 
 void
@@ -100,15 +128,16 @@ worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m)
 
 	GH_ASSERT(w->magic == WORKER_MAGIC);
 	ih = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
-	if (ih->next_proto_id != IPPROTO_TCP) {
+	if (ih->next_proto_id != IPPROTO_TCP && w->dns == NULL) {
 		w->cnt.udp_no_consumer++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* Too short for the ports: the TCP layer here counts it malformed. */
+	/* Too short for the ports: the layer here counts it malformed.  UDP
+	 * flows hash like TCP ones (the ports sit at the same offset). */
 	if (rte_pktmbuf_data_len(m) < m->l2_len + m->l3_len + 4u ||
 	    w->n_peers == 1) {
-		worker_tcp_input(w, port_idx, m);
+		worker_owned_input(w, port_idx, m);
 		return;
 	}
 	ports =
@@ -117,7 +146,7 @@ worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m)
 	                      tcp_rss_hash(w->p.rss, ih->src_addr, ih->dst_addr,
 	                                   ports[0], ports[1]));
 	if (owner == w->p.id) {
-		worker_tcp_input(w, port_idx, m);
+		worker_owned_input(w, port_idx, m);
 		return;
 	}
 	GH_VERIFY(owner < w->n_peers);
@@ -144,7 +173,7 @@ worker_drain_steer(struct worker *w)
 			if (w->p.port_ids[k] == pkts[i]->port)
 				break;
 		GH_VERIFY(k < w->p.n_ports);
-		worker_tcp_input(w, k, pkts[i]);
+		worker_owned_input(w, k, pkts[i]);
 	}
 	w->cnt.steer_in += n;
 	return n;
@@ -250,6 +279,9 @@ worker_main(void *arg)
 		if (t0 - last_timer >= timer_tsc) {
 			net_timer(&w->net, t0);
 			tcp_stack_timer(w->tcp, t0);
+			if (w->dns != NULL)
+				dns_timer(w->dns, t0);
+			proxy_worker_timer(w->proxy, t0);
 			last_timer = t0;
 		}
 		if (garp_left > 0 && t0 >= next_garp) {

@@ -13,6 +13,8 @@
 #include <rte_common.h>
 #include <rte_ring.h>
 
+#include "dns/dns_types.h"
+#include "log/alog_types.h"
 #include "net/net_types.h"
 #include "proxy/proxy_types.h"
 #include "tcp/tcp_types.h"
@@ -37,7 +39,8 @@
 	X(steer_in,         "TCP segments received from another worker (their owner is us)") \
 	X(steer_drop,       "TCP segments lost: the owner's hand-over ring was full") \
 	X(tcp_owned,        "TCP segments processed by the worker owning their flow") \
-	X(udp_no_consumer,  "UDP datagrams dropped: nothing consumes UDP yet")
+	X(udp_owned,        "UDP datagrams processed by the worker owning their flow") \
+	X(udp_no_consumer,  "UDP datagrams dropped: not an answer to our resolver")
 #define PORT_COUNTERS(X)                                                      \
 	X(rx_pkts,   "frames received")                                       \
 	X(rx_bytes,  "bytes received")                                        \
@@ -82,6 +85,8 @@ struct worker {
 	struct net_ctx net;
 	struct tcp_stack *tcp;      /* this worker's TCP endpoint */
 	struct proxy_worker *proxy; /* relay and services on top of it */
+	struct dns_resolver *dns;   /* the forward proxy's resolver, or NULL */
+	struct alog_ring *alog;     /* access-log records, or NULL */
 	struct worker_counters cnt __rte_cache_aligned;
 	struct port_counters pcnt[NET_PORTS_MAX];
 } __rte_cache_aligned;
@@ -108,6 +113,11 @@ void worker_share_neigh(void *arg, unsigned port_idx, uint32_t ip_be,
  * struct worker.
  */
 void worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m);
+
+/* dns_params.port_ok of worker <arg>: does the flow <lip_be>:<lport_be> ->
+ * <rip_be>:<rport_be> hash to it? */
+int worker_udp_port_ok(void *arg, uint32_t lip_be, uint32_t rip_be,
+                       uint16_t lport_be, uint16_t rport_be);
 
 /* After the workers stopped: free what waits in <w>'s steering ring, and
  * the ring. */

@@ -23,10 +23,9 @@
 
 #include "common/gh_common.h"
 #include "proxy/proxy.h"
+#include "proxy_priv.h"
 
-#define PROXY_WORKER_MAGIC  0x70787701u
 #define PROXY_SESSION_MAGIC 0x70787302u
-#define PROXY_LISTENERS_MAX 16
 #define CHARGEN_LINE        72   /* printable characters per line, RFC 864 */
 #define CHARGEN_CHUNK       1400 /* bytes per mbuf we fill */
 
@@ -45,16 +44,6 @@ enum session_kind {
 	KIND_CHARGEN = PROXY_SVC_CHARGEN,
 };
 
-struct proxy_listener {
-	struct proxy_worker *pw;
-	uint8_t kind; /* enum session_kind */
-	uint8_t cc;   /* enum tcp_cc_algo of the upstream leg */
-	unsigned up_port_idx;
-	uint32_t up_local_ip_be;
-	uint32_t up_ip_be;
-	uint16_t up_port_be;
-};
-
 struct relay_leg {
 	struct tcp_conn *conn;    /* NULL once on_close was called */
 	struct rte_mbuf *pending; /* received here, not yet passed on */
@@ -70,16 +59,6 @@ struct proxy_session {
 	uint32_t chargen_pos;
 	struct proxy_worker *pw;
 	struct relay_leg leg[2];
-};
-
-struct proxy_worker {
-	unsigned magic;
-	struct proxy_params p;
-	unsigned n_listeners;
-	struct proxy_listener listeners[PROXY_LISTENERS_MAX];
-	uint32_t free_head; /* index + 1 of the first free session, 0: none */
-	struct proxy_session *sessions;
-	struct proxy_counters cnt;
 };
 
 static const struct tcp_callbacks relay_cb;
@@ -145,46 +124,50 @@ pending_add(struct relay_leg *leg, struct rte_mbuf *m)
 	return rte_pktmbuf_chain(leg->pending, m) == 0 ? 0 : -EOVERFLOW;
 }
 
-/*
- * Pass what <src> holds to <dst>'s TCP: the whole chain when it fits, else
- * one mbuf at a time while they fit.  The whole chain is always offered
- * first: a refusal is what makes the stack call on_writable once room
- * opens, so a leg never waits without being woken.  Released bytes reopen
- * <src>'s window.  Returns the bytes passed.
- */
-static uint32_t
-pass_on(struct proxy_worker *pw, struct relay_leg *src, struct relay_leg *dst)
+uint32_t
+proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 {
 	uint32_t done = 0;
 
-	while (src->pending != NULL) {
-		struct rte_mbuf *m = src->pending, *rest = m->next;
+	while (*q != NULL) {
+		struct rte_mbuf *m = *q, *rest = m->next;
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 
-		if (tcp_send(dst->conn, m) == 0) {
-			src->pending = NULL;
-			done += len;
-			break;
+		if (tcp_send(c, m) == 0) {
+			*q = NULL;
+			return done + len;
 		}
-		if (rest == NULL || tcp_send_space(dst->conn) < m->data_len) {
-			pw->cnt.relay_backpressure++;
+		if (rest == NULL || tcp_send_space(c) < m->data_len)
 			break;
-		}
 		/* Split the head mbuf off the chain and send it alone. */
 		rest->pkt_len = m->pkt_len - m->data_len;
 		rest->nb_segs = (uint16_t)(m->nb_segs - 1);
 		m->next = NULL;
 		m->pkt_len = m->data_len;
 		m->nb_segs = 1;
-		if (tcp_send(dst->conn, m) != 0) {
+		if (tcp_send(c, m) != 0) {
 			m->next = rest;
 			m->pkt_len += rest->pkt_len;
 			m->nb_segs = (uint16_t)(m->nb_segs + rest->nb_segs);
 			break;
 		}
-		src->pending = rest;
+		*q = rest;
 		done += m->data_len;
 	}
+	return done;
+}
+
+/*
+ * Pass what <src> holds to <dst>'s TCP (proxy_chain_send); released bytes
+ * reopen <src>'s window.  Returns the bytes passed.
+ */
+static uint32_t
+pass_on(struct proxy_worker *pw, struct relay_leg *src, struct relay_leg *dst)
+{
+	uint32_t done = proxy_chain_send(dst->conn, &src->pending);
+
+	if (src->pending != NULL)
+		pw->cnt.relay_backpressure++;
 	if (done > 0 && src->conn != NULL)
 		tcp_recved(src->conn, done);
 	return done;
@@ -480,8 +463,17 @@ proxy_worker_destroy(struct proxy_worker *pw)
 		return;
 	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
 	pw->magic = 0;
+	fwd_ctx_destroy(pw->fwd);
 	free(pw->sessions);
 	free(pw);
+}
+
+void
+proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	if (pw->fwd != NULL)
+		fwd_ctx_timer(pw->fwd, now_tsc);
 }
 
 static struct proxy_listener *

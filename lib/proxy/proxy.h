@@ -14,20 +14,42 @@
 #ifndef GH_PROXY_H
 #define GH_PROXY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mempool.h>
 
+#include "conf/conf_types.h"
+#include "dns/dns_types.h"
+#include "log/alog_types.h"
+#include "net/net_types.h"
 #include "proxy/proxy_types.h"
 #include "tcp/tcp.h"
 
 /* The counter group of struct proxy_counters ("proxy"). */
 extern const struct stats_group_desc proxy_counters_desc;
 
+/* One of the appliance's ports, as the forward proxy sees it: where an
+ * upstream connection leaves from, and which addresses are our own. */
+struct proxy_port {
+	uint32_t addr_be;
+	uint32_t mask_be;
+	bool has_gateway;
+	bool outside;
+};
+
 struct proxy_params {
 	struct tcp_stack *tcp;
-	struct rte_mempool *pool; /* for chargen's lines */
-	uint32_t max_sessions;    /* relay sessions and service connections */
+	struct rte_mempool *pool; /* chargen's lines, heads we write */
+	uint32_t max_sessions;    /* relay sessions and service connections;
+	                             forward sessions, a pool of their own */
+	/* forward proxy only (NULL / 0 otherwise) */
+	struct dns_resolver *dns; /* this worker's resolver */
+	struct alog_ring *alog;   /* this worker's access-log ring, or NULL */
+	unsigned n_ports;
+	struct proxy_port ports[NET_PORTS_MAX]; /* by net port index */
+	uint64_t tsc_hz;
+	uint64_t start_tsc; /* 0: rte_rdtsc() */
 };
 
 /* Create a worker's proxy layer. Returns NULL and sets errno. */
@@ -51,6 +73,19 @@ int proxy_listen_relay(struct proxy_worker *pw, unsigned port_idx,
 int proxy_listen_service(struct proxy_worker *pw, enum proxy_service svc,
                          unsigned port_idx, uint32_t ip_be, uint16_t port_be,
                          enum tcp_cc_algo cc);
+
+/*
+ * HTTP/1.1 forward proxy on <ip_be>:<port_be> of port <port_idx>, with the
+ * settings <fwd> (copied).  Needs p.dns.  Returns as proxy_listen_relay(),
+ * or -EINVAL (no resolver), -ENOMEM.
+ */
+int proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx,
+                         uint32_t ip_be, uint16_t port_be,
+                         const struct conf_forward *fwd, enum tcp_cc_algo cc);
+
+/* Timeouts of the forward proxy; called by the worker every millisecond
+ * or so with the current TSC. */
+void proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc);
 
 /* Counters of <pw>, for the control thread's sums. */
 const struct proxy_counters *

@@ -1,0 +1,1941 @@
+/*
+ * The HTTP/1.1 forward proxy of one worker (see proxy.h): what browsers and
+ * tools configured with http_proxy=http://<appliance>:3128 talk to.
+ *
+ * A session is one client connection.  It reads a request head (lib/http,
+ * parsed in place when it sits in one mbuf), checks it (allowed client,
+ * method, target form, destination, CONNECT port), resolves the origin
+ * (lib/dns), takes an idle upstream connection to that origin from the
+ * worker's pool or opens one from the outside address, and writes the
+ * request head anew: request line in origin-form, Host from the target,
+ * hop-by-hop fields dropped (Connection and what it names,
+ * Proxy-Connection, Keep-Alive, TE, Trailer, Upgrade,
+ * Proxy-Authorization), Via and X-Forwarded-For by policy.  Bodies are not
+ * rewritten: the body codec only finds where each message ends, and the
+ * bytes travel as the mbufs they arrived in, both ways, with backpressure:
+ * at most FWD_OUT_MAX bytes wait for a leg's TCP, beyond that the source's
+ * receive window stays closed.  A finished response returns the upstream
+ * connection to the pool (when both ends allow it) and the session reads
+ * the next request, pipelined or not.  CONNECT splices the legs byte for
+ * byte after "200 Connection established".
+ *
+ * Every transaction ends in one access-log record on the worker's ring.
+ * Errors the proxy answers itself get a short HTML body naming Gatehouse
+ * and the reason, and close the client connection after it.
+ *
+ * Connection pointers: a leg the session is done with is closed or reset
+ * with its callback argument switched to `fwd_orphan`, so later callbacks
+ * for it are ignored and the session never waits for them; a session is
+ * freed as soon as it has no legs left.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "common/gh_common.h"
+#include "dns/dns.h"
+#include "http/http.h"
+#include "log/alog.h"
+#include "proxy/proxy.h"
+#include "proxy_priv.h"
+#include "tcp/tcp_timer.h"
+
+#define FWD_CTX_MAGIC      0x66776301u
+#define FWD_SESSION_MAGIC  0x66777302u
+#define FWD_IDLE_MAGIC     0x66776903u
+#define FWD_ORPHAN_MAGIC   0x66776f04u
+#define FWD_LISTENER_MAGIC 0x66776c05u
+#define FWD_LISTENERS_MAX  8
+#define FWD_OUT_MAX        (64u * 1024) /* bytes waiting for a leg's TCP */
+#define FWD_LINGER_MS      2000         /* reading after an error reply */
+#define FWD_TIMER_BURST    256
+#define FWD_ERR_BODY_MAX   640
+
+enum fwd_state {
+	ST_HEAD = 1,       /* reading a request head */
+	ST_RESOLVE = 2,    /* waiting for DNS */
+	ST_CONNECTING = 3, /* upstream handshake */
+	ST_FORWARD = 4,    /* request going up, response coming down */
+	ST_TUNNEL = 5,     /* CONNECT established */
+	ST_DRAIN = 6,      /* last reply queued; closing the client */
+};
+
+/* Session flags. */
+#define SF_DENIED    0x0001u /* client address not in allow-src */
+#define SF_REQ_DONE  0x0002u /* the request body is all in up_out */
+#define SF_RESP_HEAD 0x0004u /* the response head went to cli_out */
+#define SF_RESP_DONE 0x0008u /* the response ended */
+#define SF_CLOSE_CLI 0x0010u /* close the client after this response */
+#define SF_UP_KEEP   0x0020u /* the upstream may be reused after it */
+#define SF_CLI_FIN   0x0040u /* the client sent FIN */
+#define SF_CONNECT   0x0080u /* the request is CONNECT */
+#define SF_HDR_TIMER 0x0100u /* the header timeout runs (bytes came) */
+#define SF_CLI_SHUT  0x0200u /* we sent FIN to the client */
+#define SF_UP_SHUT   0x0400u /* we sent FIN upstream (tunnel) */
+#define SF_UP_FIN    0x0800u /* the upstream sent FIN */
+
+struct fwd_listener {
+	unsigned magic;
+	struct fwd_ctx *fc;
+	struct conf_forward cfg;
+	struct http_limits lim;
+};
+
+/* The access-log data of one transaction, only while it runs. */
+struct fwd_txn {
+	struct alog_record rec;
+	uint64_t start_tsc;
+	uint32_t next_free;
+};
+
+struct fwd_session {
+	unsigned magic;
+	uint8_t state;      /* enum fwd_state */
+	uint8_t req_method; /* enum http_method of the current request */
+	uint16_t flags;     /* SF_* */
+	uint32_t next_free; /* free list, index + 1 */
+	uint32_t dst_ip_be;
+	uint16_t dst_port_be;
+	uint16_t pad;
+	struct fwd_listener *l;
+	struct tcp_conn *cli;
+	struct tcp_conn *up;
+	struct rte_mbuf *cli_in;  /* from the client, not consumed yet */
+	struct rte_mbuf *cli_out; /* for the client, not taken by TCP yet */
+	struct rte_mbuf *up_in;   /* from the upstream, not consumed yet */
+	struct rte_mbuf *up_out;  /* for the upstream, not taken by TCP yet */
+	struct fwd_txn *txn;
+	struct http_body req_body;
+	struct http_body resp_body;
+	struct dns_waiter dw;
+	struct tcp_timer tmr;
+};
+
+/* An idle upstream connection kept for reuse. */
+struct fwd_idle {
+	unsigned magic;
+	uint32_t ip_be;
+	uint16_t port_be;
+	struct tcp_conn *conn;
+	struct fwd_ctx *fc;
+	struct fwd_idle *next; /* in use: the idle list; else the free list */
+	struct fwd_idle **pprev;
+	struct tcp_timer tmr;
+};
+
+struct fwd_orphan {
+	unsigned magic;
+};
+
+struct fwd_ctx {
+	unsigned magic;
+	struct proxy_worker *pw;
+	struct proxy_counters *cnt;
+	uint32_t max_sessions;
+	uint32_t sess_unused; /* sessions never used yet start here */
+	uint32_t sess_free;   /* free list, index + 1 */
+	struct fwd_session *sessions;
+	uint32_t txn_unused;
+	uint32_t txn_free;
+	struct fwd_txn *txns;
+	uint32_t idle_max;
+	uint32_t idle_ms;
+	struct fwd_idle *idle_free;
+	struct fwd_idle *idle_head; /* most recently parked first */
+	struct fwd_idle *idles;
+	unsigned n_listeners;
+	struct fwd_listener listeners[FWD_LISTENERS_MAX];
+	uint64_t start_tsc;
+	uint64_t tsc_per_ms;
+	struct tcp_timer_wheel wheel;
+	struct alog_clock clock;
+	uint32_t scratch_cap;
+	char *scratch;       /* a head that spans mbufs, made contiguous */
+	struct http_msg msg; /* the head being looked at */
+};
+
+static struct fwd_orphan fwd_orphan = {FWD_ORPHAN_MAGIC};
+static const struct tcp_callbacks fwd_cb;
+
+static void fwd_session_end(struct fwd_session *s, bool reset);
+static void fwd_request(struct fwd_session *s);
+static void fwd_response(struct fwd_session *s);
+static void fwd_req_pump(struct fwd_session *s);
+
+/* ---- mbuf chains ---- */
+
+static uint32_t
+chain_len(const struct rte_mbuf *m)
+{
+	return m != NULL ? rte_pktmbuf_pkt_len(m) : 0;
+}
+
+/* Append <m> to *q; false when the chain would hold too many segments. */
+static bool
+chain_add(struct rte_mbuf **q, struct rte_mbuf *m)
+{
+	if (*q == NULL) {
+		*q = m;
+		return true;
+	}
+	return rte_pktmbuf_chain(*q, m) == 0;
+}
+
+/* Drop the first <n> bytes of *q (n <= its length). */
+static void
+chain_trim(struct rte_mbuf **q, uint32_t n)
+{
+	struct rte_mbuf *m = *q;
+
+	GH_VERIFY(n <= chain_len(m));
+	while (n > 0) {
+		if (n >= m->data_len) {
+			struct rte_mbuf *next = m->next;
+			uint32_t pkt_len = m->pkt_len - m->data_len;
+			uint16_t nb = (uint16_t)(m->nb_segs - 1);
+
+			n -= m->data_len;
+			m->next = NULL;
+			rte_pktmbuf_free_seg(m);
+			m = next;
+			if (m != NULL) {
+				m->pkt_len = pkt_len;
+				m->nb_segs = nb;
+			}
+			continue;
+		}
+		m->data_off = (uint16_t)(m->data_off + n);
+		m->data_len = (uint16_t)(m->data_len - n);
+		m->pkt_len -= n;
+		n = 0;
+	}
+	/* Empty segments left in front carry nothing. */
+	while (m != NULL && m->data_len == 0 && m->next != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		next->pkt_len = m->pkt_len;
+		next->nb_segs = (uint16_t)(m->nb_segs - 1);
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+	if (m != NULL && m->pkt_len == 0) {
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
+	*q = m;
+}
+
+/*
+ * Take the first <n> bytes (n <= data_len of the first segment) of *q as
+ * a chain of their own; a partial segment is shared through an indirect
+ * mbuf, not copied.  Returns NULL when no mbuf was left (nothing moved).
+ */
+static struct rte_mbuf *
+chain_take_seg(struct rte_mbuf **q, uint32_t n, struct rte_mempool *pool)
+{
+	struct rte_mbuf *m = *q, *mi;
+
+	GH_VERIFY(m != NULL && n > 0 && n <= m->data_len);
+	if (n == m->data_len) {
+		struct rte_mbuf *next = m->next;
+
+		if (next != NULL) {
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = (uint16_t)(m->nb_segs - 1);
+		}
+		m->next = NULL;
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		*q = next;
+		return m;
+	}
+	mi = rte_pktmbuf_alloc(pool);
+	if (mi == NULL)
+		return NULL;
+	rte_pktmbuf_attach(mi, m);
+	mi->data_len = (uint16_t)n;
+	mi->pkt_len = n;
+	mi->next = NULL;
+	mi->nb_segs = 1;
+	m->data_off = (uint16_t)(m->data_off + n);
+	m->data_len = (uint16_t)(m->data_len - n);
+	m->pkt_len -= n;
+	return mi;
+}
+
+/*
+ * The bytes of *q as one buffer of at most <cap> bytes: the first
+ * segment's data when it holds them all (no copy), else a copy into
+ * <scratch>.  Sets *len.
+ */
+static const char *
+chain_flat(const struct rte_mbuf *q, char *scratch, uint32_t cap, uint32_t *len)
+{
+	uint32_t n = 0;
+
+	if (q->next == NULL) {
+		*len = q->data_len;
+		return rte_pktmbuf_mtod(q, const char *);
+	}
+	for (; q != NULL && n < cap; q = q->next) {
+		uint32_t k = q->data_len;
+
+		if (k > cap - n)
+			k = cap - n;
+		memcpy(scratch + n, rte_pktmbuf_mtod(q, const char *), k);
+		n += k;
+	}
+	*len = n;
+	return scratch;
+}
+
+/* ---- writing heads ---- */
+
+struct head_writer {
+	struct rte_mempool *pool;
+	struct rte_mbuf *head;
+	struct rte_mbuf *tail;
+	bool failed;
+};
+
+static void
+hw_put(struct head_writer *w, const void *p, uint32_t n)
+{
+	const char *s = p;
+
+	while (n > 0 && !w->failed) {
+		uint32_t room =
+		    w->tail != NULL ? rte_pktmbuf_tailroom(w->tail) : 0;
+		uint32_t k;
+		char *dst;
+
+		if (room == 0) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+			if (m == NULL || (w->head != NULL &&
+			                  rte_pktmbuf_chain(w->head, m) != 0)) {
+				rte_pktmbuf_free(m);
+				w->failed = true;
+				break;
+			}
+			if (w->head == NULL)
+				w->head = m;
+			w->tail = m;
+			continue;
+		}
+		k = n < room ? n : room;
+		dst =
+		    rte_pktmbuf_mtod_offset(w->tail, char *, w->tail->data_len);
+		memcpy(dst, s, k);
+		w->tail->data_len = (uint16_t)(w->tail->data_len + k);
+		if (w->head != w->tail)
+			w->head->pkt_len += k;
+		else
+			w->tail->pkt_len = w->tail->data_len;
+		s += k;
+		n -= k;
+	}
+}
+
+static void
+hw_str(struct head_writer *w, const char *s)
+{
+	hw_put(w, s, (uint32_t)strlen(s));
+}
+
+static void
+hw_span(struct head_writer *w, const char *buf, struct http_str sp)
+{
+	hw_put(w, buf + sp.off, sp.len);
+}
+
+/* The chain written, or NULL (and the count) when the pool ran dry. */
+static struct rte_mbuf *
+hw_done(struct head_writer *w, struct proxy_counters *cnt)
+{
+	if (w->failed) {
+		rte_pktmbuf_free(w->head);
+		cnt->fwd_no_mbuf++;
+		return NULL;
+	}
+	return w->head;
+}
+
+static void
+ip_text(uint32_t ip_be, char *buf, size_t cap)
+{
+	uint32_t a = ntohl(ip_be);
+
+	snprintf(buf, cap, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+	         (a >> 8) & 255, a & 255);
+}
+
+/* ---- pools ---- */
+
+static struct fwd_session *
+session_get(struct fwd_ctx *fc)
+{
+	struct fwd_session *s;
+
+	if (fc->sess_free != 0) {
+		s = &fc->sessions[fc->sess_free - 1];
+		fc->sess_free = s->next_free;
+	} else if (fc->sess_unused < fc->max_sessions) {
+		s = &fc->sessions[fc->sess_unused++];
+	} else {
+		fc->cnt->fwd_no_session++;
+		return NULL;
+	}
+	GH_VERIFY(s->magic == 0);
+	memset(s, 0, sizeof(*s));
+	s->magic = FWD_SESSION_MAGIC;
+	fc->cnt->fwd_sessions_in_use++;
+	return s;
+}
+
+static void
+session_put(struct fwd_ctx *fc, struct fwd_session *s)
+{
+	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	GH_VERIFY(s->cli == NULL && s->up == NULL && s->txn == NULL);
+	s->magic = 0;
+	GH_VERIFY(fc->cnt->fwd_sessions_in_use > 0);
+	fc->cnt->fwd_sessions_in_use--;
+	s->next_free = fc->sess_free;
+	fc->sess_free = (uint32_t)(s - fc->sessions) + 1;
+}
+
+static struct fwd_txn *
+txn_get(struct fwd_ctx *fc)
+{
+	struct fwd_txn *t;
+
+	if (fc->txn_free != 0) {
+		t = &fc->txns[fc->txn_free - 1];
+		fc->txn_free = t->next_free;
+	} else if (fc->txn_unused < fc->max_sessions) {
+		t = &fc->txns[fc->txn_unused++];
+	} else {
+		return NULL;
+	}
+	alog_record_reset(&t->rec);
+	t->start_tsc = rte_rdtsc();
+	return t;
+}
+
+static void
+txn_put(struct fwd_ctx *fc, struct fwd_txn *t)
+{
+	t->next_free = fc->txn_free;
+	fc->txn_free = (uint32_t)(t - fc->txns) + 1;
+}
+
+/* ---- timers ---- */
+
+static uint64_t
+now_ms(const struct fwd_ctx *fc)
+{
+	return (rte_rdtsc() - fc->start_tsc) / fc->tsc_per_ms;
+}
+
+static void
+timer_set(struct fwd_session *s, uint32_t ms)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	tcp_timer_restart(&fc->wheel, &s->tmr, now_ms(fc) + ms);
+}
+
+static void
+timer_stop(struct fwd_session *s)
+{
+	if (tcp_timer_armed(&s->tmr))
+		tcp_timer_stop(&s->l->fc->wheel, &s->tmr);
+}
+
+/* ---- legs ---- */
+
+/* Done with *pc: close it gracefully or reset it; its callbacks from now
+ * on find the orphan and are ignored. */
+static void
+leg_close(struct tcp_conn **pc, bool reset)
+{
+	struct tcp_conn *c = *pc;
+
+	if (c == NULL)
+		return;
+	*pc = NULL;
+	tcp_conn_set_arg(c, &fwd_orphan);
+	if (reset)
+		tcp_abort(c);
+	else
+		tcp_close(c);
+}
+
+/* Queue <m> for the client and count it. */
+static void
+cli_queue(struct fwd_session *s, struct rte_mbuf *m)
+{
+	uint32_t len = chain_len(m);
+
+	if (!chain_add(&s->cli_out, m)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->txn != NULL)
+		s->txn->rec.bytes_to_client += len;
+}
+
+static void
+cli_flush(struct fwd_session *s)
+{
+	if (s->cli != NULL && s->cli_out != NULL)
+		s->l->fc->cnt->fwd_bytes_u2c +=
+		    proxy_chain_send(s->cli, &s->cli_out);
+}
+
+static void
+up_flush(struct fwd_session *s)
+{
+	if (s->up != NULL && s->up_out != NULL && s->state >= ST_FORWARD)
+		s->l->fc->cnt->fwd_bytes_c2u +=
+		    proxy_chain_send(s->up, &s->up_out);
+}
+
+/* ---- access log ---- */
+
+static void
+txn_start(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct tcp_flow_key k;
+
+	GH_VERIFY(s->txn == NULL);
+	s->txn = txn_get(fc);
+	if (s->txn == NULL)
+		return;
+	tcp_conn_key(s->cli, &k);
+	s->txn->rec.client_ip_be = k.remote_ip_be;
+	s->txn->rec.client_port_be = k.remote_port_be;
+}
+
+static void
+txn_end(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_txn *t = s->txn;
+	struct alog_record *r;
+	uint64_t now;
+
+	if (t == NULL)
+		return;
+	s->txn = NULL;
+	now = rte_rdtsc();
+	t->rec.elapsed_ms = (uint32_t)((now - t->start_tsc) / fc->tsc_per_ms);
+	t->rec.time_us = alog_clock_us(&fc->clock, now);
+	if (fc->pw->p.alog != NULL) {
+		r = alog_ring_reserve(fc->pw->p.alog);
+		if (r != NULL) {
+			*r = t->rec;
+			alog_ring_commit(fc->pw->p.alog);
+			fc->cnt->fwd_log_records++;
+		} else {
+			fc->cnt->fwd_log_dropped++;
+		}
+	}
+	txn_put(fc, t);
+}
+
+/* Fill the log record from the request head in <buf>. */
+static void
+txn_request(struct fwd_session *s, const struct http_msg *msg, const char *buf)
+{
+	struct alog_record *r;
+	int i;
+
+	if (s->txn == NULL)
+		return;
+	r = &s->txn->rec;
+	alog_field_set(r->method, sizeof(r->method), buf + msg->method_str.off,
+	               msg->method_str.len);
+	alog_field_set(r->url, sizeof(r->url), buf + msg->target.off,
+	               msg->target.len);
+	r->version_minor = msg->version_minor;
+	r->bytes_from_client = msg->head_len;
+	i = http_hdr_find(msg, buf, "referer", 0);
+	if (i >= 0)
+		alog_field_set(r->referer, sizeof(r->referer),
+		               buf + msg->hdr[i].value.off,
+		               msg->hdr[i].value.len);
+	i = http_hdr_find(msg, buf, "user-agent", 0);
+	if (i >= 0)
+		alog_field_set(r->user_agent, sizeof(r->user_agent),
+		               buf + msg->hdr[i].value.off,
+		               msg->hdr[i].value.len);
+}
+
+/* ---- replies of our own ---- */
+
+static void
+count_error(struct proxy_counters *cnt, unsigned status)
+{
+	switch (status) {
+	case 400:
+	case 408:
+		cnt->fwd_err_400++;
+		break;
+	case 405:
+		cnt->fwd_err_405++;
+		break;
+	case 413:
+		cnt->fwd_err_413++;
+		break;
+	case 414:
+		cnt->fwd_err_414++;
+		break;
+	case 431:
+		cnt->fwd_err_431++;
+		break;
+	case 501:
+		cnt->fwd_err_501++;
+		break;
+	case 503:
+		cnt->fwd_err_503++;
+		break;
+	case 504:
+		cnt->fwd_err_504++;
+		break;
+	case 505:
+		cnt->fwd_err_505++;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Answer the current request with <status> and the reason <why>, then
+ * close the client (after reading what it still sends for a moment, so
+ * the reply is not lost to a reset).  Mid-response, when the client has
+ * had a head already, resets both legs instead.  Counters other than the
+ * per-status ones are the caller's.
+ */
+static void
+fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
+          const char *why)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct head_writer w = {.pool = fc->pw->p.pool};
+	char body[FWD_ERR_BODY_MAX], line[160];
+	struct rte_mbuf *m;
+	int n;
+
+	count_error(fc->cnt, status);
+	if (s->flags & SF_RESP_HEAD) {
+		fc->cnt->fwd_aborted++;
+		fwd_session_end(s, true);
+		return;
+	}
+	if (s->dw.query != NULL)
+		dns_cancel(fc->pw->p.dns, &s->dw);
+	rte_pktmbuf_free(s->up_out);
+	s->up_out = NULL;
+	rte_pktmbuf_free(s->up_in);
+	s->up_in = NULL;
+	leg_close(&s->up, true);
+	n = snprintf(body, sizeof(body),
+	             "<html><head><title>%u %s</title></head><body>\n"
+	             "<h1>%u %s</h1>\n<p>Gatehouse: %s</p>\n</body></html>\n",
+	             status, http_reason(status), status, http_reason(status),
+	             why);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)strlen(body);
+	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", status,
+	         http_reason(status));
+	hw_str(&w, line);
+	hw_str(&w, "Server: Gatehouse\r\n"
+	           "Content-Type: text/html; charset=utf-8\r\n"
+	           "Cache-Control: no-store\r\n"
+	           "Connection: close\r\n");
+	if (status == 405)
+		hw_str(&w, "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "
+		           "PATCH, CONNECT\r\n");
+	snprintf(line, sizeof(line), "Content-Length: %d\r\n\r\n", n);
+	hw_str(&w, line);
+	if (s->req_method != HTTP_M_HEAD)
+		hw_put(&w, body, (uint32_t)n);
+	m = hw_done(&w, fc->cnt);
+	if (s->txn != NULL) {
+		s->txn->rec.status = (uint16_t)status;
+		s->txn->rec.result = (uint8_t)result;
+		alog_field_set(s->txn->rec.ctype, sizeof(s->txn->rec.ctype),
+		               "text/html", 9);
+	}
+	s->flags |= SF_RESP_HEAD | SF_RESP_DONE | SF_CLOSE_CLI;
+	if (m != NULL)
+		cli_queue(s, m);
+	txn_end(s);
+	s->state = ST_DRAIN;
+	/* What the client sends from now on is read and dropped. */
+	rte_pktmbuf_free(s->cli_in);
+	s->cli_in = NULL;
+	timer_set(s, FWD_LINGER_MS);
+	cli_flush(s);
+	if (s->cli_out == NULL && s->cli != NULL && !(s->flags & SF_CLI_SHUT)) {
+		s->flags |= SF_CLI_SHUT;
+		tcp_shutdown(s->cli);
+	}
+	if (s->flags & SF_CLI_FIN)
+		fwd_session_end(s, false);
+}
+
+/* ---- the end of a session ---- */
+
+static void
+fwd_session_end(struct fwd_session *s, bool reset)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	if (s->dw.query != NULL)
+		dns_cancel(fc->pw->p.dns, &s->dw);
+	timer_stop(s);
+	txn_end(s);
+	leg_close(&s->up, reset || !(s->flags & SF_RESP_DONE));
+	leg_close(&s->cli, reset);
+	rte_pktmbuf_free(s->cli_in);
+	rte_pktmbuf_free(s->cli_out);
+	rte_pktmbuf_free(s->up_in);
+	rte_pktmbuf_free(s->up_out);
+	s->cli_in = s->cli_out = s->up_in = s->up_out = NULL;
+	session_put(fc, s);
+}
+
+/* ---- idle upstream connections ---- */
+
+static void
+idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
+{
+	if (tcp_timer_armed(&e->tmr))
+		tcp_timer_stop(&fc->wheel, &e->tmr);
+	*e->pprev = e->next;
+	if (e->next != NULL)
+		e->next->pprev = e->pprev;
+	e->magic = 0;
+	e->conn = NULL;
+	e->next = fc->idle_free;
+	fc->idle_free = e;
+	GH_VERIFY(fc->cnt->fwd_idle_in_use > 0);
+	fc->cnt->fwd_idle_in_use--;
+}
+
+/* An idle connection to <ip>:<port>, taken out of the pool, or NULL. */
+static struct tcp_conn *
+idle_take(struct fwd_ctx *fc, uint32_t ip_be, uint16_t port_be)
+{
+	struct fwd_idle *e;
+	unsigned n = 0;
+
+	for (e = fc->idle_head; e != NULL && n < fc->idle_max;
+	     e = e->next, n++) {
+		if (e->ip_be == ip_be && e->port_be == port_be) {
+			struct tcp_conn *c = e->conn;
+
+			idle_unlink(fc, e);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Park the upstream leg of <s> for reuse, or close it. */
+static void
+idle_put(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_idle *e = fc->idle_free;
+	struct tcp_conn *c = s->up;
+
+	if (e == NULL || fc->idle_ms == 0) {
+		leg_close(&s->up, false);
+		return;
+	}
+	s->up = NULL;
+	fc->idle_free = e->next;
+	memset(e, 0, sizeof(*e));
+	e->magic = FWD_IDLE_MAGIC;
+	e->fc = fc;
+	e->conn = c;
+	e->ip_be = s->dst_ip_be;
+	e->port_be = s->dst_port_be;
+	e->tmr.user = FWD_IDLE_MAGIC;
+	e->next = fc->idle_head;
+	e->pprev = &fc->idle_head;
+	if (fc->idle_head != NULL)
+		fc->idle_head->pprev = &e->next;
+	fc->idle_head = e;
+	tcp_conn_set_arg(c, e);
+	tcp_timer_start(&fc->wheel, &e->tmr, now_ms(fc) + fc->idle_ms);
+	fc->cnt->fwd_upstream_idle++;
+	fc->cnt->fwd_idle_in_use++;
+}
+
+/* An idle connection spoke, closed or timed out: drop it. */
+static void
+idle_drop(struct fwd_idle *e, bool reset)
+{
+	struct fwd_ctx *fc = e->fc;
+	struct tcp_conn *c = e->conn;
+
+	idle_unlink(fc, e);
+	fc->cnt->fwd_upstream_idle_closed++;
+	leg_close(&c, reset);
+}
+
+/* ---- destinations ---- */
+
+static bool
+cidr_has(uint32_t net, unsigned len, uint32_t ip)
+{
+	uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+
+	return (ip & mask) == net;
+}
+
+/* Why <ip_be> may not be a destination, or NULL. */
+static const char *
+dst_refused(const struct fwd_session *s, uint32_t ip_be)
+{
+	const struct proxy_params *p = &s->l->fc->pw->p;
+	uint32_t ip = ntohl(ip_be);
+	unsigned i;
+
+	for (i = 0; i < p->n_ports; i++)
+		if (p->ports[i].addr_be == ip_be)
+			return "the destination is the proxy itself";
+	if (cidr_has(0x00000000u, 8, ip) || cidr_has(0x7f000000u, 8, ip) ||
+	    cidr_has(0xa9fe0000u, 16, ip) || cidr_has(0xe0000000u, 4, ip) ||
+	    cidr_has(0xf0000000u, 4, ip))
+		return "the destination address is not routable";
+	if (!s->l->cfg.allow_private_dst &&
+	    (cidr_has(0x0a000000u, 8, ip) || cidr_has(0xac100000u, 12, ip) ||
+	     cidr_has(0xc0a80000u, 16, ip) || cidr_has(0x64400000u, 10, ip)))
+		return "the destination is a private address";
+	return NULL;
+}
+
+/* The port an upstream connection to <ip_be> leaves from: the one whose
+ * subnet holds it, else the first outside port with a gateway; -1: none. */
+static int
+route_port(const struct proxy_params *p, uint32_t ip_be)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_ports; i++)
+		if ((ip_be & p->ports[i].mask_be) ==
+		    (p->ports[i].addr_be & p->ports[i].mask_be))
+			return (int)i;
+	for (i = 0; i < p->n_ports; i++)
+		if (p->ports[i].outside && p->ports[i].has_gateway)
+			return (int)i;
+	return -1;
+}
+
+/* ---- upstream ---- */
+
+/* The upstream leg is ready: send what waits for it. */
+static void
+fwd_upstream_ready(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (s->flags & SF_CONNECT) {
+		struct head_writer w = {.pool = fc->pw->p.pool};
+		struct rte_mbuf *m;
+
+		hw_str(&w, "HTTP/1.1 200 Connection established\r\n\r\n");
+		m = hw_done(&w, fc->cnt);
+		if (m == NULL) {
+			fwd_error(s, 503, ALOG_TCP_TUNNEL, "out of buffers");
+			return;
+		}
+		cli_queue(s, m);
+		if (s->txn != NULL) {
+			s->txn->rec.status = 200;
+			s->txn->rec.result = ALOG_TCP_TUNNEL;
+		}
+		s->flags |= SF_RESP_HEAD;
+		s->state = ST_TUNNEL;
+		fc->cnt->fwd_tunnels++;
+		/* Bytes the client sent behind the CONNECT head. */
+		if (s->cli_in != NULL) {
+			uint32_t n = chain_len(s->cli_in);
+
+			chain_add(&s->up_out, s->cli_in);
+			s->cli_in = NULL;
+			tcp_recved(s->cli, n);
+		}
+		timer_set(s, s->l->cfg.client_idle_ms);
+		cli_flush(s);
+		up_flush(s);
+		return;
+	}
+	s->state = ST_FORWARD;
+	timer_set(s, s->l->cfg.upstream_read_ms);
+	fwd_req_pump(s);
+}
+
+static void
+fwd_connect(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct proxy_params *p = &fc->pw->p;
+	const char *why = dst_refused(s, s->dst_ip_be);
+	int port, rc;
+
+	if (s->txn != NULL)
+		s->txn->rec.server_ip_be = s->dst_ip_be;
+	if (why != NULL) {
+		fc->cnt->fwd_denied_dst++;
+		fwd_error(s, 403, ALOG_TCP_DENIED, why);
+		return;
+	}
+	if (s->txn != NULL)
+		s->txn->rec.hier = ALOG_HIER_DIRECT;
+	if (!(s->flags & SF_CONNECT)) {
+		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be);
+		if (s->up != NULL) {
+			tcp_conn_set_arg(s->up, s);
+			fc->cnt->fwd_upstream_reused++;
+			fwd_upstream_ready(s);
+			return;
+		}
+	}
+	port = route_port(p, s->dst_ip_be);
+	if (port < 0) {
+		fc->cnt->fwd_err_502_connect++;
+		fwd_error(s, 502, ALOG_TCP_MISS, "no route to the origin");
+		return;
+	}
+	rc = tcp_connect(p->tcp, (unsigned)port, p->ports[port].addr_be,
+	                 s->dst_ip_be, s->dst_port_be, TCP_CC_CUBIC, &fwd_cb, s,
+	                 &s->up);
+	if (rc < 0) {
+		s->up = NULL;
+		fwd_error(s, 503, ALOG_TCP_MISS,
+		          "no local port or connection slot for the origin");
+		return;
+	}
+	fc->cnt->fwd_upstream_new++;
+	s->state = ST_CONNECTING;
+	timer_set(s, s->l->cfg.connect_ms);
+}
+
+static void
+fwd_dns_done(void *arg, int status, uint32_t ip_be)
+{
+	struct fwd_session *s = arg;
+
+	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	GH_VERIFY(s->state == ST_RESOLVE);
+	s->dw.query = NULL;
+	if (status < 0) {
+		s->l->fc->cnt->fwd_err_502_dns++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          status == -ENOENT
+		              ? "the origin's name does not exist (DNS)"
+		              : "the origin's name could not be resolved "
+		                "(DNS failure or timeout)");
+		return;
+	}
+	s->dst_ip_be = ip_be;
+	fwd_connect(s);
+}
+
+/* ---- requests ---- */
+
+static bool
+port_allowed(const struct conf_forward *cfg, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_connect_ports; i++)
+		if (cfg->connect_ports[i] == port)
+			return true;
+	return false;
+}
+
+static bool
+is_hop_by_hop(const struct http_msg *msg, const char *buf, unsigned i)
+{
+	static const char *const names[] = {
+	    "connection", "proxy-connection", "keep-alive",         "te",
+	    "trailer",    "upgrade",          "proxy-authorization"};
+	size_t k;
+
+	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
+		if (http_hdr_name_is(msg, buf, i, names[k]))
+			return true;
+	return http_conn_lists(msg, buf, buf + msg->hdr[i].name.off,
+	                       msg->hdr[i].name.len);
+}
+
+/* Fields anonymous mode removes: what names the client or its network. */
+static bool
+is_identifying(const struct http_msg *msg, const char *buf, unsigned i)
+{
+	static const char *const names[] = {
+	    "from",      "referer",   "x-forwarded-for", "forwarded",
+	    "x-real-ip", "client-ip", "true-client-ip",  "x-client-ip",
+	    "via",       "cookie"};
+	size_t k;
+
+	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
+		if (http_hdr_name_is(msg, buf, i, names[k]))
+			return true;
+	return false;
+}
+
+/* Write the request head for the origin into s->up_out. */
+static int
+write_request_head(struct fwd_session *s, const struct http_msg *msg,
+                   const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct conf_forward *cfg = &s->l->cfg;
+	struct head_writer w = {.pool = fc->pw->p.pool};
+	struct tcp_flow_key k;
+	struct rte_mbuf *m;
+	char text[64];
+	unsigned i;
+
+	hw_span(&w, buf, msg->method_str);
+	hw_str(&w, " ");
+	if (msg->path.len == 0 || buf[msg->path.off] != '/')
+		hw_str(&w, "/");
+	hw_span(&w, buf, msg->path);
+	hw_str(&w, " HTTP/1.1\r\nHost: ");
+	hw_span(&w, buf, msg->host);
+	if (msg->port != 80) {
+		snprintf(text, sizeof(text), ":%u", msg->port);
+		hw_str(&w, text);
+	}
+	hw_str(&w, "\r\n");
+	for (i = 0; i < msg->n_headers; i++) {
+		if (http_hdr_name_is(msg, buf, i, "host") ||
+		    is_hop_by_hop(msg, buf, i))
+			continue;
+		if (cfg->anonymous && is_identifying(msg, buf, i))
+			continue;
+		if (cfg->xff == CONF_XFF_DELETE &&
+		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
+			continue;
+		hw_span(&w, buf, msg->hdr[i].name);
+		hw_str(&w, ": ");
+		hw_span(&w, buf, msg->hdr[i].value);
+		hw_str(&w, "\r\n");
+	}
+	if (cfg->via && !cfg->anonymous) {
+		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
+		         msg->version_minor);
+		hw_str(&w, text);
+	}
+	if (cfg->xff == CONF_XFF_ADD && !cfg->anonymous) {
+		tcp_conn_key(s->cli, &k);
+		hw_str(&w, "X-Forwarded-For: ");
+		ip_text(k.remote_ip_be, text, sizeof(text));
+		hw_str(&w, text);
+		hw_str(&w, "\r\n");
+	}
+	hw_str(&w, "\r\n");
+	m = hw_done(&w, fc->cnt);
+	if (m == NULL)
+		return -ENOMEM;
+	rte_pktmbuf_free(s->up_out);
+	s->up_out = m;
+	return 0;
+}
+
+/* A complete request head in <buf>: check it and set the request going. */
+static void
+fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
+                 const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct conf_forward *cfg = &s->l->cfg;
+	uint32_t ip_be = 0;
+	int rc;
+
+	fc->cnt->fwd_requests++;
+	txn_request(s, msg, buf);
+	s->req_method = msg->method;
+	if (s->flags & SF_DENIED) {
+		fc->cnt->fwd_denied_src++;
+		fwd_error(s, 403, ALOG_TCP_DENIED,
+		          "your address may not use this proxy");
+		return;
+	}
+	if (msg->method == HTTP_M_OTHER) {
+		fwd_error(s, 501, ALOG_TAG_NONE, "method not implemented");
+		return;
+	}
+	if (msg->method == HTTP_M_TRACE) {
+		fwd_error(s, 405, ALOG_TAG_NONE, "TRACE is not forwarded");
+		return;
+	}
+	if (msg->method == HTTP_M_CONNECT) {
+		s->flags |= SF_CONNECT;
+		if (!port_allowed(cfg, msg->port)) {
+			fc->cnt->fwd_denied_port++;
+			fwd_error(s, 403, ALOG_TCP_DENIED,
+			          "CONNECT to this port is not allowed");
+			return;
+		}
+	} else if (msg->form != HTTP_FORM_ABSOLUTE) {
+		fwd_error(s, 400, ALOG_TAG_NONE,
+		          "a proxy request needs an absolute URL "
+		          "(http://host/path)");
+		return;
+	} else if (msg->scheme.len != 4) {
+		fwd_error(s, 501, ALOG_TAG_NONE,
+		          "only http:// URLs are fetched; use CONNECT for "
+		          "https");
+		return;
+	}
+	if (cfg->max_body_bytes != 0 && msg->body_kind == HTTP_BODY_LENGTH &&
+	    msg->content_length > cfg->max_body_bytes) {
+		fwd_error(s, 413, ALOG_TAG_NONE,
+		          "the request body is larger than allowed");
+		return;
+	}
+	if (!(s->flags & SF_CONNECT)) {
+		if (write_request_head(s, msg, buf) < 0) {
+			fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
+			return;
+		}
+		if (!(msg->flags & HTTP_F_CONN_CLOSE) &&
+		    (msg->version_minor == 1 ||
+		     (msg->flags & HTTP_F_CONN_KEEPALIVE)))
+			s->flags &= (uint16_t)~SF_CLOSE_CLI;
+		else
+			s->flags |= SF_CLOSE_CLI;
+		http_body_init(&s->req_body, msg, &s->l->lim);
+		if (msg->body_kind == HTTP_BODY_NONE)
+			s->flags |= SF_REQ_DONE;
+	}
+	s->dst_port_be = htons(msg->port);
+	/* The head is consumed; the body (or the next request) follows. */
+	chain_trim(&s->cli_in, msg->head_len);
+	tcp_recved(s->cli, msg->head_len);
+	s->state = ST_RESOLVE;
+	timer_stop(s);
+	s->dw.cb = fwd_dns_done;
+	s->dw.arg = s;
+	rc = dns_resolve(fc->pw->p.dns, buf + msg->host.off, msg->host.len,
+	                 &s->dw, &ip_be);
+	if (rc == 1)
+		return; /* fwd_dns_done follows */
+	s->dw.query = NULL;
+	if (rc == 0) {
+		s->dst_ip_be = ip_be;
+		fwd_connect(s);
+		return;
+	}
+	if (rc == -ENOBUFS) {
+		fwd_error(s, 503, ALOG_TCP_MISS, "too many DNS lookups");
+		return;
+	}
+	fc->cnt->fwd_err_502_dns++;
+	fwd_error(s, 502, ALOG_TCP_MISS,
+	          rc == -ENOENT ? "the origin's name does not exist (DNS)"
+	          : rc == -EIO  ? "the origin's name could not be resolved "
+	                          "(DNS failure)"
+	                        : "the origin's name is not valid");
+}
+
+/* State ST_HEAD: parse what the client sent so far. */
+static void
+fwd_request(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct http_msg *msg = &fc->msg;
+	const char *buf;
+	uint32_t len;
+	int rc;
+
+	GH_VERIFY(s->state == ST_HEAD);
+	if (s->cli_in == NULL) {
+		s->flags &= (uint16_t)~SF_HDR_TIMER;
+		if (s->flags & SF_CLI_FIN) {
+			fwd_session_end(s, false);
+			return;
+		}
+		timer_set(s, s->l->cfg.client_idle_ms);
+		return;
+	}
+	buf = chain_flat(s->cli_in, fc->scratch, fc->scratch_cap, &len);
+	http_msg_init(msg, true, HTTP_M_OTHER);
+	rc = http_parse_head(msg, buf, len, &s->l->lim);
+	if (rc == HTTP_AGAIN) {
+		if (s->flags & SF_CLI_FIN) {
+			fwd_session_end(s, false); /* a head cut short */
+			return;
+		}
+		if (!(s->flags & SF_HDR_TIMER)) {
+			s->flags |= SF_HDR_TIMER;
+			timer_set(s, s->l->cfg.client_header_ms);
+		}
+		return;
+	}
+	s->flags &= (uint16_t)(SF_DENIED | SF_CLI_FIN);
+	txn_start(s);
+	if (rc == HTTP_ERROR) {
+		fc->cnt->fwd_requests++;
+		if (s->txn != NULL) {
+			alog_field_set(s->txn->rec.method,
+			               sizeof(s->txn->rec.method), "NONE", 4);
+			alog_field_set(s->txn->rec.url, sizeof(s->txn->rec.url),
+			               "error:invalid-request", 21);
+			s->txn->rec.bytes_from_client = len;
+		}
+		fwd_error(s, msg->status, ALOG_TAG_NONE,
+		          msg->error != NULL ? msg->error : "bad request");
+		return;
+	}
+	fwd_request_head(s, msg, buf);
+}
+
+/* Move request body bytes from cli_in to up_out while there is room, and
+ * on to the upstream's TCP; again while TCP takes them all. */
+static void
+fwd_req_pump(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	unsigned rounds = 0;
+
+	do {
+		while (!(s->flags & SF_REQ_DONE) && s->cli_in != NULL &&
+		       chain_len(s->up_out) < FWD_OUT_MAX) {
+			struct rte_mbuf *m = s->cli_in, *part;
+			uint32_t used = 0;
+			int rc;
+
+			rc = http_body_feed(&s->req_body,
+			                    rte_pktmbuf_mtod(m, char *),
+			                    m->data_len, &used);
+			if (rc == HTTP_ERROR) {
+				fwd_error(s, 400, ALOG_TCP_MISS,
+				          "bad framing of the request body");
+				return;
+			}
+			if (used > 0) {
+				part = chain_take_seg(&s->cli_in, used,
+				                      fc->pw->p.pool);
+				if (part == NULL) {
+					fc->cnt->fwd_no_mbuf++;
+					break; /* retried on the next event */
+				}
+				chain_add(&s->up_out, part);
+				tcp_recved(s->cli, used);
+				if (s->txn != NULL)
+					s->txn->rec.bytes_from_client += used;
+			}
+			if (rc == HTTP_OK)
+				s->flags |= SF_REQ_DONE;
+			else if (used == 0)
+				break;
+		}
+		up_flush(s);
+	} while (s->up_out == NULL && s->cli_in != NULL &&
+	         !(s->flags & SF_REQ_DONE) && s->state == ST_FORWARD &&
+	         ++rounds < 64);
+}
+
+/* ---- responses ---- */
+
+/* Write the client's copy of the response head in <buf>. */
+static struct rte_mbuf *
+write_response_head(struct fwd_session *s, const struct http_msg *msg,
+                    const char *buf, bool close)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct head_writer w = {.pool = fc->pw->p.pool};
+	char text[64];
+	unsigned i;
+
+	snprintf(text, sizeof(text), "HTTP/1.1 %03u ", msg->status);
+	hw_str(&w, text);
+	hw_span(&w, buf, msg->reason);
+	hw_str(&w, "\r\n");
+	for (i = 0; i < msg->n_headers; i++) {
+		if (is_hop_by_hop(msg, buf, i))
+			continue;
+		hw_span(&w, buf, msg->hdr[i].name);
+		hw_str(&w, ": ");
+		hw_span(&w, buf, msg->hdr[i].value);
+		hw_str(&w, "\r\n");
+	}
+	if (s->l->cfg.via) {
+		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
+		         msg->version_minor);
+		hw_str(&w, text);
+	}
+	if (close && msg->status >= 200)
+		hw_str(&w, "Connection: close\r\n");
+	hw_str(&w, "\r\n");
+	return hw_done(&w, fc->cnt);
+}
+
+/* A response head in up_in: returns true when the caller should go on
+ * with the body, false when done here (error, or an interim response
+ * relayed and another head to wait for). */
+static bool
+fwd_response_head(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct http_msg *msg = &fc->msg;
+	struct http_limits lim = s->l->lim;
+	struct rte_mbuf *m;
+	const char *buf;
+	uint32_t len;
+	bool close;
+	int rc, i;
+
+	buf = chain_flat(s->up_in, fc->scratch, fc->scratch_cap, &len);
+	http_msg_init(msg, false, (enum http_method)s->req_method);
+	rc = http_parse_head(msg, buf, len, &lim);
+	if (rc == HTTP_AGAIN)
+		return false;
+	if (rc == HTTP_ERROR || msg->status == 101) {
+		fc->cnt->fwd_err_502_response++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          "the origin's response is not valid HTTP/1.1");
+		return false;
+	}
+	if (msg->status < 200) {
+		/* 1xx: relay it, the final response follows. */
+		m = write_response_head(s, msg, buf, false);
+		chain_trim(&s->up_in, msg->head_len);
+		tcp_recved(s->up, msg->head_len);
+		if (m != NULL)
+			cli_queue(s, m);
+		fc->cnt->fwd_continue++;
+		cli_flush(s);
+		return s->up_in != NULL;
+	}
+	close = (s->flags & SF_CLOSE_CLI) || msg->body_kind == HTTP_BODY_EOF;
+	m = write_response_head(s, msg, buf, close);
+	if (m == NULL) {
+		fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
+		return false;
+	}
+	if (close)
+		s->flags |= SF_CLOSE_CLI;
+	if (msg->version_minor == 1 && !(msg->flags & HTTP_F_CONN_CLOSE) &&
+	    msg->body_kind != HTTP_BODY_EOF)
+		s->flags |= SF_UP_KEEP;
+	if (s->txn != NULL) {
+		s->txn->rec.status = msg->status;
+		s->txn->rec.result = ALOG_TCP_MISS;
+		i = http_hdr_find(msg, buf, "content-type", 0);
+		if (i >= 0)
+			alog_field_set(
+			    s->txn->rec.ctype, sizeof(s->txn->rec.ctype),
+			    buf + msg->hdr[i].value.off, msg->hdr[i].value.len);
+	}
+	http_body_init(&s->resp_body, msg, &lim);
+	s->flags |= SF_RESP_HEAD;
+	if (msg->body_kind == HTTP_BODY_NONE)
+		s->flags |= SF_RESP_DONE;
+	fc->cnt->fwd_responses++;
+	chain_trim(&s->up_in, msg->head_len);
+	tcp_recved(s->up, msg->head_len);
+	cli_queue(s, m);
+	return true;
+}
+
+/* The transaction is over: log it, park or close the upstream, and read
+ * the next request or close the client. */
+static void
+fwd_txn_done(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	txn_end(s);
+	if (!(s->flags & SF_REQ_DONE))
+		s->flags |= SF_CLOSE_CLI; /* the rest of its body: unreadable */
+	if (s->up != NULL) {
+		if ((s->flags & SF_UP_KEEP) && (s->flags & SF_REQ_DONE) &&
+		    s->up_in == NULL && s->up_out == NULL)
+			idle_put(s);
+		else
+			leg_close(&s->up, false);
+	}
+	rte_pktmbuf_free(s->up_in);
+	rte_pktmbuf_free(s->up_out);
+	s->up_in = s->up_out = NULL;
+	if (s->flags & SF_CLOSE_CLI) {
+		s->state = ST_DRAIN;
+		rte_pktmbuf_free(s->cli_in);
+		s->cli_in = NULL;
+		timer_set(s, s->l->cfg.client_idle_ms);
+		cli_flush(s);
+		if (s->cli_out == NULL && s->cli != NULL) {
+			s->flags |= SF_CLI_SHUT;
+			tcp_shutdown(s->cli);
+		}
+		return;
+	}
+	s->state = ST_HEAD;
+	s->flags &= (uint16_t)(SF_DENIED | SF_CLI_FIN);
+	if (s->cli_in != NULL)
+		fc->cnt->fwd_pipelined++;
+	fwd_request(s);
+}
+
+/* State ST_FORWARD: the response's head, then its body to the client. */
+static void
+fwd_response(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	unsigned guard = 0;
+
+	while (!(s->flags & SF_RESP_HEAD) && s->up_in != NULL &&
+	       s->state == ST_FORWARD && guard++ < 8)
+		if (!fwd_response_head(s))
+			break;
+	if (s->state != ST_FORWARD || !(s->flags & SF_RESP_HEAD))
+		return;
+	do {
+		while (!(s->flags & SF_RESP_DONE) && s->up_in != NULL &&
+		       chain_len(s->cli_out) < FWD_OUT_MAX) {
+			struct rte_mbuf *m = s->up_in, *part;
+			uint32_t used = 0;
+			int rc;
+
+			rc = http_body_feed(&s->resp_body,
+			                    rte_pktmbuf_mtod(m, char *),
+			                    m->data_len, &used);
+			if (rc == HTTP_ERROR) {
+				fc->cnt->fwd_err_502_response++;
+				fwd_error(s, 502, ALOG_TCP_MISS,
+				          "bad framing of the response body");
+				return;
+			}
+			if (used > 0) {
+				part = chain_take_seg(&s->up_in, used,
+				                      fc->pw->p.pool);
+				if (part == NULL) {
+					fc->cnt->fwd_no_mbuf++;
+					break;
+				}
+				tcp_recved(s->up, used);
+				cli_queue(s, part);
+			}
+			if (rc == HTTP_OK)
+				s->flags |= SF_RESP_DONE;
+			else if (used == 0)
+				break;
+		}
+		cli_flush(s);
+	} while (s->cli_out == NULL && s->up_in != NULL &&
+	         !(s->flags & SF_RESP_DONE) && ++guard < 64);
+	/* A body that ends with the connection: the FIN came, all passed. */
+	if (!(s->flags & SF_RESP_DONE) && s->up_in == NULL &&
+	    (s->flags & SF_UP_FIN) && http_body_eof(&s->resp_body))
+		s->flags |= SF_RESP_DONE;
+	cli_flush(s);
+	if (s->flags & SF_RESP_DONE)
+		fwd_txn_done(s);
+}
+
+/* ---- tunnel ---- */
+
+static void
+tunnel_move(struct fwd_session *s)
+{
+	if (s->cli_in != NULL && chain_len(s->up_out) < FWD_OUT_MAX) {
+		uint32_t n = chain_len(s->cli_in);
+
+		if (chain_add(&s->up_out, s->cli_in)) {
+			s->cli_in = NULL;
+			tcp_recved(s->cli, n);
+			if (s->txn != NULL)
+				s->txn->rec.bytes_from_client += n;
+		}
+	}
+	if (s->up_in != NULL && chain_len(s->cli_out) < FWD_OUT_MAX) {
+		struct rte_mbuf *m = s->up_in;
+		uint32_t n = chain_len(m);
+
+		s->up_in = NULL;
+		if (s->up != NULL)
+			tcp_recved(s->up, n);
+		cli_queue(s, m);
+	}
+	cli_flush(s);
+	up_flush(s);
+}
+
+/* Splice both ways, again while the legs' TCP take everything. */
+static void
+tunnel_push(struct fwd_session *s)
+{
+	unsigned rounds = 0;
+
+	do
+		tunnel_move(s);
+	while (((s->cli_in != NULL && s->up_out == NULL) ||
+	        (s->up_in != NULL && s->cli_out == NULL)) &&
+	       ++rounds < 64);
+	if ((s->flags & SF_CLI_FIN) && s->cli_in == NULL && s->up_out == NULL &&
+	    s->up != NULL && !(s->flags & SF_UP_SHUT)) {
+		s->flags |= SF_UP_SHUT;
+		tcp_shutdown(s->up);
+	}
+	if ((s->flags & SF_UP_FIN) && s->up_in == NULL && s->cli_out == NULL &&
+	    s->cli != NULL && !(s->flags & SF_CLI_SHUT)) {
+		s->flags |= SF_CLI_SHUT;
+		tcp_shutdown(s->cli);
+	}
+}
+
+/* ---- callbacks ---- */
+
+static void *
+fwd_on_accept(void *listen_arg, struct tcp_conn *c)
+{
+	struct fwd_listener *l = listen_arg;
+	struct fwd_ctx *fc = l->fc;
+	struct fwd_session *s;
+	struct tcp_flow_key k;
+	uint32_t ip;
+	unsigned i;
+	bool ok = false;
+
+	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
+	s = session_get(fc);
+	if (s == NULL)
+		return NULL;
+	s->l = l;
+	s->cli = c;
+	s->state = ST_HEAD;
+	tcp_conn_key(c, &k);
+	ip = k.remote_ip_be;
+	for (i = 0; i < l->cfg.n_allow_src && !ok; i++)
+		ok = (ip & l->cfg.allow_src[i].mask_be) ==
+		     l->cfg.allow_src[i].addr_be;
+	if (!ok)
+		s->flags |= SF_DENIED;
+	fc->cnt->fwd_accepted++;
+	timer_set(s, l->cfg.client_header_ms);
+	return s;
+}
+
+static void
+fwd_on_connected(void *arg, struct tcp_conn *c)
+{
+	struct fwd_session *s = arg;
+
+	if (s == (void *)&fwd_orphan)
+		return;
+	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	GH_VERIFY(c == s->up && s->state == ST_CONNECTING);
+	fwd_upstream_ready(s);
+}
+
+static void
+fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
+{
+	struct fwd_session *s = arg;
+	unsigned magic = *(const unsigned *)arg;
+
+	if (magic != FWD_SESSION_MAGIC) {
+		uint32_t n = rte_pktmbuf_pkt_len(m);
+
+		rte_pktmbuf_free(m);
+		tcp_recved(c, n);
+		if (magic == FWD_IDLE_MAGIC)
+			idle_drop(arg, true); /* bytes nobody asked for */
+		return;
+	}
+	if (c == s->cli) {
+		if (s->state == ST_DRAIN) {
+			uint32_t n = rte_pktmbuf_pkt_len(m);
+
+			rte_pktmbuf_free(m);
+			tcp_recved(c, n);
+			return;
+		}
+		if (!chain_add(&s->cli_in, m)) {
+			rte_pktmbuf_free(m);
+			fwd_session_end(s, true);
+			return;
+		}
+		switch (s->state) {
+		case ST_HEAD:
+			fwd_request(s);
+			break;
+		case ST_FORWARD:
+			fwd_req_pump(s);
+			break;
+		case ST_TUNNEL:
+			timer_set(s, s->l->cfg.client_idle_ms);
+			tunnel_push(s);
+			break;
+		default:
+			break; /* kept until the upstream is there */
+		}
+		return;
+	}
+	GH_VERIFY(c == s->up);
+	if (!chain_add(&s->up_in, m)) {
+		rte_pktmbuf_free(m);
+		fwd_session_end(s, true);
+		return;
+	}
+	if (s->state == ST_TUNNEL) {
+		timer_set(s, s->l->cfg.client_idle_ms);
+		tunnel_push(s);
+		return;
+	}
+	if (s->state == ST_FORWARD) {
+		timer_set(s, s->l->cfg.upstream_read_ms);
+		fwd_response(s);
+	}
+}
+
+static void
+fwd_on_writable(void *arg, struct tcp_conn *c)
+{
+	struct fwd_session *s = arg;
+
+	if (*(const unsigned *)arg != FWD_SESSION_MAGIC)
+		return;
+	if (s->state == ST_TUNNEL) {
+		tunnel_push(s);
+		return;
+	}
+	if (c == s->up) {
+		up_flush(s);
+		if (s->state == ST_FORWARD)
+			fwd_req_pump(s);
+		return;
+	}
+	cli_flush(s);
+	if (s->state == ST_FORWARD) {
+		fwd_response(s);
+		return;
+	}
+	if (s->state == ST_DRAIN && s->cli_out == NULL && s->cli != NULL &&
+	    !(s->flags & SF_CLI_SHUT)) {
+		s->flags |= SF_CLI_SHUT;
+		tcp_shutdown(s->cli);
+		timer_set(s, FWD_LINGER_MS);
+	}
+}
+
+static void
+fwd_on_peer_fin(void *arg, struct tcp_conn *c)
+{
+	struct fwd_session *s = arg;
+	unsigned magic = *(const unsigned *)arg;
+
+	if (magic == FWD_IDLE_MAGIC) {
+		idle_drop(arg, false);
+		return;
+	}
+	if (magic != FWD_SESSION_MAGIC)
+		return;
+	if (c == s->cli) {
+		s->flags |= SF_CLI_FIN;
+		switch (s->state) {
+		case ST_HEAD:
+			fwd_request(s);
+			break;
+		case ST_TUNNEL:
+			tunnel_push(s);
+			break;
+		case ST_DRAIN:
+			fwd_session_end(s, false);
+			break;
+		default:
+			break; /* answered first, then closed */
+		}
+		return;
+	}
+	if (s->state == ST_TUNNEL) {
+		s->flags |= SF_UP_FIN;
+		tunnel_push(s);
+		return;
+	}
+	if (s->state != ST_FORWARD)
+		return;
+	/* The origin is done sending: end of an until-close body, or a
+	 * response cut short. */
+	s->flags |= SF_UP_FIN;
+	fwd_response(s);
+	if (s->state != ST_FORWARD)
+		return;
+	s->flags &= (uint16_t)~SF_UP_KEEP;
+	if ((s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
+	    http_body_eof(&s->resp_body)) {
+		s->flags |= SF_RESP_DONE;
+		cli_flush(s);
+		fwd_txn_done(s);
+		return;
+	}
+	if (s->up_in != NULL && (s->flags & SF_RESP_HEAD))
+		return; /* the rest goes as the client makes room */
+	if (!(s->flags & SF_RESP_HEAD)) {
+		s->l->fc->cnt->fwd_err_502_response++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          "the origin closed the connection without a "
+		          "complete response");
+		return;
+	}
+	s->l->fc->cnt->fwd_aborted++;
+	fwd_session_end(s, true);
+}
+
+static void
+fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
+{
+	struct fwd_session *s = arg;
+	unsigned magic = *(const unsigned *)arg;
+	struct fwd_ctx *fc;
+
+	if (magic == FWD_IDLE_MAGIC) {
+		struct fwd_idle *e = arg;
+
+		fc = e->fc;
+		idle_unlink(fc, e);
+		fc->cnt->fwd_upstream_idle_closed++;
+		return;
+	}
+	if (magic != FWD_SESSION_MAGIC)
+		return;
+	fc = s->l->fc;
+	if (c == s->cli) {
+		s->cli = NULL;
+		if (why != TCP_CLOSE_NORMAL && !(s->flags & SF_RESP_DONE) &&
+		    s->state != ST_HEAD && s->state != ST_DRAIN)
+			fc->cnt->fwd_aborted++;
+		fwd_session_end(s, true);
+		return;
+	}
+	GH_VERIFY(c == s->up);
+	s->up = NULL;
+	switch (s->state) {
+	case ST_CONNECTING:
+		if (why == TCP_CLOSE_CONNECT_TIMEOUT) {
+			fwd_error(s, 504, ALOG_TCP_MISS,
+			          "the origin did not answer the connection "
+			          "attempt");
+			return;
+		}
+		fc->cnt->fwd_err_502_connect++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          why == TCP_CLOSE_REFUSED
+		              ? "the origin refused the connection"
+		              : "the origin could not be reached");
+		return;
+	case ST_TUNNEL:
+		fwd_session_end(s, why != TCP_CLOSE_NORMAL);
+		return;
+	case ST_FORWARD:
+		if (s->flags & SF_RESP_DONE)
+			return;
+		if ((s->flags & SF_RESP_HEAD) && why == TCP_CLOSE_NORMAL &&
+		    s->up_in == NULL && http_body_eof(&s->resp_body)) {
+			s->flags |= SF_RESP_DONE;
+			fwd_txn_done(s);
+			return;
+		}
+		if (!(s->flags & SF_RESP_HEAD)) {
+			fc->cnt->fwd_err_502_response++;
+			fwd_error(s, 502, ALOG_TCP_MISS,
+			          "the origin closed the connection without "
+			          "a response");
+			return;
+		}
+		fc->cnt->fwd_aborted++;
+		fwd_session_end(s, true);
+		return;
+	default:
+		return;
+	}
+}
+
+static const struct tcp_callbacks fwd_cb = {
+    .on_accept = fwd_on_accept,
+    .on_connected = fwd_on_connected,
+    .on_data = fwd_on_data,
+    .on_writable = fwd_on_writable,
+    .on_peer_fin = fwd_on_peer_fin,
+    .on_close = fwd_on_close,
+};
+
+/* ---- timers ---- */
+
+static void
+fwd_timer_fired(void *arg, struct tcp_timer *t)
+{
+	struct fwd_ctx *fc = arg;
+	struct fwd_session *s;
+
+	if (t->user == FWD_IDLE_MAGIC) {
+		struct fwd_idle *e =
+		    (struct fwd_idle *)((char *)t -
+		                        offsetof(struct fwd_idle, tmr));
+
+		GH_CHECK_OBJ(e, FWD_IDLE_MAGIC);
+		idle_drop(e, false);
+		return;
+	}
+	s = (struct fwd_session *)((char *)t -
+	                           offsetof(struct fwd_session, tmr));
+	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	switch (s->state) {
+	case ST_HEAD:
+		fc->cnt->fwd_client_timeout++;
+		if (s->cli_in != NULL) {
+			txn_start(s);
+			if (s->txn != NULL) {
+				alog_field_set(s->txn->rec.method,
+				               sizeof(s->txn->rec.method),
+				               "NONE", 4);
+				alog_field_set(s->txn->rec.url,
+				               sizeof(s->txn->rec.url),
+				               "error:request-timeout", 21);
+			}
+			fwd_error(s, 408, ALOG_TAG_NONE,
+			          "the request head did not arrive in time");
+			return;
+		}
+		fwd_session_end(s, false);
+		return;
+	case ST_CONNECTING:
+		fwd_error(s, 504, ALOG_TCP_MISS,
+		          "the origin did not answer the connection attempt");
+		return;
+	case ST_FORWARD:
+		fwd_error(s, 504, ALOG_TCP_MISS,
+		          "the origin did not answer in time");
+		return;
+	case ST_TUNNEL:
+		fwd_session_end(s, false);
+		return;
+	case ST_DRAIN:
+		fwd_session_end(s, !(s->flags & SF_CLI_SHUT));
+		return;
+	default:
+		return;
+	}
+}
+
+void
+fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
+{
+	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
+	(void)now_tsc;
+	tcp_timer_wheel_advance(&fc->wheel, now_ms(fc), fwd_timer_fired, fc,
+	                        FWD_TIMER_BURST);
+}
+
+/* ---- set-up ---- */
+
+static struct fwd_ctx *
+fwd_ctx_create(struct proxy_worker *pw, const struct conf_forward *cfg)
+{
+	const struct proxy_params *p = &pw->p;
+	struct fwd_ctx *fc;
+	uint32_t i;
+
+	fc = calloc(1, sizeof(*fc));
+	if (fc == NULL)
+		return NULL;
+	fc->magic = FWD_CTX_MAGIC;
+	fc->pw = pw;
+	fc->cnt = &pw->cnt;
+	fc->max_sessions = p->max_sessions;
+	fc->sessions = calloc(p->max_sessions, sizeof(*fc->sessions));
+	fc->txns = calloc(p->max_sessions, sizeof(*fc->txns));
+	fc->idle_max = cfg->upstream_idle_max;
+	fc->idle_ms = cfg->upstream_idle_ms;
+	fc->idles = calloc(fc->idle_max + 1, sizeof(*fc->idles));
+	fc->scratch_cap = cfg->max_header_bytes + 1;
+	fc->scratch = malloc(fc->scratch_cap);
+	if (fc->sessions == NULL || fc->txns == NULL || fc->idles == NULL ||
+	    fc->scratch == NULL) {
+		fwd_ctx_destroy(fc);
+		return NULL;
+	}
+	for (i = 0; i < fc->idle_max; i++) {
+		fc->idles[i].next = fc->idle_free;
+		fc->idle_free = &fc->idles[i];
+	}
+	fc->start_tsc = p->start_tsc != 0 ? p->start_tsc : rte_rdtsc();
+	fc->tsc_per_ms = p->tsc_hz / 1000 != 0 ? p->tsc_hz / 1000 : 1;
+	tcp_timer_wheel_init(&fc->wheel, 0);
+	alog_clock_init(&fc->clock, rte_rdtsc(), p->tsc_hz);
+	return fc;
+}
+
+void
+fwd_ctx_destroy(struct fwd_ctx *fc)
+{
+	if (fc == NULL)
+		return;
+	fc->magic = 0;
+	free(fc->sessions);
+	free(fc->txns);
+	free(fc->idles);
+	free(fc->scratch);
+	free(fc);
+}
+
+int
+proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
+                     uint16_t port_be, const struct conf_forward *cfg,
+                     enum tcp_cc_algo cc)
+{
+	struct fwd_listener *l;
+	struct fwd_ctx *fc;
+	int rc;
+
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	if (pw->p.dns == NULL || cfg == NULL ||
+	    cfg->max_headers > HTTP_HEADERS_MAX)
+		return -EINVAL;
+	if (pw->fwd == NULL) {
+		pw->fwd = fwd_ctx_create(pw, cfg);
+		if (pw->fwd == NULL)
+			return -ENOMEM;
+	}
+	fc = pw->fwd;
+	if (fc->n_listeners == FWD_LISTENERS_MAX ||
+	    cfg->max_header_bytes + 1 > fc->scratch_cap)
+		return -ENOSPC;
+	l = &fc->listeners[fc->n_listeners];
+	memset(l, 0, sizeof(*l));
+	l->magic = FWD_LISTENER_MAGIC;
+	l->fc = fc;
+	l->cfg = *cfg;
+	http_limits_default(&l->lim);
+	l->lim.max_request_line = cfg->max_request_line;
+	l->lim.max_headers = cfg->max_headers;
+	l->lim.max_header_bytes = cfg->max_header_bytes;
+	rc = tcp_listen(pw->p.tcp, port_idx, ip_be, port_be, cc, &fwd_cb, l);
+	if (rc == 0)
+		fc->n_listeners++;
+	return rc;
+}
