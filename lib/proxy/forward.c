@@ -86,6 +86,7 @@ struct fwd_listener {
 	struct fwd_ctx *fc;
 	struct conf_forward cfg;
 	struct http_limits lim;
+	uint8_t cc; /* enum tcp_cc_algo, both legs */
 };
 
 /* The access-log data of one transaction, only while it runs. */
@@ -582,6 +583,36 @@ txn_request(struct fwd_session *s, const struct http_msg *msg, const char *buf)
 		               msg->hdr[i].value.len);
 }
 
+/* ---- closing the client after a last reply ---- */
+
+/* ST_DRAIN: once everything queued went to TCP, send FIN; once the
+ * client's FIN came too, end.  Until then what it sends is dropped. */
+static void
+fwd_drain_step(struct fwd_session *s)
+{
+	cli_flush(s);
+	if (s->cli_out != NULL || s->cli == NULL)
+		return;
+	if (!(s->flags & SF_CLI_SHUT)) {
+		s->flags |= SF_CLI_SHUT;
+		tcp_shutdown(s->cli);
+		timer_set(s, FWD_LINGER_MS);
+	}
+	if (s->flags & SF_CLI_FIN)
+		fwd_session_end(s, false);
+}
+
+/* Enter ST_DRAIN: no more requests on this connection. */
+static void
+fwd_drain(struct fwd_session *s, uint32_t guard_ms)
+{
+	s->state = ST_DRAIN;
+	rte_pktmbuf_free(s->cli_in);
+	s->cli_in = NULL;
+	timer_set(s, guard_ms);
+	fwd_drain_step(s);
+}
+
 /* ---- replies of our own ---- */
 
 static void
@@ -683,18 +714,7 @@ fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 	if (m != NULL)
 		cli_queue(s, m);
 	txn_end(s);
-	s->state = ST_DRAIN;
-	/* What the client sends from now on is read and dropped. */
-	rte_pktmbuf_free(s->cli_in);
-	s->cli_in = NULL;
-	timer_set(s, FWD_LINGER_MS);
-	cli_flush(s);
-	if (s->cli_out == NULL && s->cli != NULL && !(s->flags & SF_CLI_SHUT)) {
-		s->flags |= SF_CLI_SHUT;
-		tcp_shutdown(s->cli);
-	}
-	if (s->flags & SF_CLI_FIN)
-		fwd_session_end(s, false);
+	fwd_drain(s, FWD_LINGER_MS);
 }
 
 /* ---- the end of a session ---- */
@@ -926,8 +946,8 @@ fwd_connect(struct fwd_session *s)
 		return;
 	}
 	rc = tcp_connect(p->tcp, (unsigned)port, p->ports[port].addr_be,
-	                 s->dst_ip_be, s->dst_port_be, TCP_CC_CUBIC, &fwd_cb, s,
-	                 &s->up);
+	                 s->dst_ip_be, s->dst_port_be,
+	                 (enum tcp_cc_algo)s->l->cc, &fwd_cb, s, &s->up);
 	if (rc < 0) {
 		s->up = NULL;
 		fwd_error(s, 503, ALOG_TCP_MISS,
@@ -1175,7 +1195,7 @@ fwd_request(struct fwd_session *s)
 	if (s->cli_in == NULL) {
 		s->flags &= (uint16_t)~SF_HDR_TIMER;
 		if (s->flags & SF_CLI_FIN) {
-			fwd_session_end(s, false);
+			fwd_drain(s, FWD_LINGER_MS);
 			return;
 		}
 		timer_set(s, s->l->cfg.client_idle_ms);
@@ -1186,7 +1206,7 @@ fwd_request(struct fwd_session *s)
 	rc = http_parse_head(msg, buf, len, &s->l->lim);
 	if (rc == HTTP_AGAIN) {
 		if (s->flags & SF_CLI_FIN) {
-			fwd_session_end(s, false); /* a head cut short */
+			fwd_drain(s, FWD_LINGER_MS); /* a head cut short */
 			return;
 		}
 		if (!(s->flags & SF_HDR_TIMER)) {
@@ -1383,15 +1403,7 @@ fwd_txn_done(struct fwd_session *s)
 	rte_pktmbuf_free(s->up_out);
 	s->up_in = s->up_out = NULL;
 	if (s->flags & SF_CLOSE_CLI) {
-		s->state = ST_DRAIN;
-		rte_pktmbuf_free(s->cli_in);
-		s->cli_in = NULL;
-		timer_set(s, s->l->cfg.client_idle_ms);
-		cli_flush(s);
-		if (s->cli_out == NULL && s->cli != NULL) {
-			s->flags |= SF_CLI_SHUT;
-			tcp_shutdown(s->cli);
-		}
+		fwd_drain(s, s->l->cfg.client_idle_ms);
 		return;
 	}
 	s->state = ST_HEAD;
@@ -1635,12 +1647,8 @@ fwd_on_writable(void *arg, struct tcp_conn *c)
 		fwd_response(s);
 		return;
 	}
-	if (s->state == ST_DRAIN && s->cli_out == NULL && s->cli != NULL &&
-	    !(s->flags & SF_CLI_SHUT)) {
-		s->flags |= SF_CLI_SHUT;
-		tcp_shutdown(s->cli);
-		timer_set(s, FWD_LINGER_MS);
-	}
+	if (s->state == ST_DRAIN)
+		fwd_drain_step(s);
 }
 
 static void
@@ -1665,7 +1673,7 @@ fwd_on_peer_fin(void *arg, struct tcp_conn *c)
 			tunnel_push(s);
 			break;
 		case ST_DRAIN:
-			fwd_session_end(s, false);
+			fwd_drain_step(s);
 			break;
 		default:
 			break; /* answered first, then closed */
@@ -1930,6 +1938,7 @@ proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
 	l->magic = FWD_LISTENER_MAGIC;
 	l->fc = fc;
 	l->cfg = *cfg;
+	l->cc = (uint8_t)cc;
 	http_limits_default(&l->lim);
 	l->lim.max_request_line = cfg->max_request_line;
 	l->lim.max_headers = cfg->max_headers;
