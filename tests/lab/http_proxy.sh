@@ -26,6 +26,12 @@
 #                     proxy's VmRSS at most +64 MiB over its start value
 #   access_log        one line per transaction, Squid format, a TCP_MISS/200
 #                     line with the URL
+#   edges             (gatehouse only) http_edges.py: 400 smuggling / origin-
+#                     form, 413 (Content-Length over max-request-body-bytes),
+#                     414, 431, 405, 501, 505 with a Gatehouse page; HEAD
+#                     then GET pipelined; a half-closed client gets its whole
+#                     answer; a download reset mid-way; then every session
+#                     and mbuf is back to base
 #
 # The appliance runs with allow-src CLIENT_IP/32; the forbidden client is a
 # second address 198.18.N.3 on the client's eth0 (curl --interface).
@@ -51,11 +57,13 @@ RSS_SLACK_KIB=$((64 * 1024))
 UPLOAD_BYTES=$((3 * 1024 * 1024 + 17))
 GIB=$((1024 * 1024 * 1024))
 PIPELINE_PY=$LAB_TESTS_DIR/http_pipeline.py
+EDGES_PY=$LAB_TESTS_DIR/http_edges.py
 WRK_LUA=$LAB_TESTS_DIR/wrk_absolute.lua
 ORIGIN_URL=http://origin.lab.test
 
 ALL_CHECKS="get_1k upstream_reuse wrk connect_443 connect_25 chunked_upload pipelining
-	dns_failure silent_origin forbidden_client download_1g origin_sees_out access_log"
+	dns_failure silent_origin forbidden_client download_1g origin_sees_out access_log
+	edges"
 # HTTP_PROXY_CHECKS="get_1k wrk" runs only those (in that order).
 CHECK_LIST=${HTTP_PROXY_CHECKS:-$ALL_CHECKS}
 
@@ -129,6 +137,7 @@ listen fwd
 	timeout-upstream-read-ms $READ_TIMEOUT_MS
 	upstream-idle-ms 30000
 	upstream-idle-max 64
+	max-request-body-bytes 104857600
 
 resolver
 	nameserver $DNS_IP
@@ -247,6 +256,22 @@ check_chunked_upload() {
 		fail_check chunked_upload "origin: '$body', want 'received $UPLOAD_BYTES'"
 	fi
 	pass_check chunked_upload "chunked POST of $UPLOAD_BYTES bytes: 200, origin: '$body'"
+}
+
+check_edges() {
+	local out
+	if [[ $PEER != gatehouse ]]; then
+		pass_check edges "skipped for $PEER (the statuses and counters are Gatehouse's)"
+		return
+	fi
+	out=$(timeout -k 5 60 ip netns exec "$CLIENT_NS" python3 "$EDGES_PY" \
+		--proxy "$INSIDE_IP:$PORT" --timeout 10 2>&1) || fail_check edges "$out"
+	# Everything the cases used is released: no client session, no mbuf
+	# held (TCBs may linger in TIME-WAIT, the proxy closes first).
+	wait_counter proxy.fwd_sessions_in_use == 0 50
+	wait_counter port.inside.mbufs_in_use == 0 50
+	wait_counter port.outside.mbufs_in_use == 0 50
+	pass_check edges "$(tr '\n' ';' <<<"$out")"
 }
 
 check_pipelining() {
