@@ -43,8 +43,8 @@
 #include "dns/dns.h"
 #include "http/http.h"
 #include "log/alog.h"
-#include "proxy/proxy.h"
-#include "proxy_priv.h"
+#include "forward.h"
+#include "proxy_chain.h"
 #include "tcp/tcp_timer.h"
 
 #define FWD_CTX_MAGIC      0x66776301u
@@ -137,7 +137,7 @@ struct fwd_orphan {
 
 struct fwd_ctx {
 	unsigned magic;
-	struct proxy_worker *pw;
+	struct proxy_params p; /* the worker's (copy) */
 	struct proxy_counters *cnt;
 	uint32_t max_sessions;
 	uint32_t sess_unused; /* sessions never used yet start here */
@@ -542,11 +542,11 @@ txn_end(struct fwd_session *s)
 	now = rte_rdtsc();
 	t->rec.elapsed_ms = (uint32_t)((now - t->start_tsc) / fc->tsc_per_ms);
 	t->rec.time_us = alog_clock_us(&fc->clock, now);
-	if (fc->pw->p.alog != NULL) {
-		r = alog_ring_reserve(fc->pw->p.alog);
+	if (fc->p.alog != NULL) {
+		r = alog_ring_reserve(fc->p.alog);
 		if (r != NULL) {
 			*r = t->rec;
-			alog_ring_commit(fc->pw->p.alog);
+			alog_ring_commit(fc->p.alog);
 			fc->cnt->fwd_log_records++;
 		} else {
 			fc->cnt->fwd_log_dropped++;
@@ -664,7 +664,7 @@ fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
           const char *why)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	struct head_writer w = {.pool = fc->pw->p.pool};
+	struct head_writer w = {.pool = fc->p.pool};
 	char body[FWD_ERR_BODY_MAX], line[160];
 	struct rte_mbuf *m;
 	int n;
@@ -676,7 +676,7 @@ fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 		return;
 	}
 	if (s->dw.query != NULL)
-		dns_cancel(fc->pw->p.dns, &s->dw);
+		dns_cancel(fc->p.dns, &s->dw);
 	rte_pktmbuf_free(s->up_out);
 	s->up_out = NULL;
 	rte_pktmbuf_free(s->up_in);
@@ -726,7 +726,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 
 	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
 	if (s->dw.query != NULL)
-		dns_cancel(fc->pw->p.dns, &s->dw);
+		dns_cancel(fc->p.dns, &s->dw);
 	timer_stop(s);
 	txn_end(s);
 	leg_close(&s->up, reset || !(s->flags & SF_RESP_DONE));
@@ -834,7 +834,7 @@ cidr_has(uint32_t net, unsigned len, uint32_t ip)
 static const char *
 dst_refused(const struct fwd_session *s, uint32_t ip_be)
 {
-	const struct proxy_params *p = &s->l->fc->pw->p;
+	const struct proxy_params *p = &s->l->fc->p;
 	uint32_t ip = ntohl(ip_be);
 	unsigned i;
 
@@ -878,7 +878,7 @@ fwd_upstream_ready(struct fwd_session *s)
 	struct fwd_ctx *fc = s->l->fc;
 
 	if (s->flags & SF_CONNECT) {
-		struct head_writer w = {.pool = fc->pw->p.pool};
+		struct head_writer w = {.pool = fc->p.pool};
 		struct rte_mbuf *m;
 
 		hw_str(&w, "HTTP/1.1 200 Connection established\r\n\r\n");
@@ -917,7 +917,7 @@ static void
 fwd_connect(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	const struct proxy_params *p = &fc->pw->p;
+	const struct proxy_params *p = &fc->p;
 	const char *why = dst_refused(s, s->dst_ip_be);
 	int port, rc;
 
@@ -1031,7 +1031,7 @@ write_request_head(struct fwd_session *s, const struct http_msg *msg,
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = &s->l->cfg;
-	struct head_writer w = {.pool = fc->pw->p.pool};
+	struct head_writer w = {.pool = fc->p.pool};
 	struct tcp_flow_key k;
 	struct rte_mbuf *m;
 	char text[64];
@@ -1159,8 +1159,8 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	timer_stop(s);
 	s->dw.cb = fwd_dns_done;
 	s->dw.arg = s;
-	rc = dns_resolve(fc->pw->p.dns, buf + msg->host.off, msg->host.len,
-	                 &s->dw, &ip_be);
+	rc = dns_resolve(fc->p.dns, buf + msg->host.off, msg->host.len, &s->dw,
+	                 &ip_be);
 	if (rc == 1)
 		return; /* fwd_dns_done follows */
 	s->dw.query = NULL;
@@ -1258,7 +1258,7 @@ fwd_req_pump(struct fwd_session *s)
 			}
 			if (used > 0) {
 				part = chain_take_seg(&s->cli_in, used,
-				                      fc->pw->p.pool);
+				                      fc->p.pool);
 				if (part == NULL) {
 					fc->cnt->fwd_no_mbuf++;
 					break; /* retried on the next event */
@@ -1287,7 +1287,7 @@ write_response_head(struct fwd_session *s, const struct http_msg *msg,
                     const char *buf, bool close)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	struct head_writer w = {.pool = fc->pw->p.pool};
+	struct head_writer w = {.pool = fc->p.pool};
 	char text[64];
 	unsigned i;
 
@@ -1443,8 +1443,8 @@ fwd_response(struct fwd_session *s)
 				return;
 			}
 			if (used > 0) {
-				part = chain_take_seg(&s->up_in, used,
-				                      fc->pw->p.pool);
+				part =
+				    chain_take_seg(&s->up_in, used, fc->p.pool);
 				if (part == NULL) {
 					fc->cnt->fwd_no_mbuf++;
 					break;
@@ -1861,10 +1861,10 @@ fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
 
 /* ---- set-up ---- */
 
-static struct fwd_ctx *
-fwd_ctx_create(struct proxy_worker *pw, const struct conf_forward *cfg)
+struct fwd_ctx *
+fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
+               const struct conf_forward *cfg)
 {
-	const struct proxy_params *p = &pw->p;
 	struct fwd_ctx *fc;
 	uint32_t i;
 
@@ -1872,8 +1872,8 @@ fwd_ctx_create(struct proxy_worker *pw, const struct conf_forward *cfg)
 	if (fc == NULL)
 		return NULL;
 	fc->magic = FWD_CTX_MAGIC;
-	fc->pw = pw;
-	fc->cnt = &pw->cnt;
+	fc->p = *p;
+	fc->cnt = cnt;
 	fc->max_sessions = p->max_sessions;
 	fc->sessions = calloc(p->max_sessions, sizeof(*fc->sessions));
 	fc->txns = calloc(p->max_sessions, sizeof(*fc->txns));
@@ -1912,24 +1912,16 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 }
 
 int
-proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
-                     uint16_t port_be, const struct conf_forward *cfg,
-                     enum tcp_cc_algo cc)
+fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
+           uint16_t port_be, const struct conf_forward *cfg,
+           enum tcp_cc_algo cc)
 {
 	struct fwd_listener *l;
-	struct fwd_ctx *fc;
 	int rc;
 
-	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
-	if (pw->p.dns == NULL || cfg == NULL ||
-	    cfg->max_headers > HTTP_HEADERS_MAX)
+	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
+	if (cfg->max_headers > HTTP_HEADERS_MAX)
 		return -EINVAL;
-	if (pw->fwd == NULL) {
-		pw->fwd = fwd_ctx_create(pw, cfg);
-		if (pw->fwd == NULL)
-			return -ENOMEM;
-	}
-	fc = pw->fwd;
 	if (fc->n_listeners == FWD_LISTENERS_MAX ||
 	    cfg->max_header_bytes + 1 > fc->scratch_cap)
 		return -ENOSPC;
@@ -1943,7 +1935,7 @@ proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
 	l->lim.max_request_line = cfg->max_request_line;
 	l->lim.max_headers = cfg->max_headers;
 	l->lim.max_header_bytes = cfg->max_header_bytes;
-	rc = tcp_listen(pw->p.tcp, port_idx, ip_be, port_be, cc, &fwd_cb, l);
+	rc = tcp_listen(fc->p.tcp, port_idx, ip_be, port_be, cc, &fwd_cb, l);
 	if (rc == 0)
 		fc->n_listeners++;
 	return rc;

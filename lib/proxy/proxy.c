@@ -23,7 +23,35 @@
 
 #include "common/gh_common.h"
 #include "proxy/proxy.h"
-#include "proxy_priv.h"
+#include "forward.h"
+#include "proxy_chain.h"
+
+#define PROXY_WORKER_MAGIC  0x70787701u
+#define PROXY_LISTENERS_MAX 16
+
+struct proxy_listener {
+	struct proxy_worker *pw;
+	uint8_t kind; /* enum session_kind */
+	uint8_t cc;   /* enum tcp_cc_algo of the upstream leg */
+	unsigned up_port_idx;
+	uint32_t up_local_ip_be;
+	uint32_t up_ip_be;
+	uint16_t up_port_be;
+};
+
+struct proxy_session;
+struct fwd_ctx; /* forward.c */
+
+struct proxy_worker {
+	unsigned magic;
+	struct proxy_params p;
+	unsigned n_listeners;
+	struct proxy_listener listeners[PROXY_LISTENERS_MAX];
+	uint32_t free_head; /* index + 1 of the first free session, 0: none */
+	struct proxy_session *sessions;
+	struct fwd_ctx *fwd; /* NULL until the first forward listener */
+	struct proxy_counters cnt;
+};
 
 #define PROXY_SESSION_MAGIC 0x70787302u
 #define CHARGEN_LINE        72   /* printable characters per line, RFC 864 */
@@ -122,39 +150,6 @@ pending_add(struct relay_leg *leg, struct rte_mbuf *m)
 		return 0;
 	}
 	return rte_pktmbuf_chain(leg->pending, m) == 0 ? 0 : -EOVERFLOW;
-}
-
-uint32_t
-proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
-{
-	uint32_t done = 0;
-
-	while (*q != NULL) {
-		struct rte_mbuf *m = *q, *rest = m->next;
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-
-		if (tcp_send(c, m) == 0) {
-			*q = NULL;
-			return done + len;
-		}
-		if (rest == NULL || tcp_send_space(c) < m->data_len)
-			break;
-		/* Split the head mbuf off the chain and send it alone. */
-		rest->pkt_len = m->pkt_len - m->data_len;
-		rest->nb_segs = (uint16_t)(m->nb_segs - 1);
-		m->next = NULL;
-		m->pkt_len = m->data_len;
-		m->nb_segs = 1;
-		if (tcp_send(c, m) != 0) {
-			m->next = rest;
-			m->pkt_len += rest->pkt_len;
-			m->nb_segs = (uint16_t)(m->nb_segs + rest->nb_segs);
-			break;
-		}
-		*q = rest;
-		done += m->data_len;
-	}
-	return done;
 }
 
 /*
@@ -466,6 +461,22 @@ proxy_worker_destroy(struct proxy_worker *pw)
 	fwd_ctx_destroy(pw->fwd);
 	free(pw->sessions);
 	free(pw);
+}
+
+int
+proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
+                     uint16_t port_be, const struct conf_forward *fwd,
+                     enum tcp_cc_algo cc)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	if (pw->p.dns == NULL || fwd == NULL)
+		return -EINVAL;
+	if (pw->fwd == NULL) {
+		pw->fwd = fwd_ctx_create(&pw->p, &pw->cnt, fwd);
+		if (pw->fwd == NULL)
+			return -ENOMEM;
+	}
+	return fwd_listen(pw->fwd, port_idx, ip_be, port_be, fwd, cc);
 }
 
 void

@@ -29,29 +29,6 @@
 /* The counter group of struct proxy_counters ("proxy"). */
 extern const struct stats_group_desc proxy_counters_desc;
 
-/* One of the appliance's ports, as the forward proxy sees it: where an
- * upstream connection leaves from, and which addresses are our own. */
-struct proxy_port {
-	uint32_t addr_be;
-	uint32_t mask_be;
-	bool has_gateway;
-	bool outside;
-};
-
-struct proxy_params {
-	struct tcp_stack *tcp;
-	struct rte_mempool *pool; /* chargen's lines, heads we write */
-	uint32_t max_sessions;    /* relay sessions and service connections;
-	                             forward sessions, a pool of their own */
-	/* forward proxy only (NULL / 0 otherwise) */
-	struct dns_resolver *dns; /* this worker's resolver */
-	struct alog_ring *alog;   /* this worker's access-log ring, or NULL */
-	unsigned n_ports;
-	struct proxy_port ports[NET_PORTS_MAX]; /* by net port index */
-	uint64_t tsc_hz;
-	uint64_t start_tsc; /* 0: rte_rdtsc() */
-};
-
 /* Create a worker's proxy layer. Returns NULL and sets errno. */
 struct proxy_worker *proxy_worker_create(const struct proxy_params *p);
 

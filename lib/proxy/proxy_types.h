@@ -4,9 +4,16 @@
 #ifndef GH_PROXY_TYPES_H
 #define GH_PROXY_TYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "net/net_types.h"
 #include "stats/stats_types.h"
+
+struct tcp_stack;
+struct rte_mempool;
+struct dns_resolver;
+struct alog_ring;
 
 struct proxy_worker; /* opaque: proxy.c */
 
@@ -73,6 +80,29 @@ enum proxy_service {
 
 struct proxy_counters {
 	PROXY_COUNTERS(STATS_FIELD)
+};
+
+/* One of the appliance's ports, as the forward proxy sees it: where an
+ * upstream connection leaves from, and which addresses are our own. */
+struct proxy_port {
+	uint32_t addr_be;
+	uint32_t mask_be;
+	bool has_gateway;
+	bool outside;
+};
+
+struct proxy_params {
+	struct tcp_stack *tcp;
+	struct rte_mempool *pool; /* chargen's lines, heads we write */
+	uint32_t max_sessions;    /* relay sessions and service connections;
+	                             forward sessions, a pool of their own */
+	/* forward proxy only (NULL / 0 otherwise) */
+	struct dns_resolver *dns; /* this worker's resolver */
+	struct alog_ring *alog;   /* this worker's access-log ring, or NULL */
+	unsigned n_ports;
+	struct proxy_port ports[NET_PORTS_MAX]; /* by net port index */
+	uint64_t tsc_hz;
+	uint64_t start_tsc; /* 0: rte_rdtsc() */
 };
 
 #endif /* GH_PROXY_TYPES_H */

@@ -1,0 +1,40 @@
+/*
+ * The HTTP forward proxy of one worker (forward.c), private to lib/proxy:
+ * proxy.c creates it with the first `mode forward` listener and drives its
+ * timers.  Threading as proxy.h: the worker's own.
+ */
+#ifndef GH_PROXY_FORWARD_H
+#define GH_PROXY_FORWARD_H
+
+#include <stdint.h>
+
+#include "conf/conf_types.h"
+#include "proxy/proxy_types.h"
+#include "tcp/tcp.h"
+
+struct fwd_ctx; /* opaque */
+
+/*
+ * The forward proxy state of a worker with parameters <p> (copied; p->dns
+ * set), counting into <cnt>, its scratch sized for <cfg>'s head limit.
+ * Returns NULL (errno ENOMEM) on failure.
+ */
+struct fwd_ctx *fwd_ctx_create(const struct proxy_params *p,
+                               struct proxy_counters *cnt,
+                               const struct conf_forward *cfg);
+
+/* Listen on <ip_be>:<port_be> of port <port_idx> with settings <cfg>
+ * (copied).  Returns 0, the -errno of tcp_listen(), -EINVAL, or -ENOSPC
+ * (too many listeners, or a head limit above the one fwd_ctx_create()
+ * sized for). */
+int fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
+               uint16_t port_be, const struct conf_forward *cfg,
+               enum tcp_cc_algo cc);
+
+/* Run the timers that are due. */
+void fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc);
+
+/* Free it, after its TCP stack closed every connection. NULL is fine. */
+void fwd_ctx_destroy(struct fwd_ctx *fc);
+
+#endif /* GH_PROXY_FORWARD_H */

@@ -1,0 +1,21 @@
+/*
+ * Handing mbuf chains to TCP (proxy_chain.c), private to lib/proxy.
+ */
+#ifndef GH_PROXY_CHAIN_H
+#define GH_PROXY_CHAIN_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "tcp/tcp.h"
+
+/*
+ * Offer the chain *q to <c>: the whole chain, else one mbuf at a time
+ * while they fit.  The whole chain is always offered first: a refusal is
+ * what makes TCP call on_writable once room opens, so a leg never waits
+ * without being woken.  What TCP took leaves *q.  Returns its bytes.
+ */
+uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
+
+#endif /* GH_PROXY_CHAIN_H */
