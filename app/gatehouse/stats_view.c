@@ -19,6 +19,7 @@
 #include "tcp/tcp.h"
 #include "stats/stats.h"
 #include "gatehouse.h"
+#include "logger.h"
 
 /* clang-format off */
 #define DEV_COUNTERS(X)                                                       \
@@ -186,11 +187,32 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 	}
 }
 
+/* The access-log writer's counters: one set for the process, not per
+ * worker (the logger thread drains every worker's ring). */
+static const struct stats_counter_desc alog_descs[] = {
+    {"lines", "access-log lines written to the file"},
+    {"dropped", "records lost: a worker's ring was full"},
+    {"write_errors", "failed writes (each loses the batch it carried)"},
+};
+static const struct stats_group_desc alog_group = {"access_log", alog_descs,
+                                                   GH_ARRAY_SIZE(alog_descs)};
+
+/* Fills v[3]; false when there is no access log. */
+static bool
+alog_values(const struct app *a, uint64_t v[3])
+{
+	if (a->logger == NULL)
+		return false;
+	logger_counters(a->logger, &v[0], &v[1], &v[2]);
+	return true;
+}
+
 static void
 render_text(const struct app *a, const struct stats_snapshot *s,
             const char *label, bool skip_zero, struct stats_buf *b)
 {
 	char plabel[64];
+	uint64_t av[3];
 	unsigned i;
 
 	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
@@ -203,12 +225,15 @@ render_text(const struct app *a, const struct stats_snapshot *s,
 
 		stats_render_text(b, plabel, &g, s->port[i], skip_zero);
 	}
+	if (label == NULL && alog_values(a, av))
+		stats_render_text(b, NULL, &alog_group, av, skip_zero);
 }
 
 static void
-render_json(const struct app *a, const struct stats_snapshot *s,
+render_json(const struct app *a, const struct stats_snapshot *s, bool total,
             struct stats_buf *b)
 {
+	uint64_t av[3];
 	unsigned i;
 
 	stats_buf_printf(b, "{");
@@ -224,7 +249,12 @@ render_json(const struct app *a, const struct stats_snapshot *s,
 		stats_buf_printf(b, "%s", i ? "," : "");
 		stats_render_json(b, &g, s->port[i]);
 	}
-	stats_buf_printf(b, "}}");
+	stats_buf_printf(b, "}");
+	if (total && alog_values(a, av)) {
+		stats_buf_printf(b, ",");
+		stats_render_json(b, &alog_group, av);
+	}
+	stats_buf_printf(b, "}");
 }
 
 static uint64_t
@@ -249,12 +279,12 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 		                 "\"workers\":%u,\"total\":",
 		                 GH_VERSION, (unsigned long long)uptime_s(a),
 		                 a->n_workers);
-		render_json(a, &s, &b);
+		render_json(a, &s, true, &b);
 		stats_buf_printf(&b, ",\"per_worker\":[");
 		for (k = 0; k < a->n_workers; k++) {
 			snapshot_take(a, (int)k, &s, false);
 			stats_buf_printf(&b, "%s", k ? "," : "");
-			render_json(a, &s, &b);
+			render_json(a, &s, false, &b);
 		}
 		stats_buf_printf(&b, "]}\n");
 		return b.len;

@@ -113,6 +113,7 @@ struct fwd_session {
 	struct rte_mbuf *up_in;   /* from the upstream, not consumed yet */
 	struct rte_mbuf *up_out;  /* for the upstream, not taken by TCP yet */
 	struct fwd_txn *txn;
+	uint64_t req_body_bytes; /* of the current request, for the limit */
 	struct http_body req_body;
 	struct http_body resp_body;
 	struct dns_waiter dw;
@@ -1148,6 +1149,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		else
 			s->flags |= SF_CLOSE_CLI;
 		http_body_init(&s->req_body, msg, &s->l->lim);
+		s->req_body_bytes = 0;
 		if (msg->body_kind == HTTP_BODY_NONE)
 			s->flags |= SF_REQ_DONE;
 	}
@@ -1267,6 +1269,17 @@ fwd_req_pump(struct fwd_session *s)
 				tcp_recved(s->cli, used);
 				if (s->txn != NULL)
 					s->txn->rec.bytes_from_client += used;
+				s->req_body_bytes += used;
+				/* A chunked body has no length up front:
+				 * count it as it goes. */
+				if (s->l->cfg.max_body_bytes != 0 &&
+				    s->req_body_bytes >
+				        s->l->cfg.max_body_bytes) {
+					fwd_error(s, 413, ALOG_TCP_MISS,
+					          "the request body is larger "
+					          "than allowed");
+					return;
+				}
 			}
 			if (rc == HTTP_OK)
 				s->flags |= SF_REQ_DONE;

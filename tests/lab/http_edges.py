@@ -7,6 +7,7 @@ Each case opens its own connection to the proxy and checks what comes back:
                  request line over the limit -> 414, header section over
                  the limit -> 431, TRACE -> 405, an unknown method -> 501,
                  HTTP/2.0 -> 505
+  chunked_too_large  a chunked upload over max-request-body-bytes -> 413
   head_then_get  HEAD and GET pipelined: the HEAD answer has no body and
                  the GET answer follows it intact
   half_close     a request followed by our FIN still gets its whole answer
@@ -80,6 +81,38 @@ def bad_requests(a):
         print(f"ok {name} {got}")
 
 
+def chunked_too_large(a):
+    """A chunked body has no length up front: the proxy counts it as it
+    passes and answers 413 once it is over max-request-body-bytes."""
+    import select
+    h = a.host.encode()
+    s = connect(a.proxy, a.timeout)
+    s.sendall(b"POST http://" + h + b"/upload HTTP/1.1\r\nHost: " + h +
+              b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"100000\r\n" + b"z" * 0x100000 + b"\r\n"  # 1 MiB
+    sent = 0
+    data = b""
+    while sent < 120 * 0x100000:
+        r, w, _ = select.select([s], [s], [], a.timeout)
+        if r:
+            data = s.recv(65536)
+            break
+        if not w:
+            fail("chunked_too_large", "neither readable nor writable")
+        try:
+            s.sendall(chunk)
+        except OSError:
+            break
+        sent += 0x100000
+    if not data:
+        s.settimeout(a.timeout)
+        data = s.recv(65536)
+    s.close()
+    if status_of(data) != 413:
+        fail("chunked_too_large", f"after {sent} bytes: {data[:80]!r}")
+    print(f"ok chunked_too_large 413 after {sent >> 20} MiB sent")
+
+
 def head_then_get(a):
     h = a.host.encode()
     s = connect(a.proxy, a.timeout)
@@ -133,6 +166,7 @@ def main():
     a = ap.parse_args()
     try:
         bad_requests(a)
+        chunked_too_large(a)
         head_then_get(a)
         half_close(a)
         abort(a)

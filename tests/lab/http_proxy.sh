@@ -27,7 +27,8 @@
 #   access_log        one line per transaction, Squid format, a TCP_MISS/200
 #                     line with the URL
 #   edges             (gatehouse only) http_edges.py: 400 smuggling / origin-
-#                     form, 413 (Content-Length over max-request-body-bytes),
+#                     form, 413 (Content-Length, and a chunked body, over
+#                     max-request-body-bytes),
 #                     414, 431, 405, 501, 505 with a Gatehouse page; HEAD
 #                     then GET pipelined; a half-closed client gets its whole
 #                     answer; a download reset mid-way; then every session
@@ -365,6 +366,12 @@ check_access_log() {
 	line=$(grep -E "$re" "$ACCESS_LOG" | head -n 1 || true)
 	[[ -n $line ]] || fail_check access_log "no Squid-format TCP_MISS/200 line for the URL; last lines:
 $(tail -n 3 "$ACCESS_LOG")"
+	if [[ $PEER == gatehouse ]]; then
+		# The writer's counters: in the text and in valid JSON.
+		(($(counter access_log.lines) >= n)) ||
+			fail_check access_log "access_log.lines $(counter access_log.lines) < $n"
+		ctl stats --json >/dev/null || fail_check access_log "stats --json is not valid JSON"
+	fi
 	pass_check access_log "$n requests, one line each; e.g. $line"
 }
 
