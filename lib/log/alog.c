@@ -317,9 +317,18 @@ field_len(const char *s, size_t cap)
 	return strnlen(s, cap);
 }
 
-/* Squid: percent-encode what would break the space-separated line. */
+/* How a text format escapes a byte of a field. */
+enum field_esc {
+	ESC_SQUID = 0,    /* %HH for SP, controls, DEL and >= 0x80 (Squid) */
+	ESC_COMBINED = 1, /* \xHH for '"', '\\', controls, DEL and >= 0x80
+	                     (nginx) */
+};
+
+/* A field of <cap> bytes, escaped as <esc>, at most <budget> bytes of
+ * output ("-" when empty); an escape is never cut in two. */
 static void
-out_squid_field(struct alog_out *o, const char *s, size_t cap, size_t budget)
+out_text_field(struct alog_out *o, const char *s, size_t cap, size_t budget,
+               enum field_esc esc)
 {
 	size_t n = field_len(s, cap), i, used = 0;
 
@@ -329,14 +338,21 @@ out_squid_field(struct alog_out *o, const char *s, size_t cap, size_t budget)
 	}
 	for (i = 0; i < n; i++) {
 		uint8_t c = (uint8_t)s[i];
+		bool escape = esc == ESC_SQUID ? c <= 0x20 || c >= 0x7f
+		                               : c < 0x20 || c >= 0x7f ||
+		                                     c == '"' || c == '\\';
 
-		if (c <= 0x20 || c >= 0x7f) {
-			char e[3] = {'%', alog_hex[c >> 4], alog_hex[c & 15]};
+		if (escape) {
+			char e[4] = {'\\', 'x', alog_hex[c >> 4],
+			             alog_hex[c & 15]};
+			size_t k = esc == ESC_SQUID ? 3 : 4;
 
-			if (used + 3 > budget)
+			if (used + k > budget)
 				break;
-			out_bytes(o, e, 3);
-			used += 3;
+			if (esc == ESC_SQUID)
+				e[1] = '%';
+			out_bytes(o, e + 4 - k, k);
+			used += k;
 		} else {
 			if (used + 1 > budget)
 				break;
@@ -346,34 +362,18 @@ out_squid_field(struct alog_out *o, const char *s, size_t cap, size_t budget)
 	}
 }
 
+/* Squid: percent-encode what would break the space-separated line. */
+static void
+out_squid_field(struct alog_out *o, const char *s, size_t cap, size_t budget)
+{
+	out_text_field(o, s, cap, budget, ESC_SQUID);
+}
+
 /* Combined: nginx's escaping of '"', '\\' and non-printable bytes. */
 static void
 out_combined_field(struct alog_out *o, const char *s, size_t cap, size_t budget)
 {
-	size_t n = field_len(s, cap), i, used = 0;
-
-	if (n == 0) {
-		out_char(o, '-');
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-			char e[4] = {'\\', 'x', alog_hex[c >> 4],
-			             alog_hex[c & 15]};
-
-			if (used + 4 > budget)
-				break;
-			out_bytes(o, e, 4);
-			used += 4;
-		} else {
-			if (used + 1 > budget)
-				break;
-			out_char(o, (char)c);
-			used++;
-		}
-	}
+	out_text_field(o, s, cap, budget, ESC_COMBINED);
 }
 
 /*
