@@ -6,7 +6,9 @@ Each case opens its own connection to the proxy and checks what comes back:
                  proxy's max-request-body-bytes (100 MiB) -> 413, origin-form -> 400,
                  request line over the limit -> 414, header section over
                  the limit -> 431, TRACE -> 405, an unknown method -> 501,
-                 HTTP/2.0 -> 505
+                 HTTP/2.0 -> 505; with --own IP, the proxy's own address,
+                 loopback, a private and a multicast destination -> 403
+                 (never connected to: nothing leaves for them)
   chunked_too_large  a chunked upload over max-request-body-bytes -> 413
   head_then_get  HEAD and GET pipelined: the HEAD answer has no body and
                  the GET answer follows it intact
@@ -68,6 +70,11 @@ def bad_requests(a):
         ("unknown_method", b"BREW http://" + h + b"/ HTTP/1.1\r\nHost: " + h + b"\r\n\r\n", 501),
         ("http2_line", b"GET http://" + h + b"/ HTTP/2.0\r\nHost: " + h + b"\r\n\r\n", 505),
     ]
+    if a.own:
+        for name, ip in (("own_address", a.own), ("loopback", "127.0.0.1"),
+                         ("private", "10.1.2.3"), ("multicast", "224.0.0.1")):
+            cases.append((name, b"GET http://" + ip.encode() + b"/ HTTP/1.1\r\nHost: " +
+                          ip.encode() + b"\r\n\r\n", 403))
     for name, req, want in cases:
         s = connect(a.proxy, a.timeout)
         s.sendall(req)
@@ -163,6 +170,7 @@ def main():
     ap.add_argument("--proxy", required=True)
     ap.add_argument("--host", default="origin.lab.test")
     ap.add_argument("--timeout", type=float, default=10)
+    ap.add_argument("--own", default="", help="an address of the proxy (403 as a destination)")
     a = ap.parse_args()
     try:
         bad_requests(a)

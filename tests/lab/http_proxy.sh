@@ -29,7 +29,8 @@
 #   edges             (gatehouse only) http_edges.py: 400 smuggling / origin-
 #                     form, 413 (Content-Length, and a chunked body, over
 #                     max-request-body-bytes),
-#                     414, 431, 405, 501, 505 with a Gatehouse page; HEAD
+#                     414, 431, 405, 501, 505 with a Gatehouse page; 403 for
+#                     the proxy's own, loopback, private, multicast targets; HEAD
 #                     then GET pipelined; a half-closed client gets its whole
 #                     answer; a download reset mid-way; then every session
 #                     and mbuf is back to base
@@ -266,7 +267,7 @@ check_edges() {
 		return
 	fi
 	out=$(timeout -k 5 60 ip netns exec "$CLIENT_NS" python3 "$EDGES_PY" \
-		--proxy "$INSIDE_IP:$PORT" --timeout 10 2>&1) || fail_check edges "$out"
+		--proxy "$INSIDE_IP:$PORT" --own "$OUTSIDE_IP" --timeout 10 2>&1) || fail_check edges "$out"
 	# Everything the cases used is released: no client session, no mbuf
 	# held (TCBs may linger in TIME-WAIT, the proxy closes first).
 	wait_counter proxy.fwd_sessions_in_use == 0 50
