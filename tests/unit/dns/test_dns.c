@@ -15,6 +15,7 @@
 #include "dns/dns.h"
 #include "dns/dns_priv.h"
 #include "net/net.h"
+#include "tests/unit/common/gh_test_cksum.h"
 #include "tests/unit/common/gh_test_eal.h"
 
 #define HZ        1000000ull /* 1 tick = 1 us */
@@ -191,20 +192,6 @@ resolve(const char *name, struct rec *c)
 /* ---- the wire ---- */
 
 static uint16_t
-cksum(const uint8_t *b, size_t len, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		s += (uint32_t)b[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint16_t
 rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -249,15 +236,15 @@ tx_query(unsigned i, struct q *q)
 	cr_assert_eq(rd16(ip + 6), 0x4000, "DF, not fragmented");
 	cr_assert_eq(ip[8], 64, "TTL");
 	cr_assert_eq(ip[9], IPPROTO_UDP);
-	cr_assert_eq(cksum(ip, 20, 0), 0xffff, "IPv4 checksum");
+	cr_assert_eq(gh_test_cksum(ip, 20, 0), 0xffff, "IPv4 checksum");
 	memcpy(&q->src, ip + 12, 4);
 	memcpy(&q->dst, ip + 16, 4);
 	uh = ip + 20;
 	ulen = rd16(uh + 4);
 	cr_assert_eq(ulen, tot - 20);
 	cr_assert_neq(rd16(uh + 6), 0, "UDP checksum present");
-	ps = cksum(ip + 12, 8, 0) + IPPROTO_UDP + ulen;
-	cr_assert_eq(cksum(uh, ulen, ps), 0xffff, "UDP checksum");
+	ps = gh_test_cksum(ip + 12, 8, 0) + IPPROTO_UDP + ulen;
+	cr_assert_eq(gh_test_cksum(uh, ulen, ps), 0xffff, "UDP checksum");
 	q->sport = rd16(uh);
 	q->dport = rd16(uh + 2);
 	d = uh + 8;
@@ -442,7 +429,7 @@ deliver_raw(const struct ab *a, uint32_t src, uint16_t sport, uint16_t dport,
 	ip[9] = IPPROTO_UDP;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &(uint32_t){LOCAL_IP}, 4);
-	c = (uint16_t)~cksum(ip, 20, 0);
+	c = (uint16_t)~gh_test_cksum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	uh = ip + 20;
@@ -454,8 +441,8 @@ deliver_raw(const struct ab *a, uint32_t src, uint16_t sport, uint16_t dport,
 	uh[5] = (uint8_t)ulen;
 	uh[6] = uh[7] = 0;
 	memcpy(uh + 8, a->b, a->n);
-	ps = cksum(ip + 12, 8, 0) + IPPROTO_UDP + ulen;
-	c = (uint16_t)~cksum(uh, ulen, ps);
+	ps = gh_test_cksum(ip + 12, 8, 0) + IPPROTO_UDP + ulen;
+	c = (uint16_t)~gh_test_cksum(uh, ulen, ps);
 	if (c == 0)
 		c = 0xffff;
 	if (break_cksum)

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 
 #include "net_test_util.h"
+#include "tests/unit/common/gh_test_cksum.h"
 #include "tests/unit/common/gh_test_eal.h"
 
 const struct rte_ether_addr NT_MAC0 = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
@@ -186,21 +187,12 @@ nt_arp(uint8_t *b, const struct rte_ether_addr *eth_dst,
 	return 60;
 }
 
+/* The checksum to put in a header (host order): the reference sum of
+ * tests/unit/common, independent of the code under test, inverted. */
 static uint16_t
 nt_cksum(const void *p, size_t len)
 {
-	const uint8_t *b = p;
-	uint32_t s = 0;
-	size_t i;
-
-	/* Reference implementation, independent of the code under test. */
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		s += (uint32_t)b[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s; /* host order */
+	return (uint16_t)~gh_test_cksum(p, len, 0);
 }
 
 int

@@ -11,6 +11,7 @@
 #include "tcp/tcp_rss.h"
 #include "tcp_test_util.h"
 #include "tests/unit/common/gh_test_eal.h"
+#include "tests/unit/common/gh_test_cksum.h"
 
 #define TT_POOL_SIZE 16383
 
@@ -177,20 +178,6 @@ tt_tx_n(struct tt_node *n)
 	return net_port_txbuf(&n->net, 0)->n;
 }
 
-static uint16_t
-tt_cksum(const uint8_t *b, size_t len, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		s += (uint32_t)b[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static void
 tt_parse(const uint8_t *f, size_t n, struct tt_seg *g)
 {
@@ -200,13 +187,13 @@ tt_parse(const uint8_t *f, size_t n, struct tt_seg *g)
 	cr_assert_geq(n, 14 + 20 + 20);
 	cr_assert_eq(f[12], 0x08);
 	cr_assert_eq(ip[9], IPPROTO_TCP);
-	cr_assert_eq(tt_cksum(ip, 20, 0), 0xffff, "IPv4 checksum");
+	cr_assert_eq(gh_test_cksum(ip, 20, 0), 0xffff, "IPv4 checksum");
 	tot = (uint32_t)(ip[2] << 8 | ip[3]);
 	cr_assert_eq(14 + tot, n);
 	th = ip + 20;
 	/* pseudo-header */
-	ps = tt_cksum(ip + 12, 8, 0) + IPPROTO_TCP + (tot - 20);
-	cr_assert_eq(tt_cksum(th, tot - 20, ps), 0xffff, "TCP checksum");
+	ps = gh_test_cksum(ip + 12, 8, 0) + IPPROTO_TCP + (tot - 20);
+	cr_assert_eq(gh_test_cksum(th, tot - 20, ps), 0xffff, "TCP checksum");
 	memset(g, 0, sizeof(*g));
 	g->ip_len = tot;
 	memcpy(&g->src_ip, ip + 12, 4);
@@ -352,7 +339,7 @@ tt_inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	ip[9] = IPPROTO_TCP;
 	memcpy(ip + 12, &(uint32_t){TT_IP_B}, 4);
 	memcpy(ip + 16, &(uint32_t){TT_IP_A}, 4);
-	c = (uint16_t)~tt_cksum(ip, 20, 0);
+	c = (uint16_t)~gh_test_cksum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	memset(th, 0, thl);
@@ -369,8 +356,8 @@ tt_inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	memcpy(th + 20, opt, olen);
 	if (len > 0)
 		memcpy(th + thl, data, len);
-	ps = tt_cksum(ip + 12, 8, 0) + IPPROTO_TCP + (tot - 20);
-	c = (uint16_t)~tt_cksum(th, tot - 20, ps);
+	ps = gh_test_cksum(ip + 12, 8, 0) + IPPROTO_TCP + (tot - 20);
+	c = (uint16_t)~gh_test_cksum(th, tot - 20, ps);
 	th[16] = (uint8_t)(c >> 8);
 	th[17] = (uint8_t)c;
 	m = rte_pktmbuf_alloc(tt_pool);
