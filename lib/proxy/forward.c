@@ -179,17 +179,6 @@ chain_len(const struct rte_mbuf *m)
 	return m != NULL ? rte_pktmbuf_pkt_len(m) : 0;
 }
 
-/* Append <m> to *q; false when the chain would hold too many segments. */
-static bool
-chain_add(struct rte_mbuf **q, struct rte_mbuf *m)
-{
-	if (*q == NULL) {
-		*q = m;
-		return true;
-	}
-	return rte_pktmbuf_chain(*q, m) == 0;
-}
-
 /* Drop the first <n> bytes of *q (n <= its length). */
 static void
 chain_trim(struct rte_mbuf **q, uint32_t n)
@@ -442,10 +431,17 @@ txn_put(struct fwd_ctx *fc, struct fwd_txn *t)
 
 /* ---- timers ---- */
 
+/* Wheel ticks (ms since creation) at TSC <tsc>. */
+static uint64_t
+tick_of(const struct fwd_ctx *fc, uint64_t tsc)
+{
+	return (tsc - fc->start_tsc) / fc->tsc_per_ms;
+}
+
 static uint64_t
 now_ms(const struct fwd_ctx *fc)
 {
-	return (rte_rdtsc() - fc->start_tsc) / fc->tsc_per_ms;
+	return tick_of(fc, rte_rdtsc());
 }
 
 static void
@@ -488,7 +484,7 @@ cli_queue(struct fwd_session *s, struct rte_mbuf *m)
 {
 	uint32_t len = chain_len(m);
 
-	if (!chain_add(&s->cli_out, m)) {
+	if (proxy_chain_append(&s->cli_out, m) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -900,7 +896,8 @@ fwd_upstream_ready(struct fwd_session *s)
 		if (s->cli_in != NULL) {
 			uint32_t n = chain_len(s->cli_in);
 
-			chain_add(&s->up_out, s->cli_in);
+			GH_VERIFY(s->up_out == NULL); /* CONNECT: no head */
+			s->up_out = s->cli_in;
 			s->cli_in = NULL;
 			tcp_recved(s->cli, n);
 		}
@@ -1265,7 +1262,11 @@ fwd_req_pump(struct fwd_session *s)
 					fc->cnt->fwd_no_mbuf++;
 					break; /* retried on the next event */
 				}
-				chain_add(&s->up_out, part);
+				if (proxy_chain_append(&s->up_out, part) < 0) {
+					rte_pktmbuf_free(part);
+					fwd_session_end(s, true);
+					return;
+				}
 				tcp_recved(s->cli, used);
 				if (s->txn != NULL)
 					s->txn->rec.bytes_from_client += used;
@@ -1490,7 +1491,7 @@ tunnel_move(struct fwd_session *s)
 	if (s->cli_in != NULL && chain_len(s->up_out) < FWD_OUT_MAX) {
 		uint32_t n = chain_len(s->cli_in);
 
-		if (chain_add(&s->up_out, s->cli_in)) {
+		if (proxy_chain_append(&s->up_out, s->cli_in) == 0) {
 			s->cli_in = NULL;
 			tcp_recved(s->cli, n);
 			if (s->txn != NULL)
@@ -1600,7 +1601,7 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 			tcp_recved(c, n);
 			return;
 		}
-		if (!chain_add(&s->cli_in, m)) {
+		if (proxy_chain_append(&s->cli_in, m) < 0) {
 			rte_pktmbuf_free(m);
 			fwd_session_end(s, true);
 			return;
@@ -1622,7 +1623,7 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	GH_VERIFY(c == s->up);
-	if (!chain_add(&s->up_in, m)) {
+	if (proxy_chain_append(&s->up_in, m) < 0) {
 		rte_pktmbuf_free(m);
 		fwd_session_end(s, true);
 		return;
@@ -1867,9 +1868,8 @@ void
 fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
 {
 	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
-	(void)now_tsc;
-	tcp_timer_wheel_advance(&fc->wheel, now_ms(fc), fwd_timer_fired, fc,
-	                        FWD_TIMER_BURST);
+	tcp_timer_wheel_advance(&fc->wheel, tick_of(fc, now_tsc),
+	                        fwd_timer_fired, fc, FWD_TIMER_BURST);
 }
 
 /* ---- set-up ---- */

@@ -141,17 +141,6 @@ leg_of(const struct proxy_session *s, const struct tcp_conn *c)
 	return 1;
 }
 
-/* Append chain <m> to <leg>'s pending data; returns 0 or -EOVERFLOW. */
-static int
-pending_add(struct relay_leg *leg, struct rte_mbuf *m)
-{
-	if (leg->pending == NULL) {
-		leg->pending = m;
-		return 0;
-	}
-	return rte_pktmbuf_chain(leg->pending, m) == 0 ? 0 : -EOVERFLOW;
-}
-
 /*
  * Pass what <src> holds to <dst>'s TCP (proxy_chain_send); released bytes
  * reopen <src>'s window.  Returns the bytes passed.
@@ -261,7 +250,7 @@ session_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	}
 	if (s->kind != KIND_RELAY)
 		s->pw->cnt.svc_bytes_in += rte_pktmbuf_pkt_len(m);
-	if (pending_add(&s->leg[from], m) < 0) {
+	if (proxy_chain_append(&s->leg[from].pending, m) < 0) {
 		/* More segments than an mbuf chain can hold: give up. */
 		rte_pktmbuf_free(m);
 		tcp_abort(c);

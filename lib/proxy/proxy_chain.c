@@ -2,6 +2,8 @@
  * Handing mbuf chains to a leg's TCP, shared by the relay (proxy.c) and the
  * forward proxy (forward.c).
  */
+#include <errno.h>
+
 #include <rte_mbuf.h>
 
 #include "proxy_chain.h"
@@ -37,4 +39,14 @@ proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 		done += m->data_len;
 	}
 	return done;
+}
+
+int
+proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
+{
+	if (*q == NULL) {
+		*q = m;
+		return 0;
+	}
+	return rte_pktmbuf_chain(*q, m) == 0 ? 0 : -EOVERFLOW;
 }

@@ -18,4 +18,9 @@
  */
 uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
 
+/* Append the chain <m> to *q (which may be empty).  Returns 0, or
+ * -EOVERFLOW when the result would hold more segments than an mbuf chain
+ * can (nothing changes; <m> stays the caller's). */
+int proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m);
+
 #endif /* GH_PROXY_CHAIN_H */
