@@ -57,8 +57,11 @@
 #define FWD_LINGER_MS      2000         /* reading after an error reply */
 #define FWD_TIMER_BURST    256
 #define FWD_ERR_BODY_MAX   640
+#define FWD_HOST_MAX       255 /* a DNS name's text (RFC 1035 2.3.4) */
+#define FWD_INTERIM_BURST  64  /* 1xx heads read per event (fairness) */
 
 enum fwd_state {
+	ST_FREE = 0,       /* back in the pool: the session has ended */
 	ST_HEAD = 1,       /* reading a request head */
 	ST_RESOLVE = 2,    /* waiting for DNS */
 	ST_CONNECTING = 3, /* upstream handshake */
@@ -68,18 +71,20 @@ enum fwd_state {
 };
 
 /* Session flags. */
-#define SF_DENIED    0x0001u /* client address not in allow-src */
-#define SF_REQ_DONE  0x0002u /* the request body is all in up_out */
-#define SF_RESP_HEAD 0x0004u /* the response head went to cli_out */
-#define SF_RESP_DONE 0x0008u /* the response ended */
-#define SF_CLOSE_CLI 0x0010u /* close the client after this response */
-#define SF_UP_KEEP   0x0020u /* the upstream may be reused after it */
-#define SF_CLI_FIN   0x0040u /* the client sent FIN */
-#define SF_CONNECT   0x0080u /* the request is CONNECT */
-#define SF_HDR_TIMER 0x0100u /* the header timeout runs (bytes came) */
-#define SF_CLI_SHUT  0x0200u /* we sent FIN to the client */
-#define SF_UP_SHUT   0x0400u /* we sent FIN upstream (tunnel) */
-#define SF_UP_FIN    0x0800u /* the upstream sent FIN */
+#define SF_CLI_HTTP10 0x0001u /* the current request is HTTP/1.0 */
+#define SF_REQ_DONE   0x0002u /* the request body is all in up_out */
+#define SF_RESP_HEAD  0x0004u /* the response head went to cli_out */
+#define SF_RESP_DONE  0x0008u /* the response ended */
+#define SF_CLOSE_CLI  0x0010u /* close the client after this response */
+#define SF_UP_KEEP    0x0020u /* the upstream may be reused after it */
+#define SF_CLI_FIN    0x0040u /* the client sent FIN */
+#define SF_CONNECT    0x0080u /* the request is CONNECT */
+#define SF_HDR_TIMER  0x0100u /* the header timeout runs (bytes came) */
+#define SF_CLI_SHUT   0x0200u /* we sent FIN to the client */
+#define SF_UP_SHUT    0x0400u /* we sent FIN upstream (tunnel) */
+#define SF_UP_FIN     0x0800u /* the upstream sent FIN */
+#define SF_RESUME     0x1000u /* interim heads left: the timer resumes */
+#define SF_HEAD_LF    0x2000u /* the unfinished head has a line end */
 
 struct fwd_listener {
 	unsigned magic;
@@ -105,6 +110,7 @@ struct fwd_session {
 	uint32_t dst_ip_be;
 	uint16_t dst_port_be;
 	uint16_t pad;
+	uint32_t head_scanned; /* bytes of cli_in looked at for a line end */
 	struct fwd_listener *l;
 	struct tcp_conn *cli;
 	struct tcp_conn *up;
@@ -179,6 +185,22 @@ chain_len(const struct rte_mbuf *m)
 	return m != NULL ? rte_pktmbuf_pkt_len(m) : 0;
 }
 
+/*
+ * A segment chain_trim() is done with.  Debug builds fill the bytes of a
+ * segment nobody else shares before it goes back to the pool, so a
+ * pointer into it used afterwards reads garbage in the unit tests instead
+ * of passing by luck (the pool recycles buffers, ASan does not see them).
+ */
+static void
+chain_seg_release(struct rte_mbuf *m)
+{
+#ifdef GH_ENABLE_ASSERT
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)
+		memset(rte_pktmbuf_mtod(m, char *), 0x5a, m->data_len);
+#endif
+	rte_pktmbuf_free_seg(m);
+}
+
 /* Drop the first <n> bytes of *q (n <= its length). */
 static void
 chain_trim(struct rte_mbuf **q, uint32_t n)
@@ -194,7 +216,7 @@ chain_trim(struct rte_mbuf **q, uint32_t n)
 
 			n -= m->data_len;
 			m->next = NULL;
-			rte_pktmbuf_free_seg(m);
+			chain_seg_release(m);
 			m = next;
 			if (m != NULL) {
 				m->pkt_len = pkt_len;
@@ -214,11 +236,11 @@ chain_trim(struct rte_mbuf **q, uint32_t n)
 		next->pkt_len = m->pkt_len;
 		next->nb_segs = (uint16_t)(m->nb_segs - 1);
 		m->next = NULL;
-		rte_pktmbuf_free_seg(m);
+		chain_seg_release(m);
 		m = next;
 	}
 	if (m != NULL && m->pkt_len == 0) {
-		rte_pktmbuf_free(m);
+		chain_seg_release(m);
 		m = NULL;
 	}
 	*q = m;
@@ -398,6 +420,7 @@ session_put(struct fwd_ctx *fc, struct fwd_session *s)
 	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
 	GH_VERIFY(s->cli == NULL && s->up == NULL && s->txn == NULL);
 	s->magic = 0;
+	s->state = ST_FREE; /* what a caller up the stack checks */
 	GH_VERIFY(fc->cnt->fwd_sessions_in_use > 0);
 	fc->cnt->fwd_sessions_in_use--;
 	s->next_free = fc->sess_free;
@@ -835,9 +858,20 @@ dst_refused(const struct fwd_session *s, uint32_t ip_be)
 	uint32_t ip = ntohl(ip_be);
 	unsigned i;
 
-	for (i = 0; i < p->n_ports; i++)
+	for (i = 0; i < p->n_ports; i++) {
+		uint32_t mask = ntohl(p->ports[i].mask_be);
+
 		if (p->ports[i].addr_be == ip_be)
 			return "the destination is the proxy itself";
+		/* A port's subnet: its broadcast (a frame to every host,
+		 * ff:ff:ff:ff:ff:ff) and its network address are no hosts
+		 * (/31 and /32 have neither, RFC 3021). */
+		if (mask < 0xfffffffeu &&
+		    (ip & mask) == (ntohl(p->ports[i].addr_be) & mask) &&
+		    ((ip & ~mask) == ~mask || (ip & ~mask) == 0))
+			return "the destination is a subnet's broadcast or "
+			       "network address";
+	}
 	if (cidr_has(0x00000000u, 8, ip) || cidr_has(0x7f000000u, 8, ip) ||
 	    cidr_has(0xa9fe0000u, 16, ip) || cidr_has(0xe0000000u, 4, ip) ||
 	    cidr_has(0xf0000000u, 4, ip))
@@ -991,6 +1025,14 @@ port_allowed(const struct conf_forward *cfg, uint16_t port)
 	return false;
 }
 
+/*
+ * Header <i> is hop-by-hop: dropped when the message is passed on.  The
+ * framing fields (Content-Length, Transfer-Encoding) never are, whatever
+ * Connection says: the body is forwarded as they frame it, so dropping
+ * them would let the next hop read the body as another message (RFC 9110
+ * 7.6.1 lets an intermediary ignore such a Connection option; a request
+ * that names them is refused before this, see conn_names_framing()).
+ */
 static bool
 is_hop_by_hop(const struct http_msg *msg, const char *buf, unsigned i)
 {
@@ -1002,8 +1044,19 @@ is_hop_by_hop(const struct http_msg *msg, const char *buf, unsigned i)
 	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
 		if (http_hdr_name_is(msg, buf, i, names[k]))
 			return true;
+	if (http_hdr_name_is(msg, buf, i, "content-length") ||
+	    http_hdr_name_is(msg, buf, i, "transfer-encoding"))
+		return false;
 	return http_conn_lists(msg, buf, buf + msg->hdr[i].name.off,
 	                       msg->hdr[i].name.len);
+}
+
+/* Connection lists a framing field: a request built to be read two ways. */
+static bool
+conn_names_framing(const struct http_msg *msg, const char *buf)
+{
+	return http_conn_lists(msg, buf, "content-length", 14) ||
+	       http_conn_lists(msg, buf, "transfer-encoding", 17);
 }
 
 /* Fields anonymous mode removes: what names the client or its network. */
@@ -1089,18 +1142,15 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = &s->l->cfg;
-	uint32_t ip_be = 0;
+	char host[FWD_HOST_MAX + 1];
+	uint32_t ip_be = 0, host_len = msg->host.len;
 	int rc;
 
 	fc->cnt->fwd_requests++;
 	txn_request(s, msg, buf);
 	s->req_method = msg->method;
-	if (s->flags & SF_DENIED) {
-		fc->cnt->fwd_denied_src++;
-		fwd_error(s, 403, ALOG_TCP_DENIED,
-		          "your address may not use this proxy");
-		return;
-	}
+	if (msg->version_minor == 0)
+		s->flags |= SF_CLI_HTTP10;
 	if (msg->method == HTTP_M_OTHER) {
 		fwd_error(s, 501, ALOG_TAG_NONE, "method not implemented");
 		return;
@@ -1117,6 +1167,11 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 			          "CONNECT to this port is not allowed");
 			return;
 		}
+	} else if (conn_names_framing(msg, buf)) {
+		fwd_error(s, 400, ALOG_TAG_NONE,
+		          "Connection may not name Content-Length or "
+		          "Transfer-Encoding");
+		return;
 	} else if (msg->form != HTTP_FORM_ABSOLUTE) {
 		fwd_error(s, 400, ALOG_TAG_NONE,
 		          "a proxy request needs an absolute URL "
@@ -1151,6 +1206,12 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 			s->flags |= SF_REQ_DONE;
 	}
 	s->dst_port_be = htons(msg->port);
+	/* <buf> may be the head's own mbuf, released by chain_trim(): what
+	 * is still needed of it is copied first. */
+	if (host_len > FWD_HOST_MAX)
+		host_len = 0; /* not a name: dns_resolve() says -EINVAL */
+	memcpy(host, buf + msg->host.off, host_len);
+	buf = NULL;
 	/* The head is consumed; the body (or the next request) follows. */
 	chain_trim(&s->cli_in, msg->head_len);
 	tcp_recved(s->cli, msg->head_len);
@@ -1158,8 +1219,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	timer_stop(s);
 	s->dw.cb = fwd_dns_done;
 	s->dw.arg = s;
-	rc = dns_resolve(fc->p.dns, buf + msg->host.off, msg->host.len, &s->dw,
-	                 &ip_be);
+	rc = dns_resolve(fc->p.dns, host, host_len, &s->dw, &ip_be);
 	if (rc == 1)
 		return; /* fwd_dns_done follows */
 	s->dw.query = NULL;
@@ -1178,6 +1238,63 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	          : rc == -EIO  ? "the origin's name could not be resolved "
 	                          "(DNS failure)"
 	                        : "the origin's name is not valid");
+}
+
+/* Whether the bytes of <q> from offset <from> on hold a line feed. */
+static bool
+chain_has_lf(const struct rte_mbuf *q, uint32_t from)
+{
+	for (; q != NULL; q = q->next) {
+		if (from >= q->data_len) {
+			from -= q->data_len;
+			continue;
+		}
+		if (memchr(rte_pktmbuf_mtod_offset(q, const char *, from), '\n',
+		           q->data_len - from) != NULL)
+			return true;
+		from = 0;
+	}
+	return false;
+}
+
+/*
+ * Whether an unfinished request head in cli_in is worth parsing (again):
+ * the first bytes (garbage is refused at once), a new line end (only one
+ * can complete a line or the head), or more bytes than the limit that
+ * applies (414, 431).  A head dripped a byte a segment is then parsed
+ * once a line, not once a byte: no quadratic re-copy and re-parse.
+ */
+static bool
+head_worth_parsing(struct fwd_session *s)
+{
+	const struct conf_forward *cfg = &s->l->cfg;
+	uint32_t len = chain_len(s->cli_in), from = s->head_scanned;
+	bool lf = chain_has_lf(s->cli_in, from);
+	uint32_t limit;
+
+	s->head_scanned = len;
+	if (lf)
+		s->flags |= SF_HEAD_LF;
+	if (from == 0 || lf)
+		return true;
+	limit = cfg->max_request_line;
+	if (s->flags & SF_HEAD_LF)
+		limit = cfg->max_header_bytes;
+	return len > limit;
+}
+
+/* An unfinished request head: wait for more, within the header timeout. */
+static void
+fwd_head_wait(struct fwd_session *s)
+{
+	if (s->flags & SF_CLI_FIN) {
+		fwd_drain(s, FWD_LINGER_MS); /* a head cut short */
+		return;
+	}
+	if (!(s->flags & SF_HDR_TIMER)) {
+		s->flags |= SF_HDR_TIMER;
+		timer_set(s, s->l->cfg.client_header_ms);
+	}
 }
 
 /* State ST_HEAD: parse what the client sent so far. */
@@ -1200,21 +1317,19 @@ fwd_request(struct fwd_session *s)
 		timer_set(s, s->l->cfg.client_idle_ms);
 		return;
 	}
+	if (!head_worth_parsing(s)) {
+		fwd_head_wait(s);
+		return;
+	}
 	buf = chain_flat(s->cli_in, fc->scratch, fc->scratch_cap, &len);
 	http_msg_init(msg, true, HTTP_M_OTHER);
 	rc = http_parse_head(msg, buf, len, &s->l->lim);
 	if (rc == HTTP_AGAIN) {
-		if (s->flags & SF_CLI_FIN) {
-			fwd_drain(s, FWD_LINGER_MS); /* a head cut short */
-			return;
-		}
-		if (!(s->flags & SF_HDR_TIMER)) {
-			s->flags |= SF_HDR_TIMER;
-			timer_set(s, s->l->cfg.client_header_ms);
-		}
+		fwd_head_wait(s);
 		return;
 	}
-	s->flags &= (uint16_t)(SF_DENIED | SF_CLI_FIN);
+	s->flags &= (uint16_t)SF_CLI_FIN;
+	s->head_scanned = 0;
 	txn_start(s);
 	if (rc == HTTP_ERROR) {
 		fc->cnt->fwd_requests++;
@@ -1239,6 +1354,7 @@ fwd_req_pump(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	unsigned rounds = 0;
+	bool moved = false;
 
 	do {
 		while (!(s->flags & SF_REQ_DONE) && s->cli_in != NULL &&
@@ -1268,6 +1384,7 @@ fwd_req_pump(struct fwd_session *s)
 					return;
 				}
 				tcp_recved(s->cli, used);
+				moved = true;
 				if (s->txn != NULL)
 					s->txn->rec.bytes_from_client += used;
 				s->req_body_bytes += used;
@@ -1291,6 +1408,11 @@ fwd_req_pump(struct fwd_session *s)
 	} while (s->up_out == NULL && s->cli_in != NULL &&
 	         !(s->flags & SF_REQ_DONE) && s->state == ST_FORWARD &&
 	         ++rounds < 64);
+	/* The origin is not expected to answer before it has the request:
+	 * the read timeout counts from the last byte of it that moved. */
+	if (moved && s->state == ST_FORWARD &&
+	    !(s->flags & (SF_RESP_HEAD | SF_RESUME)))
+		timer_set(s, s->l->cfg.upstream_read_ms);
 }
 
 /* ---- responses ---- */
@@ -1355,13 +1477,19 @@ fwd_response_head(struct fwd_session *s)
 		return false;
 	}
 	if (msg->status < 200) {
-		/* 1xx: relay it, the final response follows. */
-		m = write_response_head(s, msg, buf, false);
+		/* 1xx: relay it, the final response follows.  Never to an
+		 * HTTP/1.0 client (RFC 9110 15.2): consumed only. */
+		m = NULL;
+		if (!(s->flags & SF_CLI_HTTP10))
+			m = write_response_head(s, msg, buf, false);
 		chain_trim(&s->up_in, msg->head_len);
 		tcp_recved(s->up, msg->head_len);
-		if (m != NULL)
+		if (m != NULL) {
 			cli_queue(s, m);
-		fc->cnt->fwd_continue++;
+			fc->cnt->fwd_continue++;
+		} else {
+			fc->cnt->fwd_continue_dropped++;
+		}
 		cli_flush(s);
 		return s->up_in != NULL;
 	}
@@ -1421,7 +1549,7 @@ fwd_txn_done(struct fwd_session *s)
 		return;
 	}
 	s->state = ST_HEAD;
-	s->flags &= (uint16_t)(SF_DENIED | SF_CLI_FIN);
+	s->flags &= (uint16_t)SF_CLI_FIN;
 	if (s->cli_in != NULL)
 		fc->cnt->fwd_pipelined++;
 	fwd_request(s);
@@ -1434,12 +1562,25 @@ fwd_response(struct fwd_session *s)
 	struct fwd_ctx *fc = s->l->fc;
 	unsigned guard = 0;
 
+	/* Heads until the final one: any number of interim (1xx) heads, a
+	 * burst per event; the timer resumes the rest when no event would
+	 * (they may all be in up_in already).  While the client's queue is
+	 * full its on_writable resumes instead. */
 	while (!(s->flags & SF_RESP_HEAD) && s->up_in != NULL &&
-	       s->state == ST_FORWARD && guard++ < 8)
+	       s->state == ST_FORWARD) {
+		if (chain_len(s->cli_out) >= FWD_OUT_MAX)
+			return;
+		if (guard++ == FWD_INTERIM_BURST) {
+			s->flags |= SF_RESUME;
+			timer_set(s, 1);
+			return;
+		}
 		if (!fwd_response_head(s))
 			break;
+	}
 	if (s->state != ST_FORWARD || !(s->flags & SF_RESP_HEAD))
 		return;
+	guard = 0;
 	do {
 		while (!(s->flags & SF_RESP_DONE) && s->up_in != NULL &&
 		       chain_len(s->cli_out) < FWD_OUT_MAX) {
@@ -1481,6 +1622,40 @@ fwd_response(struct fwd_session *s)
 	cli_flush(s);
 	if (s->flags & SF_RESP_DONE)
 		fwd_txn_done(s);
+}
+
+/*
+ * After fwd_response(): the origin sent FIN (SF_UP_FIN) and the response
+ * is not over.  End it as what is left allows, or leave it to the event
+ * that resumes the rest (the client's on_writable, the resume timer).
+ * The session may have ended in fwd_response() (state ST_FREE): nothing
+ * here touches it then.
+ */
+static void
+fwd_fin_pending(struct fwd_session *s)
+{
+	if (s->state != ST_FORWARD || !(s->flags & SF_UP_FIN))
+		return;
+	s->flags &= (uint16_t)~SF_UP_KEEP;
+	if ((s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
+	    http_body_eof(&s->resp_body)) {
+		s->flags |= SF_RESP_DONE;
+		cli_flush(s);
+		fwd_txn_done(s);
+		return;
+	}
+	if (s->up_in != NULL && ((s->flags & (SF_RESP_HEAD | SF_RESUME)) ||
+	                         chain_len(s->cli_out) >= FWD_OUT_MAX))
+		return; /* the rest goes as the client makes room */
+	if (!(s->flags & SF_RESP_HEAD)) {
+		s->l->fc->cnt->fwd_err_502_response++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          "the origin closed the connection without a "
+		          "complete response");
+		return;
+	}
+	s->l->fc->cnt->fwd_aborted++;
+	fwd_session_end(s, true);
 }
 
 /* ---- tunnel ---- */
@@ -1548,19 +1723,23 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	bool ok = false;
 
 	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
+	/* A client outside allow-src is reset here, before it can send
+	 * (and make us hold) anything: no session, no buffers. */
+	tcp_conn_key(c, &k);
+	ip = k.remote_ip_be;
+	for (i = 0; i < l->cfg.n_allow_src && !ok; i++)
+		ok = (ip & l->cfg.allow_src[i].mask_be) ==
+		     l->cfg.allow_src[i].addr_be;
+	if (!ok) {
+		fc->cnt->fwd_denied_src++;
+		return NULL;
+	}
 	s = session_get(fc);
 	if (s == NULL)
 		return NULL;
 	s->l = l;
 	s->cli = c;
 	s->state = ST_HEAD;
-	tcp_conn_key(c, &k);
-	ip = k.remote_ip_be;
-	for (i = 0; i < l->cfg.n_allow_src && !ok; i++)
-		ok = (ip & l->cfg.allow_src[i].mask_be) ==
-		     l->cfg.allow_src[i].addr_be;
-	if (!ok)
-		s->flags |= SF_DENIED;
 	fc->cnt->fwd_accepted++;
 	timer_set(s, l->cfg.client_header_ms);
 	return s;
@@ -1659,6 +1838,7 @@ fwd_on_writable(void *arg, struct tcp_conn *c)
 	cli_flush(s);
 	if (s->state == ST_FORWARD) {
 		fwd_response(s);
+		fwd_fin_pending(s);
 		return;
 	}
 	if (s->state == ST_DRAIN)
@@ -1705,27 +1885,7 @@ fwd_on_peer_fin(void *arg, struct tcp_conn *c)
 	 * response cut short. */
 	s->flags |= SF_UP_FIN;
 	fwd_response(s);
-	if (s->state != ST_FORWARD)
-		return;
-	s->flags &= (uint16_t)~SF_UP_KEEP;
-	if ((s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
-	    http_body_eof(&s->resp_body)) {
-		s->flags |= SF_RESP_DONE;
-		cli_flush(s);
-		fwd_txn_done(s);
-		return;
-	}
-	if (s->up_in != NULL && (s->flags & SF_RESP_HEAD))
-		return; /* the rest goes as the client makes room */
-	if (!(s->flags & SF_RESP_HEAD)) {
-		s->l->fc->cnt->fwd_err_502_response++;
-		fwd_error(s, 502, ALOG_TCP_MISS,
-		          "the origin closed the connection without a "
-		          "complete response");
-		return;
-	}
-	s->l->fc->cnt->fwd_aborted++;
-	fwd_session_end(s, true);
+	fwd_fin_pending(s);
 }
 
 static void
@@ -1850,6 +2010,13 @@ fwd_timer_fired(void *arg, struct tcp_timer *t)
 		          "the origin did not answer the connection attempt");
 		return;
 	case ST_FORWARD:
+		if (s->flags & SF_RESUME) {
+			s->flags &= (uint16_t)~SF_RESUME;
+			timer_set(s, s->l->cfg.upstream_read_ms);
+			fwd_response(s);
+			fwd_fin_pending(s);
+			return;
+		}
 		fwd_error(s, 504, ALOG_TCP_MISS,
 		          "the origin did not answer in time");
 		return;

@@ -3,6 +3,8 @@
  * forward proxy (forward.c).
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
 
@@ -41,6 +43,29 @@ proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 	return done;
 }
 
+/*
+ * Copy the single-segment <m> (at most PROXY_COALESCE_MAX bytes) into the
+ * tailroom of <tail>, the last segment of <head>, when that buffer is ours
+ * alone (direct, one reference: no indirect mbuf or TCP retransmit queue
+ * sees it).  Returns true when <m> was absorbed (and freed).
+ */
+static bool
+chain_coalesce(struct rte_mbuf *head, struct rte_mbuf *tail, struct rte_mbuf *m)
+{
+	uint16_t n = m->data_len;
+
+	if (m->nb_segs != 1 || n > PROXY_COALESCE_MAX ||
+	    n > rte_pktmbuf_tailroom(tail) || !RTE_MBUF_DIRECT(tail) ||
+	    rte_mbuf_refcnt_read(tail) != 1)
+		return false;
+	memcpy(rte_pktmbuf_mtod_offset(tail, char *, tail->data_len),
+	       rte_pktmbuf_mtod(m, const char *), n);
+	tail->data_len = (uint16_t)(tail->data_len + n);
+	head->pkt_len += n;
+	rte_pktmbuf_free(m);
+	return true;
+}
+
 int
 proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
 {
@@ -48,5 +73,7 @@ proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
 		*q = m;
 		return 0;
 	}
+	if (chain_coalesce(*q, rte_pktmbuf_lastseg(*q), m))
+		return 0;
 	return rte_pktmbuf_chain(*q, m) == 0 ? 0 : -EOVERFLOW;
 }

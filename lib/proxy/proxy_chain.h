@@ -18,9 +18,18 @@
  */
 uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
 
-/* Append the chain <m> to *q (which may be empty).  Returns 0, or
- * -EOVERFLOW when the result would hold more segments than an mbuf chain
- * can (nothing changes; <m> stays the caller's). */
+/* Segments up to this size are copied into the tailroom of the chain's
+ * last buffer instead of being linked (as Linux collapses its receive
+ * queue): a peer sending tiny segments then holds about one mbuf per
+ * buffer's worth of bytes, not one per segment.  Full-sized segments stay
+ * zero-copy. */
+#define PROXY_COALESCE_MAX 1024u
+
+/* Append the chain <m> to *q (which may be empty); a small single segment
+ * may be copied into the tail of *q and freed (see PROXY_COALESCE_MAX), so
+ * <m> is not to be touched after a 0 return.  Returns 0, or -EOVERFLOW
+ * when the result would hold more segments than an mbuf chain can
+ * (nothing changes; <m> stays the caller's). */
 int proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m);
 
 #endif /* GH_PROXY_CHAIN_H */

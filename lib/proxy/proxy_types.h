@@ -48,12 +48,13 @@ enum proxy_service {
 	X(fwd_tunnels,        "forward: CONNECT tunnels established")          \
 	X(fwd_pipelined,      "forward: requests found queued behind another") \
 	X(fwd_continue,       "forward: 1xx interim responses relayed")        \
+	X(fwd_continue_dropped, "forward: 1xx interim responses not relayed (HTTP/1.0 client)") \
 	X(fwd_upstream_new,   "forward: upstream connections opened")          \
 	X(fwd_upstream_reused, "forward: requests sent on an idle upstream connection") \
 	X(fwd_upstream_idle,  "forward: upstream connections kept idle for reuse") \
 	X(fwd_upstream_idle_closed, "forward: idle upstream connections closed (timeout, peer, full)") \
 	X(fwd_idle_in_use,    "gauge: idle upstream connections held now")     \
-	X(fwd_denied_src,     "forward: 403, client address not allowed")      \
+	X(fwd_denied_src,     "forward: client connections reset at accept: address not in allow-src") \
 	X(fwd_denied_dst,     "forward: 403, destination not allowed (own, private, non-routable)") \
 	X(fwd_denied_port,    "forward: 403, CONNECT to a port not allowed")   \
 	X(fwd_err_400,        "forward: 400 sent (bad request)")               \

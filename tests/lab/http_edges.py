@@ -7,7 +7,8 @@ Each case opens its own connection to the proxy and checks what comes back:
                  request line over the limit -> 414, header section over
                  the limit -> 431, TRACE -> 405, an unknown method -> 501,
                  HTTP/2.0 -> 505; with --own IP, the proxy's own address,
-                 loopback, a private and a multicast destination -> 403
+                 loopback, a private, a multicast and the outside subnet's
+                 broadcast destination -> 403
                  (never connected to: nothing leaves for them)
   chunked_too_large  a chunked upload over max-request-body-bytes -> 413
   head_then_get  HEAD and GET pipelined: the HEAD answer has no body and
@@ -71,8 +72,12 @@ def bad_requests(a):
         ("http2_line", b"GET http://" + h + b"/ HTTP/2.0\r\nHost: " + h + b"\r\n\r\n", 505),
     ]
     if a.own:
+        # The lab's subnets are /24: the outside one's broadcast address
+        # (issue 10: it was sent a SYN to ff:ff:ff:ff:ff:ff).
+        bcast = a.own.rsplit(".", 1)[0] + ".255"
         for name, ip in (("own_address", a.own), ("loopback", "127.0.0.1"),
-                         ("private", "10.1.2.3"), ("multicast", "224.0.0.1")):
+                         ("private", "10.1.2.3"), ("multicast", "224.0.0.1"),
+                         ("broadcast", bcast)):
             cases.append((name, b"GET http://" + ip.encode() + b"/ HTTP/1.1\r\nHost: " +
                           ip.encode() + b"\r\n\r\n", 403))
     for name, req, want in cases:

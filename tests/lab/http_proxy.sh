@@ -21,7 +21,8 @@
 #   dns_failure       http://nx.lab.test/ -> 502
 #   silent_origin     http://silent.lab.test:8081/ -> 504 after the upstream
 #                     read timeout (2000 ms here), not much later
-#   forbidden_client  a client address outside allow-src -> 403
+#   forbidden_client  a client address outside allow-src -> reset at accept
+#                     (curl 000; Squid answers 403)
 #   download_1g       1 GiB through the proxy: size and SHA-256 right, the
 #                     proxy's VmRSS at most +64 MiB over its start value
 #   access_log        one line per transaction, Squid format, a TCP_MISS/200
@@ -90,7 +91,9 @@ expected_dns_failure() {
 
 expected_forbidden() {
 	case $PEER in
-	ats) echo 000 ;; # ATS's ip_allow closes the connection, no answer
+	# Gatehouse resets a client outside allow-src at accept (issue 10:
+	# it may not make the proxy hold a head); ATS's ip_allow closes it.
+	gatehouse | ats) echo 000 ;;
 	*) echo 403 ;;
 	esac
 }
