@@ -90,6 +90,11 @@ int http_body_feed(struct http_body *b, const char *p, uint32_t len,
                    uint32_t *consumed);
 bool http_body_eof(const struct http_body *b);
 
+/* Chunked framing: the chunk data bytes that come next before any framing
+ * byte (0 while a chunk line, CRLF or the trailer section is being read).
+ * Lets a caller pass on the data and drop the framing (de-chunking). */
+uint64_t http_body_chunk_data(const struct http_body *b);
+
 /* The reason phrase of <status> ("Not Found"), "Unknown" when not known. */
 const char *http_reason(unsigned status);
 

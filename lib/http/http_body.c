@@ -232,3 +232,9 @@ http_body_eof(const struct http_body *b)
 	return b->state == B_DONE || b->kind == HTTP_BODY_EOF ||
 	       b->kind == HTTP_BODY_TUNNEL;
 }
+
+uint64_t
+http_body_chunk_data(const struct http_body *b)
+{
+	return b->state == B_DATA ? b->remaining : 0;
+}

@@ -85,6 +85,7 @@ enum fwd_state {
 #define SF_UP_FIN     0x0800u /* the upstream sent FIN */
 #define SF_RESUME     0x1000u /* interim heads left: the timer resumes */
 #define SF_HEAD_LF    0x2000u /* the unfinished head has a line end */
+#define SF_DECHUNK    0x4000u /* chunked response to an HTTP/1.0 client */
 
 struct fwd_listener {
 	unsigned magic;
@@ -672,24 +673,25 @@ count_error(struct proxy_counters *cnt, unsigned status)
 	}
 }
 
+/* The methods the proxy passes on (405's and OPTIONS' Allow). */
+#define FWD_ALLOW "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, CONNECT"
+
 /*
- * Answer the current request with <status> and the reason <why>, then
- * close the client (after reading what it still sends for a moment, so
- * the reply is not lost to a reset).  Mid-response, when the client has
- * had a head already, resets both legs instead.  Counters other than the
- * per-status ones are the caller's.
+ * Answer the current request ourselves: <status>, the header lines
+ * <extra> ("" or lines ending in CRLF), and <n> bytes of <body> (not for
+ * HEAD), then close the client (after reading what it still sends for a
+ * moment, so the reply is not lost to a reset).  Mid-response, when the
+ * client has had a head already, resets both legs instead.
  */
 static void
-fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
-          const char *why)
+fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
+          const char *extra, const char *body, uint32_t n)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	struct head_writer w = {.pool = fc->p.pool};
-	char body[FWD_ERR_BODY_MAX], line[160];
+	char line[160];
 	struct rte_mbuf *m;
-	int n;
 
-	count_error(fc->cnt, status);
 	if (s->flags & SF_RESP_HEAD) {
 		fc->cnt->fwd_aborted++;
 		fwd_session_end(s, true);
@@ -702,6 +704,44 @@ fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 	rte_pktmbuf_free(s->up_in);
 	s->up_in = NULL;
 	leg_close(&s->up, true);
+	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", status,
+	         http_reason(status));
+	hw_str(&w, line);
+	hw_str(&w, "Server: Gatehouse\r\nConnection: close\r\n");
+	hw_str(&w, extra);
+	snprintf(line, sizeof(line), "Content-Length: %u\r\n\r\n", n);
+	hw_str(&w, line);
+	if (s->req_method != HTTP_M_HEAD)
+		hw_put(&w, body, n);
+	m = hw_done(&w, fc->cnt);
+	if (s->txn != NULL) {
+		s->txn->rec.status = (uint16_t)status;
+		s->txn->rec.result = (uint8_t)result;
+		if (n > 0)
+			alog_field_set(s->txn->rec.ctype,
+			               sizeof(s->txn->rec.ctype), "text/html",
+			               9);
+	}
+	s->flags |= SF_RESP_HEAD | SF_RESP_DONE | SF_CLOSE_CLI;
+	if (m != NULL)
+		cli_queue(s, m);
+	txn_end(s);
+	fwd_drain(s, FWD_LINGER_MS);
+}
+
+/*
+ * Answer the current request with the error <status> and the reason <why>
+ * in a short page naming Gatehouse (see fwd_reply()).  Counters other than
+ * the per-status ones are the caller's.
+ */
+static void
+fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
+          const char *why)
+{
+	char body[FWD_ERR_BODY_MAX];
+	int n;
+
+	count_error(s->l->fc->cnt, status);
 	n = snprintf(body, sizeof(body),
 	             "<html><head><title>%u %s</title></head><body>\n"
 	             "<h1>%u %s</h1>\n<p>Gatehouse: %s</p>\n</body></html>\n",
@@ -709,32 +749,13 @@ fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 	             why);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		n = (int)strlen(body);
-	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", status,
-	         http_reason(status));
-	hw_str(&w, line);
-	hw_str(&w, "Server: Gatehouse\r\n"
-	           "Content-Type: text/html; charset=utf-8\r\n"
-	           "Cache-Control: no-store\r\n"
-	           "Connection: close\r\n");
-	if (status == 405)
-		hw_str(&w, "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, "
-		           "PATCH, CONNECT\r\n");
-	snprintf(line, sizeof(line), "Content-Length: %d\r\n\r\n", n);
-	hw_str(&w, line);
-	if (s->req_method != HTTP_M_HEAD)
-		hw_put(&w, body, (uint32_t)n);
-	m = hw_done(&w, fc->cnt);
-	if (s->txn != NULL) {
-		s->txn->rec.status = (uint16_t)status;
-		s->txn->rec.result = (uint8_t)result;
-		alog_field_set(s->txn->rec.ctype, sizeof(s->txn->rec.ctype),
-		               "text/html", 9);
-	}
-	s->flags |= SF_RESP_HEAD | SF_RESP_DONE | SF_CLOSE_CLI;
-	if (m != NULL)
-		cli_queue(s, m);
-	txn_end(s);
-	fwd_drain(s, FWD_LINGER_MS);
+	fwd_reply(s, status, result,
+	          status == 405 ? "Content-Type: text/html; charset=utf-8\r\n"
+	                          "Cache-Control: no-store\r\n"
+	                          "Allow: " FWD_ALLOW "\r\n"
+	                        : "Content-Type: text/html; charset=utf-8\r\n"
+	                          "Cache-Control: no-store\r\n",
+	          body, (uint32_t)n);
 }
 
 /* ---- the end of a session ---- */
@@ -1075,6 +1096,36 @@ is_identifying(const struct http_msg *msg, const char *buf, unsigned i)
 	return false;
 }
 
+/* The value of a Max-Forwards field (RFC 9110 7.6.2), or -1 when there is
+ * none or it is not 1*DIGIT (then it is passed on as it came). */
+static long
+max_forwards(const struct http_msg *msg, const char *buf)
+{
+	int i = http_hdr_find(msg, buf, "max-forwards", 0);
+	const char *v;
+	long n = 0;
+	uint32_t k;
+
+	if (i < 0 || msg->hdr[i].value.len == 0 || msg->hdr[i].value.len > 9)
+		return -1;
+	v = buf + msg->hdr[i].value.off;
+	for (k = 0; k < msg->hdr[i].value.len; k++) {
+		if (v[k] < '0' || v[k] > '9')
+			return -1;
+		n = n * 10 + (v[k] - '0');
+	}
+	return n;
+}
+
+/* An OPTIONS request the proxy answers as its final recipient: "OPTIONS *"
+ * (the proxy itself) or Max-Forwards: 0 (RFC 9110 7.6.2: MUST NOT forward). */
+static bool
+options_for_us(const struct http_msg *msg, const char *buf)
+{
+	return msg->method == HTTP_M_OPTIONS &&
+	       (msg->form == HTTP_FORM_ASTERISK || max_forwards(msg, buf) == 0);
+}
+
 /* Write the request head for the origin into s->up_out. */
 static int
 write_request_head(struct fwd_session *s, const struct http_msg *msg,
@@ -1090,7 +1141,10 @@ write_request_head(struct fwd_session *s, const struct http_msg *msg,
 
 	hw_span(&w, buf, msg->method_str);
 	hw_str(&w, " ");
-	if (msg->path.len == 0 || buf[msg->path.off] != '/')
+	/* RFC 9112 3.2.4: OPTIONS http://h (no path, no query) is "*". */
+	if (msg->method == HTTP_M_OPTIONS && msg->path.len == 0)
+		hw_str(&w, "*");
+	else if (msg->path.len == 0 || buf[msg->path.off] != '/')
 		hw_str(&w, "/");
 	hw_span(&w, buf, msg->path);
 	hw_str(&w, " HTTP/1.1\r\nHost: ");
@@ -1109,6 +1163,17 @@ write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		if (cfg->xff == CONF_XFF_DELETE &&
 		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
 			continue;
+		/* RFC 9110 7.6.2: an intermediary MUST decrement it (0 was
+		 * answered here, see options_for_us()). */
+		if ((msg->method == HTTP_M_OPTIONS ||
+		     msg->method == HTTP_M_TRACE) &&
+		    http_hdr_name_is(msg, buf, i, "max-forwards") &&
+		    max_forwards(msg, buf) > 0) {
+			snprintf(text, sizeof(text), "Max-Forwards: %ld\r\n",
+			         max_forwards(msg, buf) - 1);
+			hw_str(&w, text);
+			continue;
+		}
 		hw_span(&w, buf, msg->hdr[i].name);
 		hw_str(&w, ": ");
 		hw_span(&w, buf, msg->hdr[i].value);
@@ -1157,6 +1222,12 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	}
 	if (msg->method == HTTP_M_TRACE) {
 		fwd_error(s, 405, ALOG_TAG_NONE, "TRACE is not forwarded");
+		return;
+	}
+	if (options_for_us(msg, buf)) {
+		fc->cnt->fwd_options_answered++;
+		fwd_reply(s, 200, ALOG_TAG_NONE, "Allow: " FWD_ALLOW "\r\n", "",
+		          0);
 		return;
 	}
 	if (msg->method == HTTP_M_CONNECT) {
@@ -1427,12 +1498,22 @@ write_response_head(struct fwd_session *s, const struct http_msg *msg,
 	char text[64];
 	unsigned i;
 
+	/* RFC 9110 8.6 and 9112 6.1: no Content-Length on a 1xx or 204, no
+	 * Transfer-Encoding on those nor to an HTTP/1.0 client (the body is
+	 * de-chunked for it, SF_DECHUNK, and ends with the connection). */
+	bool no_framing =
+	    msg->status < 200 || msg->status == 204 || (s->flags & SF_DECHUNK);
+
 	snprintf(text, sizeof(text), "HTTP/1.1 %03u ", msg->status);
 	hw_str(&w, text);
 	hw_span(&w, buf, msg->reason);
 	hw_str(&w, "\r\n");
 	for (i = 0; i < msg->n_headers; i++) {
 		if (is_hop_by_hop(msg, buf, i))
+			continue;
+		if (no_framing &&
+		    (http_hdr_name_is(msg, buf, i, "content-length") ||
+		     http_hdr_name_is(msg, buf, i, "transfer-encoding")))
 			continue;
 		hw_span(&w, buf, msg->hdr[i].name);
 		hw_str(&w, ": ");
@@ -1493,7 +1574,10 @@ fwd_response_head(struct fwd_session *s)
 		cli_flush(s);
 		return s->up_in != NULL;
 	}
-	close = (s->flags & SF_CLOSE_CLI) || msg->body_kind == HTTP_BODY_EOF;
+	if ((s->flags & SF_CLI_HTTP10) && msg->body_kind == HTTP_BODY_CHUNKED)
+		s->flags |= SF_DECHUNK;
+	close = (s->flags & (SF_CLOSE_CLI | SF_DECHUNK)) ||
+	        msg->body_kind == HTTP_BODY_EOF;
 	m = write_response_head(s, msg, buf, close);
 	if (m == NULL) {
 		fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
@@ -1585,19 +1669,33 @@ fwd_response(struct fwd_session *s)
 		while (!(s->flags & SF_RESP_DONE) && s->up_in != NULL &&
 		       chain_len(s->cli_out) < FWD_OUT_MAX) {
 			struct rte_mbuf *m = s->up_in, *part;
-			uint32_t used = 0;
+			uint32_t used = 0, n = m->data_len;
+			bool framing = false;
 			int rc;
 
+			/* De-chunking: data runs go on, framing bytes (taken
+			 * one at a time, a few per chunk) are dropped. */
+			if (s->flags & SF_DECHUNK) {
+				uint64_t d =
+				    http_body_chunk_data(&s->resp_body);
+
+				framing = d == 0;
+				n = framing ? 1
+				            : (uint32_t)RTE_MIN(d, (uint64_t)n);
+			}
 			rc = http_body_feed(&s->resp_body,
-			                    rte_pktmbuf_mtod(m, char *),
-			                    m->data_len, &used);
+			                    rte_pktmbuf_mtod(m, char *), n,
+			                    &used);
 			if (rc == HTTP_ERROR) {
 				fc->cnt->fwd_err_502_response++;
 				fwd_error(s, 502, ALOG_TCP_MISS,
 				          "bad framing of the response body");
 				return;
 			}
-			if (used > 0) {
+			if (used > 0 && framing) {
+				chain_trim(&s->up_in, used);
+				tcp_recved(s->up, used);
+			} else if (used > 0) {
 				part =
 				    chain_take_seg(&s->up_in, used, fc->p.pool);
 				if (part == NULL) {

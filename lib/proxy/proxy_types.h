@@ -48,6 +48,7 @@ enum proxy_service {
 	X(fwd_tunnels,        "forward: CONNECT tunnels established")          \
 	X(fwd_pipelined,      "forward: requests found queued behind another") \
 	X(fwd_continue,       "forward: 1xx interim responses relayed")        \
+	X(fwd_options_answered, "forward: OPTIONS answered by the proxy (OPTIONS *, Max-Forwards: 0)") \
 	X(fwd_continue_dropped, "forward: 1xx interim responses not relayed (HTTP/1.0 client)") \
 	X(fwd_upstream_new,   "forward: upstream connections opened")          \
 	X(fwd_upstream_reused, "forward: requests sent on an idle upstream connection") \

@@ -536,3 +536,127 @@ Test(fwd_denied, client_outside_allow_src_refused_at_accept,
 	cr_assert_eq(cnt.fwd_denied_src, 1);
 	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
 }
+
+/* ---- RFC 9110 / 9112 requirements on an intermediary ---- */
+
+/* 9110 9.3.7, 9112 3.2.4: "OPTIONS *" is for the proxy itself. */
+Test(fwd, options_asterisk_answered_here)
+{
+	client_connect();
+	send_str(&cli, "OPTIONS * HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 OK\r\n", 17) == 0,
+	          "client got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nAllow: ") != NULL);
+	cr_assert(strstr(cli.rx, "\r\nContent-Length: 0\r\n") != NULL);
+	cr_assert_eq(org.accepted, 0);
+}
+
+/* 9110 7.6.2: Max-Forwards: 0 is not forwarded; the proxy answers. */
+Test(fwd, options_max_forwards_zero_answered_here)
+{
+	client_connect();
+	send_str(&cli, "OPTIONS http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Max-Forwards: 0\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 OK\r\n", 17) == 0,
+	          "client got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nAllow: ") != NULL);
+	cr_assert_eq(org.accepted, 0, "Max-Forwards: 0 was forwarded");
+	cr_assert_eq(cnt.fwd_options_answered, 1);
+}
+
+/* 9110 7.6.2: decremented when forwarded; 9112 3.2.4: an empty path is
+ * sent as "*". */
+Test(fwd, options_forwarded_with_max_forwards_less_one)
+{
+	client_connect();
+	send_str(&cli, "OPTIONS http://10.0.0.2 HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Max-Forwards: 5\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(org.rx, "OPTIONS * HTTP/1.1\r\n", 20) == 0,
+	          "origin got: %s", org.rx);
+	cr_assert(strstr(org.rx, "\r\nMax-Forwards: 4\r\n") != NULL,
+	          "origin got: %s", org.rx);
+	cr_assert(strstr(org.rx, "Max-Forwards: 5") == NULL);
+}
+
+/* 9110 15.5.6: a 405 lists what is allowed. */
+Test(fwd, method_not_allowed_has_allow)
+{
+	client_connect();
+	send_str(&cli,
+	         "TRACE http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 405 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nAllow: GET, ") != NULL);
+	cr_assert_eq(org.accepted, 0);
+}
+
+/* 9110 8.6: no Content-Length in a 204 (nor in a 1xx). */
+Test(fwd, no_content_length_on_204)
+{
+	client_connect();
+	send_str(&cli,
+	         "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	send_str(&org, "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n"
+	               "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n"
+	               "X-A: 1\r\n\r\n");
+	run(10);
+	cr_assert(strstr(cli.rx, "HTTP/1.1 204 No Content\r\n") != NULL,
+	          "client got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "X-A: 1\r\n") != NULL);
+	cr_assert(strstr(cli.rx, "Content-Length") == NULL, "client got: %s",
+	          cli.rx);
+}
+
+/* 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client: a chunked
+ * response is de-chunked and ends with the connection. */
+Test(fwd, chunked_response_dechunked_for_http10_client)
+{
+	const char *body;
+
+	client_connect();
+	send_str(&cli,
+	         "GET http://10.0.0.2/ HTTP/1.0\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert(strstr(org.rx, "GET / HTTP/1.1\r\n") != NULL,
+	          "the proxy sends its own version; origin got: %s", org.rx);
+	send_str(&org,
+	         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	         "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-T: 1\r\n\r\n");
+	run(20);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 OK\r\n", 17) == 0,
+	          "client got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "Transfer-Encoding") == NULL, "client got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nConnection: close\r\n") != NULL);
+	body = strstr(cli.rx, "\r\n\r\n");
+	cr_assert_not_null(body);
+	cr_assert_str_eq(body + 4, "hello, world");
+	cr_assert(cli.fin, "the body's end was not marked by the close");
+}
+
+/* 9112 3.2: an HTTP/1.1 request without Host, or with two, is 400. */
+Test(fwd, host_missing_is_400)
+{
+	client_connect();
+	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nX-A: 1\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 400 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(org.accepted, 0);
+}
+
+Test(fwd, host_twice_is_400)
+{
+	client_connect();
+	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Host: 10.0.0.3\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 400 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(org.accepted, 0);
+}
