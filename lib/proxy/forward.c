@@ -111,7 +111,8 @@ struct fwd_session {
 	uint32_t dst_ip_be;
 	uint16_t dst_port_be;
 	uint16_t pad;
-	uint32_t head_scanned; /* bytes of cli_in looked at for a line end */
+	uint32_t head_scanned; /* bytes of the head being read (cli_in or
+	                          up_in) looked at for a line end */
 	struct fwd_listener *l;
 	struct tcp_conn *cli;
 	struct tcp_conn *up;
@@ -1329,18 +1330,20 @@ chain_has_lf(const struct rte_mbuf *q, uint32_t from)
 }
 
 /*
- * Whether an unfinished request head in cli_in is worth parsing (again):
- * the first bytes (garbage is refused at once), a new line end (only one
- * can complete a line or the head), or more bytes than the limit that
- * applies (414, 431).  A head dripped a byte a segment is then parsed
- * once a line, not once a byte: no quadratic re-copy and re-parse.
+ * Whether an unfinished head in <q> (cli_in for a request, up_in for a
+ * response: one is read at a time) is worth parsing (again): the first
+ * bytes (garbage is refused at once), a new line end (only one can
+ * complete a line or the head), or more bytes than the limit that applies
+ * (414, 431).  A head dripped a byte a segment is then parsed once a line,
+ * not once a byte: no quadratic re-copy and re-parse.  head_reset() when
+ * the head is consumed.
  */
 static bool
-head_worth_parsing(struct fwd_session *s)
+head_worth_parsing(struct fwd_session *s, const struct rte_mbuf *q)
 {
 	const struct conf_forward *cfg = &s->l->cfg;
-	uint32_t len = chain_len(s->cli_in), from = s->head_scanned;
-	bool lf = chain_has_lf(s->cli_in, from);
+	uint32_t len = chain_len(q), from = s->head_scanned;
+	bool lf = chain_has_lf(q, from);
 	uint32_t limit;
 
 	s->head_scanned = len;
@@ -1352,6 +1355,13 @@ head_worth_parsing(struct fwd_session *s)
 	if (s->flags & SF_HEAD_LF)
 		limit = cfg->max_header_bytes;
 	return len > limit;
+}
+
+static void
+head_reset(struct fwd_session *s)
+{
+	s->head_scanned = 0;
+	s->flags &= (uint16_t)~SF_HEAD_LF;
 }
 
 /* An unfinished request head: wait for more, within the header timeout. */
@@ -1388,7 +1398,7 @@ fwd_request(struct fwd_session *s)
 		timer_set(s, s->l->cfg.client_idle_ms);
 		return;
 	}
-	if (!head_worth_parsing(s)) {
+	if (!head_worth_parsing(s, s->cli_in)) {
 		fwd_head_wait(s);
 		return;
 	}
@@ -1400,7 +1410,7 @@ fwd_request(struct fwd_session *s)
 		return;
 	}
 	s->flags &= (uint16_t)SF_CLI_FIN;
-	s->head_scanned = 0;
+	head_reset(s);
 	txn_start(s);
 	if (rc == HTTP_ERROR) {
 		fc->cnt->fwd_requests++;
@@ -1546,11 +1556,14 @@ fwd_response_head(struct fwd_session *s)
 	bool close;
 	int rc, i;
 
+	if (!head_worth_parsing(s, s->up_in))
+		return false;
 	buf = chain_flat(s->up_in, fc->scratch, fc->scratch_cap, &len);
 	http_msg_init(msg, false, (enum http_method)s->req_method);
 	rc = http_parse_head(msg, buf, len, &lim);
 	if (rc == HTTP_AGAIN)
 		return false;
+	head_reset(s);
 	if (rc == HTTP_ERROR || msg->status == 101) {
 		fc->cnt->fwd_err_502_response++;
 		fwd_error(s, 502, ALOG_TCP_MISS,
