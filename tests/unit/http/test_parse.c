@@ -439,6 +439,15 @@ static const struct pcase corpus[] = {
      .status = 200, KIND(HTTP_BODY_NONE)},
     {"resp head 404", R("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\n"),
      RESP(HTTP_M_HEAD), .status = 404, KIND(HTTP_BODY_NONE)},
+    /* RFC 9112 6.3 item 4: a final coding other than chunked reads to
+     * the close, chunked earlier in the list or not */
+    {"resp te chunked, gzip is eof",
+     R("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+     RESP(HTTP_M_GET), .status = 200, KIND(HTTP_BODY_EOF)},
+    {"resp te chunked then gzip headers is eof",
+     R("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+       "Transfer-Encoding: gzip\r\n\r\n"),
+     RESP(HTTP_M_GET), .status = 200, KIND(HTTP_BODY_EOF)},
     {"resp te gzip, chunked",
      R("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
      RESP(HTTP_M_GET), .status = 200, KIND(HTTP_BODY_CHUNKED)},
