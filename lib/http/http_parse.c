@@ -19,14 +19,20 @@
  * syntax error; both are 400 for a request and 502 for a response, so the
  * status is the same and only msg->error differs.
  *
- * Strictness (RFC 9112 2.2, 5.1, 5.2, 6.1, 6.3, 11.2): lines end in CRLF
- * only; a bare CR or bare LF, obs-fold, whitespace before a colon, a CTL in
- * a value, a second Host, Transfer-Encoding with Content-Length, differing
- * or malformed Content-Length, Transfer-Encoding in HTTP/1.0, chunked
- * listed twice, or a request whose last transfer-coding is not chunked are
- * all errors.  A response whose last transfer-coding is not chunked (even
- * with chunked before it) is read until the close.  A request gets 400
- * (414, 431, 505 where those apply); a response 502 always.
+ * Strictness (RFC 9112 2.2, 3.2, 5, 6.1, 6.3, 11.2; RFC 9110 8.6): lines end in
+ * CRLF only; a bare CR or bare LF, obs-fold, whitespace before a colon, a CTL
+ * in a value, whitespace before the first field line, a second Host or an
+ * invalid one, no Host in an HTTP/1.1 request, Transfer-Encoding with
+ * Content-Length (in any response too, with or without a body), a
+ * malformed Content-Length or more than one (a list of identical values,
+ * "5, 5", included), Transfer-Encoding in HTTP/1.0, chunked listed twice,
+ * or a request whose last transfer-coding is not chunked are all errors.
+ * A response whose last transfer-coding is not chunked (even with chunked
+ * before it) is read until the close; a 1xx, 204 or 304 response or one to
+ * HEAD has no body whatever its framing fields say.  With an absolute-form
+ * target the Host field is checked but the target says where to go.  A
+ * request gets 400 (414, 431, 505 where those apply); a response 502
+ * always.
  */
 #include <string.h>
 
@@ -353,37 +359,38 @@ status_line_parse(struct http_msg *msg, const char *buf, uint32_t lf)
 	return HTTP_OK;
 }
 
-/* Content-Length: 1*DIGIT, or a list of identical ones (RFC 9110 8.6). */
+/*
+ * Content-Length: exactly one field line holding 1*DIGIT (RFC 9110 8.6).
+ * A list, even of identical values ("5, 5"), or a second Content-Length
+ * line is refused rather than merged: 8.6 lets a recipient either reject
+ * it or replace it with a single value before forwarding, and the proxy
+ * passes field values on as received, so rejecting is the one choice
+ * that never forwards an invalid Content-Length.
+ */
 static int
 hdr_content_length(struct http_msg *msg, const char *buf,
                    const struct http_str *v)
 {
-	uint32_t pos = v->off, end = v->off + v->len, k, i;
-	struct http_str el;
+	uint32_t i;
+	uint64_t n = 0;
 
-	for (k = 0; k <= v->len; k++) {
-		uint64_t n = 0;
+	if (msg->flags & HTTP_F_HAS_CL)
+		return msg_fail(msg, 400, "more than one Content-Length");
+	if (v->len == 0)
+		return msg_fail(msg, 400, "empty Content-Length");
+	for (i = v->off; i < v->off + v->len; i++) {
+		unsigned d = (unsigned char)buf[i] - '0';
 
-		if (!http_list_next(buf, &pos, end, &el))
-			break;
-		if (el.len == 0)
-			return msg_fail(msg, 400, "empty Content-Length");
-		for (i = el.off; i < el.off + el.len; i++) {
-			unsigned d = (unsigned char)buf[i] - '0';
-
-			if (d > 9)
-				return msg_fail(msg, 400,
-				                "invalid Content-Length");
-			if (n > (UINT64_MAX - d) / 10)
-				return msg_fail(msg, 400,
-				                "Content-Length overflow");
-			n = n * 10 + d;
-		}
-		if ((msg->flags & HTTP_F_HAS_CL) && n != msg->content_length)
-			return msg_fail(msg, 400, "differing Content-Length");
-		msg->content_length = n;
-		msg->flags |= HTTP_F_HAS_CL;
+		if (buf[i] == ',')
+			return msg_fail(msg, 400, "Content-Length list");
+		if (d > 9)
+			return msg_fail(msg, 400, "invalid Content-Length");
+		if (n > (UINT64_MAX - d) / 10)
+			return msg_fail(msg, 400, "Content-Length overflow");
+		n = n * 10 + d;
 	}
+	msg->content_length = n;
+	msg->flags |= HTTP_F_HAS_CL;
 	return HTTP_OK;
 }
 

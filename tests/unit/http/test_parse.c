@@ -101,14 +101,6 @@ static const struct pcase corpus[] = {
     {"te param before chunked",
      R("POST / HTTP/1.1\r\n" H "Transfer-Encoding: foo;a=b, chunked\r\n\r\n"),
      KIND(HTTP_BODY_CHUNKED)},
-    {"cl list same",
-     R("POST / HTTP/1.1\r\n" H "Content-Length: 7, 7,7\r\n"
-       "\r\n"),
-     KIND(HTTP_BODY_LENGTH), CL(7)},
-    {"cl twice same",
-     R("POST / HTTP/1.1\r\n" H "Content-Length: 7\r\n"
-       "Content-Length: 007\r\n\r\n"),
-     KIND(HTTP_BODY_LENGTH), CL(7)},
     {"cl zero", R("POST / HTTP/1.1\r\n" H "Content-Length: 0\r\n\r\n"),
      KIND(HTTP_BODY_NONE), CL(0), .flags = HTTP_F_HAS_CL},
     {"cl max",
@@ -250,6 +242,21 @@ static const struct pcase corpus[] = {
      BAD(400)},
     {"te gzip in http/1.0",
      R("POST / HTTP/1.0\r\nTransfer-Encoding: gzip\r\n\r\n"), BAD(400)},
+    /* RFC 9110 8.6: a list of identical values is refused, not merged */
+    {"cl list same", R("POST / HTTP/1.1\r\n" H "Content-Length: 5, 5\r\n\r\n"),
+     BAD(400)},
+    {"cl list same three",
+     R("POST / HTTP/1.1\r\n" H "Content-Length: 7, 7,7\r\n"
+       "\r\n"),
+     BAD(400)},
+    {"cl twice same",
+     R("POST / HTTP/1.1\r\n" H "Content-Length: 7\r\n"
+       "Content-Length: 7\r\n\r\n"),
+     BAD(400)},
+    {"cl twice same leading zero",
+     R("POST / HTTP/1.1\r\n" H "Content-Length: 7\r\n"
+       "Content-Length: 007\r\n\r\n"),
+     BAD(400)},
     {"cl list differs",
      R("POST / HTTP/1.1\r\n" H "Content-Length: 5, 6\r\n"
        "\r\n"),
@@ -478,6 +485,12 @@ static const struct pcase corpus[] = {
      RESP(HTTP_M_GET), BAD(502)},
     {"resp te chunked params",
      R("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;a=b\r\n\r\n"),
+     RESP(HTTP_M_GET), BAD(502)},
+    {"resp cl list same", R("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n"),
+     RESP(HTTP_M_GET), BAD(502)},
+    {"resp cl twice same",
+     R("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+       "Content-Length: 5\r\n\r\n"),
      RESP(HTTP_M_GET), BAD(502)},
     {"resp space before first field",
      R("HTTP/1.1 200 OK\r\n Content-Length: 0\r\n\r\n"), RESP(HTTP_M_GET),
