@@ -6,8 +6,15 @@
  * section like a header section.  Because all state is in struct
  * http_body, any split of the body into spans gives the same result.
  *
- * Strictness: chunk-size is 1 to 16 HEXDIG (no "0x", no sign, no
- * whitespace before ';' or CR), chunk extensions hold no CTL but HT, every
+ * Strictness: chunk-size is 1 to 16 HEXDIG (no "0x", no sign); chunk
+ * extensions follow the RFC 9112 7.1.1 grammar exactly (a token name, a
+ * token or quoted-string value, with quoted-pair and obs-text inside the
+ * quotes), with BWS (SP / HTAB) accepted around ';' and '=' as a recipient
+ * must (RFC 9110 5.6.3) but nowhere else: whitespace after the chunk-size
+ * or after an extension that is not followed by ';' is an error, as are an
+ * empty name, '=' without a value, an unterminated quote and any CTL but
+ * HTAB.  Extensions are checked, never interpreted.  The chunk line,
+ * extensions and CRLF included, is at most max_chunk_line bytes.  Every
  * line ends in CRLF and chunk data is followed by exactly CRLF.  Errors are
  * 400 for a request, 502 for a response; a trailer section longer than
  * max_trailer_bytes is 431 for a request.
@@ -24,16 +31,25 @@ enum body_state {
 	B_LENGTH = 2,     /* counting down Content-Length */
 	B_RAW = 3,        /* EOF or tunnel: everything is body */
 	B_SIZE = 4,       /* chunk-size digits */
-	B_EXT = 5,        /* chunk extensions, up to CR */
-	B_SIZE_LF = 6,    /* LF of the chunk line */
-	B_DATA = 7,       /* chunk data */
-	B_DATA_CR = 8,    /* CR after chunk data */
-	B_DATA_LF = 9,    /* LF after chunk data */
-	B_TRL_START = 10, /* start of a trailer line or the final CRLF */
-	B_TRL_NAME = 11,  /* trailer field name */
-	B_TRL_VALUE = 12, /* trailer field value, up to CR */
-	B_TRL_LF = 13,    /* LF of a trailer line */
-	B_END_LF = 14,    /* LF of the final CRLF */
+	B_SIZE_LF = 5,    /* LF of the chunk line */
+	B_DATA = 6,       /* chunk data */
+	B_DATA_CR = 7,    /* CR after chunk data */
+	B_DATA_LF = 8,    /* LF after chunk data */
+	B_TRL_START = 9,  /* start of a trailer line or the final CRLF */
+	B_TRL_NAME = 10,  /* trailer field name */
+	B_TRL_VALUE = 11, /* trailer field value, up to CR */
+	B_TRL_LF = 12,    /* LF of a trailer line */
+	B_END_LF = 13,    /* LF of the final CRLF */
+	/* chunk-ext (RFC 9112 7.1.1), between chunk-size and CR */
+	B_EXT_SEMI = 14,    /* BWS that must end in ';' */
+	B_EXT_NAME0 = 15,   /* BWS after ';', before chunk-ext-name */
+	B_EXT_NAME = 16,    /* chunk-ext-name (token) */
+	B_EXT_NAME_WS = 17, /* BWS after the name: ';' or '=' next */
+	B_EXT_VAL0 = 18,    /* BWS after '=', before chunk-ext-val */
+	B_EXT_TOKEN = 19,   /* chunk-ext-val as a token */
+	B_EXT_QUOTED = 20,  /* inside a quoted-string */
+	B_EXT_QPAIR = 21,   /* the octet after a backslash in a quoted-string */
+	B_EXT_QEND = 22,    /* just after the closing DQUOTE */
 };
 
 #define CHUNK_SIZE_DIGITS_MAX 16
@@ -73,16 +89,44 @@ body_fail(struct http_body *b, uint16_t req_status)
 	return HTTP_ERROR;
 }
 
-/* One byte of a chunk line or of the trailer section, <c>, in state
- * b->state.  Returns HTTP_AGAIN to go on, HTTP_OK at the end of the
- * message, or HTTP_ERROR. */
+/*
+ * After a complete chunk-ext-val (or chunk-size, name): CR ends the chunk
+ * line, ';' starts the next extension, SP / HTAB start the BWS before that
+ * ';'.  Anything else is an error.
+ */
 static int
-chunk_byte(struct http_body *b, unsigned char c)
+ext_after(struct http_body *b, unsigned char c)
+{
+	if (c == '\r')
+		b->state = B_SIZE_LF;
+	else if (c == ';')
+		b->state = B_EXT_NAME0;
+	else if (c == ' ' || c == '\t')
+		b->state = B_EXT_SEMI;
+	else
+		return body_fail(b, 400);
+	return HTTP_AGAIN;
+}
+
+/*
+ * One byte <c> of a chunk line (RFC 9112 7.1, 7.1.1), b->state one of
+ * B_SIZE, B_EXT_*, B_SIZE_LF; b->line_len already counts it.  The grammar
+ * after the chunk-size, with BWS = *( SP / HTAB ):
+ *   chunk-ext     = *( BWS ";" BWS chunk-ext-name
+ *                      [ BWS "=" BWS chunk-ext-val ] )
+ *   chunk-ext-val = token / quoted-string
+ *   quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+ *   qdtext        = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+ *   quoted-pair   = "\" ( HTAB / SP / VCHAR / obs-text )
+ * so BWS is taken only where a ';', '=' or value must follow it: BWS then
+ * CR ("5 \r\n", "5;a \r\n") is an error, as is "5;\r\n" or "5;a=\r\n".
+ * Returns HTTP_AGAIN or HTTP_ERROR.
+ */
+static int
+chunk_line_byte(struct http_body *b, unsigned char c)
 {
 	switch (b->state) {
 	case B_SIZE:
-		if (++b->line_len > b->max_chunk_line)
-			return body_fail(b, 400);
 		if (http_is(c, HTTP_C_HEX)) {
 			if (b->line_len > CHUNK_SIZE_DIGITS_MAX)
 				return body_fail(b, 400);
@@ -94,27 +138,100 @@ chunk_byte(struct http_body *b, unsigned char c)
 		}
 		if (b->line_len == 1)
 			return body_fail(b, 400); /* no digit */
+		return ext_after(b, c);
+	case B_EXT_SEMI:
 		if (c == ';')
-			b->state = B_EXT;
-		else if (c == '\r')
-			b->state = B_SIZE_LF;
-		else
+			b->state = B_EXT_NAME0;
+		else if (c != ' ' && c != '\t')
 			return body_fail(b, 400);
 		return HTTP_AGAIN;
-	case B_EXT:
-		if (++b->line_len > b->max_chunk_line)
-			return body_fail(b, 400);
-		if (c == '\r')
-			b->state = B_SIZE_LF;
-		else if (!http_is(c, HTTP_C_VALUE))
+	case B_EXT_NAME0:
+		if (http_is(c, HTTP_C_TCHAR))
+			b->state = B_EXT_NAME;
+		else if (c != ' ' && c != '\t')
 			return body_fail(b, 400);
 		return HTTP_AGAIN;
+	case B_EXT_NAME:
+		if (http_is(c, HTTP_C_TCHAR))
+			return HTTP_AGAIN;
+		if (c == '=') {
+			b->state = B_EXT_VAL0;
+			return HTTP_AGAIN;
+		}
+		if (c == ' ' || c == '\t') {
+			b->state = B_EXT_NAME_WS;
+			return HTTP_AGAIN;
+		}
+		return ext_after(b, c);
+	case B_EXT_NAME_WS:
+		if (c == '=')
+			b->state = B_EXT_VAL0;
+		else if (c == ';')
+			b->state = B_EXT_NAME0;
+		else if (c != ' ' && c != '\t')
+			return body_fail(b, 400);
+		return HTTP_AGAIN;
+	case B_EXT_VAL0:
+		if (http_is(c, HTTP_C_TCHAR))
+			b->state = B_EXT_TOKEN;
+		else if (c == '"')
+			b->state = B_EXT_QUOTED;
+		else if (c != ' ' && c != '\t')
+			return body_fail(b, 400);
+		return HTTP_AGAIN;
+	case B_EXT_TOKEN:
+		if (http_is(c, HTTP_C_TCHAR))
+			return HTTP_AGAIN;
+		return ext_after(b, c);
+	case B_EXT_QUOTED:
+		if (c == '"')
+			b->state = B_EXT_QEND;
+		else if (c == '\\')
+			b->state = B_EXT_QPAIR;
+		else if (!http_is(c, HTTP_C_VALUE)) /* HTAB SP VCHAR obs-text */
+			return body_fail(b, 400);
+		return HTTP_AGAIN;
+	case B_EXT_QPAIR:
+		if (!http_is(c, HTTP_C_VALUE))
+			return body_fail(b, 400);
+		b->state = B_EXT_QUOTED;
+		return HTTP_AGAIN;
+	case B_EXT_QEND:
+		return ext_after(b, c);
 	case B_SIZE_LF:
-		if (++b->line_len > b->max_chunk_line || c != '\n')
+		if (c != '\n')
 			return body_fail(b, 400);
 		b->line_len = 0;
 		b->state = b->remaining > 0 ? B_DATA : B_TRL_START;
 		return HTTP_AGAIN;
+	default:
+		break;
+	}
+	GH_WRONG("chunk_line_byte outside a chunk line");
+}
+
+/* One byte of a chunk line or of the trailer section, <c>, in state
+ * b->state.  Returns HTTP_AGAIN to go on, HTTP_OK at the end of the
+ * message, or HTTP_ERROR. */
+static int
+chunk_byte(struct http_body *b, unsigned char c)
+{
+	switch (b->state) {
+	case B_SIZE:
+	case B_SIZE_LF:
+	case B_EXT_SEMI:
+	case B_EXT_NAME0:
+	case B_EXT_NAME:
+	case B_EXT_NAME_WS:
+	case B_EXT_VAL0:
+	case B_EXT_TOKEN:
+	case B_EXT_QUOTED:
+	case B_EXT_QPAIR:
+	case B_EXT_QEND:
+		/* the whole chunk line, CRLF included, is bounded */
+		if (++b->line_len > b->max_chunk_line)
+			return body_fail(b, 400);
+		return chunk_line_byte(b, c);
 	case B_DATA_CR:
 		if (c != '\r')
 			return body_fail(b, 400);

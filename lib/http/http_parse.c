@@ -19,12 +19,20 @@
  * syntax error; both are 400 for a request and 502 for a response, so the
  * status is the same and only msg->error differs.
  *
- * Strictness (RFC 9112 2.2, 5.1, 5.2, 6.1, 6.3, 11.2): lines end in CRLF
- * only; a bare CR or bare LF, obs-fold, whitespace before a colon, a CTL in
- * a value, a second Host, Transfer-Encoding with Content-Length, differing
- * or malformed Content-Length, Transfer-Encoding in HTTP/1.0, or a request
- * whose last transfer-coding is not chunked are all errors.  A request
- * gets 400 (414, 431, 505 where those apply); a response 502 always.
+ * Strictness (RFC 9112 2.2, 3.2, 5, 6.1, 6.3, 11.2; RFC 9110 8.6): lines end in
+ * CRLF only; a bare CR or bare LF, obs-fold, whitespace before a colon, a CTL
+ * in a value, whitespace before the first field line, a second Host or an
+ * invalid one, no Host in an HTTP/1.1 request, Transfer-Encoding with
+ * Content-Length (in any response too, with or without a body), a
+ * malformed Content-Length or more than one (a list of identical values,
+ * "5, 5", included), Transfer-Encoding in HTTP/1.0, chunked listed twice,
+ * or a request whose last transfer-coding is not chunked are all errors.
+ * A response whose last transfer-coding is not chunked (even with chunked
+ * before it) is read until the close; a 1xx, 204 or 304 response or one to
+ * HEAD has no body whatever its framing fields say.  With an absolute-form
+ * target the Host field is checked but the target says where to go.  A
+ * request gets 400 (414, 431, 505 where those apply); a response 502
+ * always.
  */
 #include <string.h>
 
@@ -33,6 +41,10 @@
 #include "http/http_priv.h"
 
 #define HTTP_PORT_NONE 0xffffffffu
+
+/* Bits of msg->te_chunked. */
+#define TE_LAST_CHUNKED 0x01u /* the last transfer-coding so far */
+#define TE_SEEN_CHUNKED 0x02u /* chunked was listed */
 
 void
 http_msg_init(struct http_msg *msg, bool is_request,
@@ -347,45 +359,49 @@ status_line_parse(struct http_msg *msg, const char *buf, uint32_t lf)
 	return HTTP_OK;
 }
 
-/* Content-Length: 1*DIGIT, or a list of identical ones (RFC 9110 8.6). */
+/*
+ * Content-Length: exactly one field line holding 1*DIGIT (RFC 9110 8.6).
+ * A list, even of identical values ("5, 5"), or a second Content-Length
+ * line is refused rather than merged: 8.6 lets a recipient either reject
+ * it or replace it with a single value before forwarding, and the proxy
+ * passes field values on as received, so rejecting is the one choice
+ * that never forwards an invalid Content-Length.
+ */
 static int
 hdr_content_length(struct http_msg *msg, const char *buf,
                    const struct http_str *v)
 {
-	uint32_t pos = v->off, end = v->off + v->len, k, i;
-	struct http_str el;
+	uint32_t i;
+	uint64_t n = 0;
 
-	for (k = 0; k <= v->len; k++) {
-		uint64_t n = 0;
+	if (msg->flags & HTTP_F_HAS_CL)
+		return msg_fail(msg, 400, "more than one Content-Length");
+	if (v->len == 0)
+		return msg_fail(msg, 400, "empty Content-Length");
+	for (i = v->off; i < v->off + v->len; i++) {
+		unsigned d = (unsigned char)buf[i] - '0';
 
-		if (!http_list_next(buf, &pos, end, &el))
-			break;
-		if (el.len == 0)
-			return msg_fail(msg, 400, "empty Content-Length");
-		for (i = el.off; i < el.off + el.len; i++) {
-			unsigned d = (unsigned char)buf[i] - '0';
-
-			if (d > 9)
-				return msg_fail(msg, 400,
-				                "invalid Content-Length");
-			if (n > (UINT64_MAX - d) / 10)
-				return msg_fail(msg, 400,
-				                "Content-Length overflow");
-			n = n * 10 + d;
-		}
-		if ((msg->flags & HTTP_F_HAS_CL) && n != msg->content_length)
-			return msg_fail(msg, 400, "differing Content-Length");
-		msg->content_length = n;
-		msg->flags |= HTTP_F_HAS_CL;
+		if (buf[i] == ',')
+			return msg_fail(msg, 400, "Content-Length list");
+		if (d > 9)
+			return msg_fail(msg, 400, "invalid Content-Length");
+		if (n > (UINT64_MAX - d) / 10)
+			return msg_fail(msg, 400, "Content-Length overflow");
+		n = n * 10 + d;
 	}
+	msg->content_length = n;
+	msg->flags |= HTTP_F_HAS_CL;
 	return HTTP_OK;
 }
 
 /*
  * Transfer-Encoding: a list of transfer-codings; msg->te_chunked tracks
- * whether the last one so far is chunked.  chunked before another coding,
- * chunked with parameters, or an empty element are errors; whether a final
- * coding other than chunked is, is decided with the whole head.
+ * whether the last one so far is chunked and whether chunked was seen.
+ * chunked twice, chunked with parameters, or an empty element are errors;
+ * so is chunked before another coding in a request (RFC 9112 6.1: chunked
+ * must be its final coding).  In a response chunked before another coding
+ * is allowed and the body then ends at the close (RFC 9112 6.3 item 4),
+ * decided with the whole head.
  */
 static int
 hdr_transfer_encoding(struct http_msg *msg, const char *buf,
@@ -393,6 +409,7 @@ hdr_transfer_encoding(struct http_msg *msg, const char *buf,
 {
 	uint32_t pos = v->off, end = v->off + v->len, k, n;
 	struct http_str el;
+	bool chunked;
 
 	if (msg->version_minor == 0)
 		return msg_fail(msg, 400, "Transfer-Encoding in HTTP/1.0");
@@ -406,16 +423,21 @@ hdr_transfer_encoding(struct http_msg *msg, const char *buf,
 				break;
 		if (n == 0)
 			return msg_fail(msg, 400, "invalid Transfer-Encoding");
-		if (msg->te_chunked)
+		chunked = http_eq_nocase(buf + el.off, n, "chunked", 7);
+		if ((msg->te_chunked & TE_LAST_CHUNKED) && msg->is_request)
 			return msg_fail(msg, 400, "chunked is not last");
-		msg->te_chunked = http_eq_nocase(buf + el.off, n, "chunked", 7);
+		if (chunked && (msg->te_chunked & TE_SEEN_CHUNKED))
+			return msg_fail(msg, 400, "chunked twice");
+		msg->te_chunked &= TE_SEEN_CHUNKED;
+		if (chunked)
+			msg->te_chunked = TE_LAST_CHUNKED | TE_SEEN_CHUNKED;
 		if (n == el.len)
 			continue;
 		/* parameters: OWS ";" ..., none for chunked, no quotes */
 		while (n < el.len &&
 		       http_is((unsigned char)buf[el.off + n], HTTP_C_OWS))
 			n++;
-		if (msg->te_chunked || buf[el.off + n] != ';' ||
+		if (chunked || buf[el.off + n] != ';' ||
 		    memchr(buf + el.off + n, '"', el.len - n) != NULL)
 			return msg_fail(msg, 400, "invalid Transfer-Encoding");
 	}
@@ -555,6 +577,7 @@ head_finish(struct http_msg *msg, uint32_t head_len)
 {
 	bool te = (msg->flags & HTTP_F_HAS_TE) != 0;
 	bool cl = (msg->flags & HTTP_F_HAS_CL) != 0;
+	bool chunked = (msg->te_chunked & TE_LAST_CHUNKED) != 0;
 
 	if (te && cl)
 		return msg_fail(msg, 400,
@@ -562,7 +585,7 @@ head_finish(struct http_msg *msg, uint32_t head_len)
 	if (msg->is_request) {
 		if (msg->version_minor == 1 && !(msg->flags & HTTP_F_HAS_HOST))
 			return msg_fail(msg, 400, "no Host in HTTP/1.1");
-		if (te && !msg->te_chunked)
+		if (te && !chunked)
 			return msg_fail(msg, 400, "final coding not chunked");
 		if (te)
 			msg->body_kind = HTTP_BODY_CHUNKED;
@@ -580,7 +603,7 @@ head_finish(struct http_msg *msg, uint32_t head_len)
 			msg->body_kind = HTTP_BODY_TUNNEL;
 		else if (te)
 			msg->body_kind =
-			    msg->te_chunked ? HTTP_BODY_CHUNKED : HTTP_BODY_EOF;
+			    chunked ? HTTP_BODY_CHUNKED : HTTP_BODY_EOF;
 		else if (cl)
 			msg->body_kind = msg->content_length > 0
 			                     ? HTTP_BODY_LENGTH

@@ -84,7 +84,8 @@ struct http_msg {
 	/* parse progress (private) */
 	uint32_t scan_off;  /* start of the first line not yet parsed */
 	uint32_t part_off;  /* bytes before it in that line already checked */
-	uint8_t te_chunked; /* the last transfer-coding so far is chunked */
+	uint8_t te_chunked; /* the last transfer-coding so far is chunked,
+	                       chunked was seen (bits) */
 	/* results, valid after HTTP_OK */
 	uint32_t head_len;
 	uint16_t status;         /* response status; on HTTP_ERROR: ours */
