@@ -596,8 +596,12 @@ tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 	uint32_t ack = g->ack, wnd = g->wnd << c->snd_wscale;
 	bool wnd_same = wnd == c->snd_wnd, news;
 
-	if (SEQ_LT(c->snd_wl1, g->seq) ||
-	    (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+	/* RFC 9293 3.10.7.4: the window only from an ACK in [SND.UNA,
+	 * SND.NXT] of a newer segment (the caller checked the ACK's upper
+	 * bound and the sequence number's acceptability) */
+	if (SEQ_GEQ(ack, c->snd_una) &&
+	    (SEQ_LT(c->snd_wl1, g->seq) ||
+	     (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, ack)))) {
 		c->snd_wnd = wnd;
 		c->snd_wl1 = g->seq;
 		c->snd_wl2 = ack;
@@ -780,14 +784,10 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 			s->cnt.rx_dup_data++;
 		else
 			s->cnt.rx_out_of_window++;
+		/* RFC 9293 3.10.7.4: an ACK, and nothing else of it is used:
+		 * neither its ACK nor its window (a blind segment with a
+		 * guessed 4-tuple would otherwise set the window to 0) */
 		c->flags |= TCP_CF_ACK_NOW;
-		/* its ACK may still carry news (a window probe's answer) */
-		if ((g->flags & TH_ACK) && c->state != TCP_ST_SYN_RCVD &&
-		    SEQ_LEQ(g->ack, c->snd_max)) {
-			g->len = 1; /* not a duplicate ACK */
-			if (!tcp_ack_in(c, g))
-				goto drop;
-		}
 		goto out;
 	}
 	if (g->flags & TH_RST) { /* RFC 5961 3.2 */
@@ -830,6 +830,13 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		s->cnt.rx_ack_unsent++;
 		c->flags |= TCP_CF_ACK_NOW;
 		goto out;
+	} else if (SEQ_LT(g->ack, c->snd_una - c->max_snd_wnd)) {
+		/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA -
+		 * MAX.SND.WND, SND.NXT]; below it, a challenge ACK and the
+		 * segment is dropped (Linux: TCP_TOO_OLD_ACK) */
+		s->cnt.rx_ack_too_old++;
+		tcp_challenge_ack(c);
+		goto drop;
 	} else if (!tcp_ack_in(c, g)) {
 		goto drop;
 	}

@@ -219,6 +219,7 @@ struct tcp_cc {
 	X(paws_drop,         "dropped: timestamp older than ts_recent (PAWS)") \
 	X(rx_out_of_window,  "segments outside the receive window (ACKed, dropped)") \
 	X(rx_ack_unsent,     "segments acknowledging unsent data (ACKed, dropped)") \
+	X(rx_ack_too_old,    "segments with an ACK below SND.UNA - MAX.SND.WND (RFC 5961 5.2: challenge ACK, dropped)") \
 	X(rx_dup_data,       "segments whose data was all received before")  \
 	X(rx_after_close,    "new data arriving after tcp_close() (connection reset)") \
 	X(ooo_segs,          "out-of-order segments queued for reassembly")   \

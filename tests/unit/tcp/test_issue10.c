@@ -1,0 +1,171 @@
+/*
+ * Regression tests for the TCP findings of the security review (issue 10),
+ * segment by segment against node A's stack with B played by hand: blind
+ * out-of-window segments and old ACKs (RFC 5961 section 5), SYN cookies
+ * and window scaling, cookie ACKs outside a cookie period, TIME_WAIT
+ * filling the TCB pool, monotonic ISNs and timestamps per 4-tuple, the
+ * RFC 6056 source port choice, our SYN answered by a bare ACK, and the
+ * bounds on out-of-order queues.  Each test is named after its finding.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "tcp/tcp_priv.h" /* a TCB's state */
+#include "tcp_test_util.h"
+
+static struct {
+	struct tcp_conn *c;
+	unsigned accepted, connected, closed, data;
+	enum tcp_close_reason why;
+	uint32_t n;
+} h;
+
+static void *
+h_accept(void *larg, struct tcp_conn *c)
+{
+	(void)larg;
+	h.c = c;
+	h.accepted++;
+	return &h;
+}
+
+static void
+h_connected(void *arg, struct tcp_conn *c)
+{
+	(void)arg;
+	(void)c;
+	h.connected++;
+}
+
+static void
+h_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
+{
+	(void)arg;
+	(void)c;
+	h.data++;
+	h.n += rte_pktmbuf_pkt_len(m);
+	rte_pktmbuf_free(m);
+}
+
+static void
+h_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
+{
+	(void)arg;
+	if (c == h.c)
+		h.c = NULL;
+	h.closed++;
+	h.why = why;
+}
+
+static const struct tcp_callbacks hcb = {
+    .on_accept = h_accept,
+    .on_connected = h_connected,
+    .on_data = h_data,
+    .on_close = h_close,
+};
+
+static void
+h_setup(void (*tweak)(struct tcp_stack_params *p))
+{
+	tt_setup(tweak);
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(80), TCP_CC_CUBIC,
+	                        &hcb, NULL),
+	             0);
+}
+
+static void
+h_init(void)
+{
+	h_setup(NULL);
+}
+
+TestSuite(tcp_issue10, .init = h_init, .fini = tt_teardown);
+
+#define PEER_ISN 1000u
+
+/* Handshake from port <sport> with <o>; returns A's ISN. */
+static uint32_t
+open_conn(uint16_t sport, const struct tt_opts *o, struct tt_seg *synack)
+{
+	struct tt_seg g;
+	struct tt_opts ack = {0};
+	unsigned before = h.accepted;
+
+	tt_inject(sport, 80, PEER_ISN, 0, TH_SYN, 65535, o, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(g.ack, PEER_ISN + 1);
+	if (synack != NULL)
+		*synack = g;
+	tt_tx_clear();
+	ack.ws = -1;
+	if (o != NULL && o->ts) {
+		ack.ts = true;
+		ack.tsval = o->tsval + 1;
+		ack.tsecr = g.tsval;
+	}
+	tt_inject(sport, 80, PEER_ISN + 1, g.seq + 1, TH_ACK, 65535, &ack, NULL,
+	          0);
+	cr_assert_eq(h.accepted, before + 1);
+	return g.seq;
+}
+
+/*
+ * Finding 5: four blind segments with a guessed 4-tuple, sequence numbers
+ * a quarter of the space apart and window 0, froze the connection: a
+ * segment outside the receive window still moved snd_wnd / snd_wl1.  Now
+ * it only draws an ACK; the window stays, data still goes out.
+ */
+Test(tcp_issue10, blind_out_of_window_segments_keep_the_window)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	uint32_t iss = open_conn(40100, &o, NULL);
+	unsigned k;
+
+	tt_tx_clear();
+	for (k = 1; k < 4; k++)
+		tt_inject(40100, 80, PEER_ISN + 1 + k * (1u << 30), iss + 1,
+		          TH_ACK, 0, NULL, NULL, 0);
+	tt_inject(40100, 80, PEER_ISN + 1 - (1u << 20), iss + 1, TH_ACK, 0,
+	          NULL, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_out_of_window"), 4);
+	cr_assert_eq(tt_tx_n(&tt_a), 4, "one ACK each, nothing else");
+	cr_assert_eq(h.c->snd_wnd, 65535, "window moved to %u", h.c->snd_wnd);
+	tt_tx_clear();
+	cr_assert_eq(tcp_send(h.c, tt_chain(1, 0, 100, 100)), 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "data still flows");
+}
+
+/*
+ * Finding 5: an ACK below SND.UNA - MAX.SND.WND is not processed (RFC
+ * 5961 section 5.2): a challenge ACK, counted, and the window stays.
+ */
+Test(tcp_issue10, ack_below_max_snd_wnd_is_challenged)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	uint32_t iss = open_conn(40101, &o, NULL);
+	struct tt_seg g;
+
+	tt_tx_clear();
+	/* far below SND.UNA, in-window sequence number, window 0 */
+	tt_inject(40101, 80, PEER_ISN + 1, iss + 1 - 70000, TH_ACK, 0, NULL,
+	          NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_ack_too_old"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "challenge_ack"), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_ACK);
+	cr_assert_eq(g.seq, iss + 1);
+	cr_assert_eq(h.c->snd_wnd, 65535);
+	tt_tx_clear();
+	/* just inside SND.UNA - MAX.SND.WND: an old ACK, accepted, ignored */
+	tt_inject(40101, 80, PEER_ISN + 1, iss + 1 - 65535, TH_ACK, 65535, NULL,
+	          NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_ack_too_old"), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	cr_assert_eq(h.closed, 0);
+}
