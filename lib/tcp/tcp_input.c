@@ -221,10 +221,12 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 		if (mss_in > tcp_port_mss(s, g->port_idx))
 			mss_in = tcp_port_mss(s, g->port_idx);
 		iss = tcp_cookie_make(s, &k, g->seq, (uint16_t)mss_in, &mss);
+		/* the peer's shift (ours is s->rcv_wscale, fixed) */
 		if (g->has_ts)
 			tsval = tcp_cookie_tsval(
 			    s->now_ms + tcp_ts_offset(s, &k),
-			    g->has_ws ? s->rcv_wscale : -1, g->has_sackok);
+			    g->has_ws ? RTE_MIN(g->ws, TCP_WSCALE_MAX) : -1,
+			    g->has_sackok);
 		s->cnt.syn_cookie_sent++;
 		tcp_send_synack_cookie(s, g, iss, mss, tsval);
 		goto drop;

@@ -169,3 +169,71 @@ Test(tcp_issue10, ack_below_max_snd_wnd_is_challenged)
 	cr_assert_eq(tt_tx_n(&tt_a), 0);
 	cr_assert_eq(h.closed, 0);
 }
+
+static void
+backlog1(struct tcp_stack_params *p)
+{
+	p->syn_backlog = 1;
+}
+
+/* Node A with a backlog of 1, already holding one half-open connection:
+ * the next SYN gets a cookie. */
+static void
+cookie_setup(void)
+{
+	h_setup(backlog1);
+	tt_inject(42000, 80, 5, 0, TH_SYN, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_clear();
+}
+
+/*
+ * Finding 6: a cookie SYN-ACK offered window scaling to a SYN without
+ * timestamps, but only timestamps can bring the shift back, so the
+ * connection ran unscaled while the client scaled (a 256-byte window view
+ * during a SYN flood).  Without timestamps the cookie SYN-ACK offers no
+ * scaling, and the connection agrees with what it said.
+ */
+Test(tcp_issue10, cookie_synack_wscale_matches_connection, .init = tt_teardown)
+{
+	struct tt_opts o = {.mss = 1460, .ws = 7, .sackok = true};
+	struct tt_opts a = {.ws = -1};
+	struct tt_seg g;
+
+	cookie_setup();
+	tt_inject(42001, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_sent"), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(g.ws, -1, "cookie SYN-ACK offered shift %d", g.ws);
+	cr_assert(!g.sackok);
+	tt_tx_clear();
+	tt_inject(42001, 80, PEER_ISN + 1, g.seq + 1, TH_ACK, 1000, &a, NULL,
+	          0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_ok"), 1);
+	cr_assert_not_null(h.c);
+	cr_assert(!(h.c->flags & TCP_CF_WS));
+	cr_assert_eq(h.c->snd_wnd, 1000);
+	tcp_abort(h.c);
+	tt_tx_clear();
+	/* with timestamps the shift rides in TSval and both sides scale */
+	o.ts = true;
+	o.tsval = 900;
+	tt_inject(42002, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_sent"), 2);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.ws, 3);
+	cr_assert(g.sackok);
+	tt_tx_clear();
+	a.ts = true;
+	a.tsval = 901;
+	a.tsecr = g.tsval;
+	tt_inject(42002, 80, PEER_ISN + 1, g.seq + 1, TH_ACK, 1000, &a, NULL,
+	          0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_ok"), 2);
+	cr_assert_not_null(h.c);
+	cr_assert(h.c->flags & TCP_CF_WS);
+	cr_assert_eq(h.c->snd_wscale, 7);
+	cr_assert_eq(h.c->rcv_wscale, 3);
+	cr_assert_eq(h.c->snd_wnd, 1000u << 7);
+}
