@@ -164,13 +164,19 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 	if (g->flags & TH_RST)
 		goto drop;
 	if (g->flags & TH_ACK) {
-		if (!(g->flags & TH_SYN))
+		/* a cookie only within TCP_COOKIE_WINDOW_MS of the last one
+		 * this listener sent */
+		mss = 0;
+		if (!(g->flags & TH_SYN) &&
+		    (l->cookie_tick == 0 ||
+		     s->now_tick - l->cookie_tick > TCP_COOKIE_WINDOW_MS)) {
+			s->cnt.syn_cookie_no_recent++;
+		} else if (!(g->flags & TH_SYN)) {
 			mss = tcp_cookie_check(s, &k, g->seq - 1, g->ack - 1);
-		else
-			mss = 0;
-		if (mss == 0) {
-			if (!(g->flags & TH_SYN))
+			if (mss == 0)
 				s->cnt.syn_cookie_bad++;
+		}
+		if (mss == 0) {
 			tcp_send_rst_reply(s, g);
 			goto drop;
 		}
@@ -228,6 +234,7 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 			    g->has_ws ? RTE_MIN(g->ws, TCP_WSCALE_MAX) : -1,
 			    g->has_sackok);
 		s->cnt.syn_cookie_sent++;
+		l->cookie_tick = s->now_tick;
 		tcp_send_synack_cookie(s, g, iss, mss, tsval);
 		goto drop;
 	}

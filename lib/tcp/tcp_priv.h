@@ -47,6 +47,12 @@
 #define TCP_PAWS_WINDOW 1
 #define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
 #define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
+/* A listener takes an ACK as a cookie only this long after it last sent
+ * a cookie SYN-ACK: the longest a cookie is valid (tcp_cookie.c: the
+ * 65.5 s step it was made in and the next), Linux's 2-minute
+ * tcp_synq_no_recent_overflow() in spirit.  Outside it a stray ACK costs
+ * no hash and has no 2^-24 chance of opening a connection. */
+#define TCP_COOKIE_WINDOW_MS (2u << 16)
 /* RFC 5961 7's limit when the parameter is 0 (Linux's default before 6.0) */
 #define TCP_CHALLENGE_ACK_PER_S 1000
 
@@ -210,6 +216,7 @@ struct tcp_listener {
 	unsigned magic; /* 0: free slot */
 	uint8_t cc;
 	uint32_t n_half_open; /* SYN_RCVD TCBs of this listener */
+	uint64_t cookie_tick; /* now_tick of the last cookie sent; 0: none */
 	struct tcp_flow_key key;
 	const struct tcp_callbacks *cb;
 	void *arg;

@@ -261,6 +261,7 @@ struct tcp_cc {
 	X(syn_cookie_sent,   "SYN backlog full: SYN cookies sent")            \
 	X(syn_cookie_ok,     "valid SYN cookies: connection created")         \
 	X(syn_cookie_bad,    "ACKs to a listener with a bad cookie (RST)")    \
+	X(syn_cookie_no_recent, "ACKs to a listener refused: no cookie sent in the last 131 s (RST)") \
 	X(time_wait_reuse,   "TIME_WAIT connections recycled by a new SYN")   \
 	X(time_wait_expired, "TIME_WAIT connections expired")
 /* clang-format on */

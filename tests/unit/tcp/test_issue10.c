@@ -237,3 +237,52 @@ Test(tcp_issue10, cookie_synack_wscale_matches_connection, .init = tt_teardown)
 	cr_assert_eq(h.c->rcv_wscale, 3);
 	cr_assert_eq(h.c->snd_wnd, 1000u << 7);
 }
+
+/*
+ * Finding 7: every stray ACK to a listener was tried as a cookie, whether
+ * or not the listener had sent one.  A cookie ACK is now taken only within
+ * TCP_COOKIE_WINDOW_MS of the listener's last cookie SYN-ACK; the rest are
+ * refused with a RST and counted.
+ */
+Test(tcp_issue10, cookie_ack_only_after_recent_cookie, .init = tt_teardown)
+{
+	struct tcp_flow_key k;
+	struct tt_opts a = {.ws = -1};
+	struct tt_seg g;
+	uint32_t iss;
+	uint16_t mss;
+
+	cookie_setup();
+	/* a valid cookie, but the listener never sent one */
+	tcp_flow_key_set(&k, 0, TT_IP_A, RTE_BE16(80), TT_IP_B,
+	                 RTE_BE16(42010));
+	iss = tcp_cookie_make(tt_a.s, &k, PEER_ISN, 1460, &mss);
+	tt_inject(42010, 80, PEER_ISN + 1, iss + 1, TH_ACK, 1000, &a, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_ok"), 0, "cookie taken");
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_no_recent"), 1);
+	cr_assert_eq(h.accepted, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST);
+	cr_assert_eq(g.seq, iss + 1);
+	tt_tx_clear();
+	/* after a cookie SYN-ACK it is taken */
+	tt_inject(42011, 80, PEER_ISN, 0, TH_SYN, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_sent"), 1);
+	tt_tx_clear();
+	tt_inject(42010, 80, PEER_ISN + 1, iss + 1, TH_ACK, 1000, &a, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_ok"), 1);
+	cr_assert_eq(h.accepted, 1);
+	tcp_abort(h.c);
+	tt_tx_clear();
+	/* long after the last cookie, a fresh valid cookie is refused */
+	tt_clock(tt_now_ms + TCP_COOKIE_WINDOW_MS + 1);
+	tt_tx_clear();
+	tcp_flow_key_set(&k, 0, TT_IP_A, RTE_BE16(80), TT_IP_B,
+	                 RTE_BE16(42012));
+	iss = tcp_cookie_make(tt_a.s, &k, PEER_ISN, 1460, &mss);
+	tt_inject(42012, 80, PEER_ISN + 1, iss + 1, TH_ACK, 1000, &a, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_ok"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_no_recent"), 2);
+	cr_assert_eq(h.accepted, 1);
+}
