@@ -472,7 +472,7 @@ tcp_data_in(struct tcp_conn *c, struct tcp_seg *g)
 	case TCP_ST_TIME_WAIT:
 		/* a retransmitted FIN: ACK it, restart 2*MSL */
 		if (fin)
-			tcp_rtx_arm(c, TCP_TK_TIME_WAIT, s->p.time_wait_ms);
+			tcp_time_wait_restart(c);
 		/* fall through */
 	default:
 		if (fin || len > 0)
@@ -749,8 +749,11 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		                 c->key.local_port_be, 0, 0);
 		if (newer && tcp_flow_lookup(s->flows, &lk, &v) == 0 &&
 		    (v & TCP_LISTEN_FLAG)) {
+			/* RFC 6191 / RFC 9293 3.6.1: a new incarnation in
+			 * this TCB's place, which is free at once (the pool
+			 * may have no other) */
 			s->cnt.time_wait_reuse++;
-			tcp_conn_release(c);
+			tcp_time_wait_free(c);
 			tcp_input_listen(s, &s->listeners[v & ~TCP_LISTEN_FLAG],
 			                 g);
 			return;

@@ -149,6 +149,9 @@ struct tcp_conn {
 	uint32_t idx;    /* in the pool */
 	uint32_t link;   /* free / zombie list */
 	uint32_t txwait_link;
+	/* TIME_WAIT list, oldest first (the stack's tw_head / tw_tail) */
+	uint32_t tw_prev;
+	uint32_t tw_next;
 	uint32_t listener; /* passive: listener index, else TCP_NONE */
 	struct tcp_flow_key key;
 	const struct tcp_callbacks *cb;
@@ -240,6 +243,11 @@ struct tcp_stack {
 	uint32_t zombie_head;
 	uint32_t txwait_head;
 	uint32_t txwait_tail;
+	/* TCBs in TIME_WAIT, in order of entry (so of expiry: restarting
+	 * 2*MSL moves one to the tail); the oldest is reclaimed when the
+	 * pool is empty */
+	uint32_t tw_head;
+	uint32_t tw_tail;
 	uint16_t ip_id;
 	struct tcp_conn *tcbs;
 	struct tcp_flow_table *flows;
@@ -293,6 +301,12 @@ void tcp_timers_update(struct tcp_conn *c);
 void tcp_txwait_add(struct tcp_conn *c);
 void tcp_conn_init_common(struct tcp_stack *s, struct tcp_conn *c);
 void tcp_enter_time_wait(struct tcp_conn *c);
+/* A retransmitted FIN in TIME_WAIT: 2*MSL again, youngest again. */
+void tcp_time_wait_restart(struct tcp_conn *c);
+/* Release the TIME_WAIT TCB <c> and put it straight back on the free
+ * list (no zombie stage: nothing holds a TIME_WAIT TCB, its user is gone
+ * and no callback of it runs), so tcp_conn_alloc() can take it now. */
+void tcp_time_wait_free(struct tcp_conn *c);
 
 /* ---- tcp_output.c ------------------------------------------------------ */
 /* Send what the windows allow; then a pure ACK if one is owed. */

@@ -35,12 +35,70 @@ _Static_assert(sizeof(struct tcp_counters) ==
 /* ---- pool --------------------------------------------------------------
  */
 
+static void
+tcp_tw_unlink(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+
+	if (c->tw_prev != TCP_NONE)
+		s->tcbs[c->tw_prev].tw_next = c->tw_next;
+	else
+		s->tw_head = c->tw_next;
+	if (c->tw_next != TCP_NONE)
+		s->tcbs[c->tw_next].tw_prev = c->tw_prev;
+	else
+		s->tw_tail = c->tw_prev;
+	c->tw_prev = c->tw_next = TCP_NONE;
+}
+
+static void
+tcp_tw_append(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+
+	c->tw_next = TCP_NONE;
+	c->tw_prev = s->tw_tail;
+	if (s->tw_tail != TCP_NONE)
+		s->tcbs[s->tw_tail].tw_next = c->idx;
+	else
+		s->tw_head = c->idx;
+	s->tw_tail = c->idx;
+}
+
+void
+tcp_time_wait_free(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+
+	GH_VERIFY(c->state == TCP_ST_TIME_WAIT && (c->flags & TCP_CF_DETACHED));
+	tcp_conn_release(c);
+	/* tcp_conn_release() pushed it on the zombie list: take it off */
+	GH_VERIFY(s->zombie_head == c->idx);
+	s->zombie_head = c->link;
+	c->magic = 0;
+	c->link = s->free_head;
+	s->free_head = c->idx;
+	GH_VERIFY(s->cnt.conns_in_use > 0);
+	s->cnt.conns_in_use--;
+}
+
+/*
+ * A TCB from the free list; when it is empty, the oldest TIME_WAIT TCB is
+ * reclaimed (RFC 9293 leaves 2*MSL to the implementation's resources; a
+ * pool full of TIME_WAIT would otherwise refuse every connection for
+ * time_wait_ms).  Returns NULL (counted) when there is neither.
+ */
 struct tcp_conn *
 tcp_conn_alloc(struct tcp_stack *s)
 {
 	struct tcp_conn *c;
 	uint32_t idx = s->free_head;
 
+	if (idx == TCP_NONE && s->tw_head != TCP_NONE) {
+		s->cnt.time_wait_reclaimed++;
+		tcp_time_wait_free(&s->tcbs[s->tw_head]);
+		idx = s->free_head;
+	}
 	if (idx == TCP_NONE) {
 		s->cnt.refuse_tcb_pool++;
 		return NULL;
@@ -64,6 +122,8 @@ tcp_conn_init_common(struct tcp_stack *s, struct tcp_conn *c)
 	c->s = s;
 	c->link = TCP_NONE;
 	c->txwait_link = TCP_NONE;
+	c->tw_prev = TCP_NONE;
+	c->tw_next = TCP_NONE;
 	c->listener = TCP_NONE;
 	c->rto_ms = TCP_RTO_INIT_MS;
 	c->t_rtx.user = TCP_TK_NONE;
@@ -137,6 +197,8 @@ tcp_conn_release(struct tcp_conn *c)
 	if (c->sq_bytes > 0 || c->sq_head != NULL)
 		tcp_sq_drop(c, c->sq_bytes);
 	tcp_ooo_free(c);
+	if (c->state == TCP_ST_TIME_WAIT)
+		tcp_tw_unlink(c);
 	c->state = TCP_ST_CLOSED;
 	c->flags |= TCP_CF_DEAD | TCP_CF_DETACHED;
 	c->link = s->zombie_head;
@@ -204,10 +266,24 @@ tcp_conn_reset(struct tcp_conn *c, enum tcp_close_reason why)
 void
 tcp_enter_time_wait(struct tcp_conn *c)
 {
+	if (c->state == TCP_ST_TIME_WAIT) {
+		tcp_time_wait_restart(c);
+		return;
+	}
 	c->state = TCP_ST_TIME_WAIT;
+	tcp_tw_append(c);
 	tcp_rtx_arm(c, TCP_TK_TIME_WAIT, c->s->p.time_wait_ms);
 	tcp_ooo_free(c);
 	tcp_conn_close_report(c, TCP_CLOSE_NORMAL);
+}
+
+void
+tcp_time_wait_restart(struct tcp_conn *c)
+{
+	GH_VERIFY(c->state == TCP_ST_TIME_WAIT);
+	tcp_tw_unlink(c);
+	tcp_tw_append(c);
+	tcp_rtx_arm(c, TCP_TK_TIME_WAIT, c->s->p.time_wait_ms);
 }
 
 /* ---- timers ------------------------------------------------------------
@@ -474,6 +550,8 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;
 	s->txwait_tail = TCP_NONE;
+	s->tw_head = TCP_NONE;
+	s->tw_tail = TCP_NONE;
 	memcpy(s->secret, p->isn_secret, sizeof(s->secret));
 	while (s->rcv_wscale < TCP_WSCALE_MAX &&
 	       ((uint32_t)UINT16_MAX << s->rcv_wscale) < p->rcv_buf_bytes)

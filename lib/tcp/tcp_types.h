@@ -263,7 +263,8 @@ struct tcp_cc {
 	X(syn_cookie_bad,    "ACKs to a listener with a bad cookie (RST)")    \
 	X(syn_cookie_no_recent, "ACKs to a listener refused: no cookie sent in the last 131 s (RST)") \
 	X(time_wait_reuse,   "TIME_WAIT connections recycled by a new SYN")   \
-	X(time_wait_expired, "TIME_WAIT connections expired")
+	X(time_wait_expired, "TIME_WAIT connections expired")                 \
+	X(time_wait_reclaimed, "TIME_WAIT connections reclaimed early: TCB pool empty")
 /* clang-format on */
 
 /* Per-worker TCP counters; written only by the owning worker. */

@@ -286,3 +286,109 @@ Test(tcp_issue10, cookie_ack_only_after_recent_cookie, .init = tt_teardown)
 	cr_assert_eq(tt_cnt(&tt_a, "syn_cookie_no_recent"), 2);
 	cr_assert_eq(h.accepted, 1);
 }
+
+static void
+pool2(struct tcp_stack_params *p)
+{
+	p->max_conns = 2;
+}
+
+/* Open a connection from <sport>, close it from our side first and let
+ * the peer finish: A holds it in TIME_WAIT.  <o> as for open_conn. */
+static void
+time_wait_conn(uint16_t sport, struct tt_opts *o)
+{
+	uint32_t iss = open_conn(sport, o, NULL);
+	struct tt_opts f = *o;
+
+	tcp_close(h.c);
+	tt_tx_clear();
+	if (f.ts) {
+		f.tsval += 2;
+		f.tsecr = 0;
+	}
+	tt_inject(sport, 80, PEER_ISN + 1, iss + 2, TH_ACK | TH_FIN, 65535, &f,
+	          NULL, 0);
+	tt_tx_clear();
+}
+
+/*
+ * Finding 10: TIME_WAIT TCBs were never reclaimed, so a pool full of them
+ * refused every new connection for 60 s.  Now the oldest is reclaimed
+ * when the pool is empty (counted), and a new connection gets its TCB.
+ */
+Test(tcp_issue10, time_wait_reclaimed_when_pool_empty, .init = tt_teardown)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	struct tt_seg g;
+	struct tcp_flow_key k;
+	uint32_t v;
+
+	h_setup(pool2);
+	time_wait_conn(40200, &o);
+	tt_advance(10);
+	time_wait_conn(40201, &o);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 2, "both in TIME_WAIT");
+	/* a third connection: the oldest TIME_WAIT (40200) makes room */
+	tt_inject(40202, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "refuse_tcb_pool"), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "time_wait_reclaimed"), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	tt_tx_clear();
+	tcp_flow_key_set(&k, 0, TT_IP_A, RTE_BE16(80), TT_IP_B,
+	                 RTE_BE16(40200));
+	cr_assert_neq(tcp_flow_lookup(tt_a.s->flows, &k, &v), 0,
+	              "the oldest went");
+	k.remote_port_be = RTE_BE16(40201);
+	cr_assert_eq(tcp_flow_lookup(tt_a.s->flows, &k, &v), 0,
+	             "the newer stays");
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 2);
+	/* with no TIME_WAIT left the pool refuses as before */
+	tt_inject(40203, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "time_wait_reclaimed"), 2);
+	tt_inject(40204, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "refuse_tcb_pool"), 1);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 2);
+}
+
+static void
+pool1(struct tcp_stack_params *p)
+{
+	p->max_conns = 1;
+}
+
+/*
+ * Finding 10 (RFC 6191, RFC 9293 3.6.1): a SYN for a 4-tuple in TIME_WAIT
+ * with a newer timestamp (or, without timestamps, a higher sequence
+ * number) opens a new connection in the TIME_WAIT TCB's place, even with
+ * the pool otherwise empty; an older one only gets an ACK.
+ */
+Test(tcp_issue10, time_wait_syn_recycles_tcb, .init = tt_teardown)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1, .ts = true, .tsval = 100};
+	struct tt_seg g;
+
+	h_setup(pool1);
+	time_wait_conn(40210, &o);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 1);
+	/* an older timestamp: not a new incarnation, an ACK */
+	o.tsval = 50;
+	tt_inject(40210, 80, PEER_ISN + 100000, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "time_wait_reuse"), 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_ACK);
+	tt_tx_clear();
+	/* newer: recycled */
+	o.tsval = 1000;
+	tt_inject(40210, 80, PEER_ISN + 100000, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "time_wait_reuse"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "refuse_tcb_pool"), 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(g.ack, PEER_ISN + 100001);
+	cr_assert_eq(tcp_stack_conns(tt_a.s), 1);
+}
