@@ -1,8 +1,9 @@
 /*
  * Private to the TCP endpoint (tcp_stack.c, tcp_input.c, tcp_output.c,
- * tcp_sack.c, tcp_isn.c, tcp_cookie.c): the TCB, the per-worker stack, the
- * listener, sequence arithmetic and the functions the files share.  Nothing
- * outside lib/tcp includes it (tests may, to look inside a TCB).
+ * tcp_sack.c, tcp_isn.c, tcp_cookie.c; tcp_rss.c for tcp_siphash): the TCB, the
+ * per-worker stack, the listener, sequence arithmetic and the functions the
+ * files share.  Nothing outside lib/tcp includes it (tests may, to look inside
+ * a TCB).
  *
  * Life of a TCB: taken from the stack's fixed pool (free list), keyed in
  * the flow table, released by tcp_conn_release(), which unkeys it, stops

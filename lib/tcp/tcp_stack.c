@@ -527,7 +527,7 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	struct tcp_flow_params fp;
 	struct tcp_stack *s = NULL;
 	uint32_t cap = TCP_FLOW_CAPACITY_MIN, i;
-	int err = EINVAL;
+	int err = EINVAL, rc;
 
 	if (p == NULL || p->max_conns == 0 || p->max_conns > (1u << 24) ||
 	    p->rcv_buf_bytes < 1024 || p->snd_buf_bytes < 1024 ||
@@ -582,9 +582,10 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->flows = tcp_flow_table_create(&fp);
 	if (s->flows == NULL)
 		goto fail;
-	if (tcp_rss_ports_init(&s->ports, p->rss, p->worker_id, p->ephemeral_lo,
-	                       p->ephemeral_hi) < 0) {
-		err = EINVAL;
+	rc = tcp_rss_ports_init(&s->ports, p->rss, p->worker_id,
+	                        p->ephemeral_lo, p->ephemeral_hi);
+	if (rc < 0) {
+		err = -rc;
 		goto fail;
 	}
 	s->magic = TCP_STACK_MAGIC;

@@ -149,19 +149,24 @@ struct tcp_rss {
 	uint16_t reta[TCP_RSS_RETA_MAX]; /* index -> worker id */
 };
 
-#define TCP_RSS_PORTS_MAGIC 0x74727002u
+#define TCP_RSS_PORTS_MAGIC 0x74727003u
+#define TCP_RSS_PORT_TABLE  256 /* RFC 6056 table[]: per-destination counters \
+	                         */
 
 /*
- * One worker's ephemeral port state for active opens: the configured range
- * (inclusive, host order) and the cursor where the next search starts.
- * Owned by that worker.
+ * One worker's ephemeral port state for active opens (RFC 6056 section
+ * 3.3.3, algorithm 3): the configured range (inclusive, host order), the
+ * worker's secret key (getrandom(2)) and the table of counters a
+ * destination's hash selects.  Owned by that worker.
  */
 struct tcp_rss_ports {
 	unsigned magic;
 	uint16_t worker;
 	uint16_t lo;
 	uint16_t hi;
-	uint16_t cursor;
+	uint16_t pad;
+	uint8_t key[16];
+	uint16_t table[TCP_RSS_PORT_TABLE];
 };
 
 /*
