@@ -294,7 +294,20 @@ tcp_input_syn_sent(struct tcp_conn *c, struct tcp_seg *g)
 
 	if (g->flags & TH_ACK) {
 		if (SEQ_LEQ(g->ack, c->iss) || SEQ_GT(g->ack, c->snd_max)) {
+			if (g->flags & TH_RST)
+				goto drop;
+			/* RFC 9293 3.10.7.3: the peer answered with state of
+			 * an older incarnation (TIME_WAIT, a stale
+			 * SYN_RCVD): our RST (SEQ = SEG.ACK) clears it, so
+			 * send the SYN again now rather than after an RTO;
+			 * once per open, or forged ACKs would pace SYNs */
+			s->cnt.syn_sent_bad_ack++;
 			tcp_send_rst_reply(s, g);
+			if (!(c->flags & TCP_CF_SYN_AGAIN)) {
+				c->flags |= TCP_CF_SYN_AGAIN;
+				s->cnt.rexmit_syn++;
+				tcp_send_syn(c);
+			}
 			goto drop;
 		}
 	}

@@ -106,6 +106,7 @@ enum tcp_state {
 #define TCP_CF_RTT_ON    0x10000 /* rtt_seq is being timed */
 #define TCP_CF_CONNECTED 0x20000 /* on_accept / on_connected done */
 #define TCP_CF_HALFOPEN  0x40000 /* counted in its listener's n_half_open */
+#define TCP_CF_SYN_AGAIN 0x80000 /* SYN_SENT: SYN resent after a bad ACK */
 
 /* What t_rtx is timing (t_rtx.user). */
 enum tcp_rtx_kind {
@@ -388,7 +389,8 @@ unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b,
 uint64_t tcp_siphash(const uint8_t key[16], const void *data, size_t len);
 /* RFC 6528 ISN for <k> at <now_tsc>. */
 uint32_t tcp_isn(const struct tcp_stack *s, const struct tcp_flow_key *k);
-/* Per-connection timestamp offset. */
+/* Per-connection timestamp offset: TSval = now_ms + this, a TSC ms clock
+ * plus a hash of <k>, so it rises per 4-tuple across stacks too. */
 uint32_t tcp_ts_offset(const struct tcp_stack *s, const struct tcp_flow_key *k);
 /* SYN cookie for <k> and the peer's ISN <irs>, carrying MSS index. */
 uint32_t tcp_cookie_make(const struct tcp_stack *s,

@@ -150,8 +150,9 @@ struct tcp_rss {
 };
 
 #define TCP_RSS_PORTS_MAGIC 0x74727003u
-#define TCP_RSS_PORT_TABLE  256 /* RFC 6056 table[]: per-destination counters \
-	                         */
+#define TCP_RSS_PORT_TABLE                                \
+	256 /* RFC 6056 table[]: per-destination counters \
+	     */
 
 /*
  * One worker's ephemeral port state for active opens (RFC 6056 section
@@ -233,6 +234,7 @@ struct tcp_cc {
 	X(rexmit_rto,        "segments retransmitted after a timeout")        \
 	X(rexmit_fast,       "segments retransmitted by fast retransmit / recovery") \
 	X(rexmit_syn,        "SYN or SYN-ACK retransmissions")                \
+	X(syn_sent_bad_ack,  "SYN_SENT: unacceptable ACK (RST sent; the SYN again at once, once)") \
 	X(rto_fired,         "retransmission timeouts")                       \
 	X(fast_recovery,     "fast recoveries entered (dupacks, NewReno)")    \
 	X(sack_recovery,     "fast recoveries entered with SACK (RFC 6675)")  \

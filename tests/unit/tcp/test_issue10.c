@@ -392,3 +392,115 @@ Test(tcp_issue10, time_wait_syn_recycles_tcb, .init = tt_teardown)
 	cr_assert_eq(g.ack, PEER_ISN + 100001);
 	cr_assert_eq(tcp_stack_conns(tt_a.s), 1);
 }
+
+/* An active open from A to B:80; returns A's SYN. */
+static struct tcp_conn *
+connect_b(struct tt_seg *syn)
+{
+	struct tcp_conn *c = NULL;
+
+	tt_tx_clear();
+	cr_assert_eq(tcp_connect(tt_a.s, 0, TT_IP_A, TT_IP_B, RTE_BE16(80),
+	                         TCP_CC_CUBIC, &hcb, &h, &c),
+	             0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, syn);
+	cr_assert_eq(syn->flags, TH_SYN);
+	tt_tx_clear();
+	return c;
+}
+
+/*
+ * Finding 11: our SYN answered by a bare ACK (the origin still holds the
+ * 4-tuple in TIME_WAIT or some stale state: RFC 9293's "ACK not
+ * acceptable" in SYN_SENT) got a RST, but the SYN went again only after a
+ * full RTO.  The RST (SEQ = SEG.ACK) clears the origin's state, so the SYN
+ * follows it at once; once per open, so forged ACKs cannot make us send
+ * SYNs at their rate.
+ */
+Test(tcp_issue10, syn_answered_by_bare_ack_resent_at_once)
+{
+	struct tt_seg syn, g;
+	struct tcp_conn *c = connect_b(&syn);
+
+	tt_inject(80, syn.sport, 555555, syn.seq + 77777, TH_ACK, 65535, NULL,
+	          NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 2, "RST and SYN at once, got %u",
+	             tt_tx_n(&tt_a));
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST);
+	cr_assert_eq(g.seq, syn.seq + 77777);
+	tt_tx_seg(&tt_a, 1, &g);
+	cr_assert_eq(g.flags, TH_SYN);
+	cr_assert_eq(g.seq, syn.seq);
+	cr_assert_eq(g.sport, syn.sport);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_sent_bad_ack"), 1);
+	tt_tx_clear();
+	/* a second one: the RST only */
+	tt_inject(80, syn.sport, 555555, syn.seq + 77777, TH_ACK, 65535, NULL,
+	          NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_RST);
+	cr_assert_eq(tt_cnt(&tt_a, "syn_sent_bad_ack"), 2);
+	tt_tx_clear();
+	/* and the handshake then completes */
+	tt_inject(80, syn.sport, 9000, syn.seq + 1, TH_SYN | TH_ACK, 65535,
+	          NULL, NULL, 0);
+	cr_assert_eq(h.connected, 1);
+	cr_assert_eq(c->state, TCP_ST_ESTABLISHED);
+}
+
+/*
+ * Finding 11: the ISN of a 4-tuple grows with time (RFC 6528: M + F, M a
+ * 4 us clock), so a later incarnation is above an earlier one by about
+ * 250 per millisecond.
+ */
+Test(tcp_issue10, isn_monotonic_per_tuple)
+{
+	struct tcp_flow_key k;
+	uint32_t a, b;
+
+	tcp_flow_key_set(&k, 0, TT_IP_A, RTE_BE16(40000), TT_IP_B,
+	                 RTE_BE16(80));
+	a = tcp_isn(tt_a.s, &k);
+	tt_clock(tt_now_ms + 1000);
+	b = tcp_isn(tt_a.s, &k);
+	cr_assert_geq(b - a, 249000u, "ISN moved %u in 1 s", b - a);
+	cr_assert_leq(b - a, 251000u, "ISN moved %u in 1 s", b - a);
+}
+
+static uint64_t later_start_tsc;
+
+static void
+start_later(struct tcp_stack_params *p)
+{
+	p->start_tsc = later_start_tsc;
+}
+
+/*
+ * Finding 11: TSval = the stack's ms clock + an offset per 4-tuple, and
+ * the ms clock started at 1 with each stack: a restarted worker sent
+ * TSvals below the ones an origin's TIME_WAIT remembered for the 4-tuple,
+ * and its SYN was refused.  The offset now counts from the TSC, so a later
+ * stack's TSval for a 4-tuple is above an earlier one's.
+ */
+Test(tcp_issue10, tsval_monotonic_across_stacks, .init = tt_teardown)
+{
+	struct tcp_flow_key k;
+	uint32_t a, b;
+
+	tcp_flow_key_set(&k, 0, TT_IP_A, RTE_BE16(40000), TT_IP_B,
+	                 RTE_BE16(80));
+	h_setup(NULL);
+	tt_clock(5000);
+	a = tt_a.s->now_ms + tcp_ts_offset(tt_a.s, &k);
+	tt_teardown();
+	/* a new stack (a restart) 10 s after the first started */
+	later_start_tsc = TT_T0 + 10000 * TT_MS;
+	h_setup(start_later);
+	b = tt_a.s->now_ms + tcp_ts_offset(tt_a.s, &k);
+	cr_assert(SEQ_GT(b, a), "TSval went from %u to %u", a, b);
+	cr_assert_geq(b - a, 4999u);
+	cr_assert_leq(b - a, 5001u);
+}
