@@ -12,6 +12,7 @@
  * until the outermost call into the stack returns, see tcp_priv.h).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "tcp/tcp_priv.h"
 
@@ -33,9 +34,48 @@ tcp_ooo_free(struct tcp_conn *c)
 		rte_pktmbuf_free_seg(m);
 		m = n;
 	}
+	GH_VERIFY(c->s->cnt.ooo_mbufs >= c->n_ooo);
+	c->s->cnt.ooo_mbufs -= c->n_ooo;
 	c->ooo_head = NULL;
 	c->n_ooo = 0;
 	c->ooo_bytes = 0;
+}
+
+/* Take the single-segment <m> off the OOO count (it leaves the queue). */
+static inline void
+tcp_ooo_uncount(struct tcp_conn *c, const struct rte_mbuf *m)
+{
+	GH_VERIFY(c->n_ooo > 0 && c->s->cnt.ooo_mbufs > 0);
+	c->n_ooo--;
+	c->s->cnt.ooo_mbufs--;
+	c->ooo_bytes -= m->data_len;
+}
+
+/*
+ * Copy <len> bytes of <m> onto the end of the queued segment <prev> that
+ * they continue, when its buffer has room and is ours alone (as Linux's
+ * tcp_collapse_ofo_queue, at arrival): small segments in sequence behind
+ * a hole then hold one mbuf, not one each.  True when done (<m> is
+ * freed).  Not rte_pktmbuf_append(): the queue links segments through
+ * m->next, which it would take for a chain.
+ */
+static bool
+tcp_ooo_collapse(struct tcp_conn *c, struct rte_mbuf *prev, struct rte_mbuf *m,
+                 uint32_t seq, uint32_t len)
+{
+	if (prev == NULL || prev->hash.usr + prev->data_len != seq ||
+	    !RTE_MBUF_DIRECT(prev) || rte_mbuf_refcnt_read(prev) != 1 ||
+	    rte_pktmbuf_tailroom(prev) < len)
+		return false;
+	memcpy(rte_pktmbuf_mtod_offset(prev, uint8_t *, prev->data_len),
+	       rte_pktmbuf_mtod(m, const uint8_t *), len);
+	prev->data_len = (uint16_t)(prev->data_len + len);
+	prev->pkt_len += len;
+	c->ooo_bytes += len;
+	c->ooo_last = seq;
+	c->s->cnt.ooo_collapsed++;
+	rte_pktmbuf_free(m);
+	return true;
 }
 
 /* Options of a SYN or SYN-ACK: MSS, window scale, timestamps, SACK. */
@@ -351,6 +391,7 @@ drop:
 static void
 tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 {
+	struct tcp_stack *s = c->s;
 	struct rte_mbuf *prev = NULL, *cur = c->ooo_head, *next;
 	uint32_t len = m->data_len;
 
@@ -375,8 +416,7 @@ tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	while (cur != NULL &&
 	       SEQ_LEQ(cur->hash.usr + cur->data_len, seq + len)) {
 		next = cur->next;
-		c->ooo_bytes -= cur->data_len;
-		c->n_ooo--;
+		tcp_ooo_uncount(c, cur);
 		cur->next = NULL;
 		rte_pktmbuf_free_seg(cur);
 		cur = next;
@@ -389,8 +429,25 @@ tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 		rte_pktmbuf_trim(m, (uint16_t)(seq + len - cur->hash.usr));
 		len = m->data_len;
 	}
+	if (tcp_ooo_collapse(c, prev, m, seq, len))
+		return;
+	/* a new mbuf on the queue: within the connection's count, its
+	 * bytes per mbuf (so 1-byte segments cannot pin TCP_OOO_MAX
+	 * buffers) and the stack's total (so connections together cannot
+	 * pin the pool) */
 	if (c->n_ooo >= TCP_OOO_MAX) {
-		c->s->cnt.ooo_drop++;
+		s->cnt.ooo_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (c->n_ooo >= TCP_OOO_FREE &&
+	    c->ooo_bytes + len < (c->n_ooo + 1u) * TCP_OOO_AVG_MIN) {
+		s->cnt.ooo_drop_small++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->cnt.ooo_mbufs >= s->p.ooo_mbufs_max) {
+		s->cnt.ooo_drop_stack++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -401,9 +458,10 @@ tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	else
 		c->ooo_head = m;
 	c->n_ooo++;
+	s->cnt.ooo_mbufs++;
 	c->ooo_bytes += len;
 	c->ooo_last = seq;
-	c->s->cnt.ooo_segs++;
+	s->cnt.ooo_segs++;
 }
 
 /* Append to <head> the OOO segments now in order; returns bytes added. */
@@ -419,8 +477,7 @@ tcp_ooo_pull(struct tcp_conn *c, struct rte_mbuf *head)
 		uint32_t st = m->hash.usr, en = st + m->data_len;
 
 		c->ooo_head = m->next;
-		c->n_ooo--;
-		c->ooo_bytes -= m->data_len;
+		tcp_ooo_uncount(c, m);
 		m->next = NULL;
 		if (SEQ_LEQ(en, c->rcv_nxt)) {
 			rte_pktmbuf_free_seg(m);

@@ -36,13 +36,20 @@
 #define TCP_LISTEN_MAX  16          /* listeners per stack */
 #define TCP_LISTEN_FLAG 0x80000000u /* flow value: a listener index */
 #define TCP_NONE        UINT32_MAX
-#define TCP_OOO_MAX     256  /* out-of-order segments held per connection */
-#define TCP_SB_MAX      8    /* SACK scoreboard ranges per connection */
-#define TCP_RSACK_MAX   4    /* SACK blocks we send (3 with timestamps) */
-#define TCP_RTO_INIT_MS 1000 /* RFC 6298 2.1 */
-#define TCP_MSS_DEFAULT 536  /* RFC 9293 3.7.1: no MSS option */
-#define TCP_WSCALE_MAX  14
-#define TCP_DUPTHRESH   3
+#define TCP_OOO_MAX     256 /* out-of-order segments held per connection */
+/* Beyond TCP_OOO_FREE mbufs, a connection's out-of-order queue takes one
+ * more only while its mbufs hold TCP_OOO_AVG_MIN payload bytes on average
+ * (an mbuf is a 2 KiB buffer: at most 8 times the bytes it holds) */
+#define TCP_OOO_FREE    8
+#define TCP_OOO_AVG_MIN 256
+/* ooo_mbufs_max when the parameter is 0: this share of the mbuf pool */
+#define TCP_OOO_POOL_DIV 4
+#define TCP_SB_MAX       8    /* SACK scoreboard ranges per connection */
+#define TCP_RSACK_MAX    4    /* SACK blocks we send (3 with timestamps) */
+#define TCP_RTO_INIT_MS  1000 /* RFC 6298 2.1 */
+#define TCP_MSS_DEFAULT  536  /* RFC 9293 3.7.1: no MSS option */
+#define TCP_WSCALE_MAX   14
+#define TCP_DUPTHRESH    3
 /* PAWS tolerance in the peer's timestamp ticks (Linux's TCP_PAWS_WINDOW):
  * a segment reordered behind one sent a tick later is not "old" */
 #define TCP_PAWS_WINDOW 1

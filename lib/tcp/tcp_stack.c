@@ -546,6 +546,9 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->p = *p;
 	if (s->p.challenge_ack_per_s == 0)
 		s->p.challenge_ack_per_s = TCP_CHALLENGE_ACK_PER_S;
+	if (s->p.ooo_mbufs_max == 0)
+		s->p.ooo_mbufs_max =
+		    RTE_MAX(p->pool->size / TCP_OOO_POOL_DIV, 1u);
 	s->free_head = TCP_NONE;
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;
@@ -617,6 +620,7 @@ tcp_stack_destroy(struct tcp_stack *s)
 	}
 	tcp_leave(s);
 	GH_VERIFY(s->cnt.conns_in_use == 0);
+	GH_VERIFY(s->cnt.ooo_mbufs == 0);
 	s->magic = 0;
 	tcp_flow_table_free(s->flows);
 	rte_free(s->tcbs);

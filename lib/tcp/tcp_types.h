@@ -230,6 +230,10 @@ struct tcp_cc {
 	X(rx_after_close,    "new data arriving after tcp_close() (connection reset)") \
 	X(ooo_segs,          "out-of-order segments queued for reassembly")   \
 	X(ooo_drop,          "out-of-order segments dropped: queue full")     \
+	X(ooo_drop_small,    "out-of-order segments dropped: the queue's mbufs hold too few bytes") \
+	X(ooo_drop_stack,    "out-of-order segments dropped: the stack's ooo_mbufs_max reached") \
+	X(ooo_collapsed,     "out-of-order segments copied onto the queued one they continue") \
+	X(ooo_mbufs,         "gauge: mbufs held in out-of-order queues now")  \
 	X(dupacks,           "duplicate ACKs received")                       \
 	X(rexmit_rto,        "segments retransmitted after a timeout")        \
 	X(rexmit_fast,       "segments retransmitted by fast retransmit / recovery") \

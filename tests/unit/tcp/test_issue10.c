@@ -20,6 +20,7 @@ static struct {
 	unsigned accepted, connected, closed, data;
 	enum tcp_close_reason why;
 	uint32_t n;
+	uint8_t buf[4096]; /* the first bytes delivered */
 } h;
 
 static void *
@@ -45,6 +46,14 @@ h_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	(void)arg;
 	(void)c;
 	h.data++;
+	if (h.n + rte_pktmbuf_pkt_len(m) <= sizeof(h.buf)) {
+		const void *p =
+		    rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), h.buf + h.n);
+
+		cr_assert_not_null(p);
+		if (p != h.buf + h.n)
+			memcpy(h.buf + h.n, p, rte_pktmbuf_pkt_len(m));
+	}
 	h.n += rte_pktmbuf_pkt_len(m);
 	rte_pktmbuf_free(m);
 }
@@ -503,4 +512,103 @@ Test(tcp_issue10, tsval_monotonic_across_stacks, .init = tt_teardown)
 	cr_assert(SEQ_GT(b, a), "TSval went from %u to %u", a, b);
 	cr_assert_geq(b - a, 4999u);
 	cr_assert_leq(b - a, 5001u);
+}
+
+/* mbufs of the test pool in use now */
+static unsigned
+mbufs_held(void)
+{
+	return rte_mempool_in_use_count(tt_pool);
+}
+
+/*
+ * Finding 3: out-of-order queues were bounded per connection only
+ * (TCP_OOO_MAX segments), so enough connections could hold the whole mbuf
+ * pool.  All of a stack's queues together now hold at most ooo_mbufs_max
+ * mbufs (default: a quarter of the pool); beyond it, new out-of-order
+ * segments are dropped and counted.
+ */
+Test(tcp_issue10, ooo_queues_capped_per_stack, .timeout = 60)
+{
+	struct tt_opts o = {.mss = 1460, .ws = 7};
+	uint8_t d[300];
+	unsigned cap = tt_pool->size / 4, i, j, n_conn, before;
+
+	memset(d, 0x5a, sizeof(d));
+	n_conn = cap / 256 + 2;
+	cr_assert_leq(n_conn, 64u);
+	before = mbufs_held();
+	for (i = 0; i < n_conn; i++) {
+		uint16_t sport = (uint16_t)(40300 + i);
+		uint32_t iss = open_conn(sport, &o, NULL);
+
+		tt_tx_clear();
+		/* 256 separate ranges, one hole before each */
+		for (j = 0; j < 256; j++) {
+			tt_inject(sport, 80, PEER_ISN + 1 + 1 + 301 * j,
+			          iss + 1, TH_ACK, 65535, NULL, d, sizeof(d));
+			tt_tx_clear();
+		}
+	}
+	cr_assert_leq(mbufs_held() - before, cap, "%u mbufs held, cap %u",
+	              mbufs_held() - before, cap);
+	cr_assert_eq(tt_cnt(&tt_a, "ooo_drop_stack"), n_conn * 256 - cap);
+	cr_assert_eq(tt_cnt(&tt_a, "ooo_mbufs"), cap);
+	/* all of it back when the connections go */
+	tcp_stack_destroy(tt_a.s);
+	tt_a.s = NULL;
+	tt_tx_clear();
+	cr_assert_eq(mbufs_held(), 0);
+}
+
+/*
+ * Finding 3: one connection's 256 queued segments could be 1 byte each,
+ * every one pinning a whole mbuf.  Beyond the first few, a connection's
+ * queue takes a new mbuf only while they average TCP_OOO_AVG_MIN bytes.
+ */
+Test(tcp_issue10, ooo_tiny_segments_do_not_pin_mbufs)
+{
+	struct tt_opts o = {.mss = 1460, .ws = 7};
+	uint32_t iss = open_conn(40400, &o, NULL);
+	uint8_t b = 1;
+	unsigned j;
+
+	tt_tx_clear();
+	for (j = 0; j < 256; j++) {
+		tt_inject(40400, 80, PEER_ISN + 1 + 2 + 2 * j, iss + 1, TH_ACK,
+		          65535, NULL, &b, 1);
+		tt_tx_clear();
+	}
+	cr_assert_leq(h.c->n_ooo, 16, "%u mbufs for %u bytes", h.c->n_ooo,
+	              h.c->ooo_bytes);
+	cr_assert_eq(tt_cnt(&tt_a, "ooo_drop_small"), 256 - h.c->n_ooo);
+}
+
+/*
+ * Finding 3: small segments in sequence after a hole are copied onto the
+ * queued segment they continue (as Linux's tcp_collapse_ofo_queue), one
+ * mbuf for all of them, and delivered byte-exact once the hole fills.
+ */
+Test(tcp_issue10, ooo_adjacent_small_segments_collapse)
+{
+	struct tt_opts o = {.mss = 1460, .ws = 7};
+	uint32_t iss = open_conn(40401, &o, NULL);
+	uint8_t d[1010];
+	unsigned j;
+
+	for (j = 0; j < sizeof(d); j++)
+		d[j] = (uint8_t)(j * 13 + 1);
+	tt_tx_clear();
+	for (j = 0; j < 100; j++) {
+		tt_inject(40401, 80, PEER_ISN + 1 + 10 + 10 * j, iss + 1,
+		          TH_ACK, 65535, NULL, d + 10 + 10 * j, 10);
+		tt_tx_clear();
+	}
+	cr_assert_leq(h.c->n_ooo, 2, "%u mbufs for 1000 bytes", h.c->n_ooo);
+	cr_assert_eq(h.c->ooo_bytes, 1000);
+	cr_assert_geq(tt_cnt(&tt_a, "ooo_collapsed"), 98);
+	tt_inject(40401, 80, PEER_ISN + 1, iss + 1, TH_ACK, 65535, NULL, d, 10);
+	cr_assert_eq(h.n, sizeof(d));
+	cr_assert_eq(memcmp(h.buf, d, sizeof(d)), 0, "byte-exact");
+	cr_assert_eq(h.c->n_ooo, 0);
 }
