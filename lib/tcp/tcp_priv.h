@@ -94,26 +94,27 @@ enum tcp_state {
 };
 
 /* TCB flags (c->flags). */
-#define TCP_CF_PASSIVE   0x0001  /* from a listener */
-#define TCP_CF_CLOSED    0x0002  /* tcp_close(): no callbacks but on_close */
-#define TCP_CF_SHUT_WR   0x0004  /* FIN queued behind the data (fin_seq) */
-#define TCP_CF_FIN_SENT  0x0008  /* FIN sent at least once */
-#define TCP_CF_DETACHED  0x0010  /* on_close done: the user is gone */
-#define TCP_CF_DEAD      0x0020  /* released: on the zombie list */
-#define TCP_CF_TS        0x0040  /* timestamps negotiated */
-#define TCP_CF_SACK      0x0080  /* SACK permitted both ways */
-#define TCP_CF_WS        0x0100  /* window scaling both ways */
-#define TCP_CF_ACK_NOW   0x0200  /* send an ACK before returning */
-#define TCP_CF_RECOVERY  0x0400  /* in fast recovery */
-#define TCP_CF_RCVD_FIN  0x0800  /* peer's FIN received (rcv_nxt past it) */
-#define TCP_CF_OOO_FIN   0x1000  /* peer's FIN seen out of order (ooo_fin) */
-#define TCP_CF_TXWAIT    0x2000  /* on the stack's txwait list */
-#define TCP_CF_WRITABLE  0x4000  /* tcp_send() refused: on_writable owed */
-#define TCP_CF_UNREACH   0x8000  /* network layer: no route */
-#define TCP_CF_RTT_ON    0x10000 /* rtt_seq is being timed */
-#define TCP_CF_CONNECTED 0x20000 /* on_accept / on_connected done */
-#define TCP_CF_HALFOPEN  0x40000 /* counted in its listener's n_half_open */
-#define TCP_CF_SYN_AGAIN 0x80000 /* SYN_SENT: SYN resent after a bad ACK */
+#define TCP_CF_PASSIVE   0x0001   /* from a listener */
+#define TCP_CF_CLOSED    0x0002   /* tcp_close(): no callbacks but on_close */
+#define TCP_CF_SHUT_WR   0x0004   /* FIN queued behind the data (fin_seq) */
+#define TCP_CF_FIN_SENT  0x0008   /* FIN sent at least once */
+#define TCP_CF_DETACHED  0x0010   /* on_close done: the user is gone */
+#define TCP_CF_DEAD      0x0020   /* released: on the zombie list */
+#define TCP_CF_TS        0x0040   /* timestamps negotiated */
+#define TCP_CF_SACK      0x0080   /* SACK permitted both ways */
+#define TCP_CF_WS        0x0100   /* window scaling both ways */
+#define TCP_CF_ACK_NOW   0x0200   /* send an ACK before returning */
+#define TCP_CF_RECOVERY  0x0400   /* in fast recovery */
+#define TCP_CF_RCVD_FIN  0x0800   /* peer's FIN received (rcv_nxt past it) */
+#define TCP_CF_OOO_FIN   0x1000   /* peer's FIN seen out of order (ooo_fin) */
+#define TCP_CF_TXWAIT    0x2000   /* on the stack's txwait list */
+#define TCP_CF_WRITABLE  0x4000   /* tcp_send() refused: on_writable owed */
+#define TCP_CF_UNREACH   0x8000   /* network layer: no route */
+#define TCP_CF_RTT_ON    0x10000  /* rtt_seq is being timed */
+#define TCP_CF_CONNECTED 0x20000  /* on_accept / on_connected done */
+#define TCP_CF_HALFOPEN  0x40000  /* counted in its listener's n_half_open */
+#define TCP_CF_SYN_AGAIN 0x80000  /* SYN_SENT: SYN resent after a bad ACK */
+#define TCP_CF_TW_LIST   0x100000 /* on the stack's TIME_WAIT list */
 
 /* What t_rtx is timing (t_rtx.user). */
 enum tcp_rtx_kind {

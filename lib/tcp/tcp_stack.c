@@ -40,6 +40,9 @@ tcp_tw_unlink(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
 
+	if (!(c->flags & TCP_CF_TW_LIST))
+		return;
+	c->flags &= ~TCP_CF_TW_LIST;
 	if (c->tw_prev != TCP_NONE)
 		s->tcbs[c->tw_prev].tw_next = c->tw_next;
 	else
@@ -56,6 +59,8 @@ tcp_tw_append(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
 
+	GH_VERIFY(!(c->flags & TCP_CF_TW_LIST));
+	c->flags |= TCP_CF_TW_LIST;
 	c->tw_next = TCP_NONE;
 	c->tw_prev = s->tw_tail;
 	if (s->tw_tail != TCP_NONE)
@@ -197,8 +202,7 @@ tcp_conn_release(struct tcp_conn *c)
 	if (c->sq_bytes > 0 || c->sq_head != NULL)
 		tcp_sq_drop(c, c->sq_bytes);
 	tcp_ooo_free(c);
-	if (c->state == TCP_ST_TIME_WAIT)
-		tcp_tw_unlink(c);
+	tcp_tw_unlink(c);
 	c->state = TCP_ST_CLOSED;
 	c->flags |= TCP_CF_DEAD | TCP_CF_DETACHED;
 	c->link = s->zombie_head;
@@ -271,16 +275,19 @@ tcp_enter_time_wait(struct tcp_conn *c)
 		return;
 	}
 	c->state = TCP_ST_TIME_WAIT;
-	tcp_tw_append(c);
 	tcp_rtx_arm(c, TCP_TK_TIME_WAIT, c->s->p.time_wait_ms);
 	tcp_ooo_free(c);
 	tcp_conn_close_report(c, TCP_CLOSE_NORMAL);
+	/* reclaimable only now: on_close may open a connection, and our
+	 * caller still holds <c> */
+	if (!(c->flags & TCP_CF_DEAD))
+		tcp_tw_append(c);
 }
 
 void
 tcp_time_wait_restart(struct tcp_conn *c)
 {
-	GH_VERIFY(c->state == TCP_ST_TIME_WAIT);
+	GH_VERIFY(c->state == TCP_ST_TIME_WAIT && (c->flags & TCP_CF_TW_LIST));
 	tcp_tw_unlink(c);
 	tcp_tw_append(c);
 	tcp_rtx_arm(c, TCP_TK_TIME_WAIT, c->s->p.time_wait_ms);

@@ -20,7 +20,10 @@ static struct {
 	unsigned accepted, connected, closed, data;
 	enum tcp_close_reason why;
 	uint32_t n;
-	uint8_t buf[4096]; /* the first bytes delivered */
+	uint8_t buf[4096];     /* the first bytes delivered */
+	bool connect_on_close; /* on_close calls tcp_connect() */
+	int connect_rc;
+	struct tcp_conn *connect_c;
 } h;
 
 static void *
@@ -58,6 +61,8 @@ h_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+static const struct tcp_callbacks hcb;
+
 static void
 h_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 {
@@ -66,6 +71,12 @@ h_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 		h.c = NULL;
 	h.closed++;
 	h.why = why;
+	if (h.connect_on_close) {
+		h.connect_on_close = false;
+		h.connect_rc =
+		    tcp_connect(tt_a.s, 0, TT_IP_A, TT_IP_B, RTE_BE16(81),
+		                TCP_CC_CUBIC, &hcb, &h, &h.connect_c);
+	}
 }
 
 static const struct tcp_callbacks hcb = {
@@ -366,6 +377,43 @@ static void
 pool1(struct tcp_stack_params *p)
 {
 	p->max_conns = 1;
+}
+
+/*
+ * The TIME_WAIT reclaim must not take a TCB while it is entering
+ * TIME_WAIT: on_close (called then) may open a connection with the pool
+ * empty, and the code that entered TIME_WAIT still holds the TCB.  The
+ * open is refused; the TCB stays in TIME_WAIT.
+ */
+Test(tcp_issue10, time_wait_not_reclaimed_during_its_on_close,
+     .init = tt_teardown)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	struct tcp_conn *c;
+	uint32_t iss;
+
+	h_setup(pool1);
+	iss = open_conn(40220, &o, NULL);
+	c = h.c;
+	tcp_shutdown(c);
+	tt_inject(40220, 80, PEER_ISN + 1, iss + 2, TH_ACK, 65535, &o, NULL, 0);
+	cr_assert_eq(c->state, TCP_ST_FIN_WAIT_2);
+	tt_tx_clear();
+	h.connect_on_close = true;
+	tt_inject(40220, 80, PEER_ISN + 1, iss + 2, TH_ACK | TH_FIN, 65535, &o,
+	          NULL, 0);
+	cr_assert_eq(h.closed, 1);
+	cr_assert_eq(h.connect_rc, -ENOBUFS, "tcp_connect: %d", h.connect_rc);
+	cr_assert_eq(c->magic, TCP_CONN_MAGIC);
+	cr_assert_eq(c->state, TCP_ST_TIME_WAIT);
+	cr_assert_eq(tt_cnt(&tt_a, "time_wait_reclaimed"), 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "the ACK of the FIN only");
+	tt_tx_clear();
+	/* afterwards it is reclaimable as usual */
+	cr_assert_eq(tcp_connect(tt_a.s, 0, TT_IP_A, TT_IP_B, RTE_BE16(81),
+	                         TCP_CC_CUBIC, &hcb, &h, &h.connect_c),
+	             0);
+	cr_assert_eq(tt_cnt(&tt_a, "time_wait_reclaimed"), 1);
 }
 
 /*
