@@ -105,6 +105,11 @@ struct tcp_stack_params {
 	 * counted together; beyond it they are not sent (counted).
 	 * Default 1000 (0 gives the default). */
 	uint32_t challenge_ack_per_s;
+	/* mbufs all out-of-order queues of the stack may hold together
+	 * (each connection also holds at most 256); beyond it new
+	 * out-of-order segments are dropped (counted).  Default (0): a
+	 * quarter of <pool>. */
+	uint32_t ooo_mbufs_max;
 };
 
 /*

@@ -9,9 +9,10 @@
  * peer's ISN and the full time, keyed with the stack's secret, bits 2..0
  * the index of the MSS in tcp_cookie_mss[].  A cookie is valid in the
  * step it was made and the next (65 to 131 s).  With timestamps the
- * window scale (4 bits, 15 = none) and SACK-permitted (1 bit) ride in the
- * low 6 bits of our TSval, which the ACK echoes in TSecr; without
- * timestamps the connection has neither (RFC 4987 section 3.6).
+ * peer's window scale (4 bits, 15 = none; ours is the stack's, fixed) and
+ * SACK-permitted (1 bit) ride in the low 6 bits of our TSval, which the
+ * ACK echoes in TSecr; without timestamps the connection has neither
+ * (RFC 4987 section 3.6), so the cookie SYN-ACK offers neither either.
  */
 #include <string.h>
 

@@ -12,6 +12,7 @@
  * until the outermost call into the stack returns, see tcp_priv.h).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "tcp/tcp_priv.h"
 
@@ -33,9 +34,48 @@ tcp_ooo_free(struct tcp_conn *c)
 		rte_pktmbuf_free_seg(m);
 		m = n;
 	}
+	GH_VERIFY(c->s->cnt.ooo_mbufs >= c->n_ooo);
+	c->s->cnt.ooo_mbufs -= c->n_ooo;
 	c->ooo_head = NULL;
 	c->n_ooo = 0;
 	c->ooo_bytes = 0;
+}
+
+/* Take the single-segment <m> off the OOO count (it leaves the queue). */
+static inline void
+tcp_ooo_uncount(struct tcp_conn *c, const struct rte_mbuf *m)
+{
+	GH_VERIFY(c->n_ooo > 0 && c->s->cnt.ooo_mbufs > 0);
+	c->n_ooo--;
+	c->s->cnt.ooo_mbufs--;
+	c->ooo_bytes -= m->data_len;
+}
+
+/*
+ * Copy <len> bytes of <m> onto the end of the queued segment <prev> that
+ * they continue, when its buffer has room and is ours alone (as Linux's
+ * tcp_collapse_ofo_queue, at arrival): small segments in sequence behind
+ * a hole then hold one mbuf, not one each.  True when done (<m> is
+ * freed).  Not rte_pktmbuf_append(): the queue links segments through
+ * m->next, which it would take for a chain.
+ */
+static bool
+tcp_ooo_collapse(struct tcp_conn *c, struct rte_mbuf *prev, struct rte_mbuf *m,
+                 uint32_t seq, uint32_t len)
+{
+	if (prev == NULL || prev->hash.usr + prev->data_len != seq ||
+	    !RTE_MBUF_DIRECT(prev) || rte_mbuf_refcnt_read(prev) != 1 ||
+	    rte_pktmbuf_tailroom(prev) < len)
+		return false;
+	memcpy(rte_pktmbuf_mtod_offset(prev, uint8_t *, prev->data_len),
+	       rte_pktmbuf_mtod(m, const uint8_t *), len);
+	prev->data_len = (uint16_t)(prev->data_len + len);
+	prev->pkt_len += len;
+	c->ooo_bytes += len;
+	c->ooo_last = seq;
+	c->s->cnt.ooo_collapsed++;
+	rte_pktmbuf_free(m);
+	return true;
 }
 
 /* Options of a SYN or SYN-ACK: MSS, window scale, timestamps, SACK. */
@@ -164,13 +204,19 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 	if (g->flags & TH_RST)
 		goto drop;
 	if (g->flags & TH_ACK) {
-		if (!(g->flags & TH_SYN))
+		/* a cookie only within TCP_COOKIE_WINDOW_MS of the last one
+		 * this listener sent */
+		mss = 0;
+		if (!(g->flags & TH_SYN) &&
+		    (l->cookie_tick == 0 ||
+		     s->now_tick - l->cookie_tick > TCP_COOKIE_WINDOW_MS)) {
+			s->cnt.syn_cookie_no_recent++;
+		} else if (!(g->flags & TH_SYN)) {
 			mss = tcp_cookie_check(s, &k, g->seq - 1, g->ack - 1);
-		else
-			mss = 0;
-		if (mss == 0) {
-			if (!(g->flags & TH_SYN))
+			if (mss == 0)
 				s->cnt.syn_cookie_bad++;
+		}
+		if (mss == 0) {
 			tcp_send_rst_reply(s, g);
 			goto drop;
 		}
@@ -221,11 +267,14 @@ tcp_input_listen(struct tcp_stack *s, struct tcp_listener *l, struct tcp_seg *g)
 		if (mss_in > tcp_port_mss(s, g->port_idx))
 			mss_in = tcp_port_mss(s, g->port_idx);
 		iss = tcp_cookie_make(s, &k, g->seq, (uint16_t)mss_in, &mss);
+		/* the peer's shift (ours is s->rcv_wscale, fixed) */
 		if (g->has_ts)
 			tsval = tcp_cookie_tsval(
 			    s->now_ms + tcp_ts_offset(s, &k),
-			    g->has_ws ? s->rcv_wscale : -1, g->has_sackok);
+			    g->has_ws ? RTE_MIN(g->ws, TCP_WSCALE_MAX) : -1,
+			    g->has_sackok);
 		s->cnt.syn_cookie_sent++;
+		l->cookie_tick = s->now_tick;
 		tcp_send_synack_cookie(s, g, iss, mss, tsval);
 		goto drop;
 	}
@@ -285,7 +334,20 @@ tcp_input_syn_sent(struct tcp_conn *c, struct tcp_seg *g)
 
 	if (g->flags & TH_ACK) {
 		if (SEQ_LEQ(g->ack, c->iss) || SEQ_GT(g->ack, c->snd_max)) {
+			if (g->flags & TH_RST)
+				goto drop;
+			/* RFC 9293 3.10.7.3: the peer answered with state of
+			 * an older incarnation (TIME_WAIT, a stale
+			 * SYN_RCVD): our RST (SEQ = SEG.ACK) clears it, so
+			 * send the SYN again now rather than after an RTO;
+			 * once per open, or forged ACKs would pace SYNs */
+			s->cnt.syn_sent_bad_ack++;
 			tcp_send_rst_reply(s, g);
+			if (!(c->flags & TCP_CF_SYN_AGAIN)) {
+				c->flags |= TCP_CF_SYN_AGAIN;
+				s->cnt.rexmit_syn++;
+				tcp_send_syn(c);
+			}
 			goto drop;
 		}
 	}
@@ -329,6 +391,7 @@ drop:
 static void
 tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 {
+	struct tcp_stack *s = c->s;
 	struct rte_mbuf *prev = NULL, *cur = c->ooo_head, *next;
 	uint32_t len = m->data_len;
 
@@ -353,8 +416,7 @@ tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	while (cur != NULL &&
 	       SEQ_LEQ(cur->hash.usr + cur->data_len, seq + len)) {
 		next = cur->next;
-		c->ooo_bytes -= cur->data_len;
-		c->n_ooo--;
+		tcp_ooo_uncount(c, cur);
 		cur->next = NULL;
 		rte_pktmbuf_free_seg(cur);
 		cur = next;
@@ -367,8 +429,25 @@ tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 		rte_pktmbuf_trim(m, (uint16_t)(seq + len - cur->hash.usr));
 		len = m->data_len;
 	}
+	if (tcp_ooo_collapse(c, prev, m, seq, len))
+		return;
+	/* a new mbuf on the queue: within the connection's count, its
+	 * bytes per mbuf (so 1-byte segments cannot pin TCP_OOO_MAX
+	 * buffers) and the stack's total (so connections together cannot
+	 * pin the pool) */
 	if (c->n_ooo >= TCP_OOO_MAX) {
-		c->s->cnt.ooo_drop++;
+		s->cnt.ooo_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (c->n_ooo >= TCP_OOO_FREE &&
+	    c->ooo_bytes + len < (c->n_ooo + 1u) * TCP_OOO_AVG_MIN) {
+		s->cnt.ooo_drop_small++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->cnt.ooo_mbufs >= s->p.ooo_mbufs_max) {
+		s->cnt.ooo_drop_stack++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -379,9 +458,10 @@ tcp_ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq)
 	else
 		c->ooo_head = m;
 	c->n_ooo++;
+	s->cnt.ooo_mbufs++;
 	c->ooo_bytes += len;
 	c->ooo_last = seq;
-	c->s->cnt.ooo_segs++;
+	s->cnt.ooo_segs++;
 }
 
 /* Append to <head> the OOO segments now in order; returns bytes added. */
@@ -397,8 +477,7 @@ tcp_ooo_pull(struct tcp_conn *c, struct rte_mbuf *head)
 		uint32_t st = m->hash.usr, en = st + m->data_len;
 
 		c->ooo_head = m->next;
-		c->n_ooo--;
-		c->ooo_bytes -= m->data_len;
+		tcp_ooo_uncount(c, m);
 		m->next = NULL;
 		if (SEQ_LEQ(en, c->rcv_nxt)) {
 			rte_pktmbuf_free_seg(m);
@@ -463,7 +542,7 @@ tcp_data_in(struct tcp_conn *c, struct tcp_seg *g)
 	case TCP_ST_TIME_WAIT:
 		/* a retransmitted FIN: ACK it, restart 2*MSL */
 		if (fin)
-			tcp_rtx_arm(c, TCP_TK_TIME_WAIT, s->p.time_wait_ms);
+			tcp_time_wait_restart(c);
 		/* fall through */
 	default:
 		if (fin || len > 0)
@@ -596,8 +675,12 @@ tcp_ack_in(struct tcp_conn *c, struct tcp_seg *g)
 	uint32_t ack = g->ack, wnd = g->wnd << c->snd_wscale;
 	bool wnd_same = wnd == c->snd_wnd, news;
 
-	if (SEQ_LT(c->snd_wl1, g->seq) ||
-	    (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+	/* RFC 9293 3.10.7.4: the window only from an ACK in [SND.UNA,
+	 * SND.NXT] of a newer segment (the caller checked the ACK's upper
+	 * bound and the sequence number's acceptability) */
+	if (SEQ_GEQ(ack, c->snd_una) &&
+	    (SEQ_LT(c->snd_wl1, g->seq) ||
+	     (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, ack)))) {
 		c->snd_wnd = wnd;
 		c->snd_wl1 = g->seq;
 		c->snd_wl2 = ack;
@@ -736,8 +819,11 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		                 c->key.local_port_be, 0, 0);
 		if (newer && tcp_flow_lookup(s->flows, &lk, &v) == 0 &&
 		    (v & TCP_LISTEN_FLAG)) {
+			/* RFC 6191 / RFC 9293 3.6.1: a new incarnation in
+			 * this TCB's place, which is free at once (the pool
+			 * may have no other) */
 			s->cnt.time_wait_reuse++;
-			tcp_conn_release(c);
+			tcp_time_wait_free(c);
 			tcp_input_listen(s, &s->listeners[v & ~TCP_LISTEN_FLAG],
 			                 g);
 			return;
@@ -780,14 +866,10 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 			s->cnt.rx_dup_data++;
 		else
 			s->cnt.rx_out_of_window++;
+		/* RFC 9293 3.10.7.4: an ACK, and nothing else of it is used:
+		 * neither its ACK nor its window (a blind segment with a
+		 * guessed 4-tuple would otherwise set the window to 0) */
 		c->flags |= TCP_CF_ACK_NOW;
-		/* its ACK may still carry news (a window probe's answer) */
-		if ((g->flags & TH_ACK) && c->state != TCP_ST_SYN_RCVD &&
-		    SEQ_LEQ(g->ack, c->snd_max)) {
-			g->len = 1; /* not a duplicate ACK */
-			if (!tcp_ack_in(c, g))
-				goto drop;
-		}
 		goto out;
 	}
 	if (g->flags & TH_RST) { /* RFC 5961 3.2 */
@@ -830,6 +912,13 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		s->cnt.rx_ack_unsent++;
 		c->flags |= TCP_CF_ACK_NOW;
 		goto out;
+	} else if (SEQ_LT(g->ack, c->snd_una - c->max_snd_wnd)) {
+		/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA -
+		 * MAX.SND.WND, SND.NXT]; below it, a challenge ACK and the
+		 * segment is dropped (Linux: TCP_TOO_OLD_ACK) */
+		s->cnt.rx_ack_too_old++;
+		tcp_challenge_ack(c);
+		goto drop;
 	} else if (!tcp_ack_in(c, g)) {
 		goto drop;
 	}

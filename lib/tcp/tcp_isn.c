@@ -4,7 +4,9 @@
  * every worker, so the ISN of a 4-tuple does not depend on which worker
  * computes it).  ISN = M + F(4-tuple, secret) with M a 4 microsecond
  * clock taken from the stack's TSC (no clock read: the TSC of the last
- * tcp_stack_timer() call).
+ * tcp_stack_timer() call), so a 4-tuple's ISNs rise with time, across
+ * stacks too.  Timestamps likewise: a TSC millisecond clock plus a hash of
+ * the 4-tuple.
  */
 #include <string.h>
 
@@ -108,8 +110,16 @@ tcp_isn(const struct tcp_stack *s, const struct tcp_flow_key *k)
 	return (uint32_t)m + (uint32_t)tcp_tuple_hash(s, k, 1);
 }
 
+/*
+ * TSval = now_ms + this, so a TSC millisecond clock plus F(4-tuple):
+ * now_ms counts from the stack's creation (tick0_tsc), and counting the
+ * offset from the TSC keeps a 4-tuple's TSvals rising across stacks, a
+ * worker restarted included, as an origin's PAWS and TIME_WAIT expect
+ * (RFC 7323 section 5.4 and appendix B, RFC 6191).
+ */
 uint32_t
 tcp_ts_offset(const struct tcp_stack *s, const struct tcp_flow_key *k)
 {
-	return (uint32_t)tcp_tuple_hash(s, k, 2);
+	return (uint32_t)(s->tick0_tsc / s->tsc_per_ms) +
+	       (uint32_t)tcp_tuple_hash(s, k, 2);
 }

@@ -454,9 +454,12 @@ tcp_send_synack_cookie(struct tcp_stack *s, const struct tcp_seg *g,
 
 	tcp_flow_key_set(&k, (uint8_t)g->port_idx, g->ih->dst_addr,
 	                 g->th->dst_port, g->ih->src_addr, g->th->src_port);
-	olen = tcp_opts_syn(opt, mss, g->has_ws ? s->rcv_wscale : -1,
-	                    g->has_sackok && g->has_ts, g->has_ts, tsval,
-	                    g->tsval);
+	/* Window scaling and SACK only with timestamps: only TSecr brings
+	 * them back (tcp_cookie.c), and a shift offered but not recovered
+	 * leaves the two ends reading each other's windows differently. */
+	olen = tcp_opts_syn(
+	    opt, mss, g->has_ws && g->has_ts ? s->rcv_wscale : -1,
+	    g->has_sackok && g->has_ts, g->has_ts, tsval, g->tsval);
 	tcp_build(s, &k, iss, g->seq + 1, TH_SYN | TH_ACK,
 	          (uint16_t)RTE_MIN(s->p.rcv_buf_bytes, (uint32_t)UINT16_MAX),
 	          opt, olen, NULL, 0, 0);

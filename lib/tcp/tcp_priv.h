@@ -1,8 +1,9 @@
 /*
  * Private to the TCP endpoint (tcp_stack.c, tcp_input.c, tcp_output.c,
- * tcp_sack.c, tcp_isn.c, tcp_cookie.c): the TCB, the per-worker stack, the
- * listener, sequence arithmetic and the functions the files share.  Nothing
- * outside lib/tcp includes it (tests may, to look inside a TCB).
+ * tcp_sack.c, tcp_isn.c, tcp_cookie.c; tcp_rss.c for tcp_siphash): the TCB, the
+ * per-worker stack, the listener, sequence arithmetic and the functions the
+ * files share.  Nothing outside lib/tcp includes it (tests may, to look inside
+ * a TCB).
  *
  * Life of a TCB: taken from the stack's fixed pool (free list), keyed in
  * the flow table, released by tcp_conn_release(), which unkeys it, stops
@@ -35,18 +36,31 @@
 #define TCP_LISTEN_MAX  16          /* listeners per stack */
 #define TCP_LISTEN_FLAG 0x80000000u /* flow value: a listener index */
 #define TCP_NONE        UINT32_MAX
-#define TCP_OOO_MAX     256  /* out-of-order segments held per connection */
-#define TCP_SB_MAX      8    /* SACK scoreboard ranges per connection */
-#define TCP_RSACK_MAX   4    /* SACK blocks we send (3 with timestamps) */
-#define TCP_RTO_INIT_MS 1000 /* RFC 6298 2.1 */
-#define TCP_MSS_DEFAULT 536  /* RFC 9293 3.7.1: no MSS option */
-#define TCP_WSCALE_MAX  14
-#define TCP_DUPTHRESH   3
+#define TCP_OOO_MAX     256 /* out-of-order segments held per connection */
+/* Beyond TCP_OOO_FREE mbufs, a connection's out-of-order queue takes one
+ * more only while its mbufs hold TCP_OOO_AVG_MIN payload bytes on average
+ * (an mbuf is a 2 KiB buffer: at most 8 times the bytes it holds) */
+#define TCP_OOO_FREE    8
+#define TCP_OOO_AVG_MIN 256
+/* ooo_mbufs_max when the parameter is 0: this share of the mbuf pool */
+#define TCP_OOO_POOL_DIV 4
+#define TCP_SB_MAX       8    /* SACK scoreboard ranges per connection */
+#define TCP_RSACK_MAX    4    /* SACK blocks we send (3 with timestamps) */
+#define TCP_RTO_INIT_MS  1000 /* RFC 6298 2.1 */
+#define TCP_MSS_DEFAULT  536  /* RFC 9293 3.7.1: no MSS option */
+#define TCP_WSCALE_MAX   14
+#define TCP_DUPTHRESH    3
 /* PAWS tolerance in the peer's timestamp ticks (Linux's TCP_PAWS_WINDOW):
  * a segment reordered behind one sent a tick later is not "old" */
 #define TCP_PAWS_WINDOW 1
 #define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
 #define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
+/* A listener takes an ACK as a cookie only this long after it last sent
+ * a cookie SYN-ACK: the longest a cookie is valid (tcp_cookie.c: the
+ * 65.5 s step it was made in and the next), Linux's 2-minute
+ * tcp_synq_no_recent_overflow() in spirit.  Outside it a stray ACK costs
+ * no hash and has no 2^-24 chance of opening a connection. */
+#define TCP_COOKIE_WINDOW_MS (2u << 16)
 /* RFC 5961 7's limit when the parameter is 0 (Linux's default before 6.0) */
 #define TCP_CHALLENGE_ACK_PER_S 1000
 
@@ -80,25 +94,27 @@ enum tcp_state {
 };
 
 /* TCB flags (c->flags). */
-#define TCP_CF_PASSIVE   0x0001  /* from a listener */
-#define TCP_CF_CLOSED    0x0002  /* tcp_close(): no callbacks but on_close */
-#define TCP_CF_SHUT_WR   0x0004  /* FIN queued behind the data (fin_seq) */
-#define TCP_CF_FIN_SENT  0x0008  /* FIN sent at least once */
-#define TCP_CF_DETACHED  0x0010  /* on_close done: the user is gone */
-#define TCP_CF_DEAD      0x0020  /* released: on the zombie list */
-#define TCP_CF_TS        0x0040  /* timestamps negotiated */
-#define TCP_CF_SACK      0x0080  /* SACK permitted both ways */
-#define TCP_CF_WS        0x0100  /* window scaling both ways */
-#define TCP_CF_ACK_NOW   0x0200  /* send an ACK before returning */
-#define TCP_CF_RECOVERY  0x0400  /* in fast recovery */
-#define TCP_CF_RCVD_FIN  0x0800  /* peer's FIN received (rcv_nxt past it) */
-#define TCP_CF_OOO_FIN   0x1000  /* peer's FIN seen out of order (ooo_fin) */
-#define TCP_CF_TXWAIT    0x2000  /* on the stack's txwait list */
-#define TCP_CF_WRITABLE  0x4000  /* tcp_send() refused: on_writable owed */
-#define TCP_CF_UNREACH   0x8000  /* network layer: no route */
-#define TCP_CF_RTT_ON    0x10000 /* rtt_seq is being timed */
-#define TCP_CF_CONNECTED 0x20000 /* on_accept / on_connected done */
-#define TCP_CF_HALFOPEN  0x40000 /* counted in its listener's n_half_open */
+#define TCP_CF_PASSIVE   0x0001   /* from a listener */
+#define TCP_CF_CLOSED    0x0002   /* tcp_close(): no callbacks but on_close */
+#define TCP_CF_SHUT_WR   0x0004   /* FIN queued behind the data (fin_seq) */
+#define TCP_CF_FIN_SENT  0x0008   /* FIN sent at least once */
+#define TCP_CF_DETACHED  0x0010   /* on_close done: the user is gone */
+#define TCP_CF_DEAD      0x0020   /* released: on the zombie list */
+#define TCP_CF_TS        0x0040   /* timestamps negotiated */
+#define TCP_CF_SACK      0x0080   /* SACK permitted both ways */
+#define TCP_CF_WS        0x0100   /* window scaling both ways */
+#define TCP_CF_ACK_NOW   0x0200   /* send an ACK before returning */
+#define TCP_CF_RECOVERY  0x0400   /* in fast recovery */
+#define TCP_CF_RCVD_FIN  0x0800   /* peer's FIN received (rcv_nxt past it) */
+#define TCP_CF_OOO_FIN   0x1000   /* peer's FIN seen out of order (ooo_fin) */
+#define TCP_CF_TXWAIT    0x2000   /* on the stack's txwait list */
+#define TCP_CF_WRITABLE  0x4000   /* tcp_send() refused: on_writable owed */
+#define TCP_CF_UNREACH   0x8000   /* network layer: no route */
+#define TCP_CF_RTT_ON    0x10000  /* rtt_seq is being timed */
+#define TCP_CF_CONNECTED 0x20000  /* on_accept / on_connected done */
+#define TCP_CF_HALFOPEN  0x40000  /* counted in its listener's n_half_open */
+#define TCP_CF_SYN_AGAIN 0x80000  /* SYN_SENT: SYN resent after a bad ACK */
+#define TCP_CF_TW_LIST   0x100000 /* on the stack's TIME_WAIT list */
 
 /* What t_rtx is timing (t_rtx.user). */
 enum tcp_rtx_kind {
@@ -143,6 +159,9 @@ struct tcp_conn {
 	uint32_t idx;    /* in the pool */
 	uint32_t link;   /* free / zombie list */
 	uint32_t txwait_link;
+	/* TIME_WAIT list, oldest first (the stack's tw_head / tw_tail) */
+	uint32_t tw_prev;
+	uint32_t tw_next;
 	uint32_t listener; /* passive: listener index, else TCP_NONE */
 	struct tcp_flow_key key;
 	const struct tcp_callbacks *cb;
@@ -210,6 +229,7 @@ struct tcp_listener {
 	unsigned magic; /* 0: free slot */
 	uint8_t cc;
 	uint32_t n_half_open; /* SYN_RCVD TCBs of this listener */
+	uint64_t cookie_tick; /* now_tick of the last cookie sent; 0: none */
 	struct tcp_flow_key key;
 	const struct tcp_callbacks *cb;
 	void *arg;
@@ -233,6 +253,11 @@ struct tcp_stack {
 	uint32_t zombie_head;
 	uint32_t txwait_head;
 	uint32_t txwait_tail;
+	/* TCBs in TIME_WAIT, in order of entry (so of expiry: restarting
+	 * 2*MSL moves one to the tail); the oldest is reclaimed when the
+	 * pool is empty */
+	uint32_t tw_head;
+	uint32_t tw_tail;
 	uint16_t ip_id;
 	struct tcp_conn *tcbs;
 	struct tcp_flow_table *flows;
@@ -286,6 +311,12 @@ void tcp_timers_update(struct tcp_conn *c);
 void tcp_txwait_add(struct tcp_conn *c);
 void tcp_conn_init_common(struct tcp_stack *s, struct tcp_conn *c);
 void tcp_enter_time_wait(struct tcp_conn *c);
+/* A retransmitted FIN in TIME_WAIT: 2*MSL again, youngest again. */
+void tcp_time_wait_restart(struct tcp_conn *c);
+/* Release the TIME_WAIT TCB <c> and put it straight back on the free
+ * list (no zombie stage: nothing holds a TIME_WAIT TCB, its user is gone
+ * and no callback of it runs), so tcp_conn_alloc() can take it now. */
+void tcp_time_wait_free(struct tcp_conn *c);
 
 /* ---- tcp_output.c ------------------------------------------------------ */
 /* Send what the windows allow; then a pure ACK if one is owed. */
@@ -366,7 +397,8 @@ unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b,
 uint64_t tcp_siphash(const uint8_t key[16], const void *data, size_t len);
 /* RFC 6528 ISN for <k> at <now_tsc>. */
 uint32_t tcp_isn(const struct tcp_stack *s, const struct tcp_flow_key *k);
-/* Per-connection timestamp offset. */
+/* Per-connection timestamp offset: TSval = now_ms + this, a TSC ms clock
+ * plus a hash of <k>, so it rises per 4-tuple across stacks too. */
 uint32_t tcp_ts_offset(const struct tcp_stack *s, const struct tcp_flow_key *k);
 /* SYN cookie for <k> and the peer's ISN <irs>, carrying MSS index. */
 uint32_t tcp_cookie_make(const struct tcp_stack *s,

@@ -9,9 +9,18 @@
  * set input bit, so it is linear: the port search hashes the tuple once
  * with local port 0 and adds each candidate port's contribution from two
  * 256-entry tables.
+ *
+ * The port search follows RFC 6056 algorithm 3 (double-hash): a keyed
+ * SipHash of (local address, remote address, remote port) gives the
+ * destination's start offset and its slot in the worker's table of
+ * counters; candidates run on from offset + counter, and the counter moves
+ * past the port chosen.  So each destination walks the range in its own
+ * order from its own unpredictable place, and a port comes back to the
+ * same destination only after the range went round.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_byteorder.h>
 #include <rte_config.h>
@@ -19,6 +28,7 @@
 
 #include "common/gh_common.h"
 #include "common/gh_rss.h"
+#include "tcp/tcp_priv.h" /* tcp_siphash() */
 #include "tcp/tcp_rss.h"
 
 _Static_assert(TCP_RSS_KEY_LEN == GH_RSS_KEY_LEN, "one RSS key length");
@@ -94,29 +104,52 @@ int
 tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
                    unsigned worker, uint16_t lo, uint16_t hi)
 {
+	ssize_t n;
+
 	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
 	if (pp == NULL || worker >= rss->n_workers || lo == 0 || lo > hi)
 		return -EINVAL;
 	memset(pp, 0, sizeof(*pp));
+	/* up to 256 bytes: never interrupted once the pool is ready */
+	n = getrandom(pp->key, sizeof(pp->key), 0);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != sizeof(pp->key))
+		return -EIO;
 	pp->worker = (uint16_t)worker;
 	pp->lo = lo;
 	pp->hi = hi;
-	pp->cursor = lo;
 	pp->magic = TCP_RSS_PORTS_MAGIC;
 	return 0;
 }
+
+/* RFC 6056's F and G in one keyed hash of the destination. */
+struct tcp_rss_dest {
+	uint32_t local_ip_be;
+	uint32_t remote_ip_be;
+	uint16_t remote_port_be;
+	uint16_t pad;
+};
 
 int
 tcp_rss_port_choose(const struct tcp_rss *rss, struct tcp_rss_ports *pp,
                     struct tcp_flow_key *k, tcp_rss_in_use_cb in_use, void *arg)
 {
-	uint32_t base, h, n, range;
-	uint16_t p, saved;
+	struct tcp_rss_dest d;
+	uint32_t base, h, n, range, off;
+	uint16_t p, saved, *ctr;
+	uint64_t fg;
 
 	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
 	GH_CHECK_OBJ_NOTNULL(pp, TCP_RSS_PORTS_MAGIC);
 	GH_VERIFY(k != NULL);
-	GH_VERIFY(pp->cursor >= pp->lo && pp->cursor <= pp->hi);
+
+	memset(&d, 0, sizeof(d));
+	d.local_ip_be = k->local_ip_be;
+	d.remote_ip_be = k->remote_ip_be;
+	d.remote_port_be = k->remote_port_be;
+	fg = tcp_siphash(pp->key, &d, sizeof(d));
+	ctr = &pp->table[(fg >> 56) & (TCP_RSS_PORT_TABLE - 1)];
 
 	/* Hash of the answers (remote -> local) with local port 0. */
 	base = rss_words(rss, rte_be_to_cpu_32(k->remote_ip_be),
@@ -124,14 +157,16 @@ tcp_rss_port_choose(const struct tcp_rss *rss, struct tcp_rss_ports *pp,
 	                 (uint32_t)rte_be_to_cpu_16(k->remote_port_be) << 16);
 	range = (uint32_t)(pp->hi - pp->lo) + 1;
 	saved = k->local_port_be;
-	p = pp->cursor;
+	off = (uint32_t)(((uint32_t)fg + *ctr) % range);
+	p = (uint16_t)(pp->lo + off);
 	for (n = 0; n < range; n++) {
 		h = base ^ rss->port_hash[0][p & 0xff] ^
 		    rss->port_hash[1][p >> 8];
 		if (tcp_rss_owner(rss, h) == pp->worker) {
 			k->local_port_be = rte_cpu_to_be_16(p);
 			if (in_use == NULL || !in_use(arg, k)) {
-				pp->cursor = p == pp->hi ? pp->lo : p + 1;
+				/* next time from the port after this one */
+				*ctr = (uint16_t)(*ctr + n + 1);
 				return 0;
 			}
 		}

@@ -64,7 +64,9 @@ unsigned tcp_rss_flow_owner(const struct tcp_rss *rss,
 
 /*
  * Initialise worker <worker>'s ephemeral port state: ports <lo> .. <hi>
- * (host order, inclusive, 1 <= lo <= hi).  Returns 0 or -EINVAL.
+ * (host order, inclusive, 1 <= lo <= hi), and a secret key from
+ * getrandom(2) (a system call: start-up only).  Returns 0, -EINVAL, or
+ * getrandom's -errno.
  */
 int tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
                        unsigned worker, uint16_t lo, uint16_t hi);
@@ -74,11 +76,14 @@ int tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
  * flow <k> (port_idx, local_ip_be, remote_ip_be, remote_port_be filled in;
  * local_port_be is the output) such that the flow hashes to that worker
  * and, when <in_use> is not NULL, in_use(<arg>, k) says it is free.
- * Candidates are tried in order from the worker's cursor, wrapping within
- * the range, each once at most: at most hi - lo + 1 O(1) hash steps, and
- * in_use is asked only about ports that map to the worker.  The cursor
- * moves past the port chosen.  Returns 0 with k->local_port_be set, or
- * -EADDRNOTAVAIL (k unchanged) when no port in the range qualifies.
+ * Candidates are tried in order from the destination's start (RFC 6056
+ * algorithm 3: keyed hash of local address, remote address and port, plus
+ * the counter of the table slot that hash selects), wrapping within the
+ * range, each once at most: at most hi - lo + 1 O(1) hash steps, and
+ * in_use is asked only about ports that map to the worker.  The counter
+ * moves past the port chosen, so the destination's next search starts
+ * after it.  Returns 0 with k->local_port_be set, or -EADDRNOTAVAIL (k
+ * unchanged) when no port in the range qualifies.
  *
  * Two workers never choose the same port towards the same peer address and
  * port from the same local address: a port maps to exactly one worker.

@@ -35,12 +35,75 @@ _Static_assert(sizeof(struct tcp_counters) ==
 /* ---- pool --------------------------------------------------------------
  */
 
+static void
+tcp_tw_unlink(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+
+	if (!(c->flags & TCP_CF_TW_LIST))
+		return;
+	c->flags &= ~TCP_CF_TW_LIST;
+	if (c->tw_prev != TCP_NONE)
+		s->tcbs[c->tw_prev].tw_next = c->tw_next;
+	else
+		s->tw_head = c->tw_next;
+	if (c->tw_next != TCP_NONE)
+		s->tcbs[c->tw_next].tw_prev = c->tw_prev;
+	else
+		s->tw_tail = c->tw_prev;
+	c->tw_prev = c->tw_next = TCP_NONE;
+}
+
+static void
+tcp_tw_append(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+
+	GH_VERIFY(!(c->flags & TCP_CF_TW_LIST));
+	c->flags |= TCP_CF_TW_LIST;
+	c->tw_next = TCP_NONE;
+	c->tw_prev = s->tw_tail;
+	if (s->tw_tail != TCP_NONE)
+		s->tcbs[s->tw_tail].tw_next = c->idx;
+	else
+		s->tw_head = c->idx;
+	s->tw_tail = c->idx;
+}
+
+void
+tcp_time_wait_free(struct tcp_conn *c)
+{
+	struct tcp_stack *s = c->s;
+
+	GH_VERIFY(c->state == TCP_ST_TIME_WAIT && (c->flags & TCP_CF_DETACHED));
+	tcp_conn_release(c);
+	/* tcp_conn_release() pushed it on the zombie list: take it off */
+	GH_VERIFY(s->zombie_head == c->idx);
+	s->zombie_head = c->link;
+	c->magic = 0;
+	c->link = s->free_head;
+	s->free_head = c->idx;
+	GH_VERIFY(s->cnt.conns_in_use > 0);
+	s->cnt.conns_in_use--;
+}
+
+/*
+ * A TCB from the free list; when it is empty, the oldest TIME_WAIT TCB is
+ * reclaimed (RFC 9293 leaves 2*MSL to the implementation's resources; a
+ * pool full of TIME_WAIT would otherwise refuse every connection for
+ * time_wait_ms).  Returns NULL (counted) when there is neither.
+ */
 struct tcp_conn *
 tcp_conn_alloc(struct tcp_stack *s)
 {
 	struct tcp_conn *c;
 	uint32_t idx = s->free_head;
 
+	if (idx == TCP_NONE && s->tw_head != TCP_NONE) {
+		s->cnt.time_wait_reclaimed++;
+		tcp_time_wait_free(&s->tcbs[s->tw_head]);
+		idx = s->free_head;
+	}
 	if (idx == TCP_NONE) {
 		s->cnt.refuse_tcb_pool++;
 		return NULL;
@@ -64,6 +127,8 @@ tcp_conn_init_common(struct tcp_stack *s, struct tcp_conn *c)
 	c->s = s;
 	c->link = TCP_NONE;
 	c->txwait_link = TCP_NONE;
+	c->tw_prev = TCP_NONE;
+	c->tw_next = TCP_NONE;
 	c->listener = TCP_NONE;
 	c->rto_ms = TCP_RTO_INIT_MS;
 	c->t_rtx.user = TCP_TK_NONE;
@@ -137,6 +202,7 @@ tcp_conn_release(struct tcp_conn *c)
 	if (c->sq_bytes > 0 || c->sq_head != NULL)
 		tcp_sq_drop(c, c->sq_bytes);
 	tcp_ooo_free(c);
+	tcp_tw_unlink(c);
 	c->state = TCP_ST_CLOSED;
 	c->flags |= TCP_CF_DEAD | TCP_CF_DETACHED;
 	c->link = s->zombie_head;
@@ -204,10 +270,27 @@ tcp_conn_reset(struct tcp_conn *c, enum tcp_close_reason why)
 void
 tcp_enter_time_wait(struct tcp_conn *c)
 {
+	if (c->state == TCP_ST_TIME_WAIT) {
+		tcp_time_wait_restart(c);
+		return;
+	}
 	c->state = TCP_ST_TIME_WAIT;
 	tcp_rtx_arm(c, TCP_TK_TIME_WAIT, c->s->p.time_wait_ms);
 	tcp_ooo_free(c);
 	tcp_conn_close_report(c, TCP_CLOSE_NORMAL);
+	/* reclaimable only now: on_close may open a connection, and our
+	 * caller still holds <c> */
+	if (!(c->flags & TCP_CF_DEAD))
+		tcp_tw_append(c);
+}
+
+void
+tcp_time_wait_restart(struct tcp_conn *c)
+{
+	GH_VERIFY(c->state == TCP_ST_TIME_WAIT && (c->flags & TCP_CF_TW_LIST));
+	tcp_tw_unlink(c);
+	tcp_tw_append(c);
+	tcp_rtx_arm(c, TCP_TK_TIME_WAIT, c->s->p.time_wait_ms);
 }
 
 /* ---- timers ------------------------------------------------------------
@@ -451,7 +534,7 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	struct tcp_flow_params fp;
 	struct tcp_stack *s = NULL;
 	uint32_t cap = TCP_FLOW_CAPACITY_MIN, i;
-	int err = EINVAL;
+	int err = EINVAL, rc;
 
 	if (p == NULL || p->max_conns == 0 || p->max_conns > (1u << 24) ||
 	    p->rcv_buf_bytes < 1024 || p->snd_buf_bytes < 1024 ||
@@ -470,10 +553,15 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->p = *p;
 	if (s->p.challenge_ack_per_s == 0)
 		s->p.challenge_ack_per_s = TCP_CHALLENGE_ACK_PER_S;
+	if (s->p.ooo_mbufs_max == 0)
+		s->p.ooo_mbufs_max =
+		    RTE_MAX(p->pool->size / TCP_OOO_POOL_DIV, 1u);
 	s->free_head = TCP_NONE;
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;
 	s->txwait_tail = TCP_NONE;
+	s->tw_head = TCP_NONE;
+	s->tw_tail = TCP_NONE;
 	memcpy(s->secret, p->isn_secret, sizeof(s->secret));
 	while (s->rcv_wscale < TCP_WSCALE_MAX &&
 	       ((uint32_t)UINT16_MAX << s->rcv_wscale) < p->rcv_buf_bytes)
@@ -504,9 +592,10 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->flows = tcp_flow_table_create(&fp);
 	if (s->flows == NULL)
 		goto fail;
-	if (tcp_rss_ports_init(&s->ports, p->rss, p->worker_id, p->ephemeral_lo,
-	                       p->ephemeral_hi) < 0) {
-		err = EINVAL;
+	rc = tcp_rss_ports_init(&s->ports, p->rss, p->worker_id,
+	                        p->ephemeral_lo, p->ephemeral_hi);
+	if (rc < 0) {
+		err = -rc;
 		goto fail;
 	}
 	s->magic = TCP_STACK_MAGIC;
@@ -538,6 +627,7 @@ tcp_stack_destroy(struct tcp_stack *s)
 	}
 	tcp_leave(s);
 	GH_VERIFY(s->cnt.conns_in_use == 0);
+	GH_VERIFY(s->cnt.ooo_mbufs == 0);
 	s->magic = 0;
 	tcp_flow_table_free(s->flows);
 	rte_free(s->tcbs);

@@ -149,19 +149,25 @@ struct tcp_rss {
 	uint16_t reta[TCP_RSS_RETA_MAX]; /* index -> worker id */
 };
 
-#define TCP_RSS_PORTS_MAGIC 0x74727002u
+#define TCP_RSS_PORTS_MAGIC 0x74727003u
+#define TCP_RSS_PORT_TABLE                                \
+	256 /* RFC 6056 table[]: per-destination counters \
+	     */
 
 /*
- * One worker's ephemeral port state for active opens: the configured range
- * (inclusive, host order) and the cursor where the next search starts.
- * Owned by that worker.
+ * One worker's ephemeral port state for active opens (RFC 6056 section
+ * 3.3.3, algorithm 3): the configured range (inclusive, host order), the
+ * worker's secret key (getrandom(2)) and the table of counters a
+ * destination's hash selects.  Owned by that worker.
  */
 struct tcp_rss_ports {
 	unsigned magic;
 	uint16_t worker;
 	uint16_t lo;
 	uint16_t hi;
-	uint16_t cursor;
+	uint16_t pad;
+	uint8_t key[16];
+	uint16_t table[TCP_RSS_PORT_TABLE];
 };
 
 /*
@@ -219,14 +225,20 @@ struct tcp_cc {
 	X(paws_drop,         "dropped: timestamp older than ts_recent (PAWS)") \
 	X(rx_out_of_window,  "segments outside the receive window (ACKed, dropped)") \
 	X(rx_ack_unsent,     "segments acknowledging unsent data (ACKed, dropped)") \
+	X(rx_ack_too_old,    "segments with an ACK below SND.UNA - MAX.SND.WND (RFC 5961 5.2: challenge ACK, dropped)") \
 	X(rx_dup_data,       "segments whose data was all received before")  \
 	X(rx_after_close,    "new data arriving after tcp_close() (connection reset)") \
 	X(ooo_segs,          "out-of-order segments queued for reassembly")   \
 	X(ooo_drop,          "out-of-order segments dropped: queue full")     \
+	X(ooo_drop_small,    "out-of-order segments dropped: the queue's mbufs hold too few bytes") \
+	X(ooo_drop_stack,    "out-of-order segments dropped: the stack's ooo_mbufs_max reached") \
+	X(ooo_collapsed,     "out-of-order segments copied onto the queued one they continue") \
+	X(ooo_mbufs,         "gauge: mbufs held in out-of-order queues now")  \
 	X(dupacks,           "duplicate ACKs received")                       \
 	X(rexmit_rto,        "segments retransmitted after a timeout")        \
 	X(rexmit_fast,       "segments retransmitted by fast retransmit / recovery") \
 	X(rexmit_syn,        "SYN or SYN-ACK retransmissions")                \
+	X(syn_sent_bad_ack,  "SYN_SENT: unacceptable ACK (RST sent; the SYN again at once, once)") \
 	X(rto_fired,         "retransmission timeouts")                       \
 	X(fast_recovery,     "fast recoveries entered (dupacks, NewReno)")    \
 	X(sack_recovery,     "fast recoveries entered with SACK (RFC 6675)")  \
@@ -260,8 +272,10 @@ struct tcp_cc {
 	X(syn_cookie_sent,   "SYN backlog full: SYN cookies sent")            \
 	X(syn_cookie_ok,     "valid SYN cookies: connection created")         \
 	X(syn_cookie_bad,    "ACKs to a listener with a bad cookie (RST)")    \
+	X(syn_cookie_no_recent, "ACKs to a listener refused: no cookie sent in the last 131 s (RST)") \
 	X(time_wait_reuse,   "TIME_WAIT connections recycled by a new SYN")   \
-	X(time_wait_expired, "TIME_WAIT connections expired")
+	X(time_wait_expired, "TIME_WAIT connections expired")                 \
+	X(time_wait_reclaimed, "TIME_WAIT connections reclaimed early: TCB pool empty")
 /* clang-format on */
 
 /* Per-worker TCP counters; written only by the owning worker. */

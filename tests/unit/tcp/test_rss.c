@@ -332,8 +332,12 @@ Test(tcp_rss, exhaustion_returns_eaddrnotavail)
 	cr_assert_eq(tcp_rss_ports_init(&pp, &rss, 0, 3, 2), -EINVAL);
 }
 
-/* The cursor moves on, and wraps inside the range. */
-Test(tcp_rss, cursor_advances_and_wraps)
+/*
+ * Towards one destination the candidates run on from where the last choice
+ * stopped (RFC 6056's per-destination counter), wrapping inside the range:
+ * with one worker, every port in turn.
+ */
+Test(tcp_rss, per_destination_ports_advance_and_wrap)
 {
 	struct tcp_rss rss;
 	struct tcp_rss_ports pp;
@@ -349,8 +353,54 @@ Test(tcp_rss, cursor_advances_and_wraps)
 		p = rte_be_to_cpu_16(k.local_port_be);
 		if (i == 0)
 			first = p;
-		cr_assert_eq(p, 50000 + (i % 10), "one worker: every port");
+		cr_assert_eq(p, 50000 + (first - 50000 + i) % 10,
+		             "one worker: every port in turn");
 	}
-	cr_assert_eq(first, 50000);
-	cr_assert_eq(pp.cursor, 50005);
+}
+
+/*
+ * Issue 10, findings 5 and 11: the source port came from one visible
+ * cursor, so consecutive connections to any destinations used consecutive
+ * ports (guessable 4-tuples, and ports reused in sequence while an origin
+ * still held TIME_WAIT for them).  RFC 6056 algorithm 3: each destination
+ * starts at its own keyed-hash offset (the key from getrandom(2), so two
+ * instances differ) and moves on by its own counter; the owner hash still
+ * decides which candidates qualify.
+ */
+Test(tcp_rss, rfc6056_ports_not_sequential_across_destinations)
+{
+	struct tcp_rss rss;
+	struct tcp_rss_ports pp, pp2;
+	struct tcp_flow_key k;
+	uint16_t port[16], again;
+	unsigned i, steps = 0, n = 4, c = 1;
+
+	cr_assert_eq(tcp_rss_init(&rss, n, NULL, 0), 0);
+	cr_assert_eq(tcp_rss_ports_init(&pp, &rss, c, 32768, 60999), 0);
+	cr_assert_eq(tcp_rss_ports_init(&pp2, &rss, c, 32768, 60999), 0);
+	/* one connection each to 16 destinations */
+	for (i = 0; i < 16; i++) {
+		tcp_flow_key_set(&k, 0, RTE_BE32(0xc6120001), 0,
+		                 rte_cpu_to_be_32(0xc6130000 + i),
+		                 RTE_BE16(80));
+		cr_assert_eq(tcp_rss_port_choose(&rss, &pp, &k, NULL, NULL), 0);
+		cr_assert_eq(tcp_rss_flow_owner(&rss, &k), c);
+		port[i] = rte_be_to_cpu_16(k.local_port_be);
+		/* the distance to the next port this worker owns is under
+		 * 64 for a sequential cursor */
+		if (i > 0 && (uint16_t)(port[i] - port[i - 1]) < 64)
+			steps++;
+	}
+	cr_assert_lt(steps, 4, "%u of 15 ports follow the one before", steps);
+	/* the same destination again: on from its own last port, not from
+	 * a shared cursor */
+	tcp_flow_key_set(&k, 0, RTE_BE32(0xc6120001), 0,
+	                 rte_cpu_to_be_32(0xc6130000), RTE_BE16(80));
+	cr_assert_eq(tcp_rss_port_choose(&rss, &pp, &k, NULL, NULL), 0);
+	again = rte_be_to_cpu_16(k.local_port_be);
+	cr_assert_neq(again, port[0]);
+	cr_assert_lt((uint16_t)(again - port[0]), 64,
+	             "%u after %u: not the next owned port", again, port[0]);
+	/* another instance has another key */
+	cr_assert_neq(memcmp(pp.key, pp2.key, sizeof(pp.key)), 0);
 }
