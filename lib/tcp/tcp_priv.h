@@ -42,7 +42,8 @@
  * (an mbuf is a 2 KiB buffer: at most 8 times the bytes it holds) */
 #define TCP_OOO_FREE    8
 #define TCP_OOO_AVG_MIN 256
-/* ooo_mbufs_max when the parameter is 0: this share of the mbuf pool */
+/* ooo_mbufs_max when the parameter is 0: this share of the mbuf pool,
+ * divided among the workers (they share it) */
 #define TCP_OOO_POOL_DIV 4
 #define TCP_SB_MAX       8    /* SACK scoreboard ranges per connection */
 #define TCP_RSACK_MAX    4    /* SACK blocks we send (3 with timestamps) */

@@ -744,6 +744,32 @@ Test(tcp_issue10, ooo_queues_capped_per_stack, .timeout = 60)
 	cr_assert_eq(mbufs_held(), 0);
 }
 
+static struct tcp_rss rss4;
+
+static void
+workers4(struct tcp_stack_params *p)
+{
+	p->n_workers = 4;
+	p->rss = &rss4;
+}
+
+/*
+ * Finding 3: the workers share a port's mbuf pool, but the default cap
+ * was a quarter of the pool for each of them: with four workers their
+ * out-of-order queues together could pin all of it.  The default is now
+ * a quarter of the pool shared among the workers; a value given is kept.
+ */
+Test(tcp_issue10, ooo_default_cap_shared_by_workers, .init = tt_teardown)
+{
+	cr_assert_eq(tcp_rss_init(&rss4, 4, NULL, 0), 0);
+	h_setup(workers4);
+	cr_assert_eq(tt_a.s->p.ooo_mbufs_max, tt_pool->size / 16, "cap %u",
+	             tt_a.s->p.ooo_mbufs_max);
+	tt_teardown();
+	h_setup(NULL);
+	cr_assert_eq(tt_a.s->p.ooo_mbufs_max, tt_pool->size / 4);
+}
+
 /*
  * Finding 3: one connection's 256 queued segments could be 1 byte each,
  * every one pinning a whole mbuf.  Beyond the first few, a connection's
