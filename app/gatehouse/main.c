@@ -291,6 +291,7 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	    .syn_retries = t->syn_retries,
 	    .data_retries = t->data_retries,
 	    .delack_ms = t->delack_ms,
+	    .ooo_mbufs_max = t->ooo_mbufs_max,
 	    .ephemeral_lo = t->ephemeral_lo,
 	    .ephemeral_hi = t->ephemeral_hi,
 	    .cc = cc_of(t->cc),

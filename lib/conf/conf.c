@@ -86,6 +86,7 @@ enum directive_id {
 	D_SYN_RETRIES,
 	D_DATA_RETRIES,
 	D_DELACK_MS,
+	D_OOO_MBUFS_MAX,
 	D_EPHEMERAL_PORTS,
 	D_TCP_CC,
 	D_MODE,
@@ -137,6 +138,7 @@ struct parser {
 	struct conf *c;
 	enum section sect;
 	unsigned global_line;       /* line of the global header, 0: none yet */
+	unsigned ooo_mbufs_line;    /* line of ooo-mbufs-max, 0: not given */
 	struct conf_port *port;     /* port section being read, or NULL */
 	struct conf_listen *listen; /* listen section being read, or NULL */
 	struct listen_lines listen_lines[CONF_LISTENERS_MAX];
@@ -1266,6 +1268,9 @@ static const struct directive directives[D_COUNT] = {
     [D_SYN_RETRIES] = NUM_TCP("syn-retries", syn_retries, 1, 20, 1),
     [D_DATA_RETRIES] = NUM_TCP("data-retries", data_retries, 1, 30, 1),
     [D_DELACK_MS] = NUM_TCP("delack-ms", delack_ms, 1, 500, 1),
+    /* at most half the largest mbufs-per-port; the whole-file check
+     * holds it to half of the one given (tcp_ooo_check) */
+    [D_OOO_MBUFS_MAX] = NUM_TCP("ooo-mbufs-max", ooo_mbufs_max, 0, 524287, 1),
     [D_EPHEMERAL_PORTS] =
         FUNC("ephemeral-ports", SECT_TCP, set_ephemeral_ports),
     /* The one directive of two sections: one row each, found by section. */
@@ -1418,6 +1423,7 @@ conf_defaults(struct conf *c)
 	c->tcp.syn_retries = 6;
 	c->tcp.data_retries = 15;
 	c->tcp.delack_ms = 40;
+	c->tcp.ooo_mbufs_max = 0;
 	c->tcp.ephemeral_lo = 32768;
 	c->tcp.ephemeral_hi = 60999;
 	c->tcp.cc = CONF_CC_CUBIC;
@@ -1461,6 +1467,7 @@ tcp_section_end(struct parser *p)
 	const struct conf_tcp *t = &p->c->tcp;
 	unsigned line = t->line;
 
+	p->ooo_mbufs_line = p->seen[D_OOO_MBUFS_MAX];
 	if (t->rto_max_ms >= t->rto_min_ms)
 		return 0;
 	if (p->seen[D_RTO_MIN_MS] > line)
@@ -1946,6 +1953,29 @@ resolver_resolve(struct parser *p)
 	return 0;
 }
 
+/*
+ * ooo-mbufs-max bounds each worker's out-of-order queues, and the workers
+ * share each port's pool (it also fills the RX rings): all of them
+ * together may hold at most half of mbufs-per-port.  Needs the global
+ * section, which may come after the tcp section.  Reported at the
+ * directive's line.
+ */
+static int
+tcp_ooo_check(struct parser *p)
+{
+	const struct conf *c = p->c;
+	uint64_t all = (uint64_t)c->tcp.ooo_mbufs_max * c->workers;
+
+	if (all <= c->mbufs_per_port / 2)
+		return 0;
+	GH_VERIFY(p->ooo_mbufs_line != 0); /* the default 0 always fits */
+	return fail_at(p, p->ooo_mbufs_line,
+	               "tcp: ooo-mbufs-max %" PRIu32 " x workers %u = %" PRIu64
+	               " is more than half of mbufs-per-port %" PRIu32,
+	               c->tcp.ooo_mbufs_max, c->workers, all,
+	               c->mbufs_per_port);
+}
+
 /* Checks of listen sections that need the ports, the tcp and the resolver
  * section, in file order, once the whole file is read. */
 static int
@@ -2000,6 +2030,8 @@ parse_text(struct parser *p, const char *text, size_t len)
 		return -EINVAL;
 	if (conf_port_find_role(p->c, CONF_PORT_INSIDE) < 0)
 		return fail_at(p, 0, "no port with role inside");
+	if (tcp_ooo_check(p) < 0)
+		return -EINVAL;
 	if (listeners_resolve(p) < 0)
 		return -EINVAL;
 	return resolver_resolve(p);

@@ -160,6 +160,11 @@ struct conf_tcp {
 	uint32_t syn_retries;        /* syn-retries 1..20, default 6 */
 	uint32_t data_retries;       /* data-retries 1..30, default 15 */
 	uint32_t delack_ms;          /* delack-ms 1..500, default 40 */
+	/* ooo-mbufs-max 0..524287, default 0 (a quarter of the port's mbuf
+	 * pool divided among the workers): mbufs the worker's out-of-order
+	 * queues may hold together; times workers at most half of
+	 * mbufs-per-port */
+	uint32_t ooo_mbufs_max;
 	/* ephemeral-ports LO-HI, default 32768-60999: local ports for
 	 * connections the stack opens; 1024 <= LO < HI, at least 1024. */
 	uint16_t ephemeral_lo;

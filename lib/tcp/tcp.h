@@ -108,7 +108,8 @@ struct tcp_stack_params {
 	/* mbufs all out-of-order queues of the stack may hold together
 	 * (each connection also holds at most 256); beyond it new
 	 * out-of-order segments are dropped (counted).  Default (0): a
-	 * quarter of <pool>. */
+	 * quarter of <pool> divided among the workers of <rss>, which
+	 * share it. */
 	uint32_t ooo_mbufs_max;
 };
 

@@ -326,6 +326,52 @@ tcp_challenge_ack(struct tcp_conn *c)
 	tcp_send_ack(c);
 }
 
+/*
+ * The ACK owed for the unacceptable segment <g> of <seglen> (RFC 9293
+ * 3.10.7.4: out of window or acknowledging unsent data; RFC 7323 5.3:
+ * PAWS): at most one per TCP_OOW_ACK_MS per connection, as Linux's
+ * tcp_oow_rate_limited() (tcp_invalid_ratelimit), or a blind flood with a
+ * guessed 4-tuple draws one ACK per segment; the others are dropped
+ * (counted).  RFC 5961's challenge ACKs keep their own, per-stack limit.
+ *
+ * Exempt, so that a legitimate peer is answered at once:
+ * - a retransmission of what we already acknowledged (our ACK was lost,
+ *   and the peer only recovers once one arrives): data or FIN (a FIN
+ *   retransmitted to TIME_WAIT too), no SYN, ending at or before RCV.NXT
+ *   and starting at most rcv_buf_bytes below it: the peer never sent
+ *   beyond a window we advertised, each at most rcv_buf_bytes past an ACK
+ *   it saw, so its SND.UNA (where its retransmissions start) is no
+ *   further behind;
+ * - a keepalive or zero-window probe without data, SEG.SEQ = RCV.NXT - 1
+ *   (RFC 9293 3.8.4; Linux's probes): a flood cannot then starve the
+ *   peer's probes of their answers, and a blind sender must guess the
+ *   exact sequence number to get one.
+ * Linux exempts every segment with data or FIN ("not likely part of an
+ * ACK loop"), beyond the window too, and not the probes; we limit data
+ * beyond the window as well, so a blind data flood is limited, and it gets
+ * past the limit only by hitting the rcv_buf_bytes behind RCV.NXT, as
+ * likely as hitting the window itself.
+ */
+static void
+tcp_oow_ack(struct tcp_conn *c, const struct tcp_seg *g, uint32_t seglen)
+{
+	struct tcp_stack *s = c->s;
+
+	if ((seglen > 0 && !(g->flags & TH_SYN) &&
+	     SEQ_LEQ(g->seq + seglen, c->rcv_nxt) &&
+	     c->rcv_nxt - g->seq <= s->p.rcv_buf_bytes) ||
+	    (seglen == 0 && g->seq == c->rcv_nxt - 1)) {
+		c->flags |= TCP_CF_ACK_NOW;
+		return;
+	}
+	if (c->oow_ack_ms != 0 && s->now_ms - c->oow_ack_ms < TCP_OOW_ACK_MS) {
+		s->cnt.rx_oow_ack_limited++;
+		return;
+	}
+	c->oow_ack_ms = s->now_ms;
+	c->flags |= TCP_CF_ACK_NOW;
+}
+
 /* SYN_SENT (RFC 9293 3.10.7.3). */
 static void
 tcp_input_syn_sent(struct tcp_conn *c, struct tcp_seg *g)
@@ -834,15 +880,15 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		tcp_xmit(c, c->iss, 0, TH_SYN | TH_ACK); /* SYN again */
 		goto drop;
 	}
+	seglen = g->len + !!(g->flags & TH_SYN) + !!(g->flags & TH_FIN);
 	/* PAWS (RFC 7323 5.3) */
 	if ((c->flags & TCP_CF_TS) && g->has_ts && !(g->flags & TH_RST) &&
 	    (int32_t)(c->ts_recent - g->tsval) > TCP_PAWS_WINDOW) {
 		s->cnt.paws_drop++;
-		c->flags |= TCP_CF_ACK_NOW;
+		tcp_oow_ack(c, g, seglen);
 		goto out;
 	}
 	/* acceptability (RFC 9293 3.10.7.4, first) */
-	seglen = g->len + !!(g->flags & TH_SYN) + !!(g->flags & TH_FIN);
 	rwnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	if (seglen == 0)
 		ok = rwnd == 0 ? g->seq == c->rcv_nxt
@@ -866,10 +912,11 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 			s->cnt.rx_dup_data++;
 		else
 			s->cnt.rx_out_of_window++;
-		/* RFC 9293 3.10.7.4: an ACK, and nothing else of it is used:
-		 * neither its ACK nor its window (a blind segment with a
-		 * guessed 4-tuple would otherwise set the window to 0) */
-		c->flags |= TCP_CF_ACK_NOW;
+		/* RFC 9293 3.10.7.4: an ACK (rate-limited), and nothing
+		 * else of it is used: neither its ACK nor its window (a
+		 * blind segment with a guessed 4-tuple would otherwise set
+		 * the window to 0) */
+		tcp_oow_ack(c, g, seglen);
 		goto out;
 	}
 	if (g->flags & TH_RST) { /* RFC 5961 3.2 */
@@ -910,7 +957,7 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 		}
 	} else if (SEQ_GT(g->ack, c->snd_max)) {
 		s->cnt.rx_ack_unsent++;
-		c->flags |= TCP_CF_ACK_NOW;
+		tcp_oow_ack(c, g, seglen);
 		goto out;
 	} else if (SEQ_LT(g->ack, c->snd_una - c->max_snd_wnd)) {
 		/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA -

@@ -42,7 +42,8 @@
  * (an mbuf is a 2 KiB buffer: at most 8 times the bytes it holds) */
 #define TCP_OOO_FREE    8
 #define TCP_OOO_AVG_MIN 256
-/* ooo_mbufs_max when the parameter is 0: this share of the mbuf pool */
+/* ooo_mbufs_max when the parameter is 0: this share of the mbuf pool,
+ * divided among the workers (they share it) */
 #define TCP_OOO_POOL_DIV 4
 #define TCP_SB_MAX       8    /* SACK scoreboard ranges per connection */
 #define TCP_RSACK_MAX    4    /* SACK blocks we send (3 with timestamps) */
@@ -63,6 +64,9 @@
 #define TCP_COOKIE_WINDOW_MS (2u << 16)
 /* RFC 5961 7's limit when the parameter is 0 (Linux's default before 6.0) */
 #define TCP_CHALLENGE_ACK_PER_S 1000
+/* A connection answers unacceptable segments with at most one ACK this
+ * often (Linux's tcp_invalid_ratelimit default); see tcp_oow_ack() */
+#define TCP_OOW_ACK_MS 500
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -164,6 +168,9 @@ struct tcp_conn {
 	uint32_t tw_next;
 	uint32_t listener; /* passive: listener index, else TCP_NONE */
 	struct tcp_flow_key key;
+	/* now_ms of the last ACK sent for an unacceptable segment; 0: none
+	 * (here: it fills the hole before the pointers) */
+	uint32_t oow_ack_ms;
 	const struct tcp_callbacks *cb;
 	void *arg;
 	struct tcp_stack *s;

@@ -553,9 +553,10 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->p = *p;
 	if (s->p.challenge_ack_per_s == 0)
 		s->p.challenge_ack_per_s = TCP_CHALLENGE_ACK_PER_S;
+	/* the workers share the pool: each takes its part of the share */
 	if (s->p.ooo_mbufs_max == 0)
-		s->p.ooo_mbufs_max =
-		    RTE_MAX(p->pool->size / TCP_OOO_POOL_DIV, 1u);
+		s->p.ooo_mbufs_max = RTE_MAX(
+		    p->pool->size / (TCP_OOO_POOL_DIV * p->rss->n_workers), 1u);
 	s->free_head = TCP_NONE;
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;

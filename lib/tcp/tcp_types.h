@@ -224,6 +224,7 @@ struct tcp_cc {
 	X(challenge_ack_limited, "RFC 5961 challenge ACKs not sent: over the per-second limit") \
 	X(paws_drop,         "dropped: timestamp older than ts_recent (PAWS)") \
 	X(rx_out_of_window,  "segments outside the receive window (ACKed, dropped)") \
+	X(rx_oow_ack_limited, "ACKs not sent for unacceptable segments (out of window, PAWS, unsent ACK): one per 500 ms per connection") \
 	X(rx_ack_unsent,     "segments acknowledging unsent data (ACKed, dropped)") \
 	X(rx_ack_too_old,    "segments with an ACK below SND.UNA - MAX.SND.WND (RFC 5961 5.2: challenge ACK, dropped)") \
 	X(rx_dup_data,       "segments whose data was all received before")  \

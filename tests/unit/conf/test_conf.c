@@ -477,6 +477,7 @@ Test(conf, tcp_defaults_without_tcp_section)
 	cr_assert_eq(c->tcp.syn_retries, 6);
 	cr_assert_eq(c->tcp.data_retries, 15);
 	cr_assert_eq(c->tcp.delack_ms, 40);
+	cr_assert_eq(c->tcp.ooo_mbufs_max, 0);
 	cr_assert_eq(c->tcp.ephemeral_lo, 32768);
 	cr_assert_eq(c->tcp.ephemeral_hi, 60999);
 	cr_assert_eq(c->tcp.cc, CONF_CC_CUBIC);
@@ -485,6 +486,36 @@ Test(conf, tcp_defaults_without_tcp_section)
 	cr_assert_eq(c->listeners[0].cc, CONF_CC_CUBIC);
 	cr_assert_eq(c->listeners[0].bind_port_idx, 0);
 	conf_free(c);
+}
+
+/*
+ * ooo-mbufs-max: 0 leaves the TCP stack's default; a value is checked
+ * against the pool the workers share once the whole file is read, whatever
+ * the order of the global and tcp sections.
+ */
+Test(conf, ooo_mbufs_max_against_the_pool)
+{
+	struct conf *c;
+
+	c = parse_ok("tcp\n\tooo-mbufs-max 0\n" PORT_IN);
+	cr_assert_eq(c->tcp.ooo_mbufs_max, 0);
+	conf_free(c);
+	/* half of the default 8191, one worker */
+	c = parse_ok("tcp\n\tooo-mbufs-max 4095\n" PORT_IN);
+	cr_assert_eq(c->tcp.ooo_mbufs_max, 4095);
+	conf_free(c);
+	/* 4 x 4095 = 16380 <= 32767 / 2, global after tcp */
+	c = parse_ok("tcp\n\tooo-mbufs-max 4095\n"
+	             "global\n\tworkers 4\n\tmbufs-per-port 32767\n" PORT_IN);
+	cr_assert_eq(c->tcp.ooo_mbufs_max, 4095);
+	cr_assert_eq(c->workers, 4);
+	conf_free(c);
+	/* a bigger pool only: 4096 x 4 = 16384 > 16383 */
+	cr_assert_null(parse("global\n\tworkers 4\n\tmbufs-per-port 32767\n"
+	                     "tcp\n\tooo-mbufs-max 4096\n" PORT_IN));
+	cr_assert_str_eq(err, "t.conf:5: tcp: ooo-mbufs-max 4096 x workers 4 "
+	                      "= 16384 is more than half of mbufs-per-port "
+	                      "32767");
 }
 
 Test(conf, no_listeners_and_empty_tcp_section)
@@ -1009,6 +1040,21 @@ static const struct bad_case bad_cases[] = {
      "t.conf:2: tcp: rto-max-ms 150 is below rto-min-ms 200"},
     {"tcp\n\trto-min-ms 60000\n\trto-max-ms 59999\n",
      "t.conf:3: tcp: rto-max-ms 59999 is below rto-min-ms 60000"},
+    {"tcp\n\tooo-mbufs-max 1k\n",
+     "t.conf:2: ooo-mbufs-max: \"1k\" is not a decimal number"},
+    {"tcp\n\tooo-mbufs-max -1\n",
+     "t.conf:2: ooo-mbufs-max: \"-1\" is not a decimal number"},
+    {"tcp\n\tooo-mbufs-max\n", "t.conf:2: ooo-mbufs-max: missing argument"},
+    {"tcp\n\tooo-mbufs-max 524288\n",
+     "t.conf:2: ooo-mbufs-max: 524288 is out of range 0..524287"},
+    /* all workers' queues together: at most half of each port's pool */
+    {"tcp\n\tooo-mbufs-max 4096\n" PORT_IN,
+     "t.conf:2: tcp: ooo-mbufs-max 4096 x workers 1 = 4096 is more than "
+     "half of mbufs-per-port 8191"},
+    {"tcp\n\tdelack-ms 40\n\tooo-mbufs-max 2048\n"
+     "global\n\tworkers 2\n" PORT_IN,
+     "t.conf:3: tcp: ooo-mbufs-max 2048 x workers 2 = 4096 is more than "
+     "half of mbufs-per-port 8191"},
     /* listen header */
     {"listen\n", "t.conf:1: listen: missing name"},
     {"listen a b\n", "t.conf:1: listen a: unexpected argument \"b\""},
@@ -1371,6 +1417,7 @@ GETTER(get_rto_max, c->tcp.rto_max_ms)
 GETTER(get_syn_retries, c->tcp.syn_retries)
 GETTER(get_data_retries, c->tcp.data_retries)
 GETTER(get_delack, c->tcp.delack_ms)
+GETTER(get_ooo_mbufs, c->tcp.ooo_mbufs_max)
 GETTER(get_client_header, c->listeners[0].fwd.client_header_ms)
 GETTER(get_client_idle, c->listeners[0].fwd.client_idle_ms)
 GETTER(get_connect, c->listeners[0].fwd.connect_ms)
@@ -1417,6 +1464,9 @@ static const struct range_case range_cases[] = {
     {"syn-retries", RS_TCP, 1, 20, get_syn_retries, NULL},
     {"data-retries", RS_TCP, 1, 30, get_data_retries, NULL},
     {"delack-ms", RS_TCP, 1, 500, get_delack, NULL},
+    /* the top end needs the largest pool (half of it per worker) */
+    {"ooo-mbufs-max", RS_TCP, 0, 524287, get_ooo_mbufs,
+     "global\n\tmbufs-per-port 1048575\n"},
     {"timeout-client-header-ms", RS_FWD, 100, 3600000, get_client_header, NULL},
     {"timeout-client-idle-ms", RS_FWD, 100, 86400000, get_client_idle, NULL},
     {"timeout-connect-ms", RS_FWD, 100, 600000, get_connect, NULL},

@@ -1,7 +1,8 @@
 /*
  * Regression tests for the TCP findings of the security review (issue 10),
  * segment by segment against node A's stack with B played by hand: blind
- * out-of-window segments and old ACKs (RFC 5961 section 5), SYN cookies
+ * out-of-window segments and old ACKs (RFC 5961 section 5), the rate of
+ * ACKs for unacceptable segments, SYN cookies
  * and window scaling, cookie ACKs outside a cookie period, TIME_WAIT
  * filling the TCB pool, monotonic ISNs and timestamps per 4-tuple, the
  * RFC 6056 source port choice, our SYN answered by a bare ACK, and the
@@ -153,11 +154,145 @@ Test(tcp_issue10, blind_out_of_window_segments_keep_the_window)
 	tt_inject(40100, 80, PEER_ISN + 1 - (1u << 20), iss + 1, TH_ACK, 0,
 	          NULL, NULL, 0);
 	cr_assert_eq(tt_cnt(&tt_a, "rx_out_of_window"), 4);
-	cr_assert_eq(tt_tx_n(&tt_a), 4, "one ACK each, nothing else");
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "one ACK (rate-limited), nothing else");
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 3);
 	cr_assert_eq(h.c->snd_wnd, 65535, "window moved to %u", h.c->snd_wnd);
 	tt_tx_clear();
 	cr_assert_eq(tcp_send(h.c, tt_chain(1, 0, 100, 100)), 0);
 	cr_assert_eq(tt_tx_n(&tt_a), 1, "data still flows");
+}
+
+/*
+ * The ACKs that unacceptable segments draw (RFC 9293 3.10.7.4) were not
+ * limited: a blind flood with a guessed 4-tuple drew one ACK a segment,
+ * with or without data.  Now one per TCP_OOW_ACK_MS (500 ms) per
+ * connection, as Linux's tcp_invalid_ratelimit; the others are dropped and
+ * counted.  A retransmission of data we already acknowledged (our ACK was
+ * lost) and a keepalive are still ACKed at once, every time.
+ */
+Test(tcp_issue10, out_of_window_acks_rate_limited)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	uint32_t iss = open_conn(40102, &o, NULL);
+	uint8_t d[100];
+	struct tt_seg g;
+	uint64_t dup;
+	unsigned k;
+
+	memset(d, 0x33, sizeof(d));
+	tt_tx_clear();
+	/* spread over the whole sequence space (half of it "before"
+	 * RCV.NXT), every other one with data */
+	for (k = 0; k < 100; k++)
+		tt_inject(40102, 80, PEER_ISN + 1 + (k + 1) * 42000000u,
+		          iss + 1, TH_ACK, 65535, NULL, (k & 1) ? d : NULL,
+		          (k & 1) ? sizeof(d) : 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_out_of_window") +
+	                 tt_cnt(&tt_a, "rx_dup_data"),
+	             100);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "%u ACKs for 100 blind segments",
+	             tt_tx_n(&tt_a));
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 99);
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_ACK);
+	cr_assert_eq(g.ack, PEER_ISN + 1);
+	tt_tx_clear();
+	/* 499 ms on: still none */
+	tt_clock(tt_now_ms + 499);
+	tt_inject(40102, 80, PEER_ISN + 1 + (1u << 30), iss + 1, TH_ACK, 65535,
+	          NULL, d, sizeof(d));
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 100);
+	/* 500 ms on: one more */
+	tt_clock(tt_now_ms + 1);
+	tt_inject(40102, 80, PEER_ISN + 1 + (1u << 30), iss + 1, TH_ACK, 65535,
+	          NULL, d, sizeof(d));
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 100);
+	tt_inject(40102, 80, PEER_ISN + 1 + (1u << 30), iss + 1, TH_ACK, 65535,
+	          NULL, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 101);
+	tt_tx_clear();
+	/* the peer's data, ACKed; the ACK is lost and the peer sends the
+	 * segment again, inside the limiter's 500 ms: ACKed at once, as
+	 * often as it comes */
+	tt_inject(40102, 80, PEER_ISN + 1, iss + 1, TH_ACK, 65535, NULL, d,
+	          sizeof(d));
+	cr_assert_eq(h.n, sizeof(d));
+	tt_clock(tt_now_ms + 100);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "the (delayed) ACK");
+	tt_tx_clear();
+	dup = tt_cnt(&tt_a, "rx_dup_data");
+	for (k = 0; k < 3; k++) {
+		tt_inject(40102, 80, PEER_ISN + 1, iss + 1, TH_ACK, 65535, NULL,
+		          d, sizeof(d));
+		cr_assert_eq(tt_tx_n(&tt_a), 1, "retransmission %u: %u ACKs", k,
+		             tt_tx_n(&tt_a));
+		tt_tx_seg(&tt_a, 0, &g);
+		cr_assert_eq(g.flags, TH_ACK);
+		cr_assert_eq(g.ack, PEER_ISN + 1 + sizeof(d));
+		tt_tx_clear();
+	}
+	cr_assert_eq(tt_cnt(&tt_a, "rx_dup_data"), dup + 3);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 101);
+	cr_assert_eq(h.n, sizeof(d), "delivered once");
+	/* a keepalive (SEG.SEQ = RCV.NXT - 1, no data) is answered too */
+	for (k = 0; k < 2; k++) {
+		tt_inject(40102, 80, PEER_ISN + sizeof(d), iss + 1, TH_ACK,
+		          65535, NULL, NULL, 0);
+		cr_assert_eq(tt_tx_n(&tt_a), 1, "keepalive %u: %u ACKs", k,
+		             tt_tx_n(&tt_a));
+		tt_tx_clear();
+	}
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 101);
+	/* and a blind one still is not */
+	tt_inject(40102, 80, PEER_ISN + 1 + (1u << 31), iss + 1, TH_ACK, 65535,
+	          NULL, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 102);
+}
+
+/*
+ * The same limit for segments failing PAWS (RFC 7323 5.3: an ACK each,
+ * and a blind sender's random TSval is "old" half the time), and the
+ * exemption for a FIN retransmitted to TIME_WAIT (the peer in LAST_ACK
+ * lost our ACK of it).
+ */
+Test(tcp_issue10, paws_acks_rate_limited_time_wait_fin_answered)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1, .ts = true, .tsval = 5000};
+	struct tt_opts old = o;
+	uint32_t iss = open_conn(40103, &o, NULL);
+	unsigned k;
+
+	tt_tx_clear();
+	old.tsval = 5000 - 100000;
+	for (k = 0; k < 10; k++)
+		tt_inject(40103, 80, PEER_ISN + 1, iss + 1, TH_ACK, 65535, &old,
+		          NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "paws_drop"), 10);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "%u ACKs", tt_tx_n(&tt_a));
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 9);
+	tt_tx_clear();
+	/* the peer closes after us: TIME_WAIT; our last ACK is lost, its
+	 * FIN comes again while the limiter is closed */
+	tcp_close(h.c);
+	tt_tx_clear();
+	o.tsval += 2;
+	tt_inject(40103, 80, PEER_ISN + 1, iss + 2, TH_ACK | TH_FIN, 65535, &o,
+	          NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "the ACK of the FIN");
+	tt_tx_clear();
+	for (k = 0; k < 2; k++) {
+		o.tsval++;
+		tt_inject(40103, 80, PEER_ISN + 1, iss + 2, TH_ACK | TH_FIN,
+		          65535, &o, NULL, 0);
+		cr_assert_eq(tt_tx_n(&tt_a), 1, "FIN again %u: %u ACKs", k,
+		             tt_tx_n(&tt_a));
+		tt_tx_clear();
+	}
+	cr_assert_eq(tt_cnt(&tt_a, "rx_oow_ack_limited"), 9);
 }
 
 /*
@@ -607,6 +742,32 @@ Test(tcp_issue10, ooo_queues_capped_per_stack, .timeout = 60)
 	tt_a.s = NULL;
 	tt_tx_clear();
 	cr_assert_eq(mbufs_held(), 0);
+}
+
+static struct tcp_rss rss4;
+
+static void
+workers4(struct tcp_stack_params *p)
+{
+	p->n_workers = 4;
+	p->rss = &rss4;
+}
+
+/*
+ * Finding 3: the workers share a port's mbuf pool, but the default cap
+ * was a quarter of the pool for each of them: with four workers their
+ * out-of-order queues together could pin all of it.  The default is now
+ * a quarter of the pool shared among the workers; a value given is kept.
+ */
+Test(tcp_issue10, ooo_default_cap_shared_by_workers, .init = tt_teardown)
+{
+	cr_assert_eq(tcp_rss_init(&rss4, 4, NULL, 0), 0);
+	h_setup(workers4);
+	cr_assert_eq(tt_a.s->p.ooo_mbufs_max, tt_pool->size / 16, "cap %u",
+	             tt_a.s->p.ooo_mbufs_max);
+	tt_teardown();
+	h_setup(NULL);
+	cr_assert_eq(tt_a.s->p.ooo_mbufs_max, tt_pool->size / 4);
 }
 
 /*
