@@ -225,7 +225,91 @@ def dns_seeds():
     write('dns_wire', 'name host', b'\0' + b'Foo-1.Example.ORG.')
 
 
+# fuzz_tcp records (see the comment at the top of tests/fuzz/fuzz_tcp.c)
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+MSS = b'\x02\x04\x05\xb4'
+SYN_OPTS = MSS + b'\x04\x02\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00' + \
+    b'\x01\x03\x03\x07'
+
+
+def seg(flags, flow, data=b'', opts=b'', seq=None, ack=None, wnd=None,
+        ack_iss=False, op=0):
+    sel = flow
+    extra = b''
+    if seq is not None:  # a delta from B's next sequence number
+        sel |= 1 << 2
+        extra += struct.pack('b', seq)
+    if ack_iss:
+        sel |= 3 << 4
+    elif ack is not None:
+        sel |= 1 << 4
+        extra += struct.pack('b', ack)
+    if wnd is not None:
+        sel |= 0x40
+        extra += struct.pack('>H', wnd)
+    assert len(data) < 200
+    return bytes([op, flags, sel]) + extra + bytes([len(opts)]) + opts + \
+        bytes([len(data)]) + data
+
+
+def big(flags, flow, n):
+    """a pattern payload of n * 26 bytes (n 1..56)"""
+    return bytes([0, flags, flow, 0, 199 + n])
+
+
+def clock(ms10):
+    return bytes([4, ms10])
+
+
+def act(what, conn, n=0):
+    return bytes([5, what | conn << 4, n])
+
+
+def raw(flow, tcp_bytes, keep_ports=False):
+    return bytes([6, flow | (4 if keep_ports else 0), len(tcp_bytes)]) + \
+        tcp_bytes
+
+
+def tcp_seeds():
+    hs = seg(SYN, 0, opts=SYN_OPTS) + seg(ACK, 0)
+    seeds = {
+        'passive data fin': b'\0' + hs + seg(ACK | PSH, 0, b'hello') +
+        act(0, 0, 2) + seg(ACK, 0) + seg(FIN | ACK, 0) + clock(100) +
+        act(3, 0) + seg(ACK, 0),
+        'active open': b'\0' + seg(SYN | ACK, 2, opts=MSS, ack_iss=True) +
+        seg(ACK | PSH, 2, b'220 hi\r\n') + act(0, 4, 40) + clock(30) +
+        seg(ACK, 2) + seg(RST, 2),
+        'active refused': b'\0' + seg(RST | ACK, 2, ack_iss=True),
+        'syn cookies': b'\x02' + seg(SYN, 0, opts=SYN_OPTS) +
+        seg(SYN, 1, opts=MSS) + seg(ACK, 1) + seg(ACK | PSH, 1, b'GET /'),
+        'closed port': b'\0' + seg(SYN, 3) + seg(ACK, 3, b'x'),
+        'raw bad offset': b'\0' + hs + raw(0, bytes(12) + b'\xf0\x10' +
+                                             bytes(6) + b'abc'),
+        'raw short': b'\0' + raw(0, b'\x9c\x40\x00\x50\x00'),
+        'out of order sack': b'\0' + hs + seg(ACK, 0, b'b' * 50, seq=50) +
+        seg(ACK, 0, b'a' * 50, seq=-100) + seg(ACK, 0, b'c' * 10) +
+        act(0, 0, 100) + seg(ACK, 0, opts=b'\x01\x01\x05\x0a' + bytes(8)),
+        'zero window persist': b'\x01' + hs + seg(ACK, 0, wnd=0) +
+        act(0, 0, 60) + clock(50) + clock(100) + clock(250) +
+        seg(ACK, 0, wnd=4096) + act(1, 0),
+        'rto backoff': b'\0' + hs + act(0, 0, 200) + clock(30) + clock(60) +
+        clock(120) + clock(250) + clock(250) + clock(250),
+        'rst in window': b'\0' + hs + seg(RST, 0, seq=10) + seg(RST, 0),
+        'keepalive': b'\x08' + hs + clock(150) + clock(150) + clock(150) +
+        clock(150),
+        'bad checksum': b'\0' + seg(SYN, 0, op=7) + hs,
+        'big segments': b'\0' + hs + big(ACK, 0, 56) + big(ACK | FIN, 0, 20) +
+        act(2, 0) + seg(ACK, 0),
+        'unlisten half open': b'\0' + seg(SYN, 0) + act(5, 0) + seg(ACK, 0) +
+        act(5, 0) + seg(SYN, 1),
+        'abort': b'\0' + hs + act(4, 0) + seg(ACK, 0, b'late'),
+    }
+    for name, data in seeds.items():
+        write('tcp', name, data)
+
+
 if __name__ == '__main__':
     http_seeds()
     conf_seeds()
     dns_seeds()
+    tcp_seeds()

@@ -20,6 +20,9 @@ shift 4
 	exit 2
 }
 mkdir -p "$work/corpus" "$work/artifacts"
+# Every sanitizer report is fatal; the UBSan suppressions (the alignment
+# check only, see the file) sit next to this script.
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:suppressions=$(cd "$(dirname "$0")" && pwd)/ubsan.supp"
 rc=0
 timeout --kill-after=10 $((secs + 60)) "$fuzzer" \
 	-max_total_time="$secs" -rss_limit_mb=2048 -timeout=20 \
