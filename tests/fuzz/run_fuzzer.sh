@@ -15,14 +15,15 @@ set -euo pipefail
 }
 fuzzer=$1 seeds=$2 work=$3 secs=$4
 shift 4
-[[ $secs =~ ^[0-9]+$ ]] && ((secs > 0)) || {
+if ! [[ $secs =~ ^[0-9]+$ ]] || ((secs == 0)); then
 	echo "run_fuzzer.sh: SECONDS must be a positive integer" >&2
 	exit 2
-}
+fi
 mkdir -p "$work/corpus" "$work/artifacts"
 # Every sanitizer report is fatal; the UBSan suppressions (the alignment
 # check only, see the file) sit next to this script.
-export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:suppressions=$(cd "$(dirname "$0")" && pwd)/ubsan.supp"
+here=$(cd "$(dirname "$0")" && pwd)
+export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:suppressions=$here/ubsan.supp"
 rc=0
 timeout --kill-after=10 $((secs + 60)) "$fuzzer" \
 	-max_total_time="$secs" -rss_limit_mb=2048 -timeout=20 \
