@@ -8,18 +8,23 @@
  * Input: one byte of set-up, then records (at most FZ_RECORDS):
  *   set-up: bit 0 the application reads nothing (tcp_recved only by
  *           action), bit 1 syn_backlog 1 (SYN cookies at once), bit 2
- *           NewReno, bit 3 keepalive after 1 s;
- *   op & 7 = 0..3  a segment from B, built: flags, flow (sport 40000 or
- *           40001 to the listener, B's end of the active open, or to a
- *           closed port), sequence and ack each "next expected" (tracked
- *           from what A sent), that plus a small delta, or taken whole
- *           from the input, window, raw TCP options (0-40 bytes) and a
- *           payload (input bytes, or a pattern up to 1456 bytes);
+ *           NewReno, bit 3 keepalive after 1 s, bit 4 max_conns 4 (the
+ *           pool runs out);
+ *   op & 7 = 0..3  a segment from B, built: flags, then a selector (bits
+ *           0-2 the flow: 0, 1, 4-7 clients 40000-40006 of the listener,
+ *           2 B's end of the active open, 3 a closed port; bits 3-4 the
+ *           sequence number and 5-6 the ack number: "next expected"
+ *           (tracked from what A sent), that plus a small delta, taken
+ *           whole from the input, or B's next minus up to 64 KiB / A's
+ *           ISS + 1; bit 7 a window follows, else 65535), raw TCP
+ *           options (0-40 bytes) and a payload (input bytes, or a
+ *           pattern up to 1456 bytes);
  *   4      the clock moves (10 ms x the next byte);
  *   5      an action on an accepted connection or the active one: send,
  *          tcp_recved, shutdown, close, abort, unlisten / listen;
  *   6      a raw TCP segment (header and all, any data offset) from the
- *          input, checksummed by the harness;
+ *          input, checksummed by the harness, its ports those of a flow
+ *          unless selector bit 3;
  *   7      a segment with a wrong TCP checksum.
  * Checked besides sanitizer reports: every frame A sends carries valid
  * IPv4 and TCP checksums, comes from A to B and fits the MTU; the stack
@@ -56,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_POOL_SIZE 4095
 #define FZ_RECORDS   96
 #define FZ_CONNS     4 /* accepted connections the application keeps */
-#define FZ_FLOWS     4 /* flows B plays */
+#define FZ_FLOWS     8 /* flows B plays */
 #define FZ_FRAME_MAX 1600
 #define FZ_IP(a, b, c, d)                                        \
 	RTE_BE32(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
@@ -83,6 +88,7 @@ static struct {
 	struct tcp_conn *active;         /* the active open, NULL closed */
 	bool closing[FZ_CONNS + 1];      /* tcp_close()d: wait for on_close */
 	bool listening;
+	uint32_t max_conns;
 	/* per flow B plays: ports, B's next sequence number, the highest
 	 * sequence number A has sent (its snd_max), A's ISS */
 	uint16_t sport[FZ_FLOWS], dport[FZ_FLOWS];
@@ -294,7 +300,7 @@ drain(void)
 		}
 	}
 	tb->n = 0;
-	GH_VERIFY(tcp_stack_conns(fz.s) <= 16);
+	GH_VERIFY(tcp_stack_conns(fz.s) <= fz.max_conns);
 }
 
 /* A reader of the input. */
@@ -395,11 +401,11 @@ segment(struct rd *r, bool bad_cksum)
 	static uint8_t f[FZ_FRAME_MAX];
 	uint8_t *th = f + 14 + 20;
 	uint8_t flags = rd_u8(r), sel = rd_u8(r), olen, dlen_sel;
-	unsigned fl = sel & 3, i;
+	unsigned fl = sel & 7, i;
 	uint32_t seq, ack, thl, dlen;
 	uint16_t wnd;
 
-	switch ((sel >> 2) & 3) {
+	switch ((sel >> 3) & 3) {
 	case 0:
 		seq = fz.b_next[fl];
 		break;
@@ -412,7 +418,7 @@ segment(struct rd *r, bool bad_cksum)
 	default:
 		seq = fz.b_next[fl] - 1 - (uint32_t)rd_u16(r);
 	}
-	switch ((sel >> 4) & 3) {
+	switch ((sel >> 5) & 3) {
 	case 0:
 		ack = fz.a_max[fl];
 		break;
@@ -425,7 +431,7 @@ segment(struct rd *r, bool bad_cksum)
 	default:
 		ack = fz.a_iss[fl] + 1;
 	}
-	wnd = sel & 0x40 ? rd_u16(r) : 65535;
+	wnd = sel & 0x80 ? rd_u16(r) : 65535;
 	olen = (uint8_t)(rd_u8(r) % 41);
 	thl = (20u + olen + 3) & ~3u;
 	memset(th, 0, thl);
@@ -464,10 +470,10 @@ raw_segment(struct rd *r)
 	static uint8_t f[FZ_FRAME_MAX];
 	uint8_t *th = f + 14 + 20, sel = rd_u8(r);
 	uint32_t len = rd_u8(r);
-	unsigned fl = sel & 3;
+	unsigned fl = sel & 7;
 
 	rd_bytes(r, th, len);
-	if (!(sel & 4) && len >= 4) {
+	if (!(sel & 8) && len >= 4) {
 		th[0] = (uint8_t)(fz.sport[fl] >> 8);
 		th[1] = (uint8_t)fz.sport[fl];
 		th[2] = (uint8_t)(fz.dport[fl] >> 8);
@@ -559,7 +565,7 @@ run_start(uint8_t setup)
 	struct tcp_stack_params p = {
 	    .worker_id = 0,
 	    .n_workers = 1,
-	    .max_conns = 16,
+	    .max_conns = setup & 0x10 ? 4 : 16,
 	    .syn_backlog = setup & 2 ? 1 : 8,
 	    .rcv_buf_bytes = 16 * 1024,
 	    .snd_buf_bytes = 16 * 1024,
@@ -582,13 +588,16 @@ run_start(uint8_t setup)
 	    .tsc_hz = FZ_HZ,
 	    .start_tsc = FZ_T0,
 	};
-	static const uint16_t sports[FZ_FLOWS] = {40000, 40001, 5000, 40002};
-	static const uint16_t dports[FZ_FLOWS] = {80, 80, 0, 81};
+	static const uint16_t sports[FZ_FLOWS] = {40000, 40001, 5000,  40002,
+	                                          40003, 40004, 40005, 40006};
+	static const uint16_t dports[FZ_FLOWS] = {80, 80, 0,  81,
+	                                          80, 80, 80, 80};
 	unsigned i;
 
 	memset(&fz, 0, sizeof(fz));
 	fz.now_tsc = FZ_T0;
 	fz.auto_recved = !(setup & 1);
+	fz.max_conns = p.max_conns;
 	for (i = 0; i < FZ_FLOWS; i++) {
 		fz.sport[i] = sports[i];
 		fz.dport[i] = dports[i];

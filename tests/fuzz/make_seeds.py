@@ -237,15 +237,15 @@ def seg(flags, flow, data=b'', opts=b'', seq=None, ack=None, wnd=None,
     sel = flow
     extra = b''
     if seq is not None:  # a delta from B's next sequence number
-        sel |= 1 << 2
+        sel |= 1 << 3
         extra += struct.pack('b', seq)
     if ack_iss:
-        sel |= 3 << 4
+        sel |= 3 << 5
     elif ack is not None:
-        sel |= 1 << 4
+        sel |= 1 << 5
         extra += struct.pack('b', ack)
     if wnd is not None:
-        sel |= 0x40
+        sel |= 0x80
         extra += struct.pack('>H', wnd)
     assert len(data) < 200
     return bytes([op, flags, sel]) + extra + bytes([len(opts)]) + opts + \
@@ -266,7 +266,7 @@ def act(what, conn, n=0):
 
 
 def raw(flow, tcp_bytes, keep_ports=False):
-    return bytes([6, flow | (4 if keep_ports else 0), len(tcp_bytes)]) + \
+    return bytes([6, flow | (8 if keep_ports else 0), len(tcp_bytes)]) + \
         tcp_bytes
 
 
@@ -294,7 +294,7 @@ def tcp_seeds():
         seg(ACK, 0, wnd=4096) + act(1, 0),
         'rto backoff': b'\0' + hs + act(0, 0, 200) + clock(30) + clock(60) +
         clock(120) + clock(250) + clock(250) + clock(250),
-        'rst in window': b'\0' + hs + seg(RST, 0, seq=10) + seg(RST, 0),
+        'rst in window': b'\0' + hs + seg(RST, 0, seq=10) + seg(RST, 0, seq=-10),
         'keepalive': b'\x08' + hs + clock(150) + clock(150) + clock(150) +
         clock(150),
         'bad checksum': b'\0' + seg(SYN, 0, op=7) + hs,
@@ -303,6 +303,9 @@ def tcp_seeds():
         'unlisten half open': b'\0' + seg(SYN, 0) + act(5, 0) + seg(ACK, 0) +
         act(5, 0) + seg(SYN, 1),
         'abort': b'\0' + hs + act(4, 0) + seg(ACK, 0, b'late'),
+        'pool exhausted': b'\x10' + b''.join(
+            seg(SYN, f, opts=MSS) + seg(ACK, f) for f in (0, 1, 4, 5, 6, 7)) +
+        act(3, 0) + seg(FIN | ACK, 0) + clock(255),
     }
     for name, data in seeds.items():
         write('tcp', name, data)
