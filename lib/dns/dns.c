@@ -37,17 +37,11 @@ _Static_assert(sizeof(struct dns_counters) ==
                    GH_ARRAY_SIZE(dns_descs) * sizeof(uint64_t),
                "dns counters and descriptors out of step");
 
-/* xorshift64* (Vigna): cheap, per worker; not a CSPRNG (see dns.h). */
+/* The resolver's CSPRNG (gh_random: ChaCha20 keyed from getrandom). */
 static uint64_t
 dns_rand(struct dns_resolver *r)
 {
-	uint64_t x = r->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return gh_random_u64(&r->rng);
 }
 
 static uint32_t
@@ -194,7 +188,7 @@ dns_port_release(struct dns_resolver *r, struct dns_query *q)
 static int
 dns_port_pick(struct dns_resolver *r, struct dns_query *q)
 {
-	uint32_t start = (uint32_t)(dns_rand(r) >> 32) % r->n_ports;
+	uint32_t start = gh_random_uniform(&r->rng, r->n_ports);
 	uint32_t i, n = RTE_MIN(r->n_ports, (uint32_t)DNS_PORT_TRIES);
 	uint32_t rip = r->p.server_ip_be[q->server];
 
@@ -391,7 +385,7 @@ dns_create(const struct dns_params *params)
 	struct dns_resolver *r = NULL;
 	struct dns_params p;
 	uint32_t i, nq;
-	int err = ENOMEM;
+	int err = ENOMEM, rc;
 
 	if (params == NULL) {
 		errno = EINVAL;
@@ -411,12 +405,11 @@ dns_create(const struct dns_params *params)
 	r->now_tsc = p.start_tsc != 0 ? p.start_tsc : rte_rdtsc();
 	r->timeout_tsc =
 	    RTE_MAX((uint64_t)p.timeout_ms * p.tsc_hz / 1000, 1ull);
-	r->rng = rte_rdtsc() ^ r->now_tsc ^
-	         ((uint64_t)(p.worker_id + 1) * 0x9e3779b97f4a7c15ull);
-	if (r->rng == 0)
-		r->rng = 0x9e3779b97f4a7c15ull;
-	for (i = 0; i < 8; i++)
-		(void)dns_rand(r);
+	rc = gh_random_init(&r->rng);
+	if (rc < 0) {
+		err = -rc;
+		goto fail;
+	}
 	r->hash_seed = (uint32_t)dns_rand(r);
 	r->ip_id = (uint16_t)dns_rand(r);
 
@@ -444,6 +437,7 @@ fail:
 		free(r->queries);
 		free(r->qhash);
 		free(r->port_q);
+		gh_random_fini(&r->rng);
 		free(r);
 	}
 	errno = err;
@@ -463,6 +457,7 @@ dns_destroy(struct dns_resolver *r)
 		if (r->queries[i].in_use)
 			dns_query_finish(r, &r->queries[i], -ECANCELED, 0, 0);
 	r->magic = 0;
+	gh_random_fini(&r->rng);
 	free(r->cache);
 	free(r->queries);
 	free(r->qhash);

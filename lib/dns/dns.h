@@ -16,12 +16,13 @@
  * Spoofing (RFC 5452): every try of a lookup, first or retry, is a new
  * query with a new random ID from a new random local port, and only an
  * answer from the server of that try, to that port, with that ID and our
- * question is taken.  The generator is a per-worker xorshift seeded from
- * the TSC: unpredictable enough off-path, not a CSPRNG.
+ * question is taken.  IDs, ports and the cache's hash seed come from the
+ * resolver's own CSPRNG (common/gh_random.h: ChaCha20 keyed from
+ * getrandom(2) in dns_create()), not from the clock.
  *
  * Threading: a struct dns_resolver belongs to one worker; every call is
- * made by it.  Nothing here locks, prints or makes a system call; memory is
- * taken in dns_create() only.
+ * made by it.  Nothing here locks, prints or makes a system call except
+ * dns_create() (memory, getrandom); memory is taken there only.
  */
 #ifndef GH_DNS_H
 #define GH_DNS_H
@@ -75,7 +76,8 @@ struct dns_params {
 };
 
 /* Create a worker's resolver. Returns NULL and sets errno (EINVAL,
- * ENOMEM). */
+ * ENOMEM, or getrandom's errno when its generator cannot be keyed: no
+ * fallback to a weaker seed). */
 struct dns_resolver *dns_create(const struct dns_params *p);
 
 /* Free it; waiters still queued are called with -ECANCELED first. NULL is

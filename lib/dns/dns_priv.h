@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/gh_common.h"
+#include "common/gh_random.h"
 #include "dns/dns.h"
 
 #define DNS_RESOLVER_MAGIC 0x646e7301u
@@ -95,7 +96,7 @@ struct dns_resolver {
 	 * (start_tsc at creation); expiries and deadlines read it. */
 	uint64_t now_tsc;
 	uint64_t timeout_tsc;
-	uint64_t rng; /* xorshift64* state */
+	struct gh_random rng; /* IDs, ports, hash_seed, ip_id */
 	uint32_t hash_seed;
 	uint16_t ip_id;
 	uint16_t server_port_be;

@@ -4,7 +4,11 @@
  * port's txbuf and checked on the wire, answers crafted byte by byte and
  * handed to dns_input(), time moved with dns_timer() on a fake clock.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <rte_byteorder.h>
@@ -1410,6 +1414,112 @@ Test(dns, create_checks)
 	cr_assert_null(dns_create(&p));
 	cr_assert_null(dns_create(NULL));
 	dns_destroy(NULL);
+}
+
+/* ---- randomness (issue 10, finding 8) ---- */
+
+/*
+ * getrandom(2) as the resolver sees it: this definition in the test
+ * executable takes the place of libc's, so a test can make it fail.
+ * Otherwise it asks the kernel (the system call, not libc's wrapper, which
+ * this one hides).
+ */
+static int getrandom_errno;
+
+ssize_t getrandom(void *buf, size_t len, unsigned flags);
+
+ssize_t
+getrandom(void *buf, size_t len, unsigned flags)
+{
+	if (getrandom_errno != 0) {
+		errno = getrandom_errno;
+		return -1;
+	}
+	return syscall(SYS_getrandom, buf, len, flags);
+}
+
+#define SEED_TRIALS 2000
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The regression of finding 8: resolvers created on the real clock, as the
+ * appliance creates them (start_tsc 0), one after the other, must not share
+ * their secrets.  The old seed, two TSC reads XORed, gave about 126 distinct
+ * states in 200,000 creations; 48 bits of each resolver's secrets (the cache
+ * hash seed and the first IPv4 ID) from a CSPRNG collide in 2000 creations
+ * with probability about 2^-27.
+ */
+Test(dns, secrets_distinct_per_resolver)
+{
+	static uint64_t seen[SEED_TRIALS];
+	struct dns_resolver *x;
+	struct dns_params p;
+	unsigned i, dup = 0;
+
+	defaults(&p);
+	p.start_tsc = 0;
+	for (i = 0; i < SEED_TRIALS; i++) {
+		x = dns_create(&p);
+		cr_assert_not_null(x, "dns_create: errno %d", errno);
+		seen[i] = (uint64_t)x->hash_seed << 16 | x->ip_id;
+		dns_destroy(x);
+	}
+	qsort(seen, SEED_TRIALS, sizeof(seen[0]), cmp_u64);
+	for (i = 1; i < SEED_TRIALS; i++)
+		dup += seen[i] == seen[i - 1];
+	cr_assert_eq(dup, 0, "%u of %u resolvers repeat another's secrets", dup,
+	             SEED_TRIALS);
+}
+
+/*
+ * Resolvers created at the same clock reading (a worker restarted at the
+ * same TSC, or every worker at once) send different first queries: what
+ * an off-path spoofer must guess, the ID and the local port, does not
+ * follow from the clock.
+ */
+Test(dns, same_tsc_different_first_query)
+{
+	static uint64_t seen[64];
+	static struct rec c;
+	unsigned i, dup = 0;
+	struct q q;
+
+	for (i = 0; i < GH_ARRAY_SIZE(seen); i++) {
+		start(NULL); /* start_tsc T0 every time */
+		cr_assert_eq(resolve("www.example.com", &c), 1);
+		take_query(&q);
+		seen[i] = (uint64_t)q.id << 16 | q.sport;
+		dns_cancel(r, &c.w);
+	}
+	qsort(seen, GH_ARRAY_SIZE(seen), sizeof(seen[0]), cmp_u64);
+	for (i = 1; i < GH_ARRAY_SIZE(seen); i++)
+		dup += seen[i] == seen[i - 1];
+	cr_assert_eq(dup, 0, "%u first queries (ID, port) repeated", dup);
+}
+
+/* No entropy, no resolver: dns_create() fails with getrandom's errno
+ * instead of falling back to the clock. */
+Test(dns, no_entropy_no_resolver)
+{
+	struct dns_resolver *x;
+	struct dns_params p;
+
+	defaults(&p);
+	getrandom_errno = ENOSYS;
+	errno = 0;
+	cr_assert_null(dns_create(&p));
+	cr_assert_eq(errno, ENOSYS);
+	getrandom_errno = 0;
+	x = dns_create(&p);
+	cr_assert_not_null(x, "dns_create: errno %d", errno);
+	dns_destroy(x);
 }
 
 /* ---- the parser alone, on mutated answers ---- */
