@@ -638,6 +638,17 @@ tcp_stack_destroy(struct tcp_stack *s)
 /* ---- input -------------------------------------------------------------
  */
 
+/* The big-endian 32-bit value at <p>, which options leave at any alignment
+ * (a load through a uint32_t pointer there is undefined behaviour). */
+static inline uint32_t
+opt_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
 /* Parse the options of <g>; malformed options end the parse. */
 static void
 tcp_parse_options(struct tcp_seg *g, const uint8_t *o, unsigned len)
@@ -682,10 +693,8 @@ tcp_parse_options(struct tcp_seg *g, const uint8_t *o, unsigned len)
 				for (j = 0; j < n && j < 4; j++) {
 					const uint8_t *b = o + i + 2 + 8 * j;
 
-					g->sack[j].start = rte_be_to_cpu_32(
-					    *(const unaligned_uint32_t *)b);
-					g->sack[j].end = rte_be_to_cpu_32(*(
-					    const unaligned_uint32_t *)(b + 4));
+					g->sack[j].start = opt_be32(b);
+					g->sack[j].end = opt_be32(b + 4);
 				}
 				g->n_sack = (uint8_t)RTE_MIN(n, 4u);
 			}
@@ -693,10 +702,8 @@ tcp_parse_options(struct tcp_seg *g, const uint8_t *o, unsigned len)
 		case 8:
 			if (olen == 10) {
 				g->has_ts = 1;
-				g->tsval = rte_be_to_cpu_32(
-				    *(const unaligned_uint32_t *)(o + i + 2));
-				g->tsecr = rte_be_to_cpu_32(
-				    *(const unaligned_uint32_t *)(o + i + 6));
+				g->tsval = opt_be32(o + i + 2);
+				g->tsecr = opt_be32(o + i + 6);
 			}
 			break;
 		default:

@@ -20,6 +20,24 @@ struct rte_mempool *tt_pool;
 uint64_t tt_now_ms;
 const uint8_t tt_secret[16] = {1, 2,  3,  4,  5,  6,  7,  8,
                                9, 10, 11, 12, 13, 14, 15, 16};
+/* Big-endian 32-bit values at any alignment (memcpy: no misaligned load). */
+static uint32_t
+tt_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
+static void
+tt_put_be32(uint8_t *p, uint32_t host)
+{
+	uint32_t v = rte_cpu_to_be_32(host);
+
+	memcpy(p, &v, sizeof(v));
+}
+
 static struct tcp_rss tt_rss;
 static const struct rte_ether_addr tt_mac_a = {{2, 0, 0, 0, 0, 0xa}};
 static const struct rte_ether_addr tt_mac_b = {{2, 0, 0, 0, 0, 0xb}};
@@ -200,8 +218,8 @@ tt_parse(const uint8_t *f, size_t n, struct tt_seg *g)
 	memcpy(&g->dst_ip, ip + 16, 4);
 	g->sport = (uint16_t)(th[0] << 8 | th[1]);
 	g->dport = (uint16_t)(th[2] << 8 | th[3]);
-	g->seq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(th + 4));
-	g->ack = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(th + 8));
+	g->seq = tt_be32(th + 4);
+	g->ack = tt_be32(th + 8);
 	thl = (uint32_t)(th[12] >> 4) * 4;
 	g->flags = th[13];
 	g->wnd = (uint16_t)(th[14] << 8 | th[15]);
@@ -225,21 +243,15 @@ tt_parse(const uint8_t *f, size_t n, struct tt_seg *g)
 			g->sackok = 1;
 		else if (k == 8) {
 			g->has_ts = 1;
-			g->tsval = rte_be_to_cpu_32(
-			    *(const unaligned_uint32_t *)(o + i + 2));
-			g->tsecr = rte_be_to_cpu_32(
-			    *(const unaligned_uint32_t *)(o + i + 6));
+			g->tsval = tt_be32(o + i + 2);
+			g->tsecr = tt_be32(o + i + 6);
 		} else if (k == 5) {
 			unsigned j;
 
 			g->n_sack = (o[i + 1] - 2u) / 8;
 			for (j = 0; j < g->n_sack && j < 4; j++) {
-				g->sack[j][0] = rte_be_to_cpu_32(
-				    *(const unaligned_uint32_t *)(o + i + 2 +
-				                                  8 * j));
-				g->sack[j][1] = rte_be_to_cpu_32(
-				    *(const unaligned_uint32_t *)(o + i + 6 +
-				                                  8 * j));
+				g->sack[j][0] = tt_be32(o + i + 2 + 8 * j);
+				g->sack[j][1] = tt_be32(o + i + 6 + 8 * j);
 			}
 		}
 		i += o[i + 1];
@@ -347,8 +359,8 @@ tt_inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	th[1] = (uint8_t)sport;
 	th[2] = (uint8_t)(dport >> 8);
 	th[3] = (uint8_t)dport;
-	*(unaligned_uint32_t *)(th + 4) = rte_cpu_to_be_32(seq);
-	*(unaligned_uint32_t *)(th + 8) = rte_cpu_to_be_32(ack);
+	tt_put_be32(th + 4, seq);
+	tt_put_be32(th + 8, ack);
 	th[12] = (uint8_t)((thl / 4) << 4);
 	th[13] = flags;
 	th[14] = (uint8_t)(wnd >> 8);
