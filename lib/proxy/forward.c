@@ -83,7 +83,7 @@ enum fwd_state {
 #define SF_CLI_SHUT   0x0200u /* we sent FIN to the client */
 #define SF_UP_SHUT    0x0400u /* we sent FIN upstream (tunnel) */
 #define SF_UP_FIN     0x0800u /* the upstream sent FIN */
-#define SF_RESUME     0x1000u /* interim heads left: the timer resumes */
+#define SF_RESUME     0x1000u /* work left: the 1 ms timer resumes it */
 #define SF_HEAD_LF    0x2000u /* the unfinished head has a line end */
 #define SF_DECHUNK    0x4000u /* chunked response to an HTTP/1.0 client */
 
@@ -463,10 +463,13 @@ tick_of(const struct fwd_ctx *fc, uint64_t tsc)
 	return (tsc - fc->start_tsc) / fc->tsc_per_ms;
 }
 
+/* Now, in wheel ticks: the time of the last fwd_ctx_timer() call (the
+ * worker's TSC, at most a timer period old), so deadlines follow the clock
+ * the wheel is driven by (no TSC read here; tests drive a fake one). */
 static uint64_t
 now_ms(const struct fwd_ctx *fc)
 {
-	return tick_of(fc, rte_rdtsc());
+	return tcp_timer_wheel_now(&fc->wheel);
 }
 
 static void
@@ -475,6 +478,24 @@ timer_set(struct fwd_session *s, uint32_t ms)
 	struct fwd_ctx *fc = s->l->fc;
 
 	tcp_timer_restart(&fc->wheel, &s->tmr, now_ms(fc) + ms);
+}
+
+/* (Re)arm the upstream read timeout, unless the resume timer is pending
+ * (SF_RESUME): that one fires first and re-arms this one. */
+static void
+read_timer_set(struct fwd_session *s)
+{
+	if (!(s->flags & SF_RESUME))
+		timer_set(s, s->l->cfg.upstream_read_ms);
+}
+
+/* Work is left that no event may bring back (a burst cut for fairness, an
+ * mbuf that could not be had): the timer resumes it in 1 ms. */
+static void
+resume_soon(struct fwd_session *s)
+{
+	s->flags |= SF_RESUME;
+	timer_set(s, 1);
 }
 
 static void
@@ -963,7 +984,7 @@ fwd_upstream_ready(struct fwd_session *s)
 		return;
 	}
 	s->state = ST_FORWARD;
-	timer_set(s, s->l->cfg.upstream_read_ms);
+	read_timer_set(s);
 	fwd_req_pump(s);
 }
 
@@ -1441,6 +1462,7 @@ fwd_req_pump(struct fwd_session *s)
 		while (!(s->flags & SF_REQ_DONE) && s->cli_in != NULL &&
 		       chain_len(s->up_out) < FWD_OUT_MAX) {
 			struct rte_mbuf *m = s->cli_in, *part;
+			struct http_body before = s->req_body;
 			uint32_t used = 0;
 			int rc;
 
@@ -1456,8 +1478,12 @@ fwd_req_pump(struct fwd_session *s)
 				part = chain_take_seg(&s->cli_in, used,
 				                      fc->p.pool);
 				if (part == NULL) {
+					/* The codec must not count bytes
+					 * that did not move. */
+					s->req_body = before;
 					fc->cnt->fwd_no_mbuf++;
-					break; /* retried on the next event */
+					resume_soon(s);
+					break;
 				}
 				if (proxy_chain_append(&s->up_out, part) < 0) {
 					rte_pktmbuf_free(part);
@@ -1491,9 +1517,8 @@ fwd_req_pump(struct fwd_session *s)
 	         ++rounds < 64);
 	/* The origin is not expected to answer before it has the request:
 	 * the read timeout counts from the last byte of it that moved. */
-	if (moved && s->state == ST_FORWARD &&
-	    !(s->flags & (SF_RESP_HEAD | SF_RESUME)))
-		timer_set(s, s->l->cfg.upstream_read_ms);
+	if (moved && s->state == ST_FORWARD && !(s->flags & SF_RESP_HEAD))
+		read_timer_set(s);
 }
 
 /* ---- responses ---- */
@@ -1599,7 +1624,7 @@ fwd_response_head(struct fwd_session *s)
 	if (close)
 		s->flags |= SF_CLOSE_CLI;
 	if (msg->version_minor == 1 && !(msg->flags & HTTP_F_CONN_CLOSE) &&
-	    msg->body_kind != HTTP_BODY_EOF)
+	    msg->body_kind != HTTP_BODY_EOF && !(s->flags & SF_UP_FIN))
 		s->flags |= SF_UP_KEEP;
 	if (s->txn != NULL) {
 		s->txn->rec.status = msg->status;
@@ -1632,8 +1657,11 @@ fwd_txn_done(struct fwd_session *s)
 	if (!(s->flags & SF_REQ_DONE))
 		s->flags |= SF_CLOSE_CLI; /* the rest of its body: unreadable */
 	if (s->up != NULL) {
+		/* Never one that sent FIN: the next request would meet a
+		 * closed connection. */
 		if ((s->flags & SF_UP_KEEP) && (s->flags & SF_REQ_DONE) &&
-		    s->up_in == NULL && s->up_out == NULL)
+		    !(s->flags & SF_UP_FIN) && s->up_in == NULL &&
+		    s->up_out == NULL)
 			idle_put(s);
 		else
 			leg_close(&s->up, false);
@@ -1668,8 +1696,7 @@ fwd_response(struct fwd_session *s)
 		if (chain_len(s->cli_out) >= FWD_OUT_MAX)
 			return;
 		if (guard++ == FWD_INTERIM_BURST) {
-			s->flags |= SF_RESUME;
-			timer_set(s, 1);
+			resume_soon(s);
 			return;
 		}
 		if (!fwd_response_head(s))
@@ -1682,6 +1709,7 @@ fwd_response(struct fwd_session *s)
 		while (!(s->flags & SF_RESP_DONE) && s->up_in != NULL &&
 		       chain_len(s->cli_out) < FWD_OUT_MAX) {
 			struct rte_mbuf *m = s->up_in, *part;
+			struct http_body before = s->resp_body;
 			uint32_t used = 0, n = m->data_len;
 			bool framing = false;
 			int rc;
@@ -1712,7 +1740,9 @@ fwd_response(struct fwd_session *s)
 				part =
 				    chain_take_seg(&s->up_in, used, fc->p.pool);
 				if (part == NULL) {
+					s->resp_body = before; /* as above */
 					fc->cnt->fwd_no_mbuf++;
+					resume_soon(s);
 					break;
 				}
 				tcp_recved(s->up, used);
@@ -1924,7 +1954,7 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	if (s->state == ST_FORWARD) {
-		timer_set(s, s->l->cfg.upstream_read_ms);
+		read_timer_set(s);
 		fwd_response(s);
 	}
 }
@@ -1948,6 +1978,10 @@ fwd_on_writable(void *arg, struct tcp_conn *c)
 	}
 	cli_flush(s);
 	if (s->state == ST_FORWARD) {
+		/* A slow client reading a response that is all here is
+		 * progress too: the read timeout is for silence both ways. */
+		if (s->flags & SF_RESP_HEAD)
+			read_timer_set(s);
 		fwd_response(s);
 		fwd_fin_pending(s);
 		return;
@@ -2124,6 +2158,10 @@ fwd_timer_fired(void *arg, struct tcp_timer *t)
 		if (s->flags & SF_RESUME) {
 			s->flags &= (uint16_t)~SF_RESUME;
 			timer_set(s, s->l->cfg.upstream_read_ms);
+			if (!(s->flags & SF_REQ_DONE))
+				fwd_req_pump(s);
+			if (s->state != ST_FORWARD)
+				return; /* ended or answered */
 			fwd_response(s);
 			fwd_fin_pending(s);
 			return;

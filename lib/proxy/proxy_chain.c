@@ -8,6 +8,7 @@
 
 #include <rte_mbuf.h>
 
+#include "common/gh_mbuf.h"
 #include "proxy_chain.h"
 
 uint32_t
@@ -43,37 +44,41 @@ proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 	return done;
 }
 
-/*
- * Copy the single-segment <m> (at most PROXY_COALESCE_MAX bytes) into the
- * tailroom of <tail>, the last segment of <head>, when that buffer is ours
- * alone (direct, one reference: no indirect mbuf or TCP retransmit queue
- * sees it).  Returns true when <m> was absorbed (and freed).
- */
-static bool
-chain_coalesce(struct rte_mbuf *head, struct rte_mbuf *tail, struct rte_mbuf *m)
-{
-	uint16_t n = m->data_len;
-
-	if (m->nb_segs != 1 || n > PROXY_COALESCE_MAX ||
-	    n > rte_pktmbuf_tailroom(tail) || !RTE_MBUF_DIRECT(tail) ||
-	    rte_mbuf_refcnt_read(tail) != 1)
-		return false;
-	memcpy(rte_pktmbuf_mtod_offset(tail, char *, tail->data_len),
-	       rte_pktmbuf_mtod(m, const char *), n);
-	tail->data_len = (uint16_t)(tail->data_len + n);
-	head->pkt_len += n;
-	rte_pktmbuf_free(m);
-	return true;
-}
-
 int
 proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
 {
-	if (*q == NULL) {
-		*q = m;
-		return 0;
+	struct rte_mbuf *tail = NULL;
+
+	if (*q != NULL) {
+		if ((uint32_t)(*q)->nb_segs + m->nb_segs > RTE_MBUF_MAX_NB_SEGS)
+			return -EOVERFLOW;
+		tail = rte_pktmbuf_lastseg(*q);
 	}
-	if (chain_coalesce(*q, rte_pktmbuf_lastseg(*q), m))
-		return 0;
-	return rte_pktmbuf_chain(*q, m) == 0 ? 0 : -EOVERFLOW;
+	/* Segment by segment: small ones are copied into the last buffer
+	 * (gh_mbuf_compact), the others linked. */
+	while (m != NULL) {
+		struct rte_mbuf *seg = m, *put;
+		uint32_t len = seg->data_len;
+
+		m = seg->next;
+		if (m != NULL) {
+			m->pkt_len = seg->pkt_len - len;
+			m->nb_segs = (uint16_t)(seg->nb_segs - 1);
+		}
+		seg->next = NULL;
+		seg->nb_segs = 1;
+		seg->pkt_len = len;
+		put = gh_mbuf_compact(tail, seg);
+		if (*q == NULL) {
+			*q = put;
+		} else {
+			(*q)->pkt_len += len;
+			if (put != tail) {
+				tail->next = put;
+				(*q)->nb_segs++;
+			}
+		}
+		tail = put;
+	}
+	return 0;
 }

@@ -18,18 +18,13 @@
  */
 uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
 
-/* Segments up to this size are copied into the tailroom of the chain's
- * last buffer instead of being linked (as Linux collapses its receive
- * queue): a peer sending tiny segments then holds about one mbuf per
- * buffer's worth of bytes, not one per segment.  Full-sized segments stay
- * zero-copy. */
-#define PROXY_COALESCE_MAX 1024u
-
-/* Append the chain <m> to *q (which may be empty); a small single segment
- * may be copied into the tail of *q and freed (see PROXY_COALESCE_MAX), so
- * <m> is not to be touched after a 0 return.  Returns 0, or -EOVERFLOW
- * when the result would hold more segments than an mbuf chain can
- * (nothing changes; <m> stays the caller's). */
+/* Append the chain <m> to *q (which may be empty).  Segments of up to
+ * GH_MBUF_SMALL bytes are copied into the last buffer of *q (or a fresh
+ * one) and freed (see common/gh_mbuf.h): a peer sending tiny segments
+ * holds about one mbuf per buffer of bytes, not one per segment; <m> is
+ * not to be touched after a 0 return.  Returns 0, or -EOVERFLOW when the
+ * result could hold more segments than an mbuf chain can (nothing
+ * changes; <m> stays the caller's). */
 int proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m);
 
 #endif /* GH_PROXY_CHAIN_H */

@@ -16,6 +16,7 @@
 #include <rte_malloc.h>
 
 #include "net/net.h"
+#include "common/gh_mbuf.h"
 #include "tcp/tcp_priv.h"
 
 static const struct stats_counter_desc tcp_counter_descs[] = {
@@ -983,6 +984,35 @@ tcp_send_space(const struct tcp_conn *c)
 	           : 0;
 }
 
+/*
+ * Link the chain <m> to the send queue segment by segment; a small segment
+ * is copied into the queue's last buffer when that buffer is ours alone
+ * (no clone of it in flight), so a peer that makes us send tiny pieces
+ * (a dripped body we relay) holds about one mbuf per buffer, not one per
+ * piece, and a frame carries few pieces.  Bytes already sent from that
+ * buffer do not move: only its data_len grows, which tcp_sq_seek() reads.
+ */
+static void
+tcp_sq_append(struct tcp_conn *c, struct rte_mbuf *m)
+{
+	while (m != NULL) {
+		struct rte_mbuf *seg = m, *put;
+
+		m = seg->next;
+		seg->next = NULL;
+		seg->nb_segs = 1;
+		seg->pkt_len = seg->data_len;
+		put = gh_mbuf_compact(c->sq_tail, seg);
+		if (put == c->sq_tail)
+			continue;
+		if (c->sq_tail != NULL)
+			c->sq_tail->next = put;
+		else
+			c->sq_head = put;
+		c->sq_tail = put;
+	}
+}
+
 int
 tcp_send(struct tcp_conn *c, struct rte_mbuf *m)
 {
@@ -1016,11 +1046,7 @@ tcp_send(struct tcp_conn *c, struct rte_mbuf *m)
 		return -EAGAIN;
 	}
 	tcp_enter(s);
-	if (c->sq_tail != NULL)
-		c->sq_tail->next = m;
-	else
-		c->sq_head = m;
-	c->sq_tail = last;
+	tcp_sq_append(c, m);
 	c->sq_bytes += len;
 	tcp_output(c);
 	tcp_leave(s);
