@@ -47,18 +47,19 @@
 #include "proxy_chain.h"
 #include "tcp/tcp_timer.h"
 
-#define FWD_CTX_MAGIC      0x66776301u
-#define FWD_SESSION_MAGIC  0x66777302u
-#define FWD_IDLE_MAGIC     0x66776903u
-#define FWD_ORPHAN_MAGIC   0x66776f04u
-#define FWD_LISTENER_MAGIC 0x66776c05u
-#define FWD_LISTENERS_MAX  8
-#define FWD_OUT_MAX        (64u * 1024) /* bytes waiting for a leg's TCP */
-#define FWD_LINGER_MS      2000         /* reading after an error reply */
-#define FWD_TIMER_BURST    256
-#define FWD_ERR_BODY_MAX   640
-#define FWD_HOST_MAX       255 /* a DNS name's text (RFC 1035 2.3.4) */
-#define FWD_INTERIM_BURST  64  /* 1xx heads read per event (fairness) */
+#define FWD_CTX_MAGIC        0x66776301u
+#define FWD_SESSION_MAGIC    0x66777302u
+#define FWD_IDLE_MAGIC       0x66776903u
+#define FWD_ORPHAN_MAGIC     0x66776f04u
+#define FWD_LISTENER_MAGIC   0x66776c05u
+#define FWD_LISTENERS_MAX    8
+#define FWD_OUT_MAX          (64u * 1024) /* bytes waiting for a leg's TCP */
+#define FWD_LINGER_MS        2000         /* reading after an error reply */
+#define FWD_TIMER_BURST      256
+#define FWD_ERR_BODY_MAX     640
+#define FWD_HOST_MAX         255 /* a DNS name's text (RFC 1035 2.3.4) */
+#define FWD_INTERIM_BURST    64  /* 1xx heads read per event (fairness) */
+#define FWD_MAX_FORWARDS_CAP 999999999L /* Max-Forwards we count down from */
 
 enum fwd_state {
 	ST_FREE = 0,       /* back in the pool: the session has ended */
@@ -1128,15 +1129,18 @@ max_forwards(const struct http_msg *msg, const char *buf)
 	long n = 0;
 	uint32_t k;
 
-	if (i < 0 || msg->hdr[i].value.len == 0 || msg->hdr[i].value.len > 9)
+	if (i < 0 || msg->hdr[i].value.len == 0)
 		return -1;
 	v = buf + msg->hdr[i].value.off;
 	for (k = 0; k < msg->hdr[i].value.len; k++) {
 		if (v[k] < '0' || v[k] > '9')
 			return -1;
-		n = n * 10 + (v[k] - '0');
+		/* Larger values are all "very many" (7.6.2: forward the
+		 * lesser of value - 1 and the largest we support). */
+		if (n < FWD_MAX_FORWARDS_CAP)
+			n = n * 10 + (v[k] - '0');
 	}
-	return n;
+	return n < FWD_MAX_FORWARDS_CAP ? n : FWD_MAX_FORWARDS_CAP;
 }
 
 /* An OPTIONS request the proxy answers as its final recipient: "OPTIONS *"
@@ -1191,9 +1195,15 @@ write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		     msg->method == HTTP_M_TRACE) &&
 		    http_hdr_name_is(msg, buf, i, "max-forwards") &&
 		    max_forwards(msg, buf) > 0) {
-			snprintf(text, sizeof(text), "Max-Forwards: %ld\r\n",
-			         max_forwards(msg, buf) - 1);
-			hw_str(&w, text);
+			/* Once, at the first field: that value counts,
+			 * further Max-Forwards lines go. */
+			if (http_hdr_find(msg, buf, "max-forwards", 0) ==
+			    (int)i) {
+				snprintf(text, sizeof(text),
+				         "Max-Forwards: %ld\r\n",
+				         max_forwards(msg, buf) - 1);
+				hw_str(&w, text);
+			}
 			continue;
 		}
 		hw_span(&w, buf, msg->hdr[i].name);
@@ -1534,10 +1544,11 @@ write_response_head(struct fwd_session *s, const struct http_msg *msg,
 	unsigned i;
 
 	/* RFC 9110 8.6 and 9112 6.1: no Content-Length on a 1xx or 204, no
-	 * Transfer-Encoding on those nor to an HTTP/1.0 client (the body is
-	 * de-chunked for it, SF_DECHUNK, and ends with the connection). */
-	bool no_framing =
-	    msg->status < 200 || msg->status == 204 || (s->flags & SF_DECHUNK);
+	 * Transfer-Encoding on those nor to an HTTP/1.0 client (a chunked
+	 * body is de-chunked for it, SF_DECHUNK, and ends with the
+	 * connection). */
+	bool no_length = msg->status < 200 || msg->status == 204;
+	bool no_te = no_length || (s->flags & SF_CLI_HTTP10);
 
 	snprintf(text, sizeof(text), "HTTP/1.1 %03u ", msg->status);
 	hw_str(&w, text);
@@ -1546,9 +1557,10 @@ write_response_head(struct fwd_session *s, const struct http_msg *msg,
 	for (i = 0; i < msg->n_headers; i++) {
 		if (is_hop_by_hop(msg, buf, i))
 			continue;
-		if (no_framing &&
-		    (http_hdr_name_is(msg, buf, i, "content-length") ||
-		     http_hdr_name_is(msg, buf, i, "transfer-encoding")))
+		if ((no_length || (s->flags & SF_DECHUNK)) &&
+		    http_hdr_name_is(msg, buf, i, "content-length"))
+			continue;
+		if (no_te && http_hdr_name_is(msg, buf, i, "transfer-encoding"))
 			continue;
 		hw_span(&w, buf, msg->hdr[i].name);
 		hw_str(&w, ": ");
@@ -1614,6 +1626,16 @@ fwd_response_head(struct fwd_session *s)
 	}
 	if ((s->flags & SF_CLI_HTTP10) && msg->body_kind == HTTP_BODY_CHUNKED)
 		s->flags |= SF_DECHUNK;
+	/* A body in a transfer coding other than chunked (read until the
+	 * close): an HTTP/1.0 client could not decode it (RFC 9112 6.1). */
+	if ((s->flags & SF_CLI_HTTP10) && (msg->flags & HTTP_F_HAS_TE) &&
+	    msg->body_kind == HTTP_BODY_EOF) {
+		fc->cnt->fwd_err_502_response++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          "the origin's response has a transfer coding an "
+		          "HTTP/1.0 client cannot decode");
+		return false;
+	}
 	close = (s->flags & (SF_CLOSE_CLI | SF_DECHUNK)) ||
 	        msg->body_kind == HTTP_BODY_EOF;
 	m = write_response_head(s, msg, buf, close);

@@ -902,3 +902,46 @@ Test(fwd, body_split_when_the_pool_is_empty)
 	}
 	cr_assert_eq(count_of(cli.rx, "HTTP/1.1 501"), 0);
 }
+
+/* RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client, also on a
+ * response without a body (HEAD). */
+Test(fwd, no_transfer_encoding_to_http10_client_on_head)
+{
+	client_connect();
+	send_str(&cli,
+	         "HEAD http://10.0.0.2/ HTTP/1.0\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	send_str(&org, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 OK\r\n", 17) == 0,
+	          "client got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "Transfer-Encoding") == NULL, "client got: %s",
+	          cli.rx);
+}
+
+/* A transfer coding an HTTP/1.0 client cannot decode: 502. */
+Test(fwd, gzip_transfer_coding_to_http10_client_is_502)
+{
+	client_connect();
+	send_str(&cli,
+	         "GET http://10.0.0.2/ HTTP/1.0\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	send_str(&org, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxyz");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 502 ", 13) == 0, "client got: %s",
+	          cli.rx);
+}
+
+/* RFC 9110 7.6.2: a value past what we count is "very many", still
+ * decremented; a second Max-Forwards line does not pass. */
+Test(fwd, max_forwards_large_and_repeated)
+{
+	client_connect();
+	send_str(&cli, "OPTIONS http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Max-Forwards: 123456789012\r\nMax-Forwards: 0\r\n\r\n");
+	run(10);
+	cr_assert(strstr(org.rx, "\r\nMax-Forwards: 999999998\r\n") != NULL,
+	          "origin got: %s", org.rx);
+	cr_assert_eq(count_of(org.rx, "Max-Forwards"), 1, "origin got: %s",
+	             org.rx);
+}
