@@ -1831,7 +1831,8 @@ tunnel_move(struct fwd_session *s)
 
 		if (proxy_chain_append(&s->up_out, s->cli_in) == 0) {
 			s->cli_in = NULL;
-			tcp_recved(s->cli, n);
+			if (s->cli != NULL) /* gone after a clean close */
+				tcp_recved(s->cli, n);
 			if (s->txn != NULL)
 				s->txn->rec.bytes_from_client += n;
 		}
@@ -2075,6 +2076,13 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	fc = s->l->fc;
 	if (c == s->cli) {
 		s->cli = NULL;
+		/* A tunnel's client that closed cleanly: what it sent still
+		 * goes up, then FIN; the session ends with the upstream. */
+		if (s->state == ST_TUNNEL && why == TCP_CLOSE_NORMAL &&
+		    s->up != NULL && (s->cli_in != NULL || s->up_out != NULL)) {
+			tunnel_push(s);
+			return;
+		}
 		if (why != TCP_CLOSE_NORMAL && !(s->flags & SF_RESP_DONE) &&
 		    s->state != ST_HEAD && s->state != ST_DRAIN)
 			fc->cnt->fwd_aborted++;
@@ -2098,6 +2106,14 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 		              : "the origin could not be reached");
 		return;
 	case ST_TUNNEL:
+		/* The origin closed cleanly with bytes still on their way
+		 * to the client: they go, then FIN (tunnel_push). */
+		if (why == TCP_CLOSE_NORMAL && s->cli != NULL &&
+		    (s->up_in != NULL || s->cli_out != NULL)) {
+			s->flags |= SF_UP_FIN;
+			tunnel_push(s);
+			return;
+		}
 		fwd_session_end(s, why != TCP_CLOSE_NORMAL);
 		return;
 	case ST_FORWARD:

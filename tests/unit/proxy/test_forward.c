@@ -23,6 +23,7 @@ struct peer {
 	struct tcp_conn *c;
 	char rx[RX_MAX];
 	uint32_t rx_len;
+	uint64_t rx_total; /* every byte, also past rx[] */
 	unsigned accepted;
 	unsigned answered; /* requests the origin answered on this conn */
 	bool connected, fin, closed;
@@ -73,6 +74,7 @@ on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 		p->rx_len += k;
 		n += s->data_len;
 	}
+	p->rx_total += n;
 	p->rx[p->rx_len] = '\0';
 	rte_pktmbuf_free(m);
 	tcp_recved(c, n);
@@ -195,8 +197,9 @@ fwd_setup_cfg(bool allow_b)
 	cfg.n_allow_src = 1;
 	cfg.allow_src[0].addr_be = allow_b ? TT_IP_B : TT_IP(10, 9, 9, 9);
 	cfg.allow_src[0].mask_be = TT_IP(255, 255, 255, 255);
-	cfg.n_connect_ports = 1;
+	cfg.n_connect_ports = 2;
 	cfg.connect_ports[0] = 443;
+	cfg.connect_ports[1] = 80; /* the harness's origin, for CONNECT */
 	cfg.xff = CONF_XFF_OFF;
 	cfg.via = true;
 	cfg.allow_private_dst = true; /* the lab-in-a-process is 10/8 */
@@ -944,4 +947,153 @@ Test(fwd, max_forwards_large_and_repeated)
 	          "origin got: %s", org.rx);
 	cr_assert_eq(count_of(org.rx, "Max-Forwards"), 1, "origin got: %s",
 	             org.rx);
+}
+
+/* Drop node A's frames to the client's port (not the origin's, 80): a
+ * client whose ACKs stop for a while; its data is retransmitted later. */
+static void
+drop_a_to_client(void)
+{
+	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
+	unsigned i, keep = 0;
+
+	for (i = 0; i < tb->n; i++) {
+		struct rte_mbuf *m = tb->pkts[i];
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t sport = (uint16_t)(p[14 + 20] << 8 | p[14 + 20 + 1]);
+
+		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && sport == 3128)
+			rte_pktmbuf_free(m);
+		else
+			tb->pkts[keep++] = m;
+	}
+	tb->n = keep;
+}
+
+/* A CONNECT tunnel: the client half-closes, the origin answers with more
+ * than fits in flight and closes; while the client's ACKs are held up,
+ * the upstream's clean close used to end the session and drop what was
+ * queued for the client (it saw a clean FIN after a short stream). */
+Test(fwd, tunnel_keeps_data_after_upstream_closes)
+{
+	static char big[500000];
+	uint32_t sent = 0;
+	unsigned t;
+
+	memset(big, 'z', sizeof(big));
+	client_connect();
+	send_str(&cli,
+	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_tunnels, 1);
+	send_str(&cli, "GO");
+	cr_assert_eq(tcp_shutdown(cli.c), 0);
+	run(10);
+	cr_assert(org.fin && strcmp(org.rx, "GO") == 0, "origin got: %s",
+	          org.rx);
+	cli.rx_total = 0;
+	/* the origin sends 500000 bytes and closes; the client is deaf */
+	for (t = 0; t < 400 && !(org.c == NULL); t++) {
+		while (sent < sizeof(big) && org.c != NULL) {
+			uint32_t room = tcp_send_space(org.c), k;
+
+			k = sizeof(big) - sent < 1400 ? sizeof(big) - sent
+			                              : 1400;
+			if (room < k)
+				break;
+			send_bytes(&org, big + sent, k, 1400);
+			sent += k;
+		}
+		if (sent == sizeof(big) && org.c != NULL && !org.closed) {
+			tcp_shutdown(org.c);
+			sent++; /* once */
+		}
+		carry(&tt_b, &tt_a);
+		drop_a_to_client();
+		carry(&tt_a, &tt_b);
+		tt_advance(1);
+		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
+	}
+	run(5000); /* the client's ACKs flow again: retransmissions */
+	cr_assert_eq(cli.rx_total, sizeof(big),
+	             "the client got %lu of %zu bytes (fin %d)",
+	             (unsigned long)cli.rx_total, sizeof(big), cli.fin);
+	cr_assert(cli.fin);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
+}
+
+/* Drop node A's frames to the origin (port 80): an origin that does not
+ * acknowledge for a while. */
+static void
+drop_a_to_origin(void)
+{
+	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
+	unsigned i, keep = 0;
+
+	for (i = 0; i < tb->n; i++) {
+		struct rte_mbuf *m = tb->pkts[i];
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t dport =
+		    (uint16_t)(p[14 + 20 + 2] << 8 | p[14 + 20 + 3]);
+
+		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && dport == 80)
+			rte_pktmbuf_free(m);
+		else
+			tb->pkts[keep++] = m;
+	}
+	tb->n = keep;
+}
+
+/* The mirror case: the origin half-closes at once, the client uploads
+ * more than fits in flight and closes cleanly while the origin's ACKs are
+ * held up; the client's clean close used to reset the upstream and drop
+ * what was still queued for it. */
+Test(fwd, tunnel_keeps_data_after_client_closes)
+{
+	static char big[500000];
+	uint32_t sent = 0;
+	unsigned t;
+
+	memset(big, 'u', sizeof(big));
+	client_connect();
+	send_str(&cli,
+	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_not_null(org.c);
+	cr_assert_eq(tcp_shutdown(org.c), 0);
+	run(10);
+	cr_assert(cli.fin, "the origin's FIN did not reach the client");
+	org.rx_total = 0;
+	for (t = 0; t < 400; t++) {
+		while (sent < sizeof(big) && cli.c != NULL) {
+			uint32_t room = tcp_send_space(cli.c), k;
+
+			k = sizeof(big) - sent < 1400 ? sizeof(big) - sent
+			                              : 1400;
+			if (room < k)
+				break;
+			send_bytes(&cli, big + sent, k, 1400);
+			sent += k;
+		}
+		if (sent == sizeof(big) && cli.c != NULL) {
+			tcp_shutdown(cli.c);
+			sent++; /* once */
+		}
+		carry(&tt_b, &tt_a);
+		drop_a_to_origin();
+		carry(&tt_a, &tt_b);
+		tt_advance(1);
+		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
+	}
+	run(5000); /* the origin's ACKs flow again */
+	cr_assert_eq(
+	    org.rx_total, sizeof(big),
+	    "the origin got %lu of %zu bytes (fin %d, client closed %d)",
+	    (unsigned long)org.rx_total, sizeof(big), org.fin, cli.closed);
+	cr_assert(org.fin);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
 }
