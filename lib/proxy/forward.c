@@ -288,16 +288,19 @@ chain_take_seg(struct rte_mbuf **q, uint32_t n, struct rte_mempool *pool)
 }
 
 /*
- * The bytes of *q as one buffer of at most <cap> bytes: the first
- * segment's data when it holds them all (no copy), else a copy into
- * <scratch>.  Sets *len.
+ * The bytes of *q as one buffer of at most <cap> bytes, for the head
+ * parser: the first segment's data when it holds them all or a whole head
+ * (no copy), else a copy into <scratch>.  Sets *len.
  */
 static const char *
 chain_flat(const struct rte_mbuf *q, char *scratch, uint32_t cap, uint32_t *len)
 {
 	uint32_t n = 0;
 
-	if (q->next == NULL) {
+	/* No copy either when the first segment holds a whole head (the
+	 * parser needs no more): interim heads queued behind each other. */
+	if (q->next == NULL || memmem(rte_pktmbuf_mtod(q, const char *),
+	                              q->data_len, "\r\n\r\n", 4) != NULL) {
 		*len = q->data_len;
 		return rte_pktmbuf_mtod(q, const char *);
 	}
@@ -1385,7 +1388,7 @@ head_worth_parsing(struct fwd_session *s, const struct rte_mbuf *q)
 	limit = cfg->max_request_line;
 	if (s->flags & SF_HEAD_LF)
 		limit = cfg->max_header_bytes;
-	return len > limit;
+	return len >= limit;
 }
 
 static void
@@ -1618,9 +1621,9 @@ fwd_response_head(struct fwd_session *s)
 		if (m != NULL) {
 			cli_queue(s, m);
 			fc->cnt->fwd_continue++;
-		} else {
+		} else if (s->flags & SF_CLI_HTTP10) {
 			fc->cnt->fwd_continue_dropped++;
-		}
+		} /* else no mbuf: hw_done() counted it */
 		cli_flush(s);
 		return s->up_in != NULL;
 	}
