@@ -180,142 +180,6 @@ static void fwd_request(struct fwd_session *s);
 static void fwd_response(struct fwd_session *s);
 static void fwd_req_pump(struct fwd_session *s);
 
-/* ---- mbuf chains ---- */
-
-static uint32_t
-chain_len(const struct rte_mbuf *m)
-{
-	return m != NULL ? rte_pktmbuf_pkt_len(m) : 0;
-}
-
-/*
- * A segment chain_trim() is done with.  Debug builds fill the bytes of a
- * segment nobody else shares before it goes back to the pool, so a
- * pointer into it used afterwards reads garbage in the unit tests instead
- * of passing by luck (the pool recycles buffers, ASan does not see them).
- */
-static void
-chain_seg_release(struct rte_mbuf *m)
-{
-#ifdef GH_ENABLE_ASSERT
-	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)
-		memset(rte_pktmbuf_mtod(m, char *), 0x5a, m->data_len);
-#endif
-	rte_pktmbuf_free_seg(m);
-}
-
-/* Drop the first <n> bytes of *q (n <= its length). */
-static void
-chain_trim(struct rte_mbuf **q, uint32_t n)
-{
-	struct rte_mbuf *m = *q;
-
-	GH_VERIFY(n <= chain_len(m));
-	while (n > 0) {
-		if (n >= m->data_len) {
-			struct rte_mbuf *next = m->next;
-			uint32_t pkt_len = m->pkt_len - m->data_len;
-			uint16_t nb = (uint16_t)(m->nb_segs - 1);
-
-			n -= m->data_len;
-			m->next = NULL;
-			chain_seg_release(m);
-			m = next;
-			if (m != NULL) {
-				m->pkt_len = pkt_len;
-				m->nb_segs = nb;
-			}
-			continue;
-		}
-		m->data_off = (uint16_t)(m->data_off + n);
-		m->data_len = (uint16_t)(m->data_len - n);
-		m->pkt_len -= n;
-		n = 0;
-	}
-	/* Empty segments left in front carry nothing. */
-	while (m != NULL && m->data_len == 0 && m->next != NULL) {
-		struct rte_mbuf *next = m->next;
-
-		next->pkt_len = m->pkt_len;
-		next->nb_segs = (uint16_t)(m->nb_segs - 1);
-		m->next = NULL;
-		chain_seg_release(m);
-		m = next;
-	}
-	if (m != NULL && m->pkt_len == 0) {
-		chain_seg_release(m);
-		m = NULL;
-	}
-	*q = m;
-}
-
-/*
- * Take the first <n> bytes (n <= data_len of the first segment) of *q as
- * a chain of their own; a partial segment is shared through an indirect
- * mbuf, not copied.  Returns NULL when no mbuf was left (nothing moved).
- */
-static struct rte_mbuf *
-chain_take_seg(struct rte_mbuf **q, uint32_t n, struct rte_mempool *pool)
-{
-	struct rte_mbuf *m = *q, *mi;
-
-	GH_VERIFY(m != NULL && n > 0 && n <= m->data_len);
-	if (n == m->data_len) {
-		struct rte_mbuf *next = m->next;
-
-		if (next != NULL) {
-			next->pkt_len = m->pkt_len - m->data_len;
-			next->nb_segs = (uint16_t)(m->nb_segs - 1);
-		}
-		m->next = NULL;
-		m->pkt_len = m->data_len;
-		m->nb_segs = 1;
-		*q = next;
-		return m;
-	}
-	mi = rte_pktmbuf_alloc(pool);
-	if (mi == NULL)
-		return NULL;
-	rte_pktmbuf_attach(mi, m);
-	mi->data_len = (uint16_t)n;
-	mi->pkt_len = n;
-	mi->next = NULL;
-	mi->nb_segs = 1;
-	m->data_off = (uint16_t)(m->data_off + n);
-	m->data_len = (uint16_t)(m->data_len - n);
-	m->pkt_len -= n;
-	return mi;
-}
-
-/*
- * The bytes of *q as one buffer of at most <cap> bytes, for the head
- * parser: the first segment's data when it holds them all or a whole head
- * (no copy), else a copy into <scratch>.  Sets *len.
- */
-static const char *
-chain_flat(const struct rte_mbuf *q, char *scratch, uint32_t cap, uint32_t *len)
-{
-	uint32_t n = 0;
-
-	/* No copy either when the first segment holds a whole head (the
-	 * parser needs no more): interim heads queued behind each other. */
-	if (q->next == NULL || memmem(rte_pktmbuf_mtod(q, const char *),
-	                              q->data_len, "\r\n\r\n", 4) != NULL) {
-		*len = q->data_len;
-		return rte_pktmbuf_mtod(q, const char *);
-	}
-	for (; q != NULL && n < cap; q = q->next) {
-		uint32_t k = q->data_len;
-
-		if (k > cap - n)
-			k = cap - n;
-		memcpy(scratch + n, rte_pktmbuf_mtod(q, const char *), k);
-		n += k;
-	}
-	*len = n;
-	return scratch;
-}
-
 /* ---- writing heads ---- */
 
 struct head_writer {
@@ -532,7 +396,7 @@ leg_close(struct tcp_conn **pc, bool reset)
 static void
 cli_queue(struct fwd_session *s, struct rte_mbuf *m)
 {
-	uint32_t len = chain_len(m);
+	uint32_t len = proxy_chain_len(m);
 
 	if (proxy_chain_append(&s->cli_out, m) < 0) {
 		rte_pktmbuf_free(m);
@@ -975,7 +839,7 @@ fwd_upstream_ready(struct fwd_session *s)
 		fc->cnt->fwd_tunnels++;
 		/* Bytes the client sent behind the CONNECT head. */
 		if (s->cli_in != NULL) {
-			uint32_t n = chain_len(s->cli_in);
+			uint32_t n = proxy_chain_len(s->cli_in);
 
 			GH_VERIFY(s->up_out == NULL); /* CONNECT: no head */
 			s->up_out = s->cli_in;
@@ -1312,14 +1176,14 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 			s->flags |= SF_REQ_DONE;
 	}
 	s->dst_port_be = htons(msg->port);
-	/* <buf> may be the head's own mbuf, released by chain_trim(): what
-	 * is still needed of it is copied first. */
+	/* <buf> may be the head's own mbuf, released by proxy_chain_trim():
+	 * what is still needed of it is copied first. */
 	if (host_len > FWD_HOST_MAX)
 		host_len = 0; /* not a name: dns_resolve() says -EINVAL */
 	memcpy(host, buf + msg->host.off, host_len);
 	buf = NULL;
 	/* The head is consumed; the body (or the next request) follows. */
-	chain_trim(&s->cli_in, msg->head_len);
+	proxy_chain_trim(&s->cli_in, msg->head_len);
 	tcp_recved(s->cli, msg->head_len);
 	s->state = ST_RESOLVE;
 	timer_stop(s);
@@ -1346,23 +1210,6 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	                        : "the origin's name is not valid");
 }
 
-/* Whether the bytes of <q> from offset <from> on hold a line feed. */
-static bool
-chain_has_lf(const struct rte_mbuf *q, uint32_t from)
-{
-	for (; q != NULL; q = q->next) {
-		if (from >= q->data_len) {
-			from -= q->data_len;
-			continue;
-		}
-		if (memchr(rte_pktmbuf_mtod_offset(q, const char *, from), '\n',
-		           q->data_len - from) != NULL)
-			return true;
-		from = 0;
-	}
-	return false;
-}
-
 /*
  * Whether an unfinished head in <q> (cli_in for a request, up_in for a
  * response: one is read at a time) is worth parsing (again): the first
@@ -1376,8 +1223,8 @@ static bool
 head_worth_parsing(struct fwd_session *s, const struct rte_mbuf *q)
 {
 	const struct conf_forward *cfg = &s->l->cfg;
-	uint32_t len = chain_len(q), from = s->head_scanned;
-	bool lf = chain_has_lf(q, from);
+	uint32_t len = proxy_chain_len(q), from = s->head_scanned;
+	bool lf = proxy_chain_has_lf(q, from);
 	uint32_t limit;
 
 	s->head_scanned = len;
@@ -1436,7 +1283,7 @@ fwd_request(struct fwd_session *s)
 		fwd_head_wait(s);
 		return;
 	}
-	buf = chain_flat(s->cli_in, fc->scratch, fc->scratch_cap, &len);
+	buf = proxy_chain_flat(s->cli_in, fc->scratch, fc->scratch_cap, &len);
 	http_msg_init(msg, true, HTTP_M_OTHER);
 	rc = http_parse_head(msg, buf, len, &s->l->lim);
 	if (rc == HTTP_AGAIN) {
@@ -1473,7 +1320,7 @@ fwd_req_pump(struct fwd_session *s)
 
 	do {
 		while (!(s->flags & SF_REQ_DONE) && s->cli_in != NULL &&
-		       chain_len(s->up_out) < FWD_OUT_MAX) {
+		       proxy_chain_len(s->up_out) < FWD_OUT_MAX) {
 			struct rte_mbuf *m = s->cli_in, *part;
 			struct http_body before = s->req_body;
 			uint32_t used = 0;
@@ -1488,8 +1335,8 @@ fwd_req_pump(struct fwd_session *s)
 				return;
 			}
 			if (used > 0) {
-				part = chain_take_seg(&s->cli_in, used,
-				                      fc->p.pool);
+				part = proxy_chain_take_seg(&s->cli_in, used,
+				                            fc->p.pool);
 				if (part == NULL) {
 					/* The codec must not count bytes
 					 * that did not move. */
@@ -1598,7 +1445,7 @@ fwd_response_head(struct fwd_session *s)
 
 	if (!head_worth_parsing(s, s->up_in))
 		return false;
-	buf = chain_flat(s->up_in, fc->scratch, fc->scratch_cap, &len);
+	buf = proxy_chain_flat(s->up_in, fc->scratch, fc->scratch_cap, &len);
 	http_msg_init(msg, false, (enum http_method)s->req_method);
 	rc = http_parse_head(msg, buf, len, &lim);
 	if (rc == HTTP_AGAIN)
@@ -1616,7 +1463,7 @@ fwd_response_head(struct fwd_session *s)
 		m = NULL;
 		if (!(s->flags & SF_CLI_HTTP10))
 			m = write_response_head(s, msg, buf, false);
-		chain_trim(&s->up_in, msg->head_len);
+		proxy_chain_trim(&s->up_in, msg->head_len);
 		tcp_recved(s->up, msg->head_len);
 		if (m != NULL) {
 			cli_queue(s, m);
@@ -1665,7 +1512,7 @@ fwd_response_head(struct fwd_session *s)
 	if (msg->body_kind == HTTP_BODY_NONE)
 		s->flags |= SF_RESP_DONE;
 	fc->cnt->fwd_responses++;
-	chain_trim(&s->up_in, msg->head_len);
+	proxy_chain_trim(&s->up_in, msg->head_len);
 	tcp_recved(s->up, msg->head_len);
 	cli_queue(s, m);
 	return true;
@@ -1718,7 +1565,7 @@ fwd_response(struct fwd_session *s)
 	 * full its on_writable resumes instead. */
 	while (!(s->flags & SF_RESP_HEAD) && s->up_in != NULL &&
 	       s->state == ST_FORWARD) {
-		if (chain_len(s->cli_out) >= FWD_OUT_MAX)
+		if (proxy_chain_len(s->cli_out) >= FWD_OUT_MAX)
 			return;
 		if (guard++ == FWD_INTERIM_BURST) {
 			resume_soon(s);
@@ -1732,7 +1579,7 @@ fwd_response(struct fwd_session *s)
 	guard = 0;
 	do {
 		while (!(s->flags & SF_RESP_DONE) && s->up_in != NULL &&
-		       chain_len(s->cli_out) < FWD_OUT_MAX) {
+		       proxy_chain_len(s->cli_out) < FWD_OUT_MAX) {
 			struct rte_mbuf *m = s->up_in, *part;
 			struct http_body before = s->resp_body;
 			uint32_t used = 0, n = m->data_len;
@@ -1759,11 +1606,11 @@ fwd_response(struct fwd_session *s)
 				return;
 			}
 			if (used > 0 && framing) {
-				chain_trim(&s->up_in, used);
+				proxy_chain_trim(&s->up_in, used);
 				tcp_recved(s->up, used);
 			} else if (used > 0) {
-				part =
-				    chain_take_seg(&s->up_in, used, fc->p.pool);
+				part = proxy_chain_take_seg(&s->up_in, used,
+				                            fc->p.pool);
 				if (part == NULL) {
 					s->resp_body = before; /* as above */
 					fc->cnt->fwd_no_mbuf++;
@@ -1811,7 +1658,7 @@ fwd_fin_pending(struct fwd_session *s)
 		return;
 	}
 	if (s->up_in != NULL && ((s->flags & (SF_RESP_HEAD | SF_RESUME)) ||
-	                         chain_len(s->cli_out) >= FWD_OUT_MAX))
+	                         proxy_chain_len(s->cli_out) >= FWD_OUT_MAX))
 		return; /* the rest goes as the client makes room */
 	if (!(s->flags & SF_RESP_HEAD)) {
 		s->l->fc->cnt->fwd_err_502_response++;
@@ -1829,8 +1676,8 @@ fwd_fin_pending(struct fwd_session *s)
 static void
 tunnel_move(struct fwd_session *s)
 {
-	if (s->cli_in != NULL && chain_len(s->up_out) < FWD_OUT_MAX) {
-		uint32_t n = chain_len(s->cli_in);
+	if (s->cli_in != NULL && proxy_chain_len(s->up_out) < FWD_OUT_MAX) {
+		uint32_t n = proxy_chain_len(s->cli_in);
 
 		if (proxy_chain_append(&s->up_out, s->cli_in) == 0) {
 			s->cli_in = NULL;
@@ -1840,9 +1687,9 @@ tunnel_move(struct fwd_session *s)
 				s->txn->rec.bytes_from_client += n;
 		}
 	}
-	if (s->up_in != NULL && chain_len(s->cli_out) < FWD_OUT_MAX) {
+	if (s->up_in != NULL && proxy_chain_len(s->cli_out) < FWD_OUT_MAX) {
 		struct rte_mbuf *m = s->up_in;
-		uint32_t n = chain_len(m);
+		uint32_t n = proxy_chain_len(m);
 
 		s->up_in = NULL;
 		if (s->up != NULL)
