@@ -148,53 +148,35 @@ fwd_session_end(struct fwd_session *s, bool reset)
 
 /* ---- tunnel ---- */
 
-static void
-tunnel_move(struct fwd_session *s)
-{
-	if (s->cli_in != NULL && proxy_chain_len(s->up_out) < FWD_OUT_MAX) {
-		uint32_t n = proxy_chain_len(s->cli_in);
-
-		if (proxy_chain_append(&s->up_out, s->cli_in) == 0) {
-			s->cli_in = NULL;
-			if (s->cli != NULL) /* gone after a clean close */
-				tcp_recved(s->cli, n);
-			if (s->txn != NULL)
-				s->txn->rec.bytes_from_client += n;
-		}
-	}
-	if (s->up_in != NULL && proxy_chain_len(s->cli_out) < FWD_OUT_MAX) {
-		struct rte_mbuf *m = s->up_in;
-		uint32_t n = proxy_chain_len(m);
-
-		s->up_in = NULL;
-		if (s->up != NULL)
-			tcp_recved(s->up, n);
-		fwd_cli_queue(s, m);
-	}
-	fwd_cli_flush(s);
-	fwd_up_flush(s);
-}
-
-/* Splice both ways, again while the legs' TCP take everything. */
+/* Splice both ways (proxy_splice_push): the client is leg 0, the
+ * upstream leg 1; the session keeps the queues, FINs and counts. */
 static void
 tunnel_push(struct fwd_session *s)
 {
-	unsigned rounds = 0;
+	struct proxy_counters *cnt = s->l->fc->cnt;
+	struct proxy_splice_leg leg[2] = {
+	    {.conn = s->cli,
+	     .in = &s->cli_in,
+	     .out = &s->cli_out,
+	     .fin = (s->flags & SF_CLI_FIN) != 0,
+	     .shut = (s->flags & SF_CLI_SHUT) != 0},
+	    {.conn = s->up,
+	     .in = &s->up_in,
+	     .out = &s->up_out,
+	     .fin = (s->flags & SF_UP_FIN) != 0,
+	     .shut = (s->flags & SF_UP_SHUT) != 0},
+	};
 
-	do
-		tunnel_move(s);
-	while (((s->cli_in != NULL && s->up_out == NULL) ||
-	        (s->up_in != NULL && s->cli_out == NULL)) &&
-	       ++rounds < 64);
-	if ((s->flags & SF_CLI_FIN) && s->cli_in == NULL && s->up_out == NULL &&
-	    s->up != NULL && !(s->flags & SF_UP_SHUT)) {
-		s->flags |= SF_UP_SHUT;
-		tcp_shutdown(s->up);
-	}
-	if ((s->flags & SF_UP_FIN) && s->up_in == NULL && s->cli_out == NULL &&
-	    s->cli != NULL && !(s->flags & SF_CLI_SHUT)) {
+	proxy_splice_push(leg);
+	if (leg[0].shut)
 		s->flags |= SF_CLI_SHUT;
-		tcp_shutdown(s->cli);
+	if (leg[1].shut)
+		s->flags |= SF_UP_SHUT;
+	cnt->fwd_bytes_u2c += leg[0].sent;
+	cnt->fwd_bytes_c2u += leg[1].sent;
+	if (s->txn != NULL) {
+		s->txn->rec.bytes_from_client += leg[0].moved;
+		s->txn->rec.bytes_to_client += leg[1].moved;
 	}
 }
 
