@@ -23,7 +23,7 @@
 /* ---- writing heads ---- */
 
 void
-fwd_hw_put(struct head_writer *w, const void *p, uint32_t n)
+fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n)
 {
 	const char *s = p;
 
@@ -62,20 +62,20 @@ fwd_hw_put(struct head_writer *w, const void *p, uint32_t n)
 }
 
 void
-fwd_hw_str(struct head_writer *w, const char *s)
+fwd_hw_str(struct fwd_head_writer *w, const char *s)
 {
 	fwd_hw_put(w, s, (uint32_t)strlen(s));
 }
 
 void
-fwd_hw_span(struct head_writer *w, const char *buf, struct http_str sp)
+fwd_hw_span(struct fwd_head_writer *w, const char *buf, struct http_str sp)
 {
 	fwd_hw_put(w, buf + sp.off, sp.len);
 }
 
 /* The chain written, or NULL (and the count) when the pool ran dry. */
 struct rte_mbuf *
-fwd_hw_done(struct head_writer *w, struct proxy_counters *cnt)
+fwd_hw_done(struct fwd_head_writer *w, struct proxy_counters *cnt)
 {
 	if (w->failed) {
 		rte_pktmbuf_free(w->head);
@@ -186,7 +186,7 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = &s->l->cfg;
-	struct head_writer w = {.pool = fc->p.pool};
+	struct fwd_head_writer w = {.pool = fc->p.pool};
 	struct tcp_flow_key k;
 	struct rte_mbuf *m;
 	char text[64];
@@ -267,7 +267,7 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
                         const char *buf, bool close)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	struct head_writer w = {.pool = fc->p.pool};
+	struct fwd_head_writer w = {.pool = fc->p.pool};
 	char text[64];
 	unsigned i;
 

@@ -150,13 +150,17 @@ struct fwd_ctx {
 	struct http_msg msg; /* the head being looked at */
 };
 
-struct head_writer {
+/* Writes a head into fresh mbufs from <pool>, appended piece by piece
+ * (fwd_hw_put/str/span); an mbuf that cannot be had fails the head, and
+ * fwd_hw_done() frees what was written and counts it. */
+struct fwd_head_writer {
 	struct rte_mempool *pool;
 	struct rte_mbuf *head;
 	struct rte_mbuf *tail;
 	bool failed;
 };
 
+/* The methods the proxy passes on (405's and OPTIONS' Allow). */
 #define FWD_ALLOW "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, CONNECT"
 
 extern struct fwd_orphan fwd_orphan; /* a finished leg's callback arg */
@@ -199,13 +203,15 @@ void fwd_txn_done(struct fwd_session *s);
 
 /* ---- fwd_head.c ---- */
 
-void fwd_hw_put(struct head_writer *w, const void *p, uint32_t n);
-void fwd_hw_str(struct head_writer *w, const char *s);
-void fwd_hw_span(struct head_writer *w, const char *buf, struct http_str sp);
+void fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n);
+void fwd_hw_str(struct fwd_head_writer *w, const char *s);
+void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
+                 struct http_str sp);
 
 /* The chain written, or NULL (and fwd_no_mbuf counted) when the pool ran
  * dry. */
-struct rte_mbuf *fwd_hw_done(struct head_writer *w, struct proxy_counters *cnt);
+struct rte_mbuf *fwd_hw_done(struct fwd_head_writer *w,
+                             struct proxy_counters *cnt);
 
 /* Whether Connection lists a framing field (a request read two ways). */
 bool fwd_conn_names_framing(const struct http_msg *msg, const char *buf);
@@ -230,12 +236,10 @@ void fwd_head_reset(struct fwd_session *s);
 
 /* ---- fwd_upstream.c ---- */
 
-/* The destination is known (s->dst_ip_be): check it, take an idle
- * connection or open one; or answer with an error page. */
-void fwd_connect(struct fwd_session *s);
-
-/* The dns_waiter callback of a session in ST_RESOLVE. */
-void fwd_dns_done(void *arg, int status, uint32_t ip_be);
+/* Resolve <host> (<host_len> bytes; 0: not a name) and connect to it (a
+ * checked destination, an idle connection or a new one); or answer with
+ * an error page.  The session is in ST_RESOLVE after it, or further on. */
+void fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len);
 
 /* The upstream leg is ready: the tunnel's 200, or the request goes. */
 void fwd_upstream_ready(struct fwd_session *s);

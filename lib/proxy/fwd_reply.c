@@ -66,7 +66,7 @@ fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
           const char *extra, const char *body, uint32_t n)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	struct head_writer w = {.pool = fc->p.pool};
+	struct fwd_head_writer w = {.pool = fc->p.pool};
 	char line[160];
 	struct rte_mbuf *m;
 

@@ -137,8 +137,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = &s->l->cfg;
 	char host[FWD_HOST_MAX + 1];
-	uint32_t ip_be = 0, host_len = msg->host.len;
-	int rc;
+	uint32_t host_len = msg->host.len;
 
 	fc->cnt->fwd_requests++;
 	txn_request(s, msg, buf);
@@ -215,29 +214,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	/* The head is consumed; the body (or the next request) follows. */
 	proxy_chain_trim(&s->cli_in, msg->head_len);
 	tcp_recved(s->cli, msg->head_len);
-	s->state = ST_RESOLVE;
-	fwd_timer_stop(s);
-	s->dw.cb = fwd_dns_done;
-	s->dw.arg = s;
-	rc = dns_resolve(fc->p.dns, host, host_len, &s->dw, &ip_be);
-	if (rc == 1)
-		return; /* fwd_dns_done follows */
-	s->dw.query = NULL;
-	if (rc == 0) {
-		s->dst_ip_be = ip_be;
-		fwd_connect(s);
-		return;
-	}
-	if (rc == -ENOBUFS) {
-		fwd_error(s, 503, ALOG_TCP_MISS, "too many DNS lookups");
-		return;
-	}
-	fc->cnt->fwd_err_502_dns++;
-	fwd_error(s, 502, ALOG_TCP_MISS,
-	          rc == -ENOENT ? "the origin's name does not exist (DNS)"
-	          : rc == -EIO  ? "the origin's name could not be resolved "
-	                          "(DNS failure)"
-	                        : "the origin's name is not valid");
+	fwd_resolve(s, host, host_len);
 }
 
 /* An unfinished request head: wait for more, within the header timeout. */

@@ -171,7 +171,7 @@ fwd_upstream_ready(struct fwd_session *s)
 	struct fwd_ctx *fc = s->l->fc;
 
 	if (s->flags & SF_CONNECT) {
-		struct head_writer w = {.pool = fc->p.pool};
+		struct fwd_head_writer w = {.pool = fc->p.pool};
 		struct rte_mbuf *m;
 
 		fwd_hw_str(&w, "HTTP/1.1 200 Connection established\r\n\r\n");
@@ -207,7 +207,7 @@ fwd_upstream_ready(struct fwd_session *s)
 	fwd_req_pump(s);
 }
 
-void
+static void
 fwd_connect(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
@@ -253,7 +253,7 @@ fwd_connect(struct fwd_session *s)
 	fwd_timer_set(s, s->l->cfg.connect_ms);
 }
 
-void
+static void
 fwd_dns_done(void *arg, int status, uint32_t ip_be)
 {
 	struct fwd_session *s = arg;
@@ -272,4 +272,40 @@ fwd_dns_done(void *arg, int status, uint32_t ip_be)
 	}
 	s->dst_ip_be = ip_be;
 	fwd_connect(s);
+}
+
+/* The request is checked and its head consumed: look <host> (<host_len>
+ * bytes, 0 when it is no name) up and connect once the answer is there,
+ * now on a cache hit or later in fwd_dns_done(); or answer with an error
+ * page. */
+void
+fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	uint32_t ip_be = 0;
+	int rc;
+
+	s->state = ST_RESOLVE;
+	fwd_timer_stop(s);
+	s->dw.cb = fwd_dns_done;
+	s->dw.arg = s;
+	rc = dns_resolve(fc->p.dns, host, host_len, &s->dw, &ip_be);
+	if (rc == 1)
+		return; /* fwd_dns_done follows */
+	s->dw.query = NULL;
+	if (rc == 0) {
+		s->dst_ip_be = ip_be;
+		fwd_connect(s);
+		return;
+	}
+	if (rc == -ENOBUFS) {
+		fwd_error(s, 503, ALOG_TCP_MISS, "too many DNS lookups");
+		return;
+	}
+	fc->cnt->fwd_err_502_dns++;
+	fwd_error(s, 502, ALOG_TCP_MISS,
+	          rc == -ENOENT ? "the origin's name does not exist (DNS)"
+	          : rc == -EIO  ? "the origin's name could not be resolved "
+	                          "(DNS failure)"
+	                        : "the origin's name is not valid");
 }
