@@ -7,14 +7,11 @@
  * and 9112 6.1 allow), and when an unfinished head is worth parsing again.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <netinet/in.h>
 
-#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "common/gh_common.h"

@@ -3,15 +3,9 @@
  * few header lines and a short HTML page naming Gatehouse and the reason,
  * then the client connection closes; and the per-status error counters.
  */
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <netinet/in.h>
-
-#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "common/gh_common.h"

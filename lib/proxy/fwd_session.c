@@ -36,12 +36,8 @@
  * the types they share in fwd_priv.h.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <netinet/in.h>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>

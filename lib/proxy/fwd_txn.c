@@ -6,9 +6,6 @@
  * close the upstream, then the next request or the client's close).
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <netinet/in.h>

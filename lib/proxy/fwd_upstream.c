@@ -8,14 +8,10 @@
  * nobody asked for, or when the origin closes.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <netinet/in.h>
 
-#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "common/gh_common.h"
