@@ -1,5 +1,5 @@
 /*
- * The HTTP forward proxy of one worker (forward.c), private to lib/proxy:
+ * The HTTP forward proxy of one worker (fwd_*.c), private to lib/proxy:
  * proxy.c creates it with the first `mode forward` listener and drives its
  * timers.  Threading as proxy.h: the worker's own.
  */

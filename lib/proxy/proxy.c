@@ -40,7 +40,7 @@ struct proxy_listener {
 };
 
 struct proxy_session;
-struct fwd_ctx; /* forward.c */
+struct fwd_ctx; /* fwd_session.c */
 
 struct proxy_worker {
 	unsigned magic;

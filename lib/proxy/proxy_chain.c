@@ -1,6 +1,8 @@
 /*
- * Handing mbuf chains to a leg's TCP, shared by the relay (proxy.c) and the
- * forward proxy (forward.c).
+ * The mbuf-chain helpers of lib/proxy, shared by the relay (proxy.c), the
+ * forward proxy (fwd_*.c) and the splice (proxy_splice.c): handing a
+ * chain to a leg's TCP, queueing with small segments coalesced, trimming,
+ * cutting off a first piece, and flattening a head for the parser.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -8,6 +10,7 @@
 
 #include <rte_mbuf.h>
 
+#include "common/gh_common.h"
 #include "common/gh_mbuf.h"
 #include "proxy_chain.h"
 
@@ -81,4 +84,150 @@ proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
 		tail = put;
 	}
 	return 0;
+}
+
+/*
+ * A segment proxy_chain_trim() is done with.  Debug builds fill the bytes of a
+ * segment nobody else shares before it goes back to the pool, so a
+ * pointer into it used afterwards reads garbage in the unit tests instead
+ * of passing by luck (the pool recycles buffers, ASan does not see them).
+ */
+static void
+chain_seg_release(struct rte_mbuf *m)
+{
+#ifdef GH_ENABLE_ASSERT
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)
+		memset(rte_pktmbuf_mtod(m, char *), 0x5a, m->data_len);
+#endif
+	rte_pktmbuf_free_seg(m);
+}
+
+/* Drop the first <n> bytes of *q (n <= its length). */
+void
+proxy_chain_trim(struct rte_mbuf **q, uint32_t n)
+{
+	struct rte_mbuf *m = *q;
+
+	GH_VERIFY(n <= proxy_chain_len(m));
+	while (n > 0) {
+		if (n >= m->data_len) {
+			struct rte_mbuf *next = m->next;
+			uint32_t pkt_len = m->pkt_len - m->data_len;
+			uint16_t nb = (uint16_t)(m->nb_segs - 1);
+
+			n -= m->data_len;
+			m->next = NULL;
+			chain_seg_release(m);
+			m = next;
+			if (m != NULL) {
+				m->pkt_len = pkt_len;
+				m->nb_segs = nb;
+			}
+			continue;
+		}
+		m->data_off = (uint16_t)(m->data_off + n);
+		m->data_len = (uint16_t)(m->data_len - n);
+		m->pkt_len -= n;
+		n = 0;
+	}
+	/* Empty segments left in front carry nothing. */
+	while (m != NULL && m->data_len == 0 && m->next != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		next->pkt_len = m->pkt_len;
+		next->nb_segs = (uint16_t)(m->nb_segs - 1);
+		m->next = NULL;
+		chain_seg_release(m);
+		m = next;
+	}
+	if (m != NULL && m->pkt_len == 0) {
+		chain_seg_release(m);
+		m = NULL;
+	}
+	*q = m;
+}
+
+/*
+ * Take the first <n> bytes (n <= data_len of the first segment) of *q as
+ * a chain of their own; a partial segment is shared through an indirect
+ * mbuf, not copied.  Returns NULL when no mbuf was left (nothing moved).
+ */
+struct rte_mbuf *
+proxy_chain_take_seg(struct rte_mbuf **q, uint32_t n, struct rte_mempool *pool)
+{
+	struct rte_mbuf *m = *q, *mi;
+
+	GH_VERIFY(m != NULL && n > 0 && n <= m->data_len);
+	if (n == m->data_len) {
+		struct rte_mbuf *next = m->next;
+
+		if (next != NULL) {
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = (uint16_t)(m->nb_segs - 1);
+		}
+		m->next = NULL;
+		m->pkt_len = m->data_len;
+		m->nb_segs = 1;
+		*q = next;
+		return m;
+	}
+	mi = rte_pktmbuf_alloc(pool);
+	if (mi == NULL)
+		return NULL;
+	rte_pktmbuf_attach(mi, m);
+	mi->data_len = (uint16_t)n;
+	mi->pkt_len = n;
+	mi->next = NULL;
+	mi->nb_segs = 1;
+	m->data_off = (uint16_t)(m->data_off + n);
+	m->data_len = (uint16_t)(m->data_len - n);
+	m->pkt_len -= n;
+	return mi;
+}
+
+/*
+ * The bytes of *q as one buffer of at most <cap> bytes, for the head
+ * parser: the first segment's data when it holds them all or a whole head
+ * (no copy), else a copy into <scratch>.  Sets *len.
+ */
+const char *
+proxy_chain_flat(const struct rte_mbuf *q, char *scratch, uint32_t cap,
+                 uint32_t *len)
+{
+	uint32_t n = 0;
+
+	/* No copy either when the first segment holds a whole head (the
+	 * parser needs no more): interim heads queued behind each other. */
+	if (q->next == NULL || memmem(rte_pktmbuf_mtod(q, const char *),
+	                              q->data_len, "\r\n\r\n", 4) != NULL) {
+		*len = q->data_len;
+		return rte_pktmbuf_mtod(q, const char *);
+	}
+	for (; q != NULL && n < cap; q = q->next) {
+		uint32_t k = q->data_len;
+
+		if (k > cap - n)
+			k = cap - n;
+		memcpy(scratch + n, rte_pktmbuf_mtod(q, const char *), k);
+		n += k;
+	}
+	*len = n;
+	return scratch;
+}
+
+/* Whether the bytes of <q> from offset <from> on hold a line feed. */
+bool
+proxy_chain_has_lf(const struct rte_mbuf *q, uint32_t from)
+{
+	for (; q != NULL; q = q->next) {
+		if (from >= q->data_len) {
+			from -= q->data_len;
+			continue;
+		}
+		if (memchr(rte_pktmbuf_mtod_offset(q, const char *, from), '\n',
+		           q->data_len - from) != NULL)
+			return true;
+		from = 0;
+	}
+	return false;
 }

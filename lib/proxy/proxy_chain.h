@@ -1,9 +1,10 @@
 /*
- * Handing mbuf chains to TCP (proxy_chain.c), private to lib/proxy.
+ * The mbuf-chain helpers (proxy_chain.c), private to lib/proxy.
  */
 #ifndef GH_PROXY_CHAIN_H
 #define GH_PROXY_CHAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -26,5 +27,37 @@ uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
  * result could hold more segments than an mbuf chain can (nothing
  * changes; <m> stays the caller's). */
 int proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m);
+
+/* The bytes of chain <m>; 0 for NULL (an empty queue). */
+static inline uint32_t
+proxy_chain_len(const struct rte_mbuf *m)
+{
+	return m != NULL ? rte_pktmbuf_pkt_len(m) : 0;
+}
+
+/* Drop the first <n> bytes of *q (n <= its length; GH_VERIFY).  Debug
+ * builds poison the bytes of a released segment nobody else shares. */
+void proxy_chain_trim(struct rte_mbuf **q, uint32_t n);
+
+/*
+ * Take the first <n> bytes (0 < n <= data_len of the first segment) of *q
+ * as a chain of their own; a partial segment is shared through an
+ * indirect mbuf from <pool>, not copied.  Returns NULL when no mbuf was
+ * left (nothing moved).
+ */
+struct rte_mbuf *proxy_chain_take_seg(struct rte_mbuf **q, uint32_t n,
+                                      struct rte_mempool *pool);
+
+/*
+ * The bytes of <q> (not NULL) as one buffer of at most <cap> bytes, for
+ * the head parser: the first segment's data when it holds them all or a
+ * whole head (no copy), else a copy into <scratch>.  Sets *len.  Returns
+ * the buffer.
+ */
+const char *proxy_chain_flat(const struct rte_mbuf *q, char *scratch,
+                             uint32_t cap, uint32_t *len);
+
+/* Whether the bytes of <q> from offset <from> on hold a line feed. */
+bool proxy_chain_has_lf(const struct rte_mbuf *q, uint32_t from);
 
 #endif /* GH_PROXY_CHAIN_H */

@@ -25,59 +25,75 @@ enum proxy_service {
 };
 
 /* clang-format off */
-#define PROXY_COUNTERS(X)                                                     \
-	X(relay_accepted,     "relay: client connections accepted")           \
-	X(relay_connected,    "relay: upstream connections established")      \
+/* The L4 relay (proxy.c). */
+#define PROXY_RELAY_COUNTERS(X) \
+	X(relay_accepted,     "relay: client connections accepted") \
+	X(relay_connected,    "relay: upstream connections established") \
 	X(relay_upstream_failed, "relay: upstream connect failed (client reset)") \
-	X(relay_closed,       "relay: sessions ended, both legs closed")      \
+	X(relay_closed,       "relay: sessions ended, both legs closed") \
 	X(relay_reset,        "relay: sessions ended by a reset on either leg") \
-	X(relay_bytes_c2u,    "relay: bytes passed from client to upstream")  \
-	X(relay_bytes_u2c,    "relay: bytes passed from upstream to client")  \
-	X(relay_backpressure, "relay: sends refused by a full leg (held, window closed)") \
-	X(svc_accepted,       "services: connections accepted")               \
-	X(svc_bytes_in,       "services: bytes received")                     \
-	X(svc_bytes_out,      "services: bytes sent")                         \
-	X(refused_no_session, "connections refused: session pool empty")      \
-	X(refused_no_mbuf,    "chargen lines not sent: mbuf pool empty")      \
+	X(relay_bytes_c2u,    "relay: bytes passed from client to upstream") \
+	X(relay_bytes_u2c,    "relay: bytes passed from upstream to client") \
+	X(relay_backpressure, "relay: sends refused by a full leg (held, window closed)")
+
+/* The test services, then what they share with the relay: the session
+ * pool (refused_no_session, sessions_in_use) and two that kept their
+ * place so every surface lists the names in the order it always did
+ * (refused_no_mbuf is chargen's, connect_error the relay's). */
+#define PROXY_SVC_COUNTERS(X) \
+	X(svc_accepted,       "services: connections accepted") \
+	X(svc_bytes_in,       "services: bytes received") \
+	X(svc_bytes_out,      "services: bytes sent") \
+	X(refused_no_session, "connections refused: session pool empty") \
+	X(refused_no_mbuf,    "chargen lines not sent: mbuf pool empty") \
 	X(connect_error,      "relay: tcp_connect refused (no port / no TCB)") \
-	X(sessions_in_use,    "gauge: sessions (relay and services) open now") \
-	X(fwd_accepted,       "forward: client connections accepted")          \
-	X(fwd_sessions_in_use, "gauge: forward client connections open now")   \
-	X(fwd_requests,       "forward: requests received (heads parsed)")     \
-	X(fwd_responses,      "forward: responses relayed from an origin")     \
-	X(fwd_tunnels,        "forward: CONNECT tunnels established")          \
+	X(sessions_in_use,    "gauge: sessions (relay and services) open now")
+
+/* The HTTP forward proxy (fwd_*.c). */
+#define PROXY_FWD_COUNTERS(X) \
+	X(fwd_accepted,       "forward: client connections accepted") \
+	X(fwd_sessions_in_use, "gauge: forward client connections open now") \
+	X(fwd_requests,       "forward: requests received (heads parsed)") \
+	X(fwd_responses,      "forward: responses relayed from an origin") \
+	X(fwd_tunnels,        "forward: CONNECT tunnels established") \
 	X(fwd_pipelined,      "forward: requests found queued behind another") \
-	X(fwd_continue,       "forward: 1xx interim responses relayed")        \
+	X(fwd_continue,       "forward: 1xx interim responses relayed") \
 	X(fwd_options_answered, "forward: OPTIONS answered by the proxy (OPTIONS *, Max-Forwards: 0)") \
 	X(fwd_continue_dropped, "forward: 1xx interim responses not relayed (HTTP/1.0 client)") \
-	X(fwd_upstream_new,   "forward: upstream connections opened")          \
+	X(fwd_upstream_new,   "forward: upstream connections opened") \
 	X(fwd_upstream_reused, "forward: requests sent on an idle upstream connection") \
 	X(fwd_upstream_idle,  "forward: upstream connections kept idle for reuse") \
 	X(fwd_upstream_idle_closed, "forward: idle upstream connections closed (timeout, peer, full)") \
-	X(fwd_idle_in_use,    "gauge: idle upstream connections held now")     \
+	X(fwd_idle_in_use,    "gauge: idle upstream connections held now") \
 	X(fwd_denied_src,     "forward: client connections reset at accept: address not in allow-src") \
 	X(fwd_denied_dst,     "forward: 403, destination not allowed (own, private, non-routable)") \
-	X(fwd_denied_port,    "forward: 403, CONNECT to a port not allowed")   \
-	X(fwd_err_400,        "forward: 400 sent (bad request)")               \
-	X(fwd_err_405,        "forward: 405 sent (method not allowed)")        \
-	X(fwd_err_413,        "forward: 413 sent (request body too large)")    \
-	X(fwd_err_414,        "forward: 414 sent (request line too long)")     \
-	X(fwd_err_431,        "forward: 431 sent (header section too large)")  \
+	X(fwd_denied_port,    "forward: 403, CONNECT to a port not allowed") \
+	X(fwd_err_400,        "forward: 400 sent (bad request)") \
+	X(fwd_err_405,        "forward: 405 sent (method not allowed)") \
+	X(fwd_err_413,        "forward: 413 sent (request body too large)") \
+	X(fwd_err_414,        "forward: 414 sent (request line too long)") \
+	X(fwd_err_431,        "forward: 431 sent (header section too large)") \
 	X(fwd_err_501,        "forward: 501 sent (method or scheme not implemented)") \
-	X(fwd_err_505,        "forward: 505 sent (HTTP version)")              \
-	X(fwd_err_502_dns,    "forward: 502 sent, DNS lookup failed")          \
-	X(fwd_err_502_connect, "forward: 502 sent, upstream connect failed")   \
+	X(fwd_err_505,        "forward: 505 sent (HTTP version)") \
+	X(fwd_err_502_dns,    "forward: 502 sent, DNS lookup failed") \
+	X(fwd_err_502_connect, "forward: 502 sent, upstream connect failed") \
 	X(fwd_err_502_response, "forward: 502 sent, bad or missing upstream response") \
-	X(fwd_err_504,        "forward: 504 sent, upstream timeout")           \
+	X(fwd_err_504,        "forward: 504 sent, upstream timeout") \
 	X(fwd_err_503,        "forward: 503 sent, no resources (connections, mbufs)") \
 	X(fwd_client_timeout, "forward: client connections closed by the header or idle timeout") \
 	X(fwd_aborted,        "forward: transactions cut short by a reset or a failure mid-stream") \
 	X(fwd_bytes_c2u,      "forward: bytes sent upstream (heads and bodies)") \
 	X(fwd_bytes_u2c,      "forward: bytes sent to clients (heads and bodies)") \
-	X(fwd_no_mbuf,        "forward: heads not written: mbuf pool empty")   \
+	X(fwd_no_mbuf,        "forward: heads not written: mbuf pool empty") \
 	X(fwd_no_session,     "forward: connections refused: session pool empty") \
-	X(fwd_log_records,    "forward: access-log records queued")            \
+	X(fwd_log_records,    "forward: access-log records queued") \
 	X(fwd_log_dropped,    "forward: access-log records lost: ring full")
+
+/* All of them, in the order of struct proxy_counters and every surface. */
+#define PROXY_COUNTERS(X) \
+	PROXY_RELAY_COUNTERS(X) \
+	PROXY_SVC_COUNTERS(X) \
+	PROXY_FWD_COUNTERS(X)
 /* clang-format on */
 
 struct proxy_counters {

@@ -1,0 +1,341 @@
+/*
+ * The forward proxy's heads (see fwd_priv.h): the head writer that puts a
+ * head into fresh mbufs, the rewriting of a request head for the origin
+ * (origin-form request line, Host from the target, hop-by-hop fields
+ * dropped, Max-Forwards counted down, Via and X-Forwarded-For by policy)
+ * and of a response head for the client (framing fields as RFC 9110 8.6
+ * and 9112 6.1 allow), and when an unfinished head is worth parsing again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_mbuf.h>
+
+#include "common/gh_common.h"
+#include "fwd_priv.h"
+
+/* ---- writing heads ---- */
+
+void
+fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n)
+{
+	const char *s = p;
+
+	while (n > 0 && !w->failed) {
+		uint32_t room =
+		    w->tail != NULL ? rte_pktmbuf_tailroom(w->tail) : 0;
+		uint32_t k;
+		char *dst;
+
+		if (room == 0) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+
+			if (m == NULL || (w->head != NULL &&
+			                  rte_pktmbuf_chain(w->head, m) != 0)) {
+				rte_pktmbuf_free(m);
+				w->failed = true;
+				break;
+			}
+			if (w->head == NULL)
+				w->head = m;
+			w->tail = m;
+			continue;
+		}
+		k = n < room ? n : room;
+		dst =
+		    rte_pktmbuf_mtod_offset(w->tail, char *, w->tail->data_len);
+		memcpy(dst, s, k);
+		w->tail->data_len = (uint16_t)(w->tail->data_len + k);
+		if (w->head != w->tail)
+			w->head->pkt_len += k;
+		else
+			w->tail->pkt_len = w->tail->data_len;
+		s += k;
+		n -= k;
+	}
+}
+
+void
+fwd_hw_str(struct fwd_head_writer *w, const char *s)
+{
+	fwd_hw_put(w, s, (uint32_t)strlen(s));
+}
+
+void
+fwd_hw_span(struct fwd_head_writer *w, const char *buf, struct http_str sp)
+{
+	fwd_hw_put(w, buf + sp.off, sp.len);
+}
+
+/* The chain written, or NULL (and the count) when the pool ran dry. */
+struct rte_mbuf *
+fwd_hw_done(struct fwd_head_writer *w, struct proxy_counters *cnt)
+{
+	if (w->failed) {
+		rte_pktmbuf_free(w->head);
+		cnt->fwd_no_mbuf++;
+		return NULL;
+	}
+	return w->head;
+}
+
+static void
+ip_text(uint32_t ip_be, char *buf, size_t cap)
+{
+	uint32_t a = ntohl(ip_be);
+
+	snprintf(buf, cap, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+	         (a >> 8) & 255, a & 255);
+}
+
+/* ---- request heads ---- */
+
+/*
+ * Header <i> is hop-by-hop: dropped when the message is passed on.  The
+ * framing fields (Content-Length, Transfer-Encoding) never are, whatever
+ * Connection says: the body is forwarded as they frame it, so dropping
+ * them would let the next hop read the body as another message (RFC 9110
+ * 7.6.1 lets an intermediary ignore such a Connection option; a request
+ * that names them is refused before this, see fwd_conn_names_framing()).
+ */
+static bool
+is_hop_by_hop(const struct http_msg *msg, const char *buf, unsigned i)
+{
+	static const char *const names[] = {
+	    "connection", "proxy-connection", "keep-alive",         "te",
+	    "trailer",    "upgrade",          "proxy-authorization"};
+	size_t k;
+
+	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
+		if (http_hdr_name_is(msg, buf, i, names[k]))
+			return true;
+	if (http_hdr_name_is(msg, buf, i, "content-length") ||
+	    http_hdr_name_is(msg, buf, i, "transfer-encoding"))
+		return false;
+	return http_conn_lists(msg, buf, buf + msg->hdr[i].name.off,
+	                       msg->hdr[i].name.len);
+}
+
+/* Connection lists a framing field: a request built to be read two ways. */
+bool
+fwd_conn_names_framing(const struct http_msg *msg, const char *buf)
+{
+	return http_conn_lists(msg, buf, "content-length", 14) ||
+	       http_conn_lists(msg, buf, "transfer-encoding", 17);
+}
+
+/* Fields anonymous mode removes: what names the client or its network. */
+static bool
+is_identifying(const struct http_msg *msg, const char *buf, unsigned i)
+{
+	static const char *const names[] = {
+	    "from",      "referer",   "x-forwarded-for", "forwarded",
+	    "x-real-ip", "client-ip", "true-client-ip",  "x-client-ip",
+	    "via",       "cookie"};
+	size_t k;
+
+	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
+		if (http_hdr_name_is(msg, buf, i, names[k]))
+			return true;
+	return false;
+}
+
+/* The value of a Max-Forwards field (RFC 9110 7.6.2), or -1 when there is
+ * none or it is not 1*DIGIT (then it is passed on as it came). */
+static long
+max_forwards(const struct http_msg *msg, const char *buf)
+{
+	int i = http_hdr_find(msg, buf, "max-forwards", 0);
+	const char *v;
+	long n = 0;
+	uint32_t k;
+
+	if (i < 0 || msg->hdr[i].value.len == 0)
+		return -1;
+	v = buf + msg->hdr[i].value.off;
+	for (k = 0; k < msg->hdr[i].value.len; k++) {
+		if (v[k] < '0' || v[k] > '9')
+			return -1;
+		/* Larger values are all "very many" (7.6.2: forward the
+		 * lesser of value - 1 and the largest we support). */
+		if (n < FWD_MAX_FORWARDS_CAP)
+			n = n * 10 + (v[k] - '0');
+	}
+	return n < FWD_MAX_FORWARDS_CAP ? n : FWD_MAX_FORWARDS_CAP;
+}
+
+/* An OPTIONS request the proxy answers as its final recipient: "OPTIONS *"
+ * (the proxy itself) or Max-Forwards: 0 (RFC 9110 7.6.2: MUST NOT forward). */
+bool
+fwd_options_for_us(const struct http_msg *msg, const char *buf)
+{
+	return msg->method == HTTP_M_OPTIONS &&
+	       (msg->form == HTTP_FORM_ASTERISK || max_forwards(msg, buf) == 0);
+}
+
+/* Write the request head for the origin into s->up_out. */
+int
+fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
+                       const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct conf_forward *cfg = &s->l->cfg;
+	struct fwd_head_writer w = {.pool = fc->p.pool};
+	struct tcp_flow_key k;
+	struct rte_mbuf *m;
+	char text[64];
+	unsigned i;
+
+	fwd_hw_span(&w, buf, msg->method_str);
+	fwd_hw_str(&w, " ");
+	/* RFC 9112 3.2.4: OPTIONS http://h (no path, no query) is "*". */
+	if (msg->method == HTTP_M_OPTIONS && msg->path.len == 0)
+		fwd_hw_str(&w, "*");
+	else if (msg->path.len == 0 || buf[msg->path.off] != '/')
+		fwd_hw_str(&w, "/");
+	fwd_hw_span(&w, buf, msg->path);
+	fwd_hw_str(&w, " HTTP/1.1\r\nHost: ");
+	fwd_hw_span(&w, buf, msg->host);
+	if (msg->port != 80) {
+		snprintf(text, sizeof(text), ":%u", msg->port);
+		fwd_hw_str(&w, text);
+	}
+	fwd_hw_str(&w, "\r\n");
+	for (i = 0; i < msg->n_headers; i++) {
+		if (http_hdr_name_is(msg, buf, i, "host") ||
+		    is_hop_by_hop(msg, buf, i))
+			continue;
+		if (cfg->anonymous && is_identifying(msg, buf, i))
+			continue;
+		if (cfg->xff == CONF_XFF_DELETE &&
+		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
+			continue;
+		/* RFC 9110 7.6.2: an intermediary MUST decrement it (0 was
+		 * answered here, see fwd_options_for_us()). */
+		if ((msg->method == HTTP_M_OPTIONS ||
+		     msg->method == HTTP_M_TRACE) &&
+		    http_hdr_name_is(msg, buf, i, "max-forwards") &&
+		    max_forwards(msg, buf) > 0) {
+			/* Once, at the first field: that value counts,
+			 * further Max-Forwards lines go. */
+			if (http_hdr_find(msg, buf, "max-forwards", 0) ==
+			    (int)i) {
+				snprintf(text, sizeof(text),
+				         "Max-Forwards: %ld\r\n",
+				         max_forwards(msg, buf) - 1);
+				fwd_hw_str(&w, text);
+			}
+			continue;
+		}
+		fwd_hw_span(&w, buf, msg->hdr[i].name);
+		fwd_hw_str(&w, ": ");
+		fwd_hw_span(&w, buf, msg->hdr[i].value);
+		fwd_hw_str(&w, "\r\n");
+	}
+	if (cfg->via && !cfg->anonymous) {
+		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
+		         msg->version_minor);
+		fwd_hw_str(&w, text);
+	}
+	if (cfg->xff == CONF_XFF_ADD && !cfg->anonymous) {
+		tcp_conn_key(s->cli, &k);
+		fwd_hw_str(&w, "X-Forwarded-For: ");
+		ip_text(k.remote_ip_be, text, sizeof(text));
+		fwd_hw_str(&w, text);
+		fwd_hw_str(&w, "\r\n");
+	}
+	fwd_hw_str(&w, "\r\n");
+	m = fwd_hw_done(&w, fc->cnt);
+	if (m == NULL)
+		return -ENOMEM;
+	rte_pktmbuf_free(s->up_out);
+	s->up_out = m;
+	return 0;
+}
+
+/* ---- response heads ---- */
+
+/* Write the client's copy of the response head in <buf>. */
+struct rte_mbuf *
+fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
+                        const char *buf, bool close)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_head_writer w = {.pool = fc->p.pool};
+	char text[64];
+	unsigned i;
+
+	/* RFC 9110 8.6 and 9112 6.1: no Content-Length on a 1xx or 204, no
+	 * Transfer-Encoding on those nor to an HTTP/1.0 client (a chunked
+	 * body is de-chunked for it, SF_DECHUNK, and ends with the
+	 * connection). */
+	bool no_length = msg->status < 200 || msg->status == 204;
+	bool no_te = no_length || (s->flags & SF_CLI_HTTP10);
+
+	snprintf(text, sizeof(text), "HTTP/1.1 %03u ", msg->status);
+	fwd_hw_str(&w, text);
+	fwd_hw_span(&w, buf, msg->reason);
+	fwd_hw_str(&w, "\r\n");
+	for (i = 0; i < msg->n_headers; i++) {
+		if (is_hop_by_hop(msg, buf, i))
+			continue;
+		if ((no_length || (s->flags & SF_DECHUNK)) &&
+		    http_hdr_name_is(msg, buf, i, "content-length"))
+			continue;
+		if (no_te && http_hdr_name_is(msg, buf, i, "transfer-encoding"))
+			continue;
+		fwd_hw_span(&w, buf, msg->hdr[i].name);
+		fwd_hw_str(&w, ": ");
+		fwd_hw_span(&w, buf, msg->hdr[i].value);
+		fwd_hw_str(&w, "\r\n");
+	}
+	if (s->l->cfg.via) {
+		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
+		         msg->version_minor);
+		fwd_hw_str(&w, text);
+	}
+	if (close && msg->status >= 200)
+		fwd_hw_str(&w, "Connection: close\r\n");
+	fwd_hw_str(&w, "\r\n");
+	return fwd_hw_done(&w, fc->cnt);
+}
+
+/* ---- reading heads ---- */
+
+/*
+ * Whether an unfinished head in <q> (cli_in for a request, up_in for a
+ * response: one is read at a time) is worth parsing (again): the first
+ * bytes (garbage is refused at once), a new line end (only one can
+ * complete a line or the head), or more bytes than the limit that applies
+ * (414, 431).  A head dripped a byte a segment is then parsed once a line,
+ * not once a byte: no quadratic re-copy and re-parse.  fwd_head_reset() when
+ * the head is consumed.
+ */
+bool
+fwd_head_worth_parsing(struct fwd_session *s, const struct rte_mbuf *q)
+{
+	const struct conf_forward *cfg = &s->l->cfg;
+	uint32_t len = proxy_chain_len(q), from = s->head_scanned;
+	bool lf = proxy_chain_has_lf(q, from);
+	uint32_t limit;
+
+	s->head_scanned = len;
+	if (lf)
+		s->flags |= SF_HEAD_LF;
+	if (from == 0 || lf)
+		return true;
+	limit = cfg->max_request_line;
+	if (s->flags & SF_HEAD_LF)
+		limit = cfg->max_header_bytes;
+	return len >= limit;
+}
+
+void
+fwd_head_reset(struct fwd_session *s)
+{
+	s->head_scanned = 0;
+	s->flags &= (uint16_t)~SF_HEAD_LF;
+}

@@ -1,0 +1,357 @@
+/*
+ * The forward proxy's private types and the calls between its files,
+ * private to lib/proxy: fwd_session.c (a session's life, callbacks,
+ * timers, set-up), fwd_txn.c (the request and response stages),
+ * fwd_head.c (writing and rewriting heads), fwd_upstream.c (destinations,
+ * connect, the idle pool), fwd_reply.c (replies of our own).  See
+ * fwd_session.c for what the forward proxy does.  Threading as proxy.h:
+ * everything here belongs to one worker.
+ */
+#ifndef GH_PROXY_FWD_PRIV_H
+#define GH_PROXY_FWD_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "dns/dns.h"
+#include "forward.h"
+#include "http/http.h"
+#include "log/alog.h"
+#include "proxy/proxy_types.h"
+#include "proxy_chain.h"
+#include "proxy_splice.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_timer.h"
+
+#define FWD_CTX_MAGIC        0x66776301u
+#define FWD_SESSION_MAGIC    0x66777302u
+#define FWD_IDLE_MAGIC       0x66776903u
+#define FWD_ORPHAN_MAGIC     0x66776f04u
+#define FWD_LISTENER_MAGIC   0x66776c05u
+#define FWD_LISTENERS_MAX    8
+#define FWD_OUT_MAX          PROXY_OUT_MAX /* one backpressure rule */
+#define FWD_LINGER_MS        2000          /* reading after an error reply */
+#define FWD_TIMER_BURST      256
+#define FWD_ERR_BODY_MAX     640
+#define FWD_HOST_MAX         255 /* a DNS name's text (RFC 1035 2.3.4) */
+#define FWD_INTERIM_BURST    64  /* 1xx heads read per event (fairness) */
+#define FWD_MAX_FORWARDS_CAP 999999999L /* Max-Forwards we count down from */
+
+enum fwd_state {
+	ST_FREE = 0,       /* back in the pool: the session has ended */
+	ST_HEAD = 1,       /* reading a request head */
+	ST_RESOLVE = 2,    /* waiting for DNS */
+	ST_CONNECTING = 3, /* upstream handshake */
+	ST_FORWARD = 4,    /* request going up, response coming down */
+	ST_TUNNEL = 5,     /* CONNECT established */
+	ST_DRAIN = 6,      /* last reply queued; closing the client */
+};
+
+/* Session flags. */
+#define SF_CLI_HTTP10 0x0001u /* the current request is HTTP/1.0 */
+#define SF_REQ_DONE   0x0002u /* the request body is all in up_out */
+#define SF_RESP_HEAD  0x0004u /* the response head went to cli_out */
+#define SF_RESP_DONE  0x0008u /* the response ended */
+#define SF_CLOSE_CLI  0x0010u /* close the client after this response */
+#define SF_UP_KEEP    0x0020u /* the upstream may be reused after it */
+#define SF_CLI_FIN    0x0040u /* the client sent FIN */
+#define SF_CONNECT    0x0080u /* the request is CONNECT */
+#define SF_HDR_TIMER  0x0100u /* the header timeout runs (bytes came) */
+#define SF_CLI_SHUT   0x0200u /* we sent FIN to the client */
+#define SF_UP_SHUT    0x0400u /* we sent FIN upstream (tunnel) */
+#define SF_UP_FIN     0x0800u /* the upstream sent FIN */
+#define SF_RESUME     0x1000u /* work left: the 1 ms timer resumes it */
+#define SF_HEAD_LF    0x2000u /* the unfinished head has a line end */
+#define SF_DECHUNK    0x4000u /* chunked response to an HTTP/1.0 client */
+
+struct fwd_listener {
+	unsigned magic;
+	struct fwd_ctx *fc;
+	struct conf_forward cfg;
+	struct http_limits lim;
+	uint8_t cc; /* enum tcp_cc_algo, both legs */
+};
+
+/* The access-log data of one transaction, only while it runs. */
+struct fwd_txn {
+	struct alog_record rec;
+	uint64_t start_tsc;
+	uint32_t next_free;
+};
+
+struct fwd_session {
+	unsigned magic;
+	uint8_t state;      /* enum fwd_state */
+	uint8_t req_method; /* enum http_method of the current request */
+	uint16_t flags;     /* SF_* */
+	uint32_t next_free; /* free list, index + 1 */
+	uint32_t dst_ip_be;
+	uint16_t dst_port_be;
+	uint16_t pad;
+	uint32_t head_scanned; /* bytes of the head being read (cli_in or
+	                          up_in) looked at for a line end */
+	struct fwd_listener *l;
+	struct tcp_conn *cli;
+	struct tcp_conn *up;
+	struct rte_mbuf *cli_in;  /* from the client, not consumed yet */
+	struct rte_mbuf *cli_out; /* for the client, not taken by TCP yet */
+	struct rte_mbuf *up_in;   /* from the upstream, not consumed yet */
+	struct rte_mbuf *up_out;  /* for the upstream, not taken by TCP yet */
+	struct fwd_txn *txn;
+	uint64_t req_body_bytes; /* of the current request, for the limit */
+	struct http_body req_body;
+	struct http_body resp_body;
+	struct dns_waiter dw;
+	struct tcp_timer tmr;
+};
+
+/* An idle upstream connection kept for reuse. */
+struct fwd_idle {
+	unsigned magic;
+	uint32_t ip_be;
+	uint16_t port_be;
+	struct tcp_conn *conn;
+	struct fwd_ctx *fc;
+	struct fwd_idle *next; /* in use: the idle list; else the free list */
+	struct fwd_idle **pprev;
+	struct tcp_timer tmr;
+};
+
+struct fwd_orphan {
+	unsigned magic;
+};
+
+struct fwd_ctx {
+	unsigned magic;
+	struct proxy_params p; /* the worker's (copy) */
+	struct proxy_counters *cnt;
+	uint32_t max_sessions;
+	uint32_t sess_unused; /* sessions never used yet start here */
+	uint32_t sess_free;   /* free list, index + 1 */
+	struct fwd_session *sessions;
+	uint32_t txn_unused;
+	uint32_t txn_free;
+	struct fwd_txn *txns;
+	uint32_t idle_max;
+	uint32_t idle_ms;
+	struct fwd_idle *idle_free;
+	struct fwd_idle *idle_head; /* most recently parked first */
+	struct fwd_idle *idles;
+	unsigned n_listeners;
+	struct fwd_listener listeners[FWD_LISTENERS_MAX];
+	uint64_t start_tsc;
+	uint64_t tsc_per_ms;
+	struct tcp_timer_wheel wheel;
+	struct alog_clock clock;
+	uint32_t scratch_cap;
+	char *scratch;       /* a head that spans mbufs, made contiguous */
+	struct http_msg msg; /* the head being looked at */
+};
+
+/* Writes a head into fresh mbufs from <pool>, appended piece by piece
+ * (fwd_hw_put/str/span); an mbuf that cannot be had fails the head, and
+ * fwd_hw_done() frees what was written and counts it. */
+struct fwd_head_writer {
+	struct rte_mempool *pool;
+	struct rte_mbuf *head;
+	struct rte_mbuf *tail;
+	bool failed;
+};
+
+/* The methods the proxy passes on (405's and OPTIONS' Allow). */
+#define FWD_ALLOW "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, CONNECT"
+
+extern struct fwd_orphan fwd_orphan; /* a finished leg's callback arg */
+extern const struct tcp_callbacks fwd_cb;
+
+/* ---- fwd_session.c ---- */
+
+/* End <s>: cancel its lookup and timer, log the transaction, close (or,
+ * with <reset>, reset) both legs, free its queues and the session.  The
+ * session's state reads ST_FREE afterwards. */
+void fwd_session_end(struct fwd_session *s, bool reset);
+
+/* Enter ST_DRAIN: no more requests on this connection; what is queued for
+ * the client goes, then FIN; <guard_ms> bounds the wait. */
+void fwd_drain(struct fwd_session *s, uint32_t guard_ms);
+
+/* ---- fwd_txn.c ---- */
+
+/* Start the access-log record of a transaction (none when the pool of
+ * records is empty: the transaction runs unlogged). */
+void fwd_txn_start(struct fwd_session *s);
+
+/* Finish the record and queue it on the worker's ring (or count it lost). */
+void fwd_txn_end(struct fwd_session *s);
+
+/* ST_HEAD: parse what the client sent so far, act on a complete head. */
+void fwd_request(struct fwd_session *s);
+
+/* ST_FORWARD: move request body bytes towards the origin. */
+void fwd_req_pump(struct fwd_session *s);
+
+/* ST_FORWARD: the response's head, then its body to the client. */
+void fwd_response(struct fwd_session *s);
+
+/* The origin sent FIN mid-response: end it as what is left allows. */
+void fwd_fin_pending(struct fwd_session *s);
+
+/* The response ended: log, park or close the upstream, next request. */
+void fwd_txn_done(struct fwd_session *s);
+
+/* ---- fwd_head.c ---- */
+
+void fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n);
+void fwd_hw_str(struct fwd_head_writer *w, const char *s);
+void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
+                 struct http_str sp);
+
+/* The chain written, or NULL (and fwd_no_mbuf counted) when the pool ran
+ * dry. */
+struct rte_mbuf *fwd_hw_done(struct fwd_head_writer *w,
+                             struct proxy_counters *cnt);
+
+/* Whether Connection lists a framing field (a request read two ways). */
+bool fwd_conn_names_framing(const struct http_msg *msg, const char *buf);
+
+/* Whether the proxy answers this OPTIONS request itself. */
+bool fwd_options_for_us(const struct http_msg *msg, const char *buf);
+
+/* Write the origin's request head into s->up_out. Returns 0 or -ENOMEM. */
+int fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
+                           const char *buf);
+
+/* The client's copy of a response head, or NULL (no mbuf, counted). */
+struct rte_mbuf *fwd_write_response_head(struct fwd_session *s,
+                                         const struct http_msg *msg,
+                                         const char *buf, bool close);
+
+/* Whether the unfinished head in <q> is worth parsing (again). */
+bool fwd_head_worth_parsing(struct fwd_session *s, const struct rte_mbuf *q);
+
+/* The head was consumed: the next one is scanned from its start. */
+void fwd_head_reset(struct fwd_session *s);
+
+/* ---- fwd_upstream.c ---- */
+
+/* Resolve <host> (<host_len> bytes; 0: not a name) and connect to it (a
+ * checked destination, an idle connection or a new one); or answer with
+ * an error page.  The session is in ST_RESOLVE after it, or further on. */
+void fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len);
+
+/* The upstream leg is ready: the tunnel's 200, or the request goes. */
+void fwd_upstream_ready(struct fwd_session *s);
+
+/* Park the upstream leg of <s> for reuse, or close it. */
+void fwd_idle_put(struct fwd_session *s);
+
+/* An idle connection spoke, closed or timed out: drop it. */
+void fwd_idle_drop(struct fwd_idle *e, bool reset);
+
+/* Take <e> out of the pool (its connection is the caller's). */
+void fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e);
+
+/* ---- fwd_reply.c ---- */
+
+/* Answer the current request ourselves and close the client after it. */
+void fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
+               const char *extra, const char *body, uint32_t n);
+
+/* Answer with the error <status> and a page saying <why>. */
+void fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
+               const char *why);
+
+/* ---- small helpers of every stage ---- */
+
+/* Now, in wheel ticks: the time of the last fwd_ctx_timer() call (the
+ * worker's TSC, at most a timer period old), so deadlines follow the clock
+ * the wheel is driven by (no TSC read here; tests drive a fake one). */
+static inline uint64_t
+fwd_now_ms(const struct fwd_ctx *fc)
+{
+	return tcp_timer_wheel_now(&fc->wheel);
+}
+
+static inline void
+fwd_timer_set(struct fwd_session *s, uint32_t ms)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	tcp_timer_restart(&fc->wheel, &s->tmr, fwd_now_ms(fc) + ms);
+}
+
+/* (Re)arm the upstream read timeout, unless the resume timer is pending
+ * (SF_RESUME): that one fires first and re-arms this one. */
+static inline void
+fwd_read_timer_set(struct fwd_session *s)
+{
+	if (!(s->flags & SF_RESUME))
+		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+}
+
+/* Work is left that no event may bring back (a burst cut for fairness, an
+ * mbuf that could not be had): the timer resumes it in 1 ms. */
+static inline void
+fwd_resume_soon(struct fwd_session *s)
+{
+	s->flags |= SF_RESUME;
+	fwd_timer_set(s, 1);
+}
+
+static inline void
+fwd_timer_stop(struct fwd_session *s)
+{
+	if (tcp_timer_armed(&s->tmr))
+		tcp_timer_stop(&s->l->fc->wheel, &s->tmr);
+}
+
+/* Done with *pc: close it gracefully or reset it; its callbacks from now
+ * on find the orphan and are ignored. */
+static inline void
+fwd_leg_close(struct tcp_conn **pc, bool reset)
+{
+	struct tcp_conn *c = *pc;
+
+	if (c == NULL)
+		return;
+	*pc = NULL;
+	tcp_conn_set_arg(c, &fwd_orphan);
+	if (reset)
+		tcp_abort(c);
+	else
+		tcp_close(c);
+}
+
+/* Queue <m> for the client and count it. */
+static inline void
+fwd_cli_queue(struct fwd_session *s, struct rte_mbuf *m)
+{
+	uint32_t len = proxy_chain_len(m);
+
+	if (proxy_chain_append(&s->cli_out, m) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->txn != NULL)
+		s->txn->rec.bytes_to_client += len;
+}
+
+static inline void
+fwd_cli_flush(struct fwd_session *s)
+{
+	if (s->cli != NULL && s->cli_out != NULL)
+		s->l->fc->cnt->fwd_bytes_u2c +=
+		    proxy_chain_send(s->cli, &s->cli_out);
+}
+
+static inline void
+fwd_up_flush(struct fwd_session *s)
+{
+	if (s->up != NULL && s->up_out != NULL && s->state >= ST_FORWARD)
+		s->l->fc->cnt->fwd_bytes_c2u +=
+		    proxy_chain_send(s->up, &s->up_out);
+}
+
+#endif /* GH_PROXY_FWD_PRIV_H */

@@ -1,0 +1,307 @@
+/*
+ * The forward proxy's upstream leg (see fwd_priv.h): which destinations
+ * are refused (the proxy itself, broadcast and network addresses,
+ * non-routable and, unless allowed, private ones), the port a connection
+ * leaves from, the DNS answer, the connect or an idle connection from the
+ * worker's pool, and the pool itself: connections parked after a response
+ * for the next request to the same origin, dropped on a timeout, on bytes
+ * nobody asked for, or when the origin closes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_mbuf.h>
+
+#include "common/gh_common.h"
+#include "fwd_priv.h"
+
+/* ---- idle upstream connections ---- */
+
+void
+fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
+{
+	if (tcp_timer_armed(&e->tmr))
+		tcp_timer_stop(&fc->wheel, &e->tmr);
+	*e->pprev = e->next;
+	if (e->next != NULL)
+		e->next->pprev = e->pprev;
+	e->magic = 0;
+	e->conn = NULL;
+	e->next = fc->idle_free;
+	fc->idle_free = e;
+	GH_VERIFY(fc->cnt->fwd_idle_in_use > 0);
+	fc->cnt->fwd_idle_in_use--;
+}
+
+/* An idle connection to <ip>:<port>, taken out of the pool, or NULL. */
+static struct tcp_conn *
+idle_take(struct fwd_ctx *fc, uint32_t ip_be, uint16_t port_be)
+{
+	struct fwd_idle *e;
+	unsigned n = 0;
+
+	for (e = fc->idle_head; e != NULL && n < fc->idle_max;
+	     e = e->next, n++) {
+		if (e->ip_be == ip_be && e->port_be == port_be) {
+			struct tcp_conn *c = e->conn;
+
+			fwd_idle_unlink(fc, e);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Park the upstream leg of <s> for reuse, or close it. */
+void
+fwd_idle_put(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_idle *e = fc->idle_free;
+	struct tcp_conn *c = s->up;
+
+	if (e == NULL || fc->idle_ms == 0) {
+		fwd_leg_close(&s->up, false);
+		return;
+	}
+	s->up = NULL;
+	fc->idle_free = e->next;
+	memset(e, 0, sizeof(*e));
+	e->magic = FWD_IDLE_MAGIC;
+	e->fc = fc;
+	e->conn = c;
+	e->ip_be = s->dst_ip_be;
+	e->port_be = s->dst_port_be;
+	e->tmr.user = FWD_IDLE_MAGIC;
+	e->next = fc->idle_head;
+	e->pprev = &fc->idle_head;
+	if (fc->idle_head != NULL)
+		fc->idle_head->pprev = &e->next;
+	fc->idle_head = e;
+	tcp_conn_set_arg(c, e);
+	tcp_timer_start(&fc->wheel, &e->tmr, fwd_now_ms(fc) + fc->idle_ms);
+	fc->cnt->fwd_upstream_idle++;
+	fc->cnt->fwd_idle_in_use++;
+}
+
+/* An idle connection spoke, closed or timed out: drop it. */
+void
+fwd_idle_drop(struct fwd_idle *e, bool reset)
+{
+	struct fwd_ctx *fc = e->fc;
+	struct tcp_conn *c = e->conn;
+
+	fwd_idle_unlink(fc, e);
+	fc->cnt->fwd_upstream_idle_closed++;
+	fwd_leg_close(&c, reset);
+}
+
+/* ---- destinations ---- */
+
+static bool
+cidr_has(uint32_t net, unsigned len, uint32_t ip)
+{
+	uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+
+	return (ip & mask) == net;
+}
+
+/* Why <ip_be> may not be a destination, or NULL. */
+static const char *
+dst_refused(const struct fwd_session *s, uint32_t ip_be)
+{
+	const struct proxy_params *p = &s->l->fc->p;
+	uint32_t ip = ntohl(ip_be);
+	unsigned i;
+
+	for (i = 0; i < p->n_ports; i++) {
+		uint32_t mask = ntohl(p->ports[i].mask_be);
+
+		if (p->ports[i].addr_be == ip_be)
+			return "the destination is the proxy itself";
+		/* A port's subnet: its broadcast (a frame to every host,
+		 * ff:ff:ff:ff:ff:ff) and its network address are no hosts
+		 * (/31 and /32 have neither, RFC 3021). */
+		if (mask < 0xfffffffeu &&
+		    (ip & mask) == (ntohl(p->ports[i].addr_be) & mask) &&
+		    ((ip & ~mask) == ~mask || (ip & ~mask) == 0))
+			return "the destination is a subnet's broadcast or "
+			       "network address";
+	}
+	if (cidr_has(0x00000000u, 8, ip) || cidr_has(0x7f000000u, 8, ip) ||
+	    cidr_has(0xa9fe0000u, 16, ip) || cidr_has(0xe0000000u, 4, ip) ||
+	    cidr_has(0xf0000000u, 4, ip))
+		return "the destination address is not routable";
+	if (!s->l->cfg.allow_private_dst &&
+	    (cidr_has(0x0a000000u, 8, ip) || cidr_has(0xac100000u, 12, ip) ||
+	     cidr_has(0xc0a80000u, 16, ip) || cidr_has(0x64400000u, 10, ip)))
+		return "the destination is a private address";
+	return NULL;
+}
+
+/* The port an upstream connection to <ip_be> leaves from: the one whose
+ * subnet holds it, else the first outside port with a gateway; -1: none. */
+static int
+route_port(const struct proxy_params *p, uint32_t ip_be)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_ports; i++)
+		if ((ip_be & p->ports[i].mask_be) ==
+		    (p->ports[i].addr_be & p->ports[i].mask_be))
+			return (int)i;
+	for (i = 0; i < p->n_ports; i++)
+		if (p->ports[i].outside && p->ports[i].has_gateway)
+			return (int)i;
+	return -1;
+}
+
+/* ---- upstream ---- */
+
+/* The upstream leg is ready: send what waits for it. */
+void
+fwd_upstream_ready(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (s->flags & SF_CONNECT) {
+		struct fwd_head_writer w = {.pool = fc->p.pool};
+		struct rte_mbuf *m;
+
+		fwd_hw_str(&w, "HTTP/1.1 200 Connection established\r\n\r\n");
+		m = fwd_hw_done(&w, fc->cnt);
+		if (m == NULL) {
+			fwd_error(s, 503, ALOG_TCP_TUNNEL, "out of buffers");
+			return;
+		}
+		fwd_cli_queue(s, m);
+		if (s->txn != NULL) {
+			s->txn->rec.status = 200;
+			s->txn->rec.result = ALOG_TCP_TUNNEL;
+		}
+		s->flags |= SF_RESP_HEAD;
+		s->state = ST_TUNNEL;
+		fc->cnt->fwd_tunnels++;
+		/* Bytes the client sent behind the CONNECT head. */
+		if (s->cli_in != NULL) {
+			uint32_t n = proxy_chain_len(s->cli_in);
+
+			GH_VERIFY(s->up_out == NULL); /* CONNECT: no head */
+			s->up_out = s->cli_in;
+			s->cli_in = NULL;
+			tcp_recved(s->cli, n);
+		}
+		fwd_timer_set(s, s->l->cfg.client_idle_ms);
+		fwd_cli_flush(s);
+		fwd_up_flush(s);
+		return;
+	}
+	s->state = ST_FORWARD;
+	fwd_read_timer_set(s);
+	fwd_req_pump(s);
+}
+
+static void
+fwd_connect(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct proxy_params *p = &fc->p;
+	const char *why = dst_refused(s, s->dst_ip_be);
+	int port, rc;
+
+	if (s->txn != NULL)
+		s->txn->rec.server_ip_be = s->dst_ip_be;
+	if (why != NULL) {
+		fc->cnt->fwd_denied_dst++;
+		fwd_error(s, 403, ALOG_TCP_DENIED, why);
+		return;
+	}
+	if (s->txn != NULL)
+		s->txn->rec.hier = ALOG_HIER_DIRECT;
+	if (!(s->flags & SF_CONNECT)) {
+		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be);
+		if (s->up != NULL) {
+			tcp_conn_set_arg(s->up, s);
+			fc->cnt->fwd_upstream_reused++;
+			fwd_upstream_ready(s);
+			return;
+		}
+	}
+	port = route_port(p, s->dst_ip_be);
+	if (port < 0) {
+		fc->cnt->fwd_err_502_connect++;
+		fwd_error(s, 502, ALOG_TCP_MISS, "no route to the origin");
+		return;
+	}
+	rc = tcp_connect(p->tcp, (unsigned)port, p->ports[port].addr_be,
+	                 s->dst_ip_be, s->dst_port_be,
+	                 (enum tcp_cc_algo)s->l->cc, &fwd_cb, s, &s->up);
+	if (rc < 0) {
+		s->up = NULL;
+		fwd_error(s, 503, ALOG_TCP_MISS,
+		          "no local port or connection slot for the origin");
+		return;
+	}
+	fc->cnt->fwd_upstream_new++;
+	s->state = ST_CONNECTING;
+	fwd_timer_set(s, s->l->cfg.connect_ms);
+}
+
+static void
+fwd_dns_done(void *arg, int status, uint32_t ip_be)
+{
+	struct fwd_session *s = arg;
+
+	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	GH_VERIFY(s->state == ST_RESOLVE);
+	s->dw.query = NULL;
+	if (status < 0) {
+		s->l->fc->cnt->fwd_err_502_dns++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          status == -ENOENT
+		              ? "the origin's name does not exist (DNS)"
+		              : "the origin's name could not be resolved "
+		                "(DNS failure or timeout)");
+		return;
+	}
+	s->dst_ip_be = ip_be;
+	fwd_connect(s);
+}
+
+/* The request is checked and its head consumed: look <host> (<host_len>
+ * bytes, 0 when it is no name) up and connect once the answer is there,
+ * now on a cache hit or later in fwd_dns_done(); or answer with an error
+ * page. */
+void
+fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	uint32_t ip_be = 0;
+	int rc;
+
+	s->state = ST_RESOLVE;
+	fwd_timer_stop(s);
+	s->dw.cb = fwd_dns_done;
+	s->dw.arg = s;
+	rc = dns_resolve(fc->p.dns, host, host_len, &s->dw, &ip_be);
+	if (rc == 1)
+		return; /* fwd_dns_done follows */
+	s->dw.query = NULL;
+	if (rc == 0) {
+		s->dst_ip_be = ip_be;
+		fwd_connect(s);
+		return;
+	}
+	if (rc == -ENOBUFS) {
+		fwd_error(s, 503, ALOG_TCP_MISS, "too many DNS lookups");
+		return;
+	}
+	fc->cnt->fwd_err_502_dns++;
+	fwd_error(s, 502, ALOG_TCP_MISS,
+	          rc == -ENOENT ? "the origin's name does not exist (DNS)"
+	          : rc == -EIO  ? "the origin's name could not be resolved "
+	                          "(DNS failure)"
+	                        : "the origin's name is not valid");
+}
