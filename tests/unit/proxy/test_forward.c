@@ -1,5 +1,5 @@
 /*
- * The forward proxy (lib/proxy/forward.c) on the two-stack harness of the
+ * The forward proxy (lib/proxy/fwd_*.c) on the two-stack harness of the
  * TCP tests, without the lab: node A (10.0.0.1) runs the proxy on port
  * 3128; node B (10.0.0.2) is both the client and the origin (a listener on
  * port 80), so a request names http://10.0.0.2/ and the proxy connects
