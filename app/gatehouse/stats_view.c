@@ -22,21 +22,6 @@
 #include "gatehouse.h"
 #include "logger.h"
 
-/* clang-format off */
-#define DEV_COUNTERS(X)                                                       \
-	X(dev_ipackets,  "frames the device received")                        \
-	X(dev_opackets,  "frames the device sent")                            \
-	X(dev_imissed,   "frames the device dropped: RX queues full")         \
-	X(dev_ierrors,   "frames the device received with errors")            \
-	X(dev_oerrors,   "frames the device failed to send")                  \
-	X(dev_rx_nombuf, "RX mbuf allocation failures")                       \
-	X(mbufs_in_use,  "gauge: the port's pool's mbufs in use now")
-/* clang-format on */
-
-struct dev_counters {
-	DEV_COUNTERS(STATS_FIELD)
-};
-
 /*
  * One port as every surface shows it: our counters (summed over the
  * workers), then the device's (read from the port, so totals only).
@@ -48,6 +33,9 @@ struct port_snap {
 
 static const struct stats_counter_desc port_descs[] = {
     PORT_COUNTERS(STATS_DESC) DEV_COUNTERS(STATS_DESC)};
+/* The port group as declared (each port's is named after the port). */
+static const struct stats_group_desc port_group_decl = {
+    "port", port_descs, GH_ARRAY_SIZE(port_descs)};
 #define PORT_OWN_N (sizeof(struct port_counters) / sizeof(uint64_t))
 _Static_assert(sizeof(struct port_snap) ==
                    GH_ARRAY_SIZE(port_descs) * sizeof(uint64_t),
@@ -437,9 +425,14 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 int
 app_telemetry_register(const struct app *a)
 {
+	unsigned i;
 	int rc;
 
 	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
+	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
+		GH_VERIFY(stats_group_check(worker_groups[i].desc) == 0);
+	GH_VERIFY(stats_group_check(&port_group_decl) == 0);
+	GH_VERIFY(stats_group_check(&alog_group) == 0);
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
 	                                "Totals of every Gatehouse counter");
