@@ -2,7 +2,10 @@
  * Statistics as operators see them: the control thread (and the DPDK
  * telemetry thread) sum the per-worker counter groups and render them as
  * text, JSON or telemetry dictionaries.  Every counter comes from one
- * X-macro declaration; nothing here names an individual counter.
+ * X-macro declaration, and one walk over the groups (snapshot_walk) feeds
+ * all three surfaces.  Counters are named here only where a value comes
+ * from outside a counter struct: the device's (rte_eth_stats fields) and
+ * the access-log writer's, each assigned to its field by name.
  */
 #include <errno.h>
 #include <stdio.h>
