@@ -18,11 +18,17 @@
 . "$(dirname "$0")/lib.sh"
 need_lab_prereqs
 
-lab_up lstats
-# An access log, so that the writer's group (totals only) is there too.
+# Two workers, so that per-worker views and their sums mean something; an
+# echo listener, so that TCP, the flow table and the services count; an
+# access log, so that the writer's group (totals only) is there too.
+lab_up lstats --workers 2
 conf=$STATE_DIR/stats.conf
 cp "${CONF:?}" "$conf"
 cat >>"$conf" <<CONF_EOF
+
+listen echo
+	mode echo
+	bind $INSIDE_IP:7
 
 access-log
 	path $STATE_DIR/access.log
@@ -31,7 +37,12 @@ CONF_EOF
 start_appliance "$conf"
 expect_ping "$CLIENT_NS" "$INSIDE_IP" 4
 expect_arping "$CLIENT_NS" "$INSIDE_IP" 1
-sleep 0.3 # counters are summed by the control thread
+reply=$(in_client timeout 5 bash -c \
+	"exec 3<>/dev/tcp/$INSIDE_IP/7 && echo stats-probe >&3 && read -r -t 3 l <&3 && echo \$l") ||
+	fail "no answer from the echo listener on $INSIDE_IP:7"
+[[ $reply == stats-probe ]] || fail "echo listener answered '$reply', not 'stats-probe'"
+log "ok: one echo connection answered"
+sleep 0.5 # counters are summed by the control thread
 
 mode=$(stat -c %a "$CTL_SOCK")
 [[ $mode == 600 ]] || fail "control socket $CTL_SOCK has mode $mode, not 600"
@@ -210,10 +221,14 @@ print(f"{len(t1)} counters in {len(groups)} groups on all three surfaces, "
       f"{nw} workers; {compared} values compared, {len(moved)} moved "
       f"between the text reads: {', '.join(moved[:12])}")
 for n in ["net.rx_frames", "net.icmp_echo_replied", "net.arp_req_answered",
-          "tcp_flow.flow_inserted", "access_log.lines", "access_log.dropped"]:
+          "tcp_flow.flow_inserted", "tcp_flow.flow_deleted",
+          "access_log.lines", "access_log.dropped"]:
     print(f"  {n}: text {t1.get(n)} json {jt.get(n)} telemetry {tt.get(n)}")
 if t1.get("net.icmp_echo_replied", 0) < 4:
     bad.append("net.icmp_echo_replied < 4 after 4 answered pings")
+# A listener and one connection: the flow table has counted both.
+if t1.get("tcp_flow.flow_inserted", 0) < 2:
+    bad.append("tcp_flow.flow_inserted < 2 after a listener and a connection")
 for b in bad[:40]:
     print("BAD", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
