@@ -36,13 +36,37 @@ struct app {
 };
 
 /*
+ * A port's device counters, read from rte_eth_stats_get() and the port's
+ * mbuf pool field by field, and shown after the port's own counters
+ * (PORT_COUNTERS) as group "port.<name>", totals only.
+ */
+/* clang-format off */
+#define DEV_COUNTERS(X)                                                       \
+	X(dev_ipackets,  "frames the device received")                        \
+	X(dev_opackets,  "frames the device sent")                            \
+	X(dev_imissed,   "frames the device dropped: RX queues full")         \
+	X(dev_ierrors,   "frames the device received with errors")            \
+	X(dev_oerrors,   "frames the device failed to send")                  \
+	X(dev_rx_nombuf, "RX mbuf allocation failures")                       \
+	X(mbufs_in_use,  "gauge: the port's pool's mbufs in use now")
+/* clang-format on */
+
+struct dev_counters {
+	DEV_COUNTERS(STATS_FIELD)
+};
+
+/*
  * Text and JSON renderings of every counter: totals first, then per worker.
  * <json> selects the format.  Returns the length written into <out> (always
  * NUL-ended), truncated to <cap> - 1 if too small.
  */
 size_t app_stats_render(const struct app *a, int json, char *out, size_t cap);
 
-/* Register the /gatehouse/... DPDK telemetry commands. Returns 0 or -errno. */
+/*
+ * Register the /gatehouse/... DPDK telemetry commands, after checking every
+ * counter group's declaration (stats_group_check; a bad one is a bug and
+ * stops the process).  Returns 0 or -errno.
+ */
 int app_telemetry_register(const struct app *a);
 
 #endif /* GH_APP_GATEHOUSE_H */

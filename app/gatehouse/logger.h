@@ -16,6 +16,23 @@
 #include <stdint.h>
 
 #include "log/alog_types.h"
+#include "stats/stats_types.h"
+
+/*
+ * The writer's counters, declared once: one set for the process (the
+ * thread drains every worker's ring), shown as group "access_log" on every
+ * stats surface.  logger_counters() fills them field by field.
+ */
+/* clang-format off */
+#define LOGGER_COUNTERS(X)                                                    \
+	X(lines,        "access-log lines written to the file")               \
+	X(dropped,      "records lost: a worker's ring was full")             \
+	X(write_errors, "failed writes (each loses the batch it carried)")
+/* clang-format on */
+
+struct logger_totals {
+	LOGGER_COUNTERS(STATS_FIELD)
+};
 
 struct logger;
 

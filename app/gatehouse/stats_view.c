@@ -2,7 +2,10 @@
  * Statistics as operators see them: the control thread (and the DPDK
  * telemetry thread) sum the per-worker counter groups and render them as
  * text, JSON or telemetry dictionaries.  Every counter comes from one
- * X-macro declaration; nothing here names an individual counter.
+ * X-macro declaration, and one walk over the groups (snapshot_walk) feeds
+ * all three surfaces.  Counters are named here only where a value comes
+ * from outside a counter struct: the device's (rte_eth_stats fields) and
+ * the access-log writer's, each assigned to its field by name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,39 +20,49 @@
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_flow.h"
 #include "stats/stats.h"
 #include "gatehouse.h"
 #include "logger.h"
 
-/* clang-format off */
-#define DEV_COUNTERS(X)                                                       \
-	X(dev_ipackets,  "frames the device received")                        \
-	X(dev_opackets,  "frames the device sent")                            \
-	X(dev_imissed,   "frames the device dropped: RX queues full")         \
-	X(dev_ierrors,   "frames the device received with errors")            \
-	X(dev_oerrors,   "frames the device failed to send")                  \
-	X(dev_rx_nombuf, "RX mbuf allocation failures")                       \
-	X(mbufs_in_use,  "gauge: the port's pool's mbufs in use now")
-/* clang-format on */
-
-struct dev_counters {
-	DEV_COUNTERS(STATS_FIELD)
+/*
+ * One port as every surface shows it: our counters (summed over the
+ * workers), then the device's (read from the port, so totals only).
+ */
+struct port_snap {
+	struct port_counters own;
+	struct dev_counters dev;
 };
 
-static const struct stats_counter_desc dev_descs[] = {DEV_COUNTERS(STATS_DESC)};
-_Static_assert(sizeof(struct dev_counters) == GH_ARRAY_SIZE(dev_descs) * 8,
-               "dev counters and descriptors out of step");
+static const struct stats_counter_desc port_descs[] = {
+    PORT_COUNTERS(STATS_DESC) DEV_COUNTERS(STATS_DESC)};
+/* The port group as declared (each port's is named after the port). */
+static const struct stats_group_desc port_group_decl = {
+    "port", port_descs, GH_ARRAY_SIZE(port_descs)};
+#define PORT_OWN_N (sizeof(struct port_counters) / sizeof(uint64_t))
+_Static_assert(sizeof(struct port_snap) ==
+                   GH_ARRAY_SIZE(port_descs) * sizeof(uint64_t),
+               "port counters and descriptors out of step");
 
-#define PORT_GROUP_MAX 16 /* port counters + device counters */
+static const struct stats_counter_desc alog_descs[] = {
+    LOGGER_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc alog_group = {"access_log", alog_descs,
+                                                   GH_ARRAY_SIZE(alog_descs)};
+_Static_assert(sizeof(struct logger_totals) ==
+                   GH_ARRAY_SIZE(alog_descs) * sizeof(uint64_t),
+               "access-log counters and descriptors out of step");
 
 /* Everything one rendering needs, summed once. */
 struct stats_snapshot {
 	struct net_counters net;
 	struct worker_counters worker;
 	struct tcp_counters tcp;
+	struct tcp_flow_counters tcp_flow;
 	struct proxy_counters proxy;
 	struct dns_counters dns;
-	uint64_t port[CONF_PORTS_MAX][PORT_GROUP_MAX];
+	struct port_snap port[CONF_PORTS_MAX];
+	struct logger_totals alog; /* valid when has_alog */
+	bool has_alog;
 };
 
 /* The per-worker counter groups, in rendering order. */
@@ -69,6 +82,12 @@ static const uint64_t *
 get_tcp(const struct worker *w)
 {
 	return (const uint64_t *)tcp_stack_counters(w->tcp);
+}
+
+static const uint64_t *
+get_tcp_flow(const struct worker *w)
+{
+	return (const uint64_t *)tcp_stack_flow_counters(w->tcp);
 }
 
 static const uint64_t *
@@ -95,6 +114,8 @@ static const struct worker_group {
     {&worker_counters_desc, offsetof(struct stats_snapshot, worker),
      get_worker},
     {&tcp_counters_desc, offsetof(struct stats_snapshot, tcp), get_tcp},
+    {&tcp_flow_counters_desc, offsetof(struct stats_snapshot, tcp_flow),
+     get_tcp_flow},
     {&proxy_counters_desc, offsetof(struct stats_snapshot, proxy), get_proxy},
     {&dns_counters_desc, offsetof(struct stats_snapshot, dns), get_dns},
 };
@@ -113,41 +134,31 @@ group_cvals(const struct stats_snapshot *s, const struct worker_group *g)
 
 static const struct app *telemetry_app;
 
-static unsigned
-port_group_n(void)
+/* The device's counters of port <i>, each by its name. */
+static void
+dev_read(const struct app *a, unsigned i, struct dev_counters *d)
 {
-	return port_counters_n + GH_ARRAY_SIZE(dev_descs);
-}
+	struct rte_eth_stats es;
 
-/* Descriptors of the per-port group: our counters, then the device's. */
-static const struct stats_counter_desc *
-port_group_descs(void)
-{
-	static struct stats_counter_desc d[PORT_GROUP_MAX];
-	unsigned i;
-
-	GH_VERIFY(port_group_n() <= PORT_GROUP_MAX);
-	if (d[0].name == NULL) {
-		for (i = 0; i < port_counters_n; i++)
-			d[i] = port_counter_descs[i];
-		for (i = 0; i < GH_ARRAY_SIZE(dev_descs); i++)
-			d[port_counters_n + i] = dev_descs[i];
+	if (rte_eth_stats_get(a->ports[i].port_id, &es) == 0) {
+		d->dev_ipackets = es.ipackets;
+		d->dev_opackets = es.opackets;
+		d->dev_imissed = es.imissed;
+		d->dev_ierrors = es.ierrors;
+		d->dev_oerrors = es.oerrors;
+		d->dev_rx_nombuf = es.rx_nombuf;
 	}
-	return d;
+	d->mbufs_in_use = rte_mempool_in_use_count(a->pools[i]);
 }
 
-static struct stats_group_desc
-port_group(const struct app *a, unsigned port)
-{
-	struct stats_group_desc g = {a->conf->ports[port].name,
-	                             port_group_descs(), port_group_n()};
-	return g;
-}
-
-/* Sum worker <only> (or all workers when only < 0) into <s>. */
+/*
+ * Sum worker <only> (or all workers when only < 0) into <s>; with <total>
+ * also the devices' and the process's counters (the access-log writer's),
+ * which belong to no worker.
+ */
 static void
 snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
-              bool with_dev)
+              bool total)
 {
 	unsigned i, k;
 
@@ -166,95 +177,118 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		}
 		for (i = 0; i < a->n_ports; i++) {
 			src = (const uint64_t *)&w->pcnt[i];
-			stats_group_add(s->port[i], &src, 1, port_counters_n);
+			stats_group_add((uint64_t *)&s->port[i].own, &src, 1,
+			                PORT_OWN_N);
 		}
 	}
-	if (!with_dev)
+	if (!total)
 		return;
-	for (i = 0; i < a->n_ports; i++) {
-		struct rte_eth_stats es;
-		uint64_t *d = &s->port[i][port_counters_n];
-
-		if (rte_eth_stats_get(a->ports[i].port_id, &es) != 0)
-			continue;
-		d[0] = es.ipackets;
-		d[1] = es.opackets;
-		d[2] = es.imissed;
-		d[3] = es.ierrors;
-		d[4] = es.oerrors;
-		d[5] = es.rx_nombuf;
-		d[6] = rte_mempool_in_use_count(a->pools[i]);
+	for (i = 0; i < a->n_ports; i++)
+		dev_read(a, i, &s->port[i].dev);
+	if (a->logger != NULL) {
+		logger_counters(a->logger, &s->alog.lines, &s->alog.dropped,
+		                &s->alog.write_errors);
+		s->has_alog = true;
 	}
 }
 
-/* The access-log writer's counters: one set for the process, not per
- * worker (the logger thread drains every worker's ring). */
-static const struct stats_counter_desc alog_descs[] = {
-    {"lines", "access-log lines written to the file"},
-    {"dropped", "records lost: a worker's ring was full"},
-    {"write_errors", "failed writes (each loses the batch it carried)"},
-};
-static const struct stats_group_desc alog_group = {"access_log", alog_descs,
-                                                   GH_ARRAY_SIZE(alog_descs)};
+/*
+ * What a surface does with one group.  <parent> is "port" for the group of
+ * one port (named after it), NULL for the others.
+ */
+typedef void (*group_visit_fn)(void *ctx, const char *parent,
+                               const struct stats_group_desc *g,
+                               const uint64_t *vals);
 
-/* Fills v[3]; false when there is no access log. */
-static bool
-alog_values(const struct app *a, uint64_t v[3])
-{
-	if (a->logger == NULL)
-		return false;
-	logger_counters(a->logger, &v[0], &v[1], &v[2]);
-	return true;
-}
-
+/*
+ * Hand every group of <s> to <fn>, in the one order all surfaces share:
+ * the worker groups, one group per port (its device counters only in
+ * totals, <total>), then the process's groups (totals only).  This is the
+ * only list of groups: text, JSON and telemetry all render what it visits.
+ */
 static void
-render_text(const struct app *a, const struct stats_snapshot *s,
-            const char *label, bool skip_zero, struct stats_buf *b)
+snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
+              group_visit_fn fn, void *ctx)
 {
-	char plabel[64];
-	uint64_t av[3];
 	unsigned i;
 
 	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
-		stats_render_text(b, label, worker_groups[i].desc,
-		                  group_cvals(s, &worker_groups[i]), skip_zero);
-	snprintf(plabel, sizeof(plabel), "%s%sport", label ? label : "",
-	         label ? "." : "");
+		fn(ctx, NULL, worker_groups[i].desc,
+		   group_cvals(s, &worker_groups[i]));
 	for (i = 0; i < a->n_ports; i++) {
-		struct stats_group_desc g = port_group(a, i);
+		struct stats_group_desc g = {
+		    a->conf->ports[i].name, port_descs,
+		    total ? (unsigned)GH_ARRAY_SIZE(port_descs)
+		          : (unsigned)PORT_OWN_N};
 
-		stats_render_text(b, plabel, &g, s->port[i], skip_zero);
+		fn(ctx, "port", &g, (const uint64_t *)&s->port[i]);
 	}
-	if (label == NULL && alog_values(a, av))
-		stats_render_text(b, NULL, &alog_group, av, skip_zero);
+	if (total && s->has_alog)
+		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog);
+}
+
+struct text_ctx {
+	struct stats_buf *b;
+	const char *label; /* "worker1", or NULL for totals */
+	bool skip_zero;
+};
+
+static void
+text_visit(void *arg, const char *parent, const struct stats_group_desc *g,
+           const uint64_t *vals)
+{
+	struct text_ctx *c = arg;
+	char prefix[64];
+	const char *p = c->label;
+
+	if (parent != NULL) {
+		snprintf(prefix, sizeof(prefix), "%s%s%s",
+		         c->label ? c->label : "", c->label ? "." : "", parent);
+		p = prefix;
+	}
+	stats_render_text(c->b, p, g, vals, c->skip_zero);
+}
+
+struct json_ctx {
+	struct stats_buf *b;
+	const char *parent; /* the object open inside ours, or NULL */
+	unsigned n_top;     /* members written at the top level */
+	unsigned n_in;      /* members written inside <parent> */
+};
+
+static void
+json_visit(void *arg, const char *parent, const struct stats_group_desc *g,
+           const uint64_t *vals)
+{
+	struct json_ctx *c = arg;
+
+	if (c->parent != NULL &&
+	    (parent == NULL || strcmp(parent, c->parent) != 0)) {
+		stats_buf_printf(c->b, "}");
+		c->parent = NULL;
+	}
+	if (parent != NULL && c->parent == NULL) {
+		stats_buf_printf(c->b, "%s\"%s\":{", c->n_top++ ? "," : "",
+		                 parent);
+		c->parent = parent;
+		c->n_in = 0;
+	}
+	if (c->parent != NULL)
+		stats_buf_printf(c->b, "%s", c->n_in++ ? "," : "");
+	else
+		stats_buf_printf(c->b, "%s", c->n_top++ ? "," : "");
+	stats_render_json(c->b, g, vals);
 }
 
 static void
 render_json(const struct app *a, const struct stats_snapshot *s, bool total,
             struct stats_buf *b)
 {
-	uint64_t av[3];
-	unsigned i;
+	struct json_ctx c = {b, NULL, 0, 0};
 
 	stats_buf_printf(b, "{");
-	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++) {
-		stats_render_json(b, worker_groups[i].desc,
-		                  group_cvals(s, &worker_groups[i]));
-		stats_buf_printf(b, ",");
-	}
-	stats_buf_printf(b, "\"port\":{");
-	for (i = 0; i < a->n_ports; i++) {
-		struct stats_group_desc g = port_group(a, i);
-
-		stats_buf_printf(b, "%s", i ? "," : "");
-		stats_render_json(b, &g, s->port[i]);
-	}
-	stats_buf_printf(b, "}");
-	if (total && alog_values(a, av)) {
-		stats_buf_printf(b, ",");
-		stats_render_json(b, &alog_group, av);
-	}
-	stats_buf_printf(b, "}");
+	snapshot_walk(a, s, total, json_visit, &c);
+	stats_buf_printf(b, "%s}", c.parent != NULL ? "}" : "");
 }
 
 static uint64_t
@@ -268,6 +302,7 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 {
 	struct stats_snapshot s;
 	struct stats_buf b;
+	struct text_ctx tc = {&b, NULL, false};
 	unsigned k;
 
 	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
@@ -293,13 +328,15 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 	                 "# gatehouse %s uptime_s %llu workers %u ports %u\n",
 	                 GH_VERSION, (unsigned long long)uptime_s(a),
 	                 a->n_workers, a->n_ports);
-	render_text(a, &s, NULL, false, &b);
+	snapshot_walk(a, &s, true, text_visit, &tc);
 	for (k = 0; k < a->n_workers; k++) {
 		char label[24];
 
 		snprintf(label, sizeof(label), "worker%u", k);
+		tc.label = label;
+		tc.skip_zero = true;
 		snapshot_take(a, (int)k, &s, false);
-		render_text(a, &s, label, true, &b);
+		snapshot_walk(a, &s, false, text_visit, &tc);
 	}
 	return b.len;
 }
@@ -307,15 +344,18 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 /* --- DPDK telemetry: /gatehouse/stats, /gatehouse/worker,N, /gatehouse/info */
 
 /*
- * One telemetry dictionary per counter group, nested under <d> as
- * <key>: DPDK 22.11 accepts only [A-Za-z0-9_-] in dictionary keys, so the
- * dotted names of the text rendering become one level of nesting here.
+ * One telemetry dictionary per counter group, nested under <d>.  DPDK
+ * 22.11 takes only [A-Za-z0-9_/] in dictionary keys and one level of
+ * nesting, so a port's group "port.<name>" of text and JSON is keyed
+ * "port_<name>" here; every other name is the same on all three surfaces.
  */
 static void
-tel_add_group(struct rte_tel_data *d, const char *key,
-              const struct stats_group_desc *g, const uint64_t *vals)
+tel_visit(void *arg, const char *parent, const struct stats_group_desc *g,
+          const uint64_t *vals)
 {
+	struct rte_tel_data *d = arg;
 	struct rte_tel_data *sub = rte_tel_data_alloc();
+	char key[RTE_TEL_MAX_STRING_LEN];
 	unsigned i;
 
 	if (sub == NULL)
@@ -323,6 +363,8 @@ tel_add_group(struct rte_tel_data *d, const char *key,
 	rte_tel_data_start_dict(sub);
 	for (i = 0; i < g->n; i++)
 		rte_tel_data_add_dict_u64(sub, g->counters[i].name, vals[i]);
+	snprintf(key, sizeof(key), "%s%s%s", parent ? parent : "",
+	         parent ? "_" : "", g->name);
 	if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
 		rte_tel_data_free(sub);
 }
@@ -331,23 +373,10 @@ static int
 tel_fill(const struct app *a, int only, struct rte_tel_data *d)
 {
 	struct stats_snapshot s;
-	unsigned i;
 
 	snapshot_take(a, only, &s, only < 0);
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
-		tel_add_group(d, worker_groups[i].desc->name,
-		              worker_groups[i].desc,
-		              group_cvals(&s, &worker_groups[i]));
-	for (i = 0; i < a->n_ports; i++) {
-		struct stats_group_desc g = port_group(a, i);
-		char key[RTE_TEL_MAX_STRING_LEN];
-
-		if (only >= 0)
-			g.n = port_counters_n; /* device stats are per port */
-		snprintf(key, sizeof(key), "port_%s", g.name);
-		tel_add_group(d, key, &g, s.port[i]);
-	}
+	snapshot_walk(a, &s, only < 0, tel_visit, d);
 	return 0;
 }
 
@@ -399,9 +428,14 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 int
 app_telemetry_register(const struct app *a)
 {
+	unsigned i;
 	int rc;
 
 	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
+	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
+		GH_VERIFY(stats_group_check(worker_groups[i].desc) == 0);
+	GH_VERIFY(stats_group_check(&port_group_decl) == 0);
+	GH_VERIFY(stats_group_check(&alog_group) == 0);
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
 	                                "Totals of every Gatehouse counter");

@@ -1,7 +1,8 @@
 /*
  * Counter aggregation and rendering for the control thread: sums per-worker
- * copies of a counter group and renders it as text, JSON or Prometheus from
- * the group's single declaration.
+ * copies of a counter group and renders it as text or JSON from the group's
+ * single declaration (DPDK telemetry is built by the caller from the same
+ * descriptors).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -91,27 +92,35 @@ stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
 	return b->overflow ? -ENOSPC : 0;
 }
 
-int
-stats_render_prom(struct stats_buf *b, const struct stats_group_desc *g,
-                  const uint64_t *vals, const char *labels, bool with_meta)
+/* True when <s> is a non-empty run of [a-z0-9_]. */
+static bool
+name_ok(const char *s)
 {
-	unsigned i;
+	const char *p;
 
+	if (s == NULL || *s == '\0')
+		return false;
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_'))
+			return false;
+	return true;
+}
+
+int
+stats_group_check(const struct stats_group_desc *g)
+{
+	unsigned i, k;
+
+	if (g == NULL || !name_ok(g->name) || g->counters == NULL || g->n == 0)
+		return -EINVAL;
 	for (i = 0; i < g->n; i++) {
-		const struct stats_counter_desc *c = &g->counters[i];
-
-		if (with_meta) {
-			stats_buf_printf(b, "# HELP gatehouse_%s_%s_total %s\n",
-			                 g->name, c->name, c->help);
-			stats_buf_printf(b,
-			                 "# TYPE gatehouse_%s_%s_total "
-			                 "counter\n",
-			                 g->name, c->name);
-		}
-		stats_buf_printf(b, "gatehouse_%s_%s_total%s%s%s %llu\n",
-		                 g->name, c->name, labels ? "{" : "",
-		                 labels ? labels : "", labels ? "}" : "",
-		                 (unsigned long long)vals[i]);
+		if (!name_ok(g->counters[i].name))
+			return -EINVAL;
+		for (k = 0; k < i; k++)
+			if (strcmp(g->counters[k].name, g->counters[i].name) ==
+			    0)
+				return -EINVAL;
 	}
-	return b->overflow ? -ENOSPC : 0;
+	return 0;
 }

@@ -46,13 +46,11 @@ int stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
                       const uint64_t *vals);
 
 /*
- * Prometheus text exposition: HELP/TYPE lines and one sample per counter,
- * named gatehouse_<group>_<name>_total, with <labels> (may be NULL, else
- * e.g. `worker="1"`) inside braces.  With <with_meta> false, HELP/TYPE are
- * left out (for the second and later label sets of the same group).
- * Returns 0 or -ENOSPC.
+ * Check the declaration of <g>: group and counter names not empty and of
+ * [a-z0-9_] only (so they are valid telemetry keys and dotted names split
+ * back into group and counter), and no counter name twice.  Returns 0, or
+ * -EINVAL.
  */
-int stats_render_prom(struct stats_buf *b, const struct stats_group_desc *g,
-                      const uint64_t *vals, const char *labels, bool with_meta);
+int stats_group_check(const struct stats_group_desc *g);
 
 #endif /* GH_STATS_H */

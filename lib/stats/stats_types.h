@@ -5,7 +5,7 @@
  * X(name, "help text"), and expands it twice: into a struct of uint64_t
  * fields (one copy per worker, written only by that worker) and into a
  * descriptor table.  lib/stats then sums and renders any such group as
- * text, JSON or Prometheus without knowing the module (VPP tcp_error.def,
+ * text, JSON or telemetry without knowing the module (VPP tcp_error.def,
  * Varnish .vsc).
  *
  *	#define NET_COUNTERS(X) X(ip_bad_csum, "IPv4 header checksum wrong")
@@ -32,7 +32,7 @@ struct stats_counter_desc {
 /*
  * A named group of counters: `n` uint64_t values laid out like the
  * descriptors.  The group name prefixes counter names in every rendering
- * ("net.ip_bad_csum", "gatehouse_net_ip_bad_csum").
+ * ("net.ip_bad_csum").
  */
 struct stats_group_desc {
 	const char *name;

@@ -139,6 +139,10 @@ void tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc);
 extern const struct stats_group_desc tcp_counters_desc;
 const struct tcp_counters *tcp_stack_counters(const struct tcp_stack *s);
 
+/* The counters of the stack's flow table (group "tcp_flow", tcp_flow.h). */
+const struct tcp_flow_counters *
+tcp_stack_flow_counters(const struct tcp_stack *s);
+
 /* Connections in use / TCBs in the pool (for stats and tests). */
 uint32_t tcp_stack_conns(const struct tcp_stack *s);
 

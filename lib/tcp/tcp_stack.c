@@ -833,6 +833,13 @@ tcp_stack_counters(const struct tcp_stack *s)
 	return &s->cnt;
 }
 
+const struct tcp_flow_counters *
+tcp_stack_flow_counters(const struct tcp_stack *s)
+{
+	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
+	return tcp_flow_table_counters(s->flows);
+}
+
 uint32_t
 tcp_stack_conns(const struct tcp_stack *s)
 {

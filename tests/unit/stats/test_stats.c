@@ -1,6 +1,6 @@
 /*
  * lib/stats: summing per-worker copies of a counter group and rendering it
- * as text, JSON and Prometheus, including truncation of a small buffer.
+ * as text and JSON, including truncation of a small buffer.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -71,28 +71,6 @@ Test(stats, json_object)
 	cr_assert_eq(stats_render_json(&b, &demo, (uint64_t *)&c), 0);
 	cr_assert_str_eq(mem, "\"demo\":{\"frames\":1,\"drops\":2,"
 	                      "\"bytes\":18446744073709551615}");
-}
-
-Test(stats, prometheus_with_and_without_meta)
-{
-	struct demo_counters c = {4, 0, 0};
-	struct stats_buf b;
-	char mem[1024];
-
-	stats_buf_init(&b, mem, sizeof(mem));
-	stats_render_prom(&b, &demo, (uint64_t *)&c, "worker=\"0\"", true);
-	cr_assert(strstr(mem, "# HELP gatehouse_demo_frames_total frames "
-	                      "seen\n") != NULL);
-	cr_assert(strstr(mem, "# TYPE gatehouse_demo_frames_total counter\n") !=
-	          NULL);
-	cr_assert(
-	    strstr(mem, "gatehouse_demo_frames_total{worker=\"0\"} 4\n") !=
-	    NULL);
-	stats_buf_init(&b, mem, sizeof(mem));
-	stats_render_prom(&b, &demo, (uint64_t *)&c, NULL, false);
-	cr_assert_str_eq(mem, "gatehouse_demo_frames_total 4\n"
-	                      "gatehouse_demo_drops_total 0\n"
-	                      "gatehouse_demo_bytes_total 0\n");
 }
 
 Test(stats, small_buffer_truncates_and_reports)
