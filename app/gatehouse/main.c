@@ -315,6 +315,9 @@ worker_tcp_create(const struct app *a, struct worker *w)
 		        w->p.id, t->max_conns, strerror(errno));
 		return -ENOMEM;
 	}
+	/* Parked connections resume on the worker's flush, not its tick. */
+	if (net_tx_hook_register(&w->net, tcp_stack_tx_flushed, w->tcp) < 0)
+		return -ENOMEM;
 	pp.tcp = w->tcp;
 	if (worker_dns_create(a, w) < 0)
 		return -ENOMEM;

@@ -294,6 +294,12 @@ worker_main(void *arg)
 			work++;
 		}
 		worker_flush_tx(w);
+		/* Senders parked on a full txbuf go again now, and what
+		 * they queued leaves in this iteration (one more flush). */
+		if (net_tx_flushed(&w->net) > 0) {
+			worker_flush_tx(w);
+			work++;
+		}
 		rcu_quiescent_state();
 
 		w->cnt.loops++;

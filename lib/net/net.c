@@ -134,6 +134,32 @@ net_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf **pkts,
 	}
 }
 
+int
+net_tx_hook_register(struct net_ctx *ctx, net_tx_flushed_cb fn, void *arg)
+{
+	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
+	if (fn == NULL)
+		return -EINVAL;
+	if (ctx->n_tx_hooks >= NET_TX_HOOKS_MAX)
+		return -ENOSPC;
+	ctx->tx_hooks[ctx->n_tx_hooks].fn = fn;
+	ctx->tx_hooks[ctx->n_tx_hooks].arg = arg;
+	ctx->n_tx_hooks++;
+	return 0;
+}
+
+unsigned
+net_tx_flushed(struct net_ctx *ctx)
+{
+	unsigned i, n = 0;
+
+	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
+	GH_ASSERT(ctx->n_tx_hooks <= NET_TX_HOOKS_MAX);
+	for (i = 0; i < ctx->n_tx_hooks; i++)
+		n += ctx->tx_hooks[i].fn(ctx->tx_hooks[i].arg);
+	return n;
+}
+
 void
 net_timer(struct net_ctx *ctx, uint64_t now_tsc)
 {

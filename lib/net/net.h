@@ -72,6 +72,23 @@ int net_neigh_lookup(const struct net_ctx *ctx, unsigned port_idx,
  */
 void net_timer(struct net_ctx *ctx, uint64_t now_tsc);
 
+/*
+ * Register <fn>(<arg>) to run on every net_tx_flushed(): a sender that
+ * parks on a full txbuf resumes when the worker drained it, in the same
+ * loop, not on its next timer tick.  Start-up only, before the worker
+ * runs.  Returns 0, -EINVAL (fn NULL) or -ENOSPC (NET_TX_HOOKS_MAX hooks
+ * already).
+ */
+int net_tx_hook_register(struct net_ctx *ctx, net_tx_flushed_cb fn, void *arg);
+
+/*
+ * The worker has just handed every port's txbuf to the driver (they are
+ * empty): run the hooks in registration order.  Returns the sum of what
+ * they returned (senders resumed); their frames wait on the txbufs for
+ * the worker's next flush.
+ */
+unsigned net_tx_flushed(struct net_ctx *ctx);
+
 /* The txbuf of port <port_idx>, for the worker to flush. */
 static inline struct net_txbuf *
 net_port_txbuf(struct net_ctx *ctx, unsigned port_idx)

@@ -19,6 +19,7 @@
 #define NET_TXBUF_MAX       128 /* frames queued per port between flushes */
 #define NET_ARP_TABLE_SIZE  256 /* entries per worker, power of two */
 #define NET_ARP_PENDING_CAP 256 /* hard cap of the per-worker pending queue */
+#define NET_TX_HOOKS_MAX    4   /* net_tx_flushed hooks per worker */
 
 /* clang-format off */
 #define NET_COUNTERS(X)                                                       \
@@ -131,6 +132,19 @@ typedef void (*net_learn_cb)(void *arg, unsigned port_idx, uint32_t ip_be,
  */
 typedef void (*net_l4_cb)(void *arg, unsigned port_idx, struct rte_mbuf *m);
 
+/*
+ * Called by net_tx_flushed() once the worker has handed every port's txbuf
+ * to the driver: a layer above that stopped sending because a txbuf was
+ * full (TCP's txwait list) sends again now.  Returns how many senders it
+ * resumed (work done, for the worker's idle accounting).
+ */
+typedef unsigned (*net_tx_flushed_cb)(void *arg);
+
+struct net_tx_hook {
+	net_tx_flushed_cb fn;
+	void *arg;
+};
+
 /* Parameters of net_ctx_init(). */
 struct net_params {
 	unsigned worker_id;
@@ -165,6 +179,8 @@ struct net_ctx {
 	struct net_arp_entry arp[NET_ARP_TABLE_SIZE];
 	unsigned n_pending;
 	struct net_arp_pending pending[NET_ARP_PENDING_CAP];
+	unsigned n_tx_hooks;
+	struct net_tx_hook tx_hooks[NET_TX_HOOKS_MAX];
 	struct net_counters cnt __rte_cache_aligned;
 } __rte_cache_aligned;
 

@@ -132,8 +132,18 @@ void tcp_stack_destroy(struct tcp_stack *s);
 void tcp_stack_input(struct tcp_stack *s, unsigned port_idx,
                      struct rte_mbuf *m);
 
-/* Run expired timers; called by the worker every millisecond or so. */
+/* Run expired timers; called by the worker every millisecond or so.
+ * Also resumes connections parked on a full txbuf that no flush hook
+ * resumed. */
 void tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc);
+
+/*
+ * A net_tx_flushed_cb (net_tx_hook_register(), <stack> is the struct
+ * tcp_stack): the txbufs were just drained, so the connections parked on
+ * a full one send again now, without waiting for tcp_stack_timer().  Does
+ * not move the stack's clock.  Returns how many were resumed.
+ */
+unsigned tcp_stack_tx_flushed(void *stack);
 
 /* The counter group of struct tcp_counters ("tcp"), and the stack's. */
 extern const struct stats_group_desc tcp_counters_desc;

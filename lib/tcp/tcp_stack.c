@@ -793,10 +793,53 @@ out:
 	tcp_leave(s);
 }
 
+/*
+ * Connections that stopped on a full txbuf, after the worker flushed: each
+ * sends what it can now (and parks again if the txbuf fills).  The list is
+ * taken whole first, so one that parks again waits for the next flush.
+ * Returns how many were resumed.
+ */
+static unsigned
+tcp_txwait_resume(struct tcp_stack *s)
+{
+	uint32_t idx = s->txwait_head;
+	unsigned n = 0, guard = s->p.max_conns + 1;
+
+	s->txwait_head = TCP_NONE;
+	s->txwait_tail = TCP_NONE;
+	while (idx != TCP_NONE) {
+		struct tcp_conn *c = &s->tcbs[idx];
+
+		GH_VERIFY(guard-- > 0);
+		idx = c->txwait_link;
+		c->txwait_link = TCP_NONE;
+		c->flags &= ~TCP_CF_TXWAIT;
+		if (!(c->flags & TCP_CF_DEAD))
+			tcp_output(c);
+		n++;
+	}
+	return n;
+}
+
+unsigned
+tcp_stack_tx_flushed(void *stack)
+{
+	struct tcp_stack *s = stack;
+	unsigned n;
+
+	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
+	if (s->txwait_head == TCP_NONE)
+		return 0;
+	tcp_enter(s);
+	n = tcp_txwait_resume(s);
+	tcp_leave(s);
+	s->cnt.tx_resumed_on_flush += n;
+	return n;
+}
+
 void
 tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 {
-	uint32_t idx;
 	uint64_t tick;
 
 	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
@@ -808,19 +851,8 @@ tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 		s->now_tick = tick;
 		s->now_ms = (uint32_t)tick;
 	}
-	/* connections that stopped on a full txbuf: the worker flushed */
-	idx = s->txwait_head;
-	s->txwait_head = TCP_NONE;
-	s->txwait_tail = TCP_NONE;
-	while (idx != TCP_NONE) {
-		struct tcp_conn *c = &s->tcbs[idx];
-
-		idx = c->txwait_link;
-		c->txwait_link = TCP_NONE;
-		c->flags &= ~TCP_CF_TXWAIT;
-		if (!(c->flags & TCP_CF_DEAD))
-			tcp_output(c);
-	}
+	/* a fallback when no net_tx_flushed hook resumed them */
+	tcp_txwait_resume(s);
 	tcp_timer_wheel_advance(&s->wheel, s->now_tick, tcp_stack_timer_cb, s,
 	                        UINT32_MAX);
 	tcp_leave(s);

@@ -253,6 +253,7 @@ struct tcp_cc {
 	X(tx_nomem,          "segments not sent: mbuf pool empty")            \
 	X(tx_fail,           "segments refused by the network layer")         \
 	X(tx_deferred,       "transmissions deferred: txbuf full")           \
+	X(tx_resumed_on_flush, "deferred connections resumed when the txbuf drained") \
 	X(conns_in_use,      "gauge: TCBs in use now (any state, TIME_WAIT too)") \
 	X(conn_accepted,     "passive opens that reached ESTABLISHED")        \
 	X(conn_opened,       "active opens that reached ESTABLISHED")         \
