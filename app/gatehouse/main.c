@@ -31,7 +31,7 @@
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "ctl.h"
 #include "eal_args.h"
 #include "gatehouse.h"
@@ -146,8 +146,8 @@ open_ports(struct app *a)
 
 /*
  * One flow-to-worker table for all ports: the software hash the workers
- * compute (tcp_rss.h), programmed into every port that does RSS so the NIC
- * agrees with it.  Ports without programmable RSS (af_packet, tap) deliver
+ * compute (net_flow_owner.h), programmed into every port that does RSS so the
+ * NIC agrees with it.  Ports without programmable RSS (af_packet, tap) deliver
  * wherever they like and the workers hand segments to the owner.  The
  * table has 128 entries, or fewer when a port's RETA is smaller, so that it
  * divides every port's RETA size.
@@ -155,13 +155,13 @@ open_ports(struct app *a)
 static int
 rss_setup(struct app *a)
 {
-	unsigned i, size = TCP_RSS_RETA_DEFAULT;
+	unsigned i, size = NET_FLOW_OWNER_RETA_DEFAULT;
 	int rc;
 
 	for (i = 0; i < a->n_ports; i++)
 		if (a->ports[i].reta_size != 0 && a->ports[i].reta_size < size)
 			size = a->ports[i].reta_size;
-	rc = tcp_rss_init(&a->rss, a->conf->workers, NULL, size);
+	rc = net_flow_owner_init(&a->rss, a->conf->workers, NULL, size);
 	if (rc < 0) {
 		fprintf(stderr,
 		        "gatehouse: RSS table of %u entries for %u "

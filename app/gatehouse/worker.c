@@ -20,7 +20,7 @@
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "worker.h"
 
 static const struct stats_counter_desc worker_descs[] = {
@@ -113,9 +113,10 @@ worker_udp_port_ok(void *arg, uint32_t lip_be, uint32_t rip_be,
 {
 	const struct worker *w = arg;
 
-	return tcp_rss_owner(w->p.rss, tcp_rss_hash(w->p.rss, lip_be, rip_be,
-	                                            lport_be, rport_be)) ==
-	       w->p.id;
+	return net_flow_owner_of_hash(w->p.rss,
+	                              net_flow_owner_hash(w->p.rss, lip_be,
+	                                                  rip_be, lport_be,
+	                                                  rport_be)) == w->p.id;
 }
 
 void
@@ -142,9 +143,9 @@ worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m)
 	}
 	ports =
 	    rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len + m->l3_len);
-	owner = tcp_rss_owner(w->p.rss,
-	                      tcp_rss_hash(w->p.rss, ih->src_addr, ih->dst_addr,
-	                                   ports[0], ports[1]));
+	owner = net_flow_owner_of_hash(
+	    w->p.rss, net_flow_owner_hash(w->p.rss, ih->src_addr, ih->dst_addr,
+	                                  ports[0], ports[1]));
 	if (owner == w->p.id) {
 		worker_owned_input(w, port_idx, m);
 		return;

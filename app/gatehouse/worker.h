@@ -69,9 +69,10 @@ struct worker_params {
 	bool busy_poll;
 	uint32_t idle_spin_polls;
 	uint32_t idle_sleep_max_us;
-	uint32_t garp_count;       /* worker 0 only: gratuitous ARPs per port */
-	const volatile int *stop;  /* set by the control thread to end run */
-	const struct tcp_rss *rss; /* flow -> owner worker, shared, read-only */
+	uint32_t garp_count;      /* worker 0 only: gratuitous ARPs per port */
+	const volatile int *stop; /* set by the control thread to end run */
+	const struct net_flow_owner
+	    *rss; /* flow -> owner worker, shared, read-only */
 };
 
 /* A worker's whole state, allocated by the control thread, cache-aligned. */

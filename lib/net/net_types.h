@@ -184,4 +184,72 @@ struct net_ctx {
 	struct net_counters cnt __rte_cache_aligned;
 } __rte_cache_aligned;
 
+/* ---- flow owner hash (RSS), net_flow_owner.h ---------------------------- */
+
+/*
+ * A flow as the worker sees it, in network byte order: our address and
+ * port, the peer's, and the port index it uses.  Laid out as lib/tcp's
+ * struct net_flow_key.
+ */
+struct net_flow_key {
+	uint32_t local_ip_be;
+	uint32_t remote_ip_be;
+	uint16_t local_port_be;
+	uint16_t remote_port_be;
+	uint8_t port_idx;
+	uint8_t pad[3];
+};
+
+#define NET_FLOW_OWNER_MAGIC        0x74727301u
+#define NET_FLOW_OWNER_KEY_LEN      40
+#define NET_FLOW_OWNER_RETA_DEFAULT 128 /* entries (ixgbe, igb; many VFs) */
+#define NET_FLOW_OWNER_RETA_MAX     512 /* i40e, mlx5 default */
+
+/*
+ * Everything needed to compute which worker owns a flow, as the NIC does.
+ * Built once by the control thread before the workers start, read-only
+ * after, shared by all workers.
+ */
+struct net_flow_owner {
+	unsigned magic;
+	uint32_t n_workers;
+	uint32_t reta_size; /* power of two */
+	/* the key in rte_softrss_be() form (rte_convert_rss_key) */
+	uint32_t key_be[NET_FLOW_OWNER_KEY_LEN / 4];
+	/* Toeplitz contribution of each byte of a port in the tuple: the
+	 * hash is linear over XOR, so hash(tuple with port p) =
+	 * hash(tuple with port 0) ^ port_hash[0][p & 255] ^ port_hash[1][p >>
+	 * 8] (p in host order).  Makes each candidate of an ephemeral port
+	 * search O(1). */
+	uint32_t port_hash[2][256];
+	uint16_t reta[NET_FLOW_OWNER_RETA_MAX]; /* index -> worker id */
+};
+
+#define NET_FLOW_PORTS_MAGIC 0x74727003u
+#define NET_FLOW_PORT_TABLE                               \
+	256 /* RFC 6056 table[]: per-destination counters \
+	     */
+
+/*
+ * One worker's ephemeral port state for active opens (RFC 6056 section
+ * 3.3.3, algorithm 3): the configured range (inclusive, host order), the
+ * worker's secret key (getrandom(2)) and the table of counters a
+ * destination's hash selects.  Owned by that worker.
+ */
+struct net_flow_ports {
+	unsigned magic;
+	uint16_t worker;
+	uint16_t lo;
+	uint16_t hi;
+	uint16_t pad;
+	uint8_t key[16];
+	uint16_t table[NET_FLOW_PORT_TABLE];
+};
+
+/*
+ * Asked by net_flow_port_choose() whether the flow <k> (local port filled
+ * in) is taken.  tcp_flow_busy() has this shape, to ask a flow table.
+ */
+typedef bool (*net_flow_in_use_cb)(void *arg, const struct net_flow_key *k);
+
 #endif /* GH_NET_TYPES_H */

@@ -93,9 +93,9 @@ struct tcp_stack_params {
 	uint16_t ephemeral_hi;     /* default 60999 */
 	enum tcp_cc_algo cc;       /* default CUBIC */
 	const uint8_t *isn_secret; /* 16 bytes, same on every worker */
-	const struct tcp_rss *rss; /* owner hash shared by all workers */
-	struct net_ctx *net;       /* output: net_ipv4_output() */
-	struct rte_mempool *pool;  /* mbufs for the segments we build */
+	const struct net_flow_owner *rss; /* owner hash shared by all workers */
+	struct net_ctx *net;              /* output: net_ipv4_output() */
+	struct rte_mempool *pool;         /* mbufs for the segments we build */
 	uint64_t tsc_hz;
 	/* The clock (TSC) at creation, where TCP time starts; 0 reads
 	 * rte_rdtsc().  Tests pass their fake clock here and then drive
@@ -127,7 +127,7 @@ void tcp_stack_destroy(struct tcp_stack *s);
  * A TCP segment for one of our addresses, received on port <port_idx>:
  * mbuf data starts at the Ethernet header, l2_len and l3_len are set (the
  * net layer's on_l4).  Consumes <m>.  The caller has made sure this worker
- * owns the flow (see tcp_rss.h).
+ * owns the flow (see net_flow_owner.h).
  */
 void tcp_stack_input(struct tcp_stack *s, unsigned port_idx,
                      struct rte_mbuf *m);

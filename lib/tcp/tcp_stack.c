@@ -594,8 +594,8 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->flows = tcp_flow_table_create(&fp);
 	if (s->flows == NULL)
 		goto fail;
-	rc = tcp_rss_ports_init(&s->ports, p->rss, p->worker_id,
-	                        p->ephemeral_lo, p->ephemeral_hi);
+	rc = net_flow_ports_init(&s->ports, p->rss, p->worker_id,
+	                         p->ephemeral_lo, p->ephemeral_hi);
 	if (rc < 0) {
 		err = -rc;
 		goto fail;
@@ -957,6 +957,7 @@ tcp_connect(struct tcp_stack *s, unsigned port_idx, uint32_t local_ip_be,
             uint32_t remote_ip_be, uint16_t remote_port_be, enum tcp_cc_algo cc,
             const struct tcp_callbacks *cb, void *arg, struct tcp_conn **out)
 {
+	struct net_flow_key nk;
 	struct tcp_flow_key k;
 	struct tcp_conn *c;
 	int rc = 0;
@@ -967,13 +968,17 @@ tcp_connect(struct tcp_stack *s, unsigned port_idx, uint32_t local_ip_be,
 	    out == NULL)
 		return -EINVAL;
 	tcp_enter(s);
-	tcp_flow_key_set(&k, (uint8_t)port_idx, local_ip_be, 0, remote_ip_be,
-	                 remote_port_be);
-	if (tcp_rss_port_choose(s->p.rss, &s->ports, &k, tcp_flow_busy,
-	                        s->flows) < 0) {
+	memset(&nk, 0, sizeof(nk));
+	nk.port_idx = (uint8_t)port_idx;
+	nk.local_ip_be = local_ip_be;
+	nk.remote_ip_be = remote_ip_be;
+	nk.remote_port_be = remote_port_be;
+	if (net_flow_port_choose(s->p.rss, &s->ports, &nk, tcp_flow_busy,
+	                         s->flows) < 0) {
 		rc = -EADDRNOTAVAIL;
 		goto out;
 	}
+	tcp_flow_key_from_net(&k, &nk);
 	c = tcp_conn_alloc(s);
 	if (c == NULL) {
 		rc = -ENOBUFS;

@@ -49,7 +49,7 @@
 #include "common/gh_common.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "tests/unit/common/gh_test_cksum.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -75,7 +75,7 @@ static const uint8_t secret[16] = {1, 2,  3,  4,  5,  6,  7,  8,
                                    9, 10, 11, 12, 13, 14, 15, 16};
 
 static struct rte_mempool *pool;
-static struct tcp_rss rss;
+static struct net_flow_owner rss;
 
 /* One run: the stack, what the application holds, what B knows. */
 static struct {
@@ -224,7 +224,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    rte_pktmbuf_pool_create("fz_pool", FZ_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	GH_VERIFY(pool != NULL);
-	GH_VERIFY(tcp_rss_init(&rss, 1, NULL, 0) == 0);
+	GH_VERIFY(net_flow_owner_init(&rss, 1, NULL, 0) == 0);
 	return 0;
 }
 

@@ -8,7 +8,7 @@
 #include <rte_tcp.h>
 
 #include "common/gh_common.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "tcp_test_util.h"
 #include "tests/unit/common/gh_test_eal.h"
 #include "tests/unit/common/gh_test_cksum.h"
@@ -38,7 +38,7 @@ tt_put_be32(uint8_t *p, uint32_t host)
 	memcpy(p, &v, sizeof(v));
 }
 
-static struct tcp_rss tt_rss;
+static struct net_flow_owner tt_rss;
 static const struct rte_ether_addr tt_mac_a = {{2, 0, 0, 0, 0, 0xa}};
 static const struct rte_ether_addr tt_mac_b = {{2, 0, 0, 0, 0, 0xb}};
 
@@ -54,7 +54,7 @@ tt_eal_init(void)
 	    rte_pktmbuf_pool_create("tt_pool", TT_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	cr_assert_not_null(tt_pool);
-	cr_assert_eq(tcp_rss_init(&tt_rss, 1, NULL, 0), 0);
+	cr_assert_eq(net_flow_owner_init(&tt_rss, 1, NULL, 0), 0);
 	done = 1;
 }
 
