@@ -30,6 +30,8 @@ struct app {
 	uint8_t isn_secret[16];
 	unsigned n_workers;
 	struct worker *workers[CONF_WORKERS_MAX];
+	/* nets[i] = &workers[i]->net: the peers of lib/net's steering */
+	struct net_ctx *nets[CONF_WORKERS_MAX];
 	/* The access-log writer thread; NULL when no access log is set. */
 	struct logger *logger;
 	volatile int stop; /* set once by the control thread */

@@ -29,9 +29,9 @@
 #include "dns/dns.h"
 #include "log/alog.h"
 #include "net/net.h"
+#include "net/net_flow_owner.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
-#include "net/net_flow_owner.h"
 #include "ctl.h"
 #include "eal_args.h"
 #include "gatehouse.h"
@@ -251,8 +251,8 @@ worker_dns_create(const struct app *a, struct worker *w)
 	    .cache_entries = r->cache_entries,
 	    .neg_ttl_s = r->neg_ttl_s,
 	    .max_ttl_s = r->max_ttl_s,
-	    .port_ok = worker_udp_port_ok,
-	    .port_ok_arg = w,
+	    .port_ok = net_flow_port_ok,
+	    .port_ok_arg = &w->net,
 	    .tsc_hz = rte_get_tsc_hz(),
 	};
 	unsigned i;
@@ -267,6 +267,10 @@ worker_dns_create(const struct app *a, struct worker *w)
 		        strerror(errno));
 		return -ENOMEM;
 	}
+	/* UDP for us is the resolver's: its answers */
+	if (net_proto_register(&w->net, IPPROTO_UDP, dns_input_burst, w->dns) <
+	    0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -316,7 +320,9 @@ worker_tcp_create(const struct app *a, struct worker *w)
 		return -ENOMEM;
 	}
 	/* Parked connections resume on the worker's flush, not its tick. */
-	if (net_tx_hook_register(&w->net, tcp_stack_tx_flushed, w->tcp) < 0)
+	if (net_tx_hook_register(&w->net, tcp_stack_tx_flushed, w->tcp) < 0 ||
+	    net_proto_register(&w->net, IPPROTO_TCP, tcp_stack_input_burst,
+	                       w->tcp) < 0)
 		return -ENOMEM;
 	pp.tcp = w->tcp;
 	if (worker_dns_create(a, w) < 0)
@@ -363,7 +369,6 @@ worker_create(struct app *a, unsigned id)
 	    .arp_pending_max = c->arp_pending_max,
 	    .arp_pending_timeout_ms = c->arp_pending_timeout_ms,
 	    .on_learn = NULL,
-	    .on_l4 = worker_l4_input,
 	};
 	char name[RTE_RING_NAMESIZE];
 	struct worker *w;
@@ -382,7 +387,6 @@ worker_create(struct app *a, unsigned id)
 	w->p.idle_sleep_max_us = c->idle_sleep_max_us;
 	w->p.garp_count = c->garp_count;
 	w->p.stop = &a->stop;
-	w->p.rss = &a->rss;
 	w->peers = a->workers;
 	w->n_peers = c->workers;
 	snprintf(name, sizeof(name), "gh_neigh_%u", id);
@@ -391,14 +395,10 @@ worker_create(struct app *a, unsigned id)
 	    (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (w->neigh_ring == NULL)
 		goto out_free;
-	snprintf(name, sizeof(name), "gh_steer_%u", id);
-	w->steer_ring = rte_ring_create(name, WORKER_STEER_RING,
-	                                (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (w->steer_ring == NULL)
-		goto out_ring;
 	/* With one worker nobody else needs to hear what it learns. */
 	np.on_learn = c->workers > 1 ? worker_share_neigh : NULL;
 	np.cb_arg = w;
+	np.l4_cnt = &w->cnt.l4;
 	if (net_ctx_init(&w->net, &np) < 0)
 		goto out_ring;
 	for (i = 0; i < a->n_ports; i++) {
@@ -410,6 +410,11 @@ worker_create(struct app *a, unsigned id)
 		                 cp->mtu) != (int)i)
 			goto out_ring;
 	}
+	/* TCP and UDP flows to their owner (hand-over ring, a->nets) */
+	a->nets[id] = &w->net;
+	if (net_steer_init(&w->net, &a->rss, a->nets, c->workers,
+	                   NET_STEER_RING) < 0)
+		goto out_ring;
 	if (worker_tcp_create(a, w) < 0)
 		goto out_tcp;
 	return w;
@@ -420,7 +425,8 @@ out_tcp:
 	dns_destroy(w->dns);
 	alog_ring_destroy(w->alog);
 out_ring:
-	rte_ring_free(w->steer_ring);
+	net_steer_fini(&w->net);
+	a->nets[id] = NULL;
 	rte_ring_free(w->neigh_ring);
 out_free:
 	free(w);
@@ -448,7 +454,8 @@ workers_free(struct app *a)
 	}
 	for (i = 0; i < a->n_workers; i++) {
 		rte_ring_free(a->workers[i]->neigh_ring);
-		worker_free_steered(a->workers[i]);
+		net_steer_fini(&a->workers[i]->net);
+		a->nets[i] = NULL;
 		a->workers[i]->magic = 0;
 		free(a->workers[i]);
 		a->workers[i] = NULL;

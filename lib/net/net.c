@@ -42,6 +42,7 @@ net_ctx_init(struct net_ctx *ctx, const struct net_params *p)
 	    (uint64_t)p->arp_pending_timeout_ms * p->tsc_hz / 1000;
 	ctx->arp_retry_tsc = (uint64_t)NET_ARP_RETRY_MS * p->tsc_hz / 1000;
 	ctx->now_tsc = rte_rdtsc();
+	ctx->l4cnt = p->l4_cnt != NULL ? p->l4_cnt : &ctx->l4cnt_own;
 	ctx->magic = NET_CTX_MAGIC;
 	return 0;
 }
@@ -132,6 +133,7 @@ net_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf **pkts,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		net_eth_input(ctx, port_idx, pkts[i]);
 	}
+	net_l4_flush(ctx);
 }
 
 int

@@ -16,10 +16,12 @@
 
 #define NET_CTX_MAGIC       0x6e657401u
 #define NET_PORTS_MAX       4
-#define NET_TXBUF_MAX       128 /* frames queued per port between flushes */
-#define NET_ARP_TABLE_SIZE  256 /* entries per worker, power of two */
-#define NET_ARP_PENDING_CAP 256 /* hard cap of the per-worker pending queue */
-#define NET_TX_HOOKS_MAX    4   /* net_tx_flushed hooks per worker */
+#define NET_TXBUF_MAX       128  /* frames queued per port between flushes */
+#define NET_ARP_TABLE_SIZE  256  /* entries per worker, power of two */
+#define NET_ARP_PENDING_CAP 256  /* hard cap of the per-worker pending queue */
+#define NET_TX_HOOKS_MAX    4    /* net_tx_flushed hooks per worker */
+#define NET_L4_BURST        32   /* segments handed to a protocol at once */
+#define NET_STEER_RING      4096 /* segments handed over, waiting per worker */
 
 /* clang-format off */
 #define NET_COUNTERS(X)                                                       \
@@ -70,6 +72,25 @@
 	X(tx_nomem,          "dropped: no mbuf for an ARP request or reply")  \
 	X(tx_no_route,       "dropped: destination off-link and no gateway")
 /* clang-format on */
+
+/*
+ * The L4 dispatch's counters (net_l4.c).  The names are the operator's
+ * "worker.*" counters of before the dispatch moved here: the worker keeps
+ * them in its own group (net_params.l4_cnt points there).
+ */
+/* clang-format off */
+#define NET_L4_COUNTERS(X)                                                    \
+	X(steer_out,        "TCP segments handed to the worker owning their flow") \
+	X(steer_in,         "TCP segments received from another worker (their owner is us)") \
+	X(steer_drop,       "TCP segments lost: the owner's hand-over ring was full") \
+	X(tcp_owned,        "TCP segments processed by the worker owning their flow") \
+	X(udp_owned,        "UDP datagrams processed by the worker owning their flow") \
+	X(udp_no_consumer,  "UDP datagrams dropped: not an answer to our resolver")
+/* clang-format on */
+
+struct net_l4_counters {
+	NET_L4_COUNTERS(STATS_FIELD)
+};
 
 /* Per-worker network counters; written only by the owning worker. */
 struct net_counters {
@@ -125,12 +146,32 @@ typedef void (*net_learn_cb)(void *arg, unsigned port_idx, uint32_t ip_be,
                              const struct rte_ether_addr *mac);
 
 /*
- * Called for an IPv4 packet addressed to us carrying TCP or UDP (the mbuf
- * data still starts at the Ethernet header; l2_len/l3_len are set).  The
- * callee owns the mbuf.  When NULL, such packets are counted l4_unhandled
- * and freed.
+ * A protocol handler (net_proto_register()): <n> TCP segments or UDP
+ * datagrams for one of our addresses, received on port <port_idx>, whose
+ * flow this worker owns (the mbuf data still starts at the Ethernet
+ * header; l2_len/l3_len are set).  The callee owns the mbufs.  Returns how
+ * many were not for it (freed by it; for UDP counted udp_no_consumer).
  */
-typedef void (*net_l4_cb)(void *arg, unsigned port_idx, struct rte_mbuf *m);
+typedef unsigned (*net_proto_fn)(void *arg, unsigned port_idx,
+                                 struct rte_mbuf **pkts, unsigned n);
+
+enum net_l4_proto {
+	NET_L4_TCP = 0,
+	NET_L4_UDP = 1,
+	NET_L4_N = 2,
+};
+
+struct net_proto {
+	net_proto_fn fn;
+	void *arg;
+};
+
+/* Owned segments of one protocol from one port, waiting for the handler. */
+struct net_l4_batch {
+	unsigned port_idx;
+	unsigned n;
+	struct rte_mbuf *pkts[NET_L4_BURST];
+};
 
 /*
  * Called by net_tx_flushed() once the worker has handed every port's txbuf
@@ -154,8 +195,10 @@ struct net_params {
 	uint32_t arp_pending_max; /* <= NET_ARP_PENDING_CAP */
 	uint32_t arp_pending_timeout_ms;
 	net_learn_cb on_learn;
-	net_l4_cb on_l4;
 	void *cb_arg;
+	/* Where the L4 dispatch counts (the worker's group); NULL: in the
+	 * context's own struct. */
+	struct net_l4_counters *l4_cnt;
 };
 
 /*
@@ -181,6 +224,18 @@ struct net_ctx {
 	struct net_arp_pending pending[NET_ARP_PENDING_CAP];
 	unsigned n_tx_hooks;
 	struct net_tx_hook tx_hooks[NET_TX_HOOKS_MAX];
+	/* L4 dispatch (net_l4.c): handlers, the flow owner and the
+	 * hand-over rings; peers[i] is worker i's context (shared array
+	 * owned by the control thread; we only enqueue into their rings). */
+	unsigned n_protos;
+	struct net_proto protos[NET_L4_N];
+	struct net_l4_batch batch[NET_L4_N];
+	const struct net_flow_owner *owner; /* NULL: we own every flow */
+	struct net_ctx *const *peers;
+	unsigned n_peers;
+	struct rte_ring *steer_ring; /* segments we own, from others (MP/SC) */
+	struct net_l4_counters *l4cnt;
+	struct net_l4_counters l4cnt_own;
 	struct net_counters cnt __rte_cache_aligned;
 } __rte_cache_aligned;
 

@@ -126,11 +126,17 @@ void tcp_stack_destroy(struct tcp_stack *s);
 /*
  * A TCP segment for one of our addresses, received on port <port_idx>:
  * mbuf data starts at the Ethernet header, l2_len and l3_len are set (the
- * net layer's on_l4).  Consumes <m>.  The caller has made sure this worker
- * owns the flow (see net_flow_owner.h).
+ * net layer's L4 dispatch).  Consumes <m>.  The caller has made sure this
+ * worker owns the flow (see net/net_flow_owner.h).
  */
 void tcp_stack_input(struct tcp_stack *s, unsigned port_idx,
                      struct rte_mbuf *m);
+
+/* The stack as lib/net's TCP handler (net_proto_fn, net_proto_register();
+ * <stack> is the struct tcp_stack): tcp_stack_input() on each of the <n>
+ * segments in order.  Returns 0 (every segment is ours). */
+unsigned tcp_stack_input_burst(void *stack, unsigned port_idx,
+                               struct rte_mbuf **pkts, unsigned n);
 
 /* Run expired timers; called by the worker every millisecond or so.
  * Also resumes connections parked on a full txbuf that no flush hook

@@ -837,6 +837,19 @@ tcp_stack_tx_flushed(void *stack)
 	return n;
 }
 
+unsigned
+tcp_stack_input_burst(void *stack, unsigned port_idx, struct rte_mbuf **pkts,
+                      unsigned n)
+{
+	struct tcp_stack *s = stack;
+	unsigned i;
+
+	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
+	for (i = 0; i < n; i++)
+		tcp_stack_input(s, port_idx, pkts[i]);
+	return 0;
+}
+
 void
 tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 {

@@ -186,15 +186,17 @@ static const struct tcp_callbacks cbs = {
     .on_close = on_close,
 };
 
-static void
-on_l4(void *arg, unsigned port_idx, struct rte_mbuf *m)
+static unsigned
+on_tcp(void *arg, unsigned port_idx, struct rte_mbuf **pkts, unsigned n)
 {
+	unsigned i;
+
 	(void)arg;
-	if (fz.s == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	tcp_stack_input(fz.s, port_idx, m);
+	if (fz.s != NULL)
+		return tcp_stack_input_burst(fz.s, port_idx, pkts, n);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+	return 0;
 }
 
 int
@@ -560,7 +562,6 @@ run_start(uint8_t setup)
 	    .arp_entry_ttl_s = 100000,
 	    .arp_pending_max = 8,
 	    .arp_pending_timeout_ms = 1000,
-	    .on_l4 = on_l4,
 	};
 	struct tcp_stack_params p = {
 	    .worker_id = 0,
@@ -604,6 +605,7 @@ run_start(uint8_t setup)
 		fz.b_next[i] = 1000000u * (i + 1);
 	}
 	GH_VERIFY(net_ctx_init(&fz.net, &np) == 0);
+	GH_VERIFY(net_proto_register(&fz.net, IPPROTO_TCP, on_tcp, NULL) == 0);
 	GH_VERIFY(net_port_add(&fz.net, 0, &mac_a, FZ_IP_A, 24, 0, 1500) == 0);
 	net_timer(&fz.net, FZ_T0);
 	net_neigh_update(&fz.net, 0, FZ_IP_B, &mac_b);

@@ -58,16 +58,18 @@ tt_eal_init(void)
 	done = 1;
 }
 
-static void
-tt_on_l4(void *arg, unsigned port_idx, struct rte_mbuf *m)
+/* Node <arg>'s TCP handler: to its stack, or dropped once it is gone. */
+static unsigned
+tt_on_tcp(void *arg, unsigned port_idx, struct rte_mbuf **pkts, unsigned n)
 {
-	struct tt_node *n = arg;
+	struct tt_node *node = arg;
+	unsigned i;
 
-	if (n->s == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	tcp_stack_input(n->s, port_idx, m);
+	if (node->s != NULL)
+		return tcp_stack_input_burst(node->s, port_idx, pkts, n);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+	return 0;
 }
 
 static void
@@ -82,12 +84,12 @@ tt_node_init(struct tt_node *n, const struct rte_ether_addr *mac, uint32_t ip,
 	    .arp_entry_ttl_s = 100000,
 	    .arp_pending_max = 8,
 	    .arp_pending_timeout_ms = 1000,
-	    .on_l4 = tt_on_l4,
 	    .cb_arg = n,
 	};
 
 	memset(n, 0, sizeof(*n));
 	cr_assert_eq(net_ctx_init(&n->net, &np), 0);
+	cr_assert_eq(net_proto_register(&n->net, IPPROTO_TCP, tt_on_tcp, n), 0);
 	cr_assert_eq(net_port_add(&n->net, 0, mac, ip, 24, 0, 1500), 0);
 	net_timer(&n->net, TT_T0);
 	net_neigh_update(&n->net, 0, peer_ip, peer_mac);
