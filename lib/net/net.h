@@ -1,9 +1,14 @@
 /*
  * Per-worker network layer: Ethernet in/out, ARP (answers, neighbour table,
- * resolution queue, gratuitous ARP), IPv4 validation and ICMP echo.
+ * resolution queue, gratuitous ARP), IPv4 validation and ICMP echo, and the
+ * L4 dispatch: TCP and UDP to the worker owning the flow
+ * (net_flow_owner.h) and there to the protocol handler the layer above
+ * registered (lib/tcp, lib/dns), so no step of the data path runs in app/.
  *
  * Threading: every function takes the calling worker's own net_ctx and must
- * be called only by that worker.  Nothing here locks, allocates from the
+ * be called only by that worker; the one thing it does to another worker's
+ * context is enqueue into its hand-over ring (multi-producer).  Nothing
+ * after start-up (net_steer_init creates a ring) locks, allocates from the
  * heap, prints or makes a system call.  The layer never forwards: a packet
  * not addressed to the receiving port is counted and dropped.
  *

@@ -1,7 +1,9 @@
 /*
- * Types of the per-worker network layer: Ethernet, ARP, IPv4, ICMP.
- * Every drop path has a counter in NET_COUNTERS; the names are part of the
- * operator interface (gatehousectl stats, telemetry) and of the lab tests.
+ * Types of the per-worker network layer: Ethernet, ARP, IPv4, ICMP, the L4
+ * dispatch (protocol handlers, hand-over rings) and the flow owner hash.
+ * Every drop path has a counter in NET_COUNTERS or NET_L4_COUNTERS; the names
+ * are part of the operator interface (gatehousectl stats, telemetry) and of the
+ * lab tests.
  */
 #ifndef GH_NET_TYPES_H
 #define GH_NET_TYPES_H
