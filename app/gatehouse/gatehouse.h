@@ -25,11 +25,13 @@ struct app {
 	struct port_info ports[CONF_PORTS_MAX];
 	struct rte_mempool *pools[CONF_PORTS_MAX];
 	/* Which worker owns a flow; read-only once the workers run. */
-	struct tcp_rss rss;
+	struct net_flow_owner rss;
 	/* RFC 6528 ISN key, the same on every worker. */
 	uint8_t isn_secret[16];
 	unsigned n_workers;
 	struct worker *workers[CONF_WORKERS_MAX];
+	/* nets[i] = &workers[i]->net: the peers of lib/net's steering */
+	struct net_ctx *nets[CONF_WORKERS_MAX];
 	/* The access-log writer thread; NULL when no access log is set. */
 	struct logger *logger;
 	volatile int stop; /* set once by the control thread */

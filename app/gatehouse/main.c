@@ -29,9 +29,9 @@
 #include "dns/dns.h"
 #include "log/alog.h"
 #include "net/net.h"
+#include "net/net_flow_owner.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_rss.h"
 #include "ctl.h"
 #include "eal_args.h"
 #include "gatehouse.h"
@@ -146,8 +146,8 @@ open_ports(struct app *a)
 
 /*
  * One flow-to-worker table for all ports: the software hash the workers
- * compute (tcp_rss.h), programmed into every port that does RSS so the NIC
- * agrees with it.  Ports without programmable RSS (af_packet, tap) deliver
+ * compute (net_flow_owner.h), programmed into every port that does RSS so the
+ * NIC agrees with it.  Ports without programmable RSS (af_packet, tap) deliver
  * wherever they like and the workers hand segments to the owner.  The
  * table has 128 entries, or fewer when a port's RETA is smaller, so that it
  * divides every port's RETA size.
@@ -155,13 +155,13 @@ open_ports(struct app *a)
 static int
 rss_setup(struct app *a)
 {
-	unsigned i, size = TCP_RSS_RETA_DEFAULT;
+	unsigned i, size = NET_FLOW_OWNER_RETA_DEFAULT;
 	int rc;
 
 	for (i = 0; i < a->n_ports; i++)
 		if (a->ports[i].reta_size != 0 && a->ports[i].reta_size < size)
 			size = a->ports[i].reta_size;
-	rc = tcp_rss_init(&a->rss, a->conf->workers, NULL, size);
+	rc = net_flow_owner_init(&a->rss, a->conf->workers, NULL, size);
 	if (rc < 0) {
 		fprintf(stderr,
 		        "gatehouse: RSS table of %u entries for %u "
@@ -251,8 +251,8 @@ worker_dns_create(const struct app *a, struct worker *w)
 	    .cache_entries = r->cache_entries,
 	    .neg_ttl_s = r->neg_ttl_s,
 	    .max_ttl_s = r->max_ttl_s,
-	    .port_ok = worker_udp_port_ok,
-	    .port_ok_arg = w,
+	    .port_ok = net_flow_port_ok,
+	    .port_ok_arg = &w->net,
 	    .tsc_hz = rte_get_tsc_hz(),
 	};
 	unsigned i;
@@ -267,6 +267,10 @@ worker_dns_create(const struct app *a, struct worker *w)
 		        strerror(errno));
 		return -ENOMEM;
 	}
+	/* UDP for us is the resolver's: its answers */
+	if (net_proto_register(&w->net, IPPROTO_UDP, dns_input_burst, w->dns) <
+	    0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -315,6 +319,11 @@ worker_tcp_create(const struct app *a, struct worker *w)
 		        w->p.id, t->max_conns, strerror(errno));
 		return -ENOMEM;
 	}
+	/* Parked connections resume on the worker's flush, not its tick. */
+	if (net_tx_hook_register(&w->net, tcp_stack_tx_flushed, w->tcp) < 0 ||
+	    net_proto_register(&w->net, IPPROTO_TCP, tcp_stack_input_burst,
+	                       w->tcp) < 0)
+		return -ENOMEM;
 	pp.tcp = w->tcp;
 	if (worker_dns_create(a, w) < 0)
 		return -ENOMEM;
@@ -360,7 +369,6 @@ worker_create(struct app *a, unsigned id)
 	    .arp_pending_max = c->arp_pending_max,
 	    .arp_pending_timeout_ms = c->arp_pending_timeout_ms,
 	    .on_learn = NULL,
-	    .on_l4 = worker_l4_input,
 	};
 	char name[RTE_RING_NAMESIZE];
 	struct worker *w;
@@ -379,7 +387,6 @@ worker_create(struct app *a, unsigned id)
 	w->p.idle_sleep_max_us = c->idle_sleep_max_us;
 	w->p.garp_count = c->garp_count;
 	w->p.stop = &a->stop;
-	w->p.rss = &a->rss;
 	w->peers = a->workers;
 	w->n_peers = c->workers;
 	snprintf(name, sizeof(name), "gh_neigh_%u", id);
@@ -388,14 +395,10 @@ worker_create(struct app *a, unsigned id)
 	    (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (w->neigh_ring == NULL)
 		goto out_free;
-	snprintf(name, sizeof(name), "gh_steer_%u", id);
-	w->steer_ring = rte_ring_create(name, WORKER_STEER_RING,
-	                                (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (w->steer_ring == NULL)
-		goto out_ring;
 	/* With one worker nobody else needs to hear what it learns. */
 	np.on_learn = c->workers > 1 ? worker_share_neigh : NULL;
 	np.cb_arg = w;
+	np.l4_cnt = &w->cnt.l4;
 	if (net_ctx_init(&w->net, &np) < 0)
 		goto out_ring;
 	for (i = 0; i < a->n_ports; i++) {
@@ -407,6 +410,11 @@ worker_create(struct app *a, unsigned id)
 		                 cp->mtu) != (int)i)
 			goto out_ring;
 	}
+	/* TCP and UDP flows to their owner (hand-over ring, a->nets) */
+	a->nets[id] = &w->net;
+	if (net_steer_init(&w->net, &a->rss, a->nets, c->workers,
+	                   NET_STEER_RING) < 0)
+		goto out_ring;
 	if (worker_tcp_create(a, w) < 0)
 		goto out_tcp;
 	return w;
@@ -417,7 +425,8 @@ out_tcp:
 	dns_destroy(w->dns);
 	alog_ring_destroy(w->alog);
 out_ring:
-	rte_ring_free(w->steer_ring);
+	net_steer_fini(&w->net);
+	a->nets[id] = NULL;
 	rte_ring_free(w->neigh_ring);
 out_free:
 	free(w);
@@ -445,7 +454,8 @@ workers_free(struct app *a)
 	}
 	for (i = 0; i < a->n_workers; i++) {
 		rte_ring_free(a->workers[i]->neigh_ring);
-		worker_free_steered(a->workers[i]);
+		net_steer_fini(&a->workers[i]->net);
+		a->nets[i] = NULL;
 		a->workers[i]->magic = 0;
 		free(a->workers[i]);
 		a->workers[i] = NULL;

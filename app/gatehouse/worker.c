@@ -1,7 +1,11 @@
 /*
- * The worker loop.  Everything a worker touches is its own (struct worker)
- * except the queues it polls, the neighbour rings of its peers, which it
- * only enqueues into, and the stop flag, which it only reads.
+ * The worker loop: polling, flushing, timers, RCU quiescent states and idle
+ * back-off.  What arrives goes to lib/net, which dispatches TCP and UDP to
+ * the worker owning the flow and to the registered handlers (lib/tcp,
+ * lib/dns); nothing of the data path runs here.  Everything a worker
+ * touches is its own (struct worker) except the queues it polls, the
+ * neighbour rings and (through lib/net) the hand-over rings of its peers,
+ * which it only enqueues into, and the stop flag, which it only reads.
  */
 #include <time.h>
 
@@ -10,7 +14,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_ip.h>
 #include <rte_prefetch.h>
 
 #include <urcu-qsbr.h>
@@ -20,11 +23,12 @@
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_rss.h"
 #include "worker.h"
 
+/* The worker's own counters, then the L4 dispatch's (lib/net counts them
+ * into cnt.l4): one group, "worker", as before the dispatch moved. */
 static const struct stats_counter_desc worker_descs[] = {
-    WORKER_COUNTERS(STATS_DESC)};
+    WORKER_COUNTERS(STATS_DESC) NET_L4_COUNTERS(STATS_DESC)};
 const struct stats_group_desc worker_counters_desc = {
     "worker", worker_descs, GH_ARRAY_SIZE(worker_descs)};
 _Static_assert(sizeof(struct worker_counters) ==
@@ -82,112 +86,6 @@ worker_drain_neigh(struct worker *w)
 		                 &msgs[i].mac);
 	w->cnt.neigh_received += n;
 	return n;
-}
-
-/* A TCP segment or UDP datagram whose flow this worker owns: TCP to the
- * stack, UDP to the resolver (the only UDP we speak). */
-static void
-worker_owned_input(struct worker *w, unsigned port_idx, struct rte_mbuf *m)
-{
-	const struct rte_ipv4_hdr *ih =
-	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
-
-	if (ih->next_proto_id == IPPROTO_TCP) {
-		w->cnt.tcp_owned++;
-		tcp_stack_input(w->tcp, port_idx, m);
-		return;
-	}
-	if (w->dns == NULL) {
-		w->cnt.udp_no_consumer++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->cnt.udp_owned++;
-	if (dns_input(w->dns, m) < 0)
-		w->cnt.udp_no_consumer++;
-}
-
-int
-worker_udp_port_ok(void *arg, uint32_t lip_be, uint32_t rip_be,
-                   uint16_t lport_be, uint16_t rport_be)
-{
-	const struct worker *w = arg;
-
-	return tcp_rss_owner(w->p.rss, tcp_rss_hash(w->p.rss, lip_be, rip_be,
-	                                            lport_be, rport_be)) ==
-	       w->p.id;
-}
-
-void
-worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m)
-{
-	struct worker *w = arg;
-	const struct rte_ipv4_hdr *ih;
-	const uint16_t *ports;
-	unsigned owner;
-
-	GH_ASSERT(w->magic == WORKER_MAGIC);
-	ih = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, m->l2_len);
-	if (ih->next_proto_id != IPPROTO_TCP && w->dns == NULL) {
-		w->cnt.udp_no_consumer++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	/* Too short for the ports: the layer here counts it malformed.  UDP
-	 * flows hash like TCP ones (the ports sit at the same offset). */
-	if (rte_pktmbuf_data_len(m) < m->l2_len + m->l3_len + 4u ||
-	    w->n_peers == 1) {
-		worker_owned_input(w, port_idx, m);
-		return;
-	}
-	ports =
-	    rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len + m->l3_len);
-	owner = tcp_rss_owner(w->p.rss,
-	                      tcp_rss_hash(w->p.rss, ih->src_addr, ih->dst_addr,
-	                                   ports[0], ports[1]));
-	if (owner == w->p.id) {
-		worker_owned_input(w, port_idx, m);
-		return;
-	}
-	GH_VERIFY(owner < w->n_peers);
-	if (rte_ring_mp_enqueue(w->peers[owner]->steer_ring, m) == 0) {
-		w->cnt.steer_out++;
-		return;
-	}
-	w->cnt.steer_drop++;
-	rte_pktmbuf_free(m);
-}
-
-/* Segments other workers received for flows we own. */
-static unsigned
-worker_drain_steer(struct worker *w)
-{
-	struct rte_mbuf *pkts[WORKER_BURST];
-	unsigned n, i, k;
-
-	n = rte_ring_sc_dequeue_burst(w->steer_ring, (void **)pkts,
-	                              WORKER_BURST, NULL);
-	for (i = 0; i < n; i++) {
-		/* m->port is the DPDK port id the frame arrived on. */
-		for (k = 0; k < w->p.n_ports; k++)
-			if (w->p.port_ids[k] == pkts[i]->port)
-				break;
-		GH_VERIFY(k < w->p.n_ports);
-		worker_owned_input(w, k, pkts[i]);
-	}
-	w->cnt.steer_in += n;
-	return n;
-}
-
-void
-worker_free_steered(struct worker *w)
-{
-	struct rte_mbuf *m;
-
-	while (rte_ring_sc_dequeue(w->steer_ring, (void **)&m) == 0)
-		rte_pktmbuf_free(m);
-	rte_ring_free(w->steer_ring);
-	w->steer_ring = NULL;
 }
 
 /* Hand every queued frame to the driver; free and count what it refuses. */
@@ -275,7 +173,7 @@ worker_main(void *arg)
 
 		work = worker_poll_rx(w);
 		work += worker_drain_neigh(w);
-		work += worker_drain_steer(w);
+		work += net_steer_drain(&w->net);
 		if (t0 - last_timer >= timer_tsc) {
 			net_timer(&w->net, t0);
 			tcp_stack_timer(w->tcp, t0);
@@ -294,6 +192,12 @@ worker_main(void *arg)
 			work++;
 		}
 		worker_flush_tx(w);
+		/* Senders parked on a full txbuf go again now, and what
+		 * they queued leaves in this iteration (one more flush). */
+		if (net_tx_flushed(&w->net) > 0) {
+			worker_flush_tx(w);
+			work++;
+		}
 		rcu_quiescent_state();
 
 		w->cnt.loops++;

@@ -1,8 +1,9 @@
 /*
  * A worker: one lcore, one RX/TX queue pair on every port, run to
- * completion.  It polls, runs the network layer, flushes TX, ticks its
- * timers, announces an RCU quiescent state once per loop, and backs off
- * when idle unless busy-poll is configured.
+ * completion.  It polls (RX, neighbour updates, segments other workers
+ * steered to it), lets the network layer and the handlers registered with
+ * it run, flushes TX, ticks its timers, announces an RCU quiescent state
+ * once per loop, and backs off when idle unless busy-poll is configured.
  */
 #ifndef GH_APP_WORKER_H
 #define GH_APP_WORKER_H
@@ -22,8 +23,7 @@
 
 #define WORKER_MAGIC      0x776b7201u
 #define WORKER_BURST      32
-#define WORKER_NEIGH_RING 256  /* neighbour updates waiting per worker */
-#define WORKER_STEER_RING 4096 /* segments handed over, waiting per worker */
+#define WORKER_NEIGH_RING 256 /* neighbour updates waiting per worker */
 
 /* clang-format off */
 #define WORKER_COUNTERS(X)                                                    \
@@ -34,13 +34,7 @@
 	X(sleeps,           "idle back-off sleeps")                           \
 	X(neigh_shared,     "neighbour updates sent to other workers")        \
 	X(neigh_received,   "neighbour updates received from other workers")  \
-	X(neigh_share_drop, "neighbour updates lost: another worker's ring full") \
-	X(steer_out,        "TCP segments handed to the worker owning their flow") \
-	X(steer_in,         "TCP segments received from another worker (their owner is us)") \
-	X(steer_drop,       "TCP segments lost: the owner's hand-over ring was full") \
-	X(tcp_owned,        "TCP segments processed by the worker owning their flow") \
-	X(udp_owned,        "UDP datagrams processed by the worker owning their flow") \
-	X(udp_no_consumer,  "UDP datagrams dropped: not an answer to our resolver")
+	X(neigh_share_drop, "neighbour updates lost: another worker's ring full")
 #define PORT_COUNTERS(X)                                                      \
 	X(rx_pkts,   "frames received")                                       \
 	X(rx_bytes,  "bytes received")                                        \
@@ -49,8 +43,12 @@
 	X(tx_drops,  "frames the driver refused to send (TX queue full)")
 /* clang-format on */
 
+/* The worker group: its own counters, then lib/net's L4 dispatch counters
+ * (NET_L4_COUNTERS: steering and per-protocol ownership), which the net
+ * layer writes through net_params.l4_cnt. */
 struct worker_counters {
 	WORKER_COUNTERS(STATS_FIELD)
+	struct net_l4_counters l4;
 };
 
 struct port_counters {
@@ -69,9 +67,8 @@ struct worker_params {
 	bool busy_poll;
 	uint32_t idle_spin_polls;
 	uint32_t idle_sleep_max_us;
-	uint32_t garp_count;       /* worker 0 only: gratuitous ARPs per port */
-	const volatile int *stop;  /* set by the control thread to end run */
-	const struct tcp_rss *rss; /* flow -> owner worker, shared, read-only */
+	uint32_t garp_count;      /* worker 0 only: gratuitous ARPs per port */
+	const volatile int *stop; /* set by the control thread to end run */
 };
 
 /* A worker's whole state, allocated by the control thread, cache-aligned. */
@@ -81,12 +78,11 @@ struct worker {
 	struct worker **peers; /* all workers, for neighbour sharing */
 	unsigned n_peers;
 	struct rte_ring *neigh_ring; /* updates from other workers (MP/SC) */
-	struct rte_ring *steer_ring; /* segments we own, from others (MP/SC) */
-	struct net_ctx net;
-	struct tcp_stack *tcp;      /* this worker's TCP endpoint */
-	struct proxy_worker *proxy; /* relay and services on top of it */
-	struct dns_resolver *dns;   /* the forward proxy's resolver, or NULL */
-	struct alog_ring *alog;     /* access-log records, or NULL */
+	struct net_ctx net;          /* with the hand-over ring (net_steer_*) */
+	struct tcp_stack *tcp;       /* this worker's TCP endpoint */
+	struct proxy_worker *proxy;  /* relay and services on top of it */
+	struct dns_resolver *dns;    /* the forward proxy's resolver, or NULL */
+	struct alog_ring *alog;      /* access-log records, or NULL */
 	struct worker_counters cnt __rte_cache_aligned;
 	struct port_counters pcnt[NET_PORTS_MAX];
 } __rte_cache_aligned;
@@ -105,23 +101,6 @@ struct worker_neigh_msg {
  */
 void worker_share_neigh(void *arg, unsigned port_idx, uint32_t ip_be,
                         const struct rte_ether_addr *mac);
-
-/*
- * net_l4_cb of every worker: a TCP segment or UDP datagram for one of our
- * addresses.  TCP goes to the worker owning the flow (software steering for
- * ports whose RSS we cannot program, such as net_af_packet); <arg> is the
- * struct worker.
- */
-void worker_l4_input(void *arg, unsigned port_idx, struct rte_mbuf *m);
-
-/* dns_params.port_ok of worker <arg>: does the flow <lip_be>:<lport_be> ->
- * <rip_be>:<rport_be> hash to it? */
-int worker_udp_port_ok(void *arg, uint32_t lip_be, uint32_t rip_be,
-                       uint16_t lport_be, uint16_t rport_be);
-
-/* After the workers stopped: free what waits in <w>'s steering ring, and
- * the ring. */
-void worker_free_steered(struct worker *w);
 
 /*
  * The lcore entry point: runs until *p.stop is set.  Registers with

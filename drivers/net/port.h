@@ -65,7 +65,7 @@ int port_open(const struct port_params *p, struct port_info *info, char *err,
  * as port_info says) so that entry i sends to queue table[i % table_size]:
  * with table_size a power of two dividing reta_size, a flow whose hash is h
  * lands on queue table[h % table_size], which is what the workers compute
- * in software (lib/tcp/tcp_rss.h).  Returns 0 or -errno.
+ * in software (lib/net/net_flow_owner.h).  Returns 0 or -errno.
  */
 int port_reta_set(uint16_t port_id, uint16_t reta_size, const uint16_t *table,
                   unsigned table_size);

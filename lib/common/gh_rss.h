@@ -1,8 +1,8 @@
 /*
  * The one RSS key of Gatehouse, shared by the driver that programs it into
  * NICs (drivers/net/port.c) and the software hash that predicts where a flow
- * lands (lib/tcp/tcp_rss.c).  Both must agree bit for bit, so the bytes are
- * written once, here.
+ * lands (lib/net/net_flow_owner.c).  Both must agree bit for bit, so the bytes
+ * are written once, here.
  *
  * A Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
  * (b, a) to the same value, so both directions of a flow land on one queue

@@ -673,6 +673,19 @@ out:
 	return rc;
 }
 
+unsigned
+dns_input_burst(void *resolver, unsigned port_idx, struct rte_mbuf **pkts,
+                unsigned n)
+{
+	unsigned i, refused = 0;
+
+	(void)port_idx;
+	for (i = 0; i < n; i++)
+		if (dns_input(resolver, pkts[i]) < 0)
+			refused++;
+	return refused;
+}
+
 void
 dns_timer(struct dns_resolver *r, uint64_t now_tsc)
 {

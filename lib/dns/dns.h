@@ -11,7 +11,8 @@
  *
  * Flow ownership: a query leaves from a local port chosen so that the
  * answer is steered to this worker (params.port_ok, the same owner hash as
- * TCP); the worker hands dns_input() every UDP datagram it owns.
+ * TCP); the net layer hands dns_input_burst() every UDP datagram the
+ * worker owns.
  *
  * Spoofing (RFC 5452): every try of a lookup, first or retry, is a new
  * query with a new random ID from a new random local port, and only an
@@ -132,6 +133,13 @@ void dns_cancel(struct dns_resolver *r, struct dns_waiter *w);
  * caller counts it).
  */
 int dns_input(struct dns_resolver *r, struct rte_mbuf *m);
+
+/* The resolver as lib/net's UDP handler (net_proto_fn,
+ * net_proto_register(); <resolver> is the struct dns_resolver):
+ * dns_input() on each of the <n> datagrams.  Returns how many it did not
+ * take (-ENOENT: the net layer counts them udp_no_consumer). */
+unsigned dns_input_burst(void *resolver, unsigned port_idx,
+                         struct rte_mbuf **pkts, unsigned n);
 
 /* Retries and timeouts, every millisecond or so; <now_tsc> is also the
  * clock cache expiry is judged by (lookups check it, nothing is swept). */

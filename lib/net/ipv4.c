@@ -190,12 +190,7 @@ net_ipv4_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 	case IPPROTO_UDP:
 		m->l2_len = NET_ETH_HLEN;
 		m->l3_len = hlen;
-		if (ctx->p.on_l4 == NULL) {
-			NET_DROP(ctx, m, l4_unhandled);
-			break;
-		}
-		ctx->cnt.l4_delivered++;
-		ctx->p.on_l4(ctx->p.cb_arg, port_idx, m);
+		net_l4_input(ctx, port_idx, m);
 		break;
 	default:
 		NET_DROP(ctx, m, ip_unknown_proto);

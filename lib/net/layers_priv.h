@@ -135,4 +135,11 @@ int net_arp_output(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m,
 /* ipv4.c */
 void net_ipv4_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m);
 
+/* net_l4.c: a TCP segment or UDP datagram for us (l2_len, l3_len set):
+ * to its protocol's handler, on this worker or the flow's owner.
+ * Consumes <m>.  Handlers run from net_l4_flush(). */
+void net_l4_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m);
+/* Hand the batched segments to their handlers. */
+void net_l4_flush(struct net_ctx *ctx);
+
 #endif /* GH_NET_LAYERS_PRIV_H */

@@ -42,6 +42,7 @@ net_ctx_init(struct net_ctx *ctx, const struct net_params *p)
 	    (uint64_t)p->arp_pending_timeout_ms * p->tsc_hz / 1000;
 	ctx->arp_retry_tsc = (uint64_t)NET_ARP_RETRY_MS * p->tsc_hz / 1000;
 	ctx->now_tsc = rte_rdtsc();
+	ctx->l4cnt = p->l4_cnt != NULL ? p->l4_cnt : &ctx->l4cnt_own;
 	ctx->magic = NET_CTX_MAGIC;
 	return 0;
 }
@@ -132,6 +133,33 @@ net_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf **pkts,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		net_eth_input(ctx, port_idx, pkts[i]);
 	}
+	net_l4_flush(ctx);
+}
+
+int
+net_tx_hook_register(struct net_ctx *ctx, net_tx_flushed_cb fn, void *arg)
+{
+	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
+	if (fn == NULL)
+		return -EINVAL;
+	if (ctx->n_tx_hooks >= NET_TX_HOOKS_MAX)
+		return -ENOSPC;
+	ctx->tx_hooks[ctx->n_tx_hooks].fn = fn;
+	ctx->tx_hooks[ctx->n_tx_hooks].arg = arg;
+	ctx->n_tx_hooks++;
+	return 0;
+}
+
+unsigned
+net_tx_flushed(struct net_ctx *ctx)
+{
+	unsigned i, n = 0;
+
+	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
+	GH_ASSERT(ctx->n_tx_hooks <= NET_TX_HOOKS_MAX);
+	for (i = 0; i < ctx->n_tx_hooks; i++)
+		n += ctx->tx_hooks[i].fn(ctx->tx_hooks[i].arg);
+	return n;
 }
 
 void

@@ -1,16 +1,23 @@
 /*
  * Per-worker network layer: Ethernet in/out, ARP (answers, neighbour table,
- * resolution queue, gratuitous ARP), IPv4 validation and ICMP echo.
+ * resolution queue, gratuitous ARP), IPv4 validation and ICMP echo, and the
+ * L4 dispatch: TCP and UDP to the worker owning the flow
+ * (net_flow_owner.h) and there to the protocol handler the layer above
+ * registered (lib/tcp, lib/dns), so no step of the data path runs in app/.
  *
  * Threading: every function takes the calling worker's own net_ctx and must
- * be called only by that worker.  Nothing here locks, allocates from the
+ * be called only by that worker; the one thing it does to another worker's
+ * context is enqueue into its hand-over ring (multi-producer).  Nothing
+ * after start-up (net_steer_init creates a ring) locks, allocates from the
  * heap, prints or makes a system call.  The layer never forwards: a packet
  * not addressed to the receiving port is counted and dropped.
  *
  * Ownership: net_input() consumes every mbuf it is given: it either turns it
- * into a reply queued on a port's txbuf, hands it to on_l4, or frees it and
- * counts why.  Frames queued on a txbuf belong to the worker, which sends
- * them with rte_eth_tx_burst() and frees what the driver refuses.
+ * into a reply queued on a port's txbuf, hands it to the registered
+ * protocol handler (on this worker or, over a ring, on the worker owning
+ * the flow), or frees it and counts why.  Frames queued on a txbuf belong to
+ * the worker, which sends them with rte_eth_tx_burst() and frees what the
+ * driver refuses.
  */
 #ifndef GH_NET_H
 #define GH_NET_H
@@ -71,6 +78,62 @@ int net_neigh_lookup(const struct net_ctx *ctx, unsigned port_idx,
  * deadline, re-sends ARP requests for incomplete entries.
  */
 void net_timer(struct net_ctx *ctx, uint64_t now_tsc);
+
+/*
+ * Register <fn>(<arg>) to run on every net_tx_flushed(): a sender that
+ * parks on a full txbuf resumes when the worker drained it, in the same
+ * loop, not on its next timer tick.  Start-up only, before the worker
+ * runs.  Returns 0, -EINVAL (fn NULL) or -ENOSPC (NET_TX_HOOKS_MAX hooks
+ * already).
+ */
+int net_tx_hook_register(struct net_ctx *ctx, net_tx_flushed_cb fn, void *arg);
+
+/*
+ * The worker has just handed every port's txbuf to the driver (they are
+ * empty): run the hooks in registration order.  Returns the sum of what
+ * they returned (senders resumed); their frames wait on the txbufs for
+ * the worker's next flush.
+ */
+unsigned net_tx_flushed(struct net_ctx *ctx);
+
+/*
+ * L4 dispatch (net_l4.c).  Register <fn>(<arg>, ...) as the handler of
+ * <ip_proto> (IPPROTO_TCP or IPPROTO_UDP): the segments of that protocol
+ * addressed to us whose flow this worker owns reach it in bursts.  With no
+ * handler at all, TCP and UDP are counted l4_unhandled; with some, UDP
+ * without one is counted udp_no_consumer.  Start-up only.  Returns 0,
+ * -EINVAL or -EEXIST.
+ */
+int net_proto_register(struct net_ctx *ctx, uint8_t ip_proto, net_proto_fn fn,
+                       void *arg);
+
+/*
+ * Flow ownership across workers: <owner> maps a flow to a worker id,
+ * <peers>[i] is worker i's context (n_peers == owner's n_workers; the
+ * array is the caller's and outlives the workers).  Creates this worker's
+ * hand-over ring of <ring_size> (a power of two) slots, which the other
+ * workers enqueue into.  Without this call every flow is ours.  Start-up
+ * only.  Returns 0, -EINVAL or rte_ring_create's -rte_errno.
+ */
+int net_steer_init(struct net_ctx *ctx, const struct net_flow_owner *owner,
+                   struct net_ctx *const *peers, unsigned n_peers,
+                   unsigned ring_size);
+
+/* Segments other workers received for flows we own: up to NET_L4_BURST
+ * to their handlers.  Returns how many. */
+unsigned net_steer_drain(struct net_ctx *ctx);
+
+/* After the workers stopped: free what waits in <ctx>'s hand-over ring,
+ * and the ring.  Any context (also one never initialised, zeroed). */
+void net_steer_fini(struct net_ctx *ctx);
+
+/*
+ * dns_params.port_ok's shape, <net_ctx> the worker's struct net_ctx: does
+ * the flow <lip_be>:<lport_be> -> <rip_be>:<rport_be> belong to this
+ * worker?  1 or 0 (always 1 without net_steer_init()).
+ */
+int net_flow_port_ok(void *net_ctx, uint32_t lip_be, uint32_t rip_be,
+                     uint16_t lport_be, uint16_t rport_be);
 
 /* The txbuf of port <port_idx>, for the worker to flush. */
 static inline struct net_txbuf *

@@ -1,7 +1,9 @@
 /*
- * Types of the per-worker network layer: Ethernet, ARP, IPv4, ICMP.
- * Every drop path has a counter in NET_COUNTERS; the names are part of the
- * operator interface (gatehousectl stats, telemetry) and of the lab tests.
+ * Types of the per-worker network layer: Ethernet, ARP, IPv4, ICMP, the L4
+ * dispatch (protocol handlers, hand-over rings) and the flow owner hash.
+ * Every drop path has a counter in NET_COUNTERS or NET_L4_COUNTERS; the names
+ * are part of the operator interface (gatehousectl stats, telemetry) and of the
+ * lab tests.
  */
 #ifndef GH_NET_TYPES_H
 #define GH_NET_TYPES_H
@@ -16,9 +18,12 @@
 
 #define NET_CTX_MAGIC       0x6e657401u
 #define NET_PORTS_MAX       4
-#define NET_TXBUF_MAX       128 /* frames queued per port between flushes */
-#define NET_ARP_TABLE_SIZE  256 /* entries per worker, power of two */
-#define NET_ARP_PENDING_CAP 256 /* hard cap of the per-worker pending queue */
+#define NET_TXBUF_MAX       128  /* frames queued per port between flushes */
+#define NET_ARP_TABLE_SIZE  256  /* entries per worker, power of two */
+#define NET_ARP_PENDING_CAP 256  /* hard cap of the per-worker pending queue */
+#define NET_TX_HOOKS_MAX    4    /* net_tx_flushed hooks per worker */
+#define NET_L4_BURST        32   /* segments handed to a protocol at once */
+#define NET_STEER_RING      4096 /* segments handed over, waiting per worker */
 
 /* clang-format off */
 #define NET_COUNTERS(X)                                                       \
@@ -69,6 +74,25 @@
 	X(tx_nomem,          "dropped: no mbuf for an ARP request or reply")  \
 	X(tx_no_route,       "dropped: destination off-link and no gateway")
 /* clang-format on */
+
+/*
+ * The L4 dispatch's counters (net_l4.c).  The names are the operator's
+ * "worker.*" counters of before the dispatch moved here: the worker keeps
+ * them in its own group (net_params.l4_cnt points there).
+ */
+/* clang-format off */
+#define NET_L4_COUNTERS(X)                                                    \
+	X(steer_out,        "TCP segments handed to the worker owning their flow") \
+	X(steer_in,         "TCP segments received from another worker (their owner is us)") \
+	X(steer_drop,       "TCP segments lost: the owner's hand-over ring was full") \
+	X(tcp_owned,        "TCP segments processed by the worker owning their flow") \
+	X(udp_owned,        "UDP datagrams processed by the worker owning their flow") \
+	X(udp_no_consumer,  "UDP datagrams dropped: not an answer to our resolver")
+/* clang-format on */
+
+struct net_l4_counters {
+	NET_L4_COUNTERS(STATS_FIELD)
+};
 
 /* Per-worker network counters; written only by the owning worker. */
 struct net_counters {
@@ -124,12 +148,45 @@ typedef void (*net_learn_cb)(void *arg, unsigned port_idx, uint32_t ip_be,
                              const struct rte_ether_addr *mac);
 
 /*
- * Called for an IPv4 packet addressed to us carrying TCP or UDP (the mbuf
- * data still starts at the Ethernet header; l2_len/l3_len are set).  The
- * callee owns the mbuf.  When NULL, such packets are counted l4_unhandled
- * and freed.
+ * A protocol handler (net_proto_register()): <n> TCP segments or UDP
+ * datagrams for one of our addresses, received on port <port_idx>, whose
+ * flow this worker owns (the mbuf data still starts at the Ethernet
+ * header; l2_len/l3_len are set).  The callee owns the mbufs.  Returns how
+ * many were not for it (freed by it; for UDP counted udp_no_consumer).
  */
-typedef void (*net_l4_cb)(void *arg, unsigned port_idx, struct rte_mbuf *m);
+typedef unsigned (*net_proto_fn)(void *arg, unsigned port_idx,
+                                 struct rte_mbuf **pkts, unsigned n);
+
+enum net_l4_proto {
+	NET_L4_TCP = 0,
+	NET_L4_UDP = 1,
+	NET_L4_N = 2,
+};
+
+struct net_proto {
+	net_proto_fn fn;
+	void *arg;
+};
+
+/* Owned segments of one protocol from one port, waiting for the handler. */
+struct net_l4_batch {
+	unsigned port_idx;
+	unsigned n;
+	struct rte_mbuf *pkts[NET_L4_BURST];
+};
+
+/*
+ * Called by net_tx_flushed() once the worker has handed every port's txbuf
+ * to the driver: a layer above that stopped sending because a txbuf was
+ * full (TCP's txwait list) sends again now.  Returns how many senders it
+ * resumed (work done, for the worker's idle accounting).
+ */
+typedef unsigned (*net_tx_flushed_cb)(void *arg);
+
+struct net_tx_hook {
+	net_tx_flushed_cb fn;
+	void *arg;
+};
 
 /* Parameters of net_ctx_init(). */
 struct net_params {
@@ -140,8 +197,10 @@ struct net_params {
 	uint32_t arp_pending_max; /* <= NET_ARP_PENDING_CAP */
 	uint32_t arp_pending_timeout_ms;
 	net_learn_cb on_learn;
-	net_l4_cb on_l4;
 	void *cb_arg;
+	/* Where the L4 dispatch counts (the worker's group); NULL: in the
+	 * context's own struct. */
+	struct net_l4_counters *l4_cnt;
 };
 
 /*
@@ -165,7 +224,89 @@ struct net_ctx {
 	struct net_arp_entry arp[NET_ARP_TABLE_SIZE];
 	unsigned n_pending;
 	struct net_arp_pending pending[NET_ARP_PENDING_CAP];
+	unsigned n_tx_hooks;
+	struct net_tx_hook tx_hooks[NET_TX_HOOKS_MAX];
+	/* L4 dispatch (net_l4.c): handlers, the flow owner and the
+	 * hand-over rings; peers[i] is worker i's context (shared array
+	 * owned by the control thread; we only enqueue into their rings). */
+	unsigned n_protos;
+	struct net_proto protos[NET_L4_N];
+	struct net_l4_batch batch[NET_L4_N];
+	const struct net_flow_owner *owner; /* NULL: we own every flow */
+	struct net_ctx *const *peers;
+	unsigned n_peers;
+	struct rte_ring *steer_ring; /* segments we own, from others (MP/SC) */
+	struct net_l4_counters *l4cnt;
+	struct net_l4_counters l4cnt_own;
 	struct net_counters cnt __rte_cache_aligned;
 } __rte_cache_aligned;
+
+/* ---- flow owner hash (RSS), net_flow_owner.h ---------------------------- */
+
+/*
+ * A flow as the worker sees it, in network byte order: our address and
+ * port, the peer's, and the port index it uses.  Laid out as lib/tcp's
+ * struct net_flow_key.
+ */
+struct net_flow_key {
+	uint32_t local_ip_be;
+	uint32_t remote_ip_be;
+	uint16_t local_port_be;
+	uint16_t remote_port_be;
+	uint8_t port_idx;
+	uint8_t pad[3];
+};
+
+#define NET_FLOW_OWNER_MAGIC        0x74727301u
+#define NET_FLOW_OWNER_KEY_LEN      40
+#define NET_FLOW_OWNER_RETA_DEFAULT 128 /* entries (ixgbe, igb; many VFs) */
+#define NET_FLOW_OWNER_RETA_MAX     512 /* i40e, mlx5 default */
+
+/*
+ * Everything needed to compute which worker owns a flow, as the NIC does.
+ * Built once by the control thread before the workers start, read-only
+ * after, shared by all workers.
+ */
+struct net_flow_owner {
+	unsigned magic;
+	uint32_t n_workers;
+	uint32_t reta_size; /* power of two */
+	/* the key in rte_softrss_be() form (rte_convert_rss_key) */
+	uint32_t key_be[NET_FLOW_OWNER_KEY_LEN / 4];
+	/* Toeplitz contribution of each byte of a port in the tuple: the
+	 * hash is linear over XOR, so hash(tuple with port p) =
+	 * hash(tuple with port 0) ^ port_hash[0][p & 255] ^ port_hash[1][p >>
+	 * 8] (p in host order).  Makes each candidate of an ephemeral port
+	 * search O(1). */
+	uint32_t port_hash[2][256];
+	uint16_t reta[NET_FLOW_OWNER_RETA_MAX]; /* index -> worker id */
+};
+
+#define NET_FLOW_PORTS_MAGIC 0x74727003u
+#define NET_FLOW_PORT_TABLE                               \
+	256 /* RFC 6056 table[]: per-destination counters \
+	     */
+
+/*
+ * One worker's ephemeral port state for active opens (RFC 6056 section
+ * 3.3.3, algorithm 3): the configured range (inclusive, host order), the
+ * worker's secret key (getrandom(2)) and the table of counters a
+ * destination's hash selects.  Owned by that worker.
+ */
+struct net_flow_ports {
+	unsigned magic;
+	uint16_t worker;
+	uint16_t lo;
+	uint16_t hi;
+	uint16_t pad;
+	uint8_t key[16];
+	uint16_t table[NET_FLOW_PORT_TABLE];
+};
+
+/*
+ * Asked by net_flow_port_choose() whether the flow <k> (local port filled
+ * in) is taken.  tcp_flow_busy() has this shape, to ask a flow table.
+ */
+typedef bool (*net_flow_in_use_cb)(void *arg, const struct net_flow_key *k);
 
 #endif /* GH_NET_TYPES_H */

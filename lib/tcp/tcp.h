@@ -93,9 +93,9 @@ struct tcp_stack_params {
 	uint16_t ephemeral_hi;     /* default 60999 */
 	enum tcp_cc_algo cc;       /* default CUBIC */
 	const uint8_t *isn_secret; /* 16 bytes, same on every worker */
-	const struct tcp_rss *rss; /* owner hash shared by all workers */
-	struct net_ctx *net;       /* output: net_ipv4_output() */
-	struct rte_mempool *pool;  /* mbufs for the segments we build */
+	const struct net_flow_owner *rss; /* owner hash shared by all workers */
+	struct net_ctx *net;              /* output: net_ipv4_output() */
+	struct rte_mempool *pool;         /* mbufs for the segments we build */
 	uint64_t tsc_hz;
 	/* The clock (TSC) at creation, where TCP time starts; 0 reads
 	 * rte_rdtsc().  Tests pass their fake clock here and then drive
@@ -126,14 +126,30 @@ void tcp_stack_destroy(struct tcp_stack *s);
 /*
  * A TCP segment for one of our addresses, received on port <port_idx>:
  * mbuf data starts at the Ethernet header, l2_len and l3_len are set (the
- * net layer's on_l4).  Consumes <m>.  The caller has made sure this worker
- * owns the flow (see tcp_rss.h).
+ * net layer's L4 dispatch).  Consumes <m>.  The caller has made sure this
+ * worker owns the flow (see net/net_flow_owner.h).
  */
 void tcp_stack_input(struct tcp_stack *s, unsigned port_idx,
                      struct rte_mbuf *m);
 
-/* Run expired timers; called by the worker every millisecond or so. */
+/* The stack as lib/net's TCP handler (net_proto_fn, net_proto_register();
+ * <stack> is the struct tcp_stack): tcp_stack_input() on each of the <n>
+ * segments in order.  Returns 0 (every segment is ours). */
+unsigned tcp_stack_input_burst(void *stack, unsigned port_idx,
+                               struct rte_mbuf **pkts, unsigned n);
+
+/* Run expired timers; called by the worker every millisecond or so.
+ * Also resumes connections parked on a full txbuf that no flush hook
+ * resumed. */
 void tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc);
+
+/*
+ * A net_tx_flushed_cb (net_tx_hook_register(), <stack> is the struct
+ * tcp_stack): the txbufs were just drained, so the connections parked on
+ * a full one send again now, without waiting for tcp_stack_timer().  Does
+ * not move the stack's clock.  Returns how many were resumed.
+ */
+unsigned tcp_stack_tx_flushed(void *stack);
 
 /* The counter group of struct tcp_counters ("tcp"), and the stack's. */
 extern const struct stats_group_desc tcp_counters_desc;

@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "common/gh_siphash.h"
 #include "tcp/tcp_priv.h"
 
 static const uint16_t tcp_cookie_mss[8] = {536,  1200, 1360, 1400,
@@ -47,7 +48,7 @@ tcp_cookie_hash(const struct tcp_stack *s, const struct tcp_flow_key *k,
 	in.t = t;
 	in.mss_idx = mss_idx;
 	in.domain = 3;
-	return (uint32_t)tcp_siphash(s->secret, &in, sizeof(in)) & 0xffffffu;
+	return (uint32_t)gh_siphash(s->secret, &in, sizeof(in)) & 0xffffffu;
 }
 
 uint32_t

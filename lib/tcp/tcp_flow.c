@@ -276,13 +276,15 @@ tcp_flow_delete(struct tcp_flow_table *t, const struct tcp_flow_key *k,
 }
 
 bool
-tcp_flow_busy(void *table, const struct tcp_flow_key *k)
+tcp_flow_busy(void *table, const struct net_flow_key *nk)
 {
 	struct tcp_flow_table *t = table;
+	struct tcp_flow_key k;
 
 	GH_CHECK_OBJ_NOTNULL(t, TCP_FLOW_TABLE_MAGIC);
-	GH_VERIFY(k != NULL);
-	return flow_find(t, k) >= 0;
+	GH_VERIFY(nk != NULL);
+	tcp_flow_key_from_net(&k, nk);
+	return flow_find(t, &k) >= 0;
 }
 
 uint32_t

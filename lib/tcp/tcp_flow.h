@@ -42,6 +42,7 @@
 
 #include <string.h>
 
+#include "net/net_types.h"
 #include "tcp/tcp_types.h"
 
 /* The counter group descriptor for struct tcp_flow_counters ("tcp_flow"). */
@@ -78,6 +79,26 @@ tcp_flow_key_set(struct tcp_flow_key *k, uint8_t port_idx, uint32_t local_ip_be,
 	k->remote_port_be = remote_port_be;
 }
 
+/* The same flow as lib/net's flow-owner module names it (the layout is
+ * the same; the fields are copied). */
+static inline void
+tcp_flow_key_from_net(struct tcp_flow_key *k, const struct net_flow_key *nk)
+{
+	tcp_flow_key_set(k, nk->port_idx, nk->local_ip_be, nk->local_port_be,
+	                 nk->remote_ip_be, nk->remote_port_be);
+}
+
+static inline void
+tcp_flow_key_to_net(struct net_flow_key *nk, const struct tcp_flow_key *k)
+{
+	memset(nk, 0, sizeof(*nk));
+	nk->port_idx = k->port_idx;
+	nk->local_ip_be = k->local_ip_be;
+	nk->local_port_be = k->local_port_be;
+	nk->remote_ip_be = k->remote_ip_be;
+	nk->remote_port_be = k->remote_port_be;
+}
+
 /*
  * Add <k> -> <value>.  Returns 0, -EEXIST (the key is there; its value is
  * unchanged), or -ENOSPC (at the load limit or past TCP_FLOW_PROBE_MAX).
@@ -97,9 +118,9 @@ int tcp_flow_delete(struct tcp_flow_table *t, const struct tcp_flow_key *k,
 
 /*
  * True when <k> is in <table> (a struct tcp_flow_table *): the shape of
- * tcp_rss_in_use_cb, for tcp_rss_port_choose().
+ * lib/net's net_flow_in_use_cb, for net_flow_port_choose().
  */
-bool tcp_flow_busy(void *table, const struct tcp_flow_key *k);
+bool tcp_flow_busy(void *table, const struct net_flow_key *k);
 
 /* Flows in <t>, and the most it takes. */
 uint32_t tcp_flow_count(const struct tcp_flow_table *t);

@@ -11,7 +11,8 @@
  * (rte_raw_cksum_mbuf handles odd lengths across segments).  Output goes
  * through net_ipv4_output(); when the port's txbuf is nearly full the
  * connection waits on the stack's txwait list and resumes from
- * tcp_stack_timer(), after the worker has flushed.
+ * tcp_stack_tx_flushed() as soon as the worker has flushed (the net
+ * layer's net_tx_flushed hook), or from tcp_stack_timer() without one.
  */
 #include <errno.h>
 #include <string.h>

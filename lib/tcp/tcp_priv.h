@@ -1,6 +1,6 @@
 /*
  * Private to the TCP endpoint (tcp_stack.c, tcp_input.c, tcp_output.c,
- * tcp_sack.c, tcp_isn.c, tcp_cookie.c; tcp_rss.c for tcp_siphash): the TCB, the
+ * tcp_sack.c, tcp_isn.c, tcp_cookie.c): the TCB, the
  * per-worker stack, the listener, sequence arithmetic and the functions the
  * files share.  Nothing outside lib/tcp includes it (tests may, to look inside
  * a TCB).
@@ -25,7 +25,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_flow.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "tcp/tcp_timer.h"
 
 #define TCP_STACK_MAGIC  0x74637301u
@@ -268,7 +268,7 @@ struct tcp_stack {
 	uint16_t ip_id;
 	struct tcp_conn *tcbs;
 	struct tcp_flow_table *flows;
-	struct tcp_rss_ports ports;
+	struct net_flow_ports ports;
 	struct tcp_listener listeners[TCP_LISTEN_MAX];
 	struct tcp_counters cnt __rte_cache_aligned;
 	struct tcp_timer_wheel wheel;
@@ -401,7 +401,6 @@ unsigned tcp_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *b,
                          unsigned max);
 
 /* ---- tcp_isn.c / tcp_cookie.c ------------------------------------------ */
-uint64_t tcp_siphash(const uint8_t key[16], const void *data, size_t len);
 /* RFC 6528 ISN for <k> at <now_tsc>. */
 uint32_t tcp_isn(const struct tcp_stack *s, const struct tcp_flow_key *k);
 /* Per-connection timestamp offset: TSval = now_ms + this, a TSC ms clock

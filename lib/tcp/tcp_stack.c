@@ -594,8 +594,8 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->flows = tcp_flow_table_create(&fp);
 	if (s->flows == NULL)
 		goto fail;
-	rc = tcp_rss_ports_init(&s->ports, p->rss, p->worker_id,
-	                        p->ephemeral_lo, p->ephemeral_hi);
+	rc = net_flow_ports_init(&s->ports, p->rss, p->worker_id,
+	                         p->ephemeral_lo, p->ephemeral_hi);
 	if (rc < 0) {
 		err = -rc;
 		goto fail;
@@ -793,10 +793,66 @@ out:
 	tcp_leave(s);
 }
 
+/*
+ * Connections that stopped on a full txbuf, after the worker flushed: each
+ * sends what it can now (and parks again if the txbuf fills).  The list is
+ * taken whole first, so one that parks again waits for the next flush.
+ * Returns how many were resumed.
+ */
+static unsigned
+tcp_txwait_resume(struct tcp_stack *s)
+{
+	uint32_t idx = s->txwait_head;
+	unsigned n = 0, guard = s->p.max_conns + 1;
+
+	s->txwait_head = TCP_NONE;
+	s->txwait_tail = TCP_NONE;
+	while (idx != TCP_NONE) {
+		struct tcp_conn *c = &s->tcbs[idx];
+
+		GH_VERIFY(guard-- > 0);
+		idx = c->txwait_link;
+		c->txwait_link = TCP_NONE;
+		c->flags &= ~TCP_CF_TXWAIT;
+		if (!(c->flags & TCP_CF_DEAD))
+			tcp_output(c);
+		n++;
+	}
+	return n;
+}
+
+unsigned
+tcp_stack_tx_flushed(void *stack)
+{
+	struct tcp_stack *s = stack;
+	unsigned n;
+
+	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
+	if (s->txwait_head == TCP_NONE)
+		return 0;
+	tcp_enter(s);
+	n = tcp_txwait_resume(s);
+	tcp_leave(s);
+	s->cnt.tx_resumed_on_flush += n;
+	return n;
+}
+
+unsigned
+tcp_stack_input_burst(void *stack, unsigned port_idx, struct rte_mbuf **pkts,
+                      unsigned n)
+{
+	struct tcp_stack *s = stack;
+	unsigned i;
+
+	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
+	for (i = 0; i < n; i++)
+		tcp_stack_input(s, port_idx, pkts[i]);
+	return 0;
+}
+
 void
 tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 {
-	uint32_t idx;
 	uint64_t tick;
 
 	GH_CHECK_OBJ_NOTNULL(s, TCP_STACK_MAGIC);
@@ -808,19 +864,8 @@ tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 		s->now_tick = tick;
 		s->now_ms = (uint32_t)tick;
 	}
-	/* connections that stopped on a full txbuf: the worker flushed */
-	idx = s->txwait_head;
-	s->txwait_head = TCP_NONE;
-	s->txwait_tail = TCP_NONE;
-	while (idx != TCP_NONE) {
-		struct tcp_conn *c = &s->tcbs[idx];
-
-		idx = c->txwait_link;
-		c->txwait_link = TCP_NONE;
-		c->flags &= ~TCP_CF_TXWAIT;
-		if (!(c->flags & TCP_CF_DEAD))
-			tcp_output(c);
-	}
+	/* a fallback when no net_tx_flushed hook resumed them */
+	tcp_txwait_resume(s);
 	tcp_timer_wheel_advance(&s->wheel, s->now_tick, tcp_stack_timer_cb, s,
 	                        UINT32_MAX);
 	tcp_leave(s);
@@ -932,6 +977,7 @@ tcp_connect(struct tcp_stack *s, unsigned port_idx, uint32_t local_ip_be,
             uint32_t remote_ip_be, uint16_t remote_port_be, enum tcp_cc_algo cc,
             const struct tcp_callbacks *cb, void *arg, struct tcp_conn **out)
 {
+	struct net_flow_key nk;
 	struct tcp_flow_key k;
 	struct tcp_conn *c;
 	int rc = 0;
@@ -942,13 +988,17 @@ tcp_connect(struct tcp_stack *s, unsigned port_idx, uint32_t local_ip_be,
 	    out == NULL)
 		return -EINVAL;
 	tcp_enter(s);
-	tcp_flow_key_set(&k, (uint8_t)port_idx, local_ip_be, 0, remote_ip_be,
-	                 remote_port_be);
-	if (tcp_rss_port_choose(s->p.rss, &s->ports, &k, tcp_flow_busy,
-	                        s->flows) < 0) {
+	memset(&nk, 0, sizeof(nk));
+	nk.port_idx = (uint8_t)port_idx;
+	nk.local_ip_be = local_ip_be;
+	nk.remote_ip_be = remote_ip_be;
+	nk.remote_port_be = remote_port_be;
+	if (net_flow_port_choose(s->p.rss, &s->ports, &nk, tcp_flow_busy,
+	                         s->flows) < 0) {
 		rc = -EADDRNOTAVAIL;
 		goto out;
 	}
+	tcp_flow_key_from_net(&k, &nk);
 	c = tcp_conn_alloc(s);
 	if (c == NULL) {
 		rc = -ENOBUFS;

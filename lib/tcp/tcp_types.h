@@ -1,9 +1,9 @@
 /*
  * Types of the per-worker TCP building blocks: the timer wheel node and
- * wheel, the flow-table key and counters, and the flow-owner hash state.
- * The TCB will embed struct tcp_timer and hold a struct tcp_flow_key, so
- * these live here, apart from the functions (tcp_timer.h, tcp_flow.h,
- * tcp_rss.h).  The flow table itself is opaque: only tcp_flow.c sees its
+ * wheel, the flow-table key and counters.  (The flow-owner hash is lib/net's,
+ * net_flow_owner.h.)  The TCB embeds struct tcp_timer and holds a struct
+ * tcp_flow_key, so these live here, apart from the functions (tcp_timer.h,
+ * tcp_flow.h).  The flow table itself is opaque: only tcp_flow.c sees its
  * slots.
  */
 #ifndef GH_TCP_TYPES_H
@@ -122,60 +122,6 @@ struct tcp_flow_audit {
 
 struct tcp_flow_table; /* opaque: tcp_flow.c */
 
-/* ---- flow owner hash (RSS) -------------------------------------------- */
-
-#define TCP_RSS_MAGIC        0x74727301u
-#define TCP_RSS_KEY_LEN      40
-#define TCP_RSS_RETA_DEFAULT 128 /* entries (ixgbe, igb; many VFs) */
-#define TCP_RSS_RETA_MAX     512 /* i40e, mlx5 default */
-
-/*
- * Everything needed to compute which worker owns a flow, as the NIC does.
- * Built once by the control thread before the workers start, read-only
- * after, shared by all workers.
- */
-struct tcp_rss {
-	unsigned magic;
-	uint32_t n_workers;
-	uint32_t reta_size; /* power of two */
-	/* the key in rte_softrss_be() form (rte_convert_rss_key) */
-	uint32_t key_be[TCP_RSS_KEY_LEN / 4];
-	/* Toeplitz contribution of each byte of a port in the tuple: the
-	 * hash is linear over XOR, so hash(tuple with port p) =
-	 * hash(tuple with port 0) ^ port_hash[0][p & 255] ^ port_hash[1][p >>
-	 * 8] (p in host order).  Makes each candidate of an ephemeral port
-	 * search O(1). */
-	uint32_t port_hash[2][256];
-	uint16_t reta[TCP_RSS_RETA_MAX]; /* index -> worker id */
-};
-
-#define TCP_RSS_PORTS_MAGIC 0x74727003u
-#define TCP_RSS_PORT_TABLE                                \
-	256 /* RFC 6056 table[]: per-destination counters \
-	     */
-
-/*
- * One worker's ephemeral port state for active opens (RFC 6056 section
- * 3.3.3, algorithm 3): the configured range (inclusive, host order), the
- * worker's secret key (getrandom(2)) and the table of counters a
- * destination's hash selects.  Owned by that worker.
- */
-struct tcp_rss_ports {
-	unsigned magic;
-	uint16_t worker;
-	uint16_t lo;
-	uint16_t hi;
-	uint16_t pad;
-	uint8_t key[16];
-	uint16_t table[TCP_RSS_PORT_TABLE];
-};
-
-/*
- * Asked by tcp_rss_port_choose() whether the flow <k> (local port filled
- * in) is taken.  tcp_flow_busy() has this shape, to ask a flow table.
- */
-typedef bool (*tcp_rss_in_use_cb)(void *arg, const struct tcp_flow_key *k);
-
 /* ------------------------------------------------------------------------
  * Congestion control state (tcp_cc.h), embedded in every TCB.  Units are
  * bytes and microseconds.  cwnd never exceeds TCP_CC_CWND_MAX, about the
@@ -253,6 +199,7 @@ struct tcp_cc {
 	X(tx_nomem,          "segments not sent: mbuf pool empty")            \
 	X(tx_fail,           "segments refused by the network layer")         \
 	X(tx_deferred,       "transmissions deferred: txbuf full")           \
+	X(tx_resumed_on_flush, "deferred connections resumed when the txbuf drained") \
 	X(conns_in_use,      "gauge: TCBs in use now (any state, TIME_WAIT too)") \
 	X(conn_accepted,     "passive opens that reached ESTABLISHED")        \
 	X(conn_opened,       "active opens that reached ESTABLISHED")         \

@@ -49,7 +49,7 @@
 #include "common/gh_common.h"
 #include "net/net.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "tests/unit/common/gh_test_cksum.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -75,7 +75,7 @@ static const uint8_t secret[16] = {1, 2,  3,  4,  5,  6,  7,  8,
                                    9, 10, 11, 12, 13, 14, 15, 16};
 
 static struct rte_mempool *pool;
-static struct tcp_rss rss;
+static struct net_flow_owner rss;
 
 /* One run: the stack, what the application holds, what B knows. */
 static struct {
@@ -186,15 +186,17 @@ static const struct tcp_callbacks cbs = {
     .on_close = on_close,
 };
 
-static void
-on_l4(void *arg, unsigned port_idx, struct rte_mbuf *m)
+static unsigned
+on_tcp(void *arg, unsigned port_idx, struct rte_mbuf **pkts, unsigned n)
 {
+	unsigned i;
+
 	(void)arg;
-	if (fz.s == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	tcp_stack_input(fz.s, port_idx, m);
+	if (fz.s != NULL)
+		return tcp_stack_input_burst(fz.s, port_idx, pkts, n);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+	return 0;
 }
 
 int
@@ -224,7 +226,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    rte_pktmbuf_pool_create("fz_pool", FZ_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	GH_VERIFY(pool != NULL);
-	GH_VERIFY(tcp_rss_init(&rss, 1, NULL, 0) == 0);
+	GH_VERIFY(net_flow_owner_init(&rss, 1, NULL, 0) == 0);
 	return 0;
 }
 
@@ -560,7 +562,6 @@ run_start(uint8_t setup)
 	    .arp_entry_ttl_s = 100000,
 	    .arp_pending_max = 8,
 	    .arp_pending_timeout_ms = 1000,
-	    .on_l4 = on_l4,
 	};
 	struct tcp_stack_params p = {
 	    .worker_id = 0,
@@ -604,6 +605,7 @@ run_start(uint8_t setup)
 		fz.b_next[i] = 1000000u * (i + 1);
 	}
 	GH_VERIFY(net_ctx_init(&fz.net, &np) == 0);
+	GH_VERIFY(net_proto_register(&fz.net, IPPROTO_TCP, on_tcp, NULL) == 0);
 	GH_VERIFY(net_port_add(&fz.net, 0, &mac_a, FZ_IP_A, 24, 0, 1500) == 0);
 	net_timer(&fz.net, FZ_T0);
 	net_neigh_update(&fz.net, 0, FZ_IP_B, &mac_b);

@@ -26,18 +26,27 @@ struct nt_learn_call nt_learn;
 
 #define NT_POOL_SIZE 2047
 
-static void
-nt_on_l4(void *arg, unsigned port_idx, struct rte_mbuf *m)
+/* The TCP and the UDP handler: records the last packet of the burst. */
+static unsigned
+nt_on_l4(void *arg, unsigned port_idx, struct rte_mbuf **pkts, unsigned n)
 {
+	unsigned i;
+
 	cr_assert_eq(arg, &nt_l4);
-	nt_l4.n++;
-	nt_l4.port_idx = port_idx;
-	nt_l4.l2_len = m->l2_len;
-	nt_l4.l3_len = m->l3_len;
-	nt_l4.pkt_len = rte_pktmbuf_pkt_len(m);
-	if (nt_l4.pkt_len <= sizeof(nt_l4.data))
-		memcpy(nt_l4.data, rte_pktmbuf_mtod(m, void *), nt_l4.pkt_len);
-	rte_pktmbuf_free(m);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		nt_l4.n++;
+		nt_l4.port_idx = port_idx;
+		nt_l4.l2_len = m->l2_len;
+		nt_l4.l3_len = m->l3_len;
+		nt_l4.pkt_len = rte_pktmbuf_pkt_len(m);
+		if (nt_l4.pkt_len <= sizeof(nt_l4.data))
+			memcpy(nt_l4.data, rte_pktmbuf_mtod(m, void *),
+			       nt_l4.pkt_len);
+		rte_pktmbuf_free(m);
+	}
+	return 0;
 }
 
 static void
@@ -77,7 +86,6 @@ nt_ctx_reset(void (*tweak)(struct net_params *p), int with_l4)
 	    .arp_pending_max = NT_PENDING_MAX,
 	    .arp_pending_timeout_ms = NT_PENDING_TIMEOUT_MS,
 	    .on_learn = nt_on_learn,
-	    .on_l4 = with_l4 ? nt_on_l4 : NULL,
 	    .cb_arg = &nt_l4,
 	};
 	int rc;
@@ -87,6 +95,14 @@ nt_ctx_reset(void (*tweak)(struct net_params *p), int with_l4)
 	memset(&nt_l4, 0, sizeof(nt_l4));
 	memset(&nt_learn, 0, sizeof(nt_learn));
 	cr_assert_eq(net_ctx_init(&nt_ctx, &p), 0);
+	if (with_l4) {
+		cr_assert_eq(
+		    net_proto_register(&nt_ctx, IPPROTO_TCP, nt_on_l4, &nt_l4),
+		    0);
+		cr_assert_eq(
+		    net_proto_register(&nt_ctx, IPPROTO_UDP, nt_on_l4, &nt_l4),
+		    0);
+	}
 	rc = net_port_add(&nt_ctx, 0, &NT_MAC0, NT_ADDR0, 24, NT_GW0, 1500);
 	cr_assert_eq(rc, 0);
 	rc = net_port_add(&nt_ctx, 1, &NT_MAC1, NT_ADDR1, 24, 0, 1500);

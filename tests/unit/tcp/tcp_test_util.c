@@ -8,7 +8,7 @@
 #include <rte_tcp.h>
 
 #include "common/gh_common.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "tcp_test_util.h"
 #include "tests/unit/common/gh_test_eal.h"
 #include "tests/unit/common/gh_test_cksum.h"
@@ -38,7 +38,7 @@ tt_put_be32(uint8_t *p, uint32_t host)
 	memcpy(p, &v, sizeof(v));
 }
 
-static struct tcp_rss tt_rss;
+static struct net_flow_owner tt_rss;
 static const struct rte_ether_addr tt_mac_a = {{2, 0, 0, 0, 0, 0xa}};
 static const struct rte_ether_addr tt_mac_b = {{2, 0, 0, 0, 0, 0xb}};
 
@@ -54,20 +54,22 @@ tt_eal_init(void)
 	    rte_pktmbuf_pool_create("tt_pool", TT_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	cr_assert_not_null(tt_pool);
-	cr_assert_eq(tcp_rss_init(&tt_rss, 1, NULL, 0), 0);
+	cr_assert_eq(net_flow_owner_init(&tt_rss, 1, NULL, 0), 0);
 	done = 1;
 }
 
-static void
-tt_on_l4(void *arg, unsigned port_idx, struct rte_mbuf *m)
+/* Node <arg>'s TCP handler: to its stack, or dropped once it is gone. */
+static unsigned
+tt_on_tcp(void *arg, unsigned port_idx, struct rte_mbuf **pkts, unsigned n)
 {
-	struct tt_node *n = arg;
+	struct tt_node *node = arg;
+	unsigned i;
 
-	if (n->s == NULL) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	tcp_stack_input(n->s, port_idx, m);
+	if (node->s != NULL)
+		return tcp_stack_input_burst(node->s, port_idx, pkts, n);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+	return 0;
 }
 
 static void
@@ -82,12 +84,12 @@ tt_node_init(struct tt_node *n, const struct rte_ether_addr *mac, uint32_t ip,
 	    .arp_entry_ttl_s = 100000,
 	    .arp_pending_max = 8,
 	    .arp_pending_timeout_ms = 1000,
-	    .on_l4 = tt_on_l4,
 	    .cb_arg = n,
 	};
 
 	memset(n, 0, sizeof(*n));
 	cr_assert_eq(net_ctx_init(&n->net, &np), 0);
+	cr_assert_eq(net_proto_register(&n->net, IPPROTO_TCP, tt_on_tcp, n), 0);
 	cr_assert_eq(net_port_add(&n->net, 0, mac, ip, 24, 0, 1500), 0);
 	net_timer(&n->net, TT_T0);
 	net_neigh_update(&n->net, 0, peer_ip, peer_mac);

@@ -20,7 +20,7 @@
 
 #include "common/gh_common.h"
 #include "tcp/tcp_flow.h"
-#include "tcp/tcp_rss.h"
+#include "net/net_flow_owner.h"
 #include "tests/unit/common/gh_test_eal.h"
 
 static void
@@ -91,22 +91,24 @@ Test(tcp_flow, insert_lookup_delete)
 	struct tcp_flow_table *t = table(1024, 1);
 	const struct tcp_flow_counters *c = tcp_flow_table_counters(t);
 	struct tcp_flow_key k;
+	struct net_flow_key nk;
 	uint32_t v = 0;
 
 	tcp_flow_key_set(&k, 1, RTE_BE32(0x0a000001), RTE_BE16(80),
 	                 RTE_BE32(0x0a000002), RTE_BE16(40000));
+	tcp_flow_key_to_net(&nk, &k);
 	cr_assert_eq(tcp_flow_lookup(t, &k, &v), -ENOENT);
 	cr_assert_eq(tcp_flow_insert(t, &k, 0xdeadbeef), 0);
 	cr_assert_eq(tcp_flow_insert(t, &k, 7), -EEXIST);
 	cr_assert_eq(tcp_flow_lookup(t, &k, &v), 0);
 	cr_assert_eq(v, 0xdeadbeef, "value kept after -EEXIST");
-	cr_assert(tcp_flow_busy(t, &k));
+	cr_assert(tcp_flow_busy(t, &nk));
 	cr_assert_eq(tcp_flow_count(t), 1);
 	cr_assert_eq(tcp_flow_delete(t, &k, &v), 0);
 	cr_assert_eq(v, 0xdeadbeef);
 	cr_assert_eq(tcp_flow_delete(t, &k, NULL), -ENOENT);
 	cr_assert_eq(tcp_flow_lookup(t, &k, &v), -ENOENT);
-	cr_assert(!tcp_flow_busy(t, &k));
+	cr_assert(!tcp_flow_busy(t, &nk));
 	cr_assert_eq(tcp_flow_count(t), 0);
 	cr_assert_eq(c->flow_inserted, 1);
 	cr_assert_eq(c->flow_deleted, 1);
@@ -476,21 +478,24 @@ Test(tcp_flow, probe_bound_refuses, .timeout = 60)
 Test(tcp_flow, port_choice_skips_flows_in_table)
 {
 	struct tcp_flow_table *t = table(1u << 16, 13);
-	struct tcp_rss rss;
-	struct tcp_rss_ports pp;
+	struct net_flow_owner rss;
+	struct net_flow_ports pp;
+	struct net_flow_key nk;
 	struct tcp_flow_key k;
 	unsigned n = 0;
 	int rc;
 
-	cr_assert_eq(tcp_rss_init(&rss, 4, NULL, 0), 0);
-	cr_assert_eq(tcp_rss_ports_init(&pp, &rss, 2, 40000, 40999), 0);
+	cr_assert_eq(net_flow_owner_init(&rss, 4, NULL, 0), 0);
+	cr_assert_eq(net_flow_ports_init(&pp, &rss, 2, 40000, 40999), 0);
 	for (;;) {
 		tcp_flow_key_set(&k, 0, RTE_BE32(0x0a000001), 0,
 		                 RTE_BE32(0xc0a80105), RTE_BE16(443));
-		rc = tcp_rss_port_choose(&rss, &pp, &k, tcp_flow_busy, t);
+		tcp_flow_key_to_net(&nk, &k);
+		rc = net_flow_port_choose(&rss, &pp, &nk, tcp_flow_busy, t);
 		if (rc != 0)
 			break;
-		cr_assert_eq(tcp_rss_flow_owner(&rss, &k), 2);
+		cr_assert_eq(net_flow_owner_of_flow(&rss, &nk), 2);
+		tcp_flow_key_from_net(&k, &nk);
 		cr_assert_eq(tcp_flow_insert(t, &k, n), 0, "port chosen twice");
 		n++;
 	}

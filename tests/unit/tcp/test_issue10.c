@@ -744,7 +744,7 @@ Test(tcp_issue10, ooo_queues_capped_per_stack, .timeout = 60)
 	cr_assert_eq(mbufs_held(), 0);
 }
 
-static struct tcp_rss rss4;
+static struct net_flow_owner rss4;
 
 static void
 workers4(struct tcp_stack_params *p)
@@ -761,7 +761,7 @@ workers4(struct tcp_stack_params *p)
  */
 Test(tcp_issue10, ooo_default_cap_shared_by_workers, .init = tt_teardown)
 {
-	cr_assert_eq(tcp_rss_init(&rss4, 4, NULL, 0), 0);
+	cr_assert_eq(net_flow_owner_init(&rss4, 4, NULL, 0), 0);
 	h_setup(workers4);
 	cr_assert_eq(tt_a.s->p.ooo_mbufs_max, tt_pool->size / 16, "cap %u",
 	             tt_a.s->p.ooo_mbufs_max);

@@ -1,5 +1,5 @@
 /*
- * Flow owner hash and ephemeral port choice (see tcp_rss.h).
+ * Flow owner hash and ephemeral port choice (see net_flow_owner.h).
  *
  * rte_softrss_be() takes the tuple as 32-bit words in host order, laid out
  * as the NIC reads the packet: source address, destination address, then
@@ -28,16 +28,17 @@
 
 #include "common/gh_common.h"
 #include "common/gh_rss.h"
-#include "tcp/tcp_priv.h" /* tcp_siphash() */
-#include "tcp/tcp_rss.h"
+#include "common/gh_siphash.h"
+#include "net/net_flow_owner.h"
 
-_Static_assert(TCP_RSS_KEY_LEN == GH_RSS_KEY_LEN, "one RSS key length");
-const uint8_t tcp_rss_key_symmetric[TCP_RSS_KEY_LEN] =
+_Static_assert(NET_FLOW_OWNER_KEY_LEN == GH_RSS_KEY_LEN, "one RSS key length");
+const uint8_t net_flow_owner_key_symmetric[NET_FLOW_OWNER_KEY_LEN] =
     GH_RSS_KEY_SYMMETRIC_INIT;
 
 /* Toeplitz over the three host-order words of an IPv4 + L4 tuple. */
 static inline uint32_t
-rss_words(const struct tcp_rss *rss, uint32_t src, uint32_t dst, uint32_t ports)
+rss_words(const struct net_flow_owner *rss, uint32_t src, uint32_t dst,
+          uint32_t ports)
 {
 	uint32_t tuple[RTE_THASH_V4_L4_LEN] = {src, dst, ports};
 
@@ -46,17 +47,17 @@ rss_words(const struct tcp_rss *rss, uint32_t src, uint32_t dst, uint32_t ports)
 }
 
 int
-tcp_rss_init(struct tcp_rss *rss, unsigned n_workers, const uint16_t *reta,
-             unsigned reta_size)
+net_flow_owner_init(struct net_flow_owner *rss, unsigned n_workers,
+                    const uint16_t *reta, unsigned reta_size)
 {
-	uint32_t key[TCP_RSS_KEY_LEN / 4];
+	uint32_t key[NET_FLOW_OWNER_KEY_LEN / 4];
 	unsigned i;
 
 	if (rss == NULL || n_workers == 0 || n_workers > RTE_MAX_LCORE)
 		return -EINVAL;
 	if (reta_size == 0 && reta == NULL)
-		reta_size = TCP_RSS_RETA_DEFAULT;
-	if (reta_size == 0 || reta_size > TCP_RSS_RETA_MAX ||
+		reta_size = NET_FLOW_OWNER_RETA_DEFAULT;
+	if (reta_size == 0 || reta_size > NET_FLOW_OWNER_RETA_MAX ||
 	    (reta_size & (reta_size - 1)) != 0)
 		return -EINVAL;
 	for (i = 0; reta != NULL && i < reta_size; i++)
@@ -69,21 +70,22 @@ tcp_rss_init(struct tcp_rss *rss, unsigned n_workers, const uint16_t *reta,
 	for (i = 0; i < reta_size; i++)
 		rss->reta[i] =
 		    reta != NULL ? reta[i] : (uint16_t)(i % n_workers);
-	memcpy(key, tcp_rss_key_symmetric, sizeof(key));
-	rte_convert_rss_key(key, rss->key_be, TCP_RSS_KEY_LEN);
+	memcpy(key, net_flow_owner_key_symmetric, sizeof(key));
+	rte_convert_rss_key(key, rss->key_be, NET_FLOW_OWNER_KEY_LEN);
 	for (i = 0; i < 256; i++) {
 		rss->port_hash[0][i] = rss_words(rss, 0, 0, i);
 		rss->port_hash[1][i] = rss_words(rss, 0, 0, i << 8);
 	}
-	rss->magic = TCP_RSS_MAGIC;
+	rss->magic = NET_FLOW_OWNER_MAGIC;
 	return 0;
 }
 
 uint32_t
-tcp_rss_hash(const struct tcp_rss *rss, uint32_t src_ip_be, uint32_t dst_ip_be,
-             uint16_t src_port_be, uint16_t dst_port_be)
+net_flow_owner_hash(const struct net_flow_owner *rss, uint32_t src_ip_be,
+                    uint32_t dst_ip_be, uint16_t src_port_be,
+                    uint16_t dst_port_be)
 {
-	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(rss, NET_FLOW_OWNER_MAGIC);
 	return rss_words(rss, rte_be_to_cpu_32(src_ip_be),
 	                 rte_be_to_cpu_32(dst_ip_be),
 	                 (uint32_t)rte_be_to_cpu_16(src_port_be) << 16 |
@@ -91,22 +93,23 @@ tcp_rss_hash(const struct tcp_rss *rss, uint32_t src_ip_be, uint32_t dst_ip_be,
 }
 
 unsigned
-tcp_rss_flow_owner(const struct tcp_rss *rss, const struct tcp_flow_key *k)
+net_flow_owner_of_flow(const struct net_flow_owner *rss,
+                       const struct net_flow_key *k)
 {
 	GH_VERIFY(k != NULL);
 	/* The direction the NIC sees on receive; symmetric anyway. */
-	return tcp_rss_owner(rss,
-	                     tcp_rss_hash(rss, k->remote_ip_be, k->local_ip_be,
-	                                  k->remote_port_be, k->local_port_be));
+	return net_flow_owner_of_hash(
+	    rss, net_flow_owner_hash(rss, k->remote_ip_be, k->local_ip_be,
+	                             k->remote_port_be, k->local_port_be));
 }
 
 int
-tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
-                   unsigned worker, uint16_t lo, uint16_t hi)
+net_flow_ports_init(struct net_flow_ports *pp, const struct net_flow_owner *rss,
+                    unsigned worker, uint16_t lo, uint16_t hi)
 {
 	ssize_t n;
 
-	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(rss, NET_FLOW_OWNER_MAGIC);
 	if (pp == NULL || worker >= rss->n_workers || lo == 0 || lo > hi)
 		return -EINVAL;
 	memset(pp, 0, sizeof(*pp));
@@ -119,12 +122,12 @@ tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
 	pp->worker = (uint16_t)worker;
 	pp->lo = lo;
 	pp->hi = hi;
-	pp->magic = TCP_RSS_PORTS_MAGIC;
+	pp->magic = NET_FLOW_PORTS_MAGIC;
 	return 0;
 }
 
 /* RFC 6056's F and G in one keyed hash of the destination. */
-struct tcp_rss_dest {
+struct net_flow_dest {
 	uint32_t local_ip_be;
 	uint32_t remote_ip_be;
 	uint16_t remote_port_be;
@@ -132,24 +135,25 @@ struct tcp_rss_dest {
 };
 
 int
-tcp_rss_port_choose(const struct tcp_rss *rss, struct tcp_rss_ports *pp,
-                    struct tcp_flow_key *k, tcp_rss_in_use_cb in_use, void *arg)
+net_flow_port_choose(const struct net_flow_owner *rss,
+                     struct net_flow_ports *pp, struct net_flow_key *k,
+                     net_flow_in_use_cb in_use, void *arg)
 {
-	struct tcp_rss_dest d;
+	struct net_flow_dest d;
 	uint32_t base, h, n, range, off;
 	uint16_t p, saved, *ctr;
 	uint64_t fg;
 
-	GH_CHECK_OBJ_NOTNULL(rss, TCP_RSS_MAGIC);
-	GH_CHECK_OBJ_NOTNULL(pp, TCP_RSS_PORTS_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(rss, NET_FLOW_OWNER_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(pp, NET_FLOW_PORTS_MAGIC);
 	GH_VERIFY(k != NULL);
 
 	memset(&d, 0, sizeof(d));
 	d.local_ip_be = k->local_ip_be;
 	d.remote_ip_be = k->remote_ip_be;
 	d.remote_port_be = k->remote_port_be;
-	fg = tcp_siphash(pp->key, &d, sizeof(d));
-	ctr = &pp->table[(fg >> 56) & (TCP_RSS_PORT_TABLE - 1)];
+	fg = gh_siphash(pp->key, &d, sizeof(d));
+	ctr = &pp->table[(fg >> 56) & (NET_FLOW_PORT_TABLE - 1)];
 
 	/* Hash of the answers (remote -> local) with local port 0. */
 	base = rss_words(rss, rte_be_to_cpu_32(k->remote_ip_be),
@@ -162,7 +166,7 @@ tcp_rss_port_choose(const struct tcp_rss *rss, struct tcp_rss_ports *pp,
 	for (n = 0; n < range; n++) {
 		h = base ^ rss->port_hash[0][p & 0xff] ^
 		    rss->port_hash[1][p >> 8];
-		if (tcp_rss_owner(rss, h) == pp->worker) {
+		if (net_flow_owner_of_hash(rss, h) == pp->worker) {
 			k->local_port_be = rte_cpu_to_be_16(p);
 			if (in_use == NULL || !in_use(arg, k)) {
 				/* next time from the port after this one */

@@ -20,47 +20,47 @@
  * many VFs).  A NIC with 512 entries (i40e, mlx5) and a worker count that
  * does not divide 128 maps differently: pass its table.
  *
- * Threading: struct tcp_rss is built on the control thread before the
+ * Threading: struct net_flow_owner is built on the control thread before the
  * workers start and only read afterwards, by any worker.  struct
- * tcp_rss_ports belongs to one worker.  Nothing here allocates or locks.
+ * net_flow_ports belongs to one worker.  Nothing here allocates or locks.
  */
-#ifndef GH_TCP_RSS_H
-#define GH_TCP_RSS_H
+#ifndef GH_NET_FLOW_OWNER_H
+#define GH_NET_FLOW_OWNER_H
 
-#include "tcp/tcp_types.h"
+#include "net/net_types.h"
 
 /* The symmetric key, byte for byte the one drivers/net/port.c programs. */
-extern const uint8_t tcp_rss_key_symmetric[TCP_RSS_KEY_LEN];
+extern const uint8_t net_flow_owner_key_symmetric[NET_FLOW_OWNER_KEY_LEN];
 
 /*
  * Initialise <rss> for <n_workers> workers (1 .. RTE_MAX_LCORE) with the
  * RETA <reta> of <reta_size> entries (a power of two, 1 ..
- * TCP_RSS_RETA_MAX, each entry < n_workers), or, when <reta> is NULL, the
- * round-robin default of <reta_size> entries (0 means
- * TCP_RSS_RETA_DEFAULT).  Returns 0 or -EINVAL.
+ * NET_FLOW_OWNER_RETA_MAX, each entry < n_workers), or, when <reta> is NULL,
+ * the round-robin default of <reta_size> entries (0 means
+ * NET_FLOW_OWNER_RETA_DEFAULT).  Returns 0 or -EINVAL.
  */
-int tcp_rss_init(struct tcp_rss *rss, unsigned n_workers, const uint16_t *reta,
-                 unsigned reta_size);
+int net_flow_owner_init(struct net_flow_owner *rss, unsigned n_workers,
+                        const uint16_t *reta, unsigned reta_size);
 
 /*
  * The Toeplitz hash of a packet from <src_ip_be>:<src_port_be> to
  * <dst_ip_be>:<dst_port_be> (network byte order), equal to the NIC's RSS
  * hash for it and to the hash of the reverse direction.
  */
-uint32_t tcp_rss_hash(const struct tcp_rss *rss, uint32_t src_ip_be,
-                      uint32_t dst_ip_be, uint16_t src_port_be,
-                      uint16_t dst_port_be);
+uint32_t net_flow_owner_hash(const struct net_flow_owner *rss,
+                             uint32_t src_ip_be, uint32_t dst_ip_be,
+                             uint16_t src_port_be, uint16_t dst_port_be);
 
 /* The worker the RETA maps <hash> to. */
 static inline unsigned
-tcp_rss_owner(const struct tcp_rss *rss, uint32_t hash)
+net_flow_owner_of_hash(const struct net_flow_owner *rss, uint32_t hash)
 {
 	return rss->reta[hash & (rss->reta_size - 1)];
 }
 
 /* The worker that owns the flow <k> (both directions). */
-unsigned tcp_rss_flow_owner(const struct tcp_rss *rss,
-                            const struct tcp_flow_key *k);
+unsigned net_flow_owner_of_flow(const struct net_flow_owner *rss,
+                                const struct net_flow_key *k);
 
 /*
  * Initialise worker <worker>'s ephemeral port state: ports <lo> .. <hi>
@@ -68,8 +68,9 @@ unsigned tcp_rss_flow_owner(const struct tcp_rss *rss,
  * getrandom(2) (a system call: start-up only).  Returns 0, -EINVAL, or
  * getrandom's -errno.
  */
-int tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
-                       unsigned worker, uint16_t lo, uint16_t hi);
+int net_flow_ports_init(struct net_flow_ports *pp,
+                        const struct net_flow_owner *rss, unsigned worker,
+                        uint16_t lo, uint16_t hi);
 
 /*
  * Choose a local port for an active open from the worker of <pp> to the
@@ -88,8 +89,8 @@ int tcp_rss_ports_init(struct tcp_rss_ports *pp, const struct tcp_rss *rss,
  * Two workers never choose the same port towards the same peer address and
  * port from the same local address: a port maps to exactly one worker.
  */
-int tcp_rss_port_choose(const struct tcp_rss *rss, struct tcp_rss_ports *pp,
-                        struct tcp_flow_key *k, tcp_rss_in_use_cb in_use,
-                        void *arg);
+int net_flow_port_choose(const struct net_flow_owner *rss,
+                         struct net_flow_ports *pp, struct net_flow_key *k,
+                         net_flow_in_use_cb in_use, void *arg);
 
-#endif /* GH_TCP_RSS_H */
+#endif /* GH_NET_FLOW_OWNER_H */
