@@ -56,8 +56,6 @@ struct port_counters {
 };
 
 extern const struct stats_group_desc worker_counters_desc;
-extern const struct stats_counter_desc port_counter_descs[];
-extern const unsigned port_counters_n;
 
 /* What the control thread gives a worker before launching it. */
 struct worker_params {

@@ -27,7 +27,7 @@
  * which need a running worker and DPDK).
  */
 static const struct stats_counter_desc worker_descs[] = {
-    WORKER_COUNTERS(STATS_DESC)};
+    WORKER_COUNTERS(STATS_DESC) NET_L4_COUNTERS(STATS_DESC)};
 static const struct stats_counter_desc port_descs[] = {
     PORT_COUNTERS(STATS_DESC) DEV_COUNTERS(STATS_DESC)};
 static const struct stats_counter_desc alog_descs[] = {
