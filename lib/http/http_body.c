@@ -324,7 +324,8 @@ http_body_feed(struct http_body *b, const char *p, uint32_t len,
 		if (b->state == B_DATA) {
 			uint32_t n = len - i;
 
-			GH_ASSERT(b->remaining > 0);
+			/* Always on: a data run of 0 would never end. */
+			GH_VERIFY(b->remaining > 0);
 			if (b->remaining < n)
 				n = (uint32_t)b->remaining;
 			b->remaining -= n;
@@ -339,7 +340,8 @@ http_body_feed(struct http_body *b, const char *p, uint32_t len,
 	}
 	*consumed = i;
 	if (rc == HTTP_ERROR)
-		*consumed = i - 1; /* the offending byte is not taken */
+		*consumed = i - 1;   /* the offending byte is not taken */
+	GH_VERIFY(*consumed <= len); /* the caller slices by it */
 	return rc;
 }
 

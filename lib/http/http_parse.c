@@ -572,6 +572,33 @@ field_line_parse(struct http_msg *msg, const char *buf, uint32_t s, uint32_t lf,
 }
 
 /* The head ends at head_len: the framing rules of RFC 9112 6.3. */
+/* Span <sp> lies within the head's <head_len> bytes (callers index the
+ * buffer with every span: one off-by-one here would read past it). */
+static void
+span_verify(struct http_str sp, uint32_t head_len)
+{
+	GH_VERIFY(sp.off <= head_len && sp.len <= head_len - sp.off);
+}
+
+/* Always on: every span a caller will use stays inside the head. */
+static void
+msg_spans_verify(const struct http_msg *msg, uint32_t head_len)
+{
+	unsigned i;
+
+	GH_VERIFY(msg->n_headers <= HTTP_HEADERS_MAX);
+	span_verify(msg->method_str, head_len);
+	span_verify(msg->target, head_len);
+	span_verify(msg->scheme, head_len);
+	span_verify(msg->host, head_len);
+	span_verify(msg->path, head_len);
+	span_verify(msg->reason, head_len);
+	for (i = 0; i < msg->n_headers; i++) {
+		span_verify(msg->hdr[i].name, head_len);
+		span_verify(msg->hdr[i].value, head_len);
+	}
+}
+
 static int
 head_finish(struct http_msg *msg, uint32_t head_len)
 {
@@ -611,6 +638,7 @@ head_finish(struct http_msg *msg, uint32_t head_len)
 		else
 			msg->body_kind = HTTP_BODY_EOF;
 	}
+	msg_spans_verify(msg, head_len);
 	msg->head_len = head_len;
 	msg->scan_off = head_len;
 	return HTTP_OK;

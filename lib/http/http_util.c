@@ -193,9 +193,7 @@ http_hdr_name_is(const struct http_msg *msg, const char *buf, unsigned i,
 {
 	const struct http_header *h;
 
-	GH_ASSERT(i < msg->n_headers);
-	if (i >= msg->n_headers)
-		return false;
+	GH_VERIFY(i < msg->n_headers);
 	h = &msg->hdr[i];
 	return http_eq_nocase(buf + h->name.off, h->name.len, name,
 	                      (uint32_t)strlen(name));

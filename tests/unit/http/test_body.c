@@ -8,6 +8,7 @@
  * framing too, and a request with a chunked body parsed head to body to
  * the next request.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -350,4 +351,23 @@ Test(http_body, pipelined_chunked_request)
 		at += used;
 	}
 	cr_assert_eq(at, n);
+}
+
+/* The always-on check: a chunk data run of 0 bytes (a corrupted codec)
+ * would never end; the codec stops the process instead of spinning. */
+Test(http_body, verify_data_run_never_empty, .signal = SIGABRT)
+{
+	static struct http_msg m;
+	struct http_limits lim;
+	struct http_body b;
+	uint32_t used;
+
+	http_limits_default(&lim);
+	http_msg_init(&m, true, HTTP_M_GET);
+	m.body_kind = HTTP_BODY_CHUNKED;
+	http_body_init(&b, &m, &lim);
+	cr_assert_eq(http_body_feed(&b, "5\r\n", 3, &used), HTTP_AGAIN);
+	cr_assert_eq(http_body_chunk_data(&b), 5);
+	b.remaining = 0; /* what a wild write would leave */
+	http_body_feed(&b, "hello", 5, &used);
 }
