@@ -1,9 +1,11 @@
 /*
- * The proxy layer of one worker.  Today: the L4 relay (HAProxy `mode tcp`,
- * nginx `stream`): accept on an inside address, connect to a configured
- * upstream from the address of the port that reaches it, and splice both
- * legs byte for byte with backpressure and half-close; and the RFC 862/863/
- * 864 echo, discard and chargen services for tests.
+ * The proxy layer of one worker: the L4 relay (HAProxy `mode tcp`, nginx
+ * `stream`): accept on an inside address, connect to a configured upstream
+ * from the address of the port that reaches it, and splice both legs byte
+ * for byte with backpressure and half-close; the RFC 862/863/864 echo,
+ * discard and chargen services for tests; and the HTTP/1.1 forward proxy
+ * (`mode forward`, lib/proxy/fwd_*.c behind forward.h), which proxy.c
+ * creates with the first forward listener and drives the timers of.
  *
  * Threading: a struct proxy_worker belongs to one worker, like the TCP stack
  * it sits on; every call is made by that worker.  Sessions come from a pool

@@ -2,15 +2,19 @@
  * The userspace TCP endpoint (RFC 9293 with RFC 7323, 2018, 5681, 6298,
  * 6675, 6582, 5961, 6528): one struct tcp_stack per worker, holding that
  * worker's connections, flow table, timer wheel and counters.  The layer
- * above (relay, services, later the HTTP proxy) talks to it through the
- * calls below and the callbacks of struct tcp_callbacks.
+ * above (lib/proxy: the relay, the test services and the HTTP forward
+ * proxy) talks to it through the calls below and the callbacks of struct
+ * tcp_callbacks; segments reach it from lib/net's L4 dispatch (a handler
+ * registered at start-up), already on the worker that owns their flow.
  *
  * Threading: every call takes the calling worker's own stack (or one of its
  * connections) and must be made by that worker.  Nothing here locks, prints,
  * makes a system call or allocates from the heap after tcp_stack_create().
  *
  * Ownership of bytes: payload moves as mbufs.  tcp_send() takes a chain and
- * keeps it (by reference, no copy) until the peer has acknowledged it;
+ * keeps it (by reference, no copy; segments of up to GH_MBUF_SMALL bytes are
+ * copied into the send queue's last buffer, common/gh_mbuf.h) until the
+ * peer has acknowledged it;
  * on_data() hands the callee a chain that it then owns.  The receive window
  * counts bytes delivered by on_data() and not yet released with
  * tcp_recved(): a layer that cannot pass data on yet simply does not call
