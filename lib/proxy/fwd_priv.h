@@ -23,7 +23,7 @@
 #include "proxy_chain.h"
 #include "proxy_splice.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_timer.h"
+#include "common/gh_wheel.h"
 
 #define FWD_CTX_MAGIC        0x66776301u
 #define FWD_SESSION_MAGIC    0x66777302u
@@ -104,7 +104,7 @@ struct fwd_session {
 	struct http_body req_body;
 	struct http_body resp_body;
 	struct dns_waiter dw;
-	struct tcp_timer tmr;
+	struct gh_timer tmr;
 };
 
 /* An idle upstream connection kept for reuse. */
@@ -116,7 +116,7 @@ struct fwd_idle {
 	struct fwd_ctx *fc;
 	struct fwd_idle *next; /* in use: the idle list; else the free list */
 	struct fwd_idle **pprev;
-	struct tcp_timer tmr;
+	struct gh_timer tmr;
 };
 
 struct fwd_orphan {
@@ -143,7 +143,7 @@ struct fwd_ctx {
 	struct fwd_listener listeners[FWD_LISTENERS_MAX];
 	uint64_t start_tsc;
 	uint64_t tsc_per_ms;
-	struct tcp_timer_wheel wheel;
+	struct gh_wheel wheel;
 	struct alog_clock clock;
 	uint32_t scratch_cap;
 	char *scratch;       /* a head that spans mbufs, made contiguous */
@@ -271,7 +271,7 @@ void fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 static inline uint64_t
 fwd_now_ms(const struct fwd_ctx *fc)
 {
-	return tcp_timer_wheel_now(&fc->wheel);
+	return gh_wheel_now(&fc->wheel);
 }
 
 static inline void
@@ -279,7 +279,7 @@ fwd_timer_set(struct fwd_session *s, uint32_t ms)
 {
 	struct fwd_ctx *fc = s->l->fc;
 
-	tcp_timer_restart(&fc->wheel, &s->tmr, fwd_now_ms(fc) + ms);
+	gh_wheel_restart(&fc->wheel, &s->tmr, fwd_now_ms(fc) + ms);
 }
 
 /* (Re)arm the upstream read timeout, unless the resume timer is pending
@@ -303,8 +303,8 @@ fwd_resume_soon(struct fwd_session *s)
 static inline void
 fwd_timer_stop(struct fwd_session *s)
 {
-	if (tcp_timer_armed(&s->tmr))
-		tcp_timer_stop(&s->l->fc->wheel, &s->tmr);
+	if (gh_wheel_armed(&s->tmr))
+		gh_wheel_stop(&s->l->fc->wheel, &s->tmr);
 }
 
 /* Done with *pc: close it gracefully or reset it; its callbacks from now

@@ -455,7 +455,7 @@ const struct tcp_callbacks fwd_cb = {
 /* ---- timers ---- */
 
 static void
-fwd_timer_fired(void *arg, struct tcp_timer *t)
+fwd_timer_fired(void *arg, struct gh_timer *t)
 {
 	struct fwd_ctx *fc = arg;
 	struct fwd_session *s;
@@ -525,8 +525,8 @@ void
 fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
 {
 	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
-	tcp_timer_wheel_advance(&fc->wheel, tick_of(fc, now_tsc),
-	                        fwd_timer_fired, fc, FWD_TIMER_BURST);
+	gh_wheel_advance(&fc->wheel, tick_of(fc, now_tsc), fwd_timer_fired, fc,
+	                 FWD_TIMER_BURST);
 }
 
 /* ---- set-up ---- */
@@ -563,7 +563,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	}
 	fc->start_tsc = p->start_tsc != 0 ? p->start_tsc : rte_rdtsc();
 	fc->tsc_per_ms = p->tsc_hz / 1000 != 0 ? p->tsc_hz / 1000 : 1;
-	tcp_timer_wheel_init(&fc->wheel, 0);
+	gh_wheel_init(&fc->wheel, 0);
 	alog_clock_init(&fc->clock, rte_rdtsc(), p->tsc_hz);
 	return fc;
 }

@@ -22,8 +22,8 @@
 void
 fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
 {
-	if (tcp_timer_armed(&e->tmr))
-		tcp_timer_stop(&fc->wheel, &e->tmr);
+	if (gh_wheel_armed(&e->tmr))
+		gh_wheel_stop(&fc->wheel, &e->tmr);
 	*e->pprev = e->next;
 	if (e->next != NULL)
 		e->next->pprev = e->pprev;
@@ -81,7 +81,7 @@ fwd_idle_put(struct fwd_session *s)
 		fc->idle_head->pprev = &e->next;
 	fc->idle_head = e;
 	tcp_conn_set_arg(c, e);
-	tcp_timer_start(&fc->wheel, &e->tmr, fwd_now_ms(fc) + fc->idle_ms);
+	gh_wheel_start(&fc->wheel, &e->tmr, fwd_now_ms(fc) + fc->idle_ms);
 	fc->cnt->fwd_upstream_idle++;
 	fc->cnt->fwd_idle_in_use++;
 }

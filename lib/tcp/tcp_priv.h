@@ -26,7 +26,7 @@
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_flow.h"
 #include "net/net_flow_owner.h"
-#include "tcp/tcp_timer.h"
+#include "common/gh_wheel.h"
 
 #define TCP_STACK_MAGIC  0x74637301u
 #define TCP_CONN_MAGIC   0x74636201u
@@ -227,8 +227,8 @@ struct tcp_conn {
 	struct tcp_seq_range sb[TCP_SB_MAX];
 
 	struct tcp_cc cc;
-	struct tcp_timer t_rtx;
-	struct tcp_timer t_delack;
+	struct gh_timer t_rtx;
+	struct gh_timer t_delack;
 };
 
 /* A listening endpoint (flow value TCP_LISTEN_FLAG | index). */
@@ -271,7 +271,7 @@ struct tcp_stack {
 	struct net_flow_ports ports;
 	struct tcp_listener listeners[TCP_LISTEN_MAX];
 	struct tcp_counters cnt __rte_cache_aligned;
-	struct tcp_timer_wheel wheel;
+	struct gh_wheel wheel;
 };
 
 /* A parsed incoming segment. */

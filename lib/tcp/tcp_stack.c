@@ -195,10 +195,10 @@ tcp_conn_release(struct tcp_conn *c)
 	}
 	if (tcp_flow_lookup(s->flows, &c->key, &v) == 0 && v == c->idx)
 		tcp_flow_delete(s->flows, &c->key, NULL);
-	if (tcp_timer_armed(&c->t_rtx))
-		tcp_timer_stop(&s->wheel, &c->t_rtx);
-	if (tcp_timer_armed(&c->t_delack))
-		tcp_timer_stop(&s->wheel, &c->t_delack);
+	if (gh_wheel_armed(&c->t_rtx))
+		gh_wheel_stop(&s->wheel, &c->t_rtx);
+	if (gh_wheel_armed(&c->t_delack))
+		gh_wheel_stop(&s->wheel, &c->t_delack);
 	tcp_txwait_remove(c);
 	if (c->sq_bytes > 0 || c->sq_head != NULL)
 		tcp_sq_drop(c, c->sq_bytes);
@@ -301,14 +301,14 @@ void
 tcp_rtx_arm(struct tcp_conn *c, enum tcp_rtx_kind kind, uint32_t ms)
 {
 	c->t_rtx.user = kind;
-	tcp_timer_restart(&c->s->wheel, &c->t_rtx, c->s->now_tick + ms);
+	gh_wheel_restart(&c->s->wheel, &c->t_rtx, c->s->now_tick + ms);
 }
 
 void
 tcp_rtx_stop(struct tcp_conn *c)
 {
-	if (tcp_timer_armed(&c->t_rtx))
-		tcp_timer_stop(&c->s->wheel, &c->t_rtx);
+	if (gh_wheel_armed(&c->t_rtx))
+		gh_wheel_stop(&c->s->wheel, &c->t_rtx);
 	c->t_rtx.user = TCP_TK_NONE;
 }
 
@@ -324,7 +324,7 @@ void
 tcp_timers_update(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
-	bool armed = tcp_timer_armed(&c->t_rtx);
+	bool armed = gh_wheel_armed(&c->t_rtx);
 	uint32_t kind = c->t_rtx.user;
 
 	switch (c->state) {
@@ -484,7 +484,7 @@ tcp_rtx_fire(struct tcp_conn *c)
 }
 
 static void
-tcp_stack_timer_cb(void *arg, struct tcp_timer *t)
+tcp_stack_timer_cb(void *arg, struct gh_timer *t)
 {
 	struct tcp_stack *s = arg;
 	struct tcp_conn *c;
@@ -574,7 +574,7 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->tick0_tsc = s->now_tsc - s->tsc_per_ms;
 	s->now_tick = 1;
 	s->now_ms = 1;
-	tcp_timer_wheel_init(&s->wheel, s->now_tick);
+	gh_wheel_init(&s->wheel, s->now_tick);
 	s->tcbs = rte_zmalloc_socket("tcp_tcbs",
 	                             (size_t)p->max_conns * sizeof(*s->tcbs),
 	                             RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
@@ -866,8 +866,8 @@ tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 	}
 	/* a fallback when no net_tx_flushed hook resumed them */
 	tcp_txwait_resume(s);
-	tcp_timer_wheel_advance(&s->wheel, s->now_tick, tcp_stack_timer_cb, s,
-	                        UINT32_MAX);
+	gh_wheel_advance(&s->wheel, s->now_tick, tcp_stack_timer_cb, s,
+	                 UINT32_MAX);
 	tcp_leave(s);
 }
 
