@@ -23,6 +23,7 @@
 #include "proxy_chain.h"
 #include "proxy_splice.h"
 #include "tcp/tcp.h"
+#include "common/gh_pool.h"
 #include "common/gh_wheel.h"
 
 #define FWD_CTX_MAGIC        0x66776301u
@@ -78,7 +79,6 @@ struct fwd_listener {
 struct fwd_txn {
 	struct alog_record rec;
 	uint64_t start_tsc;
-	uint32_t next_free;
 };
 
 struct fwd_session {
@@ -86,7 +86,6 @@ struct fwd_session {
 	uint8_t state;      /* enum fwd_state */
 	uint8_t req_method; /* enum http_method of the current request */
 	uint16_t flags;     /* SF_* */
-	uint32_t next_free; /* free list, index + 1 */
 	uint32_t dst_ip_be;
 	uint16_t dst_port_be;
 	uint16_t pad;
@@ -114,7 +113,7 @@ struct fwd_idle {
 	uint16_t port_be;
 	struct tcp_conn *conn;
 	struct fwd_ctx *fc;
-	struct fwd_idle *next; /* in use: the idle list; else the free list */
+	struct fwd_idle *next; /* the idle list */
 	struct fwd_idle **pprev;
 	struct gh_timer tmr;
 };
@@ -127,18 +126,18 @@ struct fwd_ctx {
 	unsigned magic;
 	struct proxy_params p; /* the worker's (copy) */
 	struct proxy_counters *cnt;
-	uint32_t max_sessions;
-	uint32_t sess_unused; /* sessions never used yet start here */
-	uint32_t sess_free;   /* free list, index + 1 */
-	struct fwd_session *sessions;
-	uint32_t txn_unused;
-	uint32_t txn_free;
-	struct fwd_txn *txns;
+	/* sessions and transactions (max_sessions each) and idle upstream
+	 * entries (idle_max): each pool in one calloc'd block, objects
+	 * touched only when first handed out */
+	struct gh_pool sess_pool;
+	struct gh_pool txn_pool;
+	struct gh_pool idle_pool;
+	void *sess_mem;
+	void *txn_mem;
+	void *idle_mem;
 	uint32_t idle_max;
 	uint32_t idle_ms;
-	struct fwd_idle *idle_free;
 	struct fwd_idle *idle_head; /* most recently parked first */
-	struct fwd_idle *idles;
 	unsigned n_listeners;
 	struct fwd_listener listeners[FWD_LISTENERS_MAX];
 	uint64_t start_tsc;

@@ -29,8 +29,7 @@ fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
 		e->next->pprev = e->pprev;
 	e->magic = 0;
 	e->conn = NULL;
-	e->next = fc->idle_free;
-	fc->idle_free = e;
+	gh_pool_put(&fc->idle_pool, e);
 	GH_VERIFY(fc->cnt->fwd_idle_in_use > 0);
 	fc->cnt->fwd_idle_in_use--;
 }
@@ -59,15 +58,16 @@ void
 fwd_idle_put(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	struct fwd_idle *e = fc->idle_free;
+	struct fwd_idle *e = NULL;
 	struct tcp_conn *c = s->up;
 
-	if (e == NULL || fc->idle_ms == 0) {
+	if (fc->idle_ms != 0)
+		e = gh_pool_get(&fc->idle_pool);
+	if (e == NULL) {
 		fwd_leg_close(&s->up, false);
 		return;
 	}
 	s->up = NULL;
-	fc->idle_free = e->next;
 	memset(e, 0, sizeof(*e));
 	e->magic = FWD_IDLE_MAGIC;
 	e->fc = fc;
