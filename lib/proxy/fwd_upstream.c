@@ -142,7 +142,8 @@ dst_refused(const struct fwd_session *s, uint32_t ip_be)
 }
 
 /* The port an upstream connection to <ip_be> leaves from: the one whose
- * subnet holds it, else the first outside port with a gateway; -1: none. */
+ * subnet holds it, else the first outside port with a gateway; -ENOENT:
+ * none. */
 static int
 route_port(const struct proxy_params *p, uint32_t ip_be)
 {
@@ -155,7 +156,7 @@ route_port(const struct proxy_params *p, uint32_t ip_be)
 	for (i = 0; i < p->n_ports; i++)
 		if (p->ports[i].outside && p->ports[i].has_gateway)
 			return (int)i;
-	return -1;
+	return -ENOENT;
 }
 
 /* ---- upstream ---- */
