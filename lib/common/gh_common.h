@@ -3,12 +3,16 @@
  * and the return convention every module follows.
  *
  * Return convention (written once, used everywhere; see docs/architecture.md):
+ * 0 means done, as asked; < 0 a failure; > 0 a result or "not yet".
  *  - constructors return a pointer, or NULL and set errno;
  *  - operations return 0 on success or a negative errno value (-EINVAL, ...);
- *  - lookups return an index >= 0 or a negative errno value (-ENOENT, ...);
+ *  - lookups return 0 (out-parameter filled) or an index >= 0, else a
+ *    negative errno value (-ENOENT, ...);
  *  - burst calls return the number of items handled;
- *  - parsers return < 0 on error, 0 when they need more bytes, > 0 for the
- *    number of bytes consumed.
+ *  - incremental parsers and calls that may finish later return 0 when done,
+ *    1 when not yet (more bytes needed, answer pending), < 0 on error
+ *    (HTTP_OK / HTTP_AGAIN / HTTP_ERROR in lib/http, whose error is -1 with
+ *    the HTTP status in the message; dns_resolve's 0 / 1 / -errno).
  *
  * Asserts: GH_VERIFY is always on and is for invariants whose breach would
  * corrupt data; GH_ASSERT is compiled in only with -Dasserts=true and

@@ -305,8 +305,8 @@ dns_query_release(struct dns_resolver *r, struct dns_query *q)
 	dns_active_unlink(r, q);
 	dns_port_release(r, q);
 	q->in_use = false;
-	q->hnext = r->free;
-	r->free = q;
+	q->hnext = NULL;
+	gh_pool_put(&r->qpool, q);
 }
 
 /*
@@ -384,7 +384,7 @@ dns_create(const struct dns_params *params)
 {
 	struct dns_resolver *r = NULL;
 	struct dns_params p;
-	uint32_t i, nq;
+	uint32_t nq;
 	int err = ENOMEM, rc;
 
 	if (params == NULL) {
@@ -416,20 +416,18 @@ dns_create(const struct dns_params *params)
 	r->cache_ways = RTE_MIN(p.cache_entries, (uint32_t)DNS_CACHE_WAYS);
 	r->cache_bucket_mask = p.cache_entries / r->cache_ways - 1;
 	r->cache = calloc(p.cache_entries, sizeof(*r->cache));
-	r->queries = calloc(p.max_pending, sizeof(*r->queries));
+	r->queries =
+	    calloc(1, gh_pool_bytes(p.max_pending, sizeof(struct dns_query)));
 	nq = rte_align32pow2(p.max_pending * 2);
 	r->qhash_mask = nq - 1;
 	r->qhash = calloc(nq, sizeof(*r->qhash));
 	r->n_ports = (uint32_t)p.port_hi - p.port_lo + 1;
 	r->port_q = calloc(r->n_ports, sizeof(*r->port_q));
 	if (r->cache == NULL || r->queries == NULL || r->qhash == NULL ||
-	    r->port_q == NULL)
+	    r->port_q == NULL ||
+	    gh_pool_init(&r->qpool, r->queries, p.max_pending,
+	                 sizeof(struct dns_query)) < 0)
 		goto fail;
-	for (i = p.max_pending; i-- > 0;) {
-		r->queries[i].magic = DNS_QUERY_MAGIC;
-		r->queries[i].hnext = r->free;
-		r->free = &r->queries[i];
-	}
 	return r;
 fail:
 	if (r != NULL) {
@@ -510,14 +508,15 @@ dns_resolve(struct dns_resolver *r, const char *name, uint32_t len,
 		w->query = q;
 		return 1;
 	}
-	q = r->free;
+	q = gh_pool_get(&r->qpool);
 	if (q == NULL) {
 		r->cnt.no_pending++;
 		return -ENOBUFS;
 	}
-	GH_CHECK_OBJ(q, DNS_QUERY_MAGIC);
+	/* zero the first time it is handed out; it keeps its magic after */
+	GH_VERIFY(q->magic == 0 || q->magic == DNS_QUERY_MAGIC);
 	GH_VERIFY(!q->in_use);
-	r->free = q->hnext;
+	q->magic = DNS_QUERY_MAGIC;
 	q->in_use = true;
 	q->len = (uint8_t)n;
 	memcpy(q->name, norm, (size_t)n + 1);

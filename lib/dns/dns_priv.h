@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/gh_common.h"
+#include "common/gh_pool.h"
 #include "common/gh_random.h"
 #include "dns/dns.h"
 
@@ -73,7 +74,7 @@ struct dns_query {
 	uint32_t hash;  /* of name */
 	uint64_t deadline_tsc;
 	struct dns_waiter *waiters;
-	struct dns_query *hnext; /* name hash chain; free list when unused */
+	struct dns_query *hnext;       /* name hash chain */
 	struct dns_query *prev, *next; /* active list, deadline order */
 	char name[DNS_NAME_MAX + 1];   /* lowercased, NUL-terminated */
 };
@@ -105,8 +106,8 @@ struct dns_resolver {
 	uint32_t cache_bucket_mask;
 	struct dns_cache_entry *cache;
 
-	struct dns_query *queries; /* max_pending */
-	struct dns_query *free;
+	struct dns_query *queries; /* max_pending, qpool's block */
+	struct gh_pool qpool;
 	struct dns_query *active_head, *active_tail;
 	struct dns_query **qhash;
 	uint32_t qhash_mask;

@@ -171,8 +171,8 @@ dns_query_write(uint8_t *buf, uint16_t id, const char *name, uint32_t len)
  * Read the name at *off in <msg> (<len> bytes), following compression
  * pointers: its uncompressed wire form, lowercased, goes to <out>
  * (DNS_WIRE_MAX bytes) unless NULL.  *off moves past the name as written
- * there (a pointer ends it).  Returns the wire length or -1 when the name
- * runs out of the message, uses a reserved label type, exceeds
+ * there (a pointer ends it).  Returns the wire length or -EPROTO when the
+ * name runs out of the message, uses a reserved label type, exceeds
  * DNS_WIRE_MAX bytes or DNS_PTR_MAX pointers (a loop).
  */
 static int
@@ -186,11 +186,11 @@ dns_name_read(const uint8_t *msg, uint32_t len, uint32_t *off, uint8_t *out)
 		uint8_t c;
 
 		if (p >= len)
-			return -1;
+			return -EPROTO;
 		c = msg[p];
 		if ((c & 0xc0) == 0xc0) {
 			if (p + 1 >= len || ++hops > DNS_PTR_MAX)
-				return -1;
+				return -EPROTO;
 			if (!jumped)
 				*off = p + 2;
 			jumped = 1;
@@ -198,9 +198,9 @@ dns_name_read(const uint8_t *msg, uint32_t len, uint32_t *off, uint8_t *out)
 			continue;
 		}
 		if ((c & 0xc0) != 0) /* 0x40, 0x80: reserved (RFC 6891) */
-			return -1;
+			return -EPROTO;
 		if (n + 1 + c > DNS_WIRE_MAX || p + 1 + c > len)
-			return -1;
+			return -EPROTO;
 		if (out != NULL) {
 			out[n] = c;
 			for (j = 0; j < c; j++)
@@ -214,7 +214,7 @@ dns_name_read(const uint8_t *msg, uint32_t len, uint32_t *off, uint8_t *out)
 		}
 		p += 1u + c;
 	}
-	return -1;
+	return -EPROTO;
 }
 
 /* The fixed part of a resource record after its owner name. */
@@ -229,7 +229,7 @@ struct dns_rr {
 /*
  * Read the record at *off: its owner into <owner> (may be NULL), the
  * fixed fields into <rr>; *off moves past the record.  Returns the owner's
- * wire length or -1 when the record does not fit the message.
+ * wire length or -EPROTO when the record does not fit the message.
  */
 static int
 dns_rr_read(const uint8_t *msg, uint32_t len, uint32_t *off, uint8_t *owner,
@@ -239,7 +239,7 @@ dns_rr_read(const uint8_t *msg, uint32_t len, uint32_t *off, uint8_t *owner,
 	uint32_t p = *off;
 
 	if (n < 0 || len - p < 10)
-		return -1;
+		return -EPROTO;
 	rr->type = dns_rd16(msg + p);
 	rr->class = dns_rd16(msg + p + 2);
 	rr->ttl_s = dns_rd32(msg + p + 4);
@@ -248,7 +248,7 @@ dns_rr_read(const uint8_t *msg, uint32_t len, uint32_t *off, uint8_t *owner,
 	rr->rdlen = dns_rd16(msg + p + 8);
 	rr->rdata = p + 10;
 	if (rr->rdlen > len - rr->rdata)
-		return -1;
+		return -EPROTO;
 	*off = rr->rdata + rr->rdlen;
 	return n;
 }
@@ -264,7 +264,7 @@ dns_name_eq(const uint8_t *a, int alen, const uint8_t *b, uint32_t blen)
  * the name <qwire>, following CNAMEs whose owner is the name or a target
  * already reached.  One pass suffices when the chain comes in order, as
  * servers write it; further passes (at most DNS_CNAME_MAX) take it in any
- * order.  Returns 1 (found: a->ip_be, a->ttl_s), 0 (no A record), -1
+ * order.  Returns 1 (found: a->ip_be, a->ttl_s), 0 (no A record), -EPROTO
  * (malformed or a chain too long).  *end is set past the section.
  */
 static int
@@ -287,7 +287,7 @@ dns_answers_walk(const uint8_t *msg, uint32_t len, uint32_t start, uint16_t an,
 			int n = dns_rr_read(msg, len, &off, owner, &rr);
 
 			if (n < 0)
-				return -1;
+				return -EPROTO;
 			if (rr.class != DNS_CLASS_IN ||
 			    !dns_name_eq(owner, n, cur, cur_len))
 				continue;
@@ -301,9 +301,9 @@ dns_answers_walk(const uint8_t *msg, uint32_t len, uint32_t start, uint16_t an,
 				int tn = dns_name_read(msg, len, &t, cur);
 
 				if (tn < 0 || t > rr.rdata + rr.rdlen)
-					return -1;
+					return -EPROTO;
 				if (++links > DNS_CNAME_MAX)
-					return -1;
+					return -EPROTO;
 				cur_len = (uint32_t)tn;
 				ttl = RTE_MIN(ttl, rr.ttl_s);
 				changed = 1;
@@ -311,13 +311,13 @@ dns_answers_walk(const uint8_t *msg, uint32_t len, uint32_t start, uint16_t an,
 		}
 		*end = off;
 	}
-	return changed ? -1 : 0;
+	return changed ? -EPROTO : 0;
 }
 
 /*
  * The negative TTL of RFC 2308 5 from the authority section (<ns>
  * records from <off>): min(SOA TTL, SOA MINIMUM) of the first SOA.
- * Returns 0 (a->has_soa, a->ttl_s set if one was found) or -1 when
+ * Returns 0 (a->has_soa, a->ttl_s set if one was found) or -EPROTO when
  * malformed.
  */
 static int
@@ -331,7 +331,7 @@ dns_authority_walk(const uint8_t *msg, uint32_t len, uint32_t off, uint16_t ns,
 		uint32_t p, rdend;
 
 		if (dns_rr_read(msg, len, &off, NULL, &rr) < 0)
-			return -1;
+			return -EPROTO;
 		if (rr.type != DNS_TYPE_SOA || rr.class != DNS_CLASS_IN)
 			continue;
 		p = rr.rdata;
@@ -340,7 +340,7 @@ dns_authority_walk(const uint8_t *msg, uint32_t len, uint32_t off, uint16_t ns,
 		if (dns_name_read(msg, len, &p, NULL) < 0 || p > rdend ||
 		    dns_name_read(msg, len, &p, NULL) < 0 || p > rdend ||
 		    rdend - p < 20)
-			return -1;
+			return -EPROTO;
 		a->has_soa = true;
 		a->ttl_s = RTE_MIN(rr.ttl_s, dns_rd32(msg + p + 16));
 		return 0;

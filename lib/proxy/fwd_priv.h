@@ -23,7 +23,8 @@
 #include "proxy_chain.h"
 #include "proxy_splice.h"
 #include "tcp/tcp.h"
-#include "tcp/tcp_timer.h"
+#include "common/gh_pool.h"
+#include "common/gh_wheel.h"
 
 #define FWD_CTX_MAGIC        0x66776301u
 #define FWD_SESSION_MAGIC    0x66777302u
@@ -78,7 +79,6 @@ struct fwd_listener {
 struct fwd_txn {
 	struct alog_record rec;
 	uint64_t start_tsc;
-	uint32_t next_free;
 };
 
 struct fwd_session {
@@ -86,7 +86,6 @@ struct fwd_session {
 	uint8_t state;      /* enum fwd_state */
 	uint8_t req_method; /* enum http_method of the current request */
 	uint16_t flags;     /* SF_* */
-	uint32_t next_free; /* free list, index + 1 */
 	uint32_t dst_ip_be;
 	uint16_t dst_port_be;
 	uint16_t pad;
@@ -104,7 +103,7 @@ struct fwd_session {
 	struct http_body req_body;
 	struct http_body resp_body;
 	struct dns_waiter dw;
-	struct tcp_timer tmr;
+	struct gh_timer tmr;
 };
 
 /* An idle upstream connection kept for reuse. */
@@ -114,9 +113,9 @@ struct fwd_idle {
 	uint16_t port_be;
 	struct tcp_conn *conn;
 	struct fwd_ctx *fc;
-	struct fwd_idle *next; /* in use: the idle list; else the free list */
+	struct fwd_idle *next; /* the idle list */
 	struct fwd_idle **pprev;
-	struct tcp_timer tmr;
+	struct gh_timer tmr;
 };
 
 struct fwd_orphan {
@@ -127,23 +126,23 @@ struct fwd_ctx {
 	unsigned magic;
 	struct proxy_params p; /* the worker's (copy) */
 	struct proxy_counters *cnt;
-	uint32_t max_sessions;
-	uint32_t sess_unused; /* sessions never used yet start here */
-	uint32_t sess_free;   /* free list, index + 1 */
-	struct fwd_session *sessions;
-	uint32_t txn_unused;
-	uint32_t txn_free;
-	struct fwd_txn *txns;
+	/* sessions and transactions (max_sessions each) and idle upstream
+	 * entries (idle_max): each pool in one calloc'd block, objects
+	 * touched only when first handed out */
+	struct gh_pool sess_pool;
+	struct gh_pool txn_pool;
+	struct gh_pool idle_pool;
+	void *sess_mem;
+	void *txn_mem;
+	void *idle_mem;
 	uint32_t idle_max;
 	uint32_t idle_ms;
-	struct fwd_idle *idle_free;
 	struct fwd_idle *idle_head; /* most recently parked first */
-	struct fwd_idle *idles;
 	unsigned n_listeners;
 	struct fwd_listener listeners[FWD_LISTENERS_MAX];
 	uint64_t start_tsc;
 	uint64_t tsc_per_ms;
-	struct tcp_timer_wheel wheel;
+	struct gh_wheel wheel;
 	struct alog_clock clock;
 	uint32_t scratch_cap;
 	char *scratch;       /* a head that spans mbufs, made contiguous */
@@ -271,7 +270,7 @@ void fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 static inline uint64_t
 fwd_now_ms(const struct fwd_ctx *fc)
 {
-	return tcp_timer_wheel_now(&fc->wheel);
+	return gh_wheel_now(&fc->wheel);
 }
 
 static inline void
@@ -279,7 +278,7 @@ fwd_timer_set(struct fwd_session *s, uint32_t ms)
 {
 	struct fwd_ctx *fc = s->l->fc;
 
-	tcp_timer_restart(&fc->wheel, &s->tmr, fwd_now_ms(fc) + ms);
+	gh_wheel_restart(&fc->wheel, &s->tmr, fwd_now_ms(fc) + ms);
 }
 
 /* (Re)arm the upstream read timeout, unless the resume timer is pending
@@ -303,8 +302,8 @@ fwd_resume_soon(struct fwd_session *s)
 static inline void
 fwd_timer_stop(struct fwd_session *s)
 {
-	if (tcp_timer_armed(&s->tmr))
-		tcp_timer_stop(&s->l->fc->wheel, &s->tmr);
+	if (gh_wheel_armed(&s->tmr))
+		gh_wheel_stop(&s->l->fc->wheel, &s->tmr);
 }
 
 /* Done with *pc: close it gracefully or reset it; its callbacks from now

@@ -52,14 +52,9 @@ struct fwd_orphan fwd_orphan = {FWD_ORPHAN_MAGIC};
 static struct fwd_session *
 session_get(struct fwd_ctx *fc)
 {
-	struct fwd_session *s;
+	struct fwd_session *s = gh_pool_get(&fc->sess_pool);
 
-	if (fc->sess_free != 0) {
-		s = &fc->sessions[fc->sess_free - 1];
-		fc->sess_free = s->next_free;
-	} else if (fc->sess_unused < fc->max_sessions) {
-		s = &fc->sessions[fc->sess_unused++];
-	} else {
+	if (s == NULL) {
 		fc->cnt->fwd_no_session++;
 		return NULL;
 	}
@@ -79,8 +74,7 @@ session_put(struct fwd_ctx *fc, struct fwd_session *s)
 	s->state = ST_FREE; /* what a caller up the stack checks */
 	GH_VERIFY(fc->cnt->fwd_sessions_in_use > 0);
 	fc->cnt->fwd_sessions_in_use--;
-	s->next_free = fc->sess_free;
-	fc->sess_free = (uint32_t)(s - fc->sessions) + 1;
+	gh_pool_put(&fc->sess_pool, s);
 }
 
 /* Wheel ticks (ms since creation) at TSC <tsc>. */
@@ -455,7 +449,7 @@ const struct tcp_callbacks fwd_cb = {
 /* ---- timers ---- */
 
 static void
-fwd_timer_fired(void *arg, struct tcp_timer *t)
+fwd_timer_fired(void *arg, struct gh_timer *t)
 {
 	struct fwd_ctx *fc = arg;
 	struct fwd_session *s;
@@ -525,8 +519,8 @@ void
 fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
 {
 	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
-	tcp_timer_wheel_advance(&fc->wheel, tick_of(fc, now_tsc),
-	                        fwd_timer_fired, fc, FWD_TIMER_BURST);
+	gh_wheel_advance(&fc->wheel, tick_of(fc, now_tsc), fwd_timer_fired, fc,
+	                 FWD_TIMER_BURST);
 }
 
 /* ---- set-up ---- */
@@ -536,7 +530,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
                const struct conf_forward *cfg)
 {
 	struct fwd_ctx *fc;
-	uint32_t i;
+	size_t sess_bytes, txn_bytes, idle_bytes;
 
 	fc = calloc(1, sizeof(*fc));
 	if (fc == NULL)
@@ -544,26 +538,32 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->magic = FWD_CTX_MAGIC;
 	fc->p = *p;
 	fc->cnt = cnt;
-	fc->max_sessions = p->max_sessions;
-	fc->sessions = calloc(p->max_sessions, sizeof(*fc->sessions));
-	fc->txns = calloc(p->max_sessions, sizeof(*fc->txns));
 	fc->idle_max = cfg->upstream_idle_max;
 	fc->idle_ms = cfg->upstream_idle_ms;
-	fc->idles = calloc(fc->idle_max + 1, sizeof(*fc->idles));
+	sess_bytes = gh_pool_bytes(p->max_sessions, sizeof(struct fwd_session));
+	txn_bytes = gh_pool_bytes(p->max_sessions, sizeof(struct fwd_txn));
+	idle_bytes = gh_pool_bytes(fc->idle_max, sizeof(struct fwd_idle));
+	/* + 1: a pool of 0 objects (upstream-idle-max 0) still gets a block,
+	 * so NULL means out of memory */
+	fc->sess_mem = calloc(1, sess_bytes + 1);
+	fc->txn_mem = calloc(1, txn_bytes + 1);
+	fc->idle_mem = calloc(1, idle_bytes + 1);
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
-	if (fc->sessions == NULL || fc->txns == NULL || fc->idles == NULL ||
-	    fc->scratch == NULL) {
+	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
+	    fc->idle_mem == NULL || fc->scratch == NULL ||
+	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
+	                 sizeof(struct fwd_session)) < 0 ||
+	    gh_pool_init(&fc->txn_pool, fc->txn_mem, p->max_sessions,
+	                 sizeof(struct fwd_txn)) < 0 ||
+	    gh_pool_init(&fc->idle_pool, fc->idle_mem, fc->idle_max,
+	                 sizeof(struct fwd_idle)) < 0) {
 		fwd_ctx_destroy(fc);
 		return NULL;
 	}
-	for (i = 0; i < fc->idle_max; i++) {
-		fc->idles[i].next = fc->idle_free;
-		fc->idle_free = &fc->idles[i];
-	}
 	fc->start_tsc = p->start_tsc != 0 ? p->start_tsc : rte_rdtsc();
 	fc->tsc_per_ms = p->tsc_hz / 1000 != 0 ? p->tsc_hz / 1000 : 1;
-	tcp_timer_wheel_init(&fc->wheel, 0);
+	gh_wheel_init(&fc->wheel, 0);
 	alog_clock_init(&fc->clock, rte_rdtsc(), p->tsc_hz);
 	return fc;
 }
@@ -574,9 +574,9 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	if (fc == NULL)
 		return;
 	fc->magic = 0;
-	free(fc->sessions);
-	free(fc->txns);
-	free(fc->idles);
+	free(fc->sess_mem);
+	free(fc->txn_mem);
+	free(fc->idle_mem);
 	free(fc->scratch);
 	free(fc);
 }

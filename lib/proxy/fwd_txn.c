@@ -21,16 +21,10 @@
 static struct fwd_txn *
 txn_get(struct fwd_ctx *fc)
 {
-	struct fwd_txn *t;
+	struct fwd_txn *t = gh_pool_get(&fc->txn_pool);
 
-	if (fc->txn_free != 0) {
-		t = &fc->txns[fc->txn_free - 1];
-		fc->txn_free = t->next_free;
-	} else if (fc->txn_unused < fc->max_sessions) {
-		t = &fc->txns[fc->txn_unused++];
-	} else {
+	if (t == NULL)
 		return NULL;
-	}
 	alog_record_reset(&t->rec);
 	t->start_tsc = rte_rdtsc();
 	return t;
@@ -39,8 +33,7 @@ txn_get(struct fwd_ctx *fc)
 static void
 txn_put(struct fwd_ctx *fc, struct fwd_txn *t)
 {
-	t->next_free = fc->txn_free;
-	fc->txn_free = (uint32_t)(t - fc->txns) + 1;
+	gh_pool_put(&fc->txn_pool, t);
 }
 
 void

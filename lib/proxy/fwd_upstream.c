@@ -22,15 +22,14 @@
 void
 fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
 {
-	if (tcp_timer_armed(&e->tmr))
-		tcp_timer_stop(&fc->wheel, &e->tmr);
+	if (gh_wheel_armed(&e->tmr))
+		gh_wheel_stop(&fc->wheel, &e->tmr);
 	*e->pprev = e->next;
 	if (e->next != NULL)
 		e->next->pprev = e->pprev;
 	e->magic = 0;
 	e->conn = NULL;
-	e->next = fc->idle_free;
-	fc->idle_free = e;
+	gh_pool_put(&fc->idle_pool, e);
 	GH_VERIFY(fc->cnt->fwd_idle_in_use > 0);
 	fc->cnt->fwd_idle_in_use--;
 }
@@ -59,15 +58,16 @@ void
 fwd_idle_put(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	struct fwd_idle *e = fc->idle_free;
+	struct fwd_idle *e = NULL;
 	struct tcp_conn *c = s->up;
 
-	if (e == NULL || fc->idle_ms == 0) {
+	if (fc->idle_ms != 0)
+		e = gh_pool_get(&fc->idle_pool);
+	if (e == NULL) {
 		fwd_leg_close(&s->up, false);
 		return;
 	}
 	s->up = NULL;
-	fc->idle_free = e->next;
 	memset(e, 0, sizeof(*e));
 	e->magic = FWD_IDLE_MAGIC;
 	e->fc = fc;
@@ -81,7 +81,7 @@ fwd_idle_put(struct fwd_session *s)
 		fc->idle_head->pprev = &e->next;
 	fc->idle_head = e;
 	tcp_conn_set_arg(c, e);
-	tcp_timer_start(&fc->wheel, &e->tmr, fwd_now_ms(fc) + fc->idle_ms);
+	gh_wheel_start(&fc->wheel, &e->tmr, fwd_now_ms(fc) + fc->idle_ms);
 	fc->cnt->fwd_upstream_idle++;
 	fc->cnt->fwd_idle_in_use++;
 }
@@ -142,7 +142,8 @@ dst_refused(const struct fwd_session *s, uint32_t ip_be)
 }
 
 /* The port an upstream connection to <ip_be> leaves from: the one whose
- * subnet holds it, else the first outside port with a gateway; -1: none. */
+ * subnet holds it, else the first outside port with a gateway; -ENOENT:
+ * none. */
 static int
 route_port(const struct proxy_params *p, uint32_t ip_be)
 {
@@ -155,7 +156,7 @@ route_port(const struct proxy_params *p, uint32_t ip_be)
 	for (i = 0; i < p->n_ports; i++)
 		if (p->ports[i].outside && p->ports[i].has_gateway)
 			return (int)i;
-	return -1;
+	return -ENOENT;
 }
 
 /* ---- upstream ---- */

@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 
 #include "common/gh_common.h"
+#include "common/gh_pool.h"
 #include "proxy/proxy.h"
 #include "forward.h"
 #include "proxy_chain.h"
@@ -47,8 +48,8 @@ struct proxy_worker {
 	struct proxy_params p;
 	unsigned n_listeners;
 	struct proxy_listener listeners[PROXY_LISTENERS_MAX];
-	uint32_t free_head; /* index + 1 of the first free session, 0: none */
-	struct proxy_session *sessions;
+	struct gh_pool sess_pool; /* max_sessions, in sess_mem (calloc) */
+	void *sess_mem;
 	struct fwd_ctx *fwd; /* NULL until the first forward listener */
 	struct proxy_counters cnt;
 };
@@ -83,7 +84,6 @@ struct relay_leg {
 struct proxy_session {
 	unsigned magic;
 	uint8_t kind;
-	uint32_t next_free; /* free list link, index + 1 (0: end) */
 	uint32_t chargen_pos;
 	struct proxy_worker *pw;
 	struct relay_leg leg[2];
@@ -97,15 +97,13 @@ static const struct tcp_callbacks service_cb;
 static struct proxy_session *
 session_get(struct proxy_worker *pw, uint8_t kind)
 {
-	struct proxy_session *s;
+	struct proxy_session *s = gh_pool_get(&pw->sess_pool);
 
-	if (pw->free_head == 0) {
+	if (s == NULL) {
 		pw->cnt.refused_no_session++;
 		return NULL;
 	}
-	s = &pw->sessions[pw->free_head - 1];
 	GH_VERIFY(s->magic == 0);
-	pw->free_head = s->next_free;
 	memset(s, 0, sizeof(*s));
 	s->magic = PROXY_SESSION_MAGIC;
 	s->kind = kind;
@@ -128,8 +126,7 @@ session_put(struct proxy_session *s)
 	s->magic = 0;
 	GH_VERIFY(pw->cnt.sessions_in_use > 0);
 	pw->cnt.sessions_in_use--;
-	s->next_free = pw->free_head;
-	pw->free_head = (uint32_t)(s - pw->sessions) + 1;
+	gh_pool_put(&pw->sess_pool, s);
 }
 
 static unsigned
@@ -416,7 +413,7 @@ struct proxy_worker *
 proxy_worker_create(const struct proxy_params *p)
 {
 	struct proxy_worker *pw;
-	uint32_t i;
+	size_t bytes;
 
 	if (p == NULL || p->tcp == NULL || p->pool == NULL ||
 	    p->max_sessions == 0) {
@@ -426,17 +423,18 @@ proxy_worker_create(const struct proxy_params *p)
 	pw = calloc(1, sizeof(*pw));
 	if (pw == NULL)
 		return NULL;
-	pw->sessions = calloc(p->max_sessions, sizeof(*pw->sessions));
-	if (pw->sessions == NULL) {
+	bytes = gh_pool_bytes(p->max_sessions, sizeof(struct proxy_session));
+	pw->sess_mem = bytes != 0 ? calloc(1, bytes) : NULL;
+	if (pw->sess_mem == NULL ||
+	    gh_pool_init(&pw->sess_pool, pw->sess_mem, p->max_sessions,
+	                 sizeof(struct proxy_session)) < 0) {
+		free(pw->sess_mem);
 		free(pw);
 		errno = ENOMEM;
 		return NULL;
 	}
 	pw->magic = PROXY_WORKER_MAGIC;
 	pw->p = *p;
-	for (i = 0; i < p->max_sessions; i++)
-		pw->sessions[i].next_free = i + 1 < p->max_sessions ? i + 2 : 0;
-	pw->free_head = 1;
 	return pw;
 }
 
@@ -448,7 +446,7 @@ proxy_worker_destroy(struct proxy_worker *pw)
 	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
 	pw->magic = 0;
 	fwd_ctx_destroy(pw->fwd);
-	free(pw->sessions);
+	free(pw->sess_mem);
 	free(pw);
 }
 

@@ -652,9 +652,9 @@ tcp_data_in(struct tcp_conn *c, struct tcp_seg *g)
 		c->delack_bytes += got;
 		if (c->delack_bytes >= 2u * c->mss)
 			c->flags |= TCP_CF_ACK_NOW;
-		else if (!tcp_timer_armed(&c->t_delack))
-			tcp_timer_start(&s->wheel, &c->t_delack,
-			                s->now_tick + s->p.delack_ms);
+		else if (!gh_wheel_armed(&c->t_delack))
+			gh_wheel_start(&s->wheel, &c->t_delack,
+			               s->now_tick + s->p.delack_ms);
 		if ((c->flags & TCP_CF_OOO_FIN) && c->ooo_fin == c->rcv_nxt)
 			fin = true, seq = c->rcv_nxt, len = 0;
 		/* a closed connection never gets here (reset above) */

@@ -391,8 +391,8 @@ tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (flags & TH_ACK) {
 		c->flags &= ~TCP_CF_ACK_NOW;
 		c->delack_bytes = 0;
-		if (tcp_timer_armed(&c->t_delack))
-			tcp_timer_stop(&s->wheel, &c->t_delack);
+		if (gh_wheel_armed(&c->t_delack))
+			gh_wheel_stop(&s->wheel, &c->t_delack);
 	}
 	c->last_tx_ms = s->now_ms;
 	return rc == -ENOMEM ? rc : 0;

@@ -5,10 +5,10 @@
  * files share.  Nothing outside lib/tcp includes it (tests may, to look inside
  * a TCB).
  *
- * Life of a TCB: taken from the stack's fixed pool (free list), keyed in
+ * Life of a TCB: taken from the stack's fixed pool (gh_pool), keyed in
  * the flow table, released by tcp_conn_release(), which unkeys it, stops
  * its timers, frees its queues and puts it on the stack's zombie list.
- * Zombies go back to the free list only when the outermost call into the
+ * Zombies go back to the pool only when the outermost call into the
  * stack returns (s->depth back to 0), so a callback that closes its own
  * connection never leaves the caller holding freed memory: the caller
  * checks TCP_CF_DETACHED (on_close done) or TCP_CF_DEAD after every
@@ -26,7 +26,8 @@
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_flow.h"
 #include "net/net_flow_owner.h"
-#include "tcp/tcp_timer.h"
+#include "common/gh_pool.h"
+#include "common/gh_wheel.h"
 
 #define TCP_STACK_MAGIC  0x74637301u
 #define TCP_CONN_MAGIC   0x74636201u
@@ -161,7 +162,7 @@ struct tcp_conn {
 	uint8_t n_probe; /* keepalive probes unanswered */
 	uint16_t n_ooo;  /* segments on the out-of-order queue */
 	uint32_t idx;    /* in the pool */
-	uint32_t link;   /* free / zombie list */
+	uint32_t link;   /* zombie list */
 	uint32_t txwait_link;
 	/* TIME_WAIT list, oldest first (the stack's tw_head / tw_tail) */
 	uint32_t tw_prev;
@@ -227,8 +228,8 @@ struct tcp_conn {
 	struct tcp_seq_range sb[TCP_SB_MAX];
 
 	struct tcp_cc cc;
-	struct tcp_timer t_rtx;
-	struct tcp_timer t_delack;
+	struct gh_timer t_rtx;
+	struct gh_timer t_delack;
 };
 
 /* A listening endpoint (flow value TCP_LISTEN_FLAG | index). */
@@ -255,8 +256,8 @@ struct tcp_stack {
 	/* challenge ACKs sent in second chack_sec of the ms clock */
 	uint32_t chack_sec;
 	uint32_t chack_n;
-	uint32_t depth; /* nesting of calls into the stack */
-	uint32_t free_head;
+	uint32_t depth;          /* nesting of calls into the stack */
+	struct gh_pool tcb_pool; /* max_conns TCBs, in the block at tcbs */
 	uint32_t zombie_head;
 	uint32_t txwait_head;
 	uint32_t txwait_tail;
@@ -271,7 +272,7 @@ struct tcp_stack {
 	struct net_flow_ports ports;
 	struct tcp_listener listeners[TCP_LISTEN_MAX];
 	struct tcp_counters cnt __rte_cache_aligned;
-	struct tcp_timer_wheel wheel;
+	struct gh_wheel wheel;
 };
 
 /* A parsed incoming segment. */

@@ -1,12 +1,12 @@
 /*
  * The per-worker TCP stack: creation (all memory taken here: the stack,
- * the TCB pool, the flow table), the TCB pool with its free and zombie
- * lists, segment parsing and demultiplexing, the timers, and the calls of
- * tcp.h that act on a connection.
+ * the TCB pool, the flow table), the TCB pool (a gh_pool) with its zombie
+ * list and TIME_WAIT reclaim, segment parsing and demultiplexing, the timers,
+ * and the calls of tcp.h that act on a connection.
  *
  * Every entry point brackets its work with tcp_enter()/tcp_leave(): TCBs
  * released meanwhile (possibly by a user callback, on any connection)
- * wait on the zombie list and return to the free list when the outermost
+ * wait on the zombie list and return to the pool when the outermost
  * call leaves, so no code path ever touches a TCB that was reused.
  */
 #include <errno.h>
@@ -82,8 +82,7 @@ tcp_time_wait_free(struct tcp_conn *c)
 	GH_VERIFY(s->zombie_head == c->idx);
 	s->zombie_head = c->link;
 	c->magic = 0;
-	c->link = s->free_head;
-	s->free_head = c->idx;
+	gh_pool_put(&s->tcb_pool, c);
 	GH_VERIFY(s->cnt.conns_in_use > 0);
 	s->cnt.conns_in_use--;
 }
@@ -97,21 +96,20 @@ tcp_time_wait_free(struct tcp_conn *c)
 struct tcp_conn *
 tcp_conn_alloc(struct tcp_stack *s)
 {
-	struct tcp_conn *c;
-	uint32_t idx = s->free_head;
+	struct tcp_conn *c = gh_pool_get(&s->tcb_pool);
 
-	if (idx == TCP_NONE && s->tw_head != TCP_NONE) {
+	if (c == NULL && s->tw_head != TCP_NONE) {
 		s->cnt.time_wait_reclaimed++;
 		tcp_time_wait_free(&s->tcbs[s->tw_head]);
-		idx = s->free_head;
+		c = gh_pool_get(&s->tcb_pool);
 	}
-	if (idx == TCP_NONE) {
+	if (c == NULL) {
 		s->cnt.refuse_tcb_pool++;
 		return NULL;
 	}
-	c = &s->tcbs[idx];
-	GH_VERIFY(c->magic == 0 && c->idx == idx);
-	s->free_head = c->link;
+	GH_VERIFY(c->magic == 0);
+	/* zero until first handed out: the index is set here */
+	c->idx = gh_pool_index(&s->tcb_pool, c);
 	tcp_conn_init_common(s, c);
 	s->cnt.conns_in_use++;
 	return c;
@@ -195,10 +193,10 @@ tcp_conn_release(struct tcp_conn *c)
 	}
 	if (tcp_flow_lookup(s->flows, &c->key, &v) == 0 && v == c->idx)
 		tcp_flow_delete(s->flows, &c->key, NULL);
-	if (tcp_timer_armed(&c->t_rtx))
-		tcp_timer_stop(&s->wheel, &c->t_rtx);
-	if (tcp_timer_armed(&c->t_delack))
-		tcp_timer_stop(&s->wheel, &c->t_delack);
+	if (gh_wheel_armed(&c->t_rtx))
+		gh_wheel_stop(&s->wheel, &c->t_rtx);
+	if (gh_wheel_armed(&c->t_delack))
+		gh_wheel_stop(&s->wheel, &c->t_delack);
 	tcp_txwait_remove(c);
 	if (c->sq_bytes > 0 || c->sq_head != NULL)
 		tcp_sq_drop(c, c->sq_bytes);
@@ -222,8 +220,7 @@ tcp_leave(struct tcp_stack *s)
 		GH_VERIFY(c->flags & TCP_CF_DEAD);
 		s->zombie_head = c->link;
 		c->magic = 0;
-		c->link = s->free_head;
-		s->free_head = c->idx;
+		gh_pool_put(&s->tcb_pool, c);
 		GH_VERIFY(s->cnt.conns_in_use > 0);
 		s->cnt.conns_in_use--;
 	}
@@ -301,14 +298,14 @@ void
 tcp_rtx_arm(struct tcp_conn *c, enum tcp_rtx_kind kind, uint32_t ms)
 {
 	c->t_rtx.user = kind;
-	tcp_timer_restart(&c->s->wheel, &c->t_rtx, c->s->now_tick + ms);
+	gh_wheel_restart(&c->s->wheel, &c->t_rtx, c->s->now_tick + ms);
 }
 
 void
 tcp_rtx_stop(struct tcp_conn *c)
 {
-	if (tcp_timer_armed(&c->t_rtx))
-		tcp_timer_stop(&c->s->wheel, &c->t_rtx);
+	if (gh_wheel_armed(&c->t_rtx))
+		gh_wheel_stop(&c->s->wheel, &c->t_rtx);
 	c->t_rtx.user = TCP_TK_NONE;
 }
 
@@ -324,7 +321,7 @@ void
 tcp_timers_update(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
-	bool armed = tcp_timer_armed(&c->t_rtx);
+	bool armed = gh_wheel_armed(&c->t_rtx);
 	uint32_t kind = c->t_rtx.user;
 
 	switch (c->state) {
@@ -484,7 +481,7 @@ tcp_rtx_fire(struct tcp_conn *c)
 }
 
 static void
-tcp_stack_timer_cb(void *arg, struct tcp_timer *t)
+tcp_stack_timer_cb(void *arg, struct gh_timer *t)
 {
 	struct tcp_stack *s = arg;
 	struct tcp_conn *c;
@@ -534,7 +531,7 @@ tcp_stack_create(const struct tcp_stack_params *p)
 {
 	struct tcp_flow_params fp;
 	struct tcp_stack *s = NULL;
-	uint32_t cap = TCP_FLOW_CAPACITY_MIN, i;
+	uint32_t cap = TCP_FLOW_CAPACITY_MIN;
 	int err = EINVAL, rc;
 
 	if (p == NULL || p->max_conns == 0 || p->max_conns > (1u << 24) ||
@@ -558,7 +555,6 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	if (s->p.ooo_mbufs_max == 0)
 		s->p.ooo_mbufs_max = RTE_MAX(
 		    p->pool->size / (TCP_OOO_POOL_DIV * p->rss->n_workers), 1u);
-	s->free_head = TCP_NONE;
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;
 	s->txwait_tail = TCP_NONE;
@@ -574,17 +570,13 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->tick0_tsc = s->now_tsc - s->tsc_per_ms;
 	s->now_tick = 1;
 	s->now_ms = 1;
-	tcp_timer_wheel_init(&s->wheel, s->now_tick);
-	s->tcbs = rte_zmalloc_socket("tcp_tcbs",
-	                             (size_t)p->max_conns * sizeof(*s->tcbs),
-	                             RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
-	if (s->tcbs == NULL)
+	gh_wheel_init(&s->wheel, s->now_tick);
+	s->tcbs = rte_zmalloc_socket(
+	    "tcp_tcbs", gh_pool_bytes(p->max_conns, sizeof(*s->tcbs)),
+	    RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
+	if (s->tcbs == NULL || gh_pool_init(&s->tcb_pool, s->tcbs, p->max_conns,
+	                                    sizeof(*s->tcbs)) < 0)
 		goto fail;
-	for (i = p->max_conns; i-- > 0;) {
-		s->tcbs[i].idx = i;
-		s->tcbs[i].link = s->free_head;
-		s->free_head = i;
-	}
 	while (cap < 2 * (p->max_conns + TCP_LISTEN_MAX))
 		cap <<= 1;
 	memset(&fp, 0, sizeof(fp));
@@ -866,8 +858,8 @@ tcp_stack_timer(struct tcp_stack *s, uint64_t now_tsc)
 	}
 	/* a fallback when no net_tx_flushed hook resumed them */
 	tcp_txwait_resume(s);
-	tcp_timer_wheel_advance(&s->wheel, s->now_tick, tcp_stack_timer_cb, s,
-	                        UINT32_MAX);
+	gh_wheel_advance(&s->wheel, s->now_tick, tcp_stack_timer_cb, s,
+	                 UINT32_MAX);
 	tcp_leave(s);
 }
 

@@ -1,10 +1,10 @@
 /*
- * Types of the per-worker TCP building blocks: the timer wheel node and
- * wheel, the flow-table key and counters.  (The flow-owner hash is lib/net's,
- * net_flow_owner.h.)  The TCB embeds struct tcp_timer and holds a struct
- * tcp_flow_key, so these live here, apart from the functions (tcp_timer.h,
- * tcp_flow.h).  The flow table itself is opaque: only tcp_flow.c sees its
- * slots.
+ * Types of the per-worker TCP building blocks: the flow-table key and
+ * counters, congestion control and the TCP counters.  (The flow-owner hash
+ * is lib/net's, net_flow_owner.h; the timer wheel is lib/common's,
+ * gh_wheel_types.h.)  The TCB holds a struct tcp_flow_key, so it lives here,
+ * apart from the functions (tcp_flow.h).  The flow table itself is opaque: only
+ * tcp_flow.c sees its slots.
  */
 #ifndef GH_TCP_TYPES_H
 #define GH_TCP_TYPES_H
@@ -13,49 +13,6 @@
 #include <stdint.h>
 
 #include "stats/stats_types.h"
-
-/* ---- timer wheel ------------------------------------------------------ */
-
-#define TCP_TIMER_WHEEL_MAGIC 0x74776801u
-/* 6 levels of 64 slots: 64-bit occupancy bitmaps, horizon 2^36 ticks. */
-#define TCP_TIMER_LEVEL_BITS   6
-#define TCP_TIMER_LEVEL_SLOTS  (1u << TCP_TIMER_LEVEL_BITS)
-#define TCP_TIMER_LEVELS       6
-#define TCP_TIMER_SLOTS        (TCP_TIMER_LEVELS * TCP_TIMER_LEVEL_SLOTS)
-#define TCP_TIMER_HORIZON_BITS (TCP_TIMER_LEVEL_BITS * TCP_TIMER_LEVELS)
-
-/*
- * One timer, embedded in the object it times (container_of finds the
- * object from the node given to the expiry callback).  A zeroed node is a
- * valid idle timer, so objects from a zeroed pool need no set-up.  Every
- * field but `user` belongs to the wheel while the timer is armed.
- */
-struct tcp_timer {
-	struct tcp_timer *next;
-	struct tcp_timer **pprev; /* the pointer that points at this node */
-	uint64_t deadline_tick;
-	uint32_t where; /* 0 idle, 1..TCP_TIMER_SLOTS slot + 1, or DUE */
-	uint32_t user;  /* the owner's: the wheel never reads or writes it */
-};
-
-/*
- * A hierarchical timing wheel (Varghese and Lauck scheme 7, cascading as
- * Linux did before 4.8).  One per worker, embedded in its context; the
- * wheel allocates nothing.  next_tick is the first tick not yet processed:
- * every timer with a deadline before it has been handed to the callback or
- * sits on the `due` list.
- */
-struct tcp_timer_wheel {
-	unsigned magic;
-	uint32_t n_armed; /* timers in slots or on the due list */
-	uint64_t next_tick;
-	uint64_t occupied[TCP_TIMER_LEVELS]; /* bit s: slot s not empty */
-	struct tcp_timer *due; /* expired, waiting for the callback */
-	struct tcp_timer *slot[TCP_TIMER_SLOTS];
-};
-
-/* Called once per expired timer; the node is idle again when it runs. */
-typedef void (*tcp_timer_cb)(void *arg, struct tcp_timer *t);
 
 /* ---- flow table ------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * The hierarchical timing wheel (see tcp_timer.h for the contract).
+ * The hierarchical timing wheel (see gh_wheel.h for the contract).
  *
  * Placement: a timer with deadline d, placed when the wheel's next tick is
  * n, goes to level L = floor(log64(d - n)) (0 when d - n < 64), slot
@@ -21,24 +21,24 @@
 #include <string.h>
 
 #include "common/gh_common.h"
-#include "tcp/tcp_timer.h"
+#include "common/gh_wheel.h"
 
-/* `where` of a timer on the due list; slots are 1..TCP_TIMER_SLOTS. */
-#define TCP_TIMER_DUE   (TCP_TIMER_SLOTS + 1u)
-#define TCP_TIMER_MASK  (TCP_TIMER_LEVEL_SLOTS - 1u)
-#define TCP_TIMER_RANGE (1ull << TCP_TIMER_HORIZON_BITS)
+/* `where` of a timer on the due list; slots are 1..GH_WHEEL_SLOTS. */
+#define GH_WHEEL_DUE   (GH_WHEEL_SLOTS + 1u)
+#define GH_WHEEL_MASK  (GH_WHEEL_LEVEL_SLOTS - 1u)
+#define GH_WHEEL_RANGE (1ull << GH_WHEEL_HORIZON_BITS)
 
-_Static_assert(sizeof(struct tcp_timer) == 32, "timer node is 32 bytes");
-_Static_assert(TCP_TIMER_LEVEL_SLOTS == 64, "one uint64_t bitmap per level");
+_Static_assert(sizeof(struct gh_timer) == 32, "timer node is 32 bytes");
+_Static_assert(GH_WHEEL_LEVEL_SLOTS == 64, "one uint64_t bitmap per level");
 
 static inline unsigned
 level_shift(unsigned level)
 {
-	return level * TCP_TIMER_LEVEL_BITS;
+	return level * GH_WHEEL_LEVEL_BITS;
 }
 
 static inline void
-list_push(struct tcp_timer **head, struct tcp_timer *t)
+list_push(struct gh_timer **head, struct gh_timer *t)
 {
 	t->next = *head;
 	if (t->next != NULL)
@@ -48,7 +48,7 @@ list_push(struct tcp_timer **head, struct tcp_timer *t)
 }
 
 static inline void
-list_unlink(struct tcp_timer *t)
+list_unlink(struct gh_timer *t)
 {
 	*t->pprev = t->next;
 	if (t->next != NULL)
@@ -57,57 +57,56 @@ list_unlink(struct tcp_timer *t)
 
 /* Put the idle-marked <t> in the slot or due list its deadline calls for. */
 static void
-timer_place(struct tcp_timer_wheel *w, struct tcp_timer *t)
+timer_place(struct gh_wheel *w, struct gh_timer *t)
 {
 	uint64_t d = t->deadline_tick;
 	uint64_t delta;
 	unsigned level, idx;
 
 	if (d < w->next_tick) {
-		t->where = TCP_TIMER_DUE;
+		t->where = GH_WHEEL_DUE;
 		list_push(&w->due, t);
 		return;
 	}
 	delta = d - w->next_tick;
-	if (delta >= TCP_TIMER_RANGE) {
+	if (delta >= GH_WHEEL_RANGE) {
 		/* Beyond the horizon: park in the top-level slot visited
 		 * last; the visit re-places it with its true deadline. */
-		d = w->next_tick + TCP_TIMER_RANGE - 1;
-		delta = TCP_TIMER_RANGE - 1;
+		d = w->next_tick + GH_WHEEL_RANGE - 1;
+		delta = GH_WHEEL_RANGE - 1;
 	}
-	level = delta < TCP_TIMER_LEVEL_SLOTS
-	            ? 0
-	            : (unsigned)(63 - __builtin_clzll(delta)) /
-	                  TCP_TIMER_LEVEL_BITS;
-	GH_ASSERT(level < TCP_TIMER_LEVELS);
-	idx = (unsigned)(d >> level_shift(level)) & TCP_TIMER_MASK;
-	t->where = level * TCP_TIMER_LEVEL_SLOTS + idx + 1;
+	level =
+	    delta < GH_WHEEL_LEVEL_SLOTS
+	        ? 0
+	        : (unsigned)(63 - __builtin_clzll(delta)) / GH_WHEEL_LEVEL_BITS;
+	GH_ASSERT(level < GH_WHEEL_LEVELS);
+	idx = (unsigned)(d >> level_shift(level)) & GH_WHEEL_MASK;
+	t->where = level * GH_WHEEL_LEVEL_SLOTS + idx + 1;
 	list_push(&w->slot[t->where - 1], t);
 	w->occupied[level] |= 1ull << idx;
 }
 
 void
-tcp_timer_wheel_init(struct tcp_timer_wheel *w, uint64_t now_tick)
+gh_wheel_init(struct gh_wheel *w, uint64_t now_tick)
 {
 	GH_VERIFY(w != NULL);
 	GH_VERIFY(now_tick < UINT64_MAX / 2);
 	memset(w, 0, sizeof(*w));
 	w->next_tick = now_tick + 1;
-	w->magic = TCP_TIMER_WHEEL_MAGIC;
+	w->magic = GH_WHEEL_MAGIC;
 }
 
 void
-tcp_timer_init(struct tcp_timer *t)
+gh_wheel_timer_init(struct gh_timer *t)
 {
 	GH_VERIFY(t != NULL);
 	memset(t, 0, sizeof(*t));
 }
 
 void
-tcp_timer_start(struct tcp_timer_wheel *w, struct tcp_timer *t,
-                uint64_t deadline_tick)
+gh_wheel_start(struct gh_wheel *w, struct gh_timer *t, uint64_t deadline_tick)
 {
-	GH_CHECK_OBJ_NOTNULL(w, TCP_TIMER_WHEEL_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(w, GH_WHEEL_MAGIC);
 	GH_VERIFY(t != NULL);
 	GH_VERIFY(t->where == 0);
 	GH_VERIFY(deadline_tick < UINT64_MAX / 2);
@@ -117,22 +116,22 @@ tcp_timer_start(struct tcp_timer_wheel *w, struct tcp_timer *t,
 }
 
 int
-tcp_timer_stop(struct tcp_timer_wheel *w, struct tcp_timer *t)
+gh_wheel_stop(struct gh_wheel *w, struct gh_timer *t)
 {
 	unsigned s;
 
-	GH_CHECK_OBJ_NOTNULL(w, TCP_TIMER_WHEEL_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(w, GH_WHEEL_MAGIC);
 	GH_VERIFY(t != NULL);
 	if (t->where == 0)
 		return -ENOENT;
-	GH_VERIFY(t->where <= TCP_TIMER_DUE);
+	GH_VERIFY(t->where <= GH_WHEEL_DUE);
 	GH_VERIFY(w->n_armed > 0);
 	list_unlink(t);
-	if (t->where != TCP_TIMER_DUE) {
+	if (t->where != GH_WHEEL_DUE) {
 		s = t->where - 1;
 		if (w->slot[s] == NULL)
-			w->occupied[s / TCP_TIMER_LEVEL_SLOTS] &=
-			    ~(1ull << (s % TCP_TIMER_LEVEL_SLOTS));
+			w->occupied[s / GH_WHEEL_LEVEL_SLOTS] &=
+			    ~(1ull << (s % GH_WHEEL_LEVEL_SLOTS));
 	}
 	t->where = 0;
 	t->next = NULL;
@@ -142,11 +141,10 @@ tcp_timer_stop(struct tcp_timer_wheel *w, struct tcp_timer *t)
 }
 
 void
-tcp_timer_restart(struct tcp_timer_wheel *w, struct tcp_timer *t,
-                  uint64_t deadline_tick)
+gh_wheel_restart(struct gh_wheel *w, struct gh_timer *t, uint64_t deadline_tick)
 {
-	(void)tcp_timer_stop(w, t);
-	tcp_timer_start(w, t, deadline_tick);
+	(void)gh_wheel_stop(w, t);
+	gh_wheel_start(w, t, deadline_tick);
 }
 
 /*
@@ -154,12 +152,12 @@ tcp_timer_restart(struct tcp_timer_wheel *w, struct tcp_timer *t,
  * UINT64_MAX when the wheel holds no timer in a slot.
  */
 static uint64_t
-next_event_tick(const struct tcp_timer_wheel *w)
+next_event_tick(const struct gh_wheel *w)
 {
 	uint64_t best = UINT64_MAX;
 	unsigned level;
 
-	for (level = 0; level < TCP_TIMER_LEVELS; level++) {
+	for (level = 0; level < GH_WHEEL_LEVELS; level++) {
 		unsigned sh = level_shift(level);
 		uint64_t bm = w->occupied[level];
 		uint64_t block, t;
@@ -169,7 +167,7 @@ next_event_tick(const struct tcp_timer_wheel *w)
 			continue;
 		/* first block of this level starting at or after next_tick */
 		block = (w->next_tick + (1ull << sh) - 1) >> sh;
-		c = (unsigned)block & TCP_TIMER_MASK;
+		c = (unsigned)block & GH_WHEEL_MASK;
 		bm = c == 0 ? bm : (bm >> c) | (bm << (64 - c));
 		off = (unsigned)__builtin_ctzll(bm);
 		t = (block + off) << sh;
@@ -184,11 +182,11 @@ next_event_tick(const struct tcp_timer_wheel *w)
  * pprev is stale until the caller links the nodes somewhere else, which it
  * does before anything else can see them.
  */
-static struct tcp_timer *
-slot_take(struct tcp_timer_wheel *w, unsigned level, unsigned idx)
+static struct gh_timer *
+slot_take(struct gh_wheel *w, unsigned level, unsigned idx)
 {
-	unsigned s = level * TCP_TIMER_LEVEL_SLOTS + idx;
-	struct tcp_timer *head = w->slot[s];
+	unsigned s = level * GH_WHEEL_LEVEL_SLOTS + idx;
+	struct gh_timer *head = w->slot[s];
 
 	w->slot[s] = NULL;
 	w->occupied[level] &= ~(1ull << idx);
@@ -201,16 +199,16 @@ slot_take(struct tcp_timer_wheel *w, unsigned level, unsigned idx)
  * due list.  The due list is empty on entry.
  */
 static void
-wheel_tick(struct tcp_timer_wheel *w, uint64_t tick)
+wheel_tick(struct gh_wheel *w, uint64_t tick)
 {
 	unsigned level, idx0;
 
 	GH_ASSERT(tick == w->next_tick);
 	GH_ASSERT(w->due == NULL);
-	for (level = 1; level < TCP_TIMER_LEVELS; level++) {
+	for (level = 1; level < GH_WHEEL_LEVELS; level++) {
 		unsigned sh = level_shift(level);
-		unsigned idx = (unsigned)(tick >> sh) & TCP_TIMER_MASK;
-		struct tcp_timer *t, *next;
+		unsigned idx = (unsigned)(tick >> sh) & GH_WHEEL_MASK;
+		struct gh_timer *t, *next;
 
 		if ((tick & ((1ull << sh) - 1)) != 0)
 			break;
@@ -222,28 +220,28 @@ wheel_tick(struct tcp_timer_wheel *w, uint64_t tick)
 			timer_place(w, t);
 		}
 	}
-	idx0 = (unsigned)tick & TCP_TIMER_MASK;
+	idx0 = (unsigned)tick & GH_WHEEL_MASK;
 	if (w->occupied[0] & (1ull << idx0)) {
-		struct tcp_timer *t = slot_take(w, 0, idx0);
+		struct gh_timer *t = slot_take(w, 0, idx0);
 
 		w->due = t;
 		t->pprev = &w->due;
 		for (; t != NULL; t = t->next) {
 			GH_VERIFY(t->deadline_tick == tick);
-			t->where = TCP_TIMER_DUE;
+			t->where = GH_WHEEL_DUE;
 		}
 	}
 	w->next_tick = tick + 1;
 }
 
 unsigned
-tcp_timer_wheel_advance(struct tcp_timer_wheel *w, uint64_t now_tick,
-                        tcp_timer_cb cb, void *arg, unsigned max_expire)
+gh_wheel_advance(struct gh_wheel *w, uint64_t now_tick, gh_wheel_cb cb,
+                 void *arg, unsigned max_expire)
 {
 	unsigned fired = 0;
 	uint64_t ev;
 
-	GH_CHECK_OBJ_NOTNULL(w, TCP_TIMER_WHEEL_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(w, GH_WHEEL_MAGIC);
 	GH_VERIFY(cb != NULL);
 	GH_VERIFY(now_tick < UINT64_MAX / 2);
 
@@ -251,7 +249,7 @@ tcp_timer_wheel_advance(struct tcp_timer_wheel *w, uint64_t now_tick,
 	 * a pass either fires, or moves next_tick forward, or returns. */
 	for (;;) {
 		while (w->due != NULL) {
-			struct tcp_timer *t = w->due;
+			struct gh_timer *t = w->due;
 
 			if (fired == max_expire)
 				return fired;

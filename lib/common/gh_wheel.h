@@ -1,12 +1,13 @@
 /*
- * Per-worker hierarchical timing wheel for the TCP timers (retransmission,
- * delayed ACK, keepalive, TIME-WAIT, idle timeouts), after Varghese and
- * Lauck's scheme 7 with Linux's (pre-4.8) exact cascading, plus occupancy
- * bitmaps so time can leap over empty slots.
+ * Per-worker hierarchical timing wheel, shared by the TCP timers
+ * (retransmission, delayed ACK, keepalive, TIME-WAIT) and the proxy's
+ * session and idle-upstream timeouts, after Varghese and Lauck's scheme 7
+ * with Linux's (pre-4.8) exact cascading, plus occupancy bitmaps so time
+ * can leap over empty slots.
  *
- * Time is in ticks, a 64-bit count the caller chooses (the worker will use
- * 1 tick = 1 ms) and passes to tcp_timer_wheel_advance(); the wheel reads
- * no clock.  Deadlines are absolute ticks.  Level L (0..5) has 64 slots of
+ * Time is in ticks, a 64-bit count the caller chooses (the worker uses
+ * 1 tick = 1 ms) and passes to gh_wheel_advance(); the wheel reads no
+ * clock.  Deadlines are absolute ticks.  Level L (0..5) has 64 slots of
  * 64^L ticks each; a timer sits at the lowest level whose range reaches its
  * deadline and moves down a level each time the wheel reaches the start of
  * its slot.  Deadlines more than 2^36 ticks away park in the top level and
@@ -42,20 +43,23 @@
  * any timer, including the one that fired, on the same wheel, but must not
  * call advance().
  */
-#ifndef GH_TCP_TIMER_H
-#define GH_TCP_TIMER_H
+#ifndef GH_WHEEL_H
+#define GH_WHEEL_H
 
-#include "tcp/tcp_types.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/gh_wheel_types.h"
 
 /* Initialise <w> with every tick up to and including <now_tick> done. */
-void tcp_timer_wheel_init(struct tcp_timer_wheel *w, uint64_t now_tick);
+void gh_wheel_init(struct gh_wheel *w, uint64_t now_tick);
 
 /* Make <t> an idle timer (same as zeroing it; keeps nothing, not `user`). */
-void tcp_timer_init(struct tcp_timer *t);
+void gh_wheel_timer_init(struct gh_timer *t);
 
 /* True while <t> is armed (in a slot or waiting on the due list). */
 static inline bool
-tcp_timer_armed(const struct tcp_timer *t)
+gh_wheel_armed(const struct gh_timer *t)
 {
 	return t->where != 0;
 }
@@ -63,18 +67,18 @@ tcp_timer_armed(const struct tcp_timer *t)
 /*
  * Arm the idle timer <t> to fire at <deadline_tick>.  <t> must not be
  * armed (GH_VERIFY: linking a node twice would corrupt the wheel); use
- * tcp_timer_restart() when it may be.  A deadline before the wheel's next
+ * gh_wheel_restart() when it may be.  A deadline before the wheel's next
  * tick fires in the next advance() call.
  */
-void tcp_timer_start(struct tcp_timer_wheel *w, struct tcp_timer *t,
-                     uint64_t deadline_tick);
+void gh_wheel_start(struct gh_wheel *w, struct gh_timer *t,
+                    uint64_t deadline_tick);
 
 /* Disarm <t>. Returns 0, or -ENOENT when it was not armed. */
-int tcp_timer_stop(struct tcp_timer_wheel *w, struct tcp_timer *t);
+int gh_wheel_stop(struct gh_wheel *w, struct gh_timer *t);
 
 /* Disarm <t> if armed, then arm it for <deadline_tick>. */
-void tcp_timer_restart(struct tcp_timer_wheel *w, struct tcp_timer *t,
-                       uint64_t deadline_tick);
+void gh_wheel_restart(struct gh_wheel *w, struct gh_timer *t,
+                      uint64_t deadline_tick);
 
 /*
  * Move the wheel's time to <now_tick> and call <cb>(<arg>, t) for each
@@ -83,22 +87,21 @@ void tcp_timer_restart(struct tcp_timer_wheel *w, struct tcp_timer *t,
  * behind the wheel's time only fires what is already due.  Returns the
  * number of callbacks made.
  */
-unsigned tcp_timer_wheel_advance(struct tcp_timer_wheel *w, uint64_t now_tick,
-                                 tcp_timer_cb cb, void *arg,
-                                 unsigned max_expire);
+unsigned gh_wheel_advance(struct gh_wheel *w, uint64_t now_tick, gh_wheel_cb cb,
+                          void *arg, unsigned max_expire);
 
 /* The last tick the wheel has processed. */
 static inline uint64_t
-tcp_timer_wheel_now(const struct tcp_timer_wheel *w)
+gh_wheel_now(const struct gh_wheel *w)
 {
 	return w->next_tick - 1;
 }
 
 /* Timers armed on <w>. */
 static inline uint32_t
-tcp_timer_wheel_count(const struct tcp_timer_wheel *w)
+gh_wheel_count(const struct gh_wheel *w)
 {
 	return w->n_armed;
 }
 
-#endif /* GH_TCP_TIMER_H */
+#endif /* GH_WHEEL_H */
