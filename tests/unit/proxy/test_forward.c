@@ -1097,3 +1097,34 @@ Test(fwd, tunnel_keeps_data_after_client_closes)
 	cr_assert(org.fin);
 	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
 }
+
+/* A request head split into two segments at every byte boundary, on one
+ * keep-alive client connection (the upstream reused each time): each split
+ * gives the same request at the origin and one answer, in order. */
+Test(fwd, head_split_at_every_byte)
+{
+	static const char head[] = "GET http://10.0.0.2/split HTTP/1.1\r\n"
+	                           "Host: 10.0.0.2\r\nX-A: b\r\n\r\n";
+	const uint32_t n = sizeof(head) - 1;
+	uint32_t k;
+	unsigned t;
+
+	client_connect();
+	for (k = 1; k < n; k++) {
+		send_bytes(&cli, head, k, k);
+		run(3);
+		send_bytes(&cli, head + k, n - k, n);
+		for (t = 0; t < 10; t++) {
+			run(1);
+			origin_answer_all();
+		}
+		cr_assert_eq(count_of(org.rx, "GET /split HTTP/1.1\r\n"
+		                              "Host: 10.0.0.2\r\nX-A: b\r\n"),
+		             k, "split at %u: origin got: %s", k, org.rx);
+		cr_assert_eq(count_of(cli.rx, "HTTP/1.1 200 OK\r\n"), k,
+		             "split at %u: %u answers", k,
+		             count_of(cli.rx, "HTTP/1.1 200 OK\r\n"));
+	}
+	cr_assert_eq(org.accepted, 1, "the upstream was not reused");
+	cr_assert_eq(cnt.fwd_upstream_reused, n - 2);
+}
