@@ -667,6 +667,29 @@ Test(fwd, host_twice_is_400)
 	cr_assert_eq(org.accepted, 0);
 }
 
+/* Drop node A's queued frames whose TCP port <which> (0 source, 2
+ * destination: the offset in the TCP header) is <port>: a peer that stops
+ * acknowledging for a while; what was dropped is retransmitted later. */
+static void
+drop_a_frames(unsigned which, uint16_t port)
+{
+	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
+	unsigned i, keep = 0;
+
+	for (i = 0; i < tb->n; i++) {
+		struct rte_mbuf *m = tb->pkts[i];
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t v = (uint16_t)(p[14 + 20 + which] << 8 |
+		                        p[14 + 20 + which + 1]);
+
+		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && v == port)
+			rte_pktmbuf_free(m);
+		else
+			tb->pkts[keep++] = m;
+	}
+	tb->n = keep;
+}
+
 /* ---- mbufs held by bodies; an upstream after its FIN (review of issue 10)
  * ---- */
 
@@ -760,29 +783,6 @@ Test(fwd, upstream_after_fin_not_parked)
 	             "an upstream that sent FIN was parked for reuse");
 }
 
-/* Carry A->B except the proxy's frames to the origin (port 80): an origin
- * that never acknowledges. */
-static void
-carry_a_to_b_not_origin(void)
-{
-	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
-	unsigned i, keep = 0;
-
-	for (i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->pkts[i];
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t dport =
-		    (uint16_t)(p[14 + 20 + 2] << 8 | p[14 + 20 + 3]);
-
-		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && dport == 80)
-			rte_pktmbuf_free(m);
-		else
-			tb->pkts[keep++] = m;
-	}
-	tb->n = keep;
-	carry(&tt_a, &tt_b);
-}
-
 /* A request body dripped a byte a segment to an origin that does not
  * acknowledge: each byte was an mbuf in TCP's send queue (about 4490 for
  * 3000 bytes). */
@@ -801,7 +801,8 @@ Test(fwd, dripped_body_holds_few_mbufs)
 
 		send_bytes(&cli, &b, 1, 1);
 		carry(&tt_b, &tt_a);
-		carry_a_to_b_not_origin();
+		drop_a_frames(2, 80); /* an origin that does not ack */
+		carry(&tt_a, &tt_b);
 		carry(&tt_b, &tt_a);
 		tt_advance(1);
 		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
@@ -949,27 +950,6 @@ Test(fwd, max_forwards_large_and_repeated)
 	             org.rx);
 }
 
-/* Drop node A's frames to the client's port (not the origin's, 80): a
- * client whose ACKs stop for a while; its data is retransmitted later. */
-static void
-drop_a_to_client(void)
-{
-	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
-	unsigned i, keep = 0;
-
-	for (i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->pkts[i];
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t sport = (uint16_t)(p[14 + 20] << 8 | p[14 + 20 + 1]);
-
-		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && sport == 3128)
-			rte_pktmbuf_free(m);
-		else
-			tb->pkts[keep++] = m;
-	}
-	tb->n = keep;
-}
-
 /* A CONNECT tunnel: the client half-closes, the origin answers with more
  * than fits in flight and closes; while the client's ACKs are held up,
  * the upstream's clean close used to end the session and drop what was
@@ -1011,7 +991,7 @@ Test(fwd, tunnel_keeps_data_after_upstream_closes)
 			sent++; /* once */
 		}
 		carry(&tt_b, &tt_a);
-		drop_a_to_client();
+		drop_a_frames(0, 3128); /* to the client */
 		carry(&tt_a, &tt_b);
 		tt_advance(1);
 		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
@@ -1022,28 +1002,6 @@ Test(fwd, tunnel_keeps_data_after_upstream_closes)
 	             (unsigned long)cli.rx_total, sizeof(big), cli.fin);
 	cr_assert(cli.fin);
 	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
-}
-
-/* Drop node A's frames to the origin (port 80): an origin that does not
- * acknowledge for a while. */
-static void
-drop_a_to_origin(void)
-{
-	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
-	unsigned i, keep = 0;
-
-	for (i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->pkts[i];
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t dport =
-		    (uint16_t)(p[14 + 20 + 2] << 8 | p[14 + 20 + 3]);
-
-		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && dport == 80)
-			rte_pktmbuf_free(m);
-		else
-			tb->pkts[keep++] = m;
-	}
-	tb->n = keep;
 }
 
 /* The mirror case: the origin half-closes at once, the client uploads
@@ -1084,7 +1042,7 @@ Test(fwd, tunnel_keeps_data_after_client_closes)
 			sent++; /* once */
 		}
 		carry(&tt_b, &tt_a);
-		drop_a_to_origin();
+		drop_a_frames(2, 80); /* to the origin */
 		carry(&tt_a, &tt_b);
 		tt_advance(1);
 		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
