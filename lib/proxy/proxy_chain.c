@@ -27,13 +27,16 @@ proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 			*q = NULL;
 			return done + len;
 		}
-		if (rest == NULL || tcp_send_space(c) < m->data_len)
+		len = m->data_len;
+		if (rest == NULL || tcp_send_space(c) < len)
 			break;
-		/* Split the head mbuf off the chain and send it alone. */
-		rest->pkt_len = m->pkt_len - m->data_len;
+		/* Split the head mbuf off the chain and send it alone.  Once
+		 * TCP took it, <m> is TCP's: a small one is copied into its
+		 * last buffer and freed, and may already carry a frame. */
+		rest->pkt_len = m->pkt_len - len;
 		rest->nb_segs = (uint16_t)(m->nb_segs - 1);
 		m->next = NULL;
-		m->pkt_len = m->data_len;
+		m->pkt_len = len;
 		m->nb_segs = 1;
 		if (tcp_send(c, m) != 0) {
 			m->next = rest;
@@ -42,7 +45,7 @@ proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 			break;
 		}
 		*q = rest;
-		done += m->data_len;
+		done += len;
 	}
 	return done;
 }

@@ -125,11 +125,65 @@ tt_node_init(struct tt_node *n, const struct rte_ether_addr *mac, uint32_t ip,
 	cr_assert_not_null(n->s, "tcp_stack_create: errno %d", errno);
 }
 
+struct tcp_conn *tt_accepted;
+unsigned tt_n_accepted;
+
+static void *
+tt_sink_accept(void *larg, struct tcp_conn *c)
+{
+	(void)larg;
+	tt_accepted = c;
+	tt_n_accepted++;
+	return &tt_accepted;
+}
+
+static void
+tt_sink_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
+{
+	(void)arg;
+	(void)c;
+	rte_pktmbuf_free(m);
+}
+
+const struct tcp_callbacks tt_sink_cb = {
+    .on_accept = tt_sink_accept,
+    .on_data = tt_sink_data,
+};
+
+void
+tt_sink_listen(uint16_t dport)
+{
+	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, rte_cpu_to_be_16(dport),
+	                        TCP_CC_CUBIC, &tt_sink_cb, NULL),
+	             0);
+}
+
+struct tcp_conn *
+tt_sink_open(uint16_t sport, uint16_t dport, uint32_t isn)
+{
+	struct tt_opts o = {.mss = 1460, .ws = -1};
+	unsigned before = tt_n_accepted;
+	struct tt_seg g;
+
+	tt_inject(sport, dport, isn, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "a SYN-ACK");
+	tt_tx_seg(&tt_a, 0, &g);
+	tt_tx_clear();
+	o.mss = 0;
+	tt_inject(sport, dport, isn + 1, g.seq + 1, TH_ACK, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_n_accepted, before + 1);
+	cr_assert_not_null(tt_accepted);
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	return tt_accepted;
+}
+
 void
 tt_setup(void (*tweak)(struct tcp_stack_params *p))
 {
 	tt_eal_init();
 	tt_now_ms = 0;
+	tt_accepted = NULL;
+	tt_n_accepted = 0;
 	tt_node_init(&tt_a, &tt_mac_a, TT_IP_A, &tt_mac_b, TT_IP_B, tweak);
 	tt_node_init(&tt_b, &tt_mac_b, TT_IP_B, &tt_mac_a, TT_IP_A, tweak);
 }

@@ -96,6 +96,21 @@ void tt_inject(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                uint8_t flags, uint16_t wnd, const struct tt_opts *o,
                const void *data, uint32_t len);
 
+/*
+ * Callbacks that keep what node A accepted last in tt_accepted (counted in
+ * tt_n_accepted) and free every byte that arrives; tt_setup() resets both.
+ */
+extern const struct tcp_callbacks tt_sink_cb;
+extern struct tcp_conn *tt_accepted;
+extern unsigned tt_n_accepted;
+
+/* Listen on A:<dport> with tt_sink_cb. */
+void tt_sink_listen(uint16_t dport);
+/* Open a connection from B:<sport> (ISN <isn>, MSS 1460, no window
+ * scaling, window 65535) to A:<dport>, a tt_sink_listen() port, leaving
+ * A's txbuf empty; returns the connection A accepted. */
+struct tcp_conn *tt_sink_open(uint16_t sport, uint16_t dport, uint32_t isn);
+
 /* Value of a TCP counter of node <n> by name. */
 uint64_t tt_cnt(struct tt_node *n, const char *name);
 

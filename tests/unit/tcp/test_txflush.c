@@ -14,64 +14,23 @@
 #include "tcp/tcp_priv.h" /* TCP_TXBUF_SPARE */
 #include "tcp_test_util.h"
 
-static struct {
-	struct tcp_conn *c;
-	unsigned accepted;
-} h;
-
-static void *
-h_accept(void *larg, struct tcp_conn *c)
-{
-	(void)larg;
-	h.c = c;
-	h.accepted++;
-	return &h;
-}
-
-static void
-h_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
-{
-	(void)arg;
-	(void)c;
-	rte_pktmbuf_free(m);
-}
-
-static const struct tcp_callbacks hcb = {
-    .on_accept = h_accept,
-    .on_data = h_data,
-};
+static struct tcp_conn *conn;
 
 static void
 h_init(void)
 {
 	tt_setup(NULL);
-	memset(&h, 0, sizeof(h));
-	cr_assert_eq(tcp_listen(tt_a.s, 0, TT_IP_A, RTE_BE16(80), TCP_CC_CUBIC,
-	                        &hcb, NULL),
-	             0);
+	tt_sink_listen(80);
+	conn = NULL;
 }
 
 TestSuite(tcp_txflush, .init = h_init, .fini = tt_teardown);
-
-#define PEER_ISN 1000u
 
 /* Open a connection from B:40000 to A:80 and leave A's txbuf empty. */
 static void
 open_conn(void)
 {
-	struct tt_opts o = {.mss = 1460, .ws = -1};
-	struct tt_seg g;
-
-	tt_inject(40000, 80, PEER_ISN, 0, TH_SYN, 65535, &o, NULL, 0);
-	cr_assert_eq(tt_tx_n(&tt_a), 1);
-	tt_tx_seg(&tt_a, 0, &g);
-	tt_tx_clear();
-	o.mss = 0;
-	tt_inject(40000, 80, PEER_ISN + 1, g.seq + 1, TH_ACK, 65535, &o, NULL,
-	          0);
-	cr_assert_eq(h.accepted, 1);
-	cr_assert_not_null(h.c);
-	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	conn = tt_sink_open(40000, 80, 1000);
 }
 
 /*
@@ -89,7 +48,7 @@ park_conn(void)
 		cr_assert_not_null(m);
 		tb->pkts[tb->n++] = m;
 	}
-	cr_assert_eq(tcp_send(h.c, tt_chain(7, 0, 3000, 1000)), 0);
+	cr_assert_eq(tcp_send(conn, tt_chain(7, 0, 3000, 1000)), 0);
 	cr_assert_eq(tt_tx_n(&tt_a), NET_TXBUF_MAX - TCP_TXBUF_SPARE,
 	             "nothing queued: the txbuf is full");
 	cr_assert_eq(tt_cnt(&tt_a, "tx_deferred"), 1);
