@@ -32,8 +32,8 @@
 #define FWD_ORPHAN_MAGIC     0x66776f04u
 #define FWD_LISTENER_MAGIC   0x66776c05u
 #define FWD_LISTENERS_MAX    8
-#define FWD_OUT_MAX          PROXY_OUT_MAX /* one backpressure rule */
-#define FWD_LINGER_MS        2000          /* reading after an error reply */
+#define FWD_OUT_MAX          (64u * 1024) /* bytes waiting for a leg's TCP */
+#define FWD_LINGER_MS        2000         /* reading after an error reply */
 #define FWD_TIMER_BURST      256
 #define FWD_ERR_BODY_MAX     640
 #define FWD_HOST_MAX         255 /* a DNS name's text (RFC 1035 2.3.4) */

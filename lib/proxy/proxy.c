@@ -2,12 +2,12 @@
  * The L4 relay and the test services of one worker (see proxy.h).
  *
  * A session has two legs, 0 the client and 1 the upstream (services use
- * leg 0 only).  Bytes a leg receives wait in that leg's `pending` chain
- * until the destination leg's TCP accepts them (tcp_send); only then are
- * they released on the receiving leg (tcp_recved), so a slow destination
- * closes the source's receive window: backpressure without buffering more
- * than one window per direction.  A FIN is passed on once everything
- * before it was accepted; a reset or a failure on one leg resets the other.
+ * leg 0 only).  The relay splices them (proxy_splice_push, the rule of
+ * proxy_splice.h): bytes a leg receives wait in that leg's `in` chain
+ * until the other leg's TCP takes them, and only then are released, so a
+ * slow destination closes the source's receive window.  Echo is the one
+ * connection spliced to itself.  A FIN is passed on once everything before
+ * it was taken; a reset or a failure on one leg resets the other.
  *
  * Lifetime: a session is freed when both of its legs reported on_close.
  * tcp_abort() calls on_close before it returns, so a callback that aborts
@@ -26,6 +26,7 @@
 #include "proxy/proxy.h"
 #include "forward.h"
 #include "proxy_chain.h"
+#include "proxy_splice.h"
 
 #define PROXY_WORKER_MAGIC  0x70787701u
 #define PROXY_LISTENERS_MAX 16
@@ -74,11 +75,11 @@ enum session_kind {
 };
 
 struct relay_leg {
-	struct tcp_conn *conn;    /* NULL once on_close was called */
-	struct rte_mbuf *pending; /* received here, not yet passed on */
-	uint8_t connected;        /* established */
-	uint8_t peer_fin;         /* its peer sent FIN */
-	uint8_t shut;             /* we sent FIN on it */
+	struct tcp_conn *conn; /* NULL once on_close was called */
+	struct rte_mbuf *in;   /* received here, not taken yet */
+	uint8_t connected;     /* established */
+	uint8_t peer_fin;      /* its peer sent FIN */
+	uint8_t shut;          /* we sent FIN on it */
 };
 
 struct proxy_session {
@@ -121,7 +122,7 @@ session_put(struct proxy_session *s)
 	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
 	for (i = 0; i < 2; i++) {
 		GH_VERIFY(s->leg[i].conn == NULL);
-		rte_pktmbuf_free(s->leg[i].pending);
+		rte_pktmbuf_free(s->leg[i].in);
 	}
 	s->magic = 0;
 	GH_VERIFY(pw->cnt.sessions_in_use > 0);
@@ -139,53 +140,51 @@ leg_of(const struct proxy_session *s, const struct tcp_conn *c)
 }
 
 /*
- * Pass what <src> holds to <dst>'s TCP (proxy_chain_send); released bytes
- * reopen <src>'s window.  Returns the bytes passed.
- */
-static uint32_t
-pass_on(struct proxy_worker *pw, struct relay_leg *src, struct relay_leg *dst)
-{
-	uint32_t done = proxy_chain_send(dst->conn, &src->pending);
-
-	if (src->pending != NULL)
-		pw->cnt.relay_backpressure++;
-	if (done > 0 && src->conn != NULL)
-		tcp_recved(src->conn, done);
-	return done;
-}
-
-/*
- * Move data from leg <from> to its destination (the other leg for a relay,
- * the same leg for echo) and pass a FIN on once all data before it went.
+ * Splice the session: a relay's two legs once the upstream is connected
+ * (until then what the client sends waits, unreleased), or an echo
+ * connection to itself.  Counts what each TCP took.
  */
 static void
-session_push(struct proxy_session *s, unsigned from)
+session_push(struct proxy_session *s)
 {
-	struct relay_leg *src = &s->leg[from];
-	struct relay_leg *dst = s->kind == KIND_RELAY ? &s->leg[!from] : src;
-	uint32_t n;
+	struct proxy_worker *pw = s->pw;
+	struct rte_mbuf *no_out[2] = {NULL, NULL}, *no_in = NULL;
+	struct relay_leg *l0 = &s->leg[0], *l1 = &s->leg[1];
+	struct proxy_splice_leg leg[2] = {
+	    {.conn = l0->conn,
+	     .in = &l0->in,
+	     .out = &no_out[0],
+	     .fin = l0->peer_fin,
+	     .shut = l0->shut},
+	    {.conn = l1->conn,
+	     .in = &l1->in,
+	     .out = &no_out[1],
+	     .fin = l1->peer_fin,
+	     .shut = l1->shut},
+	};
 
-	if (dst->conn == NULL || !dst->connected || dst->shut) {
-		/* Nowhere to go (yet): keep it, or drop it if never. */
-		if (dst->conn == NULL || dst->shut) {
-			rte_pktmbuf_free(src->pending);
-			src->pending = NULL;
-		}
+	if (s->kind != KIND_RELAY) {
+		/* echo: from leg 0 back to itself */
+		leg[1].conn = l0->conn;
+		leg[1].in = &no_in;
+		leg[1].fin = false;
+		leg[1].shut = l0->shut;
+		proxy_splice_push(leg);
+		l0->shut = leg[1].shut;
+		pw->cnt.svc_bytes_out += leg[1].sent;
 		return;
 	}
-	n = pass_on(s->pw, src, dst);
-	if (s->kind == KIND_RELAY) {
-		if (from == 0)
-			s->pw->cnt.relay_bytes_c2u += n;
-		else
-			s->pw->cnt.relay_bytes_u2c += n;
-	} else {
-		s->pw->cnt.svc_bytes_out += n;
-	}
-	if (src->peer_fin && src->pending == NULL && !dst->shut) {
-		dst->shut = 1;
-		tcp_shutdown(dst->conn);
-	}
+	if (!l1->connected)
+		return;
+	proxy_splice_push(leg);
+	l0->shut = leg[0].shut;
+	l1->shut = leg[1].shut;
+	pw->cnt.relay_bytes_c2u += leg[1].sent;
+	pw->cnt.relay_bytes_u2c += leg[0].sent;
+	if (l0->in != NULL)
+		pw->cnt.relay_backpressure++;
+	if (l1->in != NULL)
+		pw->cnt.relay_backpressure++;
 }
 
 /* ---- relay callbacks ---- */
@@ -226,7 +225,7 @@ relay_on_connected(void *arg, struct tcp_conn *c)
 	GH_VERIFY(leg_of(s, c) == 1);
 	s->leg[1].connected = 1;
 	s->pw->cnt.relay_connected++;
-	session_push(s, 0); /* what the client sent meanwhile */
+	session_push(s); /* what the client sent meanwhile */
 }
 
 static void
@@ -247,13 +246,13 @@ session_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	}
 	if (s->kind != KIND_RELAY)
 		s->pw->cnt.svc_bytes_in += rte_pktmbuf_pkt_len(m);
-	if (proxy_chain_append(&s->leg[from].pending, m) < 0) {
+	if (proxy_chain_append(&s->leg[from].in, m) < 0) {
 		/* More segments than an mbuf chain can hold: give up. */
 		rte_pktmbuf_free(m);
 		tcp_abort(c);
 		return;
 	}
-	session_push(s, from);
+	session_push(s);
 }
 
 static void chargen_fill(struct proxy_session *s);
@@ -262,16 +261,13 @@ static void
 session_on_writable(void *arg, struct tcp_conn *c)
 {
 	struct proxy_session *s = arg;
-	unsigned leg;
 
 	GH_CHECK_OBJ(s, PROXY_SESSION_MAGIC);
-	leg = leg_of(s, c);
+	(void)leg_of(s, c); /* checks <c> is one of ours */
 	if (s->kind == KIND_CHARGEN)
 		chargen_fill(s);
-	else if (s->kind == KIND_RELAY)
-		session_push(s, !leg); /* data waiting to go out on <leg> */
 	else
-		session_push(s, leg);
+		session_push(s); /* data waiting to go out on <c> */
 }
 
 static void
@@ -290,7 +286,7 @@ session_on_peer_fin(void *arg, struct tcp_conn *c)
 		}
 		return;
 	}
-	session_push(s, leg);
+	session_push(s);
 }
 
 static void
@@ -313,8 +309,8 @@ session_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	if (leg == 1 && !s->leg[1].connected)
 		pw->cnt.relay_upstream_failed++;
 	/* Data the closed leg would have received can no longer go. */
-	rte_pktmbuf_free(other->pending);
-	other->pending = NULL;
+	rte_pktmbuf_free(other->in);
+	other->in = NULL;
 	if (other->conn == NULL) {
 		if (why == TCP_CLOSE_NORMAL)
 			pw->cnt.relay_closed++;
@@ -330,7 +326,7 @@ session_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 		return;
 	}
 	/* Both directions of <leg> ended cleanly: finish the other. */
-	session_push(s, leg);
+	session_push(s);
 }
 
 static const struct tcp_callbacks relay_cb = {

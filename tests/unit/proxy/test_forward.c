@@ -14,149 +14,20 @@
 #include <rte_ip.h>
 
 #include "../tcp/tcp_test_util.h"
+#include "proxy_test_util.h"
 #include "dns/dns.h"
 #include "proxy/forward.h"
 
-#define RX_MAX (256u * 1024)
-
-struct peer {
-	struct tcp_conn *c;
-	char rx[RX_MAX];
-	uint32_t rx_len;
-	uint64_t rx_total; /* every byte, also past rx[] */
-	unsigned accepted;
-	unsigned answered; /* requests the origin answered on this conn */
-	bool connected, fin, closed;
-	enum tcp_close_reason why;
-};
-
-static struct peer cli, org;
 static struct fwd_ctx *fc;
 static struct dns_resolver *dns;
 static struct proxy_counters cnt;
 static struct conf_forward cfg;
 
-static void *
-on_accept(void *larg, struct tcp_conn *c)
-{
-	struct peer *p = larg;
-
-	p->c = c;
-	p->accepted++;
-	p->answered = 0;
-	p->rx_len = 0;
-	p->fin = p->closed = false;
-	return p;
-}
-
+/* The proxy's timers, on the fake clock (run()). */
 static void
-on_connected(void *arg, struct tcp_conn *c)
+fwd_tick(uint64_t now_tsc)
 {
-	struct peer *p = arg;
-
-	p->c = c;
-	p->connected = true;
-}
-
-static void
-on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
-{
-	struct peer *p = arg;
-	struct rte_mbuf *s;
-	uint32_t n = 0;
-
-	for (s = m; s != NULL; s = s->next) {
-		uint32_t k = s->data_len;
-
-		if (k > RX_MAX - 1 - p->rx_len)
-			k = RX_MAX - 1 - p->rx_len;
-		memcpy(p->rx + p->rx_len, rte_pktmbuf_mtod(s, char *), k);
-		p->rx_len += k;
-		n += s->data_len;
-	}
-	p->rx_total += n;
-	p->rx[p->rx_len] = '\0';
-	rte_pktmbuf_free(m);
-	tcp_recved(c, n);
-}
-
-static void
-on_writable(void *arg, struct tcp_conn *c)
-{
-	(void)arg;
-	(void)c;
-}
-
-static void
-on_peer_fin(void *arg, struct tcp_conn *c)
-{
-	struct peer *p = arg;
-
-	(void)c;
-	p->fin = true;
-}
-
-static void
-on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
-{
-	struct peer *p = arg;
-
-	(void)c;
-	p->closed = true;
-	p->why = why;
-	p->c = NULL;
-}
-
-static const struct tcp_callbacks cbs = {
-    .on_accept = on_accept,
-    .on_connected = on_connected,
-    .on_data = on_data,
-    .on_writable = on_writable,
-    .on_peer_fin = on_peer_fin,
-    .on_close = on_close,
-};
-
-/* Move node <from>'s queued frames to <to> as fresh mbufs (a wire). */
-static void
-carry(struct tt_node *from, struct tt_node *to)
-{
-	struct net_txbuf *tb = net_port_txbuf(&from->net, 0);
-	unsigned i;
-
-	for (i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->pkts[i], *w;
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-		char *d;
-
-		w = rte_pktmbuf_alloc(tt_pool);
-		cr_assert_not_null(w);
-		d = rte_pktmbuf_append(w, (uint16_t)len);
-		cr_assert_not_null(d);
-		cr_assert_not_null(rte_pktmbuf_read(m, 0, len, d));
-		if (rte_pktmbuf_read(m, 0, len, d) != d)
-			memcpy(d, rte_pktmbuf_read(m, 0, len, d), len);
-		rte_pktmbuf_free(m);
-		net_input(&to->net, 0, &w, 1);
-	}
-	tb->n = 0;
-}
-
-/* Run the wire, both stacks and the proxy's timers for <ms> fake ms. */
-static void
-run(unsigned ms)
-{
-	unsigned t;
-
-	for (t = 0; t < ms; t++) {
-		unsigned k;
-
-		for (k = 0; k < 8; k++) {
-			carry(&tt_a, &tt_b);
-			carry(&tt_b, &tt_a);
-		}
-		tt_advance(1);
-		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
-	}
+	fwd_ctx_timer(fc, now_tsc);
 }
 
 static void
@@ -179,8 +50,7 @@ fwd_setup_cfg(bool allow_b)
 	};
 
 	tt_setup_default();
-	memset(&cli, 0, sizeof(cli));
-	memset(&org, 0, sizeof(org));
+	pt_reset();
 	memset(&cnt, 0, sizeof(cnt));
 	dp.pool = tt_pool; /* set by tt_setup_default() */
 	dns = dns_create(&dp);
@@ -214,11 +84,12 @@ fwd_setup_cfg(bool allow_b)
 	cfg.max_header_bytes = 32768;
 	fc = fwd_ctx_create(&p, &cnt, &cfg);
 	cr_assert_not_null(fc);
+	pt_tick = fwd_tick;
 	cr_assert_eq(
 	    fwd_listen(fc, 0, TT_IP_A, RTE_BE16(3128), &cfg, TCP_CC_NEWRENO),
 	    0);
 	cr_assert_eq(tcp_listen(tt_b.s, 0, TT_IP_B, RTE_BE16(80),
-	                        TCP_CC_NEWRENO, &cbs, &org),
+	                        TCP_CC_NEWRENO, &peer_cbs, &org),
 	             0);
 }
 
@@ -246,38 +117,6 @@ fwd_teardown(void)
 
 TestSuite(fwd, .init = fwd_setup, .fini = fwd_teardown);
 
-/* Send <len> bytes of <data> on <p>'s connection in segments of <seg>. */
-static void
-send_bytes(struct peer *p, const char *data, uint32_t len, uint32_t seg)
-{
-	struct rte_mbuf *head = NULL;
-	uint32_t off = 0;
-
-	cr_assert_not_null(p->c);
-	while (off < len) {
-		uint32_t k = len - off < seg ? len - off : seg;
-		struct rte_mbuf *m = rte_pktmbuf_alloc(tt_pool);
-		char *d;
-
-		cr_assert_not_null(m);
-		d = rte_pktmbuf_append(m, (uint16_t)k);
-		cr_assert_not_null(d);
-		memcpy(d, data + off, k);
-		if (head == NULL)
-			head = m;
-		else
-			cr_assert_eq(rte_pktmbuf_chain(head, m), 0);
-		off += k;
-	}
-	cr_assert_eq(tcp_send(p->c, head), 0, "tcp_send refused %u bytes", len);
-}
-
-static void
-send_str(struct peer *p, const char *s)
-{
-	send_bytes(p, s, (uint32_t)strlen(s), 1400);
-}
-
 /* Connect the client to the proxy. */
 static void
 client_connect(void)
@@ -285,7 +124,7 @@ client_connect(void)
 	struct tcp_conn *c = NULL;
 
 	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A, RTE_BE16(3128),
-	                         TCP_CC_NEWRENO, &cbs, &cli, &c),
+	                         TCP_CC_NEWRENO, &peer_cbs, &cli, &c),
 	             0);
 	run(5);
 	cr_assert(cli.connected);
@@ -535,7 +374,7 @@ Test(fwd_denied, client_outside_allow_src_refused_at_accept,
 	struct tcp_conn *c = NULL;
 
 	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A, RTE_BE16(3128),
-	                         TCP_CC_NEWRENO, &cbs, &cli, &c),
+	                         TCP_CC_NEWRENO, &peer_cbs, &cli, &c),
 	             0);
 	run(5);
 	cr_assert(cli.closed, "the denied client's connection is open");
@@ -665,29 +504,6 @@ Test(fwd, host_twice_is_400)
 	cr_assert(strncmp(cli.rx, "HTTP/1.1 400 ", 13) == 0, "client got: %s",
 	          cli.rx);
 	cr_assert_eq(org.accepted, 0);
-}
-
-/* Drop node A's queued frames whose TCP port <which> (0 source, 2
- * destination: the offset in the TCP header) is <port>: a peer that stops
- * acknowledging for a while; what was dropped is retransmitted later. */
-static void
-drop_a_frames(unsigned which, uint16_t port)
-{
-	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
-	unsigned i, keep = 0;
-
-	for (i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->pkts[i];
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t v = (uint16_t)(p[14 + 20 + which] << 8 |
-		                        p[14 + 20 + which + 1]);
-
-		if (rte_pktmbuf_data_len(m) > 14 + 20 + 4 && v == port)
-			rte_pktmbuf_free(m);
-		else
-			tb->pkts[keep++] = m;
-	}
-	tb->n = keep;
 }
 
 /* ---- mbufs held by bodies; an upstream after its FIN (review of issue 10)
