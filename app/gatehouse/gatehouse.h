@@ -25,7 +25,7 @@ struct app {
 	struct port_info ports[CONF_PORTS_MAX];
 	struct rte_mempool *pools[CONF_PORTS_MAX];
 	/* Which worker owns a flow; read-only once the workers run. */
-	struct net_flow_owner rss;
+	struct net_flow_owner flow_owner;
 	/* RFC 6528 ISN key, the same on every worker. */
 	uint8_t isn_secret[16];
 	unsigned n_workers;

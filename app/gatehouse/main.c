@@ -161,7 +161,7 @@ rss_setup(struct app *a)
 	for (i = 0; i < a->n_ports; i++)
 		if (a->ports[i].reta_size != 0 && a->ports[i].reta_size < size)
 			size = a->ports[i].reta_size;
-	rc = net_flow_owner_init(&a->rss, a->conf->workers, NULL, size);
+	rc = net_flow_owner_init(&a->flow_owner, a->conf->workers, NULL, size);
 	if (rc < 0) {
 		fprintf(stderr,
 		        "gatehouse: RSS table of %u entries for %u "
@@ -173,7 +173,7 @@ rss_setup(struct app *a)
 		if (a->ports[i].reta_size == 0)
 			continue;
 		rc = port_reta_set(a->ports[i].port_id, a->ports[i].reta_size,
-		                   a->rss.reta, a->rss.reta_size);
+		                   a->flow_owner.reta, a->flow_owner.reta_size);
 		if (rc < 0) {
 			fprintf(stderr, "gatehouse: port %s: RSS table: %s\n",
 			        a->conf->ports[i].name, strerror(-rc));
@@ -183,7 +183,7 @@ rss_setup(struct app *a)
 		        "gatehouse: port %s: RETA of %u entries programmed "
 		        "from the %u-entry flow table\n",
 		        a->conf->ports[i].name, a->ports[i].reta_size,
-		        a->rss.reta_size);
+		        a->flow_owner.reta_size);
 	}
 	return 0;
 }
@@ -300,7 +300,7 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	    .ephemeral_hi = t->ephemeral_hi,
 	    .cc = cc_of(t->cc),
 	    .isn_secret = a->isn_secret,
-	    .rss = &a->rss,
+	    .flow_owner = &a->flow_owner,
 	    .net = &w->net,
 	    .pool = a->pools[0],
 	    .tsc_hz = rte_get_tsc_hz(),
@@ -412,7 +412,7 @@ worker_create(struct app *a, unsigned id)
 	}
 	/* TCP and UDP flows to their owner (hand-over ring, a->nets) */
 	a->nets[id] = &w->net;
-	if (net_steer_init(&w->net, &a->rss, a->nets, c->workers,
+	if (net_steer_init(&w->net, &a->flow_owner, a->nets, c->workers,
 	                   NET_STEER_RING) < 0)
 		goto out_ring;
 	if (worker_tcp_create(a, w) < 0)

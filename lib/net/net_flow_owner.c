@@ -37,23 +37,23 @@ const uint8_t net_flow_owner_key_symmetric[NET_FLOW_OWNER_KEY_LEN] =
 
 /* Toeplitz over the three host-order words of an IPv4 + L4 tuple. */
 static inline uint32_t
-rss_words(const struct net_flow_owner *rss, uint32_t src, uint32_t dst,
+rss_words(const struct net_flow_owner *fo, uint32_t src, uint32_t dst,
           uint32_t ports)
 {
 	uint32_t tuple[RTE_THASH_V4_L4_LEN] = {src, dst, ports};
 
 	return rte_softrss_be(tuple, RTE_THASH_V4_L4_LEN,
-	                      (const uint8_t *)rss->key_be);
+	                      (const uint8_t *)fo->key_be);
 }
 
 int
-net_flow_owner_init(struct net_flow_owner *rss, unsigned n_workers,
+net_flow_owner_init(struct net_flow_owner *fo, unsigned n_workers,
                     const uint16_t *reta, unsigned reta_size)
 {
 	uint32_t key[NET_FLOW_OWNER_KEY_LEN / 4];
 	unsigned i;
 
-	if (rss == NULL || n_workers == 0 || n_workers > RTE_MAX_LCORE)
+	if (fo == NULL || n_workers == 0 || n_workers > RTE_MAX_LCORE)
 		return -EINVAL;
 	if (reta_size == 0 && reta == NULL)
 		reta_size = NET_FLOW_OWNER_RETA_DEFAULT;
@@ -64,53 +64,53 @@ net_flow_owner_init(struct net_flow_owner *rss, unsigned n_workers,
 		if (reta[i] >= n_workers)
 			return -EINVAL;
 
-	memset(rss, 0, sizeof(*rss));
-	rss->n_workers = n_workers;
-	rss->reta_size = reta_size;
+	memset(fo, 0, sizeof(*fo));
+	fo->n_workers = n_workers;
+	fo->reta_size = reta_size;
 	for (i = 0; i < reta_size; i++)
-		rss->reta[i] =
+		fo->reta[i] =
 		    reta != NULL ? reta[i] : (uint16_t)(i % n_workers);
 	memcpy(key, net_flow_owner_key_symmetric, sizeof(key));
-	rte_convert_rss_key(key, rss->key_be, NET_FLOW_OWNER_KEY_LEN);
+	rte_convert_rss_key(key, fo->key_be, NET_FLOW_OWNER_KEY_LEN);
 	for (i = 0; i < 256; i++) {
-		rss->port_hash[0][i] = rss_words(rss, 0, 0, i);
-		rss->port_hash[1][i] = rss_words(rss, 0, 0, i << 8);
+		fo->port_hash[0][i] = rss_words(fo, 0, 0, i);
+		fo->port_hash[1][i] = rss_words(fo, 0, 0, i << 8);
 	}
-	rss->magic = NET_FLOW_OWNER_MAGIC;
+	fo->magic = NET_FLOW_OWNER_MAGIC;
 	return 0;
 }
 
 uint32_t
-net_flow_owner_hash(const struct net_flow_owner *rss, uint32_t src_ip_be,
+net_flow_owner_hash(const struct net_flow_owner *fo, uint32_t src_ip_be,
                     uint32_t dst_ip_be, uint16_t src_port_be,
                     uint16_t dst_port_be)
 {
-	GH_CHECK_OBJ_NOTNULL(rss, NET_FLOW_OWNER_MAGIC);
-	return rss_words(rss, rte_be_to_cpu_32(src_ip_be),
+	GH_CHECK_OBJ_NOTNULL(fo, NET_FLOW_OWNER_MAGIC);
+	return rss_words(fo, rte_be_to_cpu_32(src_ip_be),
 	                 rte_be_to_cpu_32(dst_ip_be),
 	                 (uint32_t)rte_be_to_cpu_16(src_port_be) << 16 |
 	                     rte_be_to_cpu_16(dst_port_be));
 }
 
 unsigned
-net_flow_owner_of_flow(const struct net_flow_owner *rss,
+net_flow_owner_of_flow(const struct net_flow_owner *fo,
                        const struct net_flow_key *k)
 {
 	GH_VERIFY(k != NULL);
 	/* The direction the NIC sees on receive; symmetric anyway. */
 	return net_flow_owner_of_hash(
-	    rss, net_flow_owner_hash(rss, k->remote_ip_be, k->local_ip_be,
-	                             k->remote_port_be, k->local_port_be));
+	    fo, net_flow_owner_hash(fo, k->remote_ip_be, k->local_ip_be,
+	                            k->remote_port_be, k->local_port_be));
 }
 
 int
-net_flow_ports_init(struct net_flow_ports *pp, const struct net_flow_owner *rss,
+net_flow_ports_init(struct net_flow_ports *pp, const struct net_flow_owner *fo,
                     unsigned worker, uint16_t lo, uint16_t hi)
 {
 	ssize_t n;
 
-	GH_CHECK_OBJ_NOTNULL(rss, NET_FLOW_OWNER_MAGIC);
-	if (pp == NULL || worker >= rss->n_workers || lo == 0 || lo > hi)
+	GH_CHECK_OBJ_NOTNULL(fo, NET_FLOW_OWNER_MAGIC);
+	if (pp == NULL || worker >= fo->n_workers || lo == 0 || lo > hi)
 		return -EINVAL;
 	memset(pp, 0, sizeof(*pp));
 	/* up to 256 bytes: never interrupted once the pool is ready */
@@ -135,16 +135,16 @@ struct net_flow_dest {
 };
 
 int
-net_flow_port_choose(const struct net_flow_owner *rss,
-                     struct net_flow_ports *pp, struct net_flow_key *k,
-                     net_flow_in_use_cb in_use, void *arg)
+net_flow_port_choose(const struct net_flow_owner *fo, struct net_flow_ports *pp,
+                     struct net_flow_key *k, net_flow_in_use_cb in_use,
+                     void *arg)
 {
 	struct net_flow_dest d;
 	uint32_t base, h, n, range, off;
 	uint16_t p, saved, *ctr;
 	uint64_t fg;
 
-	GH_CHECK_OBJ_NOTNULL(rss, NET_FLOW_OWNER_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(fo, NET_FLOW_OWNER_MAGIC);
 	GH_CHECK_OBJ_NOTNULL(pp, NET_FLOW_PORTS_MAGIC);
 	GH_VERIFY(k != NULL);
 
@@ -156,7 +156,7 @@ net_flow_port_choose(const struct net_flow_owner *rss,
 	ctr = &pp->table[(fg >> 56) & (NET_FLOW_PORT_TABLE - 1)];
 
 	/* Hash of the answers (remote -> local) with local port 0. */
-	base = rss_words(rss, rte_be_to_cpu_32(k->remote_ip_be),
+	base = rss_words(fo, rte_be_to_cpu_32(k->remote_ip_be),
 	                 rte_be_to_cpu_32(k->local_ip_be),
 	                 (uint32_t)rte_be_to_cpu_16(k->remote_port_be) << 16);
 	range = (uint32_t)(pp->hi - pp->lo) + 1;
@@ -164,9 +164,9 @@ net_flow_port_choose(const struct net_flow_owner *rss,
 	off = (uint32_t)(((uint32_t)fg + *ctr) % range);
 	p = (uint16_t)(pp->lo + off);
 	for (n = 0; n < range; n++) {
-		h = base ^ rss->port_hash[0][p & 0xff] ^
-		    rss->port_hash[1][p >> 8];
-		if (net_flow_owner_of_hash(rss, h) == pp->worker) {
+		h = base ^ fo->port_hash[0][p & 0xff] ^
+		    fo->port_hash[1][p >> 8];
+		if (net_flow_owner_of_hash(fo, h) == pp->worker) {
 			k->local_port_be = rte_cpu_to_be_16(p);
 			if (in_use == NULL || !in_use(arg, k)) {
 				/* next time from the port after this one */

@@ -33,13 +33,13 @@
 extern const uint8_t net_flow_owner_key_symmetric[NET_FLOW_OWNER_KEY_LEN];
 
 /*
- * Initialise <rss> for <n_workers> workers (1 .. RTE_MAX_LCORE) with the
+ * Initialise <fo> for <n_workers> workers (1 .. RTE_MAX_LCORE) with the
  * RETA <reta> of <reta_size> entries (a power of two, 1 ..
  * NET_FLOW_OWNER_RETA_MAX, each entry < n_workers), or, when <reta> is NULL,
  * the round-robin default of <reta_size> entries (0 means
  * NET_FLOW_OWNER_RETA_DEFAULT).  Returns 0 or -EINVAL.
  */
-int net_flow_owner_init(struct net_flow_owner *rss, unsigned n_workers,
+int net_flow_owner_init(struct net_flow_owner *fo, unsigned n_workers,
                         const uint16_t *reta, unsigned reta_size);
 
 /*
@@ -47,19 +47,19 @@ int net_flow_owner_init(struct net_flow_owner *rss, unsigned n_workers,
  * <dst_ip_be>:<dst_port_be> (network byte order), equal to the NIC's RSS
  * hash for it and to the hash of the reverse direction.
  */
-uint32_t net_flow_owner_hash(const struct net_flow_owner *rss,
+uint32_t net_flow_owner_hash(const struct net_flow_owner *fo,
                              uint32_t src_ip_be, uint32_t dst_ip_be,
                              uint16_t src_port_be, uint16_t dst_port_be);
 
 /* The worker the RETA maps <hash> to. */
 static inline unsigned
-net_flow_owner_of_hash(const struct net_flow_owner *rss, uint32_t hash)
+net_flow_owner_of_hash(const struct net_flow_owner *fo, uint32_t hash)
 {
-	return rss->reta[hash & (rss->reta_size - 1)];
+	return fo->reta[hash & (fo->reta_size - 1)];
 }
 
 /* The worker that owns the flow <k> (both directions). */
-unsigned net_flow_owner_of_flow(const struct net_flow_owner *rss,
+unsigned net_flow_owner_of_flow(const struct net_flow_owner *fo,
                                 const struct net_flow_key *k);
 
 /*
@@ -69,7 +69,7 @@ unsigned net_flow_owner_of_flow(const struct net_flow_owner *rss,
  * getrandom's -errno.
  */
 int net_flow_ports_init(struct net_flow_ports *pp,
-                        const struct net_flow_owner *rss, unsigned worker,
+                        const struct net_flow_owner *fo, unsigned worker,
                         uint16_t lo, uint16_t hi);
 
 /*
@@ -89,7 +89,7 @@ int net_flow_ports_init(struct net_flow_ports *pp,
  * Two workers never choose the same port towards the same peer address and
  * port from the same local address: a port maps to exactly one worker.
  */
-int net_flow_port_choose(const struct net_flow_owner *rss,
+int net_flow_port_choose(const struct net_flow_owner *fo,
                          struct net_flow_ports *pp, struct net_flow_key *k,
                          net_flow_in_use_cb in_use, void *arg);
 

@@ -97,9 +97,9 @@ struct tcp_stack_params {
 	uint16_t ephemeral_hi;     /* default 60999 */
 	enum tcp_cc_algo cc;       /* default CUBIC */
 	const uint8_t *isn_secret; /* 16 bytes, same on every worker */
-	const struct net_flow_owner *rss; /* owner hash shared by all workers */
-	struct net_ctx *net;              /* output: net_ipv4_output() */
-	struct rte_mempool *pool;         /* mbufs for the segments we build */
+	const struct net_flow_owner *flow_owner; /* shared by all workers */
+	struct net_ctx *net;                     /* output: net_ipv4_output() */
+	struct rte_mempool *pool; /* mbufs for the segments we build */
 	uint64_t tsc_hz;
 	/* The clock (TSC) at creation, where TCP time starts; 0 reads
 	 * rte_rdtsc().  Tests pass their fake clock here and then drive
@@ -112,7 +112,7 @@ struct tcp_stack_params {
 	/* mbufs all out-of-order queues of the stack may hold together
 	 * (each connection also holds at most 256); beyond it new
 	 * out-of-order segments are dropped (counted).  Default (0): a
-	 * quarter of <pool> divided among the workers of <rss>, which
+	 * quarter of <pool> divided among the workers of <flow_owner>, which
 	 * share it. */
 	uint32_t ooo_mbufs_max;
 };

@@ -537,11 +537,11 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	if (p == NULL || p->max_conns == 0 || p->max_conns > (1u << 24) ||
 	    p->rcv_buf_bytes < 1024 || p->snd_buf_bytes < 1024 ||
 	    p->rcv_buf_bytes > (1u << 30) || p->pool == NULL ||
-	    p->net == NULL || p->rss == NULL || p->isn_secret == NULL ||
+	    p->net == NULL || p->flow_owner == NULL || p->isn_secret == NULL ||
 	    p->tsc_hz < 1000 || p->ephemeral_lo == 0 ||
 	    p->ephemeral_lo > p->ephemeral_hi || p->rto_min_ms == 0 ||
 	    p->rto_min_ms > p->rto_max_ms || p->delack_ms == 0 ||
-	    p->worker_id >= p->rss->n_workers)
+	    p->worker_id >= p->flow_owner->n_workers)
 		goto fail;
 	err = ENOMEM;
 	s = rte_zmalloc_socket("tcp_stack", sizeof(*s), RTE_CACHE_LINE_SIZE,
@@ -553,8 +553,10 @@ tcp_stack_create(const struct tcp_stack_params *p)
 		s->p.challenge_ack_per_s = TCP_CHALLENGE_ACK_PER_S;
 	/* the workers share the pool: each takes its part of the share */
 	if (s->p.ooo_mbufs_max == 0)
-		s->p.ooo_mbufs_max = RTE_MAX(
-		    p->pool->size / (TCP_OOO_POOL_DIV * p->rss->n_workers), 1u);
+		s->p.ooo_mbufs_max =
+		    RTE_MAX(p->pool->size /
+		                (TCP_OOO_POOL_DIV * p->flow_owner->n_workers),
+		            1u);
 	s->zombie_head = TCP_NONE;
 	s->txwait_head = TCP_NONE;
 	s->txwait_tail = TCP_NONE;
@@ -586,7 +588,7 @@ tcp_stack_create(const struct tcp_stack_params *p)
 	s->flows = tcp_flow_table_create(&fp);
 	if (s->flows == NULL)
 		goto fail;
-	rc = net_flow_ports_init(&s->ports, p->rss, p->worker_id,
+	rc = net_flow_ports_init(&s->ports, p->flow_owner, p->worker_id,
 	                         p->ephemeral_lo, p->ephemeral_hi);
 	if (rc < 0) {
 		err = -rc;
@@ -985,7 +987,7 @@ tcp_connect(struct tcp_stack *s, unsigned port_idx, uint32_t local_ip_be,
 	nk.local_ip_be = local_ip_be;
 	nk.remote_ip_be = remote_ip_be;
 	nk.remote_port_be = remote_port_be;
-	if (net_flow_port_choose(s->p.rss, &s->ports, &nk, tcp_flow_busy,
+	if (net_flow_port_choose(s->p.flow_owner, &s->ports, &nk, tcp_flow_busy,
 	                         s->flows) < 0) {
 		rc = -EADDRNOTAVAIL;
 		goto out;

@@ -583,7 +583,7 @@ run_start(uint8_t setup)
 	    .ephemeral_hi = 60999,
 	    .cc = setup & 4 ? TCP_CC_NEWRENO : TCP_CC_CUBIC,
 	    .isn_secret = secret,
-	    .rss = &rss,
+	    .flow_owner = &rss,
 	    .net = &fz.net,
 	    .pool = pool,
 	    .tsc_hz = FZ_HZ,

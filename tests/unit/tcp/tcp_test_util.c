@@ -38,7 +38,7 @@ tt_put_be32(uint8_t *p, uint32_t host)
 	memcpy(p, &v, sizeof(v));
 }
 
-static struct net_flow_owner tt_rss;
+static struct net_flow_owner tt_flow_owner;
 static const struct rte_ether_addr tt_mac_a = {{2, 0, 0, 0, 0, 0xa}};
 static const struct rte_ether_addr tt_mac_b = {{2, 0, 0, 0, 0, 0xb}};
 
@@ -54,7 +54,7 @@ tt_eal_init(void)
 	    rte_pktmbuf_pool_create("tt_pool", TT_POOL_SIZE, 0, 0,
 	                            RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	cr_assert_not_null(tt_pool);
-	cr_assert_eq(net_flow_owner_init(&tt_rss, 1, NULL, 0), 0);
+	cr_assert_eq(net_flow_owner_init(&tt_flow_owner, 1, NULL, 0), 0);
 	done = 1;
 }
 
@@ -113,7 +113,7 @@ tt_node_init(struct tt_node *n, const struct rte_ether_addr *mac, uint32_t ip,
 	    .ephemeral_hi = 60999,
 	    .cc = TCP_CC_CUBIC,
 	    .isn_secret = tt_secret,
-	    .rss = &tt_rss,
+	    .flow_owner = &tt_flow_owner,
 	    .net = &n->net,
 	    .pool = tt_pool,
 	    .tsc_hz = TT_HZ,

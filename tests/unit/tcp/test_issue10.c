@@ -750,7 +750,7 @@ static void
 workers4(struct tcp_stack_params *p)
 {
 	p->n_workers = 4;
-	p->rss = &rss4;
+	p->flow_owner = &rss4;
 }
 
 /*
