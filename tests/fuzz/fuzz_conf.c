@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness of the configuration parser (lib/conf/conf.c): the
+ * libFuzzer harness of the configuration parser (lib/conf): the
  * input is a config file, parsed from memory with conf_parse() as
  * `gatehouse --check -` does.  A refusal must come with a NUL-terminated
  * "name:line: why" message; parsing the same text twice must give the same
