@@ -158,19 +158,38 @@ tt_sink_listen(uint16_t dport)
 	             0);
 }
 
+uint32_t
+tt_handshake(uint16_t sport, uint16_t dport, uint32_t isn,
+             const struct tt_opts *o, uint16_t ack_wnd, struct tt_seg *synack)
+{
+	struct tt_opts ack = {.ws = -1};
+	struct tt_seg g;
+
+	tt_inject(sport, dport, isn, 0, TH_SYN, 65535, o, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "a SYN-ACK");
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(g.ack, isn + 1);
+	if (synack != NULL)
+		*synack = g;
+	tt_tx_clear();
+	if (o != NULL && o->ts) {
+		ack.ts = true;
+		ack.tsval = o->tsval + 1;
+		ack.tsecr = g.tsval;
+	}
+	tt_inject(sport, dport, isn + 1, g.seq + 1, TH_ACK, ack_wnd, &ack, NULL,
+	          0);
+	return g.seq;
+}
+
 struct tcp_conn *
 tt_sink_open(uint16_t sport, uint16_t dport, uint32_t isn)
 {
-	struct tt_opts o = {.mss = 1460, .ws = -1};
+	const struct tt_opts o = {.mss = 1460, .ws = -1};
 	unsigned before = tt_n_accepted;
-	struct tt_seg g;
 
-	tt_inject(sport, dport, isn, 0, TH_SYN, 65535, &o, NULL, 0);
-	cr_assert_eq(tt_tx_n(&tt_a), 1, "a SYN-ACK");
-	tt_tx_seg(&tt_a, 0, &g);
-	tt_tx_clear();
-	o.mss = 0;
-	tt_inject(sport, dport, isn + 1, g.seq + 1, TH_ACK, 65535, &o, NULL, 0);
+	tt_handshake(sport, dport, isn, &o, 65535, NULL);
 	cr_assert_eq(tt_n_accepted, before + 1);
 	cr_assert_not_null(tt_accepted);
 	cr_assert_eq(tt_tx_n(&tt_a), 0);

@@ -106,6 +106,15 @@ extern unsigned tt_n_accepted;
 
 /* Listen on A:<dport> with tt_sink_cb. */
 void tt_sink_listen(uint16_t dport);
+/*
+ * The three-way handshake from B:<sport> (ISN <isn>, options <o>) to
+ * A:<dport>: the SYN, A's SYN-ACK checked and cleared from its txbuf (a
+ * copy in *<synack> when not NULL), the ACK with window <ack_wnd> (and
+ * timestamps when <o> has them).  Returns A's ISN.
+ */
+uint32_t tt_handshake(uint16_t sport, uint16_t dport, uint32_t isn,
+                      const struct tt_opts *o, uint16_t ack_wnd,
+                      struct tt_seg *synack);
 /* Open a connection from B:<sport> (ISN <isn>, MSS 1460, no window
  * scaling, window 65535) to A:<dport>, a tt_sink_listen() port, leaving
  * A's txbuf empty; returns the connection A accepted. */
