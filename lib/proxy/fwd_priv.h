@@ -98,6 +98,8 @@ struct fwd_session {
 	struct rte_mbuf *cli_out; /* for the client, not taken by TCP yet */
 	struct rte_mbuf *up_in;   /* from the upstream, not consumed yet */
 	struct rte_mbuf *up_out;  /* for the upstream, not taken by TCP yet */
+	struct rte_mbuf *retry;   /* a clone of the request sent on a reused
+	                             upstream, until its first response byte */
 	struct fwd_txn *txn;
 	uint64_t req_body_bytes; /* of the current request, for the limit */
 	struct http_body req_body;
@@ -242,6 +244,23 @@ void fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len);
 
 /* The upstream leg is ready: the tunnel's 200, or the request goes. */
 void fwd_upstream_ready(struct fwd_session *s);
+
+/*
+ * The reused upstream of <s> closed (or sent FIN) before any byte of the
+ * response: send the request again, once, on a new connection, when it
+ * is idempotent and had no body (RFC 9110 9.2.2, RFC 9112 9.3.1: the
+ * origin may close an idle connection just as we reuse it).  True when
+ * the retry is on its way (the old leg is closed); false to answer 502.
+ */
+bool fwd_retry(struct fwd_session *s);
+
+/* The request clone fwd_retry() would send is no longer needed. */
+static inline void
+fwd_retry_drop(struct fwd_session *s)
+{
+	rte_pktmbuf_free(s->retry);
+	s->retry = NULL;
+}
 
 /* Park the upstream leg of <s> for reuse, or close it. */
 void fwd_idle_put(struct fwd_session *s);

@@ -133,6 +133,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	rte_pktmbuf_free(s->up_in);
 	rte_pktmbuf_free(s->up_out);
 	s->cli_in = s->cli_out = s->up_in = s->up_out = NULL;
+	fwd_retry_drop(s);
 	session_put(fc, s);
 }
 
@@ -263,6 +264,7 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	GH_VERIFY(c == s->up);
+	fwd_retry_drop(s); /* the origin answers: no retry */
 	if (proxy_chain_append(&s->up_in, m) < 0) {
 		rte_pktmbuf_free(m);
 		fwd_session_end(s, true);
@@ -423,6 +425,8 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 			return;
 		}
 		if (!(s->flags & SF_RESP_HEAD)) {
+			if (fwd_retry(s))
+				return;
 			fc->cnt->fwd_err_502_response++;
 			fwd_error(s, 502, ALOG_TCP_MISS,
 			          "the origin closed the connection without "

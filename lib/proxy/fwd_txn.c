@@ -443,6 +443,7 @@ fwd_txn_done(struct fwd_session *s)
 	struct fwd_ctx *fc = s->l->fc;
 
 	fwd_txn_end(s);
+	fwd_retry_drop(s);
 	if (!(s->flags & SF_REQ_DONE))
 		s->flags |= SF_CLOSE_CLI; /* the rest of its body: unreadable */
 	if (s->up != NULL) {
@@ -578,6 +579,8 @@ fwd_fin_pending(struct fwd_session *s)
 	                         proxy_chain_len(s->cli_out) >= FWD_OUT_MAX))
 		return; /* the rest goes as the client makes room */
 	if (!(s->flags & SF_RESP_HEAD)) {
+		if (fwd_retry(s))
+			return;
 		s->l->fc->cnt->fwd_err_502_response++;
 		fwd_error(s, 502, ALOG_TCP_MISS,
 		          "the origin closed the connection without a "

@@ -204,8 +204,30 @@ fwd_upstream_ready(struct fwd_session *s)
 	fwd_req_pump(s);
 }
 
+/* Whether the current request may be sent again (fwd_retry): idempotent
+ * (RFC 9110 9.2.2) and without a body, so up_out holds all of it. */
+static bool
+fwd_retryable(const struct fwd_session *s)
+{
+	switch (s->req_method) {
+	case HTTP_M_GET:
+	case HTTP_M_HEAD:
+	case HTTP_M_OPTIONS:
+	case HTTP_M_TRACE:
+	case HTTP_M_PUT:
+	case HTTP_M_DELETE:
+		break;
+	default:
+		return false;
+	}
+	return s->req_body_bytes == 0 && http_body_eof(&s->req_body) &&
+	       s->cli_in == NULL;
+}
+
+/* Connect <s> to its checked destination: an idle connection when
+ * <may_reuse> and one is there, else a new one. */
 static void
-fwd_connect(struct fwd_session *s)
+fwd_connect(struct fwd_session *s, bool may_reuse)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct proxy_params *p = &fc->p;
@@ -221,11 +243,17 @@ fwd_connect(struct fwd_session *s)
 	}
 	if (s->txn != NULL)
 		s->txn->rec.hier = ALOG_HIER_DIRECT;
-	if (!(s->flags & SF_CONNECT)) {
+	if (!(s->flags & SF_CONNECT) && may_reuse) {
 		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be);
 		if (s->up != NULL) {
 			tcp_conn_set_arg(s->up, s);
 			fc->cnt->fwd_upstream_reused++;
+			/* An indirect copy (no bytes copied): the origin may
+			 * have closed this connection just now. */
+			fwd_retry_drop(s);
+			if (s->up_out != NULL && fwd_retryable(s))
+				s->retry =
+				    rte_pktmbuf_clone(s->up_out, p->pool);
 			fwd_upstream_ready(s);
 			return;
 		}
@@ -250,6 +278,24 @@ fwd_connect(struct fwd_session *s)
 	fwd_timer_set(s, s->l->cfg.connect_ms);
 }
 
+bool
+fwd_retry(struct fwd_session *s)
+{
+	if (s->retry == NULL || s->state != ST_FORWARD ||
+	    (s->flags & SF_RESP_HEAD) || s->up_in != NULL) {
+		fwd_retry_drop(s);
+		return false;
+	}
+	s->l->fc->cnt->fwd_upstream_retried++;
+	fwd_leg_close(&s->up, true);
+	rte_pktmbuf_free(s->up_out);
+	s->up_out = s->retry;
+	s->retry = NULL;
+	s->flags &= (uint16_t) ~(SF_UP_FIN | SF_UP_KEEP);
+	fwd_connect(s, false);
+	return true;
+}
+
 static void
 fwd_dns_done(void *arg, int status, uint32_t ip_be)
 {
@@ -268,7 +314,7 @@ fwd_dns_done(void *arg, int status, uint32_t ip_be)
 		return;
 	}
 	s->dst_ip_be = ip_be;
-	fwd_connect(s);
+	fwd_connect(s, true);
 }
 
 /* The request is checked and its head consumed: look <host> (<host_len>
@@ -292,7 +338,7 @@ fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len)
 	s->dw.query = NULL;
 	if (rc == 0) {
 		s->dst_ip_be = ip_be;
-		fwd_connect(s);
+		fwd_connect(s, true);
 		return;
 	}
 	if (rc == -ENOBUFS) {

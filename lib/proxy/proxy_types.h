@@ -62,6 +62,7 @@ enum proxy_service {
 	X(fwd_continue_dropped, "forward: 1xx interim responses not relayed (HTTP/1.0 client)") \
 	X(fwd_upstream_new,   "forward: upstream connections opened") \
 	X(fwd_upstream_reused, "forward: requests sent on an idle upstream connection") \
+	X(fwd_upstream_retried, "forward: requests sent again on a new connection (the reused one closed without a response)") \
 	X(fwd_upstream_idle,  "forward: upstream connections kept idle for reuse") \
 	X(fwd_upstream_idle_closed, "forward: idle upstream connections closed (timeout, peer, full)") \
 	X(fwd_idle_in_use,    "gauge: idle upstream connections held now") \

@@ -902,3 +902,116 @@ Test(fwd, head_split_at_every_byte)
 	cr_assert_eq(org.accepted, 1, "the upstream was not reused");
 	cr_assert_eq(cnt.fwd_upstream_reused, n - 2);
 }
+
+/* ---- retry on a reused upstream that closed (issue 12 item 8) ---- */
+
+/* One request answered and its upstream parked; then the client's second
+ * request <req2> goes out on the parked connection, which the origin then
+ * ends without a word (<rst>: reset, else FIN and close). */
+static void
+first_request_parked(void)
+{
+	client_connect();
+	send_str(&cli,
+	         "GET http://10.0.0.2/a HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	send_str(&org, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na");
+	run(10);
+	cr_assert(strstr(cli.rx, "\r\n\r\na") != NULL, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_upstream_idle, 1, "the upstream was parked");
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+}
+
+static void
+reused_upstream_dies(const char *req2, bool rst)
+{
+	first_request_parked();
+	send_str(&cli, req2);
+	run(10);
+	cr_assert_eq(cnt.fwd_upstream_reused, 1);
+	cr_assert_eq(org.accepted, 1);
+	cr_assert(strstr(org.rx, " /b HTTP/1.1\r\n") != NULL, "origin got: %s",
+	          org.rx);
+	if (rst)
+		tcp_abort(org.c);
+	else
+		tcp_close(org.c);
+	run(10);
+}
+
+/* The origin closed the reused connection as the request arrived: the
+ * request goes again, once, on a new connection, and is answered. */
+static void
+expect_retried(void)
+{
+	cr_assert_eq(org.accepted, 2, "no new upstream connection");
+	cr_assert(strstr(org.rx, "GET /b HTTP/1.1\r\n") != NULL,
+	          "origin got: %s", org.rx);
+	send_str(&org, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 OK\r\n", 17) == 0,
+	          "client got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\n\r\nb") != NULL);
+	cr_assert_eq(cnt.fwd_upstream_retried, 1);
+	cr_assert_eq(cnt.fwd_err_502_response, 0);
+}
+
+Test(fwd, reused_upstream_reset_get_retried_once)
+{
+	reused_upstream_dies(
+	    "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", true);
+	expect_retried();
+}
+
+Test(fwd, reused_upstream_fin_get_retried_once)
+{
+	reused_upstream_dies(
+	    "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", false);
+	expect_retried();
+}
+
+/* Once only: the new connection failing the same way is a 502. */
+Test(fwd, retried_request_failing_again_is_502)
+{
+	reused_upstream_dies(
+	    "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", true);
+	cr_assert_eq(org.accepted, 2);
+	tcp_abort(org.c);
+	run(10);
+	cr_assert_eq(org.accepted, 2, "retried twice");
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 502 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_upstream_retried, 1);
+}
+
+/* A POST is not idempotent: never sent twice (RFC 9110 9.2.2). */
+Test(fwd, reused_upstream_reset_post_is_502)
+{
+	reused_upstream_dies(
+	    "POST http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	    "Content-Length: 2\r\n\r\nhi",
+	    true);
+	cr_assert_eq(org.accepted, 1, "a POST was sent again");
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 502 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_upstream_retried, 0);
+}
+
+/* A response begun is never retried: the client sees it cut short. */
+Test(fwd, reused_upstream_answering_is_not_retried)
+{
+	first_request_parked();
+	send_str(&cli,
+	         "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert_eq(cnt.fwd_upstream_reused, 1);
+	send_str(&org, "HTTP/1.1 200 OK\r\nContent-Le");
+	run(10);
+	tcp_abort(org.c);
+	run(10);
+	cr_assert_eq(org.accepted, 1);
+	cr_assert_eq(cnt.fwd_upstream_retried, 0);
+	cr_assert_eq(cnt.fwd_err_502_response, 1);
+}
