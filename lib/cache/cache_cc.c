@@ -74,6 +74,10 @@ static const struct cc_dir cc_dirs[] = {
     {"only-if-cached", CACHE_CC_ONLY_IF_CACHED, CC_FLAG, 0},
 };
 
+/* cc_apply() finds a CC_FIELDS directive's _FIELDS bit next to it */
+_Static_assert(CACHE_CC_NO_CACHE << 1 == CACHE_CC_NO_CACHE_FIELDS, "bits");
+_Static_assert(CACHE_CC_PRIVATE << 1 == CACHE_CC_PRIVATE_FIELDS, "bits");
+
 /* An element's argument: none, a valid one (the token, or the inside of
  * the quoted-string), or a bad one. */
 enum cc_arg {
@@ -230,6 +234,8 @@ cache_cc_add(struct cache_cc *cc, const char *p, uint32_t len)
 		enum cc_arg arg;
 		size_t d;
 
+		GH_VERIFY(off <= len && n <= len - off);
+
 		while (name_len < n &&
 		       cache_is_tchar((unsigned char)e[name_len]))
 			name_len++;
@@ -243,6 +249,7 @@ cache_cc_add(struct cache_cc *cc, const char *p, uint32_t len)
 		if (d == GH_ARRAY_SIZE(cc_dirs))
 			continue; /* unknown: ignored (5.2.3) */
 		arg = cc_arg(e, n, name_len, &a, &alen);
+		GH_VERIFY(arg != CC_ARG_OK || (a >= e && alen <= n));
 		cc_apply(cc, &cc_dirs[d], arg, a, alen);
 	}
 }

@@ -101,6 +101,7 @@ cache_resp_meta_parse(struct cache_resp_meta *r, const struct http_msg *msg,
 			r->age_s = CACHE_DELTA_MAX;
 	}
 
+	GH_VERIFY(r->age_s <= CACHE_DELTA_MAX);
 	if (http_hdr_find(msg, buf, "etag", 0) >= 0)
 		r->flags |= CACHE_M_ETAG;
 	if (http_hdr_find(msg, buf, "vary", 0) >= 0) {

@@ -60,6 +60,7 @@ iter_next(struct field_iter *it, const char **p, uint32_t *len)
 
 			if (cache_list_next(v, h->value.len, &it->pos, &off,
 			                    len)) {
+				GH_VERIFY(off + *len <= h->value.len);
 				*p = v + off;
 				return true;
 			}
