@@ -31,6 +31,26 @@ ct_rcu_stop(void)
 	rcu_unregister_thread();
 }
 
+struct cache_index *
+ct_index_start(uint64_t budget)
+{
+	struct cache_index *ci;
+
+	ct_rcu_start();
+	ci = cache_index_create(budget, 2);
+	cr_assert_not_null(ci);
+	return ci;
+}
+
+void
+ct_index_stop(struct cache_index *ci)
+{
+	rcu_thread_offline();
+	cr_assert_eq(cache_index_destroy(ci), 0);
+	rcu_thread_online();
+	ct_rcu_stop();
+}
+
 size_t
 ct_key(uint8_t *buf, uint32_t k)
 {

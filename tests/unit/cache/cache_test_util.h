@@ -26,6 +26,13 @@ void ct_rcu_drain(void);
 /* Offline, drain, unregister. */
 void ct_rcu_stop(void);
 
+/* Register the test thread and create an index of <budget> bytes for two
+ * workers (fails the test on error). */
+struct cache_index *ct_index_start(uint64_t budget);
+
+/* Destroy <ci> (it must be empty of references) and unregister. */
+void ct_index_stop(struct cache_index *ci);
+
 /* The key "GET http://t/<k>" into <buf> (CACHE_KEY_MAX_BYTES); its length. */
 size_t ct_key(uint8_t *buf, uint32_t k);
 

@@ -17,18 +17,13 @@ static struct cache_index *ci;
 static void
 setup(void)
 {
-	ct_rcu_start();
-	ci = cache_index_create(1u << 20, 2);
-	cr_assert_not_null(ci);
+	ci = ct_index_start(1u << 20);
 }
 
 static void
 teardown(void)
 {
-	rcu_thread_offline();
-	cr_assert_eq(cache_index_destroy(ci), 0);
-	rcu_thread_online();
-	ct_rcu_stop();
+	ct_index_stop(ci);
 }
 
 TestSuite(cache_index, .init = setup, .fini = teardown);
