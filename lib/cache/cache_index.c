@@ -37,13 +37,15 @@ key_match(struct cds_lfht_node *node, const void *arg)
 }
 
 struct cache_index *
-cache_index_create(uint64_t budget_bytes, uint32_t n_workers)
+cache_index_create(uint64_t budget_bytes, uint64_t max_obj_bytes,
+                   uint32_t n_workers)
 {
 	struct cache_index *ci;
 	size_t sz = sizeof(unsigned);
 	int err;
 
-	if (budget_bytes == 0 || n_workers == 0 ||
+	if (budget_bytes == 0 || max_obj_bytes == 0 ||
+	    max_obj_bytes > budget_bytes || n_workers == 0 ||
 	    n_workers > CACHE_INDEX_MAX_WORKERS) {
 		errno = EINVAL;
 		return NULL;
@@ -70,6 +72,7 @@ cache_index_create(uint64_t budget_bytes, uint32_t n_workers)
 	}
 	cache_sieve_init(&ci->q);
 	ci->budget_bytes = budget_bytes;
+	ci->max_obj_bytes = max_obj_bytes;
 	ci->n_workers = n_workers;
 	ci->magic = CACHE_INDEX_MAGIC;
 	return ci;
@@ -223,7 +226,7 @@ cache_index_insert_unique(struct cache_index *ci, struct cache_obj *obj,
 		rc = -EINVAL;
 		goto out;
 	}
-	if (obj->mem_bytes > ci->budget_bytes) {
+	if (obj->mem_bytes > ci->max_obj_bytes) {
 		rc = -EFBIG;
 		goto out;
 	}

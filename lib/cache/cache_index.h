@@ -16,8 +16,9 @@
  * Budget: <bytes> (every allocation of the objects in the index: object,
  * key, head, segment table, segments) exceeds the budget by at most one
  * object, the one being inserted or filled, and only when nothing else is
- * left to evict.  Objects removed but still referenced are counted in
- * live_bytes, not in bytes.
+ * left to evict; no object grows past max_obj_bytes (a larger response is
+ * the caller's to stream without storing).  Objects removed but still
+ * referenced are counted in live_bytes, not in bytes.
  */
 #ifndef GH_CACHE_INDEX_H
 #define GH_CACHE_INDEX_H
@@ -30,11 +31,14 @@
 
 /*
  * A new empty index whose objects live in a new jemalloc arena, with a
- * budget of <budget_bytes> (> 0) and one segment descriptor per worker for
- * <n_workers> workers (1 ..= 1024).  Any thread.  Returns NULL and sets
- * errno: EINVAL, ENOMEM, or the errno of getrandom / mallctl.
+ * budget of <budget_bytes> (> 0), objects of at most <max_obj_bytes> each
+ * (all their allocations; 0 < max_obj_bytes <= budget_bytes) and one
+ * segment descriptor per worker for <n_workers> workers (1 ..= 1024).  Any
+ * thread.  Returns NULL and sets errno: EINVAL, ENOMEM, or the errno of
+ * getrandom / mallctl.
  */
 struct cache_index *cache_index_create(uint64_t budget_bytes,
+                                       uint64_t max_obj_bytes,
                                        uint32_t n_workers);
 
 /*
@@ -66,7 +70,7 @@ int cache_index_lookup(struct cache_index *ci, const uint8_t *key, size_t len,
  * takes its own reference; the caller keeps its own.  Evicts first as the
  * budget needs.  Online RCU thread.  Returns 0 (inserted), -EEXIST (the key
  * is present: <*existing> holds a new reference on that object, BUSY or
- * COMPLETE), -EFBIG (<obj> alone is over the budget), -EINVAL (<obj> is
+ * COMPLETE), -EFBIG (<obj> is over max_obj_bytes), -EINVAL (<obj> is
  * DEAD, already in, or from another index).
  */
 int cache_index_insert_unique(struct cache_index *ci, struct cache_obj *obj,

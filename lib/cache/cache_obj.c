@@ -108,24 +108,31 @@ seg_hdr_bytes(const struct cache_index *ci)
 	return RTE_ALIGN_CEIL(b, RTE_CACHE_LINE_SIZE);
 }
 
-/* Capacity of the next segment of <obj>, which is to take <want> bytes. */
+/*
+ * Capacity of the next segment, to take <want> bytes after <body> bytes in
+ * segments the last of which has <prev_cap> (0: none): what the size hint
+ * <hint> leaves, else twice the last segment, from CACHE_SEG_MIN_BYTES; at
+ * least <want>, at most CACHE_SEG_MAX_BYTES.
+ */
 static uint32_t
-seg_next_cap(const struct cache_obj *obj, size_t want)
+seg_cap_for(uint64_t hint, uint64_t body, uint32_t prev_cap, uint64_t want)
 {
 	uint64_t cap;
 
-	if (obj->body_hint > obj->body_bytes) {
-		cap = obj->body_hint - obj->body_bytes;
-		if (cap < want)
-			cap = want;
-	} else {
-		cap = CACHE_SEG_MIN_BYTES;
-		if (obj->n_segs > 0)
-			cap = 2 * (uint64_t)obj->segs[obj->n_segs - 1]->cap;
-		if (cap < want)
-			cap = want;
-	}
-	return cap > CACHE_SEG_MAX_BYTES ? CACHE_SEG_MAX_BYTES : (uint32_t)cap;
+	if (hint > body)
+		cap = hint - body;
+	else
+		cap = prev_cap == 0 ? CACHE_SEG_MIN_BYTES
+		                    : 2 * (uint64_t)prev_cap;
+	cap = RTE_MAX(cap, want);
+	return (uint32_t)RTE_MIN(cap, (uint64_t)CACHE_SEG_MAX_BYTES);
+}
+
+/* Capacity of the last segment of <obj>, 0 when it has none. */
+static uint32_t
+last_cap(const struct cache_obj *obj)
+{
+	return obj->n_segs > 0 ? obj->segs[obj->n_segs - 1]->cap : 0;
 }
 
 /* Add an empty segment of <cap> bytes to <obj>: 0 or -ENOMEM. */
@@ -180,10 +187,48 @@ seg_add(struct cache_obj *obj, uint32_t cap)
 	return 0;
 }
 
+/*
+ * What <obj>'s allocations would come to after appending <len> bytes, with
+ * segments chosen as seg_cap_for will (and the segment table's growth).
+ * The filler alone changes mem_bytes, so it may read it without the lock.
+ */
+static uint64_t
+obj_bytes_after(const struct cache_obj *obj, uint64_t len)
+{
+	const struct cache_seg *last =
+	    obj->n_segs > 0 ? obj->segs[obj->n_segs - 1] : NULL;
+	uint64_t total = obj->mem_bytes, body = obj->body_bytes, take;
+	uint32_t n = obj->n_segs, tcap = obj->segs_cap, prev = last_cap(obj);
+
+	if (last != NULL) {
+		take = RTE_MIN(len, (uint64_t)(last->cap - last->len));
+		body += take;
+		len -= take;
+	}
+	while (len > 0) {
+		uint32_t cap = seg_cap_for(obj->body_hint, body, prev, len);
+
+		if (n == tcap) {
+			uint32_t ncap = tcap == 0 ? 4 : 2 * tcap;
+
+			total += (uint64_t)(ncap - tcap) * sizeof(*obj->segs);
+			tcap = ncap;
+		}
+		total += seg_hdr_bytes(obj->ci) + cap;
+		n++;
+		prev = cap;
+		take = RTE_MIN(len, (uint64_t)cap);
+		body += take;
+		len -= take;
+	}
+	return total;
+}
+
 int
 cache_obj_append(struct cache_obj *obj, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	uint64_t after;
 	int rc;
 
 	GH_CHECK_OBJ_NOTNULL(obj, CACHE_OBJ_MAGIC);
@@ -191,13 +236,18 @@ cache_obj_append(struct cache_obj *obj, const void *data, size_t len)
 		return -EINVAL;
 	if (len > CACHE_OBJ_MAX_BODY_BYTES - obj->body_bytes)
 		return -EFBIG;
+	after = obj_bytes_after(obj, len);
+	if (after > obj->ci->max_obj_bytes)
+		return -EFBIG;
 	while (len > 0) {
 		struct cache_seg *last =
 		    obj->n_segs > 0 ? obj->segs[obj->n_segs - 1] : NULL;
 		size_t n;
 
 		if (last == NULL || last->len == last->cap) {
-			rc = seg_add(obj, seg_next_cap(obj, len));
+			rc = seg_add(obj, seg_cap_for(obj->body_hint,
+			                              obj->body_bytes,
+			                              last_cap(obj), len));
 			if (rc < 0)
 				return rc;
 			continue;
@@ -210,6 +260,7 @@ cache_obj_append(struct cache_obj *obj, const void *data, size_t len)
 		p += n;
 		len -= n;
 	}
+	GH_ASSERT(obj->mem_bytes == after);
 	return 0;
 }
 

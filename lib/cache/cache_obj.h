@@ -52,8 +52,10 @@ struct cache_obj *cache_obj_create(struct cache_index *ci, const uint8_t *key,
  * Append <len> body bytes to BUSY <obj>.  Segments grow as needed; when
  * <obj> is in the index the new memory is charged to the budget, which may
  * evict other objects (so the caller must be an online RCU thread).
- * Returns 0, -EINVAL (not BUSY), -EFBIG (past CACHE_OBJ_MAX_BODY_BYTES),
- * -ENOMEM (the object is unchanged).
+ * Returns 0, -EINVAL (not BUSY), -EFBIG (the object would pass the index's
+ * max_obj_bytes or CACHE_OBJ_MAX_BODY_BYTES), -ENOMEM.  On -EFBIG nothing
+ * was appended; on -ENOMEM the bytes before the failure were (the filler
+ * gives the object up either way: cache_index_remove, cache_obj_put).
  */
 int cache_obj_append(struct cache_obj *obj, const void *data, size_t len);
 

@@ -37,7 +37,7 @@ ct_index_start(uint64_t budget)
 	struct cache_index *ci;
 
 	ct_rcu_start();
-	ci = cache_index_create(budget, 2);
+	ci = cache_index_create(budget, budget, 2);
 	cr_assert_not_null(ci);
 	return ci;
 }

@@ -31,10 +31,12 @@ TestSuite(cache_index, .init = setup, .fini = teardown);
 Test(cache_index, create_rejects_bad_arguments)
 {
 	errno = 0;
-	cr_assert_null(cache_index_create(0, 1));
+	cr_assert_null(cache_index_create(0, 0, 1));
 	cr_assert_eq(errno, EINVAL);
-	cr_assert_null(cache_index_create(1024, 0));
-	cr_assert_null(cache_index_create(1024, 100000));
+	cr_assert_null(cache_index_create(1024, 0, 1));
+	cr_assert_null(cache_index_create(1024, 1025, 1), "object > budget");
+	cr_assert_null(cache_index_create(1024, 1024, 0));
+	cr_assert_null(cache_index_create(1024, 1024, 100000));
 }
 
 Test(cache_index, key_build_bounds)
@@ -230,10 +232,36 @@ Test(cache_index, eviction_keeps_within_budget)
 	cr_assert_eq(st.live_bytes, st.bytes);
 }
 
-Test(cache_index, object_over_budget_is_refused)
+Test(cache_index, objects_over_the_maximum_are_refused)
 {
-	struct cache_obj *o = ct_obj(ci, 1, (1u << 20) + 1, 0, 1), *e;
+	static uint8_t big[CACHE_HEAD_MAX_BYTES];
+	struct cache_index *small = cache_index_create(1u << 20, 64000, 2);
+	uint8_t key[CACHE_KEY_MAX_BYTES];
+	size_t klen = ct_key(key, 1);
+	struct cache_obj *o, *e;
+	uint64_t i;
 
-	cr_assert_eq(cache_index_insert_unique(ci, o, &e), -EFBIG);
+	cr_assert_not_null(small);
+	/* growth stops before the object's allocations pass 64000 bytes */
+	o = cache_obj_create(small, key, klen, "h", 1, 0);
+	cr_assert_not_null(o);
+	cr_assert_eq(cache_index_insert_unique(small, o, &e), 0);
+	for (i = 0; i < 100; i++)
+		if (cache_obj_append(o, big, 1000) != 0)
+			break;
+	cr_assert_lt(i, 100);
+	cr_assert_eq(cache_obj_append(o, big, 1000), -EFBIG);
+	cr_assert_leq(o->mem_bytes, 64000);
+	cr_assert_geq(cache_obj_body_len(o), 50000, "only %lu",
+	              (unsigned long)cache_obj_body_len(o));
+	cr_assert_eq(cache_index_remove(small, o), 0);
 	cache_obj_put(o);
+	/* a head alone over the maximum: refused at insert */
+	o = cache_obj_create(small, key, klen, big, sizeof(big), 0);
+	cr_assert_not_null(o);
+	cr_assert_eq(cache_index_insert_unique(small, o, &e), -EFBIG);
+	cache_obj_put(o);
+	rcu_thread_offline();
+	cr_assert_eq(cache_index_destroy(small), 0);
+	rcu_thread_online();
 }

@@ -162,7 +162,7 @@ Test(cache_rcu, no_free_while_referenced)
 	pthread_t tr, tw;
 
 	/* budget for a few objects only: eviction runs all the time */
-	ci = cache_index_create(40000, 2);
+	ci = cache_index_create(40000, 40000, 2);
 	cr_assert_not_null(ci);
 	cr_assert_eq(pthread_create(&tr, NULL, reader, &r), 0);
 	cr_assert_eq(pthread_create(&tw, NULL, writer, NULL), 0);
