@@ -190,3 +190,55 @@ Test(cache_mbufs, purged_while_sending_stays_readable)
 	}
 	cr_assert_eq(rte_mempool_in_use_count(pool), 0);
 }
+
+Test(cache_mbufs, refusals_leave_nothing_attached)
+{
+	struct rte_mempool *tiny =
+	    rte_pktmbuf_pool_create("ct_tiny", 3, 0, 0, 0, SOCKET_ID_ANY);
+	struct cache_obj *o = ct_obj(ci, 10, CT_BODY, 0, 1);
+	struct rte_mbuf *m;
+
+	cr_assert_not_null(tiny);
+	cr_assert_gt(o->n_segs, 3);
+	/* pool runs dry half way through the chain */
+	errno = 0;
+	cr_assert_null(cache_obj_body_mbufs(o, 0, 0, CT_BODY, tiny));
+	cr_assert_eq(errno, ENOMEM);
+	cr_assert_eq(rte_mempool_in_use_count(tiny), 0);
+	cr_assert_eq(o->ref.refcount, 1);
+	cr_assert_eq(rte_mbuf_ext_refcnt_read(&o->segs[0]->shinfo[0]), 0);
+	/* a worker's descriptor at DPDK's 16-bit limit */
+	m = cache_obj_body_mbufs(o, 0, 0, 10, pool);
+	cr_assert_not_null(m);
+	rte_mbuf_ext_refcnt_set(&o->segs[0]->shinfo[0], UINT16_MAX);
+	errno = 0;
+	cr_assert_null(cache_obj_body_mbufs(o, 0, 0, 10, pool));
+	cr_assert_eq(errno, ENOBUFS);
+	rte_mbuf_ext_refcnt_set(&o->segs[0]->shinfo[0], 1);
+	rte_pktmbuf_free(m);
+	cr_assert_eq(o->ref.refcount, 1);
+	cache_obj_put(o);
+	rte_mempool_free(tiny);
+}
+
+Test(cache_mbufs, destroy_waits_for_mbufs_in_flight)
+{
+	struct cache_index *own = cache_index_create(1u << 20, 1u << 20, 1);
+	struct cache_obj *o, *e;
+	struct rte_mbuf *m;
+
+	cr_assert_not_null(own);
+	o = ct_obj(own, 11, 5000, 0, 1);
+	cr_assert_eq(cache_index_insert_unique(own, o, &e), 0);
+	m = cache_obj_body_mbufs(o, 0, 0, 5000, pool);
+	cr_assert_not_null(m);
+	cache_obj_put(o);
+	rcu_thread_offline();
+	cr_assert_eq(cache_index_destroy(own), -EBUSY);
+	rcu_thread_online();
+	check_chain(o, 11, m, 0, 5000);
+	rte_pktmbuf_free(m);
+	rcu_thread_offline();
+	cr_assert_eq(cache_index_destroy(own), 0);
+	rcu_thread_online();
+}
