@@ -100,7 +100,9 @@ struct rte_mbuf *cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker,
 
 /*
  * Copy body bytes [<off>, <off> + <len>) of <obj> into <dst> (tests and
- * slow paths).  Returns 0 or -EINVAL when the range is past what is written.
+ * slow paths): by anyone holding a reference on a COMPLETE object, or by
+ * the filler on its BUSY one (others could race with the segment table's
+ * growth).  Returns 0 or -EINVAL when the range is past what is written.
  */
 int cache_obj_body_copy(const struct cache_obj *obj, uint64_t off, uint64_t len,
                         void *dst);
