@@ -1,0 +1,30 @@
+/*
+ * What cache_obj.c and cache_index.c share and nobody else sees: the
+ * arena flags and the budget charge of a growing object.
+ */
+#ifndef GH_CACHE_INDEX_PRIV_H
+#define GH_CACHE_INDEX_PRIV_H
+
+#include <stdint.h>
+
+#include <jemalloc/jemalloc.h>
+
+#include "cache/cache_index_types.h"
+
+/* mallocx / dallocx flags: the index's arena, no thread cache (so the
+ * arena's statistics are exact and bytes go back at once). */
+static inline int
+cache_arena_flags(const struct cache_index *ci)
+{
+	return (int)MALLOCX_ARENA(ci->arena) | MALLOCX_TCACHE_NONE;
+}
+
+/*
+ * <obj> grew by <delta> bytes: add them to its own count and, when it is in
+ * the index, to the index's, evicting others until within budget (online
+ * RCU thread).  Also counts them in live_bytes.
+ */
+void cache_index_charge(struct cache_index *ci, struct cache_obj *obj,
+                        uint64_t delta);
+
+#endif /* GH_CACHE_INDEX_PRIV_H */

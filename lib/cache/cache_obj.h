@@ -1,0 +1,110 @@
+/*
+ * A cached object (issue 12 items 3-4): key, 64-bit key hash, stored
+ * response head and a body in segments of at most CACHE_SEG_MAX_BYTES, all
+ * from the index's own jemalloc arena so the cache's bytes are measurable.
+ * A filler creates the object BUSY, appends the body, marks it COMPLETE;
+ * workers then send it with cache_obj_body_mbufs, whose mbufs point into
+ * the segments (external buffers: no copy per hit).
+ *
+ * References (urcu_ref): cache_obj_create returns one; cache_index_lookup
+ * and insert_unique return one; cache_obj_put drops one, and the last put
+ * frees the object and its segments back to the arena.  A put may run on
+ * any thread; the last one must not race with cache_obj_body_mbufs on the
+ * same object, which a caller's own reference rules out.
+ *
+ * Threading: one filler per object (create, append, complete, abort);
+ * cache_obj_body_mbufs by worker <w> only, and the mbufs it returns freed
+ * by worker <w> only (each worker has its own descriptor per segment,
+ * whose 16-bit count DPDK updates non-atomically).
+ */
+#ifndef GH_CACHE_OBJ_H
+#define GH_CACHE_OBJ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "cache/cache_index_types.h"
+#include "common/gh_common.h"
+
+/*
+ * Write the key of <method> and <uri> (the effective request URI) into
+ * <buf> of <cap> bytes: method, one space, URI.  Returns its length > 0, or
+ * -ENAMETOOLONG when it would exceed <cap> or CACHE_KEY_MAX_BYTES, -EINVAL
+ * for an empty method or URI.
+ */
+int cache_key_build(uint8_t *buf, size_t cap, const char *method,
+                    size_t method_len, const char *uri, size_t uri_len);
+
+/*
+ * A new BUSY object of index <ci> with key <key> (<key_len> bytes, from
+ * cache_key_build) and response head <head> (<head_len> bytes, copied);
+ * <body_hint> is the expected body length (Content-Length) or 0.  The
+ * caller holds the one reference.  Returns NULL and sets errno: EINVAL (bad
+ * lengths), ENOMEM.
+ */
+struct cache_obj *cache_obj_create(struct cache_index *ci, const uint8_t *key,
+                                   size_t key_len, const void *head,
+                                   size_t head_len, uint64_t body_hint);
+
+/*
+ * Append <len> body bytes to BUSY <obj>.  Segments grow as needed; when
+ * <obj> is in the index the new memory is charged to the budget, which may
+ * evict other objects (so the caller must be an online RCU thread).
+ * Returns 0, -EINVAL (not BUSY), -EFBIG (the object would pass the index's
+ * max_obj_bytes or CACHE_OBJ_MAX_BODY_BYTES), -ENOMEM.  On -EFBIG nothing
+ * was appended; on -ENOMEM the bytes before the failure were (the filler
+ * gives the object up either way: cache_index_remove, cache_obj_put).
+ */
+int cache_obj_append(struct cache_obj *obj, const void *data, size_t len);
+
+/* BUSY -> COMPLETE: lookups return it from now on.  Returns 0, or -EINVAL
+ * when it was not BUSY (removed meanwhile: -EINVAL, and it stays DEAD). */
+int cache_obj_complete(struct cache_obj *obj);
+
+/* A new reference on <obj>, whose caller already holds one. */
+void cache_obj_get(struct cache_obj *obj);
+
+/* Drop one reference; the last frees <obj>.  NULL is a no-op. */
+void cache_obj_put(struct cache_obj *obj);
+
+/* The state, acquire-read. */
+static inline enum cache_obj_state
+cache_obj_state(const struct cache_obj *obj)
+{
+	return (enum cache_obj_state)__atomic_load_n(&obj->state,
+	                                             __ATOMIC_ACQUIRE);
+}
+
+/* The body length written so far (final once COMPLETE). */
+static inline uint64_t
+cache_obj_body_len(const struct cache_obj *obj)
+{
+	return __atomic_load_n(&obj->body_bytes, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * An mbuf chain carrying body bytes [<off>, <off> + <len>) of COMPLETE
+ * <obj>, one mbuf per segment piece, each attached to the segment as an
+ * external buffer (no copy), mbufs from <pool>.  Called by worker <worker>
+ * (< the index's n_workers), which alone frees the chain; every attached
+ * mbuf keeps <obj> alive until freed.  Returns the chain, or NULL and sets
+ * errno: EINVAL (bad worker, range, <len> 0 or over UINT32_MAX, not
+ * COMPLETE), ENOMEM (pool empty), ENOBUFS (a segment's descriptor of this
+ * worker is at 65535 references).  On failure nothing stays attached.
+ */
+struct rte_mbuf *cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker,
+                                      uint64_t off, uint64_t len,
+                                      struct rte_mempool *pool);
+
+/*
+ * Copy body bytes [<off>, <off> + <len>) of <obj> into <dst> (tests and
+ * slow paths): by anyone holding a reference on a COMPLETE object, or by
+ * the filler on its BUSY one (others could race with the segment table's
+ * growth).  Returns 0 or -EINVAL when the range is past what is written.
+ */
+int cache_obj_body_copy(const struct cache_obj *obj, uint64_t off, uint64_t len,
+                        void *dst);
+
+#endif /* GH_CACHE_OBJ_H */
