@@ -11,7 +11,8 @@
  * stored: a 200 that cache_storable() allows, framed by Content-Length,
  * no larger than cache-max-object-kb, without Vary.  Its head is kept as
  * the origin sent it minus the fields never stored (cache_hdr_never_stored)
- * and Age, behind the metadata freshness needs (struct fwd_cache_meta);
+ * and Age, behind the metadata freshness needs (struct fwd_cache_meta); it
+ * replaces a COMPLETE object of the same key that was not used (stale);
  * the body is copied in as it passes to the client, unchanged; the object
  * completes with the response and is given up if the response is cut
  * short.
@@ -21,7 +22,8 @@
  * TSC move the cache's now with it.
  *
  * Not in this slice (issue 12): collapsed misses (a key being filled is a
- * plain miss that is not stored), revalidation, Vary, invalidation by
+ * plain miss that is not stored), revalidation (stale is a miss whose
+ * response replaces the stored one), Vary, invalidation by
  * unsafe methods, ranges, chunked or close-delimited bodies,
  * Cache-Status, conditional requests answered 304.
  */
@@ -251,6 +253,29 @@ stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
 	return len;
 }
 
+/*
+ * Insert BUSY <obj>.  A COMPLETE object under its key (one this request
+ * did not use: stale, or refused by the request's directives) is replaced
+ * by the newer response (RFC 9111 3, 4.3.4's spirit without validation);
+ * one being filled by another request wins.  Returns 0 or the -errno of
+ * cache_index_insert_unique().
+ */
+static int
+insert_replacing(struct cache_index *ci, struct cache_obj *obj)
+{
+	struct cache_obj *existing = NULL;
+	int rc = cache_index_insert_unique(ci, obj, &existing);
+
+	if (rc == -EEXIST && cache_obj_state(existing) == CACHE_OBJ_COMPLETE) {
+		(void)cache_index_remove(ci, existing);
+		cache_obj_put(existing);
+		existing = NULL;
+		rc = cache_index_insert_unique(ci, obj, &existing);
+	}
+	cache_obj_put(existing); /* NULL: nothing */
+	return rc;
+}
+
 void
 fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
                    const char *buf)
@@ -258,7 +283,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = &s->l->cfg;
 	struct fwd_txn *t = s->txn;
-	struct cache_obj *obj, *existing = NULL;
+	struct cache_obj *obj;
 	struct fwd_cache_meta m;
 	uint64_t body_len;
 	uint32_t len;
@@ -291,10 +316,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 		fc->cnt->fwd_cache_not_stored++;
 		return;
 	}
-	/* -EEXIST: another fill runs or a copy is stored (a stale one this
-	 * request did not use): this response is not stored. */
-	if (cache_index_insert_unique(fc->p.cache, obj, &existing) != 0) {
-		cache_obj_put(existing);
+	if (insert_replacing(fc->p.cache, obj) != 0) {
 		cache_obj_put(obj);
 		fc->cnt->fwd_cache_not_stored++;
 		return;

@@ -1180,6 +1180,10 @@ Test(fwd, cache_max_age_expires, .init = fwd_setup_cache)
 	cr_assert(cache_get("/e", "", resp), "served after max-age");
 	cr_assert_eq(origin_requests(), 2);
 	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	/* the new response replaced the stale one: a hit again */
+	cr_assert_eq(cnt.fwd_cache_stored, 2);
+	cr_assert_not(cache_get("/e", "", resp), "the stale copy stayed");
+	cr_assert_eq(cnt.fwd_cache_hits, 2);
 }
 
 /* only-if-cached with nothing stored: 504, nothing goes upstream. */
