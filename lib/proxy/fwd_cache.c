@@ -64,8 +64,10 @@ cache_now_s(const struct fwd_ctx *fc)
 	return fc->wall0_s + (int64_t)(fwd_now_ms(fc) / 1000);
 }
 
-/* The key of the GET for the target of <msg> into <key>; its length, or
- * < 0 when it does not fit. */
+/* The key of the GET for the target of <msg> into <key>: "GET
+ * http://host[:port]/path?query", the host in lower case (an IPv6 literal
+ * in brackets), no port when it is 80.  Its length, or < 0 when it does
+ * not fit. */
 static int
 key_of(const struct http_msg *msg, const char *buf, uint8_t *key, size_t cap)
 {
@@ -73,17 +75,23 @@ key_of(const struct http_msg *msg, const char *buf, uint8_t *key, size_t cap)
 	const char *path = buf + msg->path.off;
 	size_t n = 0;
 	uint32_t i;
+	bool v6;
 	int k;
 
 	if (msg->host.len + 16 > sizeof(uri))
 		return -ENAMETOOLONG;
+	v6 = memchr(buf + msg->host.off, ':', msg->host.len) != NULL;
 	memcpy(uri, "http://", 7);
 	n = 7;
+	if (v6) /* an IPv6 literal, kept without brackets by lib/http */
+		uri[n++] = '[';
 	for (i = 0; i < msg->host.len; i++) {
 		char c = buf[msg->host.off + i];
 
 		uri[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 	}
+	if (v6)
+		uri[n++] = ']';
 	if (msg->port != 80) {
 		k = snprintf(uri + n, sizeof(uri) - n, ":%u", msg->port);
 		if (k < 0)

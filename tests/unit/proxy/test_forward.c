@@ -1236,3 +1236,42 @@ Test(fwd, cache_cut_short_not_stored, .init = fwd_setup_cache)
 	cr_assert(cache_get("/a", "", RESP_60));
 	cr_assert_eq(cnt.fwd_cache_stored, 1);
 }
+
+/* Pipelined hits: more than a burst (32) in one write are all answered,
+ * in order, the rest resumed by the timer; the connection stays open. */
+Test(fwd, cache_pipelined_hits, .init = fwd_setup_cache)
+{
+	static char reqs[40 * 64];
+	unsigned i;
+
+	client_connect();
+	cr_assert(cache_get("/p", "", RESP_60));
+	reqs[0] = '\0';
+	for (i = 0; i < 40; i++)
+		strcat(reqs,
+		       "GET http://10.0.0.2/p HTTP/1.1\r\nHost: x\r\n\r\n");
+	send_str(&cli, reqs);
+	run(50);
+	cr_assert_eq(cnt.fwd_cache_hits, 40);
+	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 41);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_not(cli.closed);
+}
+
+/* An HTTP/1.0 client without keep-alive: the hit says Connection: close
+ * and the proxy closes after it. */
+Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/t", "", RESP_60));
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	send_str(&cli, "GET http://10.0.0.2/t HTTP/1.0\r\n\r\n");
+	run(50);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert(strstr(cli.rx, "\r\nConnection: close\r\n") != NULL,
+	          "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nVia: 1.0 gatehouse\r\n") != NULL);
+	cr_assert(strstr(cli.rx, "\r\n\r\nhello") != NULL);
+	cr_assert(cli.fin, "the proxy did not close after the hit");
+}
