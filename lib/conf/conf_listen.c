@@ -2,11 +2,11 @@
  * The `listen NAME` sections of the configuration: a TCP service of the
  * userspace stack (relay, echo, discard, chargen) or the HTTP forward proxy
  * (mode forward, with its allow-src, connect-ports, header handling,
- * timeouts and limits).  Its directives, setters, per-listener defaults
- * (filled in at the header, for every mode), the checks at the end of a
- * section (required directives, upstream only for relay, forward-only
- * directives, allow-src, max-header-bytes >= max-request-line) and the
- * whole-file ones (bind address of a port, upstream route, default
+ * timeouts, limits and the shared cache).  Its directives, setters,
+ * per-listener defaults (filled in at the header, for every mode), the checks
+ * at the end of a section (required directives, upstream only for relay,
+ * forward-only directives, allow-src, max-header-bytes >= max-request-line) and
+ * the whole-file ones (bind address of a port, upstream route, default
  * congestion control from the tcp section, a resolver for forward mode).
  * Registered with the parser core as conf_listen_section (conf_parse.h).
  */
@@ -360,9 +360,10 @@ forward_defaults(struct conf_forward *f)
 	f->cache_heuristic_max_s = 86400;
 }
 
-/* A forward listener needs allow-src (no open proxy), and max-header-bytes
- * may not be below max-request-line (either may be the default): reported
- * at the later of the two given, or at the header. */
+/* A forward listener needs allow-src (no open proxy); cache-max-object-kb
+ * may not be above cache-mb MiB, nor max-header-bytes below
+ * max-request-line (either may be the default): reported at the later of
+ * the two given, or at the header. */
 static int
 forward_section_end(struct parser *p)
 {

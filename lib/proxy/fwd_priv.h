@@ -3,9 +3,10 @@
  * private to lib/proxy: fwd_session.c (a session's life, callbacks,
  * timers, set-up), fwd_txn.c (the request and response stages),
  * fwd_head.c (writing and rewriting heads), fwd_upstream.c (destinations,
- * connect, the idle pool), fwd_reply.c (replies of our own).  See
- * fwd_session.c for what the forward proxy does.  Threading as proxy.h:
- * everything here belongs to one worker.
+ * connect, the idle pool), fwd_reply.c (replies of our own), fwd_cache.c
+ * (hits and stores of the shared cache).  See fwd_session.c for what the
+ * forward proxy does.  Threading as proxy.h: everything here belongs to
+ * one worker, except the cache's index and objects (lib/cache: shared).
  */
 #ifndef GH_PROXY_FWD_PRIV_H
 #define GH_PROXY_FWD_PRIV_H

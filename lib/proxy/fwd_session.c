@@ -19,6 +19,10 @@
  * the next request, pipelined or not.  CONNECT splices the legs byte for
  * byte after "200 Connection established".
  *
+ * With `cache on`, a GET or HEAD may be answered from the shared cache
+ * before anything goes upstream, and a response may be stored as it
+ * passes (fwd_cache.c).
+ *
  * Every transaction ends in one access-log record on the worker's ring.
  * Errors the proxy answers itself get a short HTML body naming Gatehouse
  * and the reason, and close the client connection after it.
