@@ -1275,3 +1275,53 @@ Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache)
 	cr_assert(strstr(cli.rx, "\r\n\r\nhello") != NULL);
 	cr_assert(cli.fin, "the proxy did not close after the hit");
 }
+
+/* What this slice does not store, decided at the response head, the
+ * client getting the response as on any miss: Vary, a chunked body, a
+ * status other than 200, and a Content-Length over cache-max-object-kb
+ * (512 here). */
+Test(fwd, cache_not_stored_by_slice_limits, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/v", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Vary: Accept-Encoding\r\nContent-Length: 5\r\n"
+	                    "\r\nhello"));
+	cr_assert(cache_get("/k", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Transfer-Encoding: chunked\r\n\r\n"
+	                    "5\r\nhello\r\n0\r\n\r\n"));
+	cr_assert(cache_get("/s", "",
+	                    "HTTP/1.1 404 Not Found\r\n"
+	                    "Cache-Control: max-age=60\r\n"
+	                    "Content-Length: 5\r\n\r\nhello"));
+	cr_assert_eq(cnt.fwd_cache_not_stored, 3);
+	cr_assert_eq(count_of(cli.rx, "hello"), 3, "client got: %s", cli.rx);
+	cr_assert(cache_get("/big", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Content-Length: 524289\r\n\r\nhello"));
+	cr_assert_eq(cnt.fwd_cache_not_stored, 4);
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
+	cr_assert_eq(cnt.fwd_cache_fill_aborted, 0);
+	cr_assert(strstr(cli.rx, "\r\nContent-Length: 524289\r\n") != NULL);
+}
+
+/* Age on a hit is the current age (RFC 9111 4.2.3): the origin's Age
+ * (corrected initial age) plus the time resident, on the proxy's clock;
+ * the origin's own Age line is not passed on a second time. */
+Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache)
+{
+	const char *hit;
+
+	client_connect();
+	cr_assert(cache_get("/g", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Age: 10\r\nContent-Length: 5\r\n\r\nhello"));
+	run(5000);
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	cr_assert_not(cache_get("/g", "", ""));
+	hit = cli.rx;
+	cr_assert(strstr(hit, "\r\nAge: 15\r\n") != NULL, "hit: %s", hit);
+	cr_assert_eq(count_of(hit, "Age:"), 1, "hit: %s", hit);
+}
