@@ -15,6 +15,8 @@
 #   no_cache       a request with Cache-Control: no-cache goes to the origin
 #   access_log     the URL's lines in time order: TCP_MISS/200, four
 #                  TCP_MEM_HIT/200, TCP_MISS/200 (the no-cache request)
+#   surfaces       proxy.fwd_cache_hits 4, fwd_cache_misses 2; the cache
+#                  counters in stats text, --json and DPDK telemetry
 #   released       every client session and mbuf back to base afterwards
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -124,6 +126,22 @@ check_access_log() {
 	pass_check access_log "$lines"
 }
 
+# The cache's counters on every surface: text, JSON and DPDK telemetry
+# (one declaration, PROXY_FWD_COUNTERS); four hits so far.
+check_surfaces() {
+	local json=$STATE_DIR/cache.json tele=$STATE_DIR/cache.tele name
+	expect_counter proxy.fwd_cache_hits == 4
+	expect_counter proxy.fwd_cache_misses == 2
+	ctl stats --json >"$json" || fail_check surfaces "stats --json failed"
+	printf '/gatehouse/stats\n' | timeout 20 "$PY" /usr/bin/dpdk-telemetry.py -f "$FILE_PREFIX" >"$tele" 2>&1 ||
+		fail_check surfaces "dpdk-telemetry.py failed: $(head -c 300 "$tele")"
+	for name in fwd_cache_hits fwd_cache_misses fwd_cache_stored fwd_cache_not_stored fwd_cache_fill_aborted; do
+		grep -q "\"$name\"" "$json" || fail_check surfaces "$name not in stats --json"
+		grep -q "$name" "$tele" || fail_check surfaces "$name not in telemetry /gatehouse/stats"
+	done
+	pass_check surfaces "hits 4, misses 2; the five cache counters in text, JSON and telemetry"
+}
+
 check_released() {
 	wait_counter proxy.fwd_sessions_in_use == 0 50 || fail_check released "sessions still open"
 	wait_counter port.inside.mbufs_in_use == 0 50 ||
@@ -135,7 +153,7 @@ lab_up lchit --workers 2
 NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
 WANT_SHA=$(sha256sum <"$STATE_DIR/www$OBJ" | cut -d' ' -f1)
 start_proxy
-for c in miss_then_hit keepalive_hits no_cache access_log released; do
+for c in miss_then_hit keepalive_hits no_cache access_log surfaces released; do
 	"check_$c"
 done
 log "all $CHECKS checks passed"
