@@ -17,6 +17,8 @@
 
 struct logger; /* logger.h */
 
+struct cache_index;
+
 struct app {
 	unsigned magic;
 	const struct conf *conf;
@@ -32,6 +34,9 @@ struct app {
 	struct worker *workers[CONF_WORKERS_MAX];
 	/* nets[i] = &workers[i]->net: the peers of lib/net's steering */
 	struct net_ctx *nets[CONF_WORKERS_MAX];
+	/* The shared HTTP cache of every worker; NULL when no forward
+	 * listener has cache on.  Destroyed after the workers stop. */
+	struct cache_index *cache;
 	/* The access-log writer thread; NULL when no access log is set. */
 	struct logger *logger;
 	volatile int stop; /* set once by the control thread */

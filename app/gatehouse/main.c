@@ -6,6 +6,7 @@
  * in order.  This is the only place that prints to the terminal or exits.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "cache/cache_index.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
 #include "dns/dns.h"
@@ -307,7 +309,9 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	};
 	struct proxy_params pp = {.pool = a->pools[0],
 	                          .max_sessions = t->max_conns,
-	                          .tsc_hz = rte_get_tsc_hz()};
+	                          .tsc_hz = rte_get_tsc_hz(),
+	                          .cache = a->cache,
+	                          .cache_worker = w->p.id};
 	const struct conf *c = a->conf;
 	unsigned i;
 
@@ -521,6 +525,63 @@ print_eal_args(const struct eal_args *ea)
 }
 
 /* Everything after the configuration is loaded. Returns the exit code. */
+/*
+ * The shared cache, when a forward listener has cache on: one index for
+ * every worker, its budget and largest object the largest any such
+ * listener asks for (each listener still refuses objects over its own
+ * cache-max-object-kb).  The index's object limit counts the head, the
+ * key and the segments' descriptors too: it gets room above the body
+ * limit, within the budget.  Returns 0 or -1 (printed).
+ */
+static int
+cache_open(struct app *a)
+{
+	const struct conf *c = a->conf;
+	uint64_t budget = 0, max_obj = 0;
+	unsigned i;
+
+	for (i = 0; i < c->n_listeners; i++) {
+		const struct conf_forward *f = &c->listeners[i].fwd;
+
+		if (c->listeners[i].mode != CONF_LISTEN_FORWARD || !f->cache)
+			continue;
+		budget = RTE_MAX(budget, (uint64_t)f->cache_mb << 20);
+		max_obj =
+		    RTE_MAX(max_obj, (uint64_t)f->cache_max_object_kb << 10);
+	}
+	if (budget == 0)
+		return 0;
+	max_obj = RTE_MIN(budget, max_obj + max_obj / 8 + (128u << 10));
+	a->cache = cache_index_create(budget, max_obj, c->workers);
+	if (a->cache == NULL) {
+		fprintf(stderr, "gatehouse: cache of %" PRIu64 " MiB: %s\n",
+		        budget >> 20, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the workers stopped: the stacks close their connections (a fill
+ * given up calls call_rcu: this thread is a registered reader while they
+ * do), then the index goes. */
+static void
+workers_and_cache_free(struct app *a)
+{
+	int rc;
+
+	if (a->cache != NULL)
+		rcu_register_thread();
+	workers_free(a);
+	if (a->cache == NULL)
+		return;
+	rcu_unregister_thread();
+	rc = cache_index_destroy(a->cache);
+	if (rc < 0)
+		fprintf(stderr, "gatehouse: cache not freed: %s\n",
+		        strerror(-rc));
+	a->cache = NULL;
+}
+
 static int
 run(struct app *a)
 {
@@ -560,6 +621,8 @@ run(struct app *a)
 		        strerror(errno));
 		goto out_ports;
 	}
+	if (cache_open(a) < 0)
+		goto out_ports;
 	for (i = 0; i < c->workers; i++) {
 		a->workers[i] = worker_create(a, i);
 		if (a->workers[i] == NULL) {
@@ -603,7 +666,7 @@ out_workers:
 	/* The workers are stopped: the logger drains their rings and ends. */
 	logger_stop(a->logger);
 	a->logger = NULL;
-	workers_free(a);
+	workers_and_cache_free(a);
 out_ports:
 	for (i = 0; i < a->n_ports; i++)
 		port_close(a->ports[i].port_id);

@@ -2,11 +2,11 @@
  * The `listen NAME` sections of the configuration: a TCP service of the
  * userspace stack (relay, echo, discard, chargen) or the HTTP forward proxy
  * (mode forward, with its allow-src, connect-ports, header handling,
- * timeouts and limits).  Its directives, setters, per-listener defaults
- * (filled in at the header, for every mode), the checks at the end of a
- * section (required directives, upstream only for relay, forward-only
- * directives, allow-src, max-header-bytes >= max-request-line) and the
- * whole-file ones (bind address of a port, upstream route, default
+ * timeouts, limits and the shared cache).  Its directives, setters,
+ * per-listener defaults (filled in at the header, for every mode), the checks
+ * at the end of a section (required directives, upstream only for relay,
+ * forward-only directives, allow-src, max-header-bytes >= max-request-line) and
+ * the whole-file ones (bind address of a port, upstream route, default
  * congestion control from the tcp section, a resolver for forward mode).
  * Registered with the parser core as conf_listen_section (conf_parse.h).
  */
@@ -28,7 +28,7 @@ enum listen_directive_id {
 	D_BIND,
 	D_UPSTREAM,
 	D_LISTEN_CC,
-	D_ALLOW_SRC, /* D_ALLOW_SRC..D_MAX_BODY_BYTES: forward mode only */
+	D_ALLOW_SRC, /* D_ALLOW_SRC..D_CACHE_HEURISTIC_MAX_S: forward only */
 	D_CONNECT_PORTS,
 	D_XFF,
 	D_ANONYMOUS,
@@ -44,6 +44,10 @@ enum listen_directive_id {
 	D_MAX_HEADERS,
 	D_MAX_HEADER_BYTES,
 	D_MAX_BODY_BYTES,
+	D_CACHE,
+	D_CACHE_MB,
+	D_CACHE_MAX_OBJECT_KB,
+	D_CACHE_HEURISTIC_MAX_S,
 	D_COUNT,
 };
 
@@ -321,6 +325,12 @@ static const struct directive listen_directives[D_COUNT] = {
         NUM_FWD("max-header-bytes", max_header_bytes, 1024, 262144),
     [D_MAX_BODY_BYTES] =
         NUM_FWD("max-request-body-bytes", max_body_bytes, 0, UINT64_C(1) << 62),
+    [D_CACHE] = FLAG_FWD("cache", cache),
+    [D_CACHE_MB] = NUM_FWD("cache-mb", cache_mb, 1, 1048576),
+    [D_CACHE_MAX_OBJECT_KB] =
+        NUM_FWD("cache-max-object-kb", cache_max_object_kb, 1, 1048576),
+    [D_CACHE_HEURISTIC_MAX_S] =
+        NUM_FWD("cache-heuristic-max-s", cache_heuristic_max_s, 0, 31536000),
 };
 
 /* The forward-mode settings of every listen section, whatever its mode. */
@@ -344,11 +354,16 @@ forward_defaults(struct conf_forward *f)
 	f->max_headers = 100;
 	f->max_header_bytes = 32768;
 	f->max_body_bytes = 0;
+	f->cache = false;
+	f->cache_mb = 64;
+	f->cache_max_object_kb = 1024;
+	f->cache_heuristic_max_s = 86400;
 }
 
-/* A forward listener needs allow-src (no open proxy), and max-header-bytes
- * may not be below max-request-line (either may be the default): reported
- * at the later of the two given, or at the header. */
+/* A forward listener needs allow-src (no open proxy); cache-max-object-kb
+ * may not be above cache-mb MiB, nor max-header-bytes below
+ * max-request-line (either may be the default): reported at the later of
+ * the two given, or at the header. */
 static int
 forward_section_end(struct parser *p)
 {
@@ -362,6 +377,17 @@ forward_section_end(struct parser *p)
 		    "listen \"%s\": mode forward needs at least one "
 		    "allow-src (it must not be an open proxy)",
 		    l->name);
+	if ((uint64_t)f->cache_max_object_kb > (uint64_t)f->cache_mb * 1024) {
+		if (p->seen[D_CACHE_MB] > line)
+			line = p->seen[D_CACHE_MB];
+		if (p->seen[D_CACHE_MAX_OBJECT_KB] > line)
+			line = p->seen[D_CACHE_MAX_OBJECT_KB];
+		return conf_fail_at(
+		    p, line,
+		    "listen \"%s\": cache-max-object-kb %" PRIu32
+		    " is above cache-mb %" PRIu32 " MiB",
+		    l->name, f->cache_max_object_kb, f->cache_mb);
+	}
 	if (f->max_header_bytes >= f->max_request_line)
 		return 0;
 	if (p->seen[D_MAX_REQUEST_LINE] > line)
@@ -382,7 +408,7 @@ forward_only_check(struct parser *p)
 	const struct conf_listen *l = p->listen;
 	unsigned line = 0, id, first = D_COUNT;
 
-	for (id = D_ALLOW_SRC; id <= D_MAX_BODY_BYTES; id++) {
+	for (id = D_ALLOW_SRC; id <= D_CACHE_HEURISTIC_MAX_S; id++) {
 		if (p->seen[id] != 0 && (line == 0 || p->seen[id] < line)) {
 			line = p->seen[id];
 			first = id;

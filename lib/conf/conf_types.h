@@ -91,6 +91,15 @@ struct conf_forward {
 	uint32_t max_headers;       /* max-headers, 100 (<= 128) */
 	uint32_t max_header_bytes;  /* max-header-bytes, 32768 */
 	uint64_t max_body_bytes;    /* max-request-body-bytes, 0: no limit */
+	/* the shared HTTP cache (one index for every worker and listener:
+	 * its budget and largest object are the largest any listener with
+	 * cache on asks for) */
+	bool cache;                     /* cache on|off, default off */
+	uint32_t cache_mb;              /* cache-mb 1..1048576, default 64 */
+	uint32_t cache_max_object_kb;   /* cache-max-object-kb 1..1048576,
+	                                   default 1024; <= cache-mb */
+	uint32_t cache_heuristic_max_s; /* cache-heuristic-max-s
+	                                   0..31536000, default 86400 */
 };
 
 /* The `resolver` section (the forward proxy's DNS). */

@@ -468,6 +468,7 @@ static const char *const alog_result_names[] = {
     [ALOG_TCP_DENIED] = "TCP_DENIED",
     [ALOG_TCP_HIT] = "TCP_HIT",
     [ALOG_TAG_NONE] = "TAG_NONE",
+    [ALOG_TCP_MEM_HIT] = "TCP_MEM_HIT",
 };
 
 static const char *

@@ -28,8 +28,9 @@ enum alog_result {
 	ALOG_TCP_MISS = 1,   /* fetched from the origin */
 	ALOG_TCP_TUNNEL = 2, /* CONNECT */
 	ALOG_TCP_DENIED = 3, /* refused by policy (403) */
-	ALOG_TCP_HIT = 4,    /* served from the cache (later) */
+	ALOG_TCP_HIT = 4,    /* served from the cache (a tier on disk, later) */
 	ALOG_TAG_NONE = 5,   /* "TAG_NONE": bad request, answered by us */
+	ALOG_TCP_MEM_HIT = 6, /* served from the cache's memory */
 };
 
 /* Squid's hierarchy code. */

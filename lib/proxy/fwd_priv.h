@@ -3,9 +3,10 @@
  * private to lib/proxy: fwd_session.c (a session's life, callbacks,
  * timers, set-up), fwd_txn.c (the request and response stages),
  * fwd_head.c (writing and rewriting heads), fwd_upstream.c (destinations,
- * connect, the idle pool), fwd_reply.c (replies of our own).  See
- * fwd_session.c for what the forward proxy does.  Threading as proxy.h:
- * everything here belongs to one worker.
+ * connect, the idle pool), fwd_reply.c (replies of our own), fwd_cache.c
+ * (hits and stores of the shared cache).  See fwd_session.c for what the
+ * forward proxy does.  Threading as proxy.h: everything here belongs to
+ * one worker, except the cache's index and objects (lib/cache: shared).
  */
 #ifndef GH_PROXY_FWD_PRIV_H
 #define GH_PROXY_FWD_PRIV_H
@@ -15,6 +16,7 @@
 
 #include <rte_mbuf.h>
 
+#include "cache/cache_types.h"
 #include "dns/dns.h"
 #include "forward.h"
 #include "http/http.h"
@@ -39,6 +41,13 @@
 #define FWD_HOST_MAX         255 /* a DNS name's text (RFC 1035 2.3.4) */
 #define FWD_INTERIM_BURST    64  /* 1xx heads read per event (fairness) */
 #define FWD_MAX_FORWARDS_CAP 999999999L /* Max-Forwards we count down from */
+#define FWD_CACHE_KEY_MAX                                       \
+	1024             /* longest cache key kept: longer, not \
+	                    stored (and never found) */
+#define FWD_HIT_BURST 32 /* pipelined hits answered per event */
+#define FWD_CACHE_META_ROOM                     \
+	256 /* cache_head's room for the stored \
+	       metadata and the status line */
 
 enum fwd_state {
 	ST_FREE = 0,       /* back in the pool: the session has ended */
@@ -66,6 +75,9 @@ enum fwd_state {
 #define SF_RESUME     0x1000u /* work left: the 1 ms timer resumes it */
 #define SF_HEAD_LF    0x2000u /* the unfinished head has a line end */
 #define SF_DECHUNK    0x4000u /* chunked response to an HTTP/1.0 client */
+#define SF_CACHE                                       \
+	0x8000u /* the response may be stored (txn has \
+	           the key): fwd_cache_response() */
 
 struct fwd_listener {
 	unsigned magic;
@@ -79,6 +91,12 @@ struct fwd_listener {
 struct fwd_txn {
 	struct alog_record rec;
 	uint64_t start_tsc;
+	/* the shared cache, with SF_CACHE: what storing the response needs
+	 * of the request (its head is gone by then) */
+	int64_t cache_req_s; /* request time, the cache's clock */
+	struct cache_req_meta cache_q;
+	uint16_t cache_key_len;
+	uint8_t cache_key[FWD_CACHE_KEY_MAX];
 };
 
 struct fwd_session {
@@ -101,6 +119,9 @@ struct fwd_session {
 	struct rte_mbuf *retry;   /* a clone of the request sent on a reused
 	                             upstream, until its first response byte */
 	struct fwd_txn *txn;
+	struct cache_obj *cobj;  /* the object this response fills, or NULL
+	                            (one reference, ours) */
+	uint64_t cobj_expect;    /* its Content-Length */
 	uint64_t req_body_bytes; /* of the current request, for the limit */
 	struct http_body req_body;
 	struct http_body resp_body;
@@ -147,7 +168,11 @@ struct fwd_ctx {
 	struct gh_wheel wheel;
 	struct alog_clock clock;
 	uint32_t scratch_cap;
-	char *scratch;       /* a head that spans mbufs, made contiguous */
+	char *scratch;    /* a head that spans mbufs, made contiguous */
+	char *cache_head; /* a stored head being built (p.cache only) */
+	uint32_t cache_head_cap;
+	int64_t wall0_s;     /* Unix time at wheel tick 0: the cache's clock is
+	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
 };
 
@@ -270,6 +295,33 @@ void fwd_idle_drop(struct fwd_idle *e, bool reset);
 
 /* Take <e> out of the pool (its connection is the caller's). */
 void fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e);
+
+/* ---- fwd_cache.c ---- */
+
+enum fwd_cache_verdict {
+	FWD_CACHE_PASS = 0,    /* go to the origin (SF_CACHE: maybe store) */
+	FWD_CACHE_HIT = 1,     /* answered from the cache, queued for the
+	                          client; the transaction's record is filled */
+	FWD_CACHE_REPLIED = 2, /* answered by fwd_error() (only-if-cached) */
+};
+
+/* A request head ready to go (GET or HEAD, no body, SF_CLOSE_CLI
+ * decided): answer it from the cache, or say why not. */
+enum fwd_cache_verdict fwd_cache_request(struct fwd_session *s,
+                                         const struct http_msg *msg,
+                                         const char *buf);
+
+/* The final response head in <buf>, written for the client: with
+ * SF_CACHE, start storing it when it may and can be (s->cobj). */
+void fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
+                        const char *buf);
+
+/* Body bytes <part> (a chain) go to the client: copy them into s->cobj. */
+void fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part);
+
+/* The response ended (<whole>: complete and framed) or was cut short:
+ * complete s->cobj or give it up, and drop our reference. */
+void fwd_cache_fill_end(struct fwd_session *s, bool whole);
 
 /* ---- fwd_reply.c ---- */
 

@@ -19,6 +19,10 @@
  * the next request, pipelined or not.  CONNECT splices the legs byte for
  * byte after "200 Connection established".
  *
+ * With `cache on`, a GET or HEAD may be answered from the shared cache
+ * before anything goes upstream, and a response may be stored as it
+ * passes (fwd_cache.c).
+ *
  * Every transaction ends in one access-log record on the worker's ring.
  * Errors the proxy answers itself get a short HTML body naming Gatehouse
  * and the reason, and close the client connection after it.
@@ -38,6 +42,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -125,6 +130,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	if (s->dw.query != NULL)
 		dns_cancel(fc->p.dns, &s->dw);
 	fwd_timer_stop(s);
+	fwd_cache_fill_end(s, false);
 	fwd_txn_end(s);
 	fwd_leg_close(&s->up, reset || !(s->flags & SF_RESP_DONE));
 	fwd_leg_close(&s->cli, reset);
@@ -299,6 +305,11 @@ fwd_on_writable(void *arg, struct tcp_conn *c)
 		return;
 	}
 	fwd_cli_flush(s);
+	/* Pipelined requests held while hits filled the client's queue. */
+	if (s->state == ST_HEAD && s->cli_out == NULL && s->cli_in != NULL) {
+		fwd_request(s);
+		return;
+	}
 	if (s->state == ST_FORWARD) {
 		/* A slow client reading a response that is all here is
 		 * progress too: the read timeout is for silence both ways. */
@@ -472,6 +483,11 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
 	switch (s->state) {
 	case ST_HEAD:
+		if (s->flags & SF_RESUME) { /* more pipelined hits */
+			s->flags &= (uint16_t)~SF_RESUME;
+			fwd_request(s);
+			return;
+		}
 		fc->cnt->fwd_client_timeout++;
 		if (s->cli_in != NULL) {
 			fwd_txn_start(s);
@@ -554,8 +570,13 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->idle_mem = calloc(1, idle_bytes + 1);
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
+	if (p->cache != NULL) {
+		fc->cache_head_cap = fc->scratch_cap + FWD_CACHE_META_ROOM;
+		fc->cache_head = malloc(fc->cache_head_cap);
+	}
 	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
 	    fc->idle_mem == NULL || fc->scratch == NULL ||
+	    (p->cache != NULL && fc->cache_head == NULL) ||
 	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
 	                 sizeof(struct fwd_session)) < 0 ||
 	    gh_pool_init(&fc->txn_pool, fc->txn_mem, p->max_sessions,
@@ -568,6 +589,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->start_tsc = p->start_tsc != 0 ? p->start_tsc : rte_rdtsc();
 	fc->tsc_per_ms = p->tsc_hz / 1000 != 0 ? p->tsc_hz / 1000 : 1;
 	gh_wheel_init(&fc->wheel, 0);
+	fc->wall0_s = (int64_t)time(NULL);
 	alog_clock_init(&fc->clock, rte_rdtsc(), p->tsc_hz);
 	return fc;
 }
@@ -582,6 +604,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	free(fc->txn_mem);
 	free(fc->idle_mem);
 	free(fc->scratch);
+	free(fc->cache_head);
 	free(fc);
 }
 

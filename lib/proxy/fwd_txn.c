@@ -119,8 +119,27 @@ port_allowed(const struct conf_forward *cfg, uint16_t port)
 	return false;
 }
 
-/* A complete request head in <buf>: check it and set the request going. */
-static void
+/* A hit was queued for the client (fwd_cache_request()): the head of
+ * <head_len> bytes is consumed and the transaction ends.  True when the
+ * session reads the next request (ST_HEAD), false when it closes. */
+static bool
+fwd_hit_done(struct fwd_session *s, uint32_t head_len)
+{
+	proxy_chain_trim(&s->cli_in, head_len);
+	tcp_recved(s->cli, head_len);
+	fwd_txn_end(s);
+	if (s->flags & SF_CLOSE_CLI) {
+		fwd_drain(s, s->l->cfg.client_idle_ms);
+		return false;
+	}
+	s->flags &= (uint16_t)SF_CLI_FIN;
+	return true;
+}
+
+/* A complete request head in <buf>: check it and set the request going.
+ * True when it was answered from the cache and the next request may be
+ * read (the session is in ST_HEAD). */
+static bool
 fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
                  const char *buf)
 {
@@ -136,17 +155,17 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		s->flags |= SF_CLI_HTTP10;
 	if (msg->method == HTTP_M_OTHER) {
 		fwd_error(s, 501, ALOG_TAG_NONE, "method not implemented");
-		return;
+		return false;
 	}
 	if (msg->method == HTTP_M_TRACE) {
 		fwd_error(s, 405, ALOG_TAG_NONE, "TRACE is not forwarded");
-		return;
+		return false;
 	}
 	if (fwd_options_for_us(msg, buf)) {
 		fc->cnt->fwd_options_answered++;
 		fwd_reply(s, 200, ALOG_TAG_NONE, "Allow: " FWD_ALLOW "\r\n", "",
 		          0);
-		return;
+		return false;
 	}
 	if (msg->method == HTTP_M_CONNECT) {
 		s->flags |= SF_CONNECT;
@@ -154,41 +173,49 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 			fc->cnt->fwd_denied_port++;
 			fwd_error(s, 403, ALOG_TCP_DENIED,
 			          "CONNECT to this port is not allowed");
-			return;
+			return false;
 		}
 	} else if (fwd_conn_names_framing(msg, buf)) {
 		fwd_error(s, 400, ALOG_TAG_NONE,
 		          "Connection may not name Content-Length or "
 		          "Transfer-Encoding");
-		return;
+		return false;
 	} else if (msg->form != HTTP_FORM_ABSOLUTE) {
 		fwd_error(s, 400, ALOG_TAG_NONE,
 		          "a proxy request needs an absolute URL "
 		          "(http://host/path)");
-		return;
+		return false;
 	} else if (msg->scheme.len != 4) {
 		fwd_error(s, 501, ALOG_TAG_NONE,
 		          "only http:// URLs are fetched; use CONNECT for "
 		          "https");
-		return;
+		return false;
 	}
 	if (cfg->max_body_bytes != 0 && msg->body_kind == HTTP_BODY_LENGTH &&
 	    msg->content_length > cfg->max_body_bytes) {
 		fwd_error(s, 413, ALOG_TAG_NONE,
 		          "the request body is larger than allowed");
-		return;
+		return false;
 	}
 	if (!(s->flags & SF_CONNECT)) {
-		if (fwd_write_request_head(s, msg, buf) < 0) {
-			fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
-			return;
-		}
 		if (!(msg->flags & HTTP_F_CONN_CLOSE) &&
 		    (msg->version_minor == 1 ||
 		     (msg->flags & HTTP_F_CONN_KEEPALIVE)))
 			s->flags &= (uint16_t)~SF_CLOSE_CLI;
 		else
 			s->flags |= SF_CLOSE_CLI;
+		switch (fwd_cache_request(s, msg, buf)) {
+		case FWD_CACHE_HIT:
+			return fwd_hit_done(s, msg->head_len);
+		case FWD_CACHE_REPLIED:
+			return false;
+		case FWD_CACHE_PASS:
+			break;
+		}
+		if (fwd_write_request_head(s, msg, buf) < 0) {
+			fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
+			return false;
+		}
 		http_body_init(&s->req_body, msg, &s->l->lim);
 		s->req_body_bytes = 0;
 		if (msg->body_kind == HTTP_BODY_NONE)
@@ -205,6 +232,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	proxy_chain_trim(&s->cli_in, msg->head_len);
 	tcp_recved(s->cli, msg->head_len);
 	fwd_resolve(s, host, host_len);
+	return false;
 }
 
 /* An unfinished request head: wait for more, within the header timeout. */
@@ -221,9 +249,10 @@ fwd_head_wait(struct fwd_session *s)
 	}
 }
 
-/* State ST_HEAD: parse what the client sent so far. */
-void
-fwd_request(struct fwd_session *s)
+/* State ST_HEAD: parse what the client sent so far.  True when a request
+ * was answered from the cache and the next one may be read. */
+static bool
+fwd_request_one(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	struct http_msg *msg = &fc->msg;
@@ -236,21 +265,21 @@ fwd_request(struct fwd_session *s)
 		s->flags &= (uint16_t)~SF_HDR_TIMER;
 		if (s->flags & SF_CLI_FIN) {
 			fwd_drain(s, FWD_LINGER_MS);
-			return;
+			return false;
 		}
 		fwd_timer_set(s, s->l->cfg.client_idle_ms);
-		return;
+		return false;
 	}
 	if (!fwd_head_worth_parsing(s, s->cli_in)) {
 		fwd_head_wait(s);
-		return;
+		return false;
 	}
 	buf = proxy_chain_flat(s->cli_in, fc->scratch, fc->scratch_cap, &len);
 	http_msg_init(msg, true, HTTP_M_OTHER);
 	rc = http_parse_head(msg, buf, len, &s->l->lim);
 	if (rc == HTTP_AGAIN) {
 		fwd_head_wait(s);
-		return;
+		return false;
 	}
 	s->flags &= (uint16_t)SF_CLI_FIN;
 	fwd_head_reset(s);
@@ -266,9 +295,33 @@ fwd_request(struct fwd_session *s)
 		}
 		fwd_error(s, msg->status, ALOG_TAG_NONE,
 		          msg->error != NULL ? msg->error : "bad request");
-		return;
+		return false;
 	}
-	fwd_request_head(s, msg, buf);
+	return fwd_request_head(s, msg, buf);
+}
+
+/*
+ * State ST_HEAD: read requests while they are answered from the cache, at
+ * most FWD_HIT_BURST an event (the timer resumes the rest: SF_RESUME);
+ * while the client's queue is full its on_writable resumes instead.
+ */
+void
+fwd_request(struct fwd_session *s)
+{
+	unsigned n = 0;
+
+	while (fwd_request_one(s)) {
+		if (s->cli_in == NULL)
+			continue; /* once more: arms the idle timer */
+		if (proxy_chain_len(s->cli_out) >= FWD_OUT_MAX) {
+			fwd_timer_set(s, s->l->cfg.client_idle_ms);
+			return;
+		}
+		if (++n == FWD_HIT_BURST) {
+			fwd_resume_soon(s);
+			return;
+		}
+	}
 }
 
 /* Move request body bytes from cli_in to up_out while there is room, and
@@ -429,6 +482,7 @@ fwd_response_head(struct fwd_session *s)
 	if (msg->body_kind == HTTP_BODY_NONE)
 		s->flags |= SF_RESP_DONE;
 	fc->cnt->fwd_responses++;
+	fwd_cache_response(s, msg, buf);
 	proxy_chain_trim(&s->up_in, msg->head_len);
 	tcp_recved(s->up, msg->head_len);
 	fwd_cli_queue(s, m);
@@ -442,6 +496,7 @@ fwd_txn_done(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
 
+	fwd_cache_fill_end(s, (s->flags & SF_RESP_DONE) != 0);
 	fwd_txn_end(s);
 	fwd_retry_drop(s);
 	if (!(s->flags & SF_REQ_DONE))
@@ -536,6 +591,7 @@ fwd_response(struct fwd_session *s)
 					break;
 				}
 				tcp_recved(s->up, used);
+				fwd_cache_body(s, part);
 				fwd_cli_queue(s, part);
 			}
 			if (rc == HTTP_OK)

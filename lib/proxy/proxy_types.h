@@ -12,6 +12,7 @@
 
 struct tcp_stack;
 struct rte_mempool;
+struct cache_index;
 struct dns_resolver;
 struct alog_ring;
 
@@ -88,7 +89,12 @@ enum proxy_service {
 	X(fwd_no_mbuf,        "forward: heads not written: mbuf pool empty") \
 	X(fwd_no_session,     "forward: connections refused: session pool empty") \
 	X(fwd_log_records,    "forward: access-log records queued") \
-	X(fwd_log_dropped,    "forward: access-log records lost: ring full")
+	X(fwd_log_dropped,    "forward: access-log records lost: ring full") \
+	X(fwd_cache_hits,     "forward cache: requests answered from the cache (TCP_MEM_HIT)") \
+	X(fwd_cache_misses,   "forward cache: cacheable requests (GET or HEAD, no body) not answered from it") \
+	X(fwd_cache_stored,   "forward cache: responses stored whole (the object completed)") \
+	X(fwd_cache_not_stored, "forward cache: responses to cacheable requests not stored (policy, framing, size, a fill already running)") \
+	X(fwd_cache_fill_aborted, "forward cache: objects given up while filling (response cut short, object too large, no memory)")
 
 /* All of them, in the order of struct proxy_counters and every surface. */
 #define PROXY_COUNTERS(X) \
@@ -122,6 +128,10 @@ struct proxy_params {
 	struct proxy_port ports[NET_PORTS_MAX]; /* by net port index */
 	uint64_t tsc_hz;
 	uint64_t start_tsc; /* 0: rte_rdtsc() */
+	/* the shared HTTP cache (the app's, every worker's; NULL: none) and
+	 * this worker's index in it (cache_obj_body_mbufs' <worker>) */
+	struct cache_index *cache;
+	uint32_t cache_worker;
 };
 
 #endif /* GH_PROXY_TYPES_H */

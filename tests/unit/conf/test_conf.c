@@ -678,6 +678,10 @@ assert_forward_defaults(const struct conf_forward *f)
 	cr_assert_eq(f->max_headers, 100);
 	cr_assert_eq(f->max_header_bytes, 32768);
 	cr_assert_eq(f->max_body_bytes, 0);
+	cr_assert_not(f->cache);
+	cr_assert_eq(f->cache_mb, 64);
+	cr_assert_eq(f->cache_max_object_kb, 1024);
+	cr_assert_eq(f->cache_heuristic_max_s, 86400);
 }
 
 /* The forward settings are filled in for every listen section; the
@@ -1195,6 +1199,12 @@ static const struct bad_case bad_cases[] = {
     {FWD_HEAD ALLOW "\tmax-request-body-bytes 4611686018427387905\n",
      "t.conf:16: max-request-body-bytes: 4611686018427387905 is out of "
      "range 0..4611686018427387904"},
+    {FWD_HEAD ALLOW "\tcache maybe\n",
+     "t.conf:16: cache: \"maybe\" is not on or off"},
+    /* cache-max-object-kb <= cache-mb, at the later one given */
+    {FWD_HEAD ALLOW "\tcache-max-object-kb 4096\n\tcache-mb 2\n",
+     "t.conf:17: listen \"f\": cache-max-object-kb 4096 is above "
+     "cache-mb 2 MiB"},
     /* max-header-bytes >= max-request-line, at the later one given */
     {FWD_HEAD ALLOW "\tmax-header-bytes 4096\n",
      "t.conf:16: listen \"f\": max-header-bytes 4096 is below "
@@ -1428,6 +1438,9 @@ GETTER(get_request_line, c->listeners[0].fwd.max_request_line)
 GETTER(get_headers, c->listeners[0].fwd.max_headers)
 GETTER(get_header_bytes, c->listeners[0].fwd.max_header_bytes)
 GETTER(get_body_bytes, c->listeners[0].fwd.max_body_bytes)
+GETTER(get_cache_mb, c->listeners[0].fwd.cache_mb)
+GETTER(get_cache_obj_kb, c->listeners[0].fwd.cache_max_object_kb)
+GETTER(get_cache_heur, c->listeners[0].fwd.cache_heuristic_max_s)
 GETTER(get_dns_timeout, c->resolver.timeout_ms)
 GETTER(get_dns_tries, c->resolver.tries)
 GETTER(get_dns_cache, c->resolver.cache_entries)
@@ -1480,6 +1493,11 @@ static const struct range_case range_cases[] = {
     {"max-header-bytes", RS_FWD, 1024, 262144, get_header_bytes,
      "\tmax-request-line 256\n"},
     {"max-request-body-bytes", RS_FWD, 0, 1ull << 62, get_body_bytes, NULL},
+    /* Both ends must stay within cache-max-object-kb <= cache-mb. */
+    {"cache-mb", RS_FWD, 1, 1048576, get_cache_mb, "\tcache-max-object-kb 1\n"},
+    {"cache-max-object-kb", RS_FWD, 1, 1048576, get_cache_obj_kb,
+     "\tcache-mb 1048576\n"},
+    {"cache-heuristic-max-s", RS_FWD, 0, 31536000, get_cache_heur, NULL},
     {"timeout-ms", RS_RESOLVER, 10, 60000, get_dns_timeout, NULL},
     {"tries", RS_RESOLVER, 1, 10, get_dns_tries, NULL},
     {"cache-entries", RS_RESOLVER, 16, 1048576, get_dns_cache, NULL},

@@ -9,6 +9,7 @@
 
 struct peer cli, org;
 void (*pt_tick)(uint64_t now_tsc);
+unsigned pt_ext_frames;
 
 static void *
 on_accept(void *larg, struct tcp_conn *c)
@@ -98,9 +99,16 @@ carry(struct tt_node *from, struct tt_node *to)
 	unsigned i;
 
 	for (i = 0; i < tb->n; i++) {
-		struct rte_mbuf *m = tb->pkts[i], *w;
+		struct rte_mbuf *m = tb->pkts[i], *w, *seg;
 		uint32_t len = rte_pktmbuf_pkt_len(m);
 		char *d;
+
+		for (seg = m; seg != NULL; seg = seg->next) {
+			if (RTE_MBUF_HAS_EXTBUF(seg)) {
+				pt_ext_frames++;
+				break;
+			}
+		}
 
 		w = rte_pktmbuf_alloc(tt_pool);
 		cr_assert_not_null(w);
@@ -140,6 +148,7 @@ pt_reset(void)
 	memset(&cli, 0, sizeof(cli));
 	memset(&org, 0, sizeof(org));
 	pt_tick = NULL;
+	pt_ext_frames = 0;
 }
 
 /* Send <len> bytes of <data> on <p>'s connection in segments of <seg>. */

@@ -35,6 +35,9 @@ extern struct peer cli, org;
 extern const struct tcp_callbacks peer_cbs;
 /* Called by run() each fake ms with the clock in TSC units, or NULL. */
 extern void (*pt_tick)(uint64_t now_tsc);
+/* Frames carried that had a segment with an external buffer (a cache
+ * hit's body sent without a copy); pt_reset() zeroes it. */
+extern unsigned pt_ext_frames;
 
 /* Forget both peers and the tick (after tt_setup()). */
 void pt_reset(void);

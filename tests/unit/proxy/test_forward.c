@@ -15,10 +15,12 @@
 
 #include "../tcp/tcp_test_util.h"
 #include "proxy_test_util.h"
+#include "cache/cache_index.h"
 #include "dns/dns.h"
 #include "proxy/forward.h"
 
 static struct fwd_ctx *fc;
+static struct cache_index *ci; /* the cache tests' (fwd_setup_cache) */
 static struct dns_resolver *dns;
 static struct proxy_counters cnt;
 static struct conf_forward cfg;
@@ -31,7 +33,7 @@ fwd_tick(uint64_t now_tsc)
 }
 
 static void
-fwd_setup_cfg(bool allow_b)
+fwd_setup_cfg(bool allow_b, bool cache)
 {
 	struct dns_params dp = {
 	    .net = &tt_a.net,
@@ -63,6 +65,14 @@ fwd_setup_cfg(bool allow_b)
 	p.ports[0].outside = true;
 	p.tsc_hz = TT_HZ; /* the proxy's timers run on the fake clock too */
 	p.start_tsc = TT_T0;
+	if (cache) {
+		/* the test thread is the worker: a registered QSBR reader */
+		rcu_register_thread();
+		ci = cache_index_create(4u << 20, 1u << 20, 1);
+		cr_assert_not_null(ci);
+		p.cache = ci;
+		p.cache_worker = 0;
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_allow_src = 1;
 	cfg.allow_src[0].addr_be = allow_b ? TT_IP_B : TT_IP(10, 9, 9, 9);
@@ -82,6 +92,10 @@ fwd_setup_cfg(bool allow_b)
 	cfg.max_request_line = 8192;
 	cfg.max_headers = 100;
 	cfg.max_header_bytes = 32768;
+	cfg.cache = cache;
+	cfg.cache_mb = 4;
+	cfg.cache_max_object_kb = 512;
+	cfg.cache_heuristic_max_s = 86400;
 	fc = fwd_ctx_create(&p, &cnt, &cfg);
 	cr_assert_not_null(fc);
 	pt_tick = fwd_tick;
@@ -96,13 +110,19 @@ fwd_setup_cfg(bool allow_b)
 static void
 fwd_setup(void)
 {
-	fwd_setup_cfg(true);
+	fwd_setup_cfg(true, false);
 }
 
 static void
 fwd_setup_denied(void)
 {
-	fwd_setup_cfg(false);
+	fwd_setup_cfg(false, false);
+}
+
+static void
+fwd_setup_cache(void)
+{
+	fwd_setup_cfg(true, true);
 }
 
 static void
@@ -113,6 +133,12 @@ fwd_teardown(void)
 	fc = NULL;
 	dns_destroy(dns);
 	dns = NULL;
+	if (ci != NULL) {
+		rcu_unregister_thread();
+		cr_assert_eq(cache_index_destroy(ci), 0,
+		             "cache objects still referenced at the end");
+		ci = NULL;
+	}
 }
 
 TestSuite(fwd, .init = fwd_setup, .fini = fwd_teardown);
@@ -1014,4 +1040,288 @@ Test(fwd, reused_upstream_answering_is_not_retried)
 	cr_assert_eq(org.accepted, 1);
 	cr_assert_eq(cnt.fwd_upstream_retried, 0);
 	cr_assert_eq(cnt.fwd_err_502_response, 1);
+}
+
+/* ---- the shared cache (issue 12's first slice) ---- */
+
+/* Requests the proxy sent upstream, on new or reused connections. */
+static uint64_t
+origin_requests(void)
+{
+	return cnt.fwd_upstream_new + cnt.fwd_upstream_reused;
+}
+
+/* GET <path> from the client; the origin answers with <resp> when the
+ * request reached it.  Returns whether it did. */
+static bool
+cache_get(const char *path, const char *extra, const char *resp)
+{
+	uint64_t before = origin_requests();
+	char req[512];
+
+	snprintf(req, sizeof(req),
+	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n%s\r\n",
+	         path, extra);
+	send_str(&cli, req);
+	run(10);
+	if (origin_requests() == before)
+		return false;
+	send_str(&org, resp);
+	run(10);
+	return true;
+}
+
+#define RESP_60                                            \
+	"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n" \
+	"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+
+/* Miss, stored, then a hit: the origin sees one request, the client gets
+ * the same body twice, the second time with Age, on the same connection. */
+Test(fwd, cache_miss_then_hit, .init = fwd_setup_cache)
+{
+	const char *second;
+
+	client_connect();
+	cr_assert(cache_get("/c", "", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_misses, 1);
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+	cr_assert(strstr(cli.rx, "Age:") == NULL, "a miss has no Age added");
+	cr_assert_not(cache_get("/c", "", RESP_60),
+	              "the origin saw the second request");
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 2, "client got: %s",
+	             cli.rx);
+	second = strstr(cli.rx + 1, "HTTP/1.1 200 OK\r\n");
+	cr_assert_not_null(second);
+	cr_assert(strstr(second, "\r\nAge: 0\r\n") != NULL, "hit: %s", second);
+	cr_assert(strstr(second, "\r\nContent-Length: 5\r\n") != NULL);
+	cr_assert(strstr(second, "\r\nCache-Control: max-age=60\r\n") != NULL);
+	cr_assert(strstr(second, "\r\nVia: 1.1 gatehouse\r\n") != NULL);
+	/* keep-alive: a third request on the same connection, a hit too */
+	cr_assert_not(cache_get("/c", "", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_hits, 2);
+	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 3);
+	cr_assert_not(cli.closed);
+	cr_assert_eq(cli.connected, true);
+}
+
+/* HEAD answered from a stored GET: the head only. */
+Test(fwd, cache_head_from_get, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/h", "", RESP_60));
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	send_str(&cli, "HEAD http://10.0.0.2/h HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n");
+	run(10);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 OK\r\n", 17) == 0, "got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, "hello") == NULL, "a body to HEAD: %s",
+	          cli.rx);
+}
+
+/* Response no-store: not stored, the origin sees both requests. */
+Test(fwd, cache_response_no_store, .init = fwd_setup_cache)
+{
+	static const char resp[] =
+	    "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+	    "Content-Length: 5\r\n\r\nhello";
+
+	client_connect();
+	cr_assert(cache_get("/n", "", resp));
+	cr_assert(cache_get("/n", "", resp), "served a no-store response");
+	cr_assert_eq(origin_requests(), 2);
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
+	cr_assert_eq(cnt.fwd_cache_not_stored, 2);
+	cr_assert_eq(cnt.fwd_cache_hits, 0);
+	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 2);
+}
+
+/* Request no-cache: the stored response is not used without validation
+ * (not in this slice): the request goes to the origin. */
+Test(fwd, cache_request_no_cache, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/q", "", RESP_60));
+	cr_assert(cache_get("/q", "Cache-Control: no-cache\r\n", RESP_60),
+	          "no-cache answered from the cache");
+	cr_assert_eq(origin_requests(), 2);
+	cr_assert_eq(cnt.fwd_cache_hits, 0);
+	/* still stored: a plain request is a hit */
+	cr_assert_not(cache_get("/q", "", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+}
+
+/* Request no-store: not stored. */
+Test(fwd, cache_request_no_store, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/r", "Cache-Control: no-store\r\n", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
+	cr_assert(cache_get("/r", "", RESP_60));
+	cr_assert_eq(origin_requests(), 2);
+}
+
+/* max-age=1: after the proxy's clock moved 2 s the origin is asked again. */
+Test(fwd, cache_max_age_expires, .init = fwd_setup_cache)
+{
+	static const char resp[] =
+	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=1\r\n"
+	    "Content-Length: 5\r\n\r\nhello";
+
+	client_connect();
+	cr_assert(cache_get("/e", "", resp));
+	cr_assert_not(cache_get("/e", "", resp), "fresh for 1 s");
+	run(2000);
+	cr_assert(cache_get("/e", "", resp), "served after max-age");
+	cr_assert_eq(origin_requests(), 2);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	/* the new response replaced the stale one: a hit again */
+	cr_assert_eq(cnt.fwd_cache_stored, 2);
+	cr_assert_not(cache_get("/e", "", resp), "the stale copy stayed");
+	cr_assert_eq(cnt.fwd_cache_hits, 2);
+}
+
+/* only-if-cached with nothing stored: 504, nothing goes upstream. */
+Test(fwd, cache_only_if_cached_504, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert_not(
+	    cache_get("/o", "Cache-Control: only-if-cached\r\n", RESP_60));
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 504 ", 13) == 0, "got: %s", cli.rx);
+	cr_assert_eq(origin_requests(), 0);
+}
+
+/* A hit's body goes as mbufs attached to the object's segments: the
+ * frames TCP sends carry external buffers, and the bytes at the client
+ * are the stored ones.  Cut short fills are given up, never served. */
+Test(fwd, cache_hit_body_is_external_buffers, .init = fwd_setup_cache)
+{
+	static char resp[8192], body[4001];
+	unsigned i;
+
+	for (i = 0; i < 4000; i++)
+		body[i] = (char)('a' + i % 26);
+	body[4000] = '\0';
+	snprintf(resp, sizeof(resp),
+	         "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	         "Content-Length: 4000\r\n\r\n%s",
+	         body);
+	client_connect();
+	cr_assert(cache_get("/x", "", resp));
+	run(50);
+	cr_assert_eq(pt_ext_frames, 0, "a miss sends what it received");
+	cr_assert_not(cache_get("/x", "", resp));
+	run(50);
+	cr_assert_gt(pt_ext_frames, 0, "the hit's body was copied");
+	cr_assert_eq(count_of(cli.rx, body), 2);
+}
+
+/* A response cut short is not stored (the fill is given up). */
+Test(fwd, cache_cut_short_not_stored, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/a", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Content-Length: 10\r\n\r\nhello"));
+	tcp_abort(org.c);
+	run(20);
+	cr_assert_eq(cnt.fwd_cache_fill_aborted, 1);
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
+	client_connect();
+	cr_assert(cache_get("/a", "", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+}
+
+/* Pipelined hits: more than a burst (32) in one write are all answered,
+ * in order, the rest resumed by the timer; the connection stays open. */
+Test(fwd, cache_pipelined_hits, .init = fwd_setup_cache)
+{
+	static char reqs[40 * 64];
+	unsigned i;
+
+	client_connect();
+	cr_assert(cache_get("/p", "", RESP_60));
+	reqs[0] = '\0';
+	for (i = 0; i < 40; i++)
+		strcat(reqs,
+		       "GET http://10.0.0.2/p HTTP/1.1\r\nHost: x\r\n\r\n");
+	send_str(&cli, reqs);
+	run(50);
+	cr_assert_eq(cnt.fwd_cache_hits, 40);
+	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 41);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_not(cli.closed);
+}
+
+/* An HTTP/1.0 client without keep-alive: the hit says Connection: close
+ * and the proxy closes after it. */
+Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/t", "", RESP_60));
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	send_str(&cli, "GET http://10.0.0.2/t HTTP/1.0\r\n\r\n");
+	run(50);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert(strstr(cli.rx, "\r\nConnection: close\r\n") != NULL,
+	          "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nVia: 1.0 gatehouse\r\n") != NULL);
+	cr_assert(strstr(cli.rx, "\r\n\r\nhello") != NULL);
+	cr_assert(cli.fin, "the proxy did not close after the hit");
+}
+
+/* What this slice does not store, decided at the response head, the
+ * client getting the response as on any miss: Vary, a chunked body, a
+ * status other than 200, and a Content-Length over cache-max-object-kb
+ * (512 here). */
+Test(fwd, cache_not_stored_by_slice_limits, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/v", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Vary: Accept-Encoding\r\nContent-Length: 5\r\n"
+	                    "\r\nhello"));
+	cr_assert(cache_get("/k", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Transfer-Encoding: chunked\r\n\r\n"
+	                    "5\r\nhello\r\n0\r\n\r\n"));
+	cr_assert(cache_get("/s", "",
+	                    "HTTP/1.1 404 Not Found\r\n"
+	                    "Cache-Control: max-age=60\r\n"
+	                    "Content-Length: 5\r\n\r\nhello"));
+	cr_assert_eq(cnt.fwd_cache_not_stored, 3);
+	cr_assert_eq(count_of(cli.rx, "hello"), 3, "client got: %s", cli.rx);
+	cr_assert(cache_get("/big", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Content-Length: 524289\r\n\r\nhello"));
+	cr_assert_eq(cnt.fwd_cache_not_stored, 4);
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
+	cr_assert_eq(cnt.fwd_cache_fill_aborted, 0);
+	cr_assert(strstr(cli.rx, "\r\nContent-Length: 524289\r\n") != NULL);
+}
+
+/* Age on a hit is the current age (RFC 9111 4.2.3): the origin's Age
+ * (corrected initial age) plus the time resident, on the proxy's clock;
+ * the origin's own Age line is not passed on a second time. */
+Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache)
+{
+	const char *hit;
+
+	client_connect();
+	cr_assert(cache_get("/g", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	                    "Age: 10\r\nContent-Length: 5\r\n\r\nhello"));
+	run(5000);
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	cr_assert_not(cache_get("/g", "", ""));
+	hit = cli.rx;
+	cr_assert(strstr(hit, "\r\nAge: 15\r\n") != NULL, "hit: %s", hit);
+	cr_assert_eq(count_of(hit, "Age:"), 1, "hit: %s", hit);
 }

@@ -1,0 +1,382 @@
+/*
+ * The forward proxy's use of the shared HTTP cache (see fwd_priv.h; issue
+ * 12's first slice).  A GET or HEAD without a body is looked up by its
+ * key (lib/cache's cache_key_build: "GET", the effective URI
+ * http://host[:port]/path with the host in lower case) before anything
+ * goes upstream; a COMPLETE object that cache_use_decide() finds fresh
+ * for this request (or stale within the request's max-stale) answers it:
+ * the stored head with an Age field, our Via and Connection: close as on
+ * a miss, and the body as mbufs attached to the object's segments (no
+ * copy, cache_obj_body_mbufs).  On a miss the response to a GET may be
+ * stored: a 200 that cache_storable() allows, framed by Content-Length,
+ * no larger than cache-max-object-kb, without Vary.  Its head is kept as
+ * the origin sent it minus the fields never stored (cache_hdr_never_stored)
+ * and Age, behind the metadata freshness needs (struct fwd_cache_meta); it
+ * replaces a COMPLETE object of the same key that was not used (stale);
+ * the body is copied in as it passes to the client, unchanged; the object
+ * completes with the response and is given up if the response is cut
+ * short.
+ *
+ * The cache's clock is the proxy's: Unix seconds at the wheel's tick 0
+ * plus the wheel's milliseconds (fwd_now_ms), so tests that move the fake
+ * TSC move the cache's now with it.
+ *
+ * Not in this slice (issue 12): collapsed misses (a key being filled is a
+ * plain miss that is not stored), revalidation (stale is a miss whose
+ * response replaces the stored one), Vary, invalidation by
+ * unsafe methods, ranges, chunked or close-delimited bodies,
+ * Cache-Status, conditional requests answered 304.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "cache/cache_index.h"
+#include "cache/cache_obj.h"
+#include "cache/cache_policy.h"
+#include "common/gh_common.h"
+#include "fwd_priv.h"
+
+#define FWD_CACHE_META_MAGIC 0x66636d31u
+
+/*
+ * What a stored object's head starts with (copied out with memcpy: the
+ * head has no alignment), then head_len bytes of the head: the status
+ * line and the stored fields, each ending in CRLF, without the empty
+ * line.
+ */
+struct fwd_cache_meta {
+	uint32_t magic;
+	uint32_t head_len;
+	int64_t request_s;  /* RFC 9111 4.2.3 request_time */
+	int64_t response_s; /* response_time */
+	struct cache_resp_meta r;
+};
+
+_Static_assert(sizeof(struct fwd_cache_meta) + 64 <= FWD_CACHE_META_ROOM,
+               "fwd_ctx_create sizes cache_head for it and a status line");
+
+static int64_t
+cache_now_s(const struct fwd_ctx *fc)
+{
+	return fc->wall0_s + (int64_t)(fwd_now_ms(fc) / 1000);
+}
+
+/* The key of the GET for the target of <msg> into <key>: "GET
+ * http://host[:port]/path?query", the host in lower case (an IPv6 literal
+ * in brackets), no port when it is 80.  Its length, or < 0 when it does
+ * not fit. */
+static int
+key_of(const struct http_msg *msg, const char *buf, uint8_t *key, size_t cap)
+{
+	char uri[FWD_CACHE_KEY_MAX];
+	const char *path = buf + msg->path.off;
+	size_t n = 0;
+	uint32_t i;
+	bool v6;
+	int k;
+
+	if (msg->host.len + 16 > sizeof(uri))
+		return -ENAMETOOLONG;
+	v6 = memchr(buf + msg->host.off, ':', msg->host.len) != NULL;
+	memcpy(uri, "http://", 7);
+	n = 7;
+	if (v6) /* an IPv6 literal, kept without brackets by lib/http */
+		uri[n++] = '[';
+	for (i = 0; i < msg->host.len; i++) {
+		char c = buf[msg->host.off + i];
+
+		uri[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	if (v6)
+		uri[n++] = ']';
+	if (msg->port != 80) {
+		k = snprintf(uri + n, sizeof(uri) - n, ":%u", msg->port);
+		if (k < 0)
+			return -EINVAL;
+		n += (size_t)k;
+	}
+	if (msg->path.len == 0 || path[0] != '/')
+		uri[n++] = '/';
+	if (msg->path.len > sizeof(uri) - n)
+		return -ENAMETOOLONG;
+	memcpy(uri + n, path, msg->path.len);
+	n += msg->path.len;
+	return cache_key_build(key, cap, "GET", 3, uri, n);
+}
+
+/* Answer the request <msg> from COMPLETE <obj> (our reference, always
+ * dropped here) if it may be used.  Returns 0 when answered, -ESTALE (not
+ * usable for this request), -ENOMEM (no mbufs: a miss instead). */
+static int
+hit_serve(struct fwd_session *s, const struct http_msg *msg,
+          struct cache_obj *obj, const struct cache_req_meta *q, int64_t now_s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_head_writer w = {.pool = fc->p.pool};
+	struct fwd_cache_meta m;
+	struct rte_mbuf *head, *body = NULL;
+	uint32_t lifetime_s, age_s;
+	enum cache_use use;
+	uint64_t body_len;
+	char text[64];
+
+	GH_VERIFY(obj->head_len >= sizeof(m));
+	memcpy(&m, obj->head, sizeof(m));
+	GH_VERIFY(m.magic == FWD_CACHE_META_MAGIC &&
+	          m.head_len == obj->head_len - sizeof(m));
+	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
+	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
+	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
+	if (use != CACHE_USE_FRESH && use != CACHE_USE_STALE) {
+		cache_obj_put(obj);
+		return -ESTALE;
+	}
+	body_len = cache_obj_body_len(obj);
+	if (msg->method == HTTP_M_GET && body_len > 0) {
+		body = cache_obj_body_mbufs(obj, fc->p.cache_worker, 0,
+		                            body_len, fc->p.pool);
+		if (body == NULL) {
+			fc->cnt->fwd_no_mbuf++;
+			cache_obj_put(obj);
+			return -ENOMEM;
+		}
+	}
+	fwd_hw_put(&w, obj->head + sizeof(m), m.head_len);
+	/* RFC 9111 5.1: the current age; the stored Age was left out */
+	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
+	fwd_hw_str(&w, text);
+	if (s->l->cfg.via) {
+		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
+		         (s->flags & SF_CLI_HTTP10) ? 0u : 1u);
+		fwd_hw_str(&w, text);
+	}
+	if (s->flags & SF_CLOSE_CLI)
+		fwd_hw_str(&w, "Connection: close\r\n");
+	fwd_hw_str(&w, "\r\n");
+	head = fwd_hw_done(&w, fc->cnt);
+	if (head == NULL) {
+		rte_pktmbuf_free(body); /* before the put: it holds refs */
+		cache_obj_put(obj);
+		return -ENOMEM;
+	}
+	if (s->txn != NULL) {
+		s->txn->rec.status = m.r.status;
+		s->txn->rec.result = ALOG_TCP_MEM_HIT;
+	}
+	fwd_cli_queue(s, head);
+	if (body != NULL)
+		fwd_cli_queue(s, body);
+	fwd_cli_flush(s);
+	cache_obj_put(obj);
+	fc->cnt->fwd_cache_hits++;
+	return 0;
+}
+
+enum fwd_cache_verdict
+fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
+                  const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_txn *t = s->txn;
+	struct cache_req_meta q;
+	uint8_t key[FWD_CACHE_KEY_MAX];
+	struct cache_obj *obj = NULL;
+	int64_t now_s;
+	int klen;
+
+	if (fc->p.cache == NULL || !s->l->cfg.cache ||
+	    (msg->method != HTTP_M_GET && msg->method != HTTP_M_HEAD) ||
+	    msg->body_kind != HTTP_BODY_NONE)
+		return FWD_CACHE_PASS;
+	cache_req_meta_parse(&q, msg, buf);
+	now_s = cache_now_s(fc);
+	klen = key_of(msg, buf, key, sizeof(key));
+	if (klen > 0 &&
+	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
+	    hit_serve(s, msg, obj, &q, now_s) == 0)
+		return FWD_CACHE_HIT;
+	fc->cnt->fwd_cache_misses++;
+	/* RFC 9111 5.2.1.7: nothing stored to use, and no forwarding */
+	if (q.cc.flags & CACHE_CC_ONLY_IF_CACHED) {
+		fwd_error(s, 504, ALOG_TCP_MISS,
+		          "only-if-cached, and no usable stored response");
+		return FWD_CACHE_REPLIED;
+	}
+	if (klen > 0 && t != NULL && msg->method == HTTP_M_GET &&
+	    !(q.cc.flags & CACHE_CC_NO_STORE)) {
+		memcpy(t->cache_key, key, (size_t)klen);
+		t->cache_key_len = (uint16_t)klen;
+		t->cache_q = q;
+		t->cache_req_s = now_s;
+		s->flags |= SF_CACHE;
+	}
+	return FWD_CACHE_PASS;
+}
+
+/* Append n bytes of p to the head being built; false when it is full. */
+static bool
+blob_put(struct fwd_ctx *fc, uint32_t *len, const char *p, uint32_t n)
+{
+	if (n > fc->cache_head_cap - *len)
+		return false;
+	memcpy(fc->cache_head + *len, p, n);
+	*len += n;
+	return true;
+}
+
+/* Build the stored form of the response head in <buf> into
+ * fc->cache_head; its length, or 0 when it does not fit. */
+static uint32_t
+stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
+            struct fwd_cache_meta *m)
+{
+	uint32_t len = sizeof(*m);
+	char line[32];
+	unsigned i;
+	bool ok;
+
+	snprintf(line, sizeof(line), "HTTP/1.1 %03u ", msg->status);
+	ok = blob_put(fc, &len, line, (uint32_t)strlen(line)) &&
+	     blob_put(fc, &len, buf + msg->reason.off, msg->reason.len) &&
+	     blob_put(fc, &len, "\r\n", 2);
+	for (i = 0; ok && i < msg->n_headers; i++) {
+		if (cache_hdr_never_stored(msg, buf, i) ||
+		    http_hdr_name_is(msg, buf, i, "age"))
+			continue;
+		ok = blob_put(fc, &len, buf + msg->hdr[i].name.off,
+		              msg->hdr[i].name.len) &&
+		     blob_put(fc, &len, ": ", 2) &&
+		     blob_put(fc, &len, buf + msg->hdr[i].value.off,
+		              msg->hdr[i].value.len) &&
+		     blob_put(fc, &len, "\r\n", 2);
+	}
+	if (!ok)
+		return 0;
+	m->magic = FWD_CACHE_META_MAGIC;
+	m->head_len = len - (uint32_t)sizeof(*m);
+	memcpy(fc->cache_head, m, sizeof(*m));
+	return len;
+}
+
+/*
+ * Insert BUSY <obj>.  A COMPLETE object under its key (one this request
+ * did not use: stale, or refused by the request's directives) is replaced
+ * by the newer response (RFC 9111 3, 4.3.4's spirit without validation);
+ * one being filled by another request wins.  Returns 0 or the -errno of
+ * cache_index_insert_unique().
+ */
+static int
+insert_replacing(struct cache_index *ci, struct cache_obj *obj)
+{
+	struct cache_obj *existing = NULL;
+	int rc = cache_index_insert_unique(ci, obj, &existing);
+
+	if (rc == -EEXIST && cache_obj_state(existing) == CACHE_OBJ_COMPLETE) {
+		(void)cache_index_remove(ci, existing);
+		cache_obj_put(existing);
+		existing = NULL;
+		rc = cache_index_insert_unique(ci, obj, &existing);
+	}
+	cache_obj_put(existing); /* NULL: nothing */
+	return rc;
+}
+
+void
+fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
+                   const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct conf_forward *cfg = &s->l->cfg;
+	struct fwd_txn *t = s->txn;
+	struct cache_obj *obj;
+	struct fwd_cache_meta m;
+	uint64_t body_len;
+	uint32_t len;
+
+	if (!(s->flags & SF_CACHE) || t == NULL)
+		return;
+	s->flags &= (uint16_t)~SF_CACHE;
+	GH_VERIFY(s->cobj == NULL);
+	memset(&m, 0, sizeof(m));
+	m.request_s = t->cache_req_s;
+	m.response_s = cache_now_s(fc);
+	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
+	body_len = msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
+	/* This slice stores whole 200s of a known length, without Vary. */
+	if (cache_storable(&t->cache_q, &m.r, cfg->cache_heuristic_max_s) !=
+	        CACHE_NS_STORED ||
+	    m.r.status != 200 || (m.r.flags & CACHE_M_VARY) ||
+	    (msg->body_kind != HTTP_BODY_LENGTH &&
+	     msg->body_kind != HTTP_BODY_NONE) ||
+	    body_len > (uint64_t)cfg->cache_max_object_kb * 1024) {
+		fc->cnt->fwd_cache_not_stored++;
+		return;
+	}
+	len = stored_head(fc, msg, buf, &m);
+	obj = len == 0 ? NULL
+	               : cache_obj_create(fc->p.cache, t->cache_key,
+	                                  t->cache_key_len, fc->cache_head, len,
+	                                  body_len);
+	if (obj == NULL) {
+		fc->cnt->fwd_cache_not_stored++;
+		return;
+	}
+	if (insert_replacing(fc->p.cache, obj) != 0) {
+		cache_obj_put(obj);
+		fc->cnt->fwd_cache_not_stored++;
+		return;
+	}
+	s->cobj = obj;
+	s->cobj_expect = body_len;
+}
+
+/* Give the fill up: out of the index, our reference dropped. */
+static void
+fill_abort(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	(void)cache_index_remove(fc->p.cache, s->cobj);
+	cache_obj_put(s->cobj);
+	s->cobj = NULL;
+	fc->cnt->fwd_cache_fill_aborted++;
+}
+
+void
+fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part)
+{
+	const struct rte_mbuf *seg;
+	unsigned n = 0;
+
+	if (s->cobj == NULL)
+		return;
+	for (seg = part; seg != NULL && n < RTE_MBUF_MAX_NB_SEGS;
+	     seg = seg->next, n++) {
+		if (cache_obj_append(s->cobj,
+		                     rte_pktmbuf_mtod(seg, const void *),
+		                     seg->data_len) < 0) {
+			fill_abort(s);
+			return;
+		}
+	}
+}
+
+void
+fwd_cache_fill_end(struct fwd_session *s, bool whole)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (s->cobj == NULL)
+		return;
+	if (!whole || cache_obj_body_len(s->cobj) != s->cobj_expect ||
+	    cache_obj_complete(s->cobj) != 0) {
+		fill_abort(s);
+		return;
+	}
+	cache_obj_put(s->cobj);
+	s->cobj = NULL;
+	fc->cnt->fwd_cache_stored++;
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+#
+# lab-http_cache: the forward proxy's shared cache (issue 12, first slice)
+# against the lab origin's nginx, whose /cache/100k.bin is 100 KiB with
+# Cache-Control: max-age=60 (tools/lab).  The appliance runs two workers
+# with `cache on`.  Checks, each printing PASS or FAIL (the first FAIL ends
+# the test, after cleanup):
+#   miss_then_hit  two curls (new connections: either worker) of the
+#                  object: both bodies are the file (SHA-256), the origin's
+#                  access log shows ONE request for it, the second answer
+#                  has an Age field; proxy.fwd_cache_stored 1,
+#                  proxy.fwd_cache_hits >= 1
+#   keepalive_hits one curl, the URL three times on one connection: no new
+#                  origin request, three bodies right
+#   no_cache       a request with Cache-Control: no-cache goes to the origin
+#   access_log     the URL's lines in time order: TCP_MISS/200, four
+#                  TCP_MEM_HIT/200, TCP_MISS/200 (the no-cache request)
+#   surfaces       proxy.fwd_cache_hits 4, fwd_cache_misses 2; the cache
+#                  counters in stats text, --json and DPDK telemetry
+#   released       every client session and mbuf back to base afterwards
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PORT=3128
+ORIGIN_URL=http://origin.lab.test
+OBJ=/cache/100k.bin
+CHECKS=0
+NGINX_LOG_START=0
+WANT_SHA=""
+
+need_lab_prereqs
+for t in curl sha256sum; do command -v "$t" >/dev/null || fail "$t not found: run tools/setup"; done
+
+pass_check() {
+	CHECKS=$((CHECKS + 1))
+	printf 'PASS %s: %s\n' "$1" "$2"
+}
+fail_check() {
+	printf 'FAIL %s: %s\n' "$1" "$2"
+	fail "$1: $2"
+}
+
+pcurl() {
+	timeout -k 2 60 ip netns exec "$CLIENT_NS" curl -sS --max-time 50 \
+		-x "http://$INSIDE_IP:$PORT" "$@"
+}
+
+# Requests for $OBJ the origin logged since the start.
+origin_hits() {
+	tail -n +$((NGINX_LOG_START + 1)) "$STATE_DIR/nginx-access.log" | grep -c -- "GET $OBJ " || true
+}
+
+start_proxy() {
+	local conf=$STATE_DIR/http_cache.conf
+	cp "${CONF:?}" "$conf"
+	cat >>"$conf" <<CONF_EOF
+
+listen fwd
+	mode forward
+	bind $INSIDE_IP:$PORT
+	allow-src $CLIENT_IP/32
+	cache on
+	cache-mb 16
+	cache-max-object-kb 1024
+	cache-heuristic-max-s 3600
+
+resolver
+	nameserver $DNS_IP
+
+access-log
+	path $STATE_DIR/access.log
+	format squid
+CONF_EOF
+	start_appliance "$conf"
+}
+
+check_miss_then_hit() {
+	local h=$STATE_DIR/hit.head sha1 sha2 n
+	sha1=$(pcurl "$ORIGIN_URL$OBJ" | sha256sum | cut -d' ' -f1)
+	sha2=$(pcurl -D "$h" "$ORIGIN_URL$OBJ" | sha256sum | cut -d' ' -f1)
+	[[ $sha1 == "$WANT_SHA" ]] || fail_check miss_then_hit "miss body SHA-256 $sha1, want $WANT_SHA"
+	[[ $sha2 == "$WANT_SHA" ]] || fail_check miss_then_hit "hit body SHA-256 $sha2, want $WANT_SHA"
+	sleep 0.5 # nginx writes its log line after the response
+	n=$(origin_hits)
+	[[ $n == 1 ]] || fail_check miss_then_hit "the origin logged $n requests for $OBJ, want 1"
+	grep -qi '^Age: [0-9]' "$h" || fail_check miss_then_hit "no Age in the second answer: $(tr '\r\n' '  ' <"$h")"
+	expect_counter proxy.fwd_cache_stored == 1
+	expect_counter proxy.fwd_cache_hits ">=" 1
+	pass_check miss_then_hit "two GETs, bodies right, one origin request, $(grep -i '^Age:' "$h" | tr -d '\r')"
+}
+
+check_keepalive_hits() {
+	local out n0 n
+	n0=$(origin_hits)
+	out=$(pcurl -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects} %{size_download}\n' \
+		"$ORIGIN_URL$OBJ" "$ORIGIN_URL$OBJ" "$ORIGIN_URL$OBJ") || fail_check keepalive_hits "curl failed: $out"
+	[[ $(tr '\n' ';' <<<"$out") == "200 1 102400;200 0 102400;200 0 102400;" ]] ||
+		fail_check keepalive_hits "want three 200s of 102400 bytes on one connection, got: $(tr '\n' ';' <<<"$out")"
+	sleep 0.5
+	n=$(origin_hits)
+	[[ $n == "$n0" ]] || fail_check keepalive_hits "the origin saw $((n - n0)) more requests"
+	pass_check keepalive_hits "3 hits on one client connection, no origin request"
+}
+
+check_no_cache() {
+	local n0 n sha
+	n0=$(origin_hits)
+	sha=$(pcurl -H 'Cache-Control: no-cache' "$ORIGIN_URL$OBJ" | sha256sum | cut -d' ' -f1)
+	[[ $sha == "$WANT_SHA" ]] || fail_check no_cache "SHA-256 $sha"
+	sleep 0.5
+	n=$(origin_hits)
+	((n == n0 + 1)) || fail_check no_cache "the origin saw $((n - n0)) requests, want 1"
+	pass_check no_cache "request no-cache went to the origin"
+}
+
+check_access_log() {
+	local lines i
+	for ((i = 0; i < 50; i++)); do
+		(($(grep -c -- " $ORIGIN_URL$OBJ " "$STATE_DIR/access.log" 2>/dev/null || echo 0) >= 6)) && break
+		sleep 0.1
+	done
+	# two workers write the log: in time order
+	lines=$(grep -- " $ORIGIN_URL$OBJ " "$STATE_DIR/access.log" | sort -s -n -k1,1 | awk '{print $4}' | tr '\n' ' ')
+	[[ $lines == "TCP_MISS/200 TCP_MEM_HIT/200 TCP_MEM_HIT/200 TCP_MEM_HIT/200 TCP_MEM_HIT/200 TCP_MISS/200 " ]] ||
+		fail_check access_log "result codes of $OBJ: '$lines'"
+	pass_check access_log "$lines"
+}
+
+# The cache's counters on every surface: text, JSON and DPDK telemetry
+# (one declaration, PROXY_FWD_COUNTERS); four hits so far.
+check_surfaces() {
+	local json=$STATE_DIR/cache.json tele=$STATE_DIR/cache.tele name
+	expect_counter proxy.fwd_cache_hits == 4
+	expect_counter proxy.fwd_cache_misses == 2
+	ctl stats --json >"$json" || fail_check surfaces "stats --json failed"
+	printf '/gatehouse/stats\n' | timeout 20 "$PY" /usr/bin/dpdk-telemetry.py -f "$FILE_PREFIX" >"$tele" 2>&1 ||
+		fail_check surfaces "dpdk-telemetry.py failed: $(head -c 300 "$tele")"
+	for name in fwd_cache_hits fwd_cache_misses fwd_cache_stored fwd_cache_not_stored fwd_cache_fill_aborted; do
+		grep -q "\"$name\"" "$json" || fail_check surfaces "$name not in stats --json"
+		grep -q "$name" "$tele" || fail_check surfaces "$name not in telemetry /gatehouse/stats"
+	done
+	pass_check surfaces "hits 4, misses 2; the five cache counters in text, JSON and telemetry"
+}
+
+check_released() {
+	wait_counter proxy.fwd_sessions_in_use == 0 50 || fail_check released "sessions still open"
+	wait_counter port.inside.mbufs_in_use == 0 50 ||
+		fail_check released "inside mbufs in use: $(counter port.inside.mbufs_in_use)"
+	pass_check released "no session, no inside mbuf held"
+}
+
+lab_up lchit --workers 2
+NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
+WANT_SHA=$(sha256sum <"$STATE_DIR/www$OBJ" | cut -d' ' -f1)
+start_proxy
+for c in miss_then_hit keepalive_hits no_cache access_log surfaces released; do
+	"check_$c"
+done
+log "all $CHECKS checks passed"
+pass
