@@ -53,6 +53,9 @@ struct fwd_cache_meta {
 	int64_t request_s;  /* RFC 9111 4.2.3 request_time */
 	int64_t response_s; /* response_time */
 	struct cache_resp_meta r;
+	/* fetched from a private address: a listener without
+	 * allow-private-dst may not be served it (its own fetch gets 403) */
+	bool dst_private;
 };
 
 _Static_assert(sizeof(struct fwd_cache_meta) + 64 <= FWD_CACHE_META_ROOM,
@@ -127,6 +130,10 @@ hit_serve(struct fwd_session *s, const struct http_msg *msg,
 	memcpy(&m, obj->head, sizeof(m));
 	GH_VERIFY(m.magic == FWD_CACHE_META_MAGIC &&
 	          m.head_len == obj->head_len - sizeof(m));
+	if (m.dst_private && !s->l->cfg.allow_private_dst) {
+		cache_obj_put(obj);
+		return -ESTALE; /* a miss: the destination check refuses it */
+	}
 	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
 	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
 	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
@@ -303,6 +310,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	memset(&m, 0, sizeof(m));
 	m.request_s = t->cache_req_s;
 	m.response_s = cache_now_s(fc);
+	m.dst_private = fwd_ip_private(s->dst_ip_be);
 	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
 	body_len = msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
 	/* This slice stores whole 200s of a known length, without Vary. */

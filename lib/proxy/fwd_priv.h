@@ -287,6 +287,10 @@ fwd_retry_drop(struct fwd_session *s)
 	s->retry = NULL;
 }
 
+/* Whether <ip_be> is in a private range (RFC 1918, RFC 6598): what
+ * allow-private-dst governs. */
+bool fwd_ip_private(uint32_t ip_be);
+
 /* Park the upstream leg of <s> for reuse, or close it. */
 void fwd_idle_put(struct fwd_session *s);
 

@@ -134,11 +134,18 @@ dst_refused(const struct fwd_session *s, uint32_t ip_be)
 	    cidr_has(0xa9fe0000u, 16, ip) || cidr_has(0xe0000000u, 4, ip) ||
 	    cidr_has(0xf0000000u, 4, ip))
 		return "the destination address is not routable";
-	if (!s->l->cfg.allow_private_dst &&
-	    (cidr_has(0x0a000000u, 8, ip) || cidr_has(0xac100000u, 12, ip) ||
-	     cidr_has(0xc0a80000u, 16, ip) || cidr_has(0x64400000u, 10, ip)))
+	if (!s->l->cfg.allow_private_dst && fwd_ip_private(ip_be))
 		return "the destination is a private address";
 	return NULL;
+}
+
+bool
+fwd_ip_private(uint32_t ip_be)
+{
+	uint32_t ip = ntohl(ip_be);
+
+	return cidr_has(0x0a000000u, 8, ip) || cidr_has(0xac100000u, 12, ip) ||
+	       cidr_has(0xc0a80000u, 16, ip) || cidr_has(0x64400000u, 10, ip);
 }
 
 /* The port an upstream connection to <ip_be> leaves from: the one whose

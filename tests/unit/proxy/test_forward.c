@@ -1325,3 +1325,37 @@ Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache)
 	cr_assert(strstr(hit, "\r\nAge: 15\r\n") != NULL, "hit: %s", hit);
 	cr_assert_eq(count_of(hit, "Age:"), 1, "hit: %s", hit);
 }
+
+/* Found in review of the first slice: a hit skipped the listener's
+ * destination policy.  An object fetched from a private address by a
+ * listener with allow-private-dst is no hit on a listener without it:
+ * there the request meets the destination check, 403, as a fetch would. */
+Test(fwd, cache_private_dst_object_not_served_without_allow_private_dst,
+     .init = fwd_setup_cache)
+{
+	struct conf_forward strict = cfg;
+	struct tcp_conn *c = NULL;
+
+	strict.allow_private_dst = false;
+	cr_assert_eq(
+	    fwd_listen(fc, 0, TT_IP_A, RTE_BE16(3129), &strict, TCP_CC_NEWRENO),
+	    0);
+	client_connect();
+	cr_assert(cache_get("/p", "", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+	tcp_close(cli.c);
+	run(10);
+	memset(&cli, 0, sizeof(cli));
+	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A, RTE_BE16(3129),
+	                         TCP_CC_NEWRENO, &peer_cbs, &cli, &c),
+	             0);
+	run(5);
+	cr_assert(cli.connected);
+	send_str(&cli,
+	         "GET http://10.0.0.2/p HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 403 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_cache_hits, 0);
+	cr_assert_eq(origin_requests(), 1);
+}
