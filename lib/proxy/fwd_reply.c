@@ -75,6 +75,7 @@ fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
 	s->up_out = NULL;
 	rte_pktmbuf_free(s->up_in);
 	s->up_in = NULL;
+	fwd_retry_drop(s);
 	fwd_leg_close(&s->up, true);
 	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", status,
 	         http_reason(status));

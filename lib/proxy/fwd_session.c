@@ -393,6 +393,12 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 			tunnel_push(s);
 			return;
 		}
+		/* Both ways done cleanly (its FIN went up): the upstream's
+		 * TCP may still owe the origin the last bytes; close it,
+		 * do not reset it. */
+		if (s->state == ST_TUNNEL && why == TCP_CLOSE_NORMAL &&
+		    (s->flags & SF_UP_SHUT))
+			fwd_leg_close(&s->up, false);
 		if (why != TCP_CLOSE_NORMAL && !(s->flags & SF_RESP_DONE) &&
 		    s->state != ST_HEAD && s->state != ST_DRAIN)
 			fc->cnt->fwd_aborted++;

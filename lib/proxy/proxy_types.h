@@ -35,7 +35,7 @@ enum proxy_service {
 	X(relay_reset,        "relay: sessions ended by a reset on either leg") \
 	X(relay_bytes_c2u,    "relay: bytes passed from client to upstream") \
 	X(relay_bytes_u2c,    "relay: bytes passed from upstream to client") \
-	X(relay_backpressure, "relay: sends refused by a full leg (held, window closed)")
+	X(relay_backpressure, "relay: splices that left bytes held for a full leg (per direction)")
 
 /* The test services, then what they share with the relay: the session
  * pool (refused_no_session, sessions_in_use) and two that kept their

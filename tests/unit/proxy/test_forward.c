@@ -1359,3 +1359,41 @@ Test(fwd, cache_private_dst_object_not_served_without_allow_private_dst,
 	cr_assert_eq(cnt.fwd_cache_hits, 0);
 	cr_assert_eq(origin_requests(), 1);
 }
+
+/* Found in review: the origin closes first, then the client sends its
+ * last bytes and closes cleanly; the client leg ends at once (its FIN
+ * after ours: TIME-WAIT) while those bytes still wait, unacknowledged,
+ * in the upstream's send queue.  The session reset the upstream then,
+ * and the origin never got them. */
+Test(fwd, tunnel_client_last_bytes_survive_its_clean_close)
+{
+	unsigned t;
+
+	client_connect();
+	send_str(&cli,
+	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(tcp_shutdown(org.c), 0);
+	run(10);
+	cr_assert(cli.fin, "the origin's FIN did not reach the client");
+	org.rx_total = 0;
+	send_str(&cli, "LAST");
+	cr_assert_eq(tcp_shutdown(cli.c), 0);
+	/* the origin hears nothing from the proxy for a while */
+	for (t = 0; t < 20; t++) {
+		carry(&tt_b, &tt_a);
+		drop_a_frames(2, 80);
+		carry(&tt_a, &tt_b);
+		tt_advance(1);
+		fwd_ctx_timer(fc, TT_T0 + tt_now_ms * TT_MS);
+	}
+	cr_assert(cli.closed || cli.fin, "the client leg ended");
+	run(5000); /* retransmissions reach the origin */
+	cr_assert_eq(org.rx_total, 4, "the origin got %lu bytes",
+	             (unsigned long)org.rx_total);
+	cr_assert(org.fin, "the origin got no FIN");
+	cr_assert_neq(org.why, TCP_CLOSE_RESET, "the upstream was reset");
+	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
+}
