@@ -792,6 +792,18 @@ Test(fwd, max_forwards_large_and_repeated)
 	             org.rx);
 }
 
+/* A client connected through the proxy by CONNECT to the origin B:80. */
+static void
+tunnel_open(void)
+{
+	client_connect();
+	send_str(&cli,
+	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
+	          cli.rx);
+}
+
 /* A CONNECT tunnel: the client half-closes, the origin answers with more
  * than fits in flight and closes; while the client's ACKs are held up,
  * the upstream's clean close used to end the session and drop what was
@@ -803,12 +815,7 @@ Test(fwd, tunnel_keeps_data_after_upstream_closes)
 	unsigned t;
 
 	memset(big, 'z', sizeof(big));
-	client_connect();
-	send_str(&cli,
-	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
-	run(10);
-	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
-	          cli.rx);
+	tunnel_open();
 	cr_assert_eq(cnt.fwd_tunnels, 1);
 	send_str(&cli, "GO");
 	cr_assert_eq(tcp_shutdown(cli.c), 0);
@@ -857,12 +864,7 @@ Test(fwd, tunnel_keeps_data_after_client_closes)
 	unsigned t;
 
 	memset(big, 'u', sizeof(big));
-	client_connect();
-	send_str(&cli,
-	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
-	run(10);
-	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
-	          cli.rx);
+	tunnel_open();
 	cr_assert_not_null(org.c);
 	cr_assert_eq(tcp_shutdown(org.c), 0);
 	run(10);
@@ -1369,12 +1371,7 @@ Test(fwd, tunnel_client_last_bytes_survive_its_clean_close)
 {
 	unsigned t;
 
-	client_connect();
-	send_str(&cli,
-	         "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n");
-	run(10);
-	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
-	          cli.rx);
+	tunnel_open();
 	cr_assert_eq(tcp_shutdown(org.c), 0);
 	run(10);
 	cr_assert(cli.fin, "the origin's FIN did not reach the client");
