@@ -291,6 +291,48 @@ insert_replacing(struct cache_index *ci, struct cache_obj *obj)
 	return rc;
 }
 
+/* The counter of <why> (cache_storable()'s verdict), NULL when stored. */
+static uint64_t *
+not_stored_counter(struct proxy_counters *c, enum cache_nostore why)
+{
+	_Static_assert(CACHE_NS__COUNT == 11,
+	               "a reason without its fwd_cache_ns_ counter");
+	switch (why) {
+	case CACHE_NS_STORED:
+		return NULL;
+	case CACHE_NS_METHOD:
+		return &c->fwd_cache_ns_method;
+	case CACHE_NS_STATUS:
+		return &c->fwd_cache_ns_status;
+	case CACHE_NS_PARTIAL:
+		return &c->fwd_cache_ns_partial;
+	case CACHE_NS_REQ_NO_STORE:
+		return &c->fwd_cache_ns_req_no_store;
+	case CACHE_NS_NO_STORE:
+		return &c->fwd_cache_ns_no_store;
+	case CACHE_NS_PRIVATE:
+		return &c->fwd_cache_ns_private;
+	case CACHE_NS_AUTHORIZATION:
+		return &c->fwd_cache_ns_authorization;
+	case CACHE_NS_NO_FRESHNESS:
+		return &c->fwd_cache_ns_no_freshness;
+	case CACHE_NS_UNUSABLE:
+		return &c->fwd_cache_ns_unusable;
+	case CACHE_NS_VARY:
+		return &c->fwd_cache_ns_vary_never;
+	default:
+		return &c->fwd_cache_ns_status; /* not reached: the assert */
+	}
+}
+
+/* Count a response not stored, in the total and under its reason. */
+static void
+not_stored(struct fwd_ctx *fc, uint64_t *why)
+{
+	fc->cnt->fwd_cache_not_stored++;
+	(*why)++;
+}
+
 void
 fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
                    const char *buf)
@@ -300,7 +342,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_txn *t = s->txn;
 	struct cache_obj *obj;
 	struct fwd_cache_meta m;
-	uint64_t body_len;
+	uint64_t body_len, *ns;
 	uint32_t len;
 
 	if (!(s->flags & SF_CACHE) || t == NULL)
@@ -314,13 +356,21 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
 	body_len = msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
 	/* This slice stores whole 200s of a known length, without Vary. */
-	if (cache_storable(&t->cache_q, &m.r, cfg->cache_heuristic_max_s) !=
-	        CACHE_NS_STORED ||
-	    m.r.status != 200 || (m.r.flags & CACHE_M_VARY) ||
-	    (msg->body_kind != HTTP_BODY_LENGTH &&
-	     msg->body_kind != HTTP_BODY_NONE) ||
-	    body_len > (uint64_t)cfg->cache_max_object_kb * 1024) {
-		fc->cnt->fwd_cache_not_stored++;
+	ns = not_stored_counter(
+	    fc->cnt,
+	    cache_storable(&t->cache_q, &m.r, cfg->cache_heuristic_max_s));
+	if (ns == NULL && m.r.status != 200)
+		ns = &fc->cnt->fwd_cache_ns_not_200;
+	else if (ns == NULL && (m.r.flags & CACHE_M_VARY))
+		ns = &fc->cnt->fwd_cache_ns_vary;
+	else if (ns == NULL && msg->body_kind != HTTP_BODY_LENGTH &&
+	         msg->body_kind != HTTP_BODY_NONE)
+		ns = &fc->cnt->fwd_cache_ns_framing;
+	else if (ns == NULL &&
+	         body_len > (uint64_t)cfg->cache_max_object_kb * 1024)
+		ns = &fc->cnt->fwd_cache_ns_too_large;
+	if (ns != NULL) {
+		not_stored(fc, ns);
 		return;
 	}
 	len = stored_head(fc, msg, buf, &m);
@@ -329,12 +379,12 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	                                  t->cache_key_len, fc->cache_head, len,
 	                                  body_len);
 	if (obj == NULL) {
-		fc->cnt->fwd_cache_not_stored++;
+		not_stored(fc, &fc->cnt->fwd_cache_ns_no_room);
 		return;
 	}
 	if (insert_replacing(fc->p.cache, obj) != 0) {
 		cache_obj_put(obj);
-		fc->cnt->fwd_cache_not_stored++;
+		not_stored(fc, &fc->cnt->fwd_cache_ns_fill_running);
 		return;
 	}
 	s->cobj = obj;

@@ -94,7 +94,28 @@ enum proxy_service {
 	X(fwd_cache_misses,   "forward cache: cacheable requests (GET or HEAD, no body) not answered from it") \
 	X(fwd_cache_stored,   "forward cache: responses stored whole (the object completed)") \
 	X(fwd_cache_not_stored, "forward cache: responses to cacheable requests not stored (policy, framing, size, a fill already running)") \
-	X(fwd_cache_fill_aborted, "forward cache: objects given up while filling (response cut short, object too large, no memory)")
+	X(fwd_cache_fill_aborted, "forward cache: objects given up while filling (response cut short, object too large, no memory)") \
+	PROXY_FWD_CACHE_NS_COUNTERS(X)
+
+/* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per
+ * enum cache_nostore but STORED), then this slice's own. */
+#define PROXY_FWD_CACHE_NS_COUNTERS(X) \
+	X(fwd_cache_ns_method, "forward cache: not stored: request method not GET or HEAD") \
+	X(fwd_cache_ns_status, "forward cache: not stored: status not final, or must-understand with a status not understood") \
+	X(fwd_cache_ns_partial, "forward cache: not stored: 206 or 304") \
+	X(fwd_cache_ns_req_no_store, "forward cache: not stored: request Cache-Control: no-store") \
+	X(fwd_cache_ns_no_store, "forward cache: not stored: response Cache-Control: no-store") \
+	X(fwd_cache_ns_private, "forward cache: not stored: response Cache-Control: private") \
+	X(fwd_cache_ns_authorization, "forward cache: not stored: Authorization without public, s-maxage or must-revalidate") \
+	X(fwd_cache_ns_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
+	X(fwd_cache_ns_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
+	X(fwd_cache_ns_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
+	X(fwd_cache_ns_not_200, "forward cache: not stored: storable, but not a 200 (this slice stores 200s only)") \
+	X(fwd_cache_ns_vary, "forward cache: not stored: a response with Vary (not stored by this slice)") \
+	X(fwd_cache_ns_framing, "forward cache: not stored: chunked or close-delimited body (not stored by this slice)") \
+	X(fwd_cache_ns_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
+	X(fwd_cache_ns_no_room, "forward cache: not stored: head too large or no memory for the object") \
+	X(fwd_cache_ns_fill_running, "forward cache: not stored: another request is filling the same key")
 
 /* All of them, in the order of struct proxy_counters and every surface. */
 #define PROXY_COUNTERS(X) \

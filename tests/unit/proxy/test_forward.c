@@ -1139,6 +1139,7 @@ Test(fwd, cache_response_no_store, .init = fwd_setup_cache)
 	cr_assert_eq(origin_requests(), 2);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_cache_not_stored, 2);
+	cr_assert_eq(cnt.fwd_cache_ns_no_store, 2, "the reason counted");
 	cr_assert_eq(cnt.fwd_cache_hits, 0);
 	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 2);
 }
@@ -1298,11 +1299,17 @@ Test(fwd, cache_not_stored_by_slice_limits, .init = fwd_setup_cache)
 	                    "Cache-Control: max-age=60\r\n"
 	                    "Content-Length: 5\r\n\r\nhello"));
 	cr_assert_eq(cnt.fwd_cache_not_stored, 3);
+	/* each under its reason: Vary, chunked (this slice's limits); a 404
+	 * with max-age is storable by RFC 9111 but not a 200 */
+	cr_assert_eq(cnt.fwd_cache_ns_vary, 1);
+	cr_assert_eq(cnt.fwd_cache_ns_framing, 1);
+	cr_assert_eq(cnt.fwd_cache_ns_not_200, 1);
 	cr_assert_eq(count_of(cli.rx, "hello"), 3, "client got: %s", cli.rx);
 	cr_assert(cache_get("/big", "",
 	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
 	                    "Content-Length: 524289\r\n\r\nhello"));
 	cr_assert_eq(cnt.fwd_cache_not_stored, 4);
+	cr_assert_eq(cnt.fwd_cache_ns_too_large, 1);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_cache_fill_aborted, 0);
 	cr_assert(strstr(cli.rx, "\r\nContent-Length: 524289\r\n") != NULL);
