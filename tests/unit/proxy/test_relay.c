@@ -208,3 +208,36 @@ Test(relay, echo_is_a_connection_spliced_to_itself)
 	cr_assert_eq(counters()->svc_bytes_out, total);
 	cr_assert_eq(counters()->sessions_in_use, 0);
 }
+
+/* Issue 10 finding 3 for the relay: a client dripping 1-byte segments
+ * while the origin hears nothing holds few mbufs (each queue copies small
+ * segments into its last buffer), and every byte arrives once it hears. */
+Test(relay, dripped_bytes_hold_few_mbufs)
+{
+	uint32_t base, used, i;
+	uint64_t segs;
+	unsigned t;
+
+	client_to(RELAY_PORT);
+	base = rte_mempool_in_use_count(tt_pool);
+	segs = tt_cnt(&tt_a, "seg_in");
+	for (i = 0; i < 3000; i++) {
+		cr_assert_eq(tcp_send(cli.c, tt_chain(5, i, 1, 1)), 0);
+		carry(&tt_b, &tt_a);
+		drop_a_frames(2, 80);
+		carry(&tt_a, &tt_b);
+		if (i % 10 == 0)
+			tt_advance(1);
+	}
+	used = rte_mempool_in_use_count(tt_pool) - base;
+	segs = tt_cnt(&tt_a, "seg_in") - segs;
+	cr_log_info("3000 one-byte segments, origin deaf: %u mbufs held, "
+	            "%lu segments in",
+	            used, (unsigned long)segs);
+	cr_assert_geq(segs, 3000, "the client coalesced its bytes");
+	cr_assert_lt(used, 64, "3000 one-byte segments hold %u mbufs", used);
+	for (t = 0; t < 5000 && org.rx_total < 3000; t++)
+		run(1);
+	cr_assert_eq(org.rx_total, 3000);
+	expect_pattern(&org, 5);
+}
