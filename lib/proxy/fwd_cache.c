@@ -347,7 +347,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 
 	if (!(s->flags & SF_CACHE) || t == NULL)
 		return;
-	s->flags &= (uint16_t)~SF_CACHE;
+	s->flags &= (uint32_t)~SF_CACHE;
 	GH_VERIFY(s->cobj == NULL);
 	memset(&m, 0, sizeof(m));
 	m.request_s = t->cache_req_s;

@@ -337,5 +337,5 @@ void
 fwd_head_reset(struct fwd_session *s)
 {
 	s->head_scanned = 0;
-	s->flags &= (uint16_t)~SF_HEAD_LF;
+	s->flags &= (uint32_t)~SF_HEAD_LF;
 }

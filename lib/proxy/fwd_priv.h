@@ -59,7 +59,7 @@ enum fwd_state {
 	ST_DRAIN = 6,      /* last reply queued; closing the client */
 };
 
-/* Session flags. */
+/* Session flags (32 bits: more come with the cache). */
 #define SF_CLI_HTTP10 0x0001u /* the current request is HTTP/1.0 */
 #define SF_REQ_DONE   0x0002u /* the request body is all in up_out */
 #define SF_RESP_HEAD  0x0004u /* the response head went to cli_out */
@@ -103,10 +103,9 @@ struct fwd_session {
 	unsigned magic;
 	uint8_t state;      /* enum fwd_state */
 	uint8_t req_method; /* enum http_method of the current request */
-	uint16_t flags;     /* SF_* */
-	uint32_t dst_ip_be;
 	uint16_t dst_port_be;
-	uint16_t pad;
+	uint32_t flags; /* SF_* */
+	uint32_t dst_ip_be;
 	uint32_t head_scanned; /* bytes of the head being read (cli_in or
 	                          up_in) looked at for a line end */
 	struct fwd_listener *l;

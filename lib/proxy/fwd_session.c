@@ -490,7 +490,7 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 	switch (s->state) {
 	case ST_HEAD:
 		if (s->flags & SF_RESUME) { /* more pipelined hits */
-			s->flags &= (uint16_t)~SF_RESUME;
+			s->flags &= (uint32_t)~SF_RESUME;
 			fwd_request(s);
 			return;
 		}
@@ -517,7 +517,7 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 		return;
 	case ST_FORWARD:
 		if (s->flags & SF_RESUME) {
-			s->flags &= (uint16_t)~SF_RESUME;
+			s->flags &= (uint32_t)~SF_RESUME;
 			fwd_timer_set(s, s->l->cfg.upstream_read_ms);
 			if (!(s->flags & SF_REQ_DONE))
 				fwd_req_pump(s);

@@ -201,7 +201,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		if (!(msg->flags & HTTP_F_CONN_CLOSE) &&
 		    (msg->version_minor == 1 ||
 		     (msg->flags & HTTP_F_CONN_KEEPALIVE)))
-			s->flags &= (uint16_t)~SF_CLOSE_CLI;
+			s->flags &= (uint32_t)~SF_CLOSE_CLI;
 		else
 			s->flags |= SF_CLOSE_CLI;
 		switch (fwd_cache_request(s, msg, buf)) {
@@ -262,7 +262,7 @@ fwd_request_one(struct fwd_session *s)
 
 	GH_VERIFY(s->state == ST_HEAD);
 	if (s->cli_in == NULL) {
-		s->flags &= (uint16_t)~SF_HDR_TIMER;
+		s->flags &= (uint32_t)~SF_HDR_TIMER;
 		if (s->flags & SF_CLI_FIN) {
 			fwd_drain(s, FWD_LINGER_MS);
 			return false;
@@ -623,7 +623,7 @@ fwd_fin_pending(struct fwd_session *s)
 {
 	if (s->state != ST_FORWARD || !(s->flags & SF_UP_FIN))
 		return;
-	s->flags &= (uint16_t)~SF_UP_KEEP;
+	s->flags &= (uint32_t)~SF_UP_KEEP;
 	if ((s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
 	    http_body_eof(&s->resp_body)) {
 		s->flags |= SF_RESP_DONE;
