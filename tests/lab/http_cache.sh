@@ -17,6 +17,11 @@
 #                  TCP_MEM_HIT/200, TCP_MISS/200 (the no-cache request)
 #   surfaces       proxy.fwd_cache_hits 4, fwd_cache_misses 2; the cache
 #                  counters in stats text, --json and DPDK telemetry
+#   collapsed      50 concurrent GETs (one curl --parallel, 50 connections
+#                  spread over both workers) of /cache/slow/400k.bin, which
+#                  the origin sends at 200 KiB/s: every body right, the
+#                  origin logs ONE request, both workers served waiters
+#                  (proxy.fwd_cache_collapsed per worker in stats --json)
 #   released       every client session and mbuf back to base afterwards
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -142,6 +147,49 @@ check_surfaces() {
 	pass_check surfaces "hits 4, misses 2; the five cache counters in text, JSON and telemetry"
 }
 
+# Collapsed misses: one origin request for 50 concurrent clients.
+check_collapsed() {
+	local path=/cache/slow/400k.bin url want sha n i per
+	local args=()
+	url=$ORIGIN_URL$path
+	want=$(sha256sum <"$STATE_DIR/www$path" | cut -d' ' -f1)
+	for ((i = 0; i < 50; i++)); do
+		args+=(-o "$STATE_DIR/collapsed.$i" "$url")
+	done
+	pcurl --parallel --parallel-immediate --parallel-max 50 "${args[@]}" ||
+		fail_check collapsed "curl --parallel failed"
+	for ((i = 0; i < 50; i++)); do
+		sha=$(sha256sum <"$STATE_DIR/collapsed.$i" | cut -d' ' -f1)
+		[[ $sha == "$want" ]] || fail_check collapsed "body $i: SHA-256 $sha, want $want"
+	done
+	rm -f -- "$STATE_DIR"/collapsed.*
+	sleep 0.5
+	n=$(tail -n +$((NGINX_LOG_START + 1)) "$STATE_DIR/nginx-access.log" | grep -c -- "GET $path " || true)
+	[[ $n == 1 ]] || fail_check collapsed "the origin logged $n requests for $path, want 1"
+	ctl stats --json >"$STATE_DIR/collapsed.json" || fail_check collapsed "stats --json failed"
+	per=$("$PY" - "$STATE_DIR/collapsed.json" <<'PY_EOF'
+import json, sys
+
+def find(o, name):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == name:
+                return v
+            r = find(v, name)
+            if r is not None:
+                return r
+    return None
+
+d = json.load(open(sys.argv[1]))
+print(" ".join(str(find(w, "fwd_cache_collapsed") or 0) for w in d["per_worker"]))
+PY_EOF
+)
+	read -r -a w <<<"$per"
+	((${#w[@]} == 2 && w[0] > 0 && w[1] > 0)) ||
+		fail_check collapsed "collapsed misses per worker: '$per', want some on both"
+	pass_check collapsed "50 bodies right, 1 origin request, waiters per worker: $per"
+}
+
 check_released() {
 	wait_counter proxy.fwd_sessions_in_use == 0 50 || fail_check released "sessions still open"
 	wait_counter port.inside.mbufs_in_use == 0 50 ||
@@ -153,7 +201,7 @@ lab_up lchit --workers 2
 NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
 WANT_SHA=$(sha256sum <"$STATE_DIR/www$OBJ" | cut -d' ' -f1)
 start_proxy
-for c in miss_then_hit keepalive_hits no_cache access_log surfaces released; do
+for c in miss_then_hit keepalive_hits no_cache access_log surfaces collapsed released; do
 	"check_$c"
 done
 log "all $CHECKS checks passed"
