@@ -154,11 +154,21 @@ fwd_collapse_step(struct fwd_session *s)
 		return;
 	have = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_body_len(s->wobj);
 	want = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_hint_get(s->wobj);
-	while (s->wsent < have && proxy_chain_len(s->cli_out) < FWD_OUT_MAX) {
-		uint64_t n = RTE_MIN(have - s->wsent, (uint64_t)FWD_OUT_MAX);
-		struct rte_mbuf *m = cache_obj_body_mbufs(
-		    s->wobj, fc->p.cache_worker, s->wsent, n, fc->p.pool);
+	/* Flush first: what the client's TCP takes frees room for more.
+	 * Leaving with bytes queued means TCP refused some, so its
+	 * on_writable comes back here; no wake may come any more. */
+	for (;;) {
+		uint32_t queued;
+		uint64_t n;
+		struct rte_mbuf *m;
 
+		fwd_cli_flush(s);
+		queued = proxy_chain_len(s->cli_out);
+		if (s->wsent == have || queued >= FWD_OUT_MAX)
+			break;
+		n = RTE_MIN(have - s->wsent, (uint64_t)(FWD_OUT_MAX - queued));
+		m = cache_obj_body_mbufs(s->wobj, fc->p.cache_worker, s->wsent,
+		                         n, fc->p.pool);
 		if (m == NULL) {
 			fc->cnt->fwd_no_mbuf++;
 			fwd_session_end(s, true);
@@ -167,7 +177,6 @@ fwd_collapse_step(struct fwd_session *s)
 		fwd_cli_queue(s, m);
 		s->wsent += n;
 	}
-	fwd_cli_flush(s);
 	if (s->wsent == have && (st == CACHE_OBJ_COMPLETE || have == want)) {
 		if (s->cli_out == NULL)
 			wait_done(s);
