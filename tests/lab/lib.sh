@@ -595,3 +595,27 @@ stop_kernel_relay() {
 	HAPROXY_PID=""
 	relay_addrs_down "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP"
 }
+
+# ------------------------------------------------- named checks, proxy ---
+
+# A test made of named checks prints one line per check: pass_check NAME
+# TEXT (counted in CHECKS), fail_check NAME TEXT (ends the test, after
+# cleanup).
+CHECKS=0
+pass_check() {
+	CHECKS=$((CHECKS + 1))
+	printf 'PASS %s: %s\n' "$1" "$2"
+}
+fail_check() {
+	printf 'FAIL %s: %s\n' "$1" "$2"
+	fail "$1: $2"
+}
+
+# proxy_curl PORT ARGS...: curl from the client namespace through the
+# forward proxy listening on INSIDE_IP:PORT (bounded to 60 s).
+proxy_curl() {
+	local port=$1
+	shift
+	timeout -k 2 60 ip netns exec "$CLIENT_NS" curl -sS --max-time 50 \
+		-x "http://$INSIDE_IP:$port" "$@"
+}
