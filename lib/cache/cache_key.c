@@ -46,7 +46,7 @@ cache_key_http(const char *host, size_t host_len, uint16_t port,
 	v6 = memchr(host, ':', host_len) != NULL;
 	if (!put(key, cap, &n, "GET " KEY_SCHEME, 4 + KEY_SCHEME_LEN) ||
 	    (v6 && !put(key, cap, &n, "[", 1)) ||
-	    host_len > cap - n - (v6 ? 1 : 0))
+	    host_len + (v6 ? 1 : 0) > cap - n)
 		return -ENAMETOOLONG;
 	for (i = 0; i < host_len; i++) {
 		char c = host[i];

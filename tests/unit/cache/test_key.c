@@ -162,6 +162,12 @@ Test(cache_key, from_parts)
 	             -ENAMETOOLONG);
 	cr_assert_eq(cache_key_http("::1", 3, 80, "/", 1, key, 15),
 	             -ENAMETOOLONG);
+	/* the '[' fills <cap> exactly (the fuzzer found this one) */
+	cr_assert_eq(cache_key_http("::1", 3, 80, "/", 1, key, 12),
+	             -ENAMETOOLONG);
+	cr_assert_eq(cache_key_http("::1", 3, 80, "/", 1, key, 13),
+	             -ENAMETOOLONG);
+	cr_assert_eq(cache_key_http("::1", 3, 80, "/", 1, key, 17), 17);
 	cr_assert_eq(cache_key_http("h", 1, 8080, "/", 1, key, 15),
 	             -ENAMETOOLONG);
 	cr_assert_eq(cache_key_http("h", 1, 80, "", 0, key, 12), -ENAMETOOLONG);
