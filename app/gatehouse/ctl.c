@@ -31,6 +31,8 @@
 #define CTL_LINE_MAX  (CACHE_KEY_MAX_BYTES + 256)
 #define CTL_REPLY_MAX (256 * 1024)
 #define CTL_CLIENT_MS 200
+/* What is read and dropped of an overlong command line at most. */
+#define CTL_DISCARD_MAX (1024 * 1024)
 
 static int
 ctl_addr(struct sockaddr_un *sa, const char *path)
@@ -116,6 +118,32 @@ out_errno:
 	return rc;
 }
 
+/*
+ * Read and drop the rest of an overlong line (to its LF, the client's
+ * EOF, CTL_CLIENT_MS of silence or CTL_DISCARD_MAX bytes), so that the
+ * error reply reaches the client instead of a reset for unread bytes.
+ */
+static void
+ctl_discard_line(int fd)
+{
+	char junk[4096];
+	size_t total = 0;
+
+	while (total < CTL_DISCARD_MAX) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, CTL_CLIENT_MS) <= 0)
+			return;
+		n = read(fd, junk, sizeof(junk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0 || memchr(junk, '\n', (size_t)n) != NULL)
+			return;
+		total += (size_t)n;
+	}
+}
+
 /* Read one line within CTL_CLIENT_MS.  Returns its length, -ETIMEDOUT, or
  * -E2BIG when it does not fit in <cap> (never cut short: a purge of a
  * truncated URL would remove another object). */
@@ -142,8 +170,10 @@ ctl_read_line(int fd, char *line, size_t cap)
 	}
 	line[len] = '\0';
 	eol = memchr(line, '\n', len);
-	if (len + 1 >= cap && eol == NULL)
+	if (len + 1 >= cap && eol == NULL) {
+		ctl_discard_line(fd);
 		return -E2BIG;
+	}
 	if (memchr(line, '\0', eol != NULL ? (size_t)(eol - line) : len))
 		return -EINVAL;
 	line[strcspn(line, "\r\n")] = '\0';

@@ -6,6 +6,8 @@
 # with Cache-Control: max-age=60, tools/lab).  The appliance runs two
 # workers with `cache on`.  Checks, each printing PASS or FAIL (the first
 # FAIL ends the test, after cleanup):
+#   no_cache   an appliance without `cache on`: every `cache` command is an
+#              error, no cache.* in `stats`
 #   empty      before any request: `cache list` lists nothing,
 #              cache.objects 0, cache.budget_bytes 16 MiB
 #   fetch      two GETs of the object, one with a query: two origin requests
@@ -22,8 +24,12 @@
 #   purge_case the URL with scheme and host in upper case and ":80" is the
 #              same key: purged
 #   not_found  purging an absent URL says "not found", exit status 0
-#   bad_url    https, userinfo, no scheme, a fragment: exit status 1 and
-#              the reason; nothing purged
+#   bad_url    https, userinfo, no scheme, a fragment, a bad port, a URL
+#              over 4 KiB, a command line over the socket's limit (refused
+#              whole, not cut short): exit status 1 and the reason; nothing
+#              purged
+#   stop       SIGTERM: the appliance frees the cache and exits 0 (the
+#              control thread's QSBR registration ends cleanly)
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -74,6 +80,20 @@ resolver
 	nameserver $DNS_IP
 CONF_EOF
 	start_appliance "$conf"
+}
+
+check_no_cache() {
+	local out cmd
+	start_appliance "$CONF"
+	for cmd in "cache stats" "cache list" "cache purge $URL1"; do
+		# shellcheck disable=SC2086 # the words of the command
+		out=$(ctl $cmd 2>&1) && fail_check no_cache "'$cmd' succeeded: $out"
+		[[ $out == *"error: no cache"* ]] || fail_check no_cache "'$cmd': $out"
+	done
+	out=$(ctl stats) || fail_check no_cache "stats failed"
+	! grep -q '^cache\.' <<<"$out" || fail_check no_cache "cache.* in stats without a cache"
+	stop_appliance || fail_check no_cache "the appliance did not stop"
+	pass_check no_cache "without cache on: cache stats|list|purge are errors, no cache.* counters"
 }
 
 check_empty() {
@@ -221,15 +241,34 @@ check_bad_url() {
 		[[ $rc == 1 && $out == *"error: bad URL"* ]] || fail_check bad_url "$u: exit status $rc, '$out'"
 		log "$u: $out"
 	done
+	u="$ORIGIN_URL/$(head -c 4100 /dev/zero | tr '\0' a)"
+	rc=0
+	out=$(ctl cache purge "$u" 2>&1) || rc=$?
+	[[ $rc == 1 && $out == *"URL too long"* ]] || fail_check bad_url "4 KiB URL: exit status $rc, '${out:0:200}'"
+	u="$URL2$(head -c 5000 /dev/zero | tr '\0' a)"
+	rc=0
+	out=$(ctl raw cache purge "$u" 2>&1) || rc=$?
+	[[ $rc == 1 && $out == *"error: command line over"* ]] ||
+		fail_check bad_url "overlong line: exit status $rc, '${out:0:200}'"
 	[[ $(cache_stat objects) == "$objects" ]] || fail_check bad_url "cache.objects went from $objects to $(cache_stat objects)"
-	pass_check bad_url "https, userinfo, no scheme, fragment, bad port: exit status 1 with the reason"
+	pass_check bad_url "https, userinfo, no scheme, fragment, bad port, URL too long, line too long: exit status 1 with the reason"
+}
+
+check_stop() {
+	local lg=${APP_LOG[$LAB]}
+	stop_appliance || fail_check stop "the appliance did not stop on SIGTERM"
+	[[ ${APP_STATUS[$LAB]} == 0 ]] || fail_check stop "exit status ${APP_STATUS[$LAB]}"
+	! grep -q "cache not freed" "$lg" || fail_check stop "$(grep "cache not freed" "$lg")"
+	grep -q "gatehouse: stopped" "$lg" || fail_check stop "no 'stopped' in $lg"
+	pass_check stop "exit status 0, cache freed"
 }
 
 lab_up lcctl --workers 2
 NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
 WANT_SHA=$(sha256sum <"$STATE_DIR/www$OBJ" | cut -d' ' -f1)
+check_no_cache
 start_proxy
-for c in empty fetch list surfaces purge purge_case not_found bad_url; do
+for c in empty fetch list surfaces purge purge_case not_found bad_url stop; do
 	"check_$c"
 done
 log "all $CHECKS checks passed"
