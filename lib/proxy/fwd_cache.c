@@ -121,15 +121,16 @@ hit_serve(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_head_writer w = {.pool = fc->p.pool};
 	struct fwd_cache_meta m;
 	struct rte_mbuf *head, *body = NULL;
-	uint32_t lifetime_s, age_s;
+	uint32_t lifetime_s, age_s, stored_len;
+	const uint8_t *stored = cache_obj_head(obj, &stored_len);
 	enum cache_use use;
 	uint64_t body_len;
 	char text[64];
 
-	GH_VERIFY(obj->head_len >= sizeof(m));
-	memcpy(&m, obj->head, sizeof(m));
+	GH_VERIFY(stored != NULL && stored_len >= sizeof(m));
+	memcpy(&m, stored, sizeof(m));
 	GH_VERIFY(m.magic == FWD_CACHE_META_MAGIC &&
-	          m.head_len == obj->head_len - sizeof(m));
+	          m.head_len == stored_len - sizeof(m));
 	if (m.dst_private && !s->l->cfg.allow_private_dst) {
 		cache_obj_put(obj);
 		return -ESTALE; /* a miss: the destination check refuses it */
@@ -151,7 +152,7 @@ hit_serve(struct fwd_session *s, const struct http_msg *msg,
 			return -ENOMEM;
 		}
 	}
-	fwd_hw_put(&w, obj->head + sizeof(m), m.head_len);
+	fwd_hw_put(&w, stored + sizeof(m), m.head_len);
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
 	fwd_hw_str(&w, text);
