@@ -14,7 +14,9 @@
 # in memory instead, see "With a cache" below.  One worker / one
 # network thread, pinned to one CPU with taskset.  Their config, PID, logs
 # and runtime files live under the lab's state dir, which is on their
-# command line, so `tools/lab down` stops whatever is left.
+# command line, so `tools/lab down` stops whatever is left.  ATS sets its
+# threads' CPU affinity itself (exec_thread.affinity), which undoes the
+# taskset: fwdproxy_start pins all threads again once it listens and checks.
 #
 # Configuration (what the benchmark compares against; keep in sync with
 # docs/benchmarks.md):
@@ -254,6 +256,13 @@ fwdproxy_start() {
 			return 1
 		fi
 		if ip netns exec "$ns" ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
+			# ATS binds its threads itself (exec_thread.affinity: 0 the
+			# whole machine, 3/4 core/PU by index, CPU 0 first), over the
+			# taskset it was started under: pin every thread again.
+			taskset -a -p -c "$cpu" "$pid" >/dev/null 2>&1 && proc_pinned "$pid" "$cpu" || {
+				echo "fwdproxy.sh: cannot pin every thread of $kind (PID $pid) to CPU $cpu" >&2
+				return 1
+			}
 			printf '%s\n' "$pid"
 			return 0
 		fi
@@ -298,6 +307,19 @@ proc_tree_ticks() {
 		t=$(proc_cpu_ticks "$pid" 2>/dev/null) && sum=$((sum + t))
 	done
 	printf '%s\n' "$sum"
+}
+
+# proc_pinned PID CPU: succeed when every thread of PID may run on CPU only;
+# else name the others on stderr.
+proc_pinned() {
+	local t list bad=0
+	for t in /proc/"$1"/task/*; do
+		list=$(awk '$1 == "Cpus_allowed_list:" {print $2}' "$t/status" 2>/dev/null) || continue
+		[[ -z $list || $list == "$2" ]] && continue
+		echo "fwdproxy.sh: thread $(cat "$t/comm" 2>/dev/null) of PID $1 may run on CPUs $list" >&2
+		bad=1
+	done
+	return "$bad"
 }
 
 # proc_rss_kb PID: VmRSS (kB) of PID (its threads share it).
