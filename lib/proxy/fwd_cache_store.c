@@ -1,0 +1,238 @@
+/*
+ * Storing responses in the forward proxy's shared cache (see fwd_cache.c
+ * for lookups and hits): on a miss the response to a GET may be stored
+ * when cache_storable() allows it.  Its head is kept as the origin sent it
+ * minus the fields never stored (cache_hdr_never_stored) and Age, behind
+ * the metadata freshness needs (struct fwd_cache_meta); it replaces a
+ * COMPLETE object of the same key that was not used (stale); the body is
+ * copied in as it passes to the client; the object completes with the
+ * response and is given up if the response is cut short.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "cache/cache_index.h"
+#include "cache/cache_obj.h"
+#include "cache/cache_policy.h"
+#include "common/gh_common.h"
+#include "fwd_cache_priv.h"
+#include "fwd_priv.h"
+
+/* Append n bytes of p to the head being built; false when it is full. */
+static bool
+blob_put(struct fwd_ctx *fc, uint32_t *len, const char *p, uint32_t n)
+{
+	if (n > fc->cache_head_cap - *len)
+		return false;
+	memcpy(fc->cache_head + *len, p, n);
+	*len += n;
+	return true;
+}
+
+/* Build the stored form of the response head in <buf> into
+ * fc->cache_head; its length, or 0 when it does not fit. */
+static uint32_t
+stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
+            struct fwd_cache_meta *m)
+{
+	uint32_t len = sizeof(*m);
+	char line[32];
+	unsigned i;
+	bool ok;
+
+	snprintf(line, sizeof(line), "HTTP/1.1 %03u ", msg->status);
+	ok = blob_put(fc, &len, line, (uint32_t)strlen(line)) &&
+	     blob_put(fc, &len, buf + msg->reason.off, msg->reason.len) &&
+	     blob_put(fc, &len, "\r\n", 2);
+	for (i = 0; ok && i < msg->n_headers; i++) {
+		if (cache_hdr_never_stored(msg, buf, i) ||
+		    http_hdr_name_is(msg, buf, i, "age"))
+			continue;
+		ok = blob_put(fc, &len, buf + msg->hdr[i].name.off,
+		              msg->hdr[i].name.len) &&
+		     blob_put(fc, &len, ": ", 2) &&
+		     blob_put(fc, &len, buf + msg->hdr[i].value.off,
+		              msg->hdr[i].value.len) &&
+		     blob_put(fc, &len, "\r\n", 2);
+	}
+	if (!ok)
+		return 0;
+	m->magic = FWD_CACHE_META_MAGIC;
+	m->head_len = len - (uint32_t)sizeof(*m);
+	memcpy(fc->cache_head, m, sizeof(*m));
+	return len;
+}
+
+/*
+ * Insert BUSY <obj>.  A COMPLETE object under its key (one this request
+ * did not use: stale, or refused by the request's directives) is replaced
+ * by the newer response (RFC 9111 3, 4.3.4's spirit without validation);
+ * one being filled by another request wins.  Returns 0 or the -errno of
+ * cache_index_insert_unique().
+ */
+static int
+insert_replacing(struct cache_index *ci, struct cache_obj *obj)
+{
+	struct cache_obj *existing = NULL;
+	int rc = cache_index_insert_unique(ci, obj, &existing);
+
+	if (rc == -EEXIST && cache_obj_state(existing) == CACHE_OBJ_COMPLETE) {
+		(void)cache_index_remove(ci, existing);
+		cache_obj_put(existing);
+		existing = NULL;
+		rc = cache_index_insert_unique(ci, obj, &existing);
+	}
+	cache_obj_put(existing); /* NULL: nothing */
+	return rc;
+}
+
+/* The counter of <why> (cache_storable()'s verdict), NULL when stored. */
+static uint64_t *
+not_stored_counter(struct proxy_counters *c, enum cache_nostore why)
+{
+	_Static_assert(CACHE_NS__COUNT == 11,
+	               "a reason without its fwd_cache_ns_ counter");
+	switch (why) {
+	case CACHE_NS_STORED:
+		return NULL;
+	case CACHE_NS_METHOD:
+		return &c->fwd_cache_ns_method;
+	case CACHE_NS_STATUS:
+		return &c->fwd_cache_ns_status;
+	case CACHE_NS_PARTIAL:
+		return &c->fwd_cache_ns_partial;
+	case CACHE_NS_REQ_NO_STORE:
+		return &c->fwd_cache_ns_req_no_store;
+	case CACHE_NS_NO_STORE:
+		return &c->fwd_cache_ns_no_store;
+	case CACHE_NS_PRIVATE:
+		return &c->fwd_cache_ns_private;
+	case CACHE_NS_AUTHORIZATION:
+		return &c->fwd_cache_ns_authorization;
+	case CACHE_NS_NO_FRESHNESS:
+		return &c->fwd_cache_ns_no_freshness;
+	case CACHE_NS_UNUSABLE:
+		return &c->fwd_cache_ns_unusable;
+	case CACHE_NS_VARY:
+		return &c->fwd_cache_ns_vary_never;
+	default:
+		return &c->fwd_cache_ns_status; /* not reached: the assert */
+	}
+}
+
+/* Count a response not stored, in the total and under its reason. */
+static void
+not_stored(struct fwd_ctx *fc, uint64_t *why)
+{
+	fc->cnt->fwd_cache_not_stored++;
+	(*why)++;
+}
+
+void
+fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
+                   const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	const struct conf_forward *cfg = &s->l->cfg;
+	struct fwd_txn *t = s->txn;
+	struct cache_obj *obj;
+	struct fwd_cache_meta m;
+	uint64_t body_len, *ns;
+	uint32_t len;
+
+	if (!(s->flags & SF_CACHE) || t == NULL)
+		return;
+	s->flags &= (uint32_t)~SF_CACHE;
+	GH_VERIFY(s->cobj == NULL);
+	memset(&m, 0, sizeof(m));
+	m.request_s = t->cache_req_s;
+	m.response_s = fwd_cache_now_s(fc);
+	m.dst_private = fwd_ip_private(s->dst_ip_be);
+	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
+	body_len = msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
+	/* This slice stores whole 200s of a known length, without Vary. */
+	ns = not_stored_counter(
+	    fc->cnt,
+	    cache_storable(&t->cache_q, &m.r, cfg->cache_heuristic_max_s));
+	if (ns == NULL && m.r.status != 200)
+		ns = &fc->cnt->fwd_cache_ns_not_200;
+	else if (ns == NULL && (m.r.flags & CACHE_M_VARY))
+		ns = &fc->cnt->fwd_cache_ns_vary;
+	else if (ns == NULL && msg->body_kind != HTTP_BODY_LENGTH &&
+	         msg->body_kind != HTTP_BODY_NONE)
+		ns = &fc->cnt->fwd_cache_ns_framing;
+	else if (ns == NULL &&
+	         body_len > (uint64_t)cfg->cache_max_object_kb * 1024)
+		ns = &fc->cnt->fwd_cache_ns_too_large;
+	if (ns != NULL) {
+		not_stored(fc, ns);
+		return;
+	}
+	len = stored_head(fc, msg, buf, &m);
+	obj = len == 0 ? NULL
+	               : cache_obj_create(fc->p.cache, t->cache_key,
+	                                  t->cache_key_len, fc->cache_head, len,
+	                                  body_len);
+	if (obj == NULL) {
+		not_stored(fc, &fc->cnt->fwd_cache_ns_no_room);
+		return;
+	}
+	if (insert_replacing(fc->p.cache, obj) != 0) {
+		cache_obj_put(obj);
+		not_stored(fc, &fc->cnt->fwd_cache_ns_fill_running);
+		return;
+	}
+	s->cobj = obj;
+	s->cobj_expect = body_len;
+}
+
+/* Give the fill up: out of the index, our reference dropped. */
+static void
+fill_abort(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	(void)cache_index_remove(fc->p.cache, s->cobj);
+	cache_obj_put(s->cobj);
+	s->cobj = NULL;
+	fc->cnt->fwd_cache_fill_aborted++;
+}
+
+void
+fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part)
+{
+	const struct rte_mbuf *seg;
+	unsigned n = 0;
+
+	if (s->cobj == NULL)
+		return;
+	for (seg = part; seg != NULL && n < RTE_MBUF_MAX_NB_SEGS;
+	     seg = seg->next, n++) {
+		if (cache_obj_append(s->cobj,
+		                     rte_pktmbuf_mtod(seg, const void *),
+		                     seg->data_len) < 0) {
+			fill_abort(s);
+			return;
+		}
+	}
+}
+
+void
+fwd_cache_fill_end(struct fwd_session *s, bool whole)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (s->cobj == NULL)
+		return;
+	if (!whole || cache_obj_body_len(s->cobj) != s->cobj_expect ||
+	    cache_obj_complete(s->cobj) != 0) {
+		fill_abort(s);
+		return;
+	}
+	cache_obj_put(s->cobj);
+	s->cobj = NULL;
+	fc->cnt->fwd_cache_stored++;
+}
