@@ -7,15 +7,10 @@
  * for this request (or stale within the request's max-stale) answers it:
  * the stored head with an Age field, our Via and Connection: close as on
  * a miss, and the body as mbufs attached to the object's segments (no
- * copy, cache_obj_body_mbufs).  On a miss the response to a GET may be
- * stored: a 200 that cache_storable() allows, framed by Content-Length,
- * no larger than cache-max-object-kb, without Vary.  Its head is kept as
- * the origin sent it minus the fields never stored (cache_hdr_never_stored)
- * and Age, behind the metadata freshness needs (struct fwd_cache_meta); it
- * replaces a COMPLETE object of the same key that was not used (stale);
- * the body is copied in as it passes to the client, unchanged; the object
- * completes with the response and is given up if the response is cut
- * short.
+ * copy, cache_obj_body_mbufs).  A marker under the key (Vary) leads to
+ * the variant for this request (fwd_cache_vary.c).  On a miss the
+ * response to a GET may be stored (fwd_cache_store.c); an unsafe method's
+ * response invalidates (fwd_cache_inval.c).
  *
  * The cache's clock is the proxy's: Unix seconds at the wheel's tick 0
  * plus the wheel's milliseconds (fwd_now_ms), so tests that move the fake
@@ -23,9 +18,8 @@
  *
  * Not in this slice (issue 12): collapsed misses (a key being filled is a
  * plain miss that is not stored), revalidation (stale is a miss whose
- * response replaces the stored one), Vary, invalidation by
- * unsafe methods, ranges, chunked or close-delimited bodies,
- * Cache-Status, conditional requests answered 304.
+ * response replaces the stored one), ranges, Cache-Status,
+ * conditional requests answered 304.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,8 +38,9 @@
  * http://host[:port]/path?query", the host in lower case (an IPv6 literal
  * in brackets), no port when it is 80.  Its length, or < 0 when it does
  * not fit. */
-static int
-key_of(const struct http_msg *msg, const char *buf, uint8_t *key, size_t cap)
+int
+fwd_cache_key_of(const struct http_msg *msg, const char *buf, uint8_t *key,
+                 size_t cap)
 {
 	char uri[FWD_CACHE_KEY_MAX];
 	const char *path = buf + msg->path.off;
@@ -102,7 +97,11 @@ hit_serve(struct fwd_session *s, const struct http_msg *msg,
 	GH_VERIFY(obj->head_len >= sizeof(m));
 	memcpy(&m, obj->head, sizeof(m));
 	GH_VERIFY(m.magic == FWD_CACHE_META_MAGIC &&
-	          m.head_len == obj->head_len - sizeof(m));
+	          m.head_len <= obj->head_len - sizeof(m));
+	if (m.flags & FWD_CACHE_F_MARKER) { /* never a response */
+		cache_obj_put(obj);
+		return -ESTALE;
+	}
 	if (m.dst_private && !s->l->cfg.allow_private_dst) {
 		cache_obj_put(obj);
 		return -ESTALE; /* a miss: the destination check refuses it */
@@ -167,15 +166,17 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	int64_t now_s;
 	int klen;
 
+	fwd_cache_unsafe_note(s, msg, buf);
 	if (fc->p.cache == NULL || !s->l->cfg.cache ||
 	    (msg->method != HTTP_M_GET && msg->method != HTTP_M_HEAD) ||
 	    msg->body_kind != HTTP_BODY_NONE)
 		return FWD_CACHE_PASS;
 	cache_req_meta_parse(&q, msg, buf);
 	now_s = fwd_cache_now_s(fc);
-	klen = key_of(msg, buf, key, sizeof(key));
+	klen = fwd_cache_key_of(msg, buf, key, sizeof(key));
 	if (klen > 0 &&
 	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
+	    fwd_cache_vary_resolve(s, msg, buf, key, (size_t)klen, &obj) == 0 &&
 	    hit_serve(s, msg, obj, &q, now_s) == 0)
 		return FWD_CACHE_HIT;
 	fc->cnt->fwd_cache_misses++;
@@ -191,6 +192,7 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 		t->cache_key_len = (uint16_t)klen;
 		t->cache_q = q;
 		t->cache_req_s = now_s;
+		fwd_cache_vary_keep(t, msg, buf);
 		s->flags |= SF_CACHE;
 	}
 	return FWD_CACHE_PASS;

@@ -1,14 +1,21 @@
 /*
  * Storing responses in the forward proxy's shared cache (see fwd_cache.c
- * for lookups and hits): on a miss the response to a GET may be stored
- * when cache_storable() allows it.  Its head is kept as the origin sent it
- * minus the fields never stored (cache_hdr_never_stored) and Age, behind
- * the metadata freshness needs (struct fwd_cache_meta); it replaces a
- * COMPLETE object of the same key that was not used (stale); the body is
- * copied in as it passes to the client; the object completes with the
- * response and is given up if the response is cut short.
+ * for lookups and hits, docs/architecture.md).  On a miss the response to
+ * a GET is stored when cache_storable() allows it, whatever its status
+ * (the status line is kept); a response with Vary under its variant key
+ * (fwd_cache_vary.c).  Its head is kept as the origin sent it minus the
+ * fields never stored (cache_hdr_never_stored) and Age, behind the
+ * metadata freshness needs (struct fwd_cache_meta); it replaces a
+ * COMPLETE object of the same key that was not used (stale, a marker).
+ * The body is copied in as it passes to the client: a chunked one
+ * de-chunked (trailers dropped), its head then given the Content-Length
+ * when it completes, as is a body read until the close.  The object
+ * completes only when the response ended properly (the last chunk, the
+ * origin's FIN, the Content-Length reached) and is given up otherwise, or
+ * when it grows past cache-max-object-kb.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,11 +39,16 @@ blob_put(struct fwd_ctx *fc, uint32_t *len, const char *p, uint32_t n)
 	return true;
 }
 
+/* Room after a head for "Content-Length: <20 digits>\r\n". */
+#define CL_ROOM 40
+
 /* Build the stored form of the response head in <buf> into
- * fc->cache_head; its length, or 0 when it does not fit. */
+ * fc->cache_head; its length, or 0 when it does not fit.  A body of
+ * unknown length (<unknown_len>: chunked, until the close) gets no
+ * Content-Length yet, and CL_ROOM bytes for it (fill_complete()). */
 static uint32_t
 stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
-            struct fwd_cache_meta *m)
+            struct fwd_cache_meta *m, bool unknown_len)
 {
 	uint32_t len = sizeof(*m);
 	char line[32];
@@ -49,7 +61,9 @@ stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
 	     blob_put(fc, &len, "\r\n", 2);
 	for (i = 0; ok && i < msg->n_headers; i++) {
 		if (cache_hdr_never_stored(msg, buf, i) ||
-		    http_hdr_name_is(msg, buf, i, "age"))
+		    http_hdr_name_is(msg, buf, i, "age") ||
+		    (unknown_len &&
+		     http_hdr_name_is(msg, buf, i, "content-length")))
 			continue;
 		ok = blob_put(fc, &len, buf + msg->hdr[i].name.off,
 		              msg->hdr[i].name.len) &&
@@ -58,11 +72,15 @@ stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
 		              msg->hdr[i].value.len) &&
 		     blob_put(fc, &len, "\r\n", 2);
 	}
-	if (!ok)
+	if (!ok || (unknown_len && CL_ROOM > fc->cache_head_cap - len))
 		return 0;
 	m->magic = FWD_CACHE_META_MAGIC;
 	m->head_len = len - (uint32_t)sizeof(*m);
 	memcpy(fc->cache_head, m, sizeof(*m));
+	if (unknown_len) {
+		memset(fc->cache_head + len, 0, CL_ROOM);
+		len += CL_ROOM;
+	}
 	return len;
 }
 
@@ -73,8 +91,8 @@ stored_head(struct fwd_ctx *fc, const struct http_msg *msg, const char *buf,
  * one being filled by another request wins.  Returns 0 or the -errno of
  * cache_index_insert_unique().
  */
-static int
-insert_replacing(struct cache_index *ci, struct cache_obj *obj)
+int
+fwd_cache_insert_replacing(struct cache_index *ci, struct cache_obj *obj)
 {
 	struct cache_obj *existing = NULL;
 	int rc = cache_index_insert_unique(ci, obj, &existing);
@@ -131,6 +149,63 @@ not_stored(struct fwd_ctx *fc, uint64_t *why)
 	(*why)++;
 }
 
+/*
+ * Why the response <msg>, which cache_storable() allows, is not stored
+ * (NULL: it may be).  A transfer coding other than chunked (read until the
+ * close) cannot be stored decoded; a Content-Length over the maximum
+ * object size is known now, a longer chunked or until-close body only as
+ * it comes (cache_obj_append's -EFBIG gives the fill up).
+ */
+static uint64_t *
+framing_refusal(struct fwd_session *s, const struct http_msg *msg)
+{
+	struct proxy_counters *c = s->l->fc->cnt;
+
+	if (msg->body_kind == HTTP_BODY_EOF && (msg->flags & HTTP_F_HAS_TE))
+		return &c->fwd_cache_ns_framing;
+	if (msg->body_kind == HTTP_BODY_LENGTH &&
+	    msg->content_length >
+	        (uint64_t)s->l->cfg.cache_max_object_kb * 1024)
+		return &c->fwd_cache_ns_too_large;
+	return NULL;
+}
+
+/* Create the object for the response <msg> under <key> and start filling
+ * it (s->cobj); counts what stops it. */
+static void
+fill_start(struct fwd_session *s, const struct http_msg *msg, const char *buf,
+           struct fwd_cache_meta *m, const uint8_t *key, uint16_t klen)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	bool unknown_len = msg->body_kind == HTTP_BODY_CHUNKED ||
+	                   msg->body_kind == HTTP_BODY_EOF;
+	uint64_t body_len =
+	    msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
+	struct cache_obj *obj;
+	uint32_t len;
+
+	len = stored_head(fc, msg, buf, m, unknown_len);
+	obj = len == 0 ? NULL
+	               : cache_obj_create(fc->p.cache, key, klen,
+	                                  fc->cache_head, len, body_len);
+	if (obj == NULL) {
+		not_stored(fc, &fc->cnt->fwd_cache_ns_no_room);
+		return;
+	}
+	if (fwd_cache_insert_replacing(fc->p.cache, obj) != 0) {
+		cache_obj_put(obj);
+		not_stored(fc, &fc->cnt->fwd_cache_ns_fill_running);
+		return;
+	}
+	s->cobj = obj;
+	s->cobj_expect = unknown_len ? UINT64_MAX : body_len;
+	memset(&s->cobj_chunk, 0, sizeof(s->cobj_chunk));
+	/* the client gets it chunked: de-chunk a copy for the object (an
+	 * HTTP/1.0 client's is de-chunked already, SF_DECHUNK) */
+	if (msg->body_kind == HTTP_BODY_CHUNKED && !(s->flags & SF_DECHUNK))
+		http_body_init(&s->cobj_chunk, msg, &s->l->lim);
+}
+
 void
 fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
                    const char *buf)
@@ -138,11 +213,13 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = &s->l->cfg;
 	struct fwd_txn *t = s->txn;
-	struct cache_obj *obj;
+	uint8_t vkey[FWD_CACHE_KEY_MAX];
 	struct fwd_cache_meta m;
-	uint64_t body_len, *ns;
-	uint32_t len;
+	uint64_t *ns;
+	int vlen;
 
+	if (s->flags & SF_CACHE_INVAL)
+		fwd_cache_invalidate(s, msg, buf);
 	if (!(s->flags & SF_CACHE) || t == NULL)
 		return;
 	s->flags &= (uint32_t)~SF_CACHE;
@@ -152,41 +229,30 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	m.response_s = fwd_cache_now_s(fc);
 	m.dst_private = fwd_ip_private(s->dst_ip_be);
 	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
-	body_len = msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
-	/* This slice stores whole 200s of a known length, without Vary. */
 	ns = not_stored_counter(
 	    fc->cnt,
 	    cache_storable(&t->cache_q, &m.r, cfg->cache_heuristic_max_s));
-	if (ns == NULL && m.r.status != 200)
-		ns = &fc->cnt->fwd_cache_ns_not_200;
-	else if (ns == NULL && (m.r.flags & CACHE_M_VARY))
-		ns = &fc->cnt->fwd_cache_ns_vary;
-	else if (ns == NULL && msg->body_kind != HTTP_BODY_LENGTH &&
-	         msg->body_kind != HTTP_BODY_NONE)
-		ns = &fc->cnt->fwd_cache_ns_framing;
-	else if (ns == NULL &&
-	         body_len > (uint64_t)cfg->cache_max_object_kb * 1024)
-		ns = &fc->cnt->fwd_cache_ns_too_large;
+	if (ns == NULL)
+		ns = framing_refusal(s, msg);
 	if (ns != NULL) {
 		not_stored(fc, ns);
 		return;
 	}
-	len = stored_head(fc, msg, buf, &m);
-	obj = len == 0 ? NULL
-	               : cache_obj_create(fc->p.cache, t->cache_key,
-	                                  t->cache_key_len, fc->cache_head, len,
-	                                  body_len);
-	if (obj == NULL) {
-		not_stored(fc, &fc->cnt->fwd_cache_ns_no_room);
+	vlen = (m.r.flags & CACHE_M_VARY)
+	           ? fwd_cache_vary_key(fc, t, msg, buf, vkey)
+	           : 0;
+	if (vlen == 0) {
+		fill_start(s, msg, buf, &m, t->cache_key, t->cache_key_len);
 		return;
 	}
-	if (insert_replacing(fc->p.cache, obj) != 0) {
-		cache_obj_put(obj);
-		not_stored(fc, &fc->cnt->fwd_cache_ns_fill_running);
+	if (vlen < 0) {
+		not_stored(fc, vlen == -E2BIG ? &fc->cnt->fwd_cache_ns_vary
+		               : vlen == -EBUSY
+		                   ? &fc->cnt->fwd_cache_ns_fill_running
+		                   : &fc->cnt->fwd_cache_ns_no_room);
 		return;
 	}
-	s->cobj = obj;
-	s->cobj_expect = body_len;
+	fill_start(s, msg, buf, &m, vkey, (uint16_t)vlen);
 }
 
 /* Give the fill up: out of the index, our reference dropped. */
@@ -201,6 +267,50 @@ fill_abort(struct fwd_session *s)
 	fc->cnt->fwd_cache_fill_aborted++;
 }
 
+/* Append body bytes to the object, within the listener's
+ * cache-max-object-kb (a chunked or until-close body learns it here; the
+ * index's own limit, the largest of all listeners', gives -EFBIG too). */
+static int
+fill_put(struct fwd_session *s, const char *p, uint32_t len)
+{
+	uint64_t max = (uint64_t)s->l->cfg.cache_max_object_kb * 1024;
+
+	if (len > max - RTE_MIN(max, cache_obj_body_len(s->cobj)))
+		return -EFBIG;
+	return cache_obj_append(s->cobj, p, len);
+}
+
+/* Append <len> bytes at <p>, de-chunked when s->cobj_chunk says so.
+ * Returns 0, or < 0 when the fill must be given up. */
+static int
+fill_append(struct fwd_session *s, const char *p, uint32_t len)
+{
+	struct http_body *b = &s->cobj_chunk;
+	uint32_t used, n;
+	int rc;
+
+	if (b->kind != HTTP_BODY_CHUNKED)
+		return fill_put(s, p, len);
+	while (len > 0) {
+		uint64_t d = http_body_chunk_data(b);
+
+		/* framing bytes one at a time (a few per chunk), data runs
+		 * whole, as fwd_response() de-chunks for HTTP/1.0 */
+		n = d == 0 ? 1 : (uint32_t)RTE_MIN(d, (uint64_t)len);
+		used = 0;
+		rc = http_body_feed(b, p, n, &used);
+		if (rc == HTTP_ERROR || used == 0)
+			return rc == HTTP_OK ? 0 : -EINVAL;
+		if (d > 0 && fill_put(s, p, used) < 0)
+			return -EFBIG;
+		p += used;
+		len -= used;
+		if (rc == HTTP_OK)
+			return len == 0 ? 0 : -EINVAL;
+	}
+	return 0;
+}
+
 void
 fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part)
 {
@@ -211,28 +321,62 @@ fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part)
 		return;
 	for (seg = part; seg != NULL && n < RTE_MBUF_MAX_NB_SEGS;
 	     seg = seg->next, n++) {
-		if (cache_obj_append(s->cobj,
-		                     rte_pktmbuf_mtod(seg, const void *),
-		                     seg->data_len) < 0) {
+		if (fill_append(s, rte_pktmbuf_mtod(seg, const char *),
+		                seg->data_len) < 0) {
 			fill_abort(s);
 			return;
 		}
 	}
 }
 
+/* A body of unknown length is whole: write its Content-Length into the
+ * room stored_head() left.  Only the filler touches a BUSY object. */
+static void
+fill_set_length(struct cache_obj *obj)
+{
+	struct fwd_cache_meta m;
+	char line[CL_ROOM];
+	int n;
+
+	memcpy(&m, obj->head, sizeof(m));
+	n = snprintf(line, sizeof(line), "Content-Length: %" PRIu64 "\r\n",
+	             cache_obj_body_len(obj));
+	GH_VERIFY(n > 0 && n < CL_ROOM &&
+	          sizeof(m) + m.head_len + CL_ROOM == obj->head_len);
+	memcpy(obj->head + sizeof(m) + m.head_len, line, (size_t)n);
+	m.head_len += (uint32_t)n;
+	memcpy(obj->head, &m, sizeof(m));
+}
+
 void
 fwd_cache_fill_end(struct fwd_session *s, bool whole)
 {
 	struct fwd_ctx *fc = s->l->fc;
+	const uint8_t *key;
+	size_t key_len;
+	uint64_t got;
 
 	if (s->cobj == NULL)
 		return;
-	if (!whole || cache_obj_body_len(s->cobj) != s->cobj_expect ||
-	    cache_obj_complete(s->cobj) != 0) {
+	key = s->cobj->key;
+	key_len = s->cobj->key_len;
+	got = cache_obj_body_len(s->cobj);
+	/* chunked: the last chunk seen (SF_RESP_DONE: fwd_response());
+	 * until the close: the origin's FIN, never a reset or a timeout */
+	if (!whole || (s->cobj_expect != UINT64_MAX && got != s->cobj_expect)) {
 		fill_abort(s);
 		return;
 	}
+	if (s->cobj_expect == UINT64_MAX)
+		fill_set_length(s->cobj);
+	if (cache_obj_complete(s->cobj) != 0) {
+		fill_abort(s);
+		return;
+	}
+	fc->cnt->fwd_cache_stored++;
+	/* a variant's key has a '\n' (fwd_cache_vary.c), a URI never */
+	if (memchr(key, '\n', key_len) != NULL)
+		fc->cnt->fwd_cache_variants_stored++;
 	cache_obj_put(s->cobj);
 	s->cobj = NULL;
-	fc->cnt->fwd_cache_stored++;
 }
