@@ -131,6 +131,19 @@ has_dot_segment(const char *p, uint32_t len)
 	return false;
 }
 
+/* The length of the origin "http://authority" of the target <uri>
+ * (<ulen> bytes, as fwd_cache_key_of() writes it: a '/' follows). */
+static uint32_t
+target_origin(const char *uri, uint32_t ulen)
+{
+	const char *path;
+
+	GH_VERIFY(ulen > 8 && memcmp(uri, "http://", 7) == 0);
+	path = memchr(uri + 7, '/', ulen - 7);
+	GH_VERIFY(path != NULL);
+	return (uint32_t)(path - uri);
+}
+
 /*
  * The reference r[0 .. len) resolved against the target <uri> (<ulen>
  * bytes, "http://authority/path"), into <out> (FWD_CACHE_KEY_MAX bytes).
@@ -144,9 +157,8 @@ resolve(const char *r, uint32_t len, const char *uri, uint32_t ulen, char *out)
 	const char *path, *q, *slash;
 	uint32_t origin, n = 0, colon;
 
-	path = memchr(uri + 7, '/', ulen - 7);
-	GH_VERIFY(path != NULL); /* key_of writes one */
-	origin = (uint32_t)(path - uri);
+	origin = target_origin(uri, ulen);
+	path = uri + origin;
 	q = memchr(r, '#', len);
 	if (q != NULL)
 		len = (uint32_t)(q - r);
@@ -221,7 +233,7 @@ fwd_cache_invalidate(struct fwd_session *s, const struct http_msg *msg,
 	uri = (const char *)t->cache_key + 4; /* "GET " */
 	ulen = t->cache_key_len - 4u;
 	purge_uri(fc, uri, ulen);
-	origin = (uint32_t)((const char *)memchr(uri + 7, '/', ulen - 7) - uri);
+	origin = target_origin(uri, ulen);
 	for (k = 0; k < GH_ARRAY_SIZE(fields); k++) {
 		i = http_hdr_find(msg, buf, fields[k], 0);
 		if (i < 0)

@@ -60,6 +60,11 @@ reconnect_hit(const char *path, const char *line, const char *body)
 	cr_assert_str_eq(strstr(cli.rx, "\r\n\r\n") + 4, body);
 }
 
+/* A small fresh answer. */
+#define OK_60                                              \
+	"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n" \
+	"Content-Length: 2\r\n\r\nok"
+
 /* The response for gzip (its body "GZIP!") and for anything else
  * ("plain"), both varying on Accept-Encoding. */
 #define VARY_GZ                                               \
@@ -362,22 +367,18 @@ Test(fwd_store, post_error_keeps_entry)
  * another port, another scheme) is not. */
 Test(fwd_store, location_same_origin_only)
 {
-	static const char resp[] =
-	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
-	    "Content-Length: 2\r\n\r\nok";
-
 	client_connect();
-	cr_assert(cache_get("/d/a", "", resp));
-	cr_assert(cache_get("/d/b", "", resp));
-	cr_assert(cache_get("/c", "", resp));
+	cr_assert(cache_get("/d/a", "", OK_60));
+	cr_assert(cache_get("/d/b", "", OK_60));
+	cr_assert(cache_get("/c", "", OK_60));
 	exchange("PUT http://10.0.0.2/d/x HTTP/1.1\r\nHost: 10.0.0.2\r\n"
 	         "Content-Length: 0\r\n\r\n",
 	         "HTTP/1.1 201 Created\r\nLocation: a#frag\r\n"
 	         "Content-Location: HTTP://10.0.0.2:80/d/b\r\n"
 	         "Content-Length: 0\r\n\r\n");
 	cr_assert_eq(cnt.fwd_cache_invalidated, 2);
-	cr_assert(cache_get("/d/a", "", resp), "Location not invalidated");
-	cr_assert(cache_get("/d/b", "", resp),
+	cr_assert(cache_get("/d/a", "", OK_60), "Location not invalidated");
+	cr_assert(cache_get("/d/b", "", OK_60),
 	          "Content-Location not invalidated");
 	exchange("POST http://10.0.0.2/d/x HTTP/1.1\r\nHost: 10.0.0.2\r\n"
 	         "Content-Length: 0\r\n\r\n",
@@ -386,7 +387,7 @@ Test(fwd_store, location_same_origin_only)
 	         "Content-Location: https://10.0.0.2/c\r\n"
 	         "Content-Length: 0\r\n\r\n");
 	cr_assert_eq(cnt.fwd_cache_invalidated, 2);
-	cr_assert_not(cache_get("/c", "", resp),
+	cr_assert_not(cache_get("/c", "", OK_60),
 	              "another origin's Location invalidated /c");
 }
 
@@ -402,4 +403,43 @@ Test(fwd_store, post_invalidates_variants)
 	cr_assert_eq(cnt.fwd_cache_invalidated, 1);
 	cr_assert(cache_get("/vp", "Accept-Encoding: gzip\r\n", VARY_GZ),
 	          "a variant answered after its URL was invalidated");
+}
+
+/* Reference forms (RFC 3986 5.2): a network-path reference of the same
+ * origin is removed; one with dot segments is left alone (see
+ * fwd_cache_inval.c), as is one to another host. */
+Test(fwd_store, location_reference_forms)
+{
+	client_connect();
+	cr_assert(cache_get("/f/a", "", OK_60));
+	cr_assert(cache_get("/f/b", "", OK_60));
+	exchange("DELETE http://10.0.0.2/f/x?y HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	         "\r\n",
+	         "HTTP/1.1 200 OK\r\nLocation: //10.0.0.2/f/a\r\n"
+	         "Content-Location: ../f/b\r\nContent-Length: 0\r\n\r\n");
+	cr_assert_eq(cnt.fwd_cache_invalidated, 1);
+	cr_assert(cache_get("/f/a", "", OK_60), "network-path not removed");
+	cr_assert_not(cache_get("/f/b", "", OK_60), "a dot-segment reference");
+	exchange("PATCH http://10.0.0.2/f/x HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	         "Content-Length: 0\r\n\r\n",
+	         "HTTP/1.1 200 OK\r\nLocation: //10.0.0.3/f/b\r\n"
+	         "Content-Length: 0\r\n\r\n");
+	cr_assert_eq(cnt.fwd_cache_invalidated, 1);
+	cr_assert_not(cache_get("/f/b", "", OK_60));
+}
+
+/* HEAD finds the variant through the marker too: a hit without a body. */
+Test(fwd_store, vary_head_hits_variant)
+{
+	client_connect();
+	cr_assert(cache_get("/vh", "Accept-Encoding: gzip\r\n", VARY_GZ));
+	cli_rx_clear();
+	send_str(&cli, "HEAD http://10.0.0.2/vh HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Accept-Encoding: gzip\r\n\r\n");
+	run(10);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert(strstr(cli.rx, "\r\nContent-Encoding: gzip\r\n") != NULL,
+	          "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "GZIP!") == NULL);
+	cr_assert_eq(origin_requests(), 1);
 }
