@@ -139,7 +139,10 @@ bool cache_vary_match(const struct http_msg *resp, const char *resp_buf,
  * The elements of the list value v[0 .. len) joined by single commas, as
  * cache_vary_match() compares them (the OWS around elements and empty
  * elements dropped; a comma inside a quoted-string is no separator), into
- * out[0 .. cap).  Returns the length written, or -ENOSPC.
+ * out[0 .. cap).  Returns the length written, -EINVAL when an element
+ * ends inside a quoted-string (joined, it would swallow the next: lists
+ * that do not match could give one string), or -ENOSPC.  Two values give
+ * the same string only when their lists match.
  */
 int cache_list_join(const char *v, uint32_t len, char *out, uint32_t cap);
 

@@ -160,12 +160,33 @@ cache_vary_match(const struct http_msg *resp, const char *resp_buf,
 	return true;
 }
 
+/* The element p[0 .. len) ends inside a quoted-string (cache_list_next's
+ * rules: a backslash inside quotes takes the next byte). */
+static bool
+quote_unterminated(const char *p, uint32_t len)
+{
+	bool quoted = false;
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		if (quoted && p[i] == '\\' && i + 1 < len)
+			i++;
+		else if (p[i] == '"')
+			quoted = !quoted;
+	}
+	return quoted;
+}
+
 int
 cache_list_join(const char *v, uint32_t len, char *out, uint32_t cap)
 {
 	uint32_t pos = 0, off, elen, n = 0;
 
 	while (cache_list_next(v, len, &pos, &off, &elen)) {
+		/* it would run into the next element once joined: two
+		 * different lists could give one string */
+		if (quote_unterminated(v + off, elen))
+			return -EINVAL;
 		if (elen + (n > 0 ? 1u : 0u) > cap - n)
 			return -ENOSPC;
 		if (n > 0)

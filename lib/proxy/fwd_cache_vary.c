@@ -25,6 +25,9 @@
  * Vary may name are kept in the transaction as "name:value\n" lines (name
  * in lower case, value joined as above), at most FWD_CACHE_VARY_REQ_MAX
  * bytes: a request with more is not stored when the response has Vary.
+ * A value with an element that ends inside a quoted-string cannot be
+ * joined unambiguously (cache_list_join): kept as "name\t\n", it makes
+ * any key that needs it fail (a miss, not stored).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -65,8 +68,12 @@ fields_build(const struct http_msg *msg, const char *buf, char *out,
 		out[n++] = ':';
 		r = cache_list_join(buf + h->value.off, h->value.len, out + n,
 		                    cap - n - 1);
-		if (r < 0)
+		if (r == -EINVAL) { /* no key can hold it: "name\t" */
+			out[n - 1] = '\t';
+			r = 0;
+		} else if (r < 0) {
 			return -ENOSPC;
+		}
 		n += (uint32_t)r;
 		out[n++] = '\n';
 	}
@@ -99,6 +106,9 @@ key_put_field(uint8_t *out, uint32_t *n, const char *name, uint32_t nlen,
 		uint32_t l = (uint32_t)(e - (f + i)), vl;
 
 		GH_VERIFY(e != NULL);
+		if (l == nlen + 1 && f[i + nlen] == '\t' &&
+		    memcmp(f + i, name, nlen) == 0)
+			return false; /* a value no key holds (fields_build) */
 		if (l > nlen && f[i + nlen] == ':' &&
 		    memcmp(f + i, name, nlen) == 0) {
 			vl = l - nlen - 1;

@@ -242,3 +242,23 @@ Test(cache_vary, join_agrees_with_match)
 		             same, c->match);
 	}
 }
+
+/* cache_list_join: elements joined by one comma, OWS and empty elements
+ * gone, quoted commas kept; an element that ends inside a quoted-string
+ * is refused (joined, '"a' and 'b"' would read as the one element
+ * '"a,b"'). */
+Test(cache_vary, list_join)
+{
+	static const char v1[] = " a , ,b,\t\"c, d\" ,";
+	static const char v2[] = "x, \"a";
+	char out[32];
+	int n;
+
+	n = cache_list_join(v1, sizeof(v1) - 1, out, sizeof(out));
+	cr_assert_eq(n, 10, "got %d", n);
+	cr_expect(memcmp(out, "a,b,\"c, d\"", 10) == 0);
+	cr_expect_eq(cache_list_join(v1, sizeof(v1) - 1, out, 5), -ENOSPC);
+	cr_expect_eq(cache_list_join(v2, sizeof(v2) - 1, out, sizeof(out)),
+	             -EINVAL);
+	cr_expect_eq(cache_list_join("", 0, out, sizeof(out)), 0);
+}

@@ -443,3 +443,21 @@ Test(fwd_store, vary_head_hits_variant)
 	cr_assert(strstr(cli.rx, "GZIP!") == NULL);
 	cr_assert_eq(origin_requests(), 1);
 }
+
+/* A field whose element ends inside a quoted-string has no variant key
+ * (two different lists would join to one string): never a hit, never
+ * stored; the same field well-formed is. */
+Test(fwd_store, vary_unterminated_quote_no_key)
+{
+	static const char resp[] =
+	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	    "Vary: X-Q\r\nContent-Length: 5\r\n\r\nhello";
+
+	client_connect();
+	cr_assert(cache_get("/q", "X-Q: \"a,b\"\r\n", resp));
+	cr_assert_eq(cnt.fwd_cache_variants_stored, 1);
+	cr_assert(cache_get("/q", "X-Q: \"a\r\nX-Q: b\"\r\n", resp),
+	          "an ambiguous field hit the variant of \"a,b\"");
+	cr_assert_eq(cnt.fwd_cache_ns_vary, 1);
+	cr_assert_not(cache_get("/q", "X-Q: \"a,b\"\r\n", resp));
+}
