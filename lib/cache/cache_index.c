@@ -131,13 +131,20 @@ unlink_locked(struct cache_index *ci, struct cache_obj *obj, bool deferred)
 		cache_obj_put(obj);
 }
 
+/* Not a victim: <arg> (the object growing), and any object being filled:
+ * evicting a fill would cut the clients waiting on it (collapsed misses)
+ * or send them all to the origin at once.  The budget is then exceeded by
+ * at most the fills in flight. */
 static bool
 skip_self(const struct cache_sieve_node *n, void *arg)
 {
-	return n == arg;
+	return n == arg ||
+	       cache_obj_state(caa_container_of(n, struct cache_obj, q)) ==
+	           CACHE_OBJ_BUSY;
 }
 
-/* Under lock: evict until within budget, sparing <self> (may be NULL). */
+/* Under lock: evict until within budget, sparing <self> (may be NULL) and
+ * every BUSY object. */
 static void
 make_room_locked(struct cache_index *ci, struct cache_obj *self)
 {

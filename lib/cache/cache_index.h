@@ -14,9 +14,10 @@
  * may be later still (an mbuf in flight).
  *
  * Budget: <bytes> (every allocation of the objects in the index: object,
- * key, head, segment table, segments) exceeds the budget by at most one
- * object, the one being inserted or filled, and only when nothing else is
- * left to evict; no object grows past max_obj_bytes (a larger response is
+ * key, head, segment table, segments) exceeds the budget by at most the
+ * objects being filled (BUSY objects are never evicted: clients may be
+ * waiting on them), and only when nothing else is left to evict; each is
+ * at most max_obj_bytes; no object grows past it (a larger response is
  * the caller's to stream without storing).  Objects removed but still
  * referenced are counted in live_bytes, not in bytes.
  */

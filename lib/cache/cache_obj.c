@@ -121,7 +121,10 @@ cache_obj_create(struct cache_index *ci, const uint8_t *key, size_t key_len,
 const uint8_t *
 cache_obj_head(const struct cache_obj *obj, uint32_t *len)
 {
-	const struct cache_head *h = rcu_dereference(obj->head);
+	/* acquire, not consume: what the filler wrote before publishing
+	 * (cache_obj_hint) must be seen after the head (weak orders) */
+	const struct cache_head *h =
+	    __atomic_load_n(&obj->head, __ATOMIC_ACQUIRE);
 
 	*len = h != NULL ? h->len : 0;
 	return h != NULL ? h->bytes : NULL;
@@ -153,11 +156,12 @@ cache_obj_head_replace(struct cache_obj *obj, const void *head, size_t len)
 	if (h == NULL)
 		return -ENOMEM;
 	old = rcu_xchg_pointer(&obj->head, h);
-	cache_index_charge(ci, obj, (int64_t)h->alloc_bytes);
+	/* the net change at once (charging the new one first could evict
+	 * for nothing); the old block leaves live_bytes when it goes */
+	cache_index_charge(ci, obj,
+	                   (int64_t)h->alloc_bytes -
+	                       (old != NULL ? (int64_t)old->alloc_bytes : 0));
 	if (old != NULL) {
-		/* out of the object's count now, out of live_bytes when
-		 * the block goes */
-		cache_index_charge(ci, obj, -(int64_t)old->alloc_bytes);
 		uatomic_add(&ci->live_bytes, old->alloc_bytes);
 		call_rcu(&old->rcu, head_free_rcu);
 	}

@@ -136,6 +136,26 @@ bool cache_vary_match(const struct http_msg *resp, const char *resp_buf,
                       const struct http_msg *nreq, const char *nreq_buf);
 
 /*
+ * The elements of the list value v[0 .. len) joined by single commas, as
+ * cache_vary_match() compares them (the OWS around elements and empty
+ * elements dropped; a comma inside a quoted-string is no separator), into
+ * out[0 .. cap).  Returns the length written, -EINVAL when an element
+ * ends inside a quoted-string (joined, it would swallow the next: lists
+ * that do not match could give one string), or -ENOSPC.  Two values give
+ * the same string only when their lists match.
+ */
+int cache_list_join(const char *v, uint32_t len, char *out, uint32_t cap);
+
+/*
+ * The names of the response's Vary lines in canonical form into
+ * out[0 .. cap): lower case, in the response's order, each once, each
+ * followed by '\n'.  Returns the length written (0: no Vary), -EINVAL when
+ * the Vary can never match (cache_vary_match()), -ENOSPC.
+ */
+int cache_vary_names(const struct http_msg *resp, const char *buf, char *out,
+                     uint32_t cap);
+
+/*
  * Header <i> of <msg> is never stored (RFC 9110 7.6.1, RFC 9111 3.1):
  * Connection and every field it names, Keep-Alive, Proxy-Connection, TE,
  * Transfer-Encoding, Upgrade, Trailer, Proxy-Authenticate,

@@ -16,6 +16,7 @@
  * Cost: at most CACHE_VARY_NAMES_MAX names, each one walk over both
  * requests' headers; a Vary with more names never matches.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "cache/cache_policy.h"
@@ -157,4 +158,94 @@ cache_vary_match(const struct http_msg *resp, const char *resp_buf,
 				return false;
 	}
 	return true;
+}
+
+/* The element p[0 .. len) ends inside a quoted-string (cache_list_next's
+ * rules: a backslash inside quotes takes the next byte). */
+static bool
+quote_unterminated(const char *p, uint32_t len)
+{
+	bool quoted = false;
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		if (quoted && p[i] == '\\' && i + 1 < len)
+			i++;
+		else if (p[i] == '"')
+			quoted = !quoted;
+	}
+	return quoted;
+}
+
+int
+cache_list_join(const char *v, uint32_t len, char *out, uint32_t cap)
+{
+	uint32_t pos = 0, off, elen, n = 0;
+
+	while (cache_list_next(v, len, &pos, &off, &elen)) {
+		/* it would run into the next element once joined: two
+		 * different lists could give one string */
+		if (quote_unterminated(v + off, elen))
+			return -EINVAL;
+		if (elen + (n > 0 ? 1u : 0u) > cap - n)
+			return -ENOSPC;
+		if (n > 0)
+			out[n++] = ',';
+		memcpy(out + n, v + off, elen);
+		n += elen;
+	}
+	return (int)n;
+}
+
+/* <name> of <len> bytes, lower case, is among the '\n'-ended names of
+ * out[0 .. n). */
+static bool
+name_listed(const char *out, uint32_t n, const char *name, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < n) {
+		const char *e = memchr(out + i, '\n', n - i);
+		uint32_t l = (uint32_t)(e - (out + i));
+
+		GH_VERIFY(e != NULL);
+		if (cache_span_eq_nocase(out + i, l, name, len))
+			return true;
+		i += l + 1;
+	}
+	return false;
+}
+
+int
+cache_vary_names(const struct http_msg *resp, const char *buf, char *out,
+                 uint32_t cap)
+{
+	uint32_t n = 0, i, k;
+
+	if (!cache_vary_usable(resp, buf))
+		return -EINVAL;
+	for (i = 0; i < resp->n_headers; i++) {
+		const struct http_header *h = &resp->hdr[i];
+		const char *v = buf + h->value.off;
+		uint32_t pos = 0, off, len;
+
+		if (!cache_eq_nocase(buf + h->name.off, h->name.len, "vary"))
+			continue;
+		/* usable: at most CACHE_VARY_NAMES_MAX names, all tokens */
+		while (cache_list_next(v, h->value.len, &pos, &off, &len)) {
+			if (name_listed(out, n, v + off, len))
+				continue;
+			if (len + 1 > cap - n)
+				return -ENOSPC;
+			for (k = 0; k < len; k++) {
+				char c = v[off + k];
+
+				out[n++] = (c >= 'A' && c <= 'Z')
+				               ? (char)(c - 'A' + 'a')
+				               : c;
+			}
+			out[n++] = '\n';
+		}
+	}
+	return (int)n;
 }

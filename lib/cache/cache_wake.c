@@ -87,13 +87,19 @@ void
 cache_obj_notify(struct cache_obj *obj)
 {
 	struct cache_index *ci = obj->ci;
-	uint64_t mask = __atomic_load_n(&obj->watch_mask, __ATOMIC_SEQ_CST);
+	uint64_t mask;
 
+	/* The change (a release store) before the watchers are read: a
+	 * waiter that watched after we read the mask reads the change. */
+	cmm_smp_mb();
+	mask = __atomic_load_n(&obj->watch_mask, __ATOMIC_SEQ_CST);
 	while (mask != 0) {
 		uint32_t w = (uint32_t)__builtin_ctzll(mask);
 		uint64_t bit = UINT64_C(1) << w;
 
 		mask &= mask - 1;
+		if (w >= ci->n_wake)
+			continue; /* the rings are gone (destroy) */
 		if (__atomic_fetch_or(&obj->pending_mask, bit,
 		                      __ATOMIC_SEQ_CST) &
 		    bit)

@@ -55,7 +55,10 @@ fwd_collapse_wait(struct fwd_session *s, struct cache_obj *obj,
 	s->state = ST_WAIT;
 	fc->cnt->fwd_cache_collapsed++;
 	fwd_timer_set(s, s->l->cfg.cache_collapse_ms);
-	fwd_collapse_step(s);
+	/* The first look comes with this worker's next poll, not from
+	 * here: nested in the request's parsing, a waiter served whole at
+	 * once would go on to the next pipelined request. */
+	cache_obj_notify(obj);
 	return true;
 }
 
@@ -135,7 +138,8 @@ head_out(struct fwd_session *s)
 		s->txn->rec.result = ALOG_TCP_MEM_HIT;
 	}
 	fwd_cli_queue(s, m);
-	/* the client is slow or the filler is: the origin's read timeout */
+	/* from now on silence (no byte from the filler, none taken by the
+	 * client) is bounded by the origin's read timeout */
 	fwd_timer_set(s, s->l->cfg.upstream_read_ms);
 	return true;
 }
@@ -145,13 +149,20 @@ fwd_collapse_step(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	enum cache_obj_state st;
-	uint64_t have, want;
+	uint64_t have, want, before;
 
 	GH_VERIFY(s->state == ST_WAIT && s->wobj != NULL);
 	/* the state first: a COMPLETE object's length is final */
 	st = cache_obj_state(s->wobj);
-	if (!(s->flags & SF_WAIT_HEAD) && !head_out(s))
-		return;
+	if (!(s->flags & SF_WAIT_HEAD)) {
+		if (st == CACHE_OBJ_DEAD) { /* given up: nothing sent yet */
+			fall_back(s);
+			return;
+		}
+		if (!head_out(s))
+			return;
+	}
+	before = s->wsent;
 	have = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_body_len(s->wobj);
 	want = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_hint_get(s->wobj);
 	/* Flush first: what the client's TCP takes frees room for more.
@@ -177,6 +188,8 @@ fwd_collapse_step(struct fwd_session *s)
 		fwd_cli_queue(s, m);
 		s->wsent += n;
 	}
+	if (s->wsent != before) /* progress: the silence timer restarts */
+		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
 	if (s->wsent == have && (st == CACHE_OBJ_COMPLETE || have == want)) {
 		if (s->cli_out == NULL)
 			wait_done(s);
@@ -193,12 +206,19 @@ void
 fwd_collapse_timeout(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
+	uint64_t before = s->wsent;
 
 	if (!(s->flags & SF_WAIT_HEAD)) {
 		fc->cnt->fwd_cache_collapse_timeout++;
 		fall_back(s);
 		return;
 	}
+	/* A look first (the backstop of a wake lost to a full ring): what
+	 * moved re-arms the timer; nothing for the whole read timeout cuts,
+	 * as the origin's own silence would. */
+	fwd_collapse_step(s);
+	if (s->state != ST_WAIT || s->wsent != before)
+		return;
 	fc->cnt->fwd_aborted++;
 	fwd_session_end(s, true);
 }

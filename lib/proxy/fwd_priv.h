@@ -49,6 +49,10 @@
 	256 /* cache_head's room for the stored \
 	       metadata and the status line */
 
+/* A request's fields kept for Vary (fwd_cache_vary.c): more, and a
+ * response with Vary is not stored. */
+#define FWD_CACHE_VARY_REQ_MAX 2048
+
 enum fwd_state {
 	ST_FREE = 0,       /* back in the pool: the session has ended */
 	ST_HEAD = 1,       /* reading a request head */
@@ -80,10 +84,14 @@ enum fwd_state {
 #define SF_CACHE                                                     \
 	0x8000u               /* the response may be stored (txn has \
 	                         the key): fwd_cache_response() */
-#define SF_WAIT_HEAD 0x10000u /* ST_WAIT: the object's head went out */
+#define SF_WAIT_HEAD 0x20000u /* ST_WAIT: the object's head went out */
 #define SF_NO_COLLAPSE                                      \
-	0x20000u /* this request waited in vain: it fetches \
+	0x40000u /* this request waited in vain: it fetches \
 	            for itself (kept until its txn ends) */
+#define SF_CACHE_INVAL                                \
+	0x10000u /* an unsafe method: a non-error     \
+	            response invalidates (txn has the \
+	            target's GET key) */
 
 struct fwd_listener {
 	unsigned magic;
@@ -103,6 +111,10 @@ struct fwd_txn {
 	struct cache_req_meta cache_q;
 	uint16_t cache_key_len;
 	uint8_t cache_key[FWD_CACHE_KEY_MAX];
+	/* the request's fields a Vary may name (fwd_cache_vary.c), or
+	 * cache_vary_len UINT16_MAX when they did not fit */
+	uint16_t cache_vary_len;
+	char cache_vary[FWD_CACHE_VARY_REQ_MAX];
 };
 
 struct fwd_session {
@@ -126,7 +138,7 @@ struct fwd_session {
 	struct fwd_txn *txn;
 	struct cache_obj *cobj; /* the object this response fills, or NULL
 	                           (one reference, ours) */
-	uint64_t cobj_expect;   /* its Content-Length */
+	uint64_t cobj_expect;   /* its Content-Length, or UINT64_MAX */
 	/* ST_WAIT: the object waited on (one reference), the body bytes
 	 * sent from it, the request head's length (kept in cli_in until
 	 * done: a fallback parses it again), the worker's waiter list */
@@ -138,6 +150,10 @@ struct fwd_session {
 	uint64_t req_body_bytes; /* of the current request, for the limit */
 	struct http_body req_body;
 	struct http_body resp_body;
+	/* de-chunks a chunked body for cobj (kind CHUNKED) when the client
+	 * gets it chunked; cobj_expect is UINT64_MAX for chunked and
+	 * until-close bodies */
+	struct http_body cobj_chunk;
 	struct dns_waiter dw;
 	struct gh_timer tmr;
 };

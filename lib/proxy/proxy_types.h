@@ -98,6 +98,8 @@ enum proxy_service {
 	X(fwd_cache_collapsed, "forward cache: misses that waited on another request's fetch of the same key instead of their own (collapsed)") \
 	X(fwd_cache_collapse_fallback, "forward cache: collapsed misses that fetched for themselves after all (the response was not storable, or the wait timed out)") \
 	X(fwd_cache_collapse_timeout, "forward cache: collapsed misses whose wait for the response head passed cache-collapse-wait-ms") \
+	X(fwd_cache_variants_stored, "forward cache: responses with Vary stored whole under a variant key (also in fwd_cache_stored)") \
+	X(fwd_cache_invalidated, "forward cache: objects removed by an unsafe method's response (target, Location, Content-Location)") \
 	PROXY_FWD_CACHE_NS_COUNTERS(X)
 
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per
@@ -113,9 +115,8 @@ enum proxy_service {
 	X(fwd_cache_ns_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
 	X(fwd_cache_ns_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
 	X(fwd_cache_ns_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
-	X(fwd_cache_ns_not_200, "forward cache: not stored: storable, but not a 200 (this slice stores 200s only)") \
-	X(fwd_cache_ns_vary, "forward cache: not stored: a response with Vary (not stored by this slice)") \
-	X(fwd_cache_ns_framing, "forward cache: not stored: chunked or close-delimited body (not stored by this slice)") \
+	X(fwd_cache_ns_vary, "forward cache: not stored: Vary whose variant key is over 1024 bytes, or the request's fields over 2048 bytes") \
+	X(fwd_cache_ns_framing, "forward cache: not stored: read until the close in a transfer coding other than chunked") \
 	X(fwd_cache_ns_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
 	X(fwd_cache_ns_no_room, "forward cache: not stored: head too large or no memory for the object") \
 	X(fwd_cache_ns_fill_running, "forward cache: not stored: another request is filling the same key")

@@ -69,6 +69,34 @@ check_date(const char *p, uint32_t n, int rc, int64_t t)
 	GH_VERIFY(memcmp(out, p + 5, 24) == 0);
 }
 
+/* The pieces of the proxy's variant keys: canonical Vary names ('\n'
+ * after each, lower case, no ':'), refused exactly when the Vary can never
+ * match; each field's joined value no longer than the value, no LF. */
+static void
+check_vary_key_parts(const struct http_msg *msg, const char *b,
+                     const struct cache_resp_meta *r)
+{
+	static char out[4096];
+	unsigned i;
+	int k, j;
+
+	k = cache_vary_names(msg, b, out, sizeof(out));
+	GH_VERIFY((k == -EINVAL) == ((r->flags & CACHE_M_VARY_NEVER) != 0));
+	GH_VERIFY(k == -EINVAL || k == -ENOSPC || k >= 0);
+	GH_VERIFY(k <= 0 || out[k - 1] == '\n');
+	for (j = 0; j < k; j++)
+		GH_VERIFY(out[j] != ':' && !(out[j] >= 'A' && out[j] <= 'Z'));
+	for (i = 0; i < msg->n_headers; i++) {
+		const struct http_header *h = &msg->hdr[i];
+
+		k = cache_list_join(b + h->value.off, h->value.len, out,
+		                    sizeof(out));
+		GH_VERIFY(k == -ENOSPC || k == -EINVAL ||
+		          (k >= 0 && (uint32_t)k <= h->value.len));
+		GH_VERIFY(k <= 0 || memchr(out, '\n', (size_t)k) == NULL);
+	}
+}
+
 static void
 check_head(const char *b, uint32_t n, uint32_t cap, uint32_t aged)
 {
@@ -112,6 +140,7 @@ check_head(const char *b, uint32_t n, uint32_t cap, uint32_t aged)
 	          !(r.flags & CACHE_M_VARY_NEVER));
 	for (i = 0; i < msg.n_headers; i++)
 		(void)cache_hdr_never_stored(&msg, b, i);
+	check_vary_key_parts(&msg, b, &r);
 }
 
 int

@@ -655,3 +655,37 @@ proxy_curl() {
 	timeout -k 2 60 ip netns exec "$CLIENT_NS" curl -sS --max-time 50 \
 		-x "http://$INSIDE_IP:$port" "$@"
 }
+
+# ------------------------------------------------- forward-proxy checks ---
+
+FWD_PORT=3128
+
+# fwd_curl ARGS...: curl in the client namespace through the forward proxy
+# on INSIDE_IP:FWD_PORT.
+fwd_curl() {
+	proxy_curl "$FWD_PORT" "$@"
+}
+
+# start_fwd_proxy FILE [LINE...]: the appliance with the lab's CONF (copied
+# to FILE) plus a forward listener on INSIDE_IP:FWD_PORT for the client,
+# with the listener lines LINE ("cache on", ...), and the lab's resolver.
+start_fwd_proxy() {
+	local conf=$1 line
+	shift
+	cp "${CONF:?}" "$conf"
+	{
+		printf '\nlisten fwd\n\tmode forward\n\tbind %s:%s\n\tallow-src %s/32\n' \
+			"$INSIDE_IP" "$FWD_PORT" "$CLIENT_IP"
+		for line in "$@"; do printf '\t%s\n' "$line"; done
+		printf '\nresolver\n\tnameserver %s\n' "$DNS_IP"
+	} >>"$conf"
+	start_appliance "$conf"
+}
+
+# check_fwd_released: every forward session and inside mbuf back to base.
+check_fwd_released() {
+	wait_counter proxy.fwd_sessions_in_use == 0 50 || fail_check released "sessions still open"
+	wait_counter port.inside.mbufs_in_use == 0 50 ||
+		fail_check released "inside mbufs in use: $(counter port.inside.mbufs_in_use)"
+	pass_check released "no session, no inside mbuf held"
+}

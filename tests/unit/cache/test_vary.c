@@ -3,8 +3,10 @@
  * stored response's Vary lines, the stored request's and the new
  * request's fields, and whether the stored response may be used.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <criterion/criterion.h>
 
@@ -91,27 +93,34 @@ static const struct vary_case cases[] = {
      false},
 };
 
+/* One row's response and two requests, parsed. */
+static char resp_raw[1024], sreq_raw[1024], nreq_raw[1024];
+static struct http_msg resp, sreq, nreq;
+
+static void
+case_parse(const struct vary_case *c)
+{
+	snprintf(resp_raw, sizeof(resp_raw),
+	         "HTTP/1.1 200 OK\r\n%sCache-Control: max-age=60\r\n\r\n",
+	         c->vary);
+	snprintf(sreq_raw, sizeof(sreq_raw),
+	         "GET / HTTP/1.1\r\nHost: o\r\n%s\r\n", c->sreq);
+	snprintf(nreq_raw, sizeof(nreq_raw),
+	         "GET / HTTP/1.1\r\n%sHost: o\r\n\r\n", c->nreq);
+	ct_parse_resp(&resp, resp_raw);
+	ct_parse_req(&sreq, sreq_raw);
+	ct_parse_req(&nreq, nreq_raw);
+}
+
 Test(cache_vary, table)
 {
-	static char resp_raw[1024], sreq_raw[1024], nreq_raw[1024];
-	static struct http_msg resp, sreq, nreq;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct vary_case *c = &cases[i];
 		bool got;
 
-		snprintf(
-		    resp_raw, sizeof(resp_raw),
-		    "HTTP/1.1 200 OK\r\n%sCache-Control: max-age=60\r\n\r\n",
-		    c->vary);
-		snprintf(sreq_raw, sizeof(sreq_raw),
-		         "GET / HTTP/1.1\r\nHost: o\r\n%s\r\n", c->sreq);
-		snprintf(nreq_raw, sizeof(nreq_raw),
-		         "GET / HTTP/1.1\r\n%sHost: o\r\n\r\n", c->nreq);
-		ct_parse_resp(&resp, resp_raw);
-		ct_parse_req(&sreq, sreq_raw);
-		ct_parse_req(&nreq, nreq_raw);
+		case_parse(c);
 		got = cache_vary_match(&resp, resp_raw, &sreq, sreq_raw, &nreq,
 		                       nreq_raw);
 		cr_expect_eq(got, c->match, "%s: %d, want %d", c->name, got,
@@ -140,4 +149,116 @@ Test(cache_vary, meta_flags)
 	cache_resp_meta_parse(&r, &msg, some, CT_T0);
 	cr_expect(r.flags & CACHE_M_VARY);
 	cr_expect(!(r.flags & CACHE_M_VARY_NEVER));
+}
+
+/* The canonical names of a response's Vary (the proxy's markers and
+ * variant keys): lower case, in order, each once; -EINVAL when it can
+ * never match, -ENOSPC when it does not fit, 0 without Vary. */
+Test(cache_vary, names_canonical)
+{
+	static const char two[] =
+	    "HTTP/1.1 200 OK\r\nVary: Accept-Encoding, accept-encoding\r\n"
+	    "X-A: 1\r\nVary: User-Agent,, ACCEPT ,Accept-Encoding\r\n\r\n";
+	static const char star[] = "HTTP/1.1 200 OK\r\nVary: a, *\r\n\r\n";
+	static const char none[] = "HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\n";
+	static struct http_msg msg;
+	char out[128];
+	int n;
+
+	ct_parse_resp(&msg, two);
+	n = cache_vary_names(&msg, two, out, sizeof(out));
+	cr_assert_eq(n, 34, "got %d", n);
+	cr_expect(memcmp(out, "accept-encoding\nuser-agent\naccept\n", 34) ==
+	          0);
+	cr_expect_eq(cache_vary_names(&msg, two, out, 20), -ENOSPC);
+	ct_parse_resp(&msg, star);
+	cr_expect_eq(cache_vary_names(&msg, star, out, sizeof(out)), -EINVAL);
+	ct_parse_resp(&msg, none);
+	cr_expect_eq(cache_vary_names(&msg, none, out, sizeof(out)), 0);
+}
+
+/* The value of field <name> of the request <msg>, its lines joined with
+ * cache_list_join() and commas between non-empty ones, into <out>, as
+ * the proxy builds a variant key; "-" alone when the field is absent. */
+static void
+joined(const struct http_msg *msg, const char *raw, const char *name, char *out,
+       int cap)
+{
+	int n = 0, r;
+	unsigned i;
+	bool present = false;
+
+	for (i = 0; i < msg->n_headers; i++) {
+		const struct http_header *h = &msg->hdr[i];
+
+		if (h->name.len != strlen(name) ||
+		    strncasecmp(raw + h->name.off, name, h->name.len) != 0)
+			continue;
+		if (!present)
+			out[n++] = ':';
+		present = true;
+		if (n > 1 && h->value.len > 0)
+			out[n++] = ',';
+		r = cache_list_join(raw + h->value.off, h->value.len, out + n,
+		                    (uint32_t)(cap - n));
+		cr_assert(r >= 0);
+		n += r;
+		if (r == 0 && n > 1 && out[n - 1] == ',')
+			n--; /* an empty line adds nothing */
+	}
+	if (!present)
+		out[n++] = '-';
+	out[n] = '\0';
+}
+
+/* The variant key's normalisation agrees with cache_vary_match() on every
+ * row of the table whose Vary can match: equal joined values for every
+ * name exactly when the requests match. */
+Test(cache_vary, join_agrees_with_match)
+{
+	char names[256], a[256], b[256], name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vary_case *c = &cases[i];
+		bool same = true;
+		int n, p = 0, e;
+
+		case_parse(c);
+		n = cache_vary_names(&resp, resp_raw, names, sizeof(names));
+		if (n < 0)
+			continue; /* never matches: never stored */
+		for (e = 0; e < n; e++) {
+			if (names[e] != '\n')
+				continue;
+			memcpy(name, names + p, (size_t)(e - p));
+			name[e - p] = '\0';
+			joined(&sreq, sreq_raw, name, a, sizeof(a));
+			joined(&nreq, nreq_raw, name, b, sizeof(b));
+			same = same && strcmp(a, b) == 0;
+			p = e + 1;
+		}
+		cr_expect_eq(same, c->match, "%s: joined %d, match %d", c->name,
+		             same, c->match);
+	}
+}
+
+/* cache_list_join: elements joined by one comma, OWS and empty elements
+ * gone, quoted commas kept; an element that ends inside a quoted-string
+ * is refused (joined, '"a' and 'b"' would read as the one element
+ * '"a,b"'). */
+Test(cache_vary, list_join)
+{
+	static const char v1[] = " a , ,b,\t\"c, d\" ,";
+	static const char v2[] = "x, \"a";
+	char out[32];
+	int n;
+
+	n = cache_list_join(v1, sizeof(v1) - 1, out, sizeof(out));
+	cr_assert_eq(n, 10, "got %d", n);
+	cr_expect(memcmp(out, "a,b,\"c, d\"", 10) == 0);
+	cr_expect_eq(cache_list_join(v1, sizeof(v1) - 1, out, 5), -ENOSPC);
+	cr_expect_eq(cache_list_join(v2, sizeof(v2) - 1, out, sizeof(out)),
+	             -EINVAL);
+	cr_expect_eq(cache_list_join("", 0, out, sizeof(out)), 0);
 }

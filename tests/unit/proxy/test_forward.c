@@ -14,171 +14,13 @@
 #include <rte_ip.h>
 
 #include "../tcp/tcp_test_util.h"
+#include "fwd_test_util.h"
 #include "proxy_test_util.h"
 #include "cache/cache_index.h"
 #include "dns/dns.h"
 #include "proxy/forward.h"
 
-static struct fwd_ctx *fc;
-static struct cache_index *ci; /* the cache tests' (fwd_setup_cache) */
-static struct dns_resolver *dns;
-static struct proxy_counters cnt;
-static struct conf_forward cfg;
-static uint32_t collapse_ms = 10000; /* cache-collapse-wait-ms of a test */
-
-/* The proxy's timers and wakes, on the fake clock (run()). */
-static void
-fwd_tick(uint64_t now_tsc)
-{
-	fwd_ctx_poll(fc);
-	fwd_ctx_timer(fc, now_tsc);
-}
-
-static void
-fwd_setup_cfg(bool allow_b, bool cache)
-{
-	struct dns_params dp = {
-	    .net = &tt_a.net,
-	    .port_idx = 0,
-	    .local_ip_be = TT_IP_A,
-	    .n_servers = 1,
-	    .server_ip_be = {TT_IP_B},
-	    .tsc_hz = TT_HZ,
-	    .start_tsc = TT_T0,
-	};
-	struct proxy_params p = {
-	    .tcp = NULL,
-	    .pool = NULL,
-	    .max_sessions = 16,
-	    .n_ports = 1,
-	};
-
-	tt_setup_default();
-	pt_reset();
-	memset(&cnt, 0, sizeof(cnt));
-	dp.pool = tt_pool; /* set by tt_setup_default() */
-	dns = dns_create(&dp);
-	cr_assert_not_null(dns);
-	p.tcp = tt_a.s;
-	p.pool = tt_pool;
-	p.dns = dns;
-	p.ports[0].addr_be = TT_IP_A;
-	p.ports[0].mask_be = TT_IP(255, 255, 255, 0);
-	p.ports[0].outside = true;
-	p.tsc_hz = TT_HZ; /* the proxy's timers run on the fake clock too */
-	p.start_tsc = TT_T0;
-	if (cache) {
-		/* the test thread is the worker: a registered QSBR reader */
-		rcu_register_thread();
-		ci = cache_index_create(4u << 20, 1u << 20, 1);
-		cr_assert_not_null(ci);
-		p.cache = ci;
-		p.cache_worker = 0;
-	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n_allow_src = 1;
-	cfg.allow_src[0].addr_be = allow_b ? TT_IP_B : TT_IP(10, 9, 9, 9);
-	cfg.allow_src[0].mask_be = TT_IP(255, 255, 255, 255);
-	cfg.n_connect_ports = 2;
-	cfg.connect_ports[0] = 443;
-	cfg.connect_ports[1] = 80; /* the harness's origin, for CONNECT */
-	cfg.xff = CONF_XFF_OFF;
-	cfg.via = true;
-	cfg.allow_private_dst = true; /* the lab-in-a-process is 10/8 */
-	cfg.client_header_ms = 10000;
-	cfg.client_idle_ms = 60000;
-	cfg.connect_ms = 5000;
-	cfg.upstream_read_ms = 30000;
-	cfg.upstream_idle_ms = 30000;
-	cfg.upstream_idle_max = 8;
-	cfg.max_request_line = 8192;
-	cfg.max_headers = 100;
-	cfg.max_header_bytes = 32768;
-	cfg.cache = cache;
-	cfg.cache_mb = 4;
-	cfg.cache_max_object_kb = 512;
-	cfg.cache_heuristic_max_s = 86400;
-	cfg.cache_collapse_ms = collapse_ms;
-	fc = fwd_ctx_create(&p, &cnt, &cfg);
-	cr_assert_not_null(fc);
-	pt_tick = fwd_tick;
-	cr_assert_eq(
-	    fwd_listen(fc, 0, TT_IP_A, RTE_BE16(3128), &cfg, TCP_CC_NEWRENO),
-	    0);
-	cr_assert_eq(tcp_listen(tt_b.s, 0, TT_IP_B, RTE_BE16(80),
-	                        TCP_CC_NEWRENO, &peer_cbs, &org),
-	             0);
-}
-
-static void
-fwd_setup(void)
-{
-	fwd_setup_cfg(true, false);
-}
-
-static void
-fwd_setup_denied(void)
-{
-	fwd_setup_cfg(false, false);
-}
-
-static void
-fwd_setup_cache(void)
-{
-	fwd_setup_cfg(true, true);
-}
-
-static void
-fwd_teardown(void)
-{
-	tt_teardown(); /* the proxy's legs close (on_close) here */
-	fwd_ctx_destroy(fc);
-	fc = NULL;
-	dns_destroy(dns);
-	dns = NULL;
-	if (ci != NULL) {
-		rcu_unregister_thread();
-		cr_assert_eq(cache_index_destroy(ci), 0,
-		             "cache objects still referenced at the end");
-		ci = NULL;
-	}
-}
-
 TestSuite(fwd, .init = fwd_setup, .fini = fwd_teardown);
-
-/* Connect client peer <p> to the proxy. */
-static void
-peer_connect(struct peer *p)
-{
-	struct tcp_conn *c = NULL;
-
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A, RTE_BE16(3128),
-	                         TCP_CC_NEWRENO, &peer_cbs, p, &c),
-	             0);
-	run(5);
-	cr_assert(p->connected);
-}
-
-static struct peer cli2; /* a second client (collapsed misses) */
-
-static void
-client_connect(void)
-{
-	peer_connect(&cli);
-}
-
-static unsigned
-count_of(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	const char *p = hay;
-
-	while ((p = strstr(p, needle)) != NULL) {
-		n++;
-		p += strlen(needle);
-	}
-	return n;
-}
 
 /* The client's request reaches the origin; its answer comes back. */
 Test(fwd, get_round_trip)
@@ -1057,33 +899,6 @@ Test(fwd, reused_upstream_answering_is_not_retried)
 
 /* ---- the shared cache (issue 12's first slice) ---- */
 
-/* Requests the proxy sent upstream, on new or reused connections. */
-static uint64_t
-origin_requests(void)
-{
-	return cnt.fwd_upstream_new + cnt.fwd_upstream_reused;
-}
-
-/* GET <path> from the client; the origin answers with <resp> when the
- * request reached it.  Returns whether it did. */
-static bool
-cache_get(const char *path, const char *extra, const char *resp)
-{
-	uint64_t before = origin_requests();
-	char req[512];
-
-	snprintf(req, sizeof(req),
-	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n%s\r\n",
-	         path, extra);
-	send_str(&cli, req);
-	run(10);
-	if (origin_requests() == before)
-		return false;
-	send_str(&org, resp);
-	run(10);
-	return true;
-}
-
 #define RESP_60                                            \
 	"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n" \
 	"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
@@ -1290,36 +1105,16 @@ Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache)
 	cr_assert(cli.fin, "the proxy did not close after the hit");
 }
 
-/* What this slice does not store, decided at the response head, the
- * client getting the response as on any miss: Vary, a chunked body, a
- * status other than 200, and a Content-Length over cache-max-object-kb
- * (512 here). */
-Test(fwd, cache_not_stored_by_slice_limits, .init = fwd_setup_cache)
+/* A Content-Length over cache-max-object-kb (512 here) is not stored,
+ * decided at the response head, the client getting the response as on any
+ * miss (Vary, chunked bodies and other statuses: test_fwd_store.c). */
+Test(fwd, cache_not_stored_too_large, .init = fwd_setup_cache)
 {
 	client_connect();
-	cr_assert(cache_get("/v", "",
-	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
-	                    "Vary: Accept-Encoding\r\nContent-Length: 5\r\n"
-	                    "\r\nhello"));
-	cr_assert(cache_get("/k", "",
-	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
-	                    "Transfer-Encoding: chunked\r\n\r\n"
-	                    "5\r\nhello\r\n0\r\n\r\n"));
-	cr_assert(cache_get("/s", "",
-	                    "HTTP/1.1 404 Not Found\r\n"
-	                    "Cache-Control: max-age=60\r\n"
-	                    "Content-Length: 5\r\n\r\nhello"));
-	cr_assert_eq(cnt.fwd_cache_not_stored, 3);
-	/* each under its reason: Vary, chunked (this slice's limits); a 404
-	 * with max-age is storable by RFC 9111 but not a 200 */
-	cr_assert_eq(cnt.fwd_cache_ns_vary, 1);
-	cr_assert_eq(cnt.fwd_cache_ns_framing, 1);
-	cr_assert_eq(cnt.fwd_cache_ns_not_200, 1);
-	cr_assert_eq(count_of(cli.rx, "hello"), 3, "client got: %s", cli.rx);
 	cr_assert(cache_get("/big", "",
 	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
 	                    "Content-Length: 524289\r\n\r\nhello"));
-	cr_assert_eq(cnt.fwd_cache_not_stored, 4);
+	cr_assert_eq(cnt.fwd_cache_not_stored, 1);
 	cr_assert_eq(cnt.fwd_cache_ns_too_large, 1);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_cache_fill_aborted, 0);
@@ -1414,6 +1209,8 @@ Test(fwd, tunnel_client_last_bytes_survive_its_clean_close)
 }
 
 /* ---- collapsed misses (issue 12 item 6) ---- */
+
+static struct peer cli2; /* a second client */
 
 /* Both clients GET /k; the first one's reaches the origin. */
 static void
@@ -1562,4 +1359,73 @@ Test(fwd, collapse_waiter_is_cut_with_the_fill, .init = fwd_setup_cache)
 	cr_assert(cli2.closed, "the waiter's client was not cut");
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
+}
+
+/* A slow origin: a piece every 10 s, 40 s in all (past the 30 s read
+ * timeout): the waiter's silence timer restarts with every piece, as the
+ * filler's does, so both clients get everything. */
+Test(fwd, collapse_waiter_timer_restarts_on_progress, .init = fwd_setup_cache)
+{
+	uint32_t off = 1000;
+
+	two_misses();
+	big_start("max-age=60", 1000);
+	cr_assert_gt(cli2.rx_len, 999);
+	while (off < BIG_LEN) {
+		run(10000);
+		send_bytes(&org, big + off, 500, 1000);
+		off += 500;
+		run(10);
+	}
+	run(100);
+	assert_got_big(&cli);
+	assert_got_big(&cli2);
+	cr_assert_eq(cnt.fwd_aborted, 0);
+}
+
+/* Other objects pushing the index past its budget while a fill streams to
+ * a waiter: the fill (BUSY) is never the victim. */
+Test(fwd, collapse_fill_is_not_evicted, .init = fwd_setup_cache)
+{
+	static uint8_t body[450 * 1024];
+	struct cache_index_stats st;
+	unsigned i;
+
+	two_misses();
+	big_start("max-age=60", 1000);
+	cr_assert_gt(cli2.rx_len, 999);
+	for (i = 0; i < 20; i++) {
+		uint8_t key[64];
+		struct cache_obj *o, *e = NULL;
+		int kl =
+		    snprintf((char *)key, sizeof(key), "GET http://x/%u", i);
+
+		o = cache_obj_create(ci, key, (size_t)kl, "H", 1, sizeof(body));
+		cr_assert_not_null(o);
+		cr_assert_eq(cache_index_insert_unique(ci, o, &e), 0);
+		cr_assert_eq(cache_obj_append(o, body, sizeof(body)), 0);
+		cr_assert_eq(cache_obj_complete(o), 0);
+		cache_obj_put(o);
+	}
+	cache_index_stats_get(ci, &st);
+	cr_assert_gt(st.c.evictions, 0, "nothing was evicted");
+	big_rest(1000);
+	assert_got_big(&cli);
+	assert_got_big(&cli2);
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+}
+
+/* A request whose directives refuse a fresh stored response (min-fresh)
+ * goes to the origin, but the stored response stays for the others: a
+ * client header cannot remove it (the 500 it got is not stored). */
+Test(fwd, cache_request_directives_do_not_purge, .init = fwd_setup_cache)
+{
+	client_connect();
+	cr_assert(cache_get("/p", "", RESP_60));
+	cr_assert_not(cache_get("/p", "", RESP_60), "not a hit");
+	cr_assert(cache_get("/p", "Cache-Control: min-fresh=100000\r\n",
+	                    "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"));
+	cr_assert_not(cache_get("/p", "", RESP_60),
+	              "the fresh object was removed by a request header");
+	cr_assert_eq(cnt.fwd_cache_hits, 2);
 }
