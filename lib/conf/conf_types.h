@@ -100,6 +100,9 @@ struct conf_forward {
 	                                   default 1024; <= cache-mb */
 	uint32_t cache_heuristic_max_s; /* cache-heuristic-max-s
 	                                   0..31536000, default 86400 */
+	/* cache-status on|off: RFC 9211 Cache-Status on responses, default
+	 * off */
+	bool cache_status;
 };
 
 /* The `resolver` section (the forward proxy's DNS). */
