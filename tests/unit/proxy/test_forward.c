@@ -14,147 +14,36 @@
 #include <rte_ip.h>
 
 #include "../tcp/tcp_test_util.h"
-#include "proxy_test_util.h"
+#include "fwd_test_util.h"
 #include "cache/cache_index.h"
 #include "dns/dns.h"
 #include "proxy/forward.h"
 
-static struct fwd_ctx *fc;
-static struct cache_index *ci; /* the cache tests' (fwd_setup_cache) */
-static struct dns_resolver *dns;
-static struct proxy_counters cnt;
-static struct conf_forward cfg;
-
-/* The proxy's timers, on the fake clock (run()). */
-static void
-fwd_tick(uint64_t now_tsc)
-{
-	fwd_ctx_timer(fc, now_tsc);
-}
-
-static void
-fwd_setup_cfg(bool allow_b, bool cache)
-{
-	struct dns_params dp = {
-	    .net = &tt_a.net,
-	    .port_idx = 0,
-	    .local_ip_be = TT_IP_A,
-	    .n_servers = 1,
-	    .server_ip_be = {TT_IP_B},
-	    .tsc_hz = TT_HZ,
-	    .start_tsc = TT_T0,
-	};
-	struct proxy_params p = {
-	    .tcp = NULL,
-	    .pool = NULL,
-	    .max_sessions = 16,
-	    .n_ports = 1,
-	};
-
-	tt_setup_default();
-	pt_reset();
-	memset(&cnt, 0, sizeof(cnt));
-	dp.pool = tt_pool; /* set by tt_setup_default() */
-	dns = dns_create(&dp);
-	cr_assert_not_null(dns);
-	p.tcp = tt_a.s;
-	p.pool = tt_pool;
-	p.dns = dns;
-	p.ports[0].addr_be = TT_IP_A;
-	p.ports[0].mask_be = TT_IP(255, 255, 255, 0);
-	p.ports[0].outside = true;
-	p.tsc_hz = TT_HZ; /* the proxy's timers run on the fake clock too */
-	p.start_tsc = TT_T0;
-	if (cache) {
-		/* the test thread is the worker: a registered QSBR reader */
-		rcu_register_thread();
-		ci = cache_index_create(4u << 20, 1u << 20, 1);
-		cr_assert_not_null(ci);
-		p.cache = ci;
-		p.cache_worker = 0;
-	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.n_allow_src = 1;
-	cfg.allow_src[0].addr_be = allow_b ? TT_IP_B : TT_IP(10, 9, 9, 9);
-	cfg.allow_src[0].mask_be = TT_IP(255, 255, 255, 255);
-	cfg.n_connect_ports = 2;
-	cfg.connect_ports[0] = 443;
-	cfg.connect_ports[1] = 80; /* the harness's origin, for CONNECT */
-	cfg.xff = CONF_XFF_OFF;
-	cfg.via = true;
-	cfg.allow_private_dst = true; /* the lab-in-a-process is 10/8 */
-	cfg.client_header_ms = 10000;
-	cfg.client_idle_ms = 60000;
-	cfg.connect_ms = 5000;
-	cfg.upstream_read_ms = 30000;
-	cfg.upstream_idle_ms = 30000;
-	cfg.upstream_idle_max = 8;
-	cfg.max_request_line = 8192;
-	cfg.max_headers = 100;
-	cfg.max_header_bytes = 32768;
-	cfg.cache = cache;
-	cfg.cache_mb = 4;
-	cfg.cache_max_object_kb = 512;
-	cfg.cache_heuristic_max_s = 86400;
-	fc = fwd_ctx_create(&p, &cnt, &cfg);
-	cr_assert_not_null(fc);
-	pt_tick = fwd_tick;
-	cr_assert_eq(
-	    fwd_listen(fc, 0, TT_IP_A, RTE_BE16(3128), &cfg, TCP_CC_NEWRENO),
-	    0);
-	cr_assert_eq(tcp_listen(tt_b.s, 0, TT_IP_B, RTE_BE16(80),
-	                        TCP_CC_NEWRENO, &peer_cbs, &org),
-	             0);
-}
-
 static void
 fwd_setup(void)
 {
-	fwd_setup_cfg(true, false);
+	ft_setup(&(struct ft_opts){0});
 }
 
 static void
 fwd_setup_denied(void)
 {
-	fwd_setup_cfg(false, false);
+	ft_setup(&(struct ft_opts){.deny_b = true});
 }
 
 static void
 fwd_setup_cache(void)
 {
-	fwd_setup_cfg(true, true);
+	ft_setup(&(struct ft_opts){.cache = true});
 }
 
 static void
 fwd_teardown(void)
 {
-	tt_teardown(); /* the proxy's legs close (on_close) here */
-	fwd_ctx_destroy(fc);
-	fc = NULL;
-	dns_destroy(dns);
-	dns = NULL;
-	if (ci != NULL) {
-		rcu_unregister_thread();
-		cr_assert_eq(cache_index_destroy(ci), 0,
-		             "cache objects still referenced at the end");
-		ci = NULL;
-	}
+	ft_teardown();
 }
 
 TestSuite(fwd, .init = fwd_setup, .fini = fwd_teardown);
-
-/* Connect the client to the proxy. */
-static void
-client_connect(void)
-{
-	struct tcp_conn *c = NULL;
-
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A, RTE_BE16(3128),
-	                         TCP_CC_NEWRENO, &peer_cbs, &cli, &c),
-	             0);
-	run(5);
-	cr_assert(cli.connected);
-}
 
 static unsigned
 count_of(const char *hay, const char *needle)
@@ -1046,31 +935,12 @@ Test(fwd, reused_upstream_answering_is_not_retried)
 
 /* ---- the shared cache (issue 12's first slice) ---- */
 
-/* Requests the proxy sent upstream, on new or reused connections. */
-static uint64_t
-origin_requests(void)
-{
-	return cnt.fwd_upstream_new + cnt.fwd_upstream_reused;
-}
-
 /* GET <path> from the client; the origin answers with <resp> when the
  * request reached it.  Returns whether it did. */
 static bool
 cache_get(const char *path, const char *extra, const char *resp)
 {
-	uint64_t before = origin_requests();
-	char req[512];
-
-	snprintf(req, sizeof(req),
-	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n%s\r\n",
-	         path, extra);
-	send_str(&cli, req);
-	run(10);
-	if (origin_requests() == before)
-		return false;
-	send_str(&org, resp);
-	run(10);
-	return true;
+	return ft_get(path, extra, resp);
 }
 
 #define RESP_60                                            \

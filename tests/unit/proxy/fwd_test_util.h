@@ -1,0 +1,47 @@
+/*
+ * The forward proxy's test set-up on the two-stack harness
+ * (proxy_test_util.h), shared by the forward proxy's test files: node A
+ * (10.0.0.1) runs the proxy on port 3128, node B (10.0.0.2) is the
+ * client and the origin (a listener on port 80).
+ */
+#ifndef FWD_TEST_UTIL_H
+#define FWD_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proxy_test_util.h"
+#include "conf/conf_types.h"
+#include "log/alog.h"
+#include "proxy/forward.h"
+
+/* What a test's proxy has besides the defaults. */
+struct ft_opts {
+	bool deny_b;       /* allow-src leaves node B out */
+	bool cache;        /* a 4 MiB cache (the test thread a QSBR reader) */
+	bool cache_status; /* cache-status on */
+	struct alog_ring *alog; /* the worker's access-log ring, or NULL */
+};
+
+/* The proxy under test and what it was given (ft_setup()). */
+extern struct fwd_ctx *fc;
+extern struct cache_index *ci;
+extern struct dns_resolver *dns;
+extern struct proxy_counters cnt;
+extern struct conf_forward cfg;
+
+/* The harness, the resolver, the cache, the proxy listening on
+ * 10.0.0.1:3128, the origin listening on 10.0.0.2:80. */
+void ft_setup(const struct ft_opts *o);
+/* All of it down; asserts that no cache object is still referenced. */
+void ft_teardown(void);
+/* Connect the client to the proxy. */
+void client_connect(void);
+/* Requests the proxy sent upstream, on new or reused connections. */
+uint64_t origin_requests(void);
+/* GET http://10.0.0.2<path> from the client with the header lines
+ * <extra>; the origin answers <resp> (NULL: not yet) when the request
+ * reached it.  Returns whether it did. */
+bool ft_get(const char *path, const char *extra, const char *resp);
+
+#endif /* FWD_TEST_UTIL_H */
