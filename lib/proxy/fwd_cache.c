@@ -37,35 +37,7 @@
 #include "cache/cache_obj.h"
 #include "cache/cache_policy.h"
 #include "common/gh_common.h"
-#include "fwd_priv.h"
-
-#define FWD_CACHE_META_MAGIC 0x66636d31u
-
-/*
- * What a stored object's head starts with (copied out with memcpy: the
- * head has no alignment), then head_len bytes of the head: the status
- * line and the stored fields, each ending in CRLF, without the empty
- * line.
- */
-struct fwd_cache_meta {
-	uint32_t magic;
-	uint32_t head_len;
-	int64_t request_s;  /* RFC 9111 4.2.3 request_time */
-	int64_t response_s; /* response_time */
-	struct cache_resp_meta r;
-	/* fetched from a private address: a listener without
-	 * allow-private-dst may not be served it (its own fetch gets 403) */
-	bool dst_private;
-};
-
-_Static_assert(sizeof(struct fwd_cache_meta) + 64 <= FWD_CACHE_META_ROOM,
-               "fwd_ctx_create sizes cache_head for it and a status line");
-
-static int64_t
-cache_now_s(const struct fwd_ctx *fc)
-{
-	return fc->wall0_s + (int64_t)(fwd_now_ms(fc) / 1000);
-}
+#include "fwd_cache_priv.h"
 
 /* The key of the GET for the target of <msg> into <key>: "GET
  * http://host[:port]/path?query", the host in lower case (an IPv6 literal
@@ -110,78 +82,6 @@ key_of(const struct http_msg *msg, const char *buf, uint8_t *key, size_t cap)
 	return cache_key_build(key, cap, "GET", 3, uri, n);
 }
 
-/* Answer the request <msg> from COMPLETE <obj> (our reference, always
- * dropped here) if it may be used.  Returns 0 when answered, -ESTALE (not
- * usable for this request), -ENOMEM (no mbufs: a miss instead). */
-static int
-hit_serve(struct fwd_session *s, const struct http_msg *msg,
-          struct cache_obj *obj, const struct cache_req_meta *q, int64_t now_s)
-{
-	struct fwd_ctx *fc = s->l->fc;
-	struct fwd_head_writer w = {.pool = fc->p.pool};
-	struct fwd_cache_meta m;
-	struct rte_mbuf *head, *body = NULL;
-	uint32_t lifetime_s, age_s;
-	enum cache_use use;
-	uint64_t body_len;
-	char text[64];
-
-	GH_VERIFY(obj->head_len >= sizeof(m));
-	memcpy(&m, obj->head, sizeof(m));
-	GH_VERIFY(m.magic == FWD_CACHE_META_MAGIC &&
-	          m.head_len == obj->head_len - sizeof(m));
-	if (m.dst_private && !s->l->cfg.allow_private_dst) {
-		cache_obj_put(obj);
-		return -ESTALE; /* a miss: the destination check refuses it */
-	}
-	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
-	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
-	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
-	if (use != CACHE_USE_FRESH && use != CACHE_USE_STALE) {
-		cache_obj_put(obj);
-		return -ESTALE;
-	}
-	body_len = cache_obj_body_len(obj);
-	if (msg->method == HTTP_M_GET && body_len > 0) {
-		body = cache_obj_body_mbufs(obj, fc->p.cache_worker, 0,
-		                            body_len, fc->p.pool);
-		if (body == NULL) {
-			fc->cnt->fwd_no_mbuf++;
-			cache_obj_put(obj);
-			return -ENOMEM;
-		}
-	}
-	fwd_hw_put(&w, obj->head + sizeof(m), m.head_len);
-	/* RFC 9111 5.1: the current age; the stored Age was left out */
-	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
-	fwd_hw_str(&w, text);
-	if (s->l->cfg.via) {
-		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
-		         (s->flags & SF_CLI_HTTP10) ? 0u : 1u);
-		fwd_hw_str(&w, text);
-	}
-	if (s->flags & SF_CLOSE_CLI)
-		fwd_hw_str(&w, "Connection: close\r\n");
-	fwd_hw_str(&w, "\r\n");
-	head = fwd_hw_done(&w, fc->cnt);
-	if (head == NULL) {
-		rte_pktmbuf_free(body); /* before the put: it holds refs */
-		cache_obj_put(obj);
-		return -ENOMEM;
-	}
-	if (s->txn != NULL) {
-		s->txn->rec.status = m.r.status;
-		s->txn->rec.result = ALOG_TCP_MEM_HIT;
-	}
-	fwd_cli_queue(s, head);
-	if (body != NULL)
-		fwd_cli_queue(s, body);
-	fwd_cli_flush(s);
-	cache_obj_put(obj);
-	fc->cnt->fwd_cache_hits++;
-	return 0;
-}
-
 enum fwd_cache_verdict
 fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
                   const char *buf)
@@ -194,16 +94,18 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	int64_t now_s;
 	int klen;
 
+	fwd_cache_txn_reset(s);
 	if (fc->p.cache == NULL || !s->l->cfg.cache ||
 	    (msg->method != HTTP_M_GET && msg->method != HTTP_M_HEAD) ||
 	    msg->body_kind != HTTP_BODY_NONE)
 		return FWD_CACHE_PASS;
+	s->cache_fwd = FWD_CF_URI_MISS;
 	cache_req_meta_parse(&q, msg, buf);
-	now_s = cache_now_s(fc);
+	now_s = fwd_cache_now_s(fc);
 	klen = key_of(msg, buf, key, sizeof(key));
 	if (klen > 0 &&
 	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
-	    hit_serve(s, msg, obj, &q, now_s) == 0)
+	    fwd_cache_hit(s, msg, buf, obj, &q, now_s) == 0)
 		return FWD_CACHE_HIT;
 	fc->cnt->fwd_cache_misses++;
 	/* RFC 9111 5.2.1.7: nothing stored to use, and no forwarding */
@@ -345,13 +247,14 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	uint64_t body_len, *ns;
 	uint32_t len;
 
+	fwd_cache_reval_passed(s, msg->status);
 	if (!(s->flags & SF_CACHE) || t == NULL)
 		return;
 	s->flags &= (uint32_t)~SF_CACHE;
 	GH_VERIFY(s->cobj == NULL);
 	memset(&m, 0, sizeof(m));
 	m.request_s = t->cache_req_s;
-	m.response_s = cache_now_s(fc);
+	m.response_s = fwd_cache_now_s(fc);
 	m.dst_private = fwd_ip_private(s->dst_ip_be);
 	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
 	body_len = msg->body_kind == HTTP_BODY_LENGTH ? msg->content_length : 0;
