@@ -75,7 +75,12 @@ cache_index_create(uint64_t budget_bytes, uint64_t max_obj_bytes,
 	ci->max_obj_bytes = max_obj_bytes;
 	ci->n_workers = n_workers;
 	ci->magic = CACHE_INDEX_MAGIC;
+	err = -cache_wake_init(ci);
+	if (err != 0)
+		goto out_ht;
 	return ci;
+out_ht:
+	GH_VERIFY(cds_lfht_destroy(ci->ht, NULL) == 0);
 out_mutex:
 	pthread_mutex_destroy(&ci->lock);
 out_arena : {
@@ -116,6 +121,7 @@ unlink_locked(struct cache_index *ci, struct cache_obj *obj, bool deferred)
 	GH_VERIFY(cds_lfht_del(ci->ht, &obj->node) == 0);
 	cache_sieve_remove(&ci->q, &obj->q);
 	obj->linked = false;
+	cache_obj_notify(obj); /* waiters see DEAD */
 	GH_VERIFY(ci->bytes >= obj->mem_bytes && ci->objects > 0);
 	ci->bytes -= obj->mem_bytes;
 	ci->objects--;
@@ -150,15 +156,15 @@ make_room_locked(struct cache_index *ci, struct cache_obj *self)
 }
 
 void
-cache_index_charge(struct cache_index *ci, struct cache_obj *obj,
-                   uint64_t delta)
+cache_index_charge(struct cache_index *ci, struct cache_obj *obj, int64_t delta)
 {
-	uatomic_add(&ci->live_bytes, delta);
+	uatomic_add(&ci->live_bytes, (uint64_t)delta);
 	GH_VERIFY(pthread_mutex_lock(&ci->lock) == 0);
-	obj->mem_bytes += delta;
+	obj->mem_bytes += (uint64_t)delta;
 	if (obj->linked) {
-		ci->bytes += delta;
-		make_room_locked(ci, obj);
+		ci->bytes += (uint64_t)delta;
+		if (delta > 0)
+			make_room_locked(ci, obj);
 	}
 	GH_VERIFY(pthread_mutex_unlock(&ci->lock) == 0);
 }
@@ -276,6 +282,7 @@ cache_index_remove(struct cache_index *ci, struct cache_obj *obj)
 		rc = 0;
 	} else {
 		__atomic_store_n(&obj->state, CACHE_OBJ_DEAD, __ATOMIC_RELEASE);
+		cache_obj_notify(obj);
 	}
 	GH_VERIFY(pthread_mutex_unlock(&ci->lock) == 0);
 	return rc;
@@ -355,6 +362,7 @@ cache_index_destroy(struct cache_index *ci)
 		    ci, caa_container_of(ci->q.oldest, struct cache_obj, q),
 		    false);
 	GH_VERIFY(pthread_mutex_unlock(&ci->lock) == 0);
+	cache_wake_fini(ci); /* the references queued wakes hold */
 	rcu_barrier();
 	if (uatomic_read(&ci->live_objects) != 0)
 		return -EBUSY;

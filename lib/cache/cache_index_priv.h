@@ -1,6 +1,6 @@
 /*
  * What cache_obj.c and cache_index.c share and nobody else sees: the
- * arena flags and the budget charge of a growing object.
+ * arena flags, the budget charge of a growing object, the wake rings.
  */
 #ifndef GH_CACHE_INDEX_PRIV_H
 #define GH_CACHE_INDEX_PRIV_H
@@ -25,6 +25,12 @@ cache_arena_flags(const struct cache_index *ci)
  * RCU thread).  Also counts them in live_bytes.
  */
 void cache_index_charge(struct cache_index *ci, struct cache_obj *obj,
-                        uint64_t delta);
+                        int64_t delta);
+
+/* The wake rings of <ci>'s first CACHE_WAKE_WORKERS_MAX workers
+ * (cache_wake.c): 0 or -errno; and their end, which drops the references
+ * of wakes still queued. */
+int cache_wake_init(struct cache_index *ci);
+void cache_wake_fini(struct cache_index *ci);
 
 #endif /* GH_CACHE_INDEX_PRIV_H */

@@ -91,11 +91,49 @@ struct cache_seg {
 };
 
 /*
+ * A stored response head, published by RCU: replacing it (a 304's update,
+ * RFC 9111 4.3.4, or the first head of an object inserted before its
+ * response came) swaps the pointer and frees the old block a grace period
+ * later, so a reader on another core never sees it change under it.
+ */
+struct cache_head {
+	uint32_t len;
+	size_t alloc_bytes; /* of the whole block */
+	struct cache_index *ci;
+	struct rcu_head rcu;
+	uint8_t bytes[];
+};
+
+/*
+ * The segment table: the filler grows it while workers may read a BUSY
+ * object's first bytes (collapsed misses), so a grown table is published
+ * (release) and the older ones stay, chained, until the object is freed:
+ * every reader holds a reference.  They add up to less than the current
+ * one (the table doubles).
+ */
+struct cache_seg_table {
+	uint32_t cap;
+	size_t alloc_bytes;
+	struct cache_seg_table *older;
+	struct cache_seg *seg[];
+};
+
+/* Workers that can wait on an object being filled (one bit each). */
+#define CACHE_WAKE_WORKERS_MAX 64u
+/* Objects a worker's wake ring holds (a power of two). */
+#define CACHE_WAKE_RING_SIZE 1024u
+
+/*
  * A cached response: its key, the stored head and the body in segments.
  * References: the creator holds one; the index holds one while the object
  * is in it and drops it a grace period after removal; each lookup hit and
  * each worker's non-zero segment descriptor holds one.  The last put frees
  * everything back to the arena.
+ *
+ * Readers of a BUSY object (collapsed waiters) load body_bytes (acquire),
+ * then n_segs (acquire), then the table (rcu): the filler stores a segment
+ * in the table before it counts it in n_segs, and bytes in a segment
+ * before it counts them in body_bytes.
  */
 struct cache_obj {
 	unsigned magic;
@@ -108,16 +146,16 @@ struct cache_obj {
 	uint64_t hash;      /* gh_siphash of the key under the index's key */
 	uint64_t mem_bytes; /* all of its allocations; under ci->lock */
 	uint64_t body_bytes;
-	uint64_t body_hint; /* expected body length, 0 if unknown */
-	bool linked;        /* in the table and queue; under ci->lock */
+	uint64_t body_hint;    /* expected body length, 0 if unknown */
+	uint64_t watch_mask;   /* workers waiting on it: they get wakes */
+	uint64_t pending_mask; /* workers with a wake queued for it */
+	bool linked;           /* in the table and queue; under ci->lock */
 	uint32_t key_len;
-	uint32_t head_len;
-	uint32_t n_segs;
-	uint32_t segs_cap;
-	struct cache_seg **segs;
-	uint8_t *key;       /* in the object's own block */
-	uint8_t *head;      /* idem */
-	size_t alloc_bytes; /* of the object's own block */
+	uint32_t n_segs;              /* acquire / release */
+	struct cache_seg_table *segt; /* acquire / release; NULL: none yet */
+	struct cache_head *head;      /* rcu; NULL until it is known */
+	uint8_t *key;                 /* in the object's own block */
+	size_t alloc_bytes;           /* of the object's own block */
 };
 
 /* ---- the index (cache_index.h) ------------------------------------------ */
@@ -167,6 +205,9 @@ struct cache_index {
 	struct cache_index_counters ctr; /* under lock */
 	uint64_t live_objects;           /* uatomic */
 	uint64_t live_bytes;             /* uatomic */
+	uint64_t wake_drops;             /* uatomic: a wake ring was full */
+	uint32_t n_wake;                 /* workers with a wake ring */
+	struct rte_ring **wake; /* [n_wake], multi-producer, one consumer */
 };
 
 #endif /* GH_CACHE_INDEX_TYPES_H */

@@ -45,10 +45,38 @@ cache_key_build(uint8_t *buf, size_t cap, const char *method, size_t method_len,
 	return (int)len;
 }
 
+/* A head block holding <len> bytes of <head>, or NULL (ENOMEM). */
+static struct cache_head *
+head_alloc(struct cache_index *ci, const void *head, size_t len)
+{
+	size_t bytes = sizeof(struct cache_head) + len;
+	struct cache_head *h = mallocx(bytes, cache_arena_flags(ci));
+
+	if (h == NULL)
+		return NULL;
+	h->len = (uint32_t)len;
+	h->alloc_bytes = bytes;
+	h->ci = ci;
+	if (len > 0)
+		memcpy(h->bytes, head, len);
+	return h;
+}
+
+/* Give a head block back (poisoned). */
+static void
+head_free(struct cache_head *h)
+{
+	int flags = cache_arena_flags(h->ci);
+
+	memset(h, CACHE_POISON_BYTE, h->alloc_bytes);
+	dallocx(h, flags);
+}
+
 struct cache_obj *
 cache_obj_create(struct cache_index *ci, const uint8_t *key, size_t key_len,
                  const void *head, size_t head_len, uint64_t body_hint)
 {
+	struct cache_head *h = NULL;
 	struct cache_obj *obj;
 	size_t bytes;
 
@@ -58,8 +86,15 @@ cache_obj_create(struct cache_index *ci, const uint8_t *key, size_t key_len,
 		errno = EINVAL;
 		return NULL;
 	}
-	bytes = sizeof(*obj) + key_len + head_len;
+	bytes = sizeof(*obj) + key_len;
 	obj = mallocx(bytes, cache_arena_flags(ci));
+	if (obj != NULL && head != NULL) {
+		h = head_alloc(ci, head, head_len);
+		if (h == NULL) {
+			dallocx(obj, cache_arena_flags(ci));
+			obj = NULL;
+		}
+	}
 	if (obj == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -71,19 +106,63 @@ cache_obj_create(struct cache_index *ci, const uint8_t *key, size_t key_len,
 	cds_lfht_node_init(&obj->node);
 	obj->ci = ci;
 	obj->key = (uint8_t *)(obj + 1);
-	obj->head = obj->key + key_len;
 	memcpy(obj->key, key, key_len);
-	if (head_len > 0)
-		memcpy(obj->head, head, head_len);
 	obj->key_len = (uint32_t)key_len;
-	obj->head_len = (uint32_t)head_len;
+	obj->head = h;
 	obj->hash = cache_index_hash(ci, key, key_len);
 	obj->body_hint = body_hint;
 	obj->alloc_bytes = bytes;
-	obj->mem_bytes = bytes;
+	obj->mem_bytes = bytes + (h != NULL ? h->alloc_bytes : 0);
 	uatomic_add(&ci->live_objects, 1);
-	uatomic_add(&ci->live_bytes, bytes);
+	uatomic_add(&ci->live_bytes, obj->mem_bytes);
 	return obj;
+}
+
+const uint8_t *
+cache_obj_head(const struct cache_obj *obj, uint32_t *len)
+{
+	const struct cache_head *h = rcu_dereference(obj->head);
+
+	*len = h != NULL ? h->len : 0;
+	return h != NULL ? h->bytes : NULL;
+}
+
+/* call_rcu: no reader can hold the replaced head any more. */
+static void
+head_free_rcu(struct rcu_head *rh)
+{
+	struct cache_head *h = caa_container_of(rh, struct cache_head, rcu);
+
+	uatomic_sub(&h->ci->live_bytes, h->alloc_bytes);
+	head_free(h);
+}
+
+int
+cache_obj_head_replace(struct cache_obj *obj, const void *head, size_t len)
+{
+	struct cache_index *ci;
+	struct cache_head *h, *old;
+
+	GH_CHECK_OBJ_NOTNULL(obj, CACHE_OBJ_MAGIC);
+	ci = obj->ci;
+	if (head == NULL || len > CACHE_HEAD_MAX_BYTES)
+		return -EINVAL;
+	if (cache_obj_state(obj) == CACHE_OBJ_DEAD)
+		return -ENOENT;
+	h = head_alloc(ci, head, len);
+	if (h == NULL)
+		return -ENOMEM;
+	old = rcu_xchg_pointer(&obj->head, h);
+	cache_index_charge(ci, obj, (int64_t)h->alloc_bytes);
+	if (old != NULL) {
+		/* out of the object's count now, out of live_bytes when
+		 * the block goes */
+		cache_index_charge(ci, obj, -(int64_t)old->alloc_bytes);
+		uatomic_add(&ci->live_bytes, old->alloc_bytes);
+		call_rcu(&old->rcu, head_free_rcu);
+	}
+	cache_obj_notify(obj);
+	return 0;
 }
 
 /* DPDK's free_cb: worker w's descriptor of <opaque>'s segment fell to 0. */
@@ -128,11 +207,52 @@ seg_cap_for(uint64_t hint, uint64_t body, uint32_t prev_cap, uint64_t want)
 	return (uint32_t)RTE_MIN(cap, (uint64_t)CACHE_SEG_MAX_BYTES);
 }
 
+/* Segment <i> (< n_segs as the caller read it) of <obj>: by the filler, or
+ * by a reader that loaded body_bytes then n_segs (see cache_obj). */
+static inline struct cache_seg *
+seg_at(const struct cache_obj *obj, uint32_t i)
+{
+	const struct cache_seg_table *t =
+	    __atomic_load_n(&obj->segt, __ATOMIC_ACQUIRE);
+
+	return t->seg[i];
+}
+
+/* The last segment of <obj> (filler), NULL when it has none. */
+static struct cache_seg *
+last_seg(const struct cache_obj *obj)
+{
+	return obj->n_segs > 0 ? seg_at(obj, obj->n_segs - 1) : NULL;
+}
+
 /* Capacity of the last segment of <obj>, 0 when it has none. */
 static uint32_t
 last_cap(const struct cache_obj *obj)
 {
-	return obj->n_segs > 0 ? obj->segs[obj->n_segs - 1]->cap : 0;
+	return obj->n_segs > 0 ? last_seg(obj)->cap : 0;
+}
+
+/* A table of twice the room (4 at first) with the segments of <obj>'s,
+ * published; the old one stays chained until the object goes.  The bytes
+ * it added, or -ENOMEM. */
+static int64_t
+table_grow(struct cache_obj *obj)
+{
+	struct cache_index *ci = obj->ci;
+	struct cache_seg_table *old = obj->segt, *t;
+	uint32_t cap = old == NULL ? 4 : 2 * old->cap;
+	size_t bytes = sizeof(*t) + (size_t)cap * sizeof(t->seg[0]);
+
+	t = mallocx(bytes, cache_arena_flags(ci));
+	if (t == NULL)
+		return -ENOMEM;
+	t->cap = cap;
+	t->alloc_bytes = bytes;
+	t->older = old;
+	if (obj->n_segs > 0)
+		memcpy(t->seg, old->seg, obj->n_segs * sizeof(t->seg[0]));
+	__atomic_store_n(&obj->segt, t, __ATOMIC_RELEASE);
+	return (int64_t)bytes;
 }
 
 /* Add an empty segment of <cap> bytes to <obj>: 0 or -ENOMEM. */
@@ -141,24 +261,14 @@ seg_add(struct cache_obj *obj, uint32_t cap)
 {
 	struct cache_index *ci = obj->ci;
 	size_t hdr = seg_hdr_bytes(ci), bytes = hdr + cap;
-	uint64_t charged = 0;
+	int64_t charged = 0;
 	struct cache_seg *seg;
 	uint32_t w;
 
-	if (obj->n_segs == obj->segs_cap) {
-		uint32_t ncap = obj->segs_cap == 0 ? 4 : 2 * obj->segs_cap;
-		struct cache_seg **t;
-
-		t = mallocx(ncap * sizeof(*t), cache_arena_flags(ci));
-		if (t == NULL)
-			return -ENOMEM;
-		if (obj->n_segs > 0)
-			memcpy(t, obj->segs, obj->n_segs * sizeof(*t));
-		if (obj->segs != NULL)
-			dallocx(obj->segs, cache_arena_flags(ci));
-		charged += (uint64_t)(ncap - obj->segs_cap) * sizeof(*t);
-		obj->segs = t;
-		obj->segs_cap = ncap;
+	if (obj->segt == NULL || obj->n_segs == obj->segt->cap) {
+		charged = table_grow(obj);
+		if (charged < 0)
+			return (int)charged;
 	}
 	seg = mallocx(bytes, cache_arena_flags(ci) |
 	                         MALLOCX_ALIGN(RTE_CACHE_LINE_SIZE));
@@ -182,8 +292,9 @@ seg_add(struct cache_obj *obj, uint32_t cap)
 		seg->shinfo[w].fcb_opaque = seg;
 		rte_mbuf_ext_refcnt_set(&seg->shinfo[w], 0);
 	}
-	obj->segs[obj->n_segs++] = seg;
-	cache_index_charge(ci, obj, charged + bytes);
+	obj->segt->seg[obj->n_segs] = seg;
+	__atomic_store_n(&obj->n_segs, obj->n_segs + 1, __ATOMIC_RELEASE);
+	cache_index_charge(ci, obj, charged + (int64_t)bytes);
 	return 0;
 }
 
@@ -195,10 +306,10 @@ seg_add(struct cache_obj *obj, uint32_t cap)
 static uint64_t
 obj_bytes_after(const struct cache_obj *obj, uint64_t len)
 {
-	const struct cache_seg *last =
-	    obj->n_segs > 0 ? obj->segs[obj->n_segs - 1] : NULL;
+	const struct cache_seg *last = last_seg(obj);
 	uint64_t total = obj->mem_bytes, body = obj->body_bytes, take;
-	uint32_t n = obj->n_segs, tcap = obj->segs_cap, prev = last_cap(obj);
+	uint32_t n = obj->n_segs, prev = last_cap(obj);
+	uint32_t tcap = obj->segt != NULL ? obj->segt->cap : 0;
 
 	if (last != NULL) {
 		take = RTE_MIN(len, (uint64_t)(last->cap - last->len));
@@ -211,7 +322,8 @@ obj_bytes_after(const struct cache_obj *obj, uint64_t len)
 		if (n == tcap) {
 			uint32_t ncap = tcap == 0 ? 4 : 2 * tcap;
 
-			total += (uint64_t)(ncap - tcap) * sizeof(*obj->segs);
+			total += sizeof(struct cache_seg_table) +
+			         (uint64_t)ncap * sizeof(struct cache_seg *);
 			tcap = ncap;
 		}
 		total += seg_hdr_bytes(obj->ci) + cap;
@@ -240,8 +352,7 @@ cache_obj_append(struct cache_obj *obj, const void *data, size_t len)
 	if (after > obj->ci->max_obj_bytes)
 		return -EFBIG;
 	while (len > 0) {
-		struct cache_seg *last =
-		    obj->n_segs > 0 ? obj->segs[obj->n_segs - 1] : NULL;
+		struct cache_seg *last = last_seg(obj);
 		size_t n;
 
 		if (last == NULL || last->len == last->cap) {
@@ -261,6 +372,7 @@ cache_obj_append(struct cache_obj *obj, const void *data, size_t len)
 		len -= n;
 	}
 	GH_ASSERT(obj->mem_bytes == after);
+	cache_obj_notify(obj);
 	return 0;
 }
 
@@ -274,6 +386,7 @@ cache_obj_complete(struct cache_obj *obj)
 	                                 CACHE_OBJ_COMPLETE, false,
 	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		return -EINVAL;
+	cache_obj_notify(obj);
 	return 0;
 }
 
@@ -291,12 +404,13 @@ obj_release(struct urcu_ref *ref)
 	struct cache_obj *obj = caa_container_of(ref, struct cache_obj, ref);
 	struct cache_index *ci = obj->ci;
 	int flags = cache_arena_flags(ci);
+	struct cache_seg_table *t = obj->segt;
 	uint32_t i, w;
 
 	GH_CHECK_OBJ(obj, CACHE_OBJ_MAGIC);
 	GH_VERIFY(!obj->linked);
 	for (i = 0; i < obj->n_segs; i++) {
-		struct cache_seg *seg = obj->segs[i];
+		struct cache_seg *seg = t->seg[i];
 
 		GH_CHECK_OBJ(seg, CACHE_SEG_MAGIC);
 		for (w = 0; w < ci->n_workers; w++)
@@ -308,8 +422,14 @@ obj_release(struct urcu_ref *ref)
 		seg->magic = CACHE_POISON_MAGIC;
 		dallocx(seg, flags);
 	}
-	if (obj->segs != NULL)
-		dallocx(obj->segs, flags);
+	while (t != NULL) {
+		struct cache_seg_table *older = t->older;
+
+		dallocx(t, flags);
+		t = older;
+	}
+	if (obj->head != NULL)
+		head_free(obj->head);
 	uatomic_sub(&ci->live_bytes, obj->mem_bytes);
 	uatomic_sub(&ci->live_objects, 1);
 	memset(obj, CACHE_POISON_BYTE, obj->alloc_bytes);
@@ -326,16 +446,35 @@ cache_obj_put(struct cache_obj *obj)
 	urcu_ref_put(&obj->ref, obj_release);
 }
 
-/* Index of the segment holding body offset <off> (< body_bytes). */
-static uint32_t
-seg_find(const struct cache_obj *obj, uint64_t off)
+/*
+ * What a reader of <obj> may use: the body length (acquire), then the
+ * segments counted and their table.  Segment i covers [off, off + cap)
+ * of the body, wholly written below body_bytes.
+ */
+struct seg_view {
+	uint64_t body;
+	uint32_t n;
+	const struct cache_seg_table *t;
+};
+
+static void
+view_get(const struct cache_obj *obj, struct seg_view *v)
 {
-	uint32_t lo = 0, hi = obj->n_segs;
+	v->body = cache_obj_body_len(obj);
+	v->n = __atomic_load_n(&obj->n_segs, __ATOMIC_ACQUIRE);
+	v->t = __atomic_load_n(&obj->segt, __ATOMIC_ACQUIRE);
+}
+
+/* Index of the segment holding body offset <off> (< v->body). */
+static uint32_t
+seg_find(const struct seg_view *v, uint64_t off)
+{
+	uint32_t lo = 0, hi = v->n;
 
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (obj->segs[mid]->off <= off)
+		if (v->t->seg[mid]->off <= off)
 			lo = mid;
 		else
 			hi = mid;
@@ -343,59 +482,77 @@ seg_find(const struct cache_obj *obj, uint64_t off)
 	return lo;
 }
 
+/* Attach one mbuf from <pool> to bytes [in, in + n) of <seg> for worker
+ * <worker>; errno ENOMEM or ENOBUFS on NULL. */
+static struct rte_mbuf *
+seg_mbuf(struct cache_obj *obj, struct cache_seg *seg, uint32_t worker,
+         uint32_t in, uint32_t n, struct rte_mempool *pool)
+{
+	struct rte_mbuf_ext_shared_info *sh = &seg->shinfo[worker];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint16_t cnt;
+
+	if (m == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Worker-local count: its first reference takes one on the object,
+	 * which free_cb gives back when it falls to 0. */
+	cnt = rte_mbuf_ext_refcnt_read(sh);
+	if (cnt == 0) {
+		cache_obj_get(obj);
+		rte_mbuf_ext_refcnt_set(sh, 1);
+	} else if (cnt == UINT16_MAX) {
+		rte_pktmbuf_free(m);
+		errno = ENOBUFS;
+		return NULL;
+	} else {
+		rte_mbuf_ext_refcnt_update(sh, 1);
+	}
+	rte_pktmbuf_attach_extbuf(m, seg->data, seg->iova, (uint16_t)seg->cap,
+	                          sh);
+	m->data_off = (uint16_t)in;
+	m->data_len = (uint16_t)n;
+	m->pkt_len = n;
+	return m;
+}
+
 struct rte_mbuf *
 cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker, uint64_t off,
                      uint64_t len, struct rte_mempool *pool)
 {
 	struct rte_mbuf *head = NULL, *tail = NULL, *m;
-	uint64_t body;
+	struct seg_view v;
 	uint32_t i;
 	int err;
 
 	GH_CHECK_OBJ_NOTNULL(obj, CACHE_OBJ_MAGIC);
-	body = cache_obj_body_len(obj);
+	view_get(obj, &v);
 	if (worker >= obj->ci->n_workers || len == 0 || len > UINT32_MAX ||
-	    cache_obj_state(obj) != CACHE_OBJ_COMPLETE || off > body ||
-	    len > body - off) {
+	    cache_obj_state(obj) == CACHE_OBJ_DEAD || off > v.body ||
+	    len > v.body - off) {
 		errno = EINVAL;
 		return NULL;
 	}
-	for (i = seg_find(obj, off); len > 0; i++) {
-		struct cache_seg *seg = obj->segs[i];
-		struct rte_mbuf_ext_shared_info *sh = &seg->shinfo[worker];
-		uint32_t in = (uint32_t)(off - seg->off);
-		uint32_t n = (uint32_t)RTE_MIN(len, (uint64_t)(seg->len - in));
-		uint16_t cnt;
+	for (i = seg_find(&v, off); len > 0; i++) {
+		struct cache_seg *seg;
+		uint32_t in, n;
 
+		GH_VERIFY(i < v.n);
+		seg = v.t->seg[i];
 		GH_CHECK_OBJ(seg, CACHE_SEG_MAGIC);
-		GH_VERIFY(i < obj->n_segs && in < seg->len);
+		in = (uint32_t)(off - seg->off);
+		GH_VERIFY(in < seg->cap);
+		n = (uint32_t)RTE_MIN(len, (uint64_t)(seg->cap - in));
 		if (head != NULL && head->nb_segs == UINT16_MAX) {
 			err = EINVAL;
 			goto fail;
 		}
-		m = rte_pktmbuf_alloc(pool);
+		m = seg_mbuf(obj, seg, worker, in, n, pool);
 		if (m == NULL) {
-			err = ENOMEM;
+			err = errno;
 			goto fail;
 		}
-		/* Worker-local count: its first reference takes one on the
-		 * object, which free_cb gives back when it falls to 0. */
-		cnt = rte_mbuf_ext_refcnt_read(sh);
-		if (cnt == 0) {
-			cache_obj_get(obj);
-			rte_mbuf_ext_refcnt_set(sh, 1);
-		} else if (cnt == UINT16_MAX) {
-			rte_pktmbuf_free(m);
-			err = ENOBUFS;
-			goto fail;
-		} else {
-			rte_mbuf_ext_refcnt_update(sh, 1);
-		}
-		rte_pktmbuf_attach_extbuf(m, seg->data, seg->iova,
-		                          (uint16_t)seg->cap, sh);
-		m->data_off = (uint16_t)in;
-		m->data_len = (uint16_t)n;
-		m->pkt_len = n;
 		if (head == NULL) {
 			head = m;
 		} else {
@@ -419,17 +576,17 @@ cache_obj_body_copy(const struct cache_obj *obj, uint64_t off, uint64_t len,
                     void *dst)
 {
 	uint8_t *d = dst;
-	uint64_t body;
+	struct seg_view v;
 	uint32_t i;
 
 	GH_CHECK_OBJ_NOTNULL(obj, CACHE_OBJ_MAGIC);
-	body = cache_obj_body_len(obj);
-	if (off > body || len > body - off)
+	view_get(obj, &v);
+	if (off > v.body || len > v.body - off)
 		return -EINVAL;
-	for (i = len > 0 ? seg_find(obj, off) : 0; len > 0; i++) {
-		const struct cache_seg *seg = obj->segs[i];
+	for (i = len > 0 ? seg_find(&v, off) : 0; len > 0; i++) {
+		const struct cache_seg *seg = v.t->seg[i];
 		uint64_t in = off - seg->off;
-		uint64_t n = RTE_MIN(len, seg->len - in);
+		uint64_t n = RTE_MIN(len, seg->cap - in);
 
 		memcpy(d, seg->data + in, n);
 		d += n;

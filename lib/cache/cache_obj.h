@@ -16,6 +16,17 @@
  * cache_obj_body_mbufs by worker <w> only, and the mbufs it returns freed
  * by worker <w> only (each worker has its own descriptor per segment,
  * whose 16-bit count DPDK updates non-atomically).
+ *
+ * Collapsed misses: an object may go into the index BUSY before its
+ * response is known (no head: cache_obj_create with head NULL), so that
+ * the other requests for the key find it (cache_index_insert_unique) and
+ * wait instead of fetching.  Waiters read its head and the bytes appended
+ * so far while it fills (cache_obj_head, cache_obj_body_mbufs below
+ * cache_obj_body_len), and learn of progress without polling: a worker
+ * watches the object (cache_obj_watch), and every head, append,
+ * completion or removal queues the object on the wake ring of each
+ * watching worker (cache_obj_notify), which the worker drains in its loop
+ * (cache_wake_drain).
  */
 #ifndef GH_CACHE_OBJ_H
 #define GH_CACHE_OBJ_H
@@ -39,7 +50,8 @@ int cache_key_build(uint8_t *buf, size_t cap, const char *method,
 
 /*
  * A new BUSY object of index <ci> with key <key> (<key_len> bytes, from
- * cache_key_build) and response head <head> (<head_len> bytes, copied);
+ * cache_key_build) and response head <head> (<head_len> bytes, copied; or
+ * NULL and 0: no head yet, cache_obj_head_replace gives it later);
  * <body_hint> is the expected body length (Content-Length) or 0.  The
  * caller holds the one reference.  Returns NULL and sets errno: EINVAL (bad
  * lengths), ENOMEM.
@@ -58,6 +70,23 @@ struct cache_obj *cache_obj_create(struct cache_index *ci, const uint8_t *key,
  * gives the object up either way: cache_index_remove, cache_obj_put).
  */
 int cache_obj_append(struct cache_obj *obj, const void *data, size_t len);
+
+/*
+ * The current head of <obj> and its length into <*len>; NULL (and 0) when
+ * it has none yet.  The caller holds a reference and is an online QSBR
+ * thread: the bytes stay valid until its next quiescent state, even if
+ * the head is replaced meanwhile.
+ */
+const uint8_t *cache_obj_head(const struct cache_obj *obj, uint32_t *len);
+
+/*
+ * Give <obj> (BUSY or COMPLETE) the head <head> of <len> bytes (copied),
+ * replacing the one it had: the new one is published at once, the old one
+ * freed a grace period later (call_rcu: an online, registered thread).
+ * Its bytes are charged to the budget.  Wakes the watchers.  Returns 0,
+ * -EINVAL (NULL head, over CACHE_HEAD_MAX_BYTES), -ENOENT (DEAD), -ENOMEM.
+ */
+int cache_obj_head_replace(struct cache_obj *obj, const void *head, size_t len);
 
 /* BUSY -> COMPLETE: lookups return it from now on.  Returns 0, or -EINVAL
  * when it was not BUSY (removed meanwhile: -EINVAL, and it stays DEAD). */
@@ -85,13 +114,14 @@ cache_obj_body_len(const struct cache_obj *obj)
 }
 
 /*
- * An mbuf chain carrying body bytes [<off>, <off> + <len>) of COMPLETE
- * <obj>, one mbuf per segment piece, each attached to the segment as an
- * external buffer (no copy), mbufs from <pool>.  Called by worker <worker>
+ * An mbuf chain carrying body bytes [<off>, <off> + <len>) of <obj>,
+ * COMPLETE or BUSY (bytes already appended: below cache_obj_body_len), one mbuf
+ * per segment piece, each attached to the segment as an external buffer (no
+ * copy), mbufs from <pool>.  Called by worker <worker>
  * (< the index's n_workers), which alone frees the chain; every attached
  * mbuf keeps <obj> alive until freed.  Returns the chain, or NULL and sets
- * errno: EINVAL (bad worker, range, <len> 0 or over UINT32_MAX, not
- * COMPLETE), ENOMEM (pool empty), ENOBUFS (a segment's descriptor of this
+ * errno: EINVAL (bad worker, range, <len> 0 or over UINT32_MAX,
+ * DEAD), ENOMEM (pool empty), ENOBUFS (a segment's descriptor of this
  * worker is at 65535 references).  On failure nothing stays attached.
  */
 struct rte_mbuf *cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker,
@@ -100,11 +130,33 @@ struct rte_mbuf *cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker,
 
 /*
  * Copy body bytes [<off>, <off> + <len>) of <obj> into <dst> (tests and
- * slow paths): by anyone holding a reference on a COMPLETE object, or by
- * the filler on its BUSY one (others could race with the segment table's
- * growth).  Returns 0 or -EINVAL when the range is past what is written.
+ * slow paths), by anyone holding a reference.  Returns 0 or -EINVAL when
+ * the range is past what is written.
  */
 int cache_obj_body_copy(const struct cache_obj *obj, uint64_t off, uint64_t len,
                         void *dst);
+
+/*
+ * Worker <worker> waits on <obj>: from now on every change to <obj> queues
+ * it on the worker's wake ring (once until drained).  Read the object's
+ * progress after watching, not before, or a change may be missed.  Returns
+ * 0, or -ENOTSUP for a worker past CACHE_WAKE_WORKERS_MAX (it cannot wait:
+ * it fetches for itself).  The watch lasts as long as the object.
+ */
+int cache_obj_watch(struct cache_obj *obj, uint32_t worker);
+
+/* Queue <obj> on the wake ring of every worker watching it that has no
+ * wake for it queued yet (each wake holds a reference).  Called by the
+ * library on every change; any thread. */
+void cache_obj_notify(struct cache_obj *obj);
+
+/*
+ * Worker <worker>'s wakes: up to <max> objects into <objs>, each holding a
+ * reference the caller drops with cache_obj_put once it looked.  Their
+ * pending bits are cleared before this returns, so a change after the
+ * caller's look wakes the worker again.  Returns how many.
+ */
+unsigned cache_wake_drain(struct cache_index *ci, uint32_t worker,
+                          struct cache_obj **objs, unsigned max);
 
 #endif /* GH_CACHE_OBJ_H */

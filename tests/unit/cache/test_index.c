@@ -75,7 +75,8 @@ Test(cache_index, body_in_segments_reads_back)
 		for (j = 0; j < lens[i]; j++)
 			cr_assert_eq(out[j], ct_byte((uint32_t)i, j));
 		for (j = 0; j < o->n_segs; j++)
-			cr_assert_leq(o->segs[j]->cap, CACHE_SEG_MAX_BYTES);
+			cr_assert_leq(o->segt->seg[j]->cap,
+			              CACHE_SEG_MAX_BYTES);
 		cr_assert_eq(cache_obj_body_copy(o, lens[i], 1, out), -EINVAL);
 		cr_assert_eq(cache_obj_append(o, "x", 1), -EINVAL,
 		             "append after complete");

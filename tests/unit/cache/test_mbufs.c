@@ -58,9 +58,9 @@ check_chain(const struct cache_obj *obj, uint32_t k, struct rte_mbuf *m,
 		cr_assert(RTE_MBUF_HAS_EXTBUF(s));
 		cr_assert_gt(s->data_len, 0);
 		for (j = 0; j < obj->n_segs; j++)
-			if (p >= obj->segs[j]->data &&
-			    p + s->data_len <=
-			        obj->segs[j]->data + obj->segs[j]->len)
+			if (p >= obj->segt->seg[j]->data &&
+			    p + s->data_len <= obj->segt->seg[j]->data +
+			                           obj->segt->seg[j]->len)
 				inside = 1;
 		cr_assert(inside, "segment %u is not in the object", n);
 		for (i = 0; i < s->data_len; i++, pos++)
@@ -103,10 +103,19 @@ Test(cache_mbufs, bad_requests_are_refused)
 {
 	struct cache_obj *busy = ct_obj(ci, 4, 1000, 0, 0);
 	struct cache_obj *o = ct_obj(ci, 5, 1000, 0, 1);
+	struct rte_mbuf *m;
 
+	/* a BUSY object's written bytes may be read (collapsed waiters),
+	 * not one byte more; a DEAD one's not at all */
+	m = cache_obj_body_mbufs(busy, 0, 0, 1000, pool);
+	cr_assert_not_null(m);
+	rte_pktmbuf_free(m);
 	errno = 0;
-	cr_assert_null(cache_obj_body_mbufs(busy, 0, 0, 10, pool));
+	cr_assert_null(cache_obj_body_mbufs(busy, 0, 0, 1001, pool));
 	cr_assert_eq(errno, EINVAL);
+	(void)cache_index_remove(ci, busy);
+	cr_assert_eq(cache_obj_state(busy), CACHE_OBJ_DEAD);
+	cr_assert_null(cache_obj_body_mbufs(busy, 0, 0, 10, pool), "dead");
 	cr_assert_null(cache_obj_body_mbufs(o, 2, 0, 10, pool), "worker");
 	cr_assert_null(cache_obj_body_mbufs(o, 0, 0, 0, pool), "empty");
 	cr_assert_null(cache_obj_body_mbufs(o, 0, 990, 11, pool), "past end");
@@ -129,7 +138,7 @@ Test(cache_mbufs, one_object_reference_per_worker_and_segment)
 		cr_assert_not_null(a[i]);
 	}
 	cr_assert_eq(o->ref.refcount, 2, "ours + worker 0's descriptor");
-	cr_assert_eq(rte_mbuf_ext_refcnt_read(&o->segs[0]->shinfo[0]), 3);
+	cr_assert_eq(rte_mbuf_ext_refcnt_read(&o->segt->seg[0]->shinfo[0]), 3);
 	b = cache_obj_body_mbufs(o, 1, 10, 20, pool);
 	cr_assert_not_null(b);
 	cr_assert_eq(o->ref.refcount, 3, "+ worker 1's");
@@ -206,15 +215,15 @@ Test(cache_mbufs, refusals_leave_nothing_attached)
 	cr_assert_eq(errno, ENOMEM);
 	cr_assert_eq(rte_mempool_in_use_count(tiny), 0);
 	cr_assert_eq(o->ref.refcount, 1);
-	cr_assert_eq(rte_mbuf_ext_refcnt_read(&o->segs[0]->shinfo[0]), 0);
+	cr_assert_eq(rte_mbuf_ext_refcnt_read(&o->segt->seg[0]->shinfo[0]), 0);
 	/* a worker's descriptor at DPDK's 16-bit limit */
 	m = cache_obj_body_mbufs(o, 0, 0, 10, pool);
 	cr_assert_not_null(m);
-	rte_mbuf_ext_refcnt_set(&o->segs[0]->shinfo[0], UINT16_MAX);
+	rte_mbuf_ext_refcnt_set(&o->segt->seg[0]->shinfo[0], UINT16_MAX);
 	errno = 0;
 	cr_assert_null(cache_obj_body_mbufs(o, 0, 0, 10, pool));
 	cr_assert_eq(errno, ENOBUFS);
-	rte_mbuf_ext_refcnt_set(&o->segs[0]->shinfo[0], 1);
+	rte_mbuf_ext_refcnt_set(&o->segt->seg[0]->shinfo[0], 1);
 	rte_pktmbuf_free(m);
 	cr_assert_eq(o->ref.refcount, 1);
 	cache_obj_put(o);
