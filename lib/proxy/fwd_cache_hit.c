@@ -21,6 +21,7 @@
 #include "cache/cache_policy.h"
 #include "common/gh_common.h"
 #include "fwd_cache_priv.h"
+#include "http/http_cond.h"
 
 void
 fwd_cache_obj_meta(const struct cache_obj *obj, struct fwd_cache_meta *m,
@@ -271,58 +272,6 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 
 /* ---- the client's conditionals (RFC 9110 13.1.2, 13.1.3) ---- */
 
-/* The opaque-tag of the entity-tag at p[0 .. n) ([W/]"..."), weak or
- * not; false when it is none. */
-static bool
-etag_opaque(const char *p, uint32_t n, const char **o, uint32_t *on, bool *weak)
-{
-	*weak = n >= 2 && p[0] == 'W' && p[1] == '/';
-	if (*weak) {
-		p += 2;
-		n -= 2;
-	}
-	if (n < 2 || p[0] != '"' || p[n - 1] != '"' ||
-	    memchr(p + 1, '"', n - 2) != NULL)
-		return false;
-	*o = p;
-	*on = n;
-	return true;
-}
-
-/* Whether the If-None-Match list v[0 .. n) matches the stored entity-tag
- * <tag> (weak comparison, 8.8.3.2), or is "*". */
-static bool
-inm_matches(const char *v, uint32_t n, const char *tag, uint32_t tn)
-{
-	const char *so, *e;
-	uint32_t son, i = 0, j;
-	bool weak;
-
-	if (!etag_opaque(tag, tn, &so, &son, &weak))
-		tag = NULL;
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		if (i == n)
-			break;
-		if (v[i] == '*')
-			return true;
-		j = i +
-		    ((n - i >= 2 && v[i] == 'W' && v[i + 1] == '/') ? 2 : 0);
-		if (j >= n || v[j] != '"')
-			return false; /* not an entity-tag: no match */
-		e = memchr(v + j + 1, '"', n - j - 1);
-		if (e == NULL)
-			return false;
-		j = (uint32_t)(e - v) + 1;
-		if (tag != NULL && j - i - (v[i] == 'W' ? 2u : 0u) == son &&
-		    memcmp(e - son + 1, so, son) == 0)
-			return true;
-		i = j;
-	}
-	return false;
-}
-
 /* Every line of field <name> of the request, combined (RFC 9110 5.3),
  * checked for a match with the stored ETag. */
 static bool
@@ -332,8 +281,8 @@ inm_any(const struct http_msg *msg, const char *buf, const char *tag,
 	int i = http_hdr_find(msg, buf, "if-none-match", 0);
 
 	while (i >= 0) {
-		if (inm_matches(buf + msg->hdr[i].value.off,
-		                msg->hdr[i].value.len, tag, tn))
+		if (http_inm_match(buf + msg->hdr[i].value.off,
+		                   msg->hdr[i].value.len, tag, tn))
 			return true;
 		i = http_hdr_find(msg, buf, "if-none-match", (unsigned)i + 1);
 	}
@@ -374,67 +323,6 @@ not_modified(const struct http_msg *msg, const char *buf, const char *text,
 
 /* ---- ranges (RFC 9110 14) ---- */
 
-enum range_kind {
-	RANGE_NONE = 0,  /* no Range, or one ignored (invalid, not bytes) */
-	RANGE_ONE = 1,   /* one range-spec: *first, *last set */
-	RANGE_MULTI = 2, /* several: the origin's */
-};
-
-/* A decimal of at most 18 digits at v[*i ..); false when none.  Longer
- * ones saturate at UINT64_MAX / 2 (past any body). */
-static bool
-range_num(const char *v, uint32_t n, uint32_t *i, uint64_t *x)
-{
-	uint32_t d = 0;
-
-	*x = 0;
-	while (*i < n && v[*i] >= '0' && v[*i] <= '9') {
-		if (d++ < 18)
-			*x = *x * 10 + (uint64_t)(v[*i] - '0');
-		else
-			*x = UINT64_MAX / 2;
-		(*i)++;
-	}
-	return d > 0;
-}
-
-/*
- * The Range field v[0 .. n): "bytes=" then one range-spec: first-last,
- * first- (*last UINT64_MAX) or -suffix (*first UINT64_MAX, *last the
- * suffix length).  A value that is not a valid bytes range-set is
- * ignored (14.2: a server MAY ignore Range; a range with last < first is
- * invalid, 14.1.1).
- */
-static enum range_kind
-range_parse(const char *v, uint32_t n, uint64_t *first, uint64_t *last)
-{
-	uint32_t i = 6;
-
-	if (n < 7 || strncasecmp(v, "bytes=", 6) != 0)
-		return RANGE_NONE;
-	while (i < n && (v[i] == ' ' || v[i] == '\t'))
-		i++;
-	if (i < n && v[i] == '-') {
-		i++;
-		*first = UINT64_MAX;
-		if (!range_num(v, n, &i, last))
-			return RANGE_NONE;
-	} else {
-		if (!range_num(v, n, &i, first) || i == n || v[i] != '-')
-			return RANGE_NONE;
-		i++;
-		*last = UINT64_MAX;
-		if (i < n && v[i] >= '0' && v[i] <= '9' &&
-		    (!range_num(v, n, &i, last) || *last < *first))
-			return RANGE_NONE;
-	}
-	while (i < n && (v[i] == ' ' || v[i] == '\t'))
-		i++;
-	if (i == n)
-		return RANGE_ONE;
-	return v[i] == ',' ? RANGE_MULTI : RANGE_NONE;
-}
-
 /*
  * If-Range (RFC 9110 13.1.5): the range applies only when the value is
  * a strong entity-tag equal to the stored strong ETag, or exactly the
@@ -443,46 +331,41 @@ range_parse(const char *v, uint32_t n, uint64_t *first, uint64_t *last)
 static bool
 if_range_holds(const char *v, uint32_t n, const char *text, uint32_t len)
 {
-	const char *sv, *o;
-	uint32_t sn, on;
-	bool weak;
+	const char *sv;
+	uint32_t sn;
 
-	if (n > 0 && (v[0] == '"' || v[0] == 'W')) {
-		if (!etag_opaque(v, n, &o, &on, &weak) || weak ||
-		    !fwd_cache_field(text, len, "etag", &sv, &sn))
-			return false;
-		return sn == n && memcmp(sv, v, n) == 0;
-	}
+	if (n > 0 && (v[0] == '"' || v[0] == 'W'))
+		return fwd_cache_field(text, len, "etag", &sv, &sn) &&
+		       http_etag_strong_eq(v, n, sv, sn);
 	return fwd_cache_field(text, len, "last-modified", &sv, &sn) &&
 	       sn == n && memcmp(sv, v, n) == 0;
 }
-
 /*
  * The answer to a GET's Range of a stored body of <size> bytes into *a
  * (status 206 or 416, or unchanged for the whole 200).  Returns
- * RANGE_MULTI when the request is the origin's.
+ * HTTP_RANGE_MULTI when the request is the origin's.
  */
-static enum range_kind
+static enum http_range_kind
 range_answer(const struct http_msg *msg, const char *buf, const char *text,
              uint32_t len, uint64_t size, struct fwd_cache_answer *a)
 {
 	int i = http_hdr_find(msg, buf, "range", 0), k;
 	uint64_t first = 0, last = 0;
-	enum range_kind kind;
+	enum http_range_kind kind;
 
 	if (i < 0 || msg->method != HTTP_M_GET)
-		return RANGE_NONE;
+		return HTTP_RANGE_NONE;
 	if (http_hdr_find(msg, buf, "range", (unsigned)i + 1) >= 0)
-		return RANGE_NONE; /* one field only: ignored */
-	kind = range_parse(buf + msg->hdr[i].value.off, msg->hdr[i].value.len,
-	                   &first, &last);
-	if (kind != RANGE_ONE)
+		return HTTP_RANGE_NONE; /* one field only: ignored */
+	kind = http_range_parse(buf + msg->hdr[i].value.off,
+	                        msg->hdr[i].value.len, &first, &last);
+	if (kind != HTTP_RANGE_ONE)
 		return kind;
 	k = http_hdr_find(msg, buf, "if-range", 0);
 	if (k >= 0 && !if_range_holds(buf + msg->hdr[k].value.off,
 	                              msg->hdr[k].value.len, text, len))
-		return RANGE_NONE; /* the whole representation */
-	if (first == UINT64_MAX) { /* suffix */
+		return HTTP_RANGE_NONE; /* the whole representation */
+	if (first == HTTP_RANGE_OPEN) { /* suffix */
 		if (last == 0 || size == 0) {
 			a->status = 416;
 			return kind;
@@ -575,7 +458,7 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 		a.status = 304;
 		a.result = result;
 	} else if (range_answer(msg, buf, text, len, cache_obj_body_len(obj),
-	                        &a) == RANGE_MULTI) {
+	                        &a) == HTTP_RANGE_MULTI) {
 		s->cache_fwd = FWD_CF_REQUEST;
 		cache_obj_put(obj);
 		return -ESTALE;
