@@ -28,6 +28,7 @@
 #include "cache/cache_policy.h"
 #include "common/gh_common.h"
 #include "fwd_cache_priv.h"
+#include "http/http_cond.h"
 
 void
 fwd_cache_reval_drop(struct fwd_session *s)
@@ -192,6 +193,32 @@ reval_update(struct fwd_session *s, struct cache_obj *obj,
 	                              sizeof(m) + m.head_len);
 }
 
+/*
+ * RFC 9111 4.3.4: a 304 with a strong ETag updates the stored response
+ * only when that is the stored strong ETag.  True when the 304 has no
+ * strong ETag (Last-Modified validated it) or the same one.
+ */
+static bool
+same_representation(const struct cache_obj *obj, const struct http_msg *msg,
+                    const char *buf)
+{
+	struct fwd_cache_meta m;
+	const char *text, *v, *sv;
+	int i = http_hdr_find(msg, buf, "etag", 0);
+	uint32_t len, n, sn;
+	bool weak;
+
+	if (i < 0)
+		return true;
+	v = buf + msg->hdr[i].value.off;
+	n = msg->hdr[i].value.len;
+	if (!http_etag_valid(v, n, &weak) || weak)
+		return true;
+	fwd_cache_obj_meta(obj, &m, &text, &len);
+	return fwd_cache_field(text, len, "etag", &sv, &sn) &&
+	       http_etag_strong_eq(v, n, sv, sn);
+}
+
 /* May the stale <obj> be served after the error of a validation? */
 static bool
 stale_ok(struct fwd_session *s, struct cache_obj *obj)
@@ -223,8 +250,10 @@ fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
 	GH_VERIFY(obj != NULL && msg->status >= 200);
 	s->cache_fwd_status = msg->status;
 	if (msg->status == 304) {
-		/* a merged head too large: the old one stays, served */
-		(void)reval_update(s, obj, msg, buf);
+		/* a merged head too large, or a 304 for another
+		 * representation: the old one stays (stale), served */
+		if (same_representation(obj, msg, buf))
+			(void)reval_update(s, obj, msg, buf);
 		a.result = ALOG_TCP_REFRESH_UNMODIFIED;
 		fc->cnt->fwd_cache_revalidated_304++;
 		keep = msg->version_minor == 1 &&

@@ -128,6 +128,25 @@ Test(fwdc, revalidate_304_updates_head)
 	cr_assert_not(cli.closed);
 }
 
+/* A 304 naming another strong ETag is for another representation: the
+ * stored head is not updated (RFC 9111 4.3.4), so the entry stays stale
+ * and the next request validates again. */
+Test(fwdc, revalidate_304_other_etag_not_updated)
+{
+	static const char other[] = "HTTP/1.1 304 Not Modified\r\n"
+	                            "Cache-Control: max-age=60\r\n"
+	                            "ETag: \"v9\"\r\n\r\n";
+
+	client_connect();
+	cr_assert(get("/o", "", RESP_V1));
+	run(2000);
+	cr_assert(get("/o", "", other));
+	cr_assert(strstr(cli.rx, "\r\n\r\nhello") != NULL, "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "v9") == NULL, "got: %s", cli.rx);
+	cr_assert(get("/o", "", other), "the entry was refreshed");
+	cr_assert(strstr(org.rx, "If-None-Match: \"v1\"") != NULL);
+}
+
 /* Expired, and the origin has a new version: it goes to the client and
  * replaces the stored one. */
 Test(fwdc, revalidate_200_replaces)
