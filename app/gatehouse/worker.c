@@ -173,6 +173,7 @@ worker_main(void *arg)
 		work = worker_poll_rx(w);
 		work += worker_drain_neigh(w);
 		work += net_steer_drain(&w->net);
+		work += proxy_worker_poll(w->proxy);
 		if (t0 - last_timer >= timer_tsc) {
 			net_timer(&w->net, t0);
 			tcp_stack_timer(w->tcp, t0);

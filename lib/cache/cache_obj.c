@@ -529,8 +529,7 @@ cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker, uint64_t off,
 	GH_CHECK_OBJ_NOTNULL(obj, CACHE_OBJ_MAGIC);
 	view_get(obj, &v);
 	if (worker >= obj->ci->n_workers || len == 0 || len > UINT32_MAX ||
-	    cache_obj_state(obj) == CACHE_OBJ_DEAD || off > v.body ||
-	    len > v.body - off) {
+	    off > v.body || len > v.body - off) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -88,6 +88,22 @@ const uint8_t *cache_obj_head(const struct cache_obj *obj, uint32_t *len);
  */
 int cache_obj_head_replace(struct cache_obj *obj, const void *head, size_t len);
 
+/* The body length the filler of BUSY <obj> expects (a Content-Length):
+ * sizes its segments, and tells waiters when they have it all.  Set it
+ * before the head (cache_obj_head_replace publishes both). */
+static inline void
+cache_obj_hint(struct cache_obj *obj, uint64_t body_hint)
+{
+	__atomic_store_n(&obj->body_hint, body_hint, __ATOMIC_RELEASE);
+}
+
+/* The expected body length (0: not known), acquire-read. */
+static inline uint64_t
+cache_obj_hint_get(const struct cache_obj *obj)
+{
+	return __atomic_load_n(&obj->body_hint, __ATOMIC_ACQUIRE);
+}
+
 /* BUSY -> COMPLETE: lookups return it from now on.  Returns 0, or -EINVAL
  * when it was not BUSY (removed meanwhile: -EINVAL, and it stays DEAD). */
 int cache_obj_complete(struct cache_obj *obj);
@@ -114,15 +130,16 @@ cache_obj_body_len(const struct cache_obj *obj)
 }
 
 /*
- * An mbuf chain carrying body bytes [<off>, <off> + <len>) of <obj>,
- * COMPLETE or BUSY (bytes already appended: below cache_obj_body_len), one mbuf
+ * An mbuf chain carrying body bytes [<off>, <off> + <len>) of <obj> in any
+ * state (bytes appended so far: below cache_obj_body_len; a DEAD object's
+ * bytes stay while referenced), one mbuf
  * per segment piece, each attached to the segment as an external buffer (no
  * copy), mbufs from <pool>.  Called by worker <worker>
  * (< the index's n_workers), which alone frees the chain; every attached
  * mbuf keeps <obj> alive until freed.  Returns the chain, or NULL and sets
- * errno: EINVAL (bad worker, range, <len> 0 or over UINT32_MAX,
- * DEAD), ENOMEM (pool empty), ENOBUFS (a segment's descriptor of this
- * worker is at 65535 references).  On failure nothing stays attached.
+ * errno: EINVAL (bad worker, range, <len> 0 or over UINT32_MAX), ENOMEM (pool
+ * empty), ENOBUFS (a segment's descriptor of this worker is at 65535
+ * references).  On failure nothing stays attached.
  */
 struct rte_mbuf *cache_obj_body_mbufs(struct cache_obj *obj, uint32_t worker,
                                       uint64_t off, uint64_t len,

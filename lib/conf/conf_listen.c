@@ -28,7 +28,7 @@ enum listen_directive_id {
 	D_BIND,
 	D_UPSTREAM,
 	D_LISTEN_CC,
-	D_ALLOW_SRC, /* D_ALLOW_SRC..D_CACHE_HEURISTIC_MAX_S: forward only */
+	D_ALLOW_SRC, /* D_ALLOW_SRC..D_FWD_LAST: forward only */
 	D_CONNECT_PORTS,
 	D_XFF,
 	D_ANONYMOUS,
@@ -49,6 +49,8 @@ enum listen_directive_id {
 	D_CACHE_MB,
 	D_CACHE_MAX_OBJECT_KB,
 	D_CACHE_HEURISTIC_MAX_S,
+	D_CACHE_COLLAPSE_MS,
+	D_FWD_LAST = D_CACHE_COLLAPSE_MS,
 	D_COUNT,
 };
 
@@ -333,6 +335,8 @@ static const struct directive listen_directives[D_COUNT] = {
         NUM_FWD("cache-max-object-kb", cache_max_object_kb, 1, 1048576),
     [D_CACHE_HEURISTIC_MAX_S] =
         NUM_FWD("cache-heuristic-max-s", cache_heuristic_max_s, 0, 31536000),
+    [D_CACHE_COLLAPSE_MS] =
+        NUM_FWD("cache-collapse-wait-ms", cache_collapse_ms, 0, 600000),
 };
 
 /* The forward-mode settings of every listen section, whatever its mode. */
@@ -361,6 +365,7 @@ forward_defaults(struct conf_forward *f)
 	f->cache_mb = 64;
 	f->cache_max_object_kb = 1024;
 	f->cache_heuristic_max_s = 86400;
+	f->cache_collapse_ms = 10000;
 }
 
 /* A forward listener needs allow-src (no open proxy); cache-max-object-kb
@@ -411,7 +416,7 @@ forward_only_check(struct parser *p)
 	const struct conf_listen *l = p->listen;
 	unsigned line = 0, id, first = D_COUNT;
 
-	for (id = D_ALLOW_SRC; id <= D_CACHE_HEURISTIC_MAX_S; id++) {
+	for (id = D_ALLOW_SRC; id <= D_FWD_LAST; id++) {
 		if (p->seen[id] != 0 && (line == 0 || p->seen[id] < line)) {
 			line = p->seen[id];
 			first = id;

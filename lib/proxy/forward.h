@@ -34,6 +34,10 @@ int fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
 /* Run the timers that are due. */
 void fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc);
 
+/* Every loop: the sessions waiting on objects other requests fill
+ * (collapsed misses) whose objects changed.  Returns the wakes taken. */
+unsigned fwd_ctx_poll(struct fwd_ctx *fc);
+
 /* Free it, after its TCP stack closed every connection. NULL is fine. */
 void fwd_ctx_destroy(struct fwd_ctx *fc);
 

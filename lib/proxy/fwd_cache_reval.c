@@ -268,6 +268,7 @@ fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
 	a.fwd_status = msg->status;
 	s->reval = NULL;
 	s->flags &= (uint32_t)~SF_CACHE; /* nothing to store */
+	GH_VERIFY(s->cobj == NULL);      /* a validation fills nothing */
 	rc = fwd_cache_serve(s, obj, &a, s->req_method == HTTP_M_GET);
 	cache_obj_put(obj);
 	proxy_chain_trim(&s->up_in, msg->head_len);

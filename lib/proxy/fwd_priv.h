@@ -57,6 +57,8 @@ enum fwd_state {
 	ST_FORWARD = 4,    /* request going up, response coming down */
 	ST_TUNNEL = 5,     /* CONNECT established */
 	ST_DRAIN = 6,      /* last reply queued; closing the client */
+	ST_WAIT = 7,       /* served from an object another request fills
+	                      (a collapsed miss: fwd_collapse.c) */
 };
 
 /* Session flags (32 bits: more come with the cache). */
@@ -75,9 +77,13 @@ enum fwd_state {
 #define SF_RESUME     0x1000u /* work left: the 1 ms timer resumes it */
 #define SF_HEAD_LF    0x2000u /* the unfinished head has a line end */
 #define SF_DECHUNK    0x4000u /* chunked response to an HTTP/1.0 client */
-#define SF_CACHE                                       \
-	0x8000u /* the response may be stored (txn has \
-	           the key): fwd_cache_response() */
+#define SF_CACHE                                                     \
+	0x8000u               /* the response may be stored (txn has \
+	                         the key): fwd_cache_response() */
+#define SF_WAIT_HEAD 0x10000u /* ST_WAIT: the object's head went out */
+#define SF_NO_COLLAPSE                                      \
+	0x20000u /* this request waited in vain: it fetches \
+	            for itself (kept until its txn ends) */
 
 struct fwd_listener {
 	unsigned magic;
@@ -118,9 +124,17 @@ struct fwd_session {
 	struct rte_mbuf *retry;   /* a clone of the request sent on a reused
 	                             upstream, until its first response byte */
 	struct fwd_txn *txn;
-	struct cache_obj *cobj;    /* the object this response fills, or NULL
-	                              (one reference, ours) */
-	uint64_t cobj_expect;      /* its Content-Length */
+	struct cache_obj *cobj; /* the object this response fills, or NULL
+	                           (one reference, ours) */
+	uint64_t cobj_expect;   /* its Content-Length */
+	/* ST_WAIT: the object waited on (one reference), the body bytes
+	 * sent from it, the request head's length (kept in cli_in until
+	 * done: a fallback parses it again), the worker's waiter list */
+	struct cache_obj *wobj;
+	uint64_t wsent;
+	uint32_t whead_len;
+	struct fwd_session *wnext;
+	struct fwd_session **wprev;
 	struct cache_obj *reval;   /* a stale object being validated with the
 	                              origin (fwd_cache_reval.c), or NULL (one
 	                              reference, ours) */
@@ -178,6 +192,8 @@ struct fwd_ctx {
 	int64_t wall0_s;     /* Unix time at wheel tick 0: the cache's clock is
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
+	struct fwd_session *waiters; /* sessions in ST_WAIT */
+	uint32_t n_waiting;
 };
 
 /* Writes a head into fresh mbufs from <pool>, appended piece by piece
@@ -311,6 +327,7 @@ enum fwd_cache_verdict {
 	FWD_CACHE_HIT = 1,     /* answered from the cache, queued for the
 	                          client; the transaction's record is filled */
 	FWD_CACHE_REPLIED = 2, /* answered by fwd_error() (only-if-cached) */
+	FWD_CACHE_WAIT = 3,    /* waits on another request's fill (ST_WAIT) */
 };
 
 /* A request head ready to go (GET or HEAD, no body, SF_CLOSE_CLI
@@ -330,6 +347,38 @@ void fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part);
 /* The response ended (<whole>: complete and framed) or was cut short:
  * complete s->cobj or give it up, and drop our reference. */
 void fwd_cache_fill_end(struct fwd_session *s, bool whole);
+
+/* The head of <obj> (its metadata read) for the client of <s>, its
+ * status into <*status>; NULL and errno EAGAIN (no head yet), EACCES
+ * (fetched from a private address the listener may not reach), ENOMEM. */
+struct rte_mbuf *fwd_cache_wait_head(struct fwd_session *s,
+                                     const struct cache_obj *obj,
+                                     unsigned *status);
+
+/* ---- fwd_collapse.c ---- */
+
+/* The stored head of <obj> answers the request of <s>: it with Age
+ * <age_s>, our Via and Connection: close when the client goes; NULL when
+ * no mbuf could be had (counted). */
+struct rte_mbuf *fwd_cache_head_mbuf(struct fwd_session *s,
+                                     const uint8_t *stored, uint32_t len,
+                                     uint32_t age_s);
+
+/* <s> waits on <obj> (BUSY, filled by another request; we take our own
+ * reference) instead of fetching: its request head of <head_len> bytes
+ * stays in cli_in.  False when this worker cannot wait (the caller
+ * fetches). */
+bool fwd_collapse_wait(struct fwd_session *s, struct cache_obj *obj,
+                       uint32_t head_len);
+
+/* ST_WAIT: send what the object has now; finish, fall back or cut. */
+void fwd_collapse_step(struct fwd_session *s);
+
+/* ST_WAIT's timer fired. */
+void fwd_collapse_timeout(struct fwd_session *s);
+
+/* The session ends or leaves ST_WAIT: off the list, reference dropped. */
+void fwd_collapse_end(struct fwd_session *s);
 
 /* Why a request went to the origin, for Cache-Status (RFC 9211 2.2). */
 enum fwd_cache_fwd {

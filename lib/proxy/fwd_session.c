@@ -130,6 +130,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	if (s->dw.query != NULL)
 		dns_cancel(fc->p.dns, &s->dw);
 	fwd_timer_stop(s);
+	fwd_collapse_end(s);
 	fwd_cache_fill_end(s, false);
 	fwd_cache_reval_drop(s);
 	fwd_txn_end(s);
@@ -306,6 +307,10 @@ fwd_on_writable(void *arg, struct tcp_conn *c)
 		return;
 	}
 	fwd_cli_flush(s);
+	if (s->state == ST_WAIT) {
+		fwd_collapse_step(s);
+		return;
+	}
 	/* Pipelined requests held while hits filled the client's queue. */
 	if (s->state == ST_HEAD && s->cli_out == NULL && s->cli_in != NULL) {
 		fwd_request(s);
@@ -536,6 +541,9 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 		return;
 	case ST_DRAIN:
 		fwd_session_end(s, !(s->flags & SF_CLI_SHUT));
+		return;
+	case ST_WAIT:
+		fwd_collapse_timeout(s);
 		return;
 	default:
 		return;

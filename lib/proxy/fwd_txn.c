@@ -59,6 +59,10 @@ fwd_txn_end(struct fwd_session *s)
 	struct alog_record *r;
 	uint64_t now;
 
+	/* a fill still ours (an error page, a timeout) is given up, so
+	 * that nobody waits on it */
+	fwd_cache_fill_end(s, false);
+	s->flags &= (uint32_t)~SF_NO_COLLAPSE;
 	if (t == NULL)
 		return;
 	s->txn = NULL;
@@ -148,7 +152,8 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	char host[FWD_HOST_MAX + 1];
 	uint32_t host_len = msg->host.len;
 
-	fc->cnt->fwd_requests++;
+	if (!(s->flags & SF_NO_COLLAPSE)) /* counted when it first came */
+		fc->cnt->fwd_requests++;
 	txn_request(s, msg, buf);
 	s->req_method = msg->method;
 	if (msg->version_minor == 0)
@@ -208,6 +213,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		case FWD_CACHE_HIT:
 			return fwd_hit_done(s, msg->head_len);
 		case FWD_CACHE_REPLIED:
+		case FWD_CACHE_WAIT: /* ST_WAIT: fwd_collapse.c */
 			return false;
 		case FWD_CACHE_PASS:
 			break;
@@ -281,9 +287,11 @@ fwd_request_one(struct fwd_session *s)
 		fwd_head_wait(s);
 		return false;
 	}
-	s->flags &= (uint16_t)SF_CLI_FIN;
+	/* a request parsed again after waiting in vain keeps its txn */
+	s->flags &= (uint32_t)(SF_CLI_FIN | SF_NO_COLLAPSE);
 	fwd_head_reset(s);
-	fwd_txn_start(s);
+	if (s->txn == NULL)
+		fwd_txn_start(s);
 	if (rc == HTTP_ERROR) {
 		fc->cnt->fwd_requests++;
 		if (s->txn != NULL) {

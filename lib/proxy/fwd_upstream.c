@@ -298,7 +298,7 @@ fwd_retry(struct fwd_session *s)
 	rte_pktmbuf_free(s->up_out);
 	s->up_out = s->retry;
 	s->retry = NULL;
-	s->flags &= (uint16_t) ~(SF_UP_FIN | SF_UP_KEEP);
+	s->flags &= (uint32_t) ~(SF_UP_FIN | SF_UP_KEEP);
 	fwd_connect(s, false);
 	return true;
 }

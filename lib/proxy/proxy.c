@@ -462,6 +462,13 @@ proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
 	return fwd_listen(pw->fwd, port_idx, ip_be, port_be, fwd, cc);
 }
 
+unsigned
+proxy_worker_poll(struct proxy_worker *pw)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return pw->fwd != NULL ? fwd_ctx_poll(pw->fwd) : 0;
+}
+
 void
 proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc)
 {

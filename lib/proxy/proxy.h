@@ -62,6 +62,10 @@ int proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx,
                          uint32_t ip_be, uint16_t port_be,
                          const struct conf_forward *fwd, enum tcp_cc_algo cc);
 
+/* Work of the forward proxy not started by packets (collapsed misses'
+ * wakes); called by the worker every loop.  Returns how much it did. */
+unsigned proxy_worker_poll(struct proxy_worker *pw);
+
 /* Timeouts of the forward proxy; called by the worker every millisecond
  * or so with the current TSC. */
 void proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc);

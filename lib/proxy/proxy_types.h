@@ -95,6 +95,9 @@ enum proxy_service {
 	X(fwd_cache_stored,   "forward cache: responses stored whole (the object completed)") \
 	X(fwd_cache_not_stored, "forward cache: responses to cacheable requests not stored (policy, framing, size, a fill already running)") \
 	X(fwd_cache_fill_aborted, "forward cache: objects given up while filling (response cut short, object too large, no memory)") \
+	X(fwd_cache_collapsed, "forward cache: misses that waited on another request's fetch of the same key instead of their own (collapsed)") \
+	X(fwd_cache_collapse_fallback, "forward cache: collapsed misses that fetched for themselves after all (the response was not storable, or the wait timed out)") \
+	X(fwd_cache_collapse_timeout, "forward cache: collapsed misses whose wait for the response head passed cache-collapse-wait-ms") \
 	X(fwd_cache_revalidated_304, "forward cache: stale responses validated with the origin, 304: served from the cache (TCP_REFRESH_UNMODIFIED)") \
 	X(fwd_cache_revalidated_200, "forward cache: validations the origin answered with a new response (TCP_REFRESH_MODIFIED)") \
 	X(fwd_cache_stale_if_error, "forward cache: stale responses served because validation failed (stale-if-error, TCP_REFRESH_FAIL_OLD)") \

@@ -19,9 +19,24 @@
 #                  request)
 #   surfaces       proxy.fwd_cache_hits 4, fwd_cache_misses 2; the cache
 #                  counters in stats text, --json and DPDK telemetry
+#   collapsed      50 concurrent GETs (one curl --parallel, 50 connections
+#                  spread over both workers) of /cache/slow/400k.bin, which
+#                  the origin sends at 200 KiB/s: every body right, the
+#                  origin logs ONE request, both workers served waiters
+#                  (proxy.fwd_cache_collapsed per worker in stats --json)
+#   evict_under_load  wrk on /cache/1k.bin for 4 s while curl fills the
+#                  cache with 300 distinct 100 KiB objects (/cache/100k.bin?n=I,
+#                  30 MB into a 16 MiB cache): every wrk answer a 2xx, no
+#                  socket error, the origin saw /cache/1k.bin once (its hits
+#                  kept flowing while others were evicted), and the first of
+#                  the 300 was evicted (asking again reaches the origin)
+#   download_1g    /1g.bin (larger than cache-max-object-kb: streamed, not
+#                  stored) byte-exact with VmRSS at most +64 MiB
 #   released       every client session and mbuf back to base afterwards
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tools/lib/fwdproxy.sh
+. "$GH_SOURCE_ROOT/tools/lib/fwdproxy.sh" # proc_rss_kb
 
 PORT=3128
 ORIGIN_URL=http://origin.lab.test
@@ -144,6 +159,91 @@ check_surfaces() {
 	pass_check surfaces "hits 4, misses 2; the five cache counters in text, JSON and telemetry"
 }
 
+# Collapsed misses: one origin request for 50 concurrent clients.
+check_collapsed() {
+	local path=/cache/slow/400k.bin url want sha n i per
+	local args=()
+	url=$ORIGIN_URL$path
+	want=$(sha256sum <"$STATE_DIR/www$path" | cut -d' ' -f1)
+	for ((i = 0; i < 50; i++)); do
+		args+=(-o "$STATE_DIR/collapsed.$i" "$url")
+	done
+	if ! pcurl --parallel --parallel-immediate --parallel-max 50 "${args[@]}"; then
+		ctl stats | grep -E 'fwd_cache|aborted|timeout|sessions_in_use|no_mbuf' >&2 || true
+		fail_check collapsed "curl --parallel failed"
+	fi
+	for ((i = 0; i < 50; i++)); do
+		sha=$(sha256sum <"$STATE_DIR/collapsed.$i" | cut -d' ' -f1)
+		[[ $sha == "$want" ]] || fail_check collapsed "body $i: SHA-256 $sha, want $want"
+	done
+	rm -f -- "$STATE_DIR"/collapsed.*
+	sleep 0.5
+	n=$(tail -n +$((NGINX_LOG_START + 1)) "$STATE_DIR/nginx-access.log" | grep -c -- "GET $path " || true)
+	[[ $n == 1 ]] || fail_check collapsed "the origin logged $n requests for $path, want 1"
+	ctl stats --json >"$STATE_DIR/collapsed.json" || fail_check collapsed "stats --json failed"
+	per=$("$PY" - "$STATE_DIR/collapsed.json" <<'PY_EOF'
+import json, sys
+
+def find(o, name):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == name:
+                return v
+            r = find(v, name)
+            if r is not None:
+                return r
+    return None
+
+d = json.load(open(sys.argv[1]))
+print(" ".join(str(find(w, "fwd_cache_collapsed") or 0) for w in d["per_worker"]))
+PY_EOF
+)
+	read -r -a w <<<"$per"
+	((${#w[@]} == 2 && w[0] > 0 && w[1] > 0)) ||
+		fail_check collapsed "collapsed misses per worker: '$per', want some on both"
+	pass_check collapsed "50 bodies right, 1 origin request, waiters per worker: $per"
+}
+
+# origin_count PATH: requests for PATH (exact, query included) the origin
+# logged since the start.
+origin_count() {
+	tail -n +$((NGINX_LOG_START + 1)) "$STATE_DIR/nginx-access.log" | grep -c -F -- "GET $1 " || true
+}
+
+check_evict_under_load() {
+	local hot=/cache/1k.bin out wrk_pid i reqs urls=() n
+	pcurl -o /dev/null "$ORIGIN_URL$hot" || fail_check evict_under_load "warming $hot failed"
+	timeout -k 5 30 ip netns exec "$CLIENT_NS" wrk -t1 -c10 -d4s --timeout 5s \
+		-s "$LAB_TESTS_DIR/wrk_absolute.lua" "http://$INSIDE_IP:$PORT/" -- \
+		"$ORIGIN_URL$hot" >"$STATE_DIR/evict.wrk" 2>&1 &
+	wrk_pid=$!
+	for ((i = 1; i <= 300; i++)); do
+		urls+=(-o /dev/null "$ORIGIN_URL/cache/100k.bin?n=$i")
+	done
+	pcurl "${urls[@]}" || fail_check evict_under_load "filling curl failed"
+	wait "$wrk_pid" || fail_check evict_under_load "wrk failed: $(cat "$STATE_DIR/evict.wrk")"
+	out=$(cat "$STATE_DIR/evict.wrk")
+	reqs=$(awk '/requests in/ {print $1; exit}' <<<"$out")
+	if ! [[ $reqs =~ ^[0-9]+$ ]] || ((reqs == 0)); then fail_check evict_under_load "no wrk requests: $out"; fi
+	if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+		fail_check evict_under_load "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | tr '\n' ';')"
+	fi
+	sleep 0.5
+	n=$(origin_count "$hot")
+	[[ $n == 1 ]] || fail_check evict_under_load "the origin saw $hot $n times, want once"
+	n=$(origin_count "/cache/100k.bin?n=300")
+	[[ $n == 1 ]] || fail_check evict_under_load "?n=300 reached the origin $n times"
+	pcurl -o /dev/null "$ORIGIN_URL/cache/100k.bin?n=1" || fail_check evict_under_load "refetch failed"
+	sleep 0.5
+	n=$(origin_count "/cache/100k.bin?n=1")
+	[[ $n == 2 ]] || fail_check evict_under_load "?n=1 reached the origin $n times, want 2 (evicted)"
+	pass_check evict_under_load "$reqs hits of $hot in 4 s while 30 MB went through a 16 MiB cache; the first filler evicted"
+}
+
+check_download_1g() {
+	download_1g_check download_1g "${APP_PID[$LAB]}" "$STATE_DIR" $((64 * 1024))
+}
+
 check_released() {
 	wait_counter proxy.fwd_sessions_in_use == 0 50 || fail_check released "sessions still open"
 	wait_counter port.inside.mbufs_in_use == 0 50 ||
@@ -155,7 +255,7 @@ lab_up lchit --workers 2
 NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
 WANT_SHA=$(sha256sum <"$STATE_DIR/www$OBJ" | cut -d' ' -f1)
 start_proxy
-for c in miss_then_hit keepalive_hits no_cache access_log surfaces released; do
+for c in miss_then_hit keepalive_hits no_cache access_log surfaces collapsed evict_under_load download_1g released; do
 	"check_$c"
 done
 log "all $CHECKS checks passed"

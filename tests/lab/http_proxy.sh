@@ -58,7 +58,6 @@ PORT=3128
 READ_TIMEOUT_MS=2000
 RSS_SLACK_KIB=$((64 * 1024))
 UPLOAD_BYTES=$((3 * 1024 * 1024 + 17))
-GIB=$((1024 * 1024 * 1024))
 PIPELINE_PY=$LAB_TESTS_DIR/http_pipeline.py
 EDGES_PY=$LAB_TESTS_DIR/http_edges.py
 WRK_LUA=$LAB_TESTS_DIR/wrk_absolute.lua
@@ -319,31 +318,7 @@ check_forbidden_client() {
 }
 
 check_download_1g() {
-	local want size got code rss0 rss max=0 pid f=$TMP/1g.out i
-	want=$(head -c "$GIB" /dev/zero | sha256sum | cut -d' ' -f1)
-	rss0=$(proc_rss_kb "$PROXY_PID") || fail_check download_1g "cannot read VmRSS of $PROXY_PID"
-	(pcurl -o >(sha256sum | cut -d' ' -f1 >"$f.sha") -w '%{http_code} %{size_download}' \
-		"$ORIGIN_URL/1g.bin" >"$f" 2>"$f.err") &
-	pid=$!
-	for ((i = 0; i < 1200; i++)); do # sampled every 0.1 s, 120 s at most
-		rss=$(proc_rss_kb "$PROXY_PID" 2>/dev/null || echo 0)
-		((rss > max)) && max=$rss
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		fail_check download_1g "not done within 120 s"
-	fi
-	wait "$pid" || fail_check download_1g "curl failed: $(cat "$f.err")"
-	for ((i = 0; i < 50; i++)); do [[ -s $f.sha ]] && break; sleep 0.1; done
-	read -r code size <"$f" || true # no newline after curl's -w
-	got=$(cat "$f.sha")
-	[[ $code == 200 && $size == "$GIB" ]] || fail_check download_1g "status $code, $size bytes, want 200 and $GIB"
-	[[ $got == "$want" ]] || fail_check download_1g "SHA-256 $got, want $want"
-	((max - rss0 <= RSS_SLACK_KIB)) ||
-		fail_check download_1g "VmRSS rose from $rss0 to $max KiB (more than +$RSS_SLACK_KIB KiB)"
-	pass_check download_1g "1 GiB, SHA-256 right, VmRSS $rss0 -> max $max KiB (+$(((max - rss0) / 1024)) MiB)"
+	download_1g_check download_1g "$PROXY_PID" "$TMP" "$RSS_SLACK_KIB"
 }
 
 # One access-log line per transaction: N requests with URLs of their own

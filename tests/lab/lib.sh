@@ -595,3 +595,39 @@ stop_kernel_relay() {
 	HAPROXY_PID=""
 	relay_addrs_down "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP"
 }
+
+# ------------------------------------------------------ big download ---
+
+# download_1g_check NAME PID DIR SLACK_KIB: GET the origin's /1g.bin through
+# the proxy with the caller's pcurl, its SHA-256 computed as it streams
+# (nothing on disk), sampling process PID's VmRSS every 0.1 s: the body
+# must be right and the VmRSS never more than SLACK_KIB over its start
+# value.  Reports with the caller's pass_check / fail_check NAME.
+download_1g_check() {
+	local name=$1 ppid=$2 dir=$3 slack=$4 gib=$((1024 * 1024 * 1024))
+	local want size got code rss0 rss max=0 pid f=$3/1g.out i
+	want=$(head -c "$gib" /dev/zero | sha256sum | cut -d' ' -f1)
+	rss0=$(proc_rss_kb "$ppid") || fail_check "$name" "cannot read VmRSS of $ppid"
+	(pcurl -o >(sha256sum | cut -d' ' -f1 >"$f.sha") -w '%{http_code} %{size_download}' \
+		"$ORIGIN_URL/1g.bin" >"$f" 2>"$f.err") &
+	pid=$!
+	for ((i = 0; i < 1200; i++)); do # sampled every 0.1 s, 120 s at most
+		rss=$(proc_rss_kb "$ppid" 2>/dev/null || echo 0)
+		((rss > max)) && max=$rss
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		fail_check "$name" "not done within 120 s"
+	fi
+	wait "$pid" || fail_check "$name" "curl failed: $(cat "$f.err")"
+	for ((i = 0; i < 50; i++)); do [[ -s $f.sha ]] && break; sleep 0.1; done
+	read -r code size <"$f" || true # no newline after curl's -w
+	got=$(cat "$f.sha")
+	[[ $code == 200 && $size == "$gib" ]] || fail_check "$name" "status $code, $size bytes, want 200 and $gib"
+	[[ $got == "$want" ]] || fail_check "$name" "SHA-256 $got, want $want"
+	((max - rss0 <= slack)) ||
+		fail_check "$name" "VmRSS rose from $rss0 to $max KiB (more than +$slack KiB)"
+	pass_check "$name" "1 GiB, SHA-256 right, VmRSS $rss0 -> max $max KiB (+$(((max - rss0) / 1024)) MiB)"
+}

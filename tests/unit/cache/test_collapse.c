@@ -190,8 +190,20 @@ waiter(void *arg)
 	__atomic_store_n(&a->watching, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		unsigned n = cache_wake_drain(ci, 1, objs, 8), i;
-		uint64_t have = cache_obj_body_len(a->obj);
-		enum cache_obj_state st = cache_obj_state(a->obj);
+		uint64_t have;
+		enum cache_obj_state st;
+
+		if (n == 0 && a->read > 0) {
+			/* look only when woken: a lost wake hangs here */
+			rcu_quiescent_state();
+			if (++spins > 400000000u) {
+				a->bad++;
+				break;
+			}
+			continue;
+		}
+		st = cache_obj_state(a->obj);
+		have = cache_obj_body_len(a->obj);
 
 		for (i = 0; i < n; i++)
 			cache_obj_put(objs[i]);
@@ -212,10 +224,6 @@ waiter(void *arg)
 		    a->read == cache_obj_body_len(a->obj))
 			break;
 		rcu_quiescent_state();
-		if (++spins > 2000000000u) { /* bounded: fail, do not hang */
-			a->bad++;
-			break;
-		}
 	}
 	rcu_unregister_thread();
 	return NULL;

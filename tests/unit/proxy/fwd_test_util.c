@@ -17,10 +17,11 @@ struct dns_resolver *dns;
 struct proxy_counters cnt;
 struct conf_forward cfg;
 
-/* The proxy's timers, on the fake clock (run()). */
+/* The proxy's timers and wakes, on the fake clock (run()). */
 static void
 fwd_tick(uint64_t now_tsc)
 {
+	fwd_ctx_poll(fc);
 	fwd_ctx_timer(fc, now_tsc);
 }
 
@@ -90,6 +91,7 @@ ft_setup(const struct ft_opts *o)
 	cfg.cache_mb = 4;
 	cfg.cache_max_object_kb = 512;
 	cfg.cache_heuristic_max_s = 86400;
+	cfg.cache_collapse_ms = o->collapse_ms != 0 ? o->collapse_ms : 10000;
 	fc = fwd_ctx_create(&p, &cnt, &cfg);
 	cr_assert_not_null(fc);
 	pt_tick = fwd_tick;
@@ -118,15 +120,21 @@ ft_teardown(void)
 }
 
 void
-client_connect(void)
+peer_connect(struct peer *p)
 {
 	struct tcp_conn *c = NULL;
 
 	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A, RTE_BE16(3128),
-	                         TCP_CC_NEWRENO, &peer_cbs, &cli, &c),
+	                         TCP_CC_NEWRENO, &peer_cbs, p, &c),
 	             0);
 	run(5);
-	cr_assert(cli.connected);
+	cr_assert(p->connected);
+}
+
+void
+client_connect(void)
+{
+	peer_connect(&cli);
 }
 
 uint64_t

@@ -21,6 +21,7 @@ struct ft_opts {
 	bool cache;        /* a 4 MiB cache (the test thread a QSBR reader) */
 	bool cache_status; /* cache-status on */
 	struct alog_ring *alog; /* the worker's access-log ring, or NULL */
+	uint32_t collapse_ms;   /* cache-collapse-wait-ms; 0: 10000 */
 };
 
 /* The proxy under test and what it was given (ft_setup()). */
@@ -35,7 +36,9 @@ extern struct conf_forward cfg;
 void ft_setup(const struct ft_opts *o);
 /* All of it down; asserts that no cache object is still referenced. */
 void ft_teardown(void);
-/* Connect the client to the proxy. */
+/* Connect client peer <p> to the proxy. */
+void peer_connect(struct peer *p);
+/* Connect the client (cli) to the proxy. */
 void client_connect(void);
 /* Requests the proxy sent upstream, on new or reused connections. */
 uint64_t origin_requests(void);

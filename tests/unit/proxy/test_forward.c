@@ -45,6 +45,8 @@ fwd_teardown(void)
 
 TestSuite(fwd, .init = fwd_setup, .fini = fwd_teardown);
 
+static struct peer cli2; /* a second client (collapsed misses) */
+
 static unsigned
 count_of(const char *hay, const char *needle)
 {
@@ -1269,5 +1271,155 @@ Test(fwd, tunnel_client_last_bytes_survive_its_clean_close)
 	             (unsigned long)org.rx_total);
 	cr_assert(org.fin, "the origin got no FIN");
 	cr_assert_neq(org.why, TCP_CLOSE_RESET, "the upstream was reset");
+	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
+}
+
+/* ---- collapsed misses (issue 12 item 6) ---- */
+
+/* Both clients GET /k; the first one's reaches the origin. */
+static void
+two_misses(void)
+{
+	static const char req[] =
+	    "GET http://10.0.0.2/k HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+
+	client_connect();
+	peer_connect(&cli2);
+	send_str(&cli, req);
+	run(10);
+	cr_assert_eq(origin_requests(), 1);
+	send_str(&cli2, req);
+	run(10);
+}
+
+#define BIG_LEN 3000u
+
+/* A 200 of BIG_LEN bytes of 'a'..'z' with max-age=60, its head and the
+ * first <part> body bytes sent now, the rest by big_rest(). */
+static char big[BIG_LEN];
+
+static void
+big_start(const char *cc, uint32_t part)
+{
+	char head[256];
+	uint32_t i;
+
+	for (i = 0; i < BIG_LEN; i++)
+		big[i] = (char)('a' + i % 26);
+	snprintf(head, sizeof(head),
+	         "HTTP/1.1 200 OK\r\nCache-Control: %s\r\n"
+	         "Content-Length: %u\r\n\r\n",
+	         cc, BIG_LEN);
+	send_str(&org, head);
+	send_bytes(&org, big, part, 1000);
+	run(10);
+}
+
+static void
+big_rest(uint32_t part)
+{
+	send_bytes(&org, big + part, BIG_LEN - part, 1000);
+	run(10);
+}
+
+/* <p> received one response whose body is big[]. */
+static void
+assert_got_big(const struct peer *p)
+{
+	const char *body = strstr(p->rx, "\r\n\r\n");
+
+	cr_assert_not_null(body, "got: %.200s", p->rx);
+	body += 4;
+	cr_assert_eq(p->rx_len - (uint32_t)(body - p->rx), BIG_LEN,
+	             "body of %u bytes",
+	             (unsigned)(p->rx_len - (uint32_t)(body - p->rx)));
+	cr_assert_eq(memcmp(body, big, BIG_LEN), 0);
+}
+
+/* The second miss waits on the first one's fetch and gets the head and
+ * the body as they arrive, from the object (no request of its own); then
+ * its connection reads the next request, a plain hit. */
+Test(fwd, collapse_second_miss_streams_from_the_first_fetch,
+     .init = fwd_setup_cache)
+{
+	two_misses();
+	cr_assert_eq(origin_requests(), 1, "the second miss went upstream");
+	cr_assert_eq(cnt.fwd_cache_collapsed, 1);
+	cr_assert_eq(cli2.rx_len, 0, "nothing before the origin answers");
+	big_start("max-age=60", 1000);
+	cr_assert(strncmp(cli2.rx, "HTTP/1.1 200 OK\r\n", 17) == 0,
+	          "the waiter got no head while the body streams: %.100s",
+	          cli2.rx);
+	cr_assert(strstr(cli2.rx, "\r\nAge: 0\r\n") != NULL);
+	cr_assert_geq(cli.rx_len, 1000);
+	cr_assert_gt(cli2.rx_len, 1000 - 1, "streamed, not at the end");
+	big_rest(1000);
+	assert_got_big(&cli);
+	assert_got_big(&cli2);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+	cr_assert_gt(pt_ext_frames, 0, "the waiter's body is not copied");
+	/* the waiter's connection goes on: its next request is a hit */
+	cli2.rx_len = 0;
+	send_str(&cli2, "GET http://10.0.0.2/k HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	                "\r\n");
+	run(10);
+	assert_got_big(&cli2);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_cache_collapse_fallback, 0);
+}
+
+/* The first fetch's response may not be stored (no-store): the waiter,
+ * which got nothing yet, fetches for itself. */
+Test(fwd, collapse_falls_back_when_the_response_is_not_storable,
+     .init = fwd_setup_cache)
+{
+	two_misses();
+	big_start("no-store", BIG_LEN);
+	assert_got_big(&cli);
+	cr_assert_eq(origin_requests(), 2, "the waiter did not fetch");
+	cr_assert_eq(cnt.fwd_cache_collapse_fallback, 1);
+	cr_assert_eq(cli2.rx_len, 0);
+	big_start("no-store", BIG_LEN); /* to the second request */
+	assert_got_big(&cli2);
+	cr_assert_eq(cnt.fwd_requests, 2, "the fallback counted again");
+	cr_assert_eq(cnt.fwd_cache_misses, 2);
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
+}
+
+static void
+fwd_setup_cache_short_wait(void)
+{
+	ft_setup(&(struct ft_opts){.cache = true, .collapse_ms = 100});
+}
+
+/* An origin slow to answer: after cache-collapse-wait-ms the waiter
+ * fetches for itself (and its response, the key being filled, is not
+ * stored). */
+Test(fwd, collapse_wait_is_bounded, .init = fwd_setup_cache_short_wait)
+{
+	two_misses();
+	run(150);
+	cr_assert_eq(cnt.fwd_cache_collapse_timeout, 1);
+	cr_assert_eq(origin_requests(), 2);
+	big_start("max-age=60", BIG_LEN); /* both requests are answered */
+	big_start("max-age=60", BIG_LEN);
+	assert_got_big(&cli2);
+}
+
+/* The first fetch is cut after the head and part of the body: the
+ * waiter, which got that part, is cut too (as by the origin), and no
+ * session or object stays behind. */
+Test(fwd, collapse_waiter_is_cut_with_the_fill, .init = fwd_setup_cache)
+{
+	two_misses();
+	big_start("max-age=60", 1000);
+	cr_assert_gt(cli2.rx_len, 1000 - 1);
+	tcp_abort(org.c);
+	run(20);
+	cr_assert(cli.closed, "the filler's client was not cut");
+	cr_assert(cli2.closed, "the waiter's client was not cut");
+	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
 }

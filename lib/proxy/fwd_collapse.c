@@ -1,0 +1,228 @@
+/*
+ * Collapsed misses (issue 12 item 6): a GET that misses while another
+ * request, on any worker, fetches the same key waits on that fetch's
+ * object (fwd_cache.c put it in the index, without a head, when the first
+ * request missed) and is answered from it as it fills: the head once the
+ * filler published it, the body as mbufs attached to the object's
+ * segments (no copy), up to what was appended so far, with the client's
+ * backpressure.  Nothing polls: lib/cache queues the object on this
+ * worker's wake ring at every change, and fwd_ctx_poll() runs the
+ * sessions waiting on it.
+ *
+ * A waiter falls back to its own fetch when the filler gives the object
+ * up before its head (the response was not storable: no-store, private,
+ * Vary, too large...) or when cache-collapse-wait-ms pass without a
+ * head; it parses its request again (kept in cli_in) with SF_NO_COLLAPSE.
+ * Once the head went out, an object given up short of its length cuts
+ * the client's connection, as the origin cutting the response would.
+ *
+ * The waiters of a worker are one list; a wake runs through it (at most
+ * the worker's sessions), which is cheap for the tens of waiters a
+ * popular key gathers.
+ */
+#include <errno.h>
+
+#include <rte_mbuf.h>
+
+#include "cache/cache_index.h"
+#include "cache/cache_obj.h"
+#include "common/gh_common.h"
+#include "fwd_priv.h"
+#include "proxy/forward.h"
+
+/* Wakes taken from the ring per poll. */
+#define FWD_WAKE_BURST 32u
+
+bool
+fwd_collapse_wait(struct fwd_session *s, struct cache_obj *obj,
+                  uint32_t head_len)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (cache_obj_watch(obj, fc->p.cache_worker) != 0)
+		return false;
+	cache_obj_get(obj);
+	s->wobj = obj;
+	s->wsent = 0;
+	s->whead_len = head_len;
+	s->wnext = fc->waiters;
+	if (s->wnext != NULL)
+		s->wnext->wprev = &s->wnext;
+	s->wprev = &fc->waiters;
+	fc->waiters = s;
+	fc->n_waiting++;
+	s->flags &= (uint32_t)~SF_WAIT_HEAD;
+	s->state = ST_WAIT;
+	fc->cnt->fwd_cache_collapsed++;
+	fwd_timer_set(s, s->l->cfg.cache_collapse_ms);
+	fwd_collapse_step(s);
+	return true;
+}
+
+void
+fwd_collapse_end(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (s->wobj == NULL)
+		return;
+	*s->wprev = s->wnext;
+	if (s->wnext != NULL)
+		s->wnext->wprev = s->wprev;
+	s->wnext = NULL;
+	s->wprev = NULL;
+	GH_VERIFY(fc->n_waiting > 0);
+	fc->n_waiting--;
+	cache_obj_put(s->wobj);
+	s->wobj = NULL;
+}
+
+/* Nothing was sent: fetch for ourselves, the request parsed again. */
+static void
+fall_back(struct fwd_session *s)
+{
+	fwd_collapse_end(s);
+	fwd_timer_stop(s);
+	s->flags |= SF_NO_COLLAPSE;
+	s->state = ST_HEAD;
+	s->l->fc->cnt->fwd_cache_collapse_fallback++;
+	fwd_request(s);
+}
+
+/* Every byte went out: the transaction ends as a hit's does. */
+static void
+wait_done(struct fwd_session *s)
+{
+	fwd_collapse_end(s);
+	proxy_chain_trim(&s->cli_in, s->whead_len);
+	tcp_recved(s->cli, s->whead_len);
+	fwd_txn_end(s);
+	if (s->flags & SF_CLOSE_CLI) {
+		fwd_drain(s, s->l->cfg.client_idle_ms);
+		return;
+	}
+	s->state = ST_HEAD;
+	s->flags &= (uint32_t)SF_CLI_FIN;
+	fwd_request(s);
+}
+
+/* Send the head; false when there is none yet or the session went
+ * elsewhere. */
+static bool
+head_out(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	unsigned status = 0;
+	struct rte_mbuf *m = fwd_cache_wait_head(s, s->wobj, &status);
+
+	if (m == NULL) {
+		if (errno == EAGAIN) { /* no head yet: wait, unless never */
+			if (cache_obj_state(s->wobj) == CACHE_OBJ_DEAD)
+				fall_back(s);
+			return false;
+		}
+		if (errno == EACCES) { /* its own fetch gets the 403 */
+			fall_back(s);
+			return false;
+		}
+		fc->cnt->fwd_no_mbuf++;
+		fwd_session_end(s, true);
+		return false;
+	}
+	s->flags |= SF_WAIT_HEAD;
+	if (s->txn != NULL) {
+		s->txn->rec.status = (uint16_t)status;
+		s->txn->rec.result = ALOG_TCP_MEM_HIT;
+	}
+	fwd_cli_queue(s, m);
+	/* the client is slow or the filler is: the origin's read timeout */
+	fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+	return true;
+}
+
+void
+fwd_collapse_step(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	enum cache_obj_state st;
+	uint64_t have, want;
+
+	GH_VERIFY(s->state == ST_WAIT && s->wobj != NULL);
+	/* the state first: a COMPLETE object's length is final */
+	st = cache_obj_state(s->wobj);
+	if (!(s->flags & SF_WAIT_HEAD) && !head_out(s))
+		return;
+	have = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_body_len(s->wobj);
+	want = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_hint_get(s->wobj);
+	/* Flush first: what the client's TCP takes frees room for more.
+	 * Leaving with bytes queued means TCP refused some, so its
+	 * on_writable comes back here; no wake may come any more. */
+	for (;;) {
+		uint32_t queued;
+		uint64_t n;
+		struct rte_mbuf *m;
+
+		fwd_cli_flush(s);
+		queued = proxy_chain_len(s->cli_out);
+		if (s->wsent == have || queued >= FWD_OUT_MAX)
+			break;
+		n = RTE_MIN(have - s->wsent, (uint64_t)(FWD_OUT_MAX - queued));
+		m = cache_obj_body_mbufs(s->wobj, fc->p.cache_worker, s->wsent,
+		                         n, fc->p.pool);
+		if (m == NULL) {
+			fc->cnt->fwd_no_mbuf++;
+			fwd_session_end(s, true);
+			return;
+		}
+		fwd_cli_queue(s, m);
+		s->wsent += n;
+	}
+	if (s->wsent == have && (st == CACHE_OBJ_COMPLETE || have == want)) {
+		if (s->cli_out == NULL)
+			wait_done(s);
+		return; /* else on_writable finishes it */
+	}
+	if (st == CACHE_OBJ_DEAD && s->wsent == have) {
+		/* given up short of its length, part of it sent */
+		fc->cnt->fwd_aborted++;
+		fwd_session_end(s, true);
+	}
+}
+
+void
+fwd_collapse_timeout(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (!(s->flags & SF_WAIT_HEAD)) {
+		fc->cnt->fwd_cache_collapse_timeout++;
+		fall_back(s);
+		return;
+	}
+	fc->cnt->fwd_aborted++;
+	fwd_session_end(s, true);
+}
+
+unsigned
+fwd_ctx_poll(struct fwd_ctx *fc)
+{
+	struct cache_obj *objs[FWD_WAKE_BURST];
+	unsigned n, i;
+
+	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
+	if (fc->p.cache == NULL)
+		return 0;
+	n = cache_wake_drain(fc->p.cache, fc->p.cache_worker, objs,
+	                     FWD_WAKE_BURST);
+	for (i = 0; i < n; i++) {
+		struct fwd_session *s = fc->waiters, *next;
+
+		for (; s != NULL; s = next) {
+			next = s->wnext;
+			if (s->wobj == objs[i])
+				fwd_collapse_step(s);
+		}
+		cache_obj_put(objs[i]);
+	}
+	return n;
+}
