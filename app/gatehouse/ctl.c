@@ -1,23 +1,38 @@
 /*
  * Control socket server (see ctl.h).  Runs on the control thread only.
+ *
+ * The cache commands (purge, list) use the shared index as an RCU reader:
+ * the control thread registered with liburcu QSBR when the index was
+ * created (cache_open, main.c) and stays OFFLINE, so that it never holds
+ * up a grace period (the workers' call_rcu) while it waits for clients; it
+ * comes ONLINE only around each such command (ctl_rcu_online/offline).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <urcu-qsbr.h>
+
+#include "cache/cache_index.h"
+#include "cache/cache_key.h"
 #include "common/gh_common.h"
+#include "stats/stats.h"
 #include "ctl.h"
 #include "logger.h"
 
-#define CTL_LINE_MAX  256
+/* A command line: room for "cache purge " and the longest cache key. */
+#define CTL_LINE_MAX  (CACHE_KEY_MAX_BYTES + 256)
 #define CTL_REPLY_MAX (256 * 1024)
 #define CTL_CLIENT_MS 200
+/* What is read and dropped of an overlong command line at most. */
+#define CTL_DISCARD_MAX (1024 * 1024)
 
 static int
 ctl_addr(struct sockaddr_un *sa, const char *path)
@@ -103,11 +118,40 @@ out_errno:
 	return rc;
 }
 
-/* Read one line within CTL_CLIENT_MS. Returns its length or -errno. */
+/*
+ * Read and drop the rest of an overlong line (to its LF, the client's
+ * EOF, CTL_CLIENT_MS of silence or CTL_DISCARD_MAX bytes), so that the
+ * error reply reaches the client instead of a reset for unread bytes.
+ */
+static void
+ctl_discard_line(int fd)
+{
+	char junk[4096];
+	size_t total = 0;
+
+	while (total < CTL_DISCARD_MAX) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&pfd, 1, CTL_CLIENT_MS) <= 0)
+			return;
+		n = read(fd, junk, sizeof(junk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0 || memchr(junk, '\n', (size_t)n) != NULL)
+			return;
+		total += (size_t)n;
+	}
+}
+
+/* Read one line within CTL_CLIENT_MS.  Returns its length, -ETIMEDOUT, or
+ * -E2BIG when it does not fit in <cap> (never cut short: a purge of a
+ * truncated URL would remove another object). */
 static int
 ctl_read_line(int fd, char *line, size_t cap)
 {
 	size_t len = 0;
+	char *eol;
 
 	while (len + 1 < cap) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -125,6 +169,13 @@ ctl_read_line(int fd, char *line, size_t cap)
 			break;
 	}
 	line[len] = '\0';
+	eol = memchr(line, '\n', len);
+	if (len + 1 >= cap && eol == NULL) {
+		ctl_discard_line(fd);
+		return -E2BIG;
+	}
+	if (memchr(line, '\0', eol != NULL ? (size_t)(eol - line) : len))
+		return -EINVAL;
 	line[strcspn(line, "\r\n")] = '\0';
 	return (int)strlen(line);
 }
@@ -164,6 +215,178 @@ ctl_log_reopen(const struct app *a, char *out, size_t cap)
 	return (size_t)snprintf(out, cap, "ok\n");
 }
 
+/* ---- cache commands ----------------------------------------------------- */
+
+#define CTL_LIST_DEFAULT 1000u
+#define CTL_LIST_MAX     1000000u
+/* One listed line at most: state, two sizes, a key escaped (4 x). */
+#define CTL_LIST_LINE_MAX (4 * CACHE_KEY_MAX_BYTES + 64)
+
+/* The control thread uses the index as a QSBR reader only in between. */
+static void
+ctl_rcu_online(void)
+{
+	rcu_thread_online();
+}
+
+static void
+ctl_rcu_offline(void)
+{
+	rcu_thread_offline();
+}
+
+/* "cache purge URL": remove the GET response stored for <url>. */
+static size_t
+ctl_cache_purge(const struct app *a, const char *url, char *out, size_t cap)
+{
+	uint8_t key[CACHE_KEY_MAX_BYTES];
+	const char *why;
+	int klen, rc;
+
+	klen = cache_key_from_url(url, strlen(url), key, sizeof(key), &why);
+	if (klen < 0)
+		return (size_t)snprintf(
+		    out, cap, "error: bad URL \"%.200s\": %s\n", url, why);
+	ctl_rcu_online();
+	rc = cache_index_purge(a->cache, key, (size_t)klen);
+	ctl_rcu_offline();
+	/* the key is "GET " and the URL as the cache writes it */
+	return (size_t)snprintf(out, cap, "%s %.*s\n",
+	                        rc == 0 ? "purged" : "not found", klen - 4,
+	                        (const char *)key + 4);
+}
+
+struct list_ctx {
+	struct stats_buf *b;
+	const char *prefix;
+	size_t prefix_len;
+	uint64_t limit;
+	uint64_t shown;
+	uint64_t more; /* matching but not shown: over the limit or room */
+	char line[CTL_LIST_LINE_MAX];
+};
+
+static const char *
+state_name(enum cache_obj_state st)
+{
+	return st == CACHE_OBJ_COMPLETE ? "complete" : "busy";
+}
+
+/* <key> with "GET " dropped and bytes other than visible ASCII as \xHH
+ * (a key from a request target has none), into <out> of <cap> bytes. */
+static size_t
+key_escape(const uint8_t *key, size_t len, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	if (len >= 4 && memcmp(key, "GET ", 4) == 0) {
+		key += 4;
+		len -= 4;
+	}
+	for (i = 0; i < len && n + 5 < cap; i++) {
+		if (key[i] > 0x20 && key[i] < 0x7f)
+			out[n++] = (char)key[i];
+		else
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x",
+			                      key[i]);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static int
+list_visit(void *arg, const struct cache_index_entry *e)
+{
+	struct list_ctx *c = arg;
+	char url[4 * CACHE_KEY_MAX_BYTES + 1];
+	int n;
+
+	key_escape(e->key, e->key_len, url, sizeof(url));
+	if (strncmp(url, c->prefix, c->prefix_len) != 0)
+		return 0;
+	if (c->shown == c->limit) {
+		c->more++;
+		return 0;
+	}
+	n = snprintf(c->line, sizeof(c->line), "%-8s %12llu %12llu %s\n",
+	             state_name(e->state), (unsigned long long)e->body_bytes,
+	             (unsigned long long)e->mem_bytes, url);
+	/* keep room for the "... N more" line */
+	if (n < 0 || c->b->len + (size_t)n + 64 >= c->b->cap) {
+		c->more++;
+		return 0;
+	}
+	stats_buf_printf(c->b, "%s", c->line);
+	c->shown++;
+	return 0;
+}
+
+/*
+ * "cache list [LIMIT [PREFIX]]": the URLs stored that start with PREFIX
+ * (the URL as the cache keeps it: the host in lower case, no ":80"), at
+ * most LIMIT of them (default CTL_LIST_DEFAULT) and as many as the reply
+ * holds, then how many more there are.
+ */
+static size_t
+ctl_cache_list(const struct app *a, const char *args, char *out, size_t cap)
+{
+	static struct list_ctx c;
+	struct stats_buf b;
+	unsigned long long limit = CTL_LIST_DEFAULT;
+	char *end;
+
+	memset(&c, 0, sizeof(c));
+	if (*args != '\0') {
+		errno = 0;
+		limit = strtoull(args, &end, 10);
+		if (errno != 0 || end == args || limit == 0 ||
+		    limit > CTL_LIST_MAX || (*end != '\0' && *end != ' '))
+			return (size_t)snprintf(out, cap,
+			                        "error: cache list: LIMIT must "
+			                        "be 1..%u\n",
+			                        CTL_LIST_MAX);
+		args = *end == ' ' ? end + 1 : end;
+	}
+	stats_buf_init(&b, out, cap);
+	c.b = &b;
+	c.prefix = args;
+	c.prefix_len = strlen(args);
+	c.limit = limit;
+	stats_buf_printf(&b, "# state body_bytes object_bytes url\n");
+	ctl_rcu_online();
+	(void)cache_index_walk(a->cache, list_visit, &c);
+	ctl_rcu_offline();
+	if (c.more > 0)
+		stats_buf_printf(&b, "... %llu more\n",
+		                 (unsigned long long)c.more);
+	return b.len;
+}
+
+/* "cache ...": <args> is what follows "cache ". */
+static size_t
+ctl_cache(const struct app *a, const char *args, char *out, size_t cap)
+{
+	if (a->cache == NULL)
+		return (size_t)snprintf(out, cap,
+		                        "error: no cache (no forward listener "
+		                        "has cache on)\n");
+	if (strcmp(args, "stats") == 0)
+		return app_cache_stats_render(a, 0, out, cap);
+	if (strcmp(args, "stats json") == 0)
+		return app_cache_stats_render(a, 1, out, cap);
+	if (strncmp(args, "purge ", 6) == 0)
+		return ctl_cache_purge(a, args + 6, out, cap);
+	if (strcmp(args, "list") == 0)
+		return ctl_cache_list(a, "", out, cap);
+	if (strncmp(args, "list ", 5) == 0)
+		return ctl_cache_list(a, args + 5, out, cap);
+	return (size_t)snprintf(out, cap,
+	                        "error: unknown cache command \"%.64s\" (try: "
+	                        "cache stats, cache stats json, cache purge "
+	                        "URL, cache list [LIMIT [PREFIX]])\n",
+	                        args);
+}
+
 static size_t
 ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 {
@@ -177,9 +400,12 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 		return app_stats_render(a, 1, out, cap);
 	if (strcmp(cmd, "log reopen") == 0)
 		return ctl_log_reopen(a, out, cap);
+	if (strncmp(cmd, "cache ", 6) == 0)
+		return ctl_cache(a, cmd + 6, out, cap);
 	return (size_t)snprintf(out, cap,
 	                        "error: unknown command \"%.64s\" (try: ping, "
-	                        "version, stats, stats json, log reopen)\n",
+	                        "version, stats, stats json, log reopen, cache "
+	                        "stats, cache purge URL, cache list)\n",
 	                        cmd);
 }
 
@@ -201,7 +427,14 @@ ctl_serve(struct ctl *c, const struct app *a, int timeout_ms)
 	if (fd < 0)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
 	rc = ctl_read_line(fd, line, sizeof(line));
-	if (rc < 0)
+	if (rc == -E2BIG)
+		len = (size_t)snprintf(reply, sizeof(reply),
+		                       "error: command line over %d bytes\n",
+		                       CTL_LINE_MAX - 1);
+	else if (rc == -EINVAL)
+		len = (size_t)snprintf(reply, sizeof(reply),
+		                       "error: NUL byte in the command line\n");
+	else if (rc < 0)
 		len = (size_t)snprintf(reply, sizeof(reply),
 		                       "error: no command within %d ms\n",
 		                       CTL_CLIENT_MS);

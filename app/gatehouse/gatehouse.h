@@ -70,6 +70,15 @@ struct dev_counters {
 size_t app_stats_render(const struct app *a, int json, char *out, size_t cap);
 
 /*
+ * The shared cache's counters and gauges alone (group "cache" of
+ * app_stats_render), for `cache stats`: text or, with <json>, one JSON
+ * object.  An "error:" line when the appliance has no cache.  Returns the
+ * length written into <out> as app_stats_render.
+ */
+size_t app_cache_stats_render(const struct app *a, int json, char *out,
+                              size_t cap);
+
+/*
  * Register the /gatehouse/... DPDK telemetry commands, after checking every
  * counter group's declaration (stats_group_check; a bad one is a bug and
  * stops the process).  Returns 0 or -errno.

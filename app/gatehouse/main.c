@@ -531,7 +531,9 @@ print_eal_args(const struct eal_args *ea)
  * listener asks for (each listener still refuses objects over its own
  * cache-max-object-kb).  The index's object limit counts the head, the
  * key and the segments' descriptors too: it gets room above the body
- * limit, within the budget.  Returns 0 or -1 (printed).
+ * limit, within the budget.  This thread, the control thread, registers
+ * with QSBR once the index exists and stays offline but around each cache
+ * command (ctl.c).  Returns 0 or -1 (printed).
  */
 static int
 cache_open(struct app *a)
@@ -558,19 +560,21 @@ cache_open(struct app *a)
 		        budget >> 20, strerror(errno));
 		return -1;
 	}
+	rcu_register_thread();
+	rcu_thread_offline();
 	return 0;
 }
 
 /* After the workers stopped: the stacks close their connections (a fill
- * given up calls call_rcu: this thread is a registered reader while they
- * do), then the index goes. */
+ * given up calls call_rcu: this thread, registered since cache_open, is an
+ * online reader while they do), then the index goes. */
 static void
 workers_and_cache_free(struct app *a)
 {
 	int rc;
 
 	if (a->cache != NULL)
-		rcu_register_thread();
+		rcu_thread_online();
 	workers_free(a);
 	if (a->cache == NULL)
 		return;

@@ -4,8 +4,9 @@
  * text, JSON or telemetry dictionaries.  Every counter comes from one
  * X-macro declaration, and one walk over the groups (snapshot_walk) feeds
  * all three surfaces.  Counters are named here only where a value comes
- * from outside a counter struct: the device's (rte_eth_stats fields) and
- * the access-log writer's, each assigned to its field by name.
+ * from outside a counter struct: the device's (rte_eth_stats fields), the
+ * cache index's gauges and the access-log writer's, each assigned to its
+ * field by name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "cache/cache_index.h"
 #include "common/gh_common.h"
 #include "dns/dns.h"
 #include "net/net.h"
@@ -52,6 +54,51 @@ _Static_assert(sizeof(struct logger_totals) ==
                    GH_ARRAY_SIZE(alog_descs) * sizeof(uint64_t),
                "access-log counters and descriptors out of step");
 
+/*
+ * The shared cache's index (totals only, and only when there is one):
+ * its counters (CACHE_INDEX_COUNTERS), then its gauges from the snapshot
+ * and jemalloc's count of its arena, each assigned to its field by name.
+ */
+/* clang-format off */
+#define CACHE_GAUGES(X)                                                       \
+	X(objects,      "gauge: objects in the index")                        \
+	X(bytes,        "gauge: bytes the objects in the index allocated")    \
+	X(budget_bytes, "the limit on bytes (cache-mb)")                      \
+	X(live_objects, "gauge: objects allocated, in the index or in use")  \
+	X(live_bytes,   "gauge: bytes allocated by live objects")             \
+	X(arena_bytes,  "gauge: bytes jemalloc counts in the cache's arena")
+/* clang-format on */
+
+struct cache_vals {
+	struct cache_index_counters c;
+	CACHE_GAUGES(STATS_FIELD)
+};
+
+static const struct stats_counter_desc cache_descs[] = {
+    CACHE_INDEX_COUNTERS(STATS_DESC) CACHE_GAUGES(STATS_DESC)};
+static const struct stats_group_desc cache_group = {"cache", cache_descs,
+                                                    GH_ARRAY_SIZE(cache_descs)};
+_Static_assert(sizeof(struct cache_vals) ==
+                   GH_ARRAY_SIZE(cache_descs) * sizeof(uint64_t),
+               "cache counters and descriptors out of step");
+
+/* The counters and gauges of index <ci> (takes its lock briefly). */
+static void
+cache_read(struct cache_index *ci, struct cache_vals *v)
+{
+	struct cache_index_stats st;
+
+	cache_index_stats_get(ci, &st);
+	v->c = st.c;
+	v->objects = st.objects;
+	v->bytes = st.bytes;
+	v->budget_bytes = st.budget_bytes;
+	v->live_objects = st.live_objects;
+	v->live_bytes = st.live_bytes;
+	if (cache_index_arena_allocated(ci, &v->arena_bytes) < 0)
+		v->arena_bytes = 0; /* jemalloc without statistics */
+}
+
 /* Everything one rendering needs, summed once. */
 struct stats_snapshot {
 	struct net_counters net;
@@ -61,7 +108,9 @@ struct stats_snapshot {
 	struct proxy_counters proxy;
 	struct dns_counters dns;
 	struct port_snap port[CONF_PORTS_MAX];
+	struct cache_vals cache;   /* valid when has_cache */
 	struct logger_totals alog; /* valid when has_alog */
+	bool has_cache;
 	bool has_alog;
 };
 
@@ -185,6 +234,10 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		return;
 	for (i = 0; i < a->n_ports; i++)
 		dev_read(a, i, &s->port[i].dev);
+	if (a->cache != NULL) {
+		cache_read(a->cache, &s->cache);
+		s->has_cache = true;
+	}
 	if (a->logger != NULL) {
 		logger_counters(a->logger, &s->alog.lines, &s->alog.dropped,
 		                &s->alog.write_errors);
@@ -203,7 +256,8 @@ typedef void (*group_visit_fn)(void *ctx, const char *parent,
 /*
  * Hand every group of <s> to <fn>, in the one order all surfaces share:
  * the worker groups, one group per port (its device counters only in
- * totals, <total>), then the process's groups (totals only).  This is the
+ * totals, <total>), then the process's groups (totals only: the shared
+ * cache's index when there is one, the access-log writer's).  This is the
  * only list of groups: text, JSON and telemetry all render what it visits.
  */
 static void
@@ -223,6 +277,8 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 
 		fn(ctx, "port", &g, (const uint64_t *)&s->port[i]);
 	}
+	if (total && s->has_cache)
+		fn(ctx, NULL, &cache_group, (const uint64_t *)&s->cache);
 	if (total && s->has_alog)
 		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog);
 }
@@ -341,6 +397,31 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 	return b.len;
 }
 
+size_t
+app_cache_stats_render(const struct app *a, int json, char *out, size_t cap)
+{
+	struct cache_vals v;
+	struct stats_buf b;
+
+	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
+	stats_buf_init(&b, out, cap);
+	if (a->cache == NULL) {
+		stats_buf_printf(&b, "error: no cache (no forward listener "
+		                     "has cache on)\n");
+		return b.len;
+	}
+	cache_read(a->cache, &v);
+	if (json) {
+		stats_buf_printf(&b, "{");
+		stats_render_json(&b, &cache_group, (const uint64_t *)&v);
+		stats_buf_printf(&b, "}\n");
+	} else {
+		stats_render_text(&b, NULL, &cache_group, (const uint64_t *)&v,
+		                  false);
+	}
+	return b.len;
+}
+
 /* --- DPDK telemetry: /gatehouse/stats, /gatehouse/worker,N, /gatehouse/info */
 
 /*
@@ -436,6 +517,7 @@ app_telemetry_register(const struct app *a)
 		GH_VERIFY(stats_group_check(worker_groups[i].desc) == 0);
 	GH_VERIFY(stats_group_check(&port_group_decl) == 0);
 	GH_VERIFY(stats_group_check(&alog_group) == 0);
+	GH_VERIFY(stats_group_check(&cache_group) == 0);
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
 	                                "Totals of every Gatehouse counter");

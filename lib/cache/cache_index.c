@@ -312,6 +312,37 @@ cache_index_purge(struct cache_index *ci, const uint8_t *key, size_t len)
 	return rc;
 }
 
+int
+cache_index_walk(struct cache_index *ci, cache_index_walk_fn fn, void *arg)
+{
+	struct cds_lfht_iter iter;
+	struct cache_obj *obj;
+	int rc = 0;
+
+	GH_CHECK_OBJ_NOTNULL(ci, CACHE_INDEX_MAGIC);
+	rcu_read_lock();
+	cds_lfht_for_each_entry(ci->ht, &iter, obj, node)
+	{
+		struct cache_index_entry e;
+
+		GH_CHECK_OBJ(obj, CACHE_OBJ_MAGIC);
+		e.state = cache_obj_state(obj);
+		if (e.state == CACHE_OBJ_DEAD)
+			continue;
+		e.key = obj->key;
+		e.key_len = obj->key_len;
+		e.body_bytes = cache_obj_body_len(obj);
+		/* written under the lock; a relaxed read is a fair gauge */
+		e.mem_bytes =
+		    __atomic_load_n(&obj->mem_bytes, __ATOMIC_RELAXED);
+		rc = fn(arg, &e);
+		if (rc != 0)
+			break;
+	}
+	rcu_read_unlock();
+	return rc;
+}
+
 void
 cache_index_stats_get(struct cache_index *ci, struct cache_index_stats *out)
 {

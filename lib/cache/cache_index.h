@@ -87,6 +87,37 @@ int cache_index_remove(struct cache_index *ci, struct cache_obj *obj);
  * thread.  Returns 0, or -ENOENT when there is none. */
 int cache_index_purge(struct cache_index *ci, const uint8_t *key, size_t len);
 
+/*
+ * What cache_index_walk shows of one object: its key (valid only during
+ * the callback), state (BUSY or COMPLETE, as read then), the body bytes
+ * written so far and every byte the object allocated (what the budget
+ * counts).
+ */
+struct cache_index_entry {
+	const uint8_t *key;
+	uint32_t key_len;
+	enum cache_obj_state state;
+	uint64_t body_bytes;
+	uint64_t mem_bytes;
+};
+
+/* A cache_index_walk callback: return 0 to go on, anything else to stop
+ * the walk (which then returns that value). */
+typedef int (*cache_index_walk_fn)(void *arg,
+                                   const struct cache_index_entry *e);
+
+/*
+ * Call <fn> for every object in <ci>'s table, in no particular order,
+ * without the index's lock (inserts and evictions go on meanwhile: an
+ * object added or removed during the walk may be seen or not; each one in
+ * the table all along is seen exactly once).  Objects removed but not yet
+ * gone from the table are skipped.  Online RCU thread, which stays online
+ * (no quiescent state) for the whole walk, so that no object it sees is
+ * freed: keep <fn> short.  Returns 0 when every object was visited, else
+ * what <fn> returned to stop.
+ */
+int cache_index_walk(struct cache_index *ci, cache_index_walk_fn fn, void *arg);
+
 /* A snapshot of counters and gauges (takes the lock: control thread). */
 void cache_index_stats_get(struct cache_index *ci,
                            struct cache_index_stats *out);

@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 
 #include "cache/cache_index.h"
+#include "cache/cache_key.h"
 #include "cache/cache_obj.h"
 #include "cache/cache_policy.h"
 #include "common/gh_common.h"
@@ -40,40 +41,8 @@
 static int
 key_of(const struct http_msg *msg, const char *buf, uint8_t *key, size_t cap)
 {
-	char uri[FWD_CACHE_KEY_MAX];
-	const char *path = buf + msg->path.off;
-	size_t n = 0;
-	uint32_t i;
-	bool v6;
-	int k;
-
-	if (msg->host.len + 16 > sizeof(uri))
-		return -ENAMETOOLONG;
-	v6 = memchr(buf + msg->host.off, ':', msg->host.len) != NULL;
-	memcpy(uri, "http://", 7);
-	n = 7;
-	if (v6) /* an IPv6 literal, kept without brackets by lib/http */
-		uri[n++] = '[';
-	for (i = 0; i < msg->host.len; i++) {
-		char c = buf[msg->host.off + i];
-
-		uri[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	if (v6)
-		uri[n++] = ']';
-	if (msg->port != 80) {
-		k = snprintf(uri + n, sizeof(uri) - n, ":%u", msg->port);
-		if (k < 0)
-			return -EINVAL;
-		n += (size_t)k;
-	}
-	if (msg->path.len == 0 || path[0] != '/')
-		uri[n++] = '/';
-	if (msg->path.len > sizeof(uri) - n)
-		return -ENAMETOOLONG;
-	memcpy(uri + n, path, msg->path.len);
-	n += msg->path.len;
-	return cache_key_build(key, cap, "GET", 3, uri, n);
+	return cache_key_http(buf + msg->host.off, msg->host.len, msg->port,
+	                      buf + msg->path.off, msg->path.len, key, cap);
 }
 
 struct rte_mbuf *

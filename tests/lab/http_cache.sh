@@ -41,21 +41,11 @@
 PORT=3128
 ORIGIN_URL=http://origin.lab.test
 OBJ=/cache/100k.bin
-CHECKS=0
 NGINX_LOG_START=0
 WANT_SHA=""
 
 need_lab_prereqs
 for t in curl sha256sum; do command -v "$t" >/dev/null || fail "$t not found: run tools/setup"; done
-
-pass_check() {
-	CHECKS=$((CHECKS + 1))
-	printf 'PASS %s: %s\n' "$1" "$2"
-}
-fail_check() {
-	printf 'FAIL %s: %s\n' "$1" "$2"
-	fail "$1: $2"
-}
 
 pcurl() {
 	timeout -k 2 60 ip netns exec "$CLIENT_NS" curl -sS --max-time 50 \

@@ -631,3 +631,27 @@ download_1g_check() {
 		fail_check "$name" "VmRSS rose from $rss0 to $max KiB (more than +$slack KiB)"
 	pass_check "$name" "1 GiB, SHA-256 right, VmRSS $rss0 -> max $max KiB (+$(((max - rss0) / 1024)) MiB)"
 }
+
+# ------------------------------------------------- named checks, proxy ---
+
+# A test made of named checks prints one line per check: pass_check NAME
+# TEXT (counted in CHECKS), fail_check NAME TEXT (ends the test, after
+# cleanup).
+CHECKS=0
+pass_check() {
+	CHECKS=$((CHECKS + 1))
+	printf 'PASS %s: %s\n' "$1" "$2"
+}
+fail_check() {
+	printf 'FAIL %s: %s\n' "$1" "$2"
+	fail "$1: $2"
+}
+
+# proxy_curl PORT ARGS...: curl from the client namespace through the
+# forward proxy listening on INSIDE_IP:PORT (bounded to 60 s).
+proxy_curl() {
+	local port=$1
+	shift
+	timeout -k 2 60 ip netns exec "$CLIENT_NS" curl -sS --max-time 50 \
+		-x "http://$INSIDE_IP:$port" "$@"
+}
