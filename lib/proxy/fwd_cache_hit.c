@@ -260,7 +260,8 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 		return -ENOMEM;
 	}
 	if (s->txn != NULL) {
-		s->txn->rec.status = (uint16_t)a->status;
+		s->txn->rec.status =
+		    a->status == 200 ? m.r.status : (uint16_t)a->status;
 		s->txn->rec.result = a->result;
 	}
 	fwd_cli_queue(s, head);
@@ -454,10 +455,14 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 		cache_obj_put(obj);
 		return -ESTALE;
 	}
-	if (not_modified(msg, buf, text, len, &m, &result)) {
+	/* RFC 9110 13.2.1: preconditions only where the answer would be a
+	 * 2xx; 14.2: ranges only of a 200 */
+	if (m.r.status / 100 == 2 &&
+	    not_modified(msg, buf, text, len, &m, &result)) {
 		a.status = 304;
 		a.result = result;
-	} else if (range_answer(msg, buf, text, len, cache_obj_body_len(obj),
+	} else if (m.r.status == 200 &&
+	           range_answer(msg, buf, text, len, cache_obj_body_len(obj),
 	                        &a) == HTTP_RANGE_MULTI) {
 		s->cache_fwd = FWD_CF_REQUEST;
 		cache_obj_put(obj);

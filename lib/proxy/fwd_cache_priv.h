@@ -70,7 +70,8 @@ bool fwd_cache_field(const char *text, uint32_t len, const char *name,
 
 /* How a stored object answers a request (fwd_cache_serve). */
 struct fwd_cache_answer {
-	unsigned status;     /* 200 (the stored one), 206, 304 or 416 */
+	unsigned status;     /* 200: the stored response, whatever its status;
+	                        206, 304 or 416 */
 	uint64_t off, len;   /* 206: the body bytes sent */
 	uint8_t result;      /* enum alog_result of the log line */
 	uint16_t fwd_status; /* Cache-Status fwd-status (a validation's
