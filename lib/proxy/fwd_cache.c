@@ -57,6 +57,7 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
 	fwd_hw_str(&w, text);
+	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	if (s->l->cfg.via) {
 		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
 		         (s->flags & SF_CLI_HTTP10) ? 0u : 1u);

@@ -199,6 +199,19 @@ fwd_cache_status_miss(struct fwd_session *s, struct fwd_head_writer *w,
 	}
 }
 
+void
+fwd_cache_status_collapsed(struct fwd_session *s, struct fwd_head_writer *w)
+{
+	char text[96];
+
+	if (!s->l->cfg.cache_status || s->cache_fwd >= GH_ARRAY_SIZE(fwd_names))
+		return;
+	snprintf(text, sizeof(text),
+	         "Cache-Status: gatehouse; fwd=%s; collapsed\r\n",
+	         fwd_names[s->cache_fwd]);
+	fwd_hw_str(w, text);
+}
+
 int
 fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
                 const struct fwd_cache_answer *a, bool body)

@@ -395,6 +395,12 @@ enum fwd_cache_fwd {
 void fwd_cache_status_miss(struct fwd_session *s, struct fwd_head_writer *w,
                            unsigned status);
 
+/* Write the Cache-Status line of a collapsed miss (served from another
+ * request's fetch: "fwd=uri-miss; collapsed") into <w>, when the listener
+ * has cache-status on. */
+void fwd_cache_status_collapsed(struct fwd_session *s,
+                                struct fwd_head_writer *w);
+
 /* ---- fwd_cache_reval.c ---- */
 
 /* Write the conditional fields of a validation (If-None-Match with the

@@ -460,3 +460,29 @@ Test(fwdc_status, cache_status)
 	                 "\r\nCache-Status: gatehouse; fwd=bypass\r\n") != NULL,
 	          "got: %s", cli.rx);
 }
+
+/* A collapsed miss (waiting on the first request's fetch) says so. */
+Test(fwdc_status, cache_status_collapsed)
+{
+	static const char req[] =
+	    "GET http://10.0.0.2/w HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+	static struct peer cli2;
+
+	client_connect();
+	peer_connect(&cli2);
+	send_str(&cli, req);
+	run(10);
+	cr_assert_eq(origin_requests(), 1);
+	send_str(&cli2, req);
+	run(10);
+	cr_assert_eq(origin_requests(), 1, "the second miss went upstream");
+	send_str(&org, RESP_V1_60);
+	run(20);
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: gatehouse; fwd=uri-miss; "
+	                         "stored\r\n") != NULL,
+	          "got: %s", cli.rx);
+	cr_assert(strstr(cli2.rx, "\r\nCache-Status: gatehouse; fwd=uri-miss; "
+	                          "collapsed\r\n") != NULL,
+	          "got: %s", cli2.rx);
+	cr_assert(strstr(cli2.rx, "\r\n\r\nhello") != NULL);
+}
