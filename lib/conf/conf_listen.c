@@ -45,6 +45,7 @@ enum listen_directive_id {
 	D_MAX_HEADER_BYTES,
 	D_MAX_BODY_BYTES,
 	D_CACHE,
+	D_CACHE_STATUS,
 	D_CACHE_MB,
 	D_CACHE_MAX_OBJECT_KB,
 	D_CACHE_HEURISTIC_MAX_S,
@@ -328,6 +329,7 @@ static const struct directive listen_directives[D_COUNT] = {
     [D_MAX_BODY_BYTES] =
         NUM_FWD("max-request-body-bytes", max_body_bytes, 0, UINT64_C(1) << 62),
     [D_CACHE] = FLAG_FWD("cache", cache),
+    [D_CACHE_STATUS] = FLAG_FWD("cache-status", cache_status),
     [D_CACHE_MB] = NUM_FWD("cache-mb", cache_mb, 1, 1048576),
     [D_CACHE_MAX_OBJECT_KB] =
         NUM_FWD("cache-max-object-kb", cache_max_object_kb, 1, 1048576),
@@ -359,6 +361,7 @@ forward_defaults(struct conf_forward *f)
 	f->max_header_bytes = 32768;
 	f->max_body_bytes = 0;
 	f->cache = false;
+	f->cache_status = false;
 	f->cache_mb = 64;
 	f->cache_max_object_kb = 1024;
 	f->cache_heuristic_max_s = 86400;

@@ -102,6 +102,9 @@ struct conf_forward {
 	                                   0..31536000, default 86400 */
 	uint32_t cache_collapse_ms;     /* cache-collapse-wait-ms 0..600000,
 	                                   default 10000; 0: no collapsing */
+	/* cache-status on|off: RFC 9211 Cache-Status on responses, default
+	 * off */
+	bool cache_status;
 };
 
 /* The `resolver` section (the forward proxy's DNS). */

@@ -31,6 +31,19 @@ enum alog_result {
 	ALOG_TCP_HIT = 4,    /* served from the cache (a tier on disk, later) */
 	ALOG_TAG_NONE = 5,   /* "TAG_NONE": bad request, answered by us */
 	ALOG_TCP_MEM_HIT = 6, /* served from the cache's memory */
+	/* stale, validated with the origin: 304, served from the cache */
+	ALOG_TCP_REFRESH_UNMODIFIED = 7,
+	/* stale, validated: the origin sent a new response */
+	ALOG_TCP_REFRESH_MODIFIED = 8,
+	/* validation failed (5xx, no answer): the stale one served
+	 * (stale-if-error) */
+	ALOG_TCP_REFRESH_FAIL_OLD = 9,
+	/* validation failed: the error passed on */
+	ALOG_TCP_REFRESH_FAIL_ERR = 10,
+	/* the client's If-None-Match answered 304 from the cache */
+	ALOG_TCP_INM_HIT = 11,
+	/* the client's If-Modified-Since answered 304 from the cache */
+	ALOG_TCP_IMS_HIT = 12,
 };
 
 /* Squid's hierarchy code. */

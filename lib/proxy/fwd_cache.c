@@ -3,11 +3,10 @@
  * 12's first slice).  A GET or HEAD without a body is looked up by its
  * key (lib/cache's cache_key_build: "GET", the effective URI
  * http://host[:port]/path with the host in lower case) before anything
- * goes upstream; a COMPLETE object that cache_use_decide() finds fresh
- * for this request (or stale within the request's max-stale) answers it:
- * the stored head with an Age field, our Via and Connection: close as on
- * a miss, and the body as mbufs attached to the object's segments (no
- * copy, cache_obj_body_mbufs).  A marker under the key (Vary) leads to
+ * goes upstream; a COMPLETE object is handed to fwd_cache_hit.c, which
+ * answers from it (200, 304, 206, 416: the body as mbufs attached to the
+ * object's segments, no copy) or keeps it for validation
+ * (fwd_cache_reval.c).  A marker under the key (Vary) leads to
  * the variant for this request (fwd_cache_vary.c).  On a miss the
  * response to a GET may be stored (fwd_cache_store.c); an unsafe method's
  * response invalidates (fwd_cache_inval.c).
@@ -20,9 +19,6 @@
  * there at once, so that concurrent misses wait on its fetch
  * (fwd_collapse.c) instead of making their own.
  *
- * Not in this slice (issue 12): revalidation (stale is a miss whose
- * response replaces the stored one), ranges, Cache-Status, conditional
- * requests answered 304.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,6 +55,7 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 	char text[64];
 
 	fwd_hw_put(&w, stored, len);
+	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
 	fwd_hw_str(&w, text);
@@ -118,66 +115,6 @@ fwd_cache_wait_head(struct fwd_session *s, const struct cache_obj *obj,
 	}
 	*status = m.r.status;
 	return out;
-}
-
-/* Answer the request <msg> from COMPLETE <obj> (our reference, always
- * dropped here) if it may be used.  Returns 0 when answered, -ESTALE (not
- * usable for this request), -ENOMEM (no mbufs: a miss instead). */
-static int
-hit_serve(struct fwd_session *s, const struct http_msg *msg,
-          struct cache_obj *obj, const struct cache_req_meta *q, int64_t now_s)
-{
-	struct fwd_ctx *fc = s->l->fc;
-	struct fwd_cache_meta m;
-	struct rte_mbuf *head, *body = NULL;
-	uint32_t lifetime_s, age_s;
-	const uint8_t *stored = fwd_cache_meta_of(obj, &m);
-	enum cache_use use;
-	uint64_t body_len;
-
-	GH_VERIFY(stored != NULL);          /* COMPLETE objects have heads */
-	if (m.flags & FWD_CACHE_F_MARKER) { /* never a response */
-		cache_obj_put(obj);
-		return -ESTALE;
-	}
-	if (m.dst_private && !s->l->cfg.allow_private_dst) {
-		cache_obj_put(obj);
-		return -ESTALE; /* a miss: the destination check refuses it */
-	}
-	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
-	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
-	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
-	if (use != CACHE_USE_FRESH && use != CACHE_USE_STALE) {
-		cache_obj_put(obj);
-		return -ESTALE;
-	}
-	body_len = cache_obj_body_len(obj);
-	if (msg->method == HTTP_M_GET && body_len > 0) {
-		body = cache_obj_body_mbufs(obj, fc->p.cache_worker, 0,
-		                            body_len, fc->p.pool);
-		if (body == NULL) {
-			fc->cnt->fwd_no_mbuf++;
-			cache_obj_put(obj);
-			return -ENOMEM;
-		}
-	}
-	head = fwd_cache_head_mbuf(s, stored, m.head_len, age_s);
-	if (head == NULL) {
-		rte_pktmbuf_free(body); /* before the put: it holds refs */
-		cache_obj_put(obj);
-		return -ENOMEM;
-	}
-	if (s->txn != NULL) {
-		s->txn->rec.status = m.r.status;
-		s->txn->rec.result = ALOG_TCP_MEM_HIT;
-	}
-	fwd_cli_queue(s, head);
-	if (body != NULL)
-		fwd_cli_queue(s, body);
-	fwd_cli_flush(s);
-	cache_obj_put(obj);
-	fc->cnt->fwd_cache_hits++;
-	return 0;
 }
 
 /*
@@ -261,18 +198,20 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	int64_t now_s;
 	int klen;
 
+	fwd_cache_txn_reset(s);
 	fwd_cache_unsafe_note(s, msg, buf);
 	if (fc->p.cache == NULL || !s->l->cfg.cache ||
 	    (msg->method != HTTP_M_GET && msg->method != HTTP_M_HEAD) ||
 	    msg->body_kind != HTTP_BODY_NONE)
 		return FWD_CACHE_PASS;
+	s->cache_fwd = FWD_CF_URI_MISS;
 	cache_req_meta_parse(&q, msg, buf);
 	now_s = fwd_cache_now_s(fc);
 	klen = fwd_cache_key_of(msg, buf, key, sizeof(key));
 	if (klen > 0 &&
 	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
 	    fwd_cache_vary_resolve(s, msg, buf, key, (size_t)klen, &obj) == 0 &&
-	    hit_serve(s, msg, obj, &q, now_s) == 0)
+	    fwd_cache_hit(s, msg, buf, obj, &q, now_s) == 0)
 		return FWD_CACHE_HIT;
 	if (!(s->flags & SF_NO_COLLAPSE)) /* counted when it first came */
 		fc->cnt->fwd_cache_misses++;
@@ -290,6 +229,12 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 		t->cache_req_s = now_s;
 		fwd_cache_vary_keep(t, msg, buf);
 		s->flags |= SF_CACHE;
+		/* A validation (fwd_cache_reval.c) keeps the stale object to
+		 * update it on a 304; a request whose semantics kept it from
+		 * a usable entry (several ranges, If-Match...) fetches alone:
+		 * no placeholder for others to wait on. */
+		if (s->reval != NULL || s->cache_fwd == FWD_CF_REQUEST)
+			return FWD_CACHE_PASS;
 		return collapse_or_fill(s, msg, buf, key, (size_t)klen);
 	}
 	return FWD_CACHE_PASS;

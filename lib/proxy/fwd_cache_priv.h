@@ -1,7 +1,13 @@
 /*
- * What the forward proxy's cache files share (fwd_cache.c: lookups and
- * hits; fwd_cache_store.c: storing responses): the metadata at the start
- * of every stored object's head, and the cache's clock.
+ * The forward proxy's cache files among themselves (private to lib/proxy):
+ * fwd_cache.c (lookup and the miss path), fwd_cache_store.c (storing),
+ * fwd_cache_vary.c (Vary markers and variant keys), fwd_cache_inval.c
+ * (invalidation by unsafe methods), fwd_cache_hit.c (answering from a
+ * stored object: 200, 304, 206, 416, Cache-Status), fwd_cache_reval.c
+ * (validating a stored object with the origin).  What a stored object's
+ * head holds, and the cache's clock.  Threading as fwd_priv.h: one worker;
+ * the objects are shared, read through cache_obj_head() by an online QSBR
+ * thread holding a reference.
  */
 #ifndef GH_FWD_CACHE_PRIV_H
 #define GH_FWD_CACHE_PRIV_H
@@ -33,6 +39,7 @@
  * head without Content-Length (FWD_CACHE_F_NOLEN), replaced by one with
  * it when the fill completes (cache_obj_head_replace: heads are never
  * written in place, readers on other cores may hold them).
+ * A validation (fwd_cache_reval.c) publishes a new head of the same form.
  */
 struct fwd_cache_meta {
 	uint32_t magic;
@@ -125,5 +132,56 @@ void fwd_cache_unsafe_note(struct fwd_session *s, const struct http_msg *msg,
 /* Its response <msg>: a 2xx or 3xx invalidates (RFC 9111 4.4). */
 void fwd_cache_invalidate(struct fwd_session *s, const struct http_msg *msg,
                           const char *buf);
+
+/* ---- fwd_cache_hit.c ---- */
+
+/*
+ * The head of <obj> (ours, COMPLETE or being validated): its metadata
+ * into *m (checked) and the head's text (status line and fields) into
+ * *text / *len, valid until the caller's next quiescent state.
+ */
+void fwd_cache_obj_meta(const struct cache_obj *obj, struct fwd_cache_meta *m,
+                        const char **text, uint32_t *len);
+
+/* The next line of a stored head text[0 .. len) from *off: its start
+ * and length without the CRLF; false at the end (every line we store
+ * ends in CRLF). */
+bool fwd_cache_next_line(const char *text, uint32_t len, uint32_t *off,
+                         const char **p, uint32_t *n);
+
+/* The value of the first field <name> (lower case) in the stored head
+ * text[0 .. len), without the CRLF; false when there is none. */
+bool fwd_cache_field(const char *text, uint32_t len, const char *name,
+                     const char **v, uint32_t *vlen);
+
+/* How a stored object answers a request (fwd_cache_serve). */
+struct fwd_cache_answer {
+	unsigned status;     /* 200: the stored response, whatever its status;
+	                        206, 304 or 416 */
+	uint64_t off, len;   /* 206: the body bytes sent */
+	uint8_t result;      /* enum alog_result of the log line */
+	uint16_t fwd_status; /* Cache-Status fwd-status (a validation's
+	                        answer), 0 for a plain hit */
+};
+
+/*
+ * Queue the answer <a> from <obj> (our reference, kept) for the client
+ * and fill the transaction's record; with <body> the body (never for
+ * HEAD).  Returns 0, or -ENOMEM (no mbufs: nothing queued).
+ */
+int fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
+                    const struct fwd_cache_answer *a, bool body);
+
+/*
+ * A lookup found COMPLETE <obj> (our reference, always taken over) for
+ * the request <msg> in <buf> with directives <q>: answer it from the
+ * object (200, 304 to the client's conditionals, 206 or 416 to a Range);
+ * or keep it in s->reval to validate it with the origin (a conditional
+ * request goes up).  Returns 0 when answered; -ESTALE when the request
+ * goes to the origin (s->reval set or not); -ENOMEM (no mbufs).
+ */
+int fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
+                  const char *buf, struct cache_obj *obj,
+                  const struct cache_req_meta *q, int64_t now_s);
 
 #endif /* GH_FWD_CACHE_PRIV_H */

@@ -265,6 +265,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	uint64_t *ns;
 	int vlen;
 
+	fwd_cache_reval_passed(s, msg->status);
 	if (s->flags & SF_CACHE_INVAL)
 		fwd_cache_invalidate(s, msg, buf);
 	if (!(s->flags & SF_CACHE) || t == NULL) {

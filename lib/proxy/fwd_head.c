@@ -247,6 +247,7 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		fwd_hw_str(&w, text);
 		fwd_hw_str(&w, "\r\n");
 	}
+	fwd_cache_reval_hdrs(s, &w); /* a validation's conditionals */
 	fwd_hw_str(&w, "\r\n");
 	m = fwd_hw_done(&w, fc->cnt);
 	if (m == NULL)
@@ -292,6 +293,7 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
 		fwd_hw_span(&w, buf, msg->hdr[i].value);
 		fwd_hw_str(&w, "\r\n");
 	}
+	fwd_cache_status_miss(s, &w, msg->status);
 	if (s->l->cfg.via) {
 		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
 		         msg->version_minor);

@@ -147,7 +147,12 @@ struct fwd_session {
 	uint32_t whead_len;
 	struct fwd_session *wnext;
 	struct fwd_session **wprev;
-	uint64_t req_body_bytes; /* of the current request, for the limit */
+	struct cache_obj *reval;   /* a stale object being validated with the
+	                              origin (fwd_cache_reval.c), or NULL (one
+	                              reference, ours) */
+	uint16_t cache_fwd_status; /* the status a validation got, 0 */
+	uint8_t cache_fwd;         /* enum fwd_cache_fwd: Cache-Status */
+	uint64_t req_body_bytes;   /* of the current request, for the limit */
 	struct http_body req_body;
 	struct http_body resp_body;
 	/* de-chunks a chunked body for cobj (kind CHUNKED) when the client
@@ -390,6 +395,64 @@ void fwd_collapse_timeout(struct fwd_session *s);
 
 /* The session ends or leaves ST_WAIT: off the list, reference dropped. */
 void fwd_collapse_end(struct fwd_session *s);
+
+/* Why a request went to the origin, for Cache-Status (RFC 9211 2.2). */
+enum fwd_cache_fwd {
+	FWD_CF_BYPASS = 0,   /* not a request the cache handles */
+	FWD_CF_URI_MISS = 1, /* nothing stored under its key */
+	FWD_CF_STALE = 2,    /* stored, stale: validated or replaced */
+	FWD_CF_REQUEST = 3,  /* stored, the request did not allow its use */
+};
+
+/* ---- fwd_cache_hit.c ---- */
+
+/* Write the Cache-Status line of a response from the origin (a miss)
+ * into <w>, when the listener has cache-status on. */
+void fwd_cache_status_miss(struct fwd_session *s, struct fwd_head_writer *w,
+                           unsigned status);
+
+/* Write the Cache-Status line of a collapsed miss (served from another
+ * request's fetch: "fwd=uri-miss; collapsed") into <w>, when the listener
+ * has cache-status on. */
+void fwd_cache_status_collapsed(struct fwd_session *s,
+                                struct fwd_head_writer *w);
+
+/* ---- fwd_cache_reval.c ---- */
+
+/* Write the conditional fields of a validation (If-None-Match with the
+ * stored ETag, If-Modified-Since with the stored Last-Modified) into the
+ * origin's request head <w>; nothing without s->reval. */
+void fwd_cache_reval_hdrs(struct fwd_session *s, struct fwd_head_writer *w);
+
+/*
+ * The final response head <msg> in <buf> answers a validation (s->reval):
+ * a 304 updates the stored head (RFC 9111 4.3.4) and the client is
+ * answered from the object; a 5xx within stale-if-error serves the stale
+ * one.  True when the client was answered so (the head consumed, the
+ * response done: SF_RESP_HEAD | SF_RESP_DONE; or the session ended),
+ * false when the response goes to the client as on a miss.
+ */
+bool fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
+                              const char *buf);
+
+/* A response from the origin goes to the client: the validation (if any)
+ * is over, the object dropped (fwd_cache_response()'s first step). */
+void fwd_cache_reval_passed(struct fwd_session *s, unsigned status);
+
+/* The access-log code of a response from the origin with <status>. */
+enum alog_result fwd_cache_miss_result(const struct fwd_session *s,
+                                       unsigned status);
+
+/* We are about to answer with the error <status> (no response head sent
+ * yet): true when a stale object was served instead (stale-if-error; the
+ * transaction ended, the client closes), false to send the error. */
+bool fwd_cache_reval_failed(struct fwd_session *s, unsigned status);
+
+/* Drop s->reval (the session ends). */
+void fwd_cache_reval_drop(struct fwd_session *s);
+
+/* A new request: no validation, no Cache-Status reason yet. */
+void fwd_cache_txn_reset(struct fwd_session *s);
 
 /* ---- fwd_reply.c ---- */
 

@@ -77,6 +77,12 @@ fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
 	s->up_in = NULL;
 	fwd_retry_drop(s);
 	fwd_leg_close(&s->up, true);
+	/* a validation that failed: the stale object, or the error */
+	if (status >= 500 && s->reval != NULL) {
+		if (fwd_cache_reval_failed(s, status))
+			return;
+		result = ALOG_TCP_REFRESH_FAIL_ERR;
+	}
 	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", status,
 	         http_reason(status));
 	fwd_hw_str(&w, line);

@@ -452,6 +452,10 @@ fwd_response_head(struct fwd_session *s)
 		fwd_cli_flush(s);
 		return s->up_in != NULL;
 	}
+	/* a validation's 304 (or 5xx within stale-if-error) answered from
+	 * the stored object (fwd_cache_reval.c) */
+	if (s->reval != NULL && fwd_cache_reval_response(s, msg, buf))
+		return true;
 	if ((s->flags & SF_CLI_HTTP10) && msg->body_kind == HTTP_BODY_CHUNKED)
 		s->flags |= SF_DECHUNK;
 	/* A body in a transfer coding other than chunked (read until the
@@ -466,8 +470,12 @@ fwd_response_head(struct fwd_session *s)
 	}
 	close = (s->flags & (SF_CLOSE_CLI | SF_DECHUNK)) ||
 	        msg->body_kind == HTTP_BODY_EOF;
+	/* Storing is decided before the client's head is written: its
+	 * Cache-Status says "stored" (fwd_cache_status_miss()). */
+	fwd_cache_response(s, msg, buf);
 	m = fwd_write_response_head(s, msg, buf, close);
 	if (m == NULL) {
+		fwd_cache_fill_end(s, false);
 		fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
 		return false;
 	}
@@ -478,7 +486,7 @@ fwd_response_head(struct fwd_session *s)
 		s->flags |= SF_UP_KEEP;
 	if (s->txn != NULL) {
 		s->txn->rec.status = msg->status;
-		s->txn->rec.result = ALOG_TCP_MISS;
+		s->txn->rec.result = fwd_cache_miss_result(s, msg->status);
 		i = http_hdr_find(msg, buf, "content-type", 0);
 		if (i >= 0)
 			alog_field_set(
@@ -490,7 +498,6 @@ fwd_response_head(struct fwd_session *s)
 	if (msg->body_kind == HTTP_BODY_NONE)
 		s->flags |= SF_RESP_DONE;
 	fc->cnt->fwd_responses++;
-	fwd_cache_response(s, msg, buf);
 	proxy_chain_trim(&s->up_in, msg->head_len);
 	tcp_recved(s->up, msg->head_len);
 	fwd_cli_queue(s, m);

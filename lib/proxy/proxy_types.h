@@ -100,6 +100,12 @@ enum proxy_service {
 	X(fwd_cache_collapse_timeout, "forward cache: collapsed misses whose wait for the response head passed cache-collapse-wait-ms") \
 	X(fwd_cache_variants_stored, "forward cache: responses with Vary stored whole under a variant key (also in fwd_cache_stored)") \
 	X(fwd_cache_invalidated, "forward cache: objects removed by an unsafe method's response (target, Location, Content-Location)") \
+	X(fwd_cache_revalidated_304, "forward cache: stale responses validated with the origin, 304: served from the cache (TCP_REFRESH_UNMODIFIED)") \
+	X(fwd_cache_revalidated_200, "forward cache: validations the origin answered with a new response (TCP_REFRESH_MODIFIED)") \
+	X(fwd_cache_stale_if_error, "forward cache: stale responses served because validation failed (stale-if-error, TCP_REFRESH_FAIL_OLD)") \
+	X(fwd_cache_not_modified, "forward cache: 304s answered from the cache to clients' If-None-Match / If-Modified-Since") \
+	X(fwd_cache_ranges, "forward cache: 206s answered from the cache (a single byte range)") \
+	X(fwd_cache_range_416, "forward cache: 416s answered from the cache (a range not satisfiable)") \
 	PROXY_FWD_CACHE_NS_COUNTERS(X)
 
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per

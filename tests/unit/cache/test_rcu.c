@@ -35,12 +35,17 @@ static bool
 still_good(const struct cache_obj *o)
 {
 	uint8_t key[CACHE_KEY_MAX_BYTES];
-	uint32_t k;
+	uint32_t k = 0, i;
 
-	if (o->magic != CACHE_OBJ_MAGIC || o->key_len < 14)
+	if (o->magic != CACHE_OBJ_MAGIC || o->key_len < 14 || o->key_len > 24)
 		return false;
-	/* "GET http://t/<k>" */
-	k = (uint32_t)strtoul((const char *)o->key + 13, NULL, 10);
+	/* "GET http://t/<k>": the digits within the key (it is not
+	 * NUL-terminated, and nothing in particular follows it) */
+	for (i = 13; i < o->key_len; i++) {
+		if (o->key[i] < '0' || o->key[i] > '9')
+			return false;
+		k = k * 10 + (uint32_t)(o->key[i] - '0');
+	}
 	return o->key_len == ct_key(key, k) &&
 	       memcmp(o->key, key, o->key_len) == 0 && o->ref.refcount >= 1;
 }

@@ -682,6 +682,7 @@ assert_forward_defaults(const struct conf_forward *f)
 	cr_assert_eq(f->cache_mb, 64);
 	cr_assert_eq(f->cache_max_object_kb, 1024);
 	cr_assert_eq(f->cache_heuristic_max_s, 86400);
+	cr_assert_not(f->cache_status);
 }
 
 /* The forward settings are filled in for every listen section; the
@@ -775,6 +776,19 @@ Test(conf, allow_src_limit)
 	c = parse_ok(FWD_HEAD "\tallow-src 0.0.0.0/0\n");
 	cr_assert_eq(c->listeners[0].fwd.allow_src[0].addr_be, 0);
 	cr_assert_eq(c->listeners[0].fwd.allow_src[0].mask_be, 0);
+	conf_free(c);
+}
+
+/* cache-status on|off (RFC 9211), off by default. */
+Test(conf, cache_status_flag)
+{
+	struct conf *c = parse_ok(FWD_HEAD ALLOW "\tcache on\n"
+	                                         "\tcache-status on\n");
+
+	cr_assert(c->listeners[0].fwd.cache_status);
+	conf_free(c);
+	c = parse_ok(FWD_HEAD ALLOW "\tcache-status off\n");
+	cr_assert_not(c->listeners[0].fwd.cache_status);
 	conf_free(c);
 }
 
@@ -1192,6 +1206,8 @@ static const struct bad_case bad_cases[] = {
     {FWD_HEAD ALLOW "\tanonymous yes\n",
      "t.conf:16: anonymous: \"yes\" is not on or off"},
     {FWD_HEAD ALLOW "\tvia 1\n", "t.conf:16: via: \"1\" is not on or off"},
+    {FWD_HEAD ALLOW "\tcache-status yes\n",
+     "t.conf:16: cache-status: \"yes\" is not on or off"},
     {FWD_HEAD ALLOW "\tallow-private-dst true\n",
      "t.conf:16: allow-private-dst: \"true\" is not on or off"},
     {FWD_HEAD ALLOW "\tvia on\n\tvia off\n",

@@ -1,31 +1,23 @@
 /*
- * The forward proxy's test setup (test_forward.c, test_fwd_store.c): the
- * proxy on node A of the two-stack harness with its timers on the fake
- * clock, the origin listening on node B, and the helpers the cache tests
- * share.  See fwd_test_util.h.
+ * The forward proxy's test set-up (see fwd_test_util.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 #include <rte_cycles.h>
-#include <rte_ip.h>
 
-#include "../tcp/tcp_test_util.h"
+#include "fwd_test_util.h"
 #include "cache/cache_index.h"
 #include "dns/dns.h"
-#include "fwd_test_util.h"
-#include "proxy/forward.h"
-#include "proxy_test_util.h"
 
 struct fwd_ctx *fc;
-struct cache_index *ci; /* the cache tests' (fwd_setup_cache) */
+struct cache_index *ci;
 struct dns_resolver *dns;
 struct proxy_counters cnt;
 struct conf_forward cfg;
-uint32_t collapse_ms = 10000;
 
-/* The proxy's wakes and timers, on the fake clock (run()). */
+/* The proxy's timers and wakes, on the fake clock (run()). */
 static void
 fwd_tick(uint64_t now_tsc)
 {
@@ -34,7 +26,7 @@ fwd_tick(uint64_t now_tsc)
 }
 
 void
-fwd_setup_cfg(bool allow_b, bool cache)
+ft_setup(const struct ft_opts *o)
 {
 	struct dns_params dp = {
 	    .net = &tt_a.net,
@@ -61,12 +53,13 @@ fwd_setup_cfg(bool allow_b, bool cache)
 	p.tcp = tt_a.s;
 	p.pool = tt_pool;
 	p.dns = dns;
+	p.alog = o->alog;
 	p.ports[0].addr_be = TT_IP_A;
 	p.ports[0].mask_be = TT_IP(255, 255, 255, 0);
 	p.ports[0].outside = true;
 	p.tsc_hz = TT_HZ; /* the proxy's timers run on the fake clock too */
 	p.start_tsc = TT_T0;
-	if (cache) {
+	if (o->cache) {
 		/* the test thread is the worker: a registered QSBR reader */
 		rcu_register_thread();
 		ci = cache_index_create(4u << 20, 1u << 20, 1);
@@ -76,7 +69,7 @@ fwd_setup_cfg(bool allow_b, bool cache)
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_allow_src = 1;
-	cfg.allow_src[0].addr_be = allow_b ? TT_IP_B : TT_IP(10, 9, 9, 9);
+	cfg.allow_src[0].addr_be = o->deny_b ? TT_IP(10, 9, 9, 9) : TT_IP_B;
 	cfg.allow_src[0].mask_be = TT_IP(255, 255, 255, 255);
 	cfg.n_connect_ports = 2;
 	cfg.connect_ports[0] = 443;
@@ -93,11 +86,12 @@ fwd_setup_cfg(bool allow_b, bool cache)
 	cfg.max_request_line = 8192;
 	cfg.max_headers = 100;
 	cfg.max_header_bytes = 32768;
-	cfg.cache = cache;
+	cfg.cache = o->cache;
+	cfg.cache_status = o->cache_status;
 	cfg.cache_mb = 4;
 	cfg.cache_max_object_kb = 512;
 	cfg.cache_heuristic_max_s = 86400;
-	cfg.cache_collapse_ms = collapse_ms;
+	cfg.cache_collapse_ms = o->collapse_ms != 0 ? o->collapse_ms : 10000;
 	fc = fwd_ctx_create(&p, &cnt, &cfg);
 	cr_assert_not_null(fc);
 	pt_tick = fwd_tick;
@@ -110,25 +104,7 @@ fwd_setup_cfg(bool allow_b, bool cache)
 }
 
 void
-fwd_setup(void)
-{
-	fwd_setup_cfg(true, false);
-}
-
-void
-fwd_setup_denied(void)
-{
-	fwd_setup_cfg(false, false);
-}
-
-void
-fwd_setup_cache(void)
-{
-	fwd_setup_cfg(true, true);
-}
-
-void
-fwd_teardown(void)
+ft_teardown(void)
 {
 	tt_teardown(); /* the proxy's legs close (on_close) here */
 	fwd_ctx_destroy(fc);
@@ -161,6 +137,67 @@ client_connect(void)
 	peer_connect(&cli);
 }
 
+uint64_t
+origin_requests(void)
+{
+	return cnt.fwd_upstream_new + cnt.fwd_upstream_reused;
+}
+
+bool
+ft_get(const char *path, const char *extra, const char *resp)
+{
+	uint64_t before = origin_requests();
+	char req[512];
+
+	snprintf(req, sizeof(req),
+	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n%s\r\n",
+	         path, extra);
+	send_str(&cli, req);
+	run(10);
+	if (origin_requests() == before)
+		return false;
+	if (resp != NULL) {
+		send_str(&org, resp);
+		run(10);
+	}
+	return true;
+}
+
+/* ---- the shorter set-up names of the older tests ---- */
+
+uint32_t collapse_ms = 10000;
+
+void
+fwd_setup_cfg(bool allow_b, bool cache)
+{
+	ft_setup(&(struct ft_opts){
+	    .deny_b = !allow_b, .cache = cache, .collapse_ms = collapse_ms});
+}
+
+void
+fwd_setup(void)
+{
+	fwd_setup_cfg(true, false);
+}
+
+void
+fwd_setup_denied(void)
+{
+	fwd_setup_cfg(false, false);
+}
+
+void
+fwd_setup_cache(void)
+{
+	fwd_setup_cfg(true, true);
+}
+
+void
+fwd_teardown(void)
+{
+	ft_teardown();
+}
+
 unsigned
 count_of(const char *hay, const char *needle)
 {
@@ -174,29 +211,8 @@ count_of(const char *hay, const char *needle)
 	return n;
 }
 
-/* Requests the proxy sent upstream, on new or reused connections. */
-uint64_t
-origin_requests(void)
-{
-	return cnt.fwd_upstream_new + cnt.fwd_upstream_reused;
-}
-
-/* GET <path> from the client; the origin answers with <resp> when the
- * request reached it.  Returns whether it did. */
 bool
 cache_get(const char *path, const char *extra, const char *resp)
 {
-	uint64_t before = origin_requests();
-	char req[512];
-
-	snprintf(req, sizeof(req),
-	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n%s\r\n",
-	         path, extra);
-	send_str(&cli, req);
-	run(10);
-	if (origin_requests() == before)
-		return false;
-	send_str(&org, resp);
-	run(10);
-	return true;
+	return ft_get(path, extra, resp);
 }

@@ -1327,8 +1327,7 @@ Test(fwd, collapse_falls_back_when_the_response_is_not_storable,
 static void
 fwd_setup_cache_short_wait(void)
 {
-	collapse_ms = 100;
-	fwd_setup_cfg(true, true);
+	ft_setup(&(struct ft_opts){.cache = true, .collapse_ms = 100});
 }
 
 /* An origin slow to answer: after cache-collapse-wait-ms the waiter
