@@ -162,6 +162,13 @@ int cache_obj_body_copy(const struct cache_obj *obj, uint64_t off, uint64_t len,
  */
 int cache_obj_watch(struct cache_obj *obj, uint32_t worker);
 
+/* Whether some worker watches <obj> (clients may be waiting on it). */
+static inline bool
+cache_obj_watched(const struct cache_obj *obj)
+{
+	return __atomic_load_n(&obj->watch_mask, __ATOMIC_ACQUIRE) != 0;
+}
+
 /* Queue <obj> on the wake ring of every worker watching it that has no
  * wake for it queued yet (each wake holds a reference).  Called by the
  * library on every change; any thread. */

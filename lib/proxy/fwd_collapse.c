@@ -246,3 +246,25 @@ fwd_ctx_poll(struct fwd_ctx *fc)
 	}
 	return n;
 }
+
+bool
+fwd_collapse_orphan(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	/* only a GET's response whose head the waiters have (the request
+	 * all sent, so the origin needs nothing more from the client) */
+	if (s->state != ST_FORWARD || s->cobj == NULL || s->up == NULL ||
+	    (s->flags & (SF_RESP_HEAD | SF_REQ_DONE | SF_RESP_DONE)) !=
+	        (SF_RESP_HEAD | SF_REQ_DONE) ||
+	    !cache_obj_watched(s->cobj))
+		return false;
+	GH_VERIFY(s->cli == NULL);
+	rte_pktmbuf_free(s->cli_in);
+	rte_pktmbuf_free(s->cli_out);
+	s->cli_in = s->cli_out = NULL;
+	s->flags |= SF_CLOSE_CLI;
+	fc->cnt->fwd_cache_fill_orphaned++;
+	fwd_response(s); /* what the origin sent already */
+	return true;
+}

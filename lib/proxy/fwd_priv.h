@@ -396,6 +396,11 @@ void fwd_collapse_timeout(struct fwd_session *s);
 /* The session ends or leaves ST_WAIT: off the list, reference dropped. */
 void fwd_collapse_end(struct fwd_session *s);
 
+/* The client of <s> closed while its response fills an object others
+ * wait on: the fill goes on without it (true), the response read from
+ * the origin into the object only, and the session ends with it. */
+bool fwd_collapse_orphan(struct fwd_session *s);
+
 /* Why a request went to the origin, for Cache-Status (RFC 9211 2.2). */
 enum fwd_cache_fwd {
 	FWD_CF_BYPASS = 0,   /* not a request the cache handles */
@@ -531,6 +536,10 @@ fwd_cli_queue(struct fwd_session *s, struct rte_mbuf *m)
 {
 	uint32_t len = proxy_chain_len(m);
 
+	if (s->cli == NULL) { /* gone (a fill that goes on without it) */
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (proxy_chain_append(&s->cli_out, m) < 0) {
 		rte_pktmbuf_free(m);
 		return;

@@ -405,6 +405,9 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 		if (s->state == ST_TUNNEL && why == TCP_CLOSE_NORMAL &&
 		    (s->flags & SF_UP_SHUT))
 			fwd_leg_close(&s->up, false);
+		/* A fill others wait on goes on without its own client. */
+		if (fwd_collapse_orphan(s))
+			return;
 		if (why != TCP_CLOSE_NORMAL && !(s->flags & SF_RESP_DONE) &&
 		    s->state != ST_HEAD && s->state != ST_DRAIN)
 			fc->cnt->fwd_aborted++;

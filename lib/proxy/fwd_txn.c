@@ -529,6 +529,10 @@ fwd_txn_done(struct fwd_session *s)
 	rte_pktmbuf_free(s->up_in);
 	rte_pktmbuf_free(s->up_out);
 	s->up_in = s->up_out = NULL;
+	if (s->cli == NULL) { /* a fill that went on after its client */
+		fwd_session_end(s, false);
+		return;
+	}
 	if (s->flags & SF_CLOSE_CLI) {
 		fwd_drain(s, s->l->cfg.client_idle_ms);
 		return;

@@ -1428,3 +1428,37 @@ Test(fwd, cache_request_directives_do_not_purge, .init = fwd_setup_cache)
 	              "the fresh object was removed by a request header");
 	cr_assert_eq(cnt.fwd_cache_hits, 2);
 }
+
+/* The filler's own client goes away after the head: the fill goes on
+ * without it, at the origin's pace, the waiter gets every byte, the
+ * object is stored, and the orphaned session ends with the response. */
+Test(fwd, collapse_fill_outlives_its_client, .init = fwd_setup_cache)
+{
+	two_misses();
+	big_start("max-age=60", 1000);
+	cr_assert_gt(cli2.rx_len, 999);
+	tcp_abort(cli.c);
+	run(20);
+	cr_assert_eq(cnt.fwd_cache_fill_orphaned, 1);
+	big_rest(1000);
+	run(20);
+	assert_got_big(&cli2);
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 1, "only the waiter's is left");
+	cr_assert_eq(origin_requests(), 1);
+}
+
+/* No waiter: a client that goes away ends its session and its fill. */
+Test(fwd, fill_without_waiters_ends_with_its_client, .init = fwd_setup_cache)
+{
+	client_connect();
+	send_str(&cli,
+	         "GET http://10.0.0.2/k HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	big_start("max-age=60", 1000);
+	tcp_abort(cli.c);
+	run(20);
+	cr_assert_eq(cnt.fwd_cache_fill_orphaned, 0);
+	cr_assert_eq(cnt.fwd_cache_fill_aborted, 1);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
+}
