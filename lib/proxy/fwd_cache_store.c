@@ -416,6 +416,10 @@ fwd_cache_fill_end(struct fwd_session *s, bool whole)
 
 	if (s->cobj == NULL)
 		return;
+	if (!whole && cache_obj_head(s->cobj, &(uint32_t){0}) == NULL) {
+		fill_drop(s); /* put there at the request, no answer came */
+		return;
+	}
 	key = s->cobj->key;
 	key_len = s->cobj->key_len;
 	got = cache_obj_body_len(s->cobj);

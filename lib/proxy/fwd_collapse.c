@@ -16,9 +16,9 @@
  * Once the head went out, an object given up short of its length cuts
  * the client's connection, as the origin cutting the response would.
  *
- * The waiters of a worker are one list; a wake runs through it (at most
- * the worker's sessions), which is cheap for the tens of waiters a
- * popular key gathers.
+ * The waiters of a worker are in FWD_WAIT_BUCKETS lists hashed by the
+ * object's address: a wake walks one bucket, the waiters of that object
+ * and of the few others that share it.
  */
 #include <errno.h>
 
@@ -33,6 +33,15 @@
 /* Wakes taken from the ring per poll. */
 #define FWD_WAKE_BURST 32u
 
+/* The waiter list of <obj>'s bucket. */
+static struct fwd_session **
+bucket_of(struct fwd_ctx *fc, const struct cache_obj *obj)
+{
+	uint64_t h = (uint64_t)(uintptr_t)obj * UINT64_C(0x9e3779b97f4a7c15);
+
+	return &fc->waiters[(h >> 32) & (FWD_WAIT_BUCKETS - 1)];
+}
+
 bool
 fwd_collapse_wait(struct fwd_session *s, struct cache_obj *obj,
                   uint32_t head_len)
@@ -45,11 +54,11 @@ fwd_collapse_wait(struct fwd_session *s, struct cache_obj *obj,
 	s->wobj = obj;
 	s->wsent = 0;
 	s->whead_len = head_len;
-	s->wnext = fc->waiters;
+	s->wprev = bucket_of(fc, obj);
+	s->wnext = *s->wprev;
 	if (s->wnext != NULL)
 		s->wnext->wprev = &s->wnext;
-	s->wprev = &fc->waiters;
-	fc->waiters = s;
+	*s->wprev = s;
 	fc->n_waiting++;
 	s->flags &= (uint32_t)~SF_WAIT_HEAD;
 	s->state = ST_WAIT;
@@ -235,7 +244,7 @@ fwd_ctx_poll(struct fwd_ctx *fc)
 	n = cache_wake_drain(fc->p.cache, fc->p.cache_worker, objs,
 	                     FWD_WAKE_BURST);
 	for (i = 0; i < n; i++) {
-		struct fwd_session *s = fc->waiters, *next;
+		struct fwd_session *s = *bucket_of(fc, objs[i]), *next;
 
 		for (; s != NULL; s = next) {
 			next = s->wnext;

@@ -35,7 +35,8 @@
 #define FWD_LISTENER_MAGIC   0x66776c05u
 #define FWD_LISTENERS_MAX    8
 #define FWD_OUT_MAX          (64u * 1024) /* bytes waiting for a leg's TCP */
-#define FWD_LINGER_MS        2000         /* reading after an error reply */
+#define FWD_WAIT_BUCKETS     256u /* waiter lists per worker (a power of 2) */
+#define FWD_LINGER_MS        2000 /* reading after an error reply */
 #define FWD_TIMER_BURST      256
 #define FWD_ERR_BODY_MAX     640
 #define FWD_HOST_MAX         255 /* a DNS name's text (RFC 1035 2.3.4) */
@@ -208,7 +209,9 @@ struct fwd_ctx {
 	int64_t wall0_s;     /* Unix time at wheel tick 0: the cache's clock is
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
-	struct fwd_session *waiters; /* sessions in ST_WAIT */
+	/* sessions in ST_WAIT, hashed by the object they wait on: a wake
+	 * walks the waiters of its bucket only */
+	struct fwd_session *waiters[FWD_WAIT_BUCKETS];
 	uint32_t n_waiting;
 };
 
