@@ -186,6 +186,21 @@ collapse_or_fill(struct fwd_session *s, const struct http_msg *msg,
 	return FWD_CACHE_WAIT;
 }
 
+/* <*obj> is a pass marker (no response: fwd_cache_store.c): dropped, and
+ * true (a miss; the marker keeps the key from collapsing). */
+static bool
+pass_marker(struct cache_obj **obj)
+{
+	struct fwd_cache_meta m;
+
+	GH_VERIFY(fwd_cache_meta_of(*obj, &m) != NULL);
+	if (!(m.flags & FWD_CACHE_F_PASS))
+		return false;
+	cache_obj_put(*obj);
+	*obj = NULL;
+	return true;
+}
+
 enum fwd_cache_verdict
 fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
                   const char *buf)
@@ -211,6 +226,7 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	if (klen > 0 &&
 	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
 	    fwd_cache_vary_resolve(s, msg, buf, key, (size_t)klen, &obj) == 0 &&
+	    !pass_marker(&obj) &&
 	    fwd_cache_hit(s, msg, buf, obj, &q, now_s) == 0)
 		return FWD_CACHE_HIT;
 	if (!(s->flags & SF_NO_COLLAPSE)) /* counted when it first came */

@@ -25,6 +25,11 @@
 #define FWD_CACHE_F_MARKER                                    \
 	0x1u /* a Vary marker (fwd_cache_vary.c): its head is \
 	        the Vary names, '\n'-ended; never a response */
+#define FWD_CACHE_F_PASS                                         \
+	0x4u /* a pass marker (fwd_cache_store.c): the last      \
+	        response under this key could not be stored;     \
+	        misses fetch at once, nobody waits; never served \
+	        (a storable response replaces it) */
 #define FWD_CACHE_F_NOLEN                                        \
 	0x2u /* a body of unknown length being filled (chunked,  \
 	        until the close): the head has no Content-Length \

@@ -192,6 +192,37 @@ fill_abort(struct fwd_session *s)
 	s->l->fc->cnt->fwd_cache_fill_aborted++;
 }
 
+/*
+ * The response to a request others could have waited on may not be
+ * stored: a pass marker under its key (an object with no response, only
+ * metadata), so that the next misses for it fetch at once instead of
+ * waiting for a head that sends them to the origin anyway (Varnish's
+ * hit-for-miss).  A storable response replaces it; eviction takes it as
+ * any object.
+ */
+static void
+pass_mark(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct fwd_txn *t = s->txn;
+	struct cache_obj *obj, *e = NULL;
+	struct fwd_cache_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = FWD_CACHE_META_MAGIC;
+	m.flags = FWD_CACHE_F_PASS;
+	m.response_s = fwd_cache_now_s(fc);
+	obj = cache_obj_create(fc->p.cache, t->cache_key, t->cache_key_len, &m,
+	                       sizeof(m), 0);
+	if (obj == NULL)
+		return;
+	if (cache_index_insert_unique(fc->p.cache, obj, &e) == 0 &&
+	    cache_obj_complete(obj) == 0)
+		fc->cnt->fwd_cache_pass_marked++;
+	cache_obj_put(e); /* NULL: nothing */
+	cache_obj_put(obj);
+}
+
 /* s->cobj, put under t's key when the request missed, gets the response
  * <msg> (storable, no Vary, a known length): its head goes out to the
  * waiters now (cache_obj_head_replace), the body as it comes.  False
@@ -285,8 +316,10 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	if (ns == NULL)
 		ns = framing_refusal(s, msg);
 	if (ns != NULL) {
-		if (s->cobj != NULL)
+		if (s->cobj != NULL) {
 			fill_drop(s); /* its waiters fetch for themselves */
+			pass_mark(s);
+		}
 		not_stored(fc, ns);
 		return;
 	}

@@ -1462,3 +1462,36 @@ Test(fwd, fill_without_waiters_ends_with_its_client, .init = fwd_setup_cache)
 	cr_assert_eq(cnt.fwd_cache_fill_aborted, 1);
 	cr_assert_eq(cnt.fwd_sessions_in_use, 0);
 }
+
+/* A key whose response could not be stored gets a pass marker: the next
+ * concurrent misses fetch at once (neither waits for a head that would
+ * send it to the origin anyway); a storable response later replaces the
+ * marker and is a hit after. */
+Test(fwd, collapse_pass_marker_after_an_unstorable_response,
+     .init = fwd_setup_cache)
+{
+	static const char req[] =
+	    "GET http://10.0.0.2/k HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+
+	client_connect();
+	cr_assert(cache_get("/k", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+	                    "Content-Length: 2\r\n\r\nno"));
+	cr_assert_eq(cnt.fwd_cache_pass_marked, 1);
+	peer_connect(&cli2);
+	send_str(&cli, req);
+	run(10);
+	send_str(&cli2, req);
+	run(10);
+	cr_assert_eq(origin_requests(), 3, "a miss waited behind the marker");
+	cr_assert_eq(cnt.fwd_cache_collapsed, 0);
+	big_start("max-age=60", BIG_LEN); /* answers one of them ... */
+	big_start("max-age=60", BIG_LEN); /* ... and the other */
+	assert_got_big(&cli2);
+	cr_assert_geq(cnt.fwd_cache_stored, 1, "the marker was not replaced");
+	cli2.rx_len = 0;
+	send_str(&cli2, req);
+	run(10);
+	assert_got_big(&cli2);
+	cr_assert_eq(origin_requests(), 3, "not a hit after the marker");
+}
