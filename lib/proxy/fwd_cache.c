@@ -59,14 +59,8 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
 	fwd_hw_str(&w, text);
-	if (s->l->cfg.via) {
-		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
-		         (s->flags & SF_CLI_HTTP10) ? 0u : 1u);
-		fwd_hw_str(&w, text);
-	}
-	if (s->flags & SF_CLOSE_CLI)
-		fwd_hw_str(&w, "Connection: close\r\n");
-	fwd_hw_str(&w, "\r\n");
+	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
+	           (s->flags & SF_CLOSE_CLI) != 0);
 	return fwd_hw_done(&w, fc->cnt);
 }
 

@@ -255,14 +255,8 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	snprintf(line, sizeof(line), "Age: %u\r\n", age_s);
 	fwd_hw_str(&w, line);
 	write_status_hit(s, &w, a, (int64_t)lifetime_s - (int64_t)age_s);
-	if (s->l->cfg.via) {
-		snprintf(line, sizeof(line), "Via: 1.%u gatehouse\r\n",
-		         (s->flags & SF_CLI_HTTP10) ? 0u : 1u);
-		fwd_hw_str(&w, line);
-	}
-	if (s->flags & SF_CLOSE_CLI)
-		fwd_hw_str(&w, "Connection: close\r\n");
-	fwd_hw_str(&w, "\r\n");
+	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
+	           (s->flags & SF_CLOSE_CLI) != 0);
 	head = fwd_hw_done(&w, fc->cnt);
 	if (head == NULL) {
 		rte_pktmbuf_free(mb); /* before any put: it holds refs */

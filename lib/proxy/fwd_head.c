@@ -65,6 +65,20 @@ fwd_hw_str(struct fwd_head_writer *w, const char *s)
 }
 
 void
+fwd_hw_end(struct fwd_head_writer *w, bool via, unsigned minor, bool close)
+{
+	char text[32];
+
+	if (via) {
+		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n", minor);
+		fwd_hw_str(w, text);
+	}
+	if (close)
+		fwd_hw_str(w, "Connection: close\r\n");
+	fwd_hw_str(w, "\r\n");
+}
+
+void
 fwd_hw_span(struct fwd_head_writer *w, const char *buf, struct http_str sp)
 {
 	fwd_hw_put(w, buf + sp.off, sp.len);
@@ -294,14 +308,8 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
 		fwd_hw_str(&w, "\r\n");
 	}
 	fwd_cache_status_miss(s, &w, msg->status);
-	if (s->l->cfg.via) {
-		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
-		         msg->version_minor);
-		fwd_hw_str(&w, text);
-	}
-	if (close && msg->status >= 200)
-		fwd_hw_str(&w, "Connection: close\r\n");
-	fwd_hw_str(&w, "\r\n");
+	fwd_hw_end(&w, s->l->cfg.via, msg->version_minor,
+	           close && msg->status >= 200);
 	return fwd_hw_done(&w, fc->cnt);
 }
 
