@@ -395,6 +395,18 @@ fill_append(struct fwd_session *s, const char *p, uint32_t len)
 	return 0;
 }
 
+int
+fwd_cache_fill_bytes(struct fwd_session *s, const char *p, uint32_t len)
+{
+	if (s->cobj == NULL)
+		return -EINVAL;
+	if (fill_append(s, p, len) < 0) {
+		fill_abort(s);
+		return -EFBIG;
+	}
+	return 0;
+}
+
 void
 fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part)
 {

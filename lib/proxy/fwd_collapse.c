@@ -19,6 +19,11 @@
  * The waiters of a worker are in FWD_WAIT_BUCKETS lists hashed by the
  * object's address: a wake walks one bucket, the waiters of that object
  * and of the few others that share it.
+ *
+ * The filler's own client is served from the object too (SF_FILL_SELF):
+ * the origin's bytes go into the object at the origin's pace, not at the
+ * pace of the client that asked first, and that client reads the object
+ * as a waiter does (fwd_fill_self).
  */
 #include <errno.h>
 
@@ -153,6 +158,54 @@ head_out(struct fwd_session *s)
 	return true;
 }
 
+/*
+ * Queue the body bytes of <obj> from s->wsent up to <have> for the
+ * client, at most FWD_OUT_MAX waiting, flushing first: what the client's
+ * TCP takes frees room for more, and leaving with bytes queued means TCP
+ * refused some, so its on_writable comes back.  When the object's bytes
+ * cannot be attached (no mbuf, or the segment's 16-bit per-worker
+ * descriptor is full under a flash crowd), it tries again in 1 ms, for
+ * as long as the read timeout, then cuts.  False when the session is not
+ * to go on now (retrying, or ended).
+ */
+static bool
+obj_push(struct fwd_session *s, struct cache_obj *obj, uint64_t have)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	uint64_t before = s->wsent;
+
+	for (;;) {
+		uint32_t queued;
+		uint64_t n;
+		struct rte_mbuf *m;
+
+		fwd_cli_flush(s);
+		queued = proxy_chain_len(s->cli_out);
+		if (s->wsent >= have || queued >= FWD_OUT_MAX)
+			break;
+		n = RTE_MIN(have - s->wsent, (uint64_t)(FWD_OUT_MAX - queued));
+		m = cache_obj_body_mbufs(obj, fc->p.cache_worker, s->wsent, n,
+		                         fc->p.pool);
+		if (m == NULL) {
+			fc->cnt->fwd_cache_send_stalls++;
+			if (s->stall_ms >= RTE_MIN(s->l->cfg.upstream_read_ms,
+			                           (uint32_t)UINT16_MAX)) {
+				fc->cnt->fwd_no_mbuf++;
+				fwd_session_end(s, true);
+				return false;
+			}
+			s->stall_ms++;
+			fwd_resume_soon(s);
+			return false;
+		}
+		fwd_cli_queue(s, m);
+		s->wsent += n;
+	}
+	if (s->wsent != before)
+		s->stall_ms = 0;
+	return true;
+}
+
 void
 fwd_collapse_step(struct fwd_session *s)
 {
@@ -174,29 +227,8 @@ fwd_collapse_step(struct fwd_session *s)
 	before = s->wsent;
 	have = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_body_len(s->wobj);
 	want = s->req_method == HTTP_M_HEAD ? 0 : cache_obj_hint_get(s->wobj);
-	/* Flush first: what the client's TCP takes frees room for more.
-	 * Leaving with bytes queued means TCP refused some, so its
-	 * on_writable comes back here; no wake may come any more. */
-	for (;;) {
-		uint32_t queued;
-		uint64_t n;
-		struct rte_mbuf *m;
-
-		fwd_cli_flush(s);
-		queued = proxy_chain_len(s->cli_out);
-		if (s->wsent == have || queued >= FWD_OUT_MAX)
-			break;
-		n = RTE_MIN(have - s->wsent, (uint64_t)(FWD_OUT_MAX - queued));
-		m = cache_obj_body_mbufs(s->wobj, fc->p.cache_worker, s->wsent,
-		                         n, fc->p.pool);
-		if (m == NULL) {
-			fc->cnt->fwd_no_mbuf++;
-			fwd_session_end(s, true);
-			return;
-		}
-		fwd_cli_queue(s, m);
-		s->wsent += n;
-	}
+	if (!obj_push(s, s->wobj, have))
+		return;
 	if (s->wsent != before) /* progress: the silence timer restarts */
 		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
 	if (s->wsent == have && (st == CACHE_OBJ_COMPLETE || have == want)) {
@@ -217,6 +249,12 @@ fwd_collapse_timeout(struct fwd_session *s)
 	struct fwd_ctx *fc = s->l->fc;
 	uint64_t before = s->wsent;
 
+	if (s->flags & SF_RESUME) { /* obj_push's retry */
+		s->flags &= (uint32_t)~SF_RESUME;
+		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+		fwd_collapse_step(s);
+		return;
+	}
 	if (!(s->flags & SF_WAIT_HEAD)) {
 		fc->cnt->fwd_cache_collapse_timeout++;
 		fall_back(s);
@@ -276,4 +314,129 @@ fwd_collapse_orphan(struct fwd_session *s)
 	fc->cnt->fwd_cache_fill_orphaned++;
 	fwd_response(s); /* what the origin sent already */
 	return true;
+}
+
+/* ---- the filler's own client, served from the object ---- */
+
+void
+fwd_fill_self_start(struct fwd_session *s)
+{
+	if (s->cobj == NULL || s->cobj_expect == UINT64_MAX ||
+	    s->cobj_expect == 0 || s->req_method != HTTP_M_GET ||
+	    (s->flags & (SF_RESP_DONE | SF_DECHUNK)))
+		return;
+	cache_obj_get(s->cobj);
+	s->sobj = s->cobj;
+	s->wsent = 0;
+	s->stall_ms = 0;
+	s->flags |= SF_FILL_SELF;
+}
+
+void
+fwd_fill_self_end(struct fwd_session *s)
+{
+	if (s->sobj == NULL)
+		return;
+	cache_obj_put(s->sobj);
+	s->sobj = NULL;
+	s->flags &= (uint32_t)~SF_FILL_SELF;
+}
+
+/*
+ * The origin's body bytes at the head of up_in into the object (one mbuf
+ * segment's worth).  A fill given up on the way (no room) keeps what went
+ * in, served from the object; the rest stays in up_in for the client,
+ * the body's framing state counting only what went in.  False when
+ * nothing more is to be taken now (or the session was answered).
+ */
+static bool
+self_take(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct rte_mbuf *m = s->up_in;
+	const char *p = rte_pktmbuf_mtod(m, const char *);
+	struct http_body before = s->resp_body;
+	uint64_t len0 = cache_obj_body_len(s->sobj);
+	uint32_t used = 0, got;
+	int rc;
+
+	rc = http_body_feed(&s->resp_body, p, m->data_len, &used);
+	if (rc == HTTP_ERROR) {
+		fc->cnt->fwd_err_502_response++;
+		fwd_error(s, 502, ALOG_TCP_MISS,
+		          "bad framing of the response body");
+		return false;
+	}
+	if (used > 0 && fwd_cache_fill_bytes(s, p, used) < 0) {
+		got = (uint32_t)(cache_obj_body_len(s->sobj) - len0);
+		GH_VERIFY(got < used);
+		s->resp_body = before;
+		used = 0;
+		rc = got > 0 ? http_body_feed(&s->resp_body, p, got, &used)
+		             : HTTP_AGAIN;
+		GH_VERIFY(rc == HTTP_AGAIN && used == got);
+	}
+	if (used > 0) {
+		proxy_chain_trim(&s->up_in, used);
+		tcp_recved(s->up, used);
+	}
+	if (rc == HTTP_OK)
+		s->flags |= SF_RESP_DONE;
+	return used > 0 && s->cobj != NULL && !(s->flags & SF_RESP_DONE);
+}
+
+/* What a fill nobody else waits on reads ahead of its own client. */
+#define FWD_FILL_AHEAD (256u * 1024)
+
+/* Whether the origin's bytes may be taken now: always while others wait
+ * on the object (the point: the origin's pace), else up to
+ * FWD_FILL_AHEAD ahead of our own client. */
+static bool
+self_may_take(const struct fwd_session *s)
+{
+	return s->cobj != NULL && !(s->flags & SF_RESP_DONE) &&
+	       s->up_in != NULL &&
+	       (s->cli == NULL || cache_obj_watched(s->sobj) ||
+	        cache_obj_body_len(s->sobj) - s->wsent < FWD_FILL_AHEAD);
+}
+
+void
+fwd_fill_self(struct fwd_session *s)
+{
+	unsigned guard = 0;
+
+	GH_VERIFY(s->state == ST_FORWARD && (s->flags & SF_FILL_SELF) &&
+	          s->sobj != NULL);
+	do {
+		while (self_may_take(s)) {
+			if (guard++ == 64) {
+				fwd_resume_soon(s); /* the rest in 1 ms */
+				break;
+			}
+			if (!self_take(s))
+				break;
+		}
+		if (s->state != ST_FORWARD)
+			return; /* answered (bad framing) */
+		if (s->cli != NULL &&
+		    !obj_push(s, s->sobj, cache_obj_body_len(s->sobj)))
+			return;
+	} while (self_may_take(s) && guard < 64);
+	/* All of it from the origin: the object completes and the upstream
+	 * is free at once, whatever our own client's pace. */
+	if ((s->flags & SF_RESP_DONE) && s->cobj != NULL) {
+		fwd_cache_fill_end(s, true);
+		fwd_up_release(s);
+	}
+	if (s->cli != NULL && s->wsent < cache_obj_body_len(s->sobj))
+		return; /* its on_writable brings the rest */
+	if (s->flags & SF_RESP_DONE) {
+		fwd_fill_self_end(s);
+		fwd_txn_done(s);
+		return;
+	}
+	if (s->cobj == NULL) { /* the fill was given up, its part sent */
+		fwd_fill_self_end(s);
+		fwd_response(s); /* the rest as the origin sends it */
+	}
 }

@@ -93,6 +93,10 @@ enum fwd_state {
 	0x10000u /* an unsafe method: a non-error     \
 	            response invalidates (txn has the \
 	            target's GET key) */
+#define SF_FILL_SELF                                               \
+	0x80000u /* ST_FORWARD: the response fills an object and   \
+	            the client is served from it (s->sobj), so the \
+	            origin is read at its own pace (fwd_collapse.c) */
 
 struct fwd_listener {
 	unsigned magic;
@@ -144,7 +148,7 @@ struct fwd_session {
 	 * sent from it, the request head's length (kept in cli_in until
 	 * done: a fallback parses it again), the worker's waiter list */
 	struct cache_obj *wobj;
-	uint64_t wsent;
+	uint64_t wsent; /* also SF_FILL_SELF's bytes sent from sobj */
 	uint32_t whead_len;
 	struct fwd_session *wnext;
 	struct fwd_session **wprev;
@@ -153,7 +157,13 @@ struct fwd_session {
 	                              reference, ours) */
 	uint16_t cache_fwd_status; /* the status a validation got, 0 */
 	uint8_t cache_fwd;         /* enum fwd_cache_fwd: Cache-Status */
-	uint64_t req_body_bytes;   /* of the current request, for the limit */
+	uint16_t stall_ms;         /* ms an object's bytes could not be attached
+	                              (fwd_collapse.c), 0 after any progress */
+	/* SF_FILL_SELF: the object this response fills, which the client
+	 * is served from (one reference, ours; kept after cobj when the
+	 * fill ends first) */
+	struct cache_obj *sobj;
+	uint64_t req_body_bytes; /* of the current request, for the limit */
 	struct http_body req_body;
 	struct http_body resp_body;
 	/* de-chunks a chunked body for cobj (kind CHUNKED) when the client
@@ -266,6 +276,10 @@ void fwd_fin_pending(struct fwd_session *s);
 /* The response ended: log, park or close the upstream, next request. */
 void fwd_txn_done(struct fwd_session *s);
 
+/* The response is all read from the origin: park the upstream leg for
+ * reuse or close it, and free its queues. */
+void fwd_up_release(struct fwd_session *s);
+
 /* ---- fwd_head.c ---- */
 
 void fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n);
@@ -367,6 +381,11 @@ void fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 /* Body bytes <part> (a chain) go to the client: copy them into s->cobj. */
 void fwd_cache_body(struct fwd_session *s, const struct rte_mbuf *part);
 
+/* Body bytes p[0 .. len) into s->cobj (SF_FILL_SELF).  Returns 0, or < 0
+ * when the fill was given up (s->cobj NULL; what went in before stays
+ * readable through another reference). */
+int fwd_cache_fill_bytes(struct fwd_session *s, const char *p, uint32_t len);
+
 /* The response ended (<whole>: complete and framed) or was cut short:
  * complete s->cobj or give it up, and drop our reference. */
 void fwd_cache_fill_end(struct fwd_session *s, bool whole);
@@ -402,6 +421,22 @@ void fwd_collapse_timeout(struct fwd_session *s);
 
 /* The session ends or leaves ST_WAIT: off the list, reference dropped. */
 void fwd_collapse_end(struct fwd_session *s);
+
+/*
+ * The response head went to the client of <s> and the response fills
+ * s->cobj with a body of known length: from here on the client is served
+ * from the object like a waiter (SF_FILL_SELF), so that the origin is
+ * read at its own pace, not the client's, for the others waiting.
+ */
+void fwd_fill_self_start(struct fwd_session *s);
+
+/* ST_FORWARD with SF_FILL_SELF: the origin's body bytes into the object,
+ * the object's bytes to the client; the transaction ends when the
+ * client has them all. */
+void fwd_fill_self(struct fwd_session *s);
+
+/* The session ends or stops serving from s->sobj: reference dropped. */
+void fwd_fill_self_end(struct fwd_session *s);
 
 /* The client of <s> closed while its response fills an object others
  * wait on: the fill goes on without it (true), the response read from

@@ -131,6 +131,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 		dns_cancel(fc->p.dns, &s->dw);
 	fwd_timer_stop(s);
 	fwd_collapse_end(s);
+	fwd_fill_self_end(s);
 	fwd_cache_fill_end(s, false);
 	fwd_cache_reval_drop(s);
 	fwd_txn_end(s);

@@ -501,7 +501,27 @@ fwd_response_head(struct fwd_session *s)
 	proxy_chain_trim(&s->up_in, msg->head_len);
 	tcp_recved(s->up, msg->head_len);
 	fwd_cli_queue(s, m);
+	fwd_fill_self_start(s); /* a fill: the client served from it */
 	return true;
+}
+
+/* The response is all read from the origin: its leg parked or closed. */
+void
+fwd_up_release(struct fwd_session *s)
+{
+	if (s->up != NULL) {
+		/* Never one that sent FIN: the next request would meet a
+		 * closed connection. */
+		if ((s->flags & SF_UP_KEEP) && (s->flags & SF_REQ_DONE) &&
+		    !(s->flags & SF_UP_FIN) && s->up_in == NULL &&
+		    s->up_out == NULL)
+			fwd_idle_put(s);
+		else
+			fwd_leg_close(&s->up, false);
+	}
+	rte_pktmbuf_free(s->up_in);
+	rte_pktmbuf_free(s->up_out);
+	s->up_in = s->up_out = NULL;
 }
 
 /* The transaction is over: log it, park or close the upstream, and read
@@ -516,19 +536,7 @@ fwd_txn_done(struct fwd_session *s)
 	fwd_retry_drop(s);
 	if (!(s->flags & SF_REQ_DONE))
 		s->flags |= SF_CLOSE_CLI; /* the rest of its body: unreadable */
-	if (s->up != NULL) {
-		/* Never one that sent FIN: the next request would meet a
-		 * closed connection. */
-		if ((s->flags & SF_UP_KEEP) && (s->flags & SF_REQ_DONE) &&
-		    !(s->flags & SF_UP_FIN) && s->up_in == NULL &&
-		    s->up_out == NULL)
-			fwd_idle_put(s);
-		else
-			fwd_leg_close(&s->up, false);
-	}
-	rte_pktmbuf_free(s->up_in);
-	rte_pktmbuf_free(s->up_out);
-	s->up_in = s->up_out = NULL;
+	fwd_up_release(s);
 	if (s->cli == NULL) { /* a fill that went on after its client */
 		fwd_session_end(s, false);
 		return;
@@ -568,6 +576,10 @@ fwd_response(struct fwd_session *s)
 	}
 	if (s->state != ST_FORWARD || !(s->flags & SF_RESP_HEAD))
 		return;
+	if (s->flags & SF_FILL_SELF) {
+		fwd_fill_self(s);
+		return;
+	}
 	guard = 0;
 	do {
 		while (!(s->flags & SF_RESP_DONE) && s->up_in != NULL &&
@@ -643,6 +655,10 @@ fwd_fin_pending(struct fwd_session *s)
 	if (s->state != ST_FORWARD || !(s->flags & SF_UP_FIN))
 		return;
 	s->flags &= (uint32_t)~SF_UP_KEEP;
+	/* served from the object: it ends when the client has it all */
+	if ((s->flags & (SF_FILL_SELF | SF_RESP_DONE)) ==
+	    (SF_FILL_SELF | SF_RESP_DONE))
+		return;
 	if ((s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
 	    http_body_eof(&s->resp_body)) {
 		s->flags |= SF_RESP_DONE;

@@ -100,6 +100,7 @@ enum proxy_service {
 	X(fwd_cache_collapse_timeout, "forward cache: collapsed misses whose wait for the response head passed cache-collapse-wait-ms") \
 	X(fwd_cache_pass_marked, "forward cache: pass markers put under keys whose response could not be stored (their next misses fetch at once, no collapsing)") \
 	X(fwd_cache_fill_orphaned, "forward cache: fills that went on for their waiters after their own client closed") \
+	X(fwd_cache_send_stalls, "forward cache: sends from an object that waited 1 ms for an mbuf or a segment descriptor") \
 	X(fwd_cache_variants_stored, "forward cache: responses with Vary stored whole under a variant key (also in fwd_cache_stored)") \
 	X(fwd_cache_invalidated, "forward cache: objects removed by an unsafe method's response (target, Location, Content-Location)") \
 	X(fwd_cache_revalidated_304, "forward cache: stale responses validated with the origin, 304: served from the cache (TCP_REFRESH_UNMODIFIED)") \

@@ -89,7 +89,8 @@ ft_setup(const struct ft_opts *o)
 	cfg.cache = o->cache;
 	cfg.cache_status = o->cache_status;
 	cfg.cache_mb = 4;
-	cfg.cache_max_object_kb = 512;
+	cfg.cache_max_object_kb =
+	    o->max_object_kb != 0 ? o->max_object_kb : 512;
 	cfg.cache_heuristic_max_s = 86400;
 	cfg.cache_collapse_ms = o->collapse_ms != 0 ? o->collapse_ms : 10000;
 	fc = fwd_ctx_create(&p, &cnt, &cfg);

@@ -22,6 +22,7 @@ struct ft_opts {
 	bool cache_status; /* cache-status on */
 	struct alog_ring *alog; /* the worker's access-log ring, or NULL */
 	uint32_t collapse_ms;   /* cache-collapse-wait-ms; 0: 10000 */
+	uint32_t max_object_kb; /* cache-max-object-kb; 0: 512 */
 };
 
 /* The proxy under test and what it was given (ft_setup()). */

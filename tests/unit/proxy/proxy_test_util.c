@@ -52,7 +52,10 @@ on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	p->rx_total += n;
 	p->rx[p->rx_len] = '\0';
 	rte_pktmbuf_free(m);
-	tcp_recved(c, n);
+	if (p->hold)
+		p->held += n;
+	else
+		tcp_recved(c, n);
 }
 
 static void
@@ -152,6 +155,15 @@ pt_reset(void)
 }
 
 /* Send <len> bytes of <data> on <p>'s connection in segments of <seg>. */
+void
+peer_release(struct peer *p)
+{
+	p->hold = false;
+	if (p->held > 0 && p->c != NULL)
+		tcp_recved(p->c, p->held);
+	p->held = 0;
+}
+
 void
 send_bytes(struct peer *p, const char *data, uint32_t len, uint32_t seg)
 {

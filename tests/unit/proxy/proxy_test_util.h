@@ -27,6 +27,9 @@ struct peer {
 	unsigned accepted;
 	unsigned answered; /* requests the origin answered on this conn */
 	bool connected, fin, closed;
+	bool hold;     /* a slow reader: what arrives is not taken (its
+	                  window closes) until peer_release() */
+	uint32_t held; /* bytes arrived and not taken */
 	enum tcp_close_reason why;
 };
 
@@ -48,6 +51,8 @@ void run(unsigned ms);
 /* Send <len> bytes of <data> on <p>'s connection in segments of <seg>. */
 void send_bytes(struct peer *p, const char *data, uint32_t len, uint32_t seg);
 void send_str(struct peer *p, const char *s);
+/* <p> takes what it held (its window opens) and reads on. */
+void peer_release(struct peer *p);
 /* Drop node A's queued frames whose TCP port at offset <which> of the TCP
  * header (0 source, 2 destination) is <port>. */
 void drop_a_frames(unsigned which, uint16_t port);
