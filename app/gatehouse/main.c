@@ -541,6 +541,7 @@ cache_open(struct app *a)
 	const struct conf *c = a->conf;
 	uint64_t budget = 0, max_obj = 0;
 	unsigned i;
+	int rc;
 
 	for (i = 0; i < c->n_listeners; i++) {
 		const struct conf_forward *f = &c->listeners[i].fwd;
@@ -560,6 +561,19 @@ cache_open(struct app *a)
 		        budget >> 20, strerror(errno));
 		return -1;
 	}
+	/* hits leave as mbufs pointing into the cache's memory: a NIC
+	 * that DMAs needs it registered and mapped */
+	rc = cache_index_dma_register(a->cache);
+	if (rc > 0)
+		fprintf(stderr,
+		        "gatehouse: cache memory DMA-mapped for %d device(s)\n",
+		        rc);
+	else if (rc < 0)
+		fprintf(stderr,
+		        "gatehouse: WARNING: cache memory not registered for "
+		        "DMA (%s): a NIC that DMAs would send cache hits "
+		        "from unmapped memory\n",
+		        rc == -ENOTSUP ? "IOVA as PA" : strerror(-rc));
 	rcu_register_thread();
 	rcu_thread_offline();
 	return 0;

@@ -66,7 +66,10 @@ _Static_assert(sizeof(struct logger_totals) ==
 	X(budget_bytes, "the limit on bytes (cache-mb)")                      \
 	X(live_objects, "gauge: objects allocated, in the index or in use")  \
 	X(live_bytes,   "gauge: bytes allocated by live objects")             \
-	X(arena_bytes,  "gauge: bytes jemalloc counts in the cache's arena")
+	X(arena_bytes,  "gauge: bytes jemalloc counts in the cache's arena")  \
+	X(mem_region_bytes, "the cache's memory region (DMA-registered)")     \
+	X(mem_used_bytes, "gauge: bytes of the region handed to jemalloc")    \
+	X(mem_exhausted, "extent requests the region could not meet")
 /* clang-format on */
 
 struct cache_vals {
@@ -95,6 +98,9 @@ cache_read(struct cache_index *ci, struct cache_vals *v)
 	v->budget_bytes = st.budget_bytes;
 	v->live_objects = st.live_objects;
 	v->live_bytes = st.live_bytes;
+	v->mem_region_bytes = st.mem_region_bytes;
+	v->mem_used_bytes = st.mem_used_bytes;
+	v->mem_exhausted = st.mem_exhausted;
 	if (cache_index_arena_allocated(ci, &v->arena_bytes) < 0)
 		v->arena_bytes = 0; /* jemalloc without statistics */
 }

@@ -12,6 +12,7 @@
 
 #include "cache/cache_index.h"
 #include "cache/cache_index_priv.h"
+#include "cache/cache_mem.h"
 #include "cache/cache_sieve.h"
 #include "common/gh_siphash.h"
 
@@ -41,7 +42,6 @@ cache_index_create(uint64_t budget_bytes, uint64_t max_obj_bytes,
                    uint32_t n_workers)
 {
 	struct cache_index *ci;
-	size_t sz = sizeof(unsigned);
 	int err;
 
 	if (budget_bytes == 0 || max_obj_bytes == 0 ||
@@ -58,7 +58,13 @@ cache_index_create(uint64_t budget_bytes, uint64_t max_obj_bytes,
 		err = errno != 0 ? errno : EIO;
 		goto out_free;
 	}
-	err = mallctl("arenas.create", &ci->arena, &sz, NULL, 0);
+	/* the region: the budget, what eviction may lag behind it by (an
+	 * object per fill in flight, jemalloc's size classes), and room for
+	 * jemalloc's own retained extents; only touched pages cost memory */
+	err = -cache_mem_init(&ci->mem,
+	                      budget_bytes + budget_bytes / 4 +
+	                          4 * max_obj_bytes + (UINT64_C(64) << 20),
+	                      &ci->arena);
 	if (err != 0)
 		goto out_free;
 	err = pthread_mutex_init(&ci->lock, NULL);
@@ -88,6 +94,7 @@ out_arena : {
 
 	snprintf(name, sizeof(name), "arena.%u.destroy", ci->arena);
 	(void)mallctl(name, NULL, NULL, NULL, 0);
+	cache_mem_fini(&ci->mem);
 }
 out_free:
 	free(ci);
@@ -362,6 +369,10 @@ cache_index_stats_get(struct cache_index *ci, struct cache_index_stats *out)
 	GH_VERIFY(pthread_mutex_unlock(&ci->lock) == 0);
 	out->live_objects = uatomic_read(&ci->live_objects);
 	out->live_bytes = uatomic_read(&ci->live_bytes);
+	out->mem_region_bytes = ci->mem.size;
+	out->mem_used_bytes = __atomic_load_n(&ci->mem.used, __ATOMIC_RELAXED);
+	out->mem_exhausted =
+	    __atomic_load_n(&ci->mem.exhausted, __ATOMIC_RELAXED);
 }
 
 int
@@ -387,6 +398,13 @@ cache_index_arena_allocated(const struct cache_index *ci, uint64_t *out)
 }
 
 int
+cache_index_dma_register(struct cache_index *ci)
+{
+	GH_CHECK_OBJ(ci, CACHE_INDEX_MAGIC);
+	return cache_mem_dma_register(&ci->mem);
+}
+
+int
 cache_index_destroy(struct cache_index *ci)
 {
 	char name[64];
@@ -408,6 +426,7 @@ cache_index_destroy(struct cache_index *ci)
 	pthread_mutex_destroy(&ci->lock);
 	snprintf(name, sizeof(name), "arena.%u.destroy", ci->arena);
 	(void)mallctl(name, NULL, NULL, NULL, 0);
+	cache_mem_fini(&ci->mem);
 	ci->magic = CACHE_POISON_MAGIC;
 	free(ci);
 	return 0;

@@ -43,6 +43,16 @@ struct cache_index *cache_index_create(uint64_t budget_bytes,
                                        uint32_t n_workers);
 
 /*
+ * Register the memory every object of <ci> lives in (one region: see
+ * cache_mem.h) with DPDK and DMA-map it for every ethdev port's device
+ * that takes it, so a NIC can send body segments itself.  Call once, after
+ * the ports are probed.  Returns the number of devices mapped (0: none
+ * DMAs, as with vdevs that copy), or -ENOTSUP (IOVA as PA and a device
+ * that may DMA), -EALREADY, -rte_errno.
+ */
+int cache_index_dma_register(struct cache_index *ci);
+
+/*
  * Empty <ci> and free it.  The caller is the only user left and is not an
  * online RCU reader (unregistered, or rcu_thread_offline); call_rcu
  * callbacks are drained (rcu_barrier).  Returns 0, or -EBUSY when objects

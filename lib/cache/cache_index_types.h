@@ -19,6 +19,8 @@
 #include <urcu/rculfhash.h>
 #include <urcu/ref.h>
 
+#include "cache/cache_mem_types.h"
+
 /* ---- SIEVE queue (cache_sieve.h) ---------------------------------------- */
 
 /*
@@ -184,6 +186,9 @@ struct cache_index_stats {
 	uint64_t budget_bytes; /* the limit on <bytes> */
 	uint64_t live_objects; /* allocated, in the index or still referenced */
 	uint64_t live_bytes;   /* allocated by live objects */
+	uint64_t mem_region_bytes; /* the memory region (cache_mem.h) */
+	uint64_t mem_used_bytes;   /* of it handed to jemalloc so far */
+	uint64_t mem_exhausted;    /* extent requests it could not meet */
 };
 
 /*
@@ -192,7 +197,8 @@ struct cache_index_stats {
  */
 struct cache_index {
 	unsigned magic;
-	unsigned arena; /* jemalloc arena of every object and segment */
+	unsigned arena;       /* jemalloc arena of every object and segment */
+	struct cache_mem mem; /* the region the arena takes extents from */
 	uint32_t n_workers;
 	uint8_t hash_key[16];
 	struct cds_lfht *ht;

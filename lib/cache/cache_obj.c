@@ -4,14 +4,14 @@
  * segments to DPDK as external buffers.
  *
  * IOVA: a segment records iova == its virtual address when EAL runs in
- * IOVA-as-VA mode, else RTE_BAD_IOVA.  That is enough for the PMDs that
- * copy (af_packet memcpys each segment in tx_burst) and for unit tests,
- * which never DMA.  A NIC that DMAs from these segments needs the arena's
- * memory registered first: rte_extmem_register() on page-aligned extents
- * (jemalloc's extent hooks would have to hand them out) and
- * rte_dev_dma_map() for every device, or an external heap added with
- * rte_malloc_heap_memory_add(); and the budget must then count bytes
- * waiting for TX completion.  Not done here.
+ * IOVA-as-VA mode, else RTE_BAD_IOVA.  Every segment lies in the index's
+ * one memory region (cache_mem.c), which cache_index_dma_register()
+ * registers with DPDK and DMA-maps for every device that takes it, so a
+ * NIC can read segments itself; af_packet and the unit tests copy or
+ * never DMA.  In IOVA-as-PA mode the region is not registered (it would
+ * need every page's physical address).  The budget counts an object until
+ * it is freed, which waits for the mbufs still pointing into it (TX not
+ * yet completed) through the object's reference count.
  */
 #include <errno.h>
 #include <string.h>

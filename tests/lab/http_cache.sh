@@ -201,7 +201,7 @@ origin_count() {
 }
 
 check_evict_under_load() {
-	local hot=/cache/1k.bin out wrk_pid i reqs urls=() n
+	local hot=/cache/1k.bin out wrk_pid i reqs urls=() n used
 	pcurl -o /dev/null "$ORIGIN_URL$hot" || fail_check evict_under_load "warming $hot failed"
 	timeout -k 5 30 ip netns exec "$CLIENT_NS" wrk -t1 -c10 -d4s --timeout 5s \
 		-s "$LAB_TESTS_DIR/wrk_absolute.lua" "http://$INSIDE_IP:$PORT/" -- \
@@ -227,7 +227,11 @@ check_evict_under_load() {
 	sleep 0.5
 	n=$(origin_count "/cache/100k.bin?n=1")
 	[[ $n == 2 ]] || fail_check evict_under_load "?n=1 reached the origin $n times, want 2 (evicted)"
-	pass_check evict_under_load "$reqs hits of $hot in 4 s while 30 MB went through a 16 MiB cache; the first filler evicted"
+	# the memory region (cache_mem.c) was enough: no fill refused by it
+	n=$(counter cache.mem_exhausted)
+	[[ $n == 0 ]] || fail_check evict_under_load "the cache's memory region refused $n extents"
+	used=$(counter cache.mem_used_bytes)
+	pass_check evict_under_load "$reqs hits of $hot in 4 s while 30 MB went through a 16 MiB cache; the first filler evicted; region used $((used >> 20)) of $(($(counter cache.mem_region_bytes) >> 20)) MiB"
 }
 
 check_download_1g() {

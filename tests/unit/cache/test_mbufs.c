@@ -10,9 +10,12 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_memory.h>
 
 #include "cache/cache_index.h"
+#include "cache/cache_mem.h"
 #include "cache/cache_obj.h"
 #include "index_test_util.h"
 #include "tests/unit/common/gh_test_eal.h"
@@ -252,4 +255,59 @@ Test(cache_mbufs, destroy_waits_for_mbufs_in_flight)
 	rcu_thread_offline();
 	cr_assert_eq(cache_index_destroy(own), 0);
 	rcu_thread_online();
+}
+
+/* Every allocation of the index (objects, heads, segment tables,
+ * segments) comes from its one memory region, which is what is
+ * registered with DPDK and DMA-mapped for the NICs. */
+Test(cache_mbufs, every_allocation_is_in_the_region)
+{
+	struct cache_obj *o[8];
+	uint32_t k, j;
+
+	for (k = 0; k < GH_ARRAY_SIZE(o); k++) {
+		o[k] = ct_obj(ci, k, CT_BODY, 1460, 1);
+		cr_assert(cache_mem_contains(&ci->mem, o[k], sizeof(*o[k])));
+		cr_assert(cache_mem_contains(&ci->mem, o[k]->segt,
+		                             sizeof(*o[k]->segt)));
+		for (j = 0; j < o[k]->n_segs; j++) {
+			const struct cache_seg *s = o[k]->segt->seg[j];
+
+			cr_assert(cache_mem_contains(&ci->mem, s, sizeof(*s)));
+			cr_assert(cache_mem_contains(&ci->mem, s->data, s->cap),
+			          "object %u segment %u outside the region", k,
+			          j);
+		}
+	}
+	cr_assert_eq(ci->mem.exhausted, 0);
+	for (k = 0; k < GH_ARRAY_SIZE(o); k++)
+		cache_obj_put(o[k]);
+}
+
+/* The region registered with DPDK: external memory that EAL knows (a
+ * NIC's IOVA for a segment is its address), once only; no device here
+ * takes a DMA mapping (--no-pci), so none is mapped. */
+Test(cache_mbufs, region_registered_with_dpdk)
+{
+	struct cache_obj *o = ct_obj(ci, 1, CT_BODY, 1460, 1);
+	const struct rte_memseg_list *msl;
+	const uint8_t *data = o->segt->seg[0]->data;
+	int rc = cache_index_dma_register(ci);
+
+	cr_log_info("IOVA mode %s",
+	            rte_eal_iova_mode() == RTE_IOVA_VA ? "VA" : "PA");
+
+	if (rte_eal_iova_mode() != RTE_IOVA_VA) { /* vdevs only: nothing */
+		cr_assert_eq(rc, 0);
+		cache_obj_put(o);
+		return;
+	}
+	cr_assert_eq(rc, 0, "register: %d", rc);
+	msl = rte_mem_virt2memseg_list(data);
+	cr_assert_not_null(msl, "EAL does not know the segment's memory");
+	cr_assert(msl->external);
+	cr_assert_eq(rte_mem_virt2iova(data), (rte_iova_t)(uintptr_t)data);
+	cr_assert_eq(o->segt->seg[0]->iova, (rte_iova_t)(uintptr_t)data);
+	cr_assert_eq(cache_index_dma_register(ci), -EALREADY);
+	cache_obj_put(o);
 }
