@@ -23,6 +23,7 @@
 
 #define WORKER_MAGIC      0x776b7201u
 #define WORKER_BURST      32
+#define WORKER_RX_BURSTS  8   /* RX bursts per port per loop, at most */
 #define WORKER_NEIGH_RING 256 /* neighbour updates waiting per worker */
 
 /* clang-format off */
