@@ -154,7 +154,7 @@ tcp_cksum_chain(const struct rte_mbuf *m, uint32_t off)
 
 		if (n == 0)
 			continue;
-		t = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off),
+		t = net_cksum_raw(rte_pktmbuf_mtod_offset(m, const void *, off),
 		                  n);
 		if (done & 1)
 			t = rte_bswap16((uint16_t)t);

@@ -745,7 +745,7 @@ tcp_stack_input(struct tcp_stack *s, unsigned port_idx, struct rte_mbuf *m)
 		s->cnt.rx_bad_offset++;
 		goto drop;
 	}
-	sum = (uint32_t)rte_raw_cksum(g.th, tcp_len) +
+	sum = (uint32_t)net_cksum_raw(g.th, tcp_len) +
 	      rte_ipv4_phdr_cksum(g.ih, 0);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
