@@ -104,6 +104,7 @@ worker_flush_tx(struct worker *w)
 			pc->tx_bytes += rte_pktmbuf_pkt_len(tb->pkts[k]);
 		sent = rte_eth_tx_burst(w->p.port_ids[i], (uint16_t)w->p.id,
 		                        tb->pkts, (uint16_t)tb->n);
+		w->cnt.tx_bursts++;
 		for (k = sent; k < tb->n; k++) {
 			pc->tx_bytes -= rte_pktmbuf_pkt_len(tb->pkts[k]);
 			rte_pktmbuf_free(tb->pkts[k]);
