@@ -104,6 +104,7 @@ worker_flush_tx(struct worker *w)
 			pc->tx_bytes += rte_pktmbuf_pkt_len(tb->pkts[k]);
 		sent = rte_eth_tx_burst(w->p.port_ids[i], (uint16_t)w->p.id,
 		                        tb->pkts, (uint16_t)tb->n);
+		w->cnt.tx_bursts++;
 		for (k = sent; k < tb->n; k++) {
 			pc->tx_bytes -= rte_pktmbuf_pkt_len(tb->pkts[k]);
 			rte_pktmbuf_free(tb->pkts[k]);
@@ -114,26 +115,39 @@ worker_flush_tx(struct worker *w)
 	}
 }
 
+/*
+ * Receive from every port: bursts until one comes back short, at most
+ * WORKER_RX_BURSTS of them per port.  One burst per loop was too few: a
+ * loop that sends two txbufs of data makes the kernel peers answer with
+ * more ACKs than one burst takes, and net_af_packet's RX ring (512 frames)
+ * then overflows silently (lost ACKs and requests, then RTOs).
+ */
 static unsigned
 worker_poll_rx(struct worker *w)
 {
 	struct rte_mbuf *pkts[WORKER_BURST];
-	unsigned i, total = 0;
+	unsigned i, b, total = 0;
 
 	for (i = 0; i < w->p.n_ports; i++) {
 		struct port_counters *pc = &w->pcnt[i];
-		uint16_t n, k;
 
-		n = rte_eth_rx_burst(w->p.port_ids[i], (uint16_t)w->p.id, pkts,
-		                     WORKER_BURST);
-		if (n == 0)
-			continue;
-		w->cnt.rx_bursts++;
-		pc->rx_pkts += n;
-		for (k = 0; k < n; k++)
-			pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
-		net_input(&w->net, i, pkts, n);
-		total += n;
+		for (b = 0; b < WORKER_RX_BURSTS; b++) {
+			uint16_t n, k;
+
+			n = rte_eth_rx_burst(w->p.port_ids[i],
+			                     (uint16_t)w->p.id, pkts,
+			                     WORKER_BURST);
+			if (n == 0)
+				break;
+			w->cnt.rx_bursts++;
+			pc->rx_pkts += n;
+			for (k = 0; k < n; k++)
+				pc->rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
+			net_input(&w->net, i, pkts, n);
+			total += n;
+			if (n < WORKER_BURST)
+				break;
+		}
 	}
 	return total;
 }

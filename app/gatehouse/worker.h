@@ -23,6 +23,7 @@
 
 #define WORKER_MAGIC      0x776b7201u
 #define WORKER_BURST      32
+#define WORKER_RX_BURSTS  8   /* RX bursts per port per loop, at most */
 #define WORKER_NEIGH_RING 256 /* neighbour updates waiting per worker */
 
 /* clang-format off */
@@ -31,6 +32,7 @@
 	X(busy_tsc,         "TSC cycles spent in loops that found work")      \
 	X(idle_tsc,         "TSC cycles spent in empty loops and back-off sleeps") \
 	X(rx_bursts,        "RX bursts that returned packets")                \
+	X(tx_bursts,        "TX bursts handed to the driver (frames per burst: port tx_pkts / this)") \
 	X(sleeps,           "idle back-off sleeps")                           \
 	X(neigh_shared,     "neighbour updates sent to other workers")        \
 	X(neigh_received,   "neighbour updates received from other workers")  \

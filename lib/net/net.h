@@ -142,7 +142,11 @@ net_port_txbuf(struct net_ctx *ctx, unsigned port_idx)
 	return &ctx->ports[port_idx].tx;
 }
 
-/* Internet checksum helpers, exposed for tests and the layers above. */
+/* Internet checksum helpers, exposed for tests and the layers above:
+ * net_cksum_raw() is the folded ones' complement sum of <len> bytes (as
+ * rte_raw_cksum(): 16-bit words in memory order, not complemented), and
+ * net_cksum() its complement, the checksum field's value. */
+uint16_t net_cksum_raw(const void *buf, size_t len);
 uint16_t net_cksum(const void *buf, size_t len);
 
 #endif /* GH_NET_H */

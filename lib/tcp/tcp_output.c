@@ -154,7 +154,7 @@ tcp_cksum_chain(const struct rte_mbuf *m, uint32_t off)
 
 		if (n == 0)
 			continue;
-		t = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off),
+		t = net_cksum_raw(rte_pktmbuf_mtod_offset(m, const void *, off),
 		                  n);
 		if (done & 1)
 			t = rte_bswap16((uint16_t)t);
@@ -398,9 +398,21 @@ tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	return rc == -ENOMEM ? rc : 0;
 }
 
+/*
+ * A pure ACK.  When the port's txbuf has no slot left it is not dropped
+ * (the peer would retransmit, or wait for its RTO with our ACK of its last
+ * request lost): the connection parks with ACK_NOW set, and tcp_output()
+ * sends it, piggybacked on data if any, when the txwait list resumes it.
+ */
 int
 tcp_send_ack(struct tcp_conn *c)
 {
+	if (!tcp_tx_room(c->s, c->key.port_idx, 0)) {
+		c->flags |= TCP_CF_ACK_NOW;
+		c->s->cnt.tx_ack_deferred++;
+		tcp_txwait_add(c);
+		return 0;
+	}
 	return tcp_xmit(c, c->snd_nxt, 0, TH_ACK);
 }
 
@@ -466,14 +478,10 @@ tcp_send_synack_cookie(struct tcp_stack *s, const struct tcp_seg *g,
 	          opt, olen, NULL, 0, 0);
 }
 
-/* True when the port's txbuf has room for one more segment. */
-static bool
-tcp_tx_room(struct tcp_conn *c)
+bool
+tcp_tx_room(const struct tcp_stack *s, unsigned port_idx, unsigned spare)
 {
-	struct net_ctx *n = c->s->p.net;
-
-	return net_port_txbuf(n, c->key.port_idx)->n + TCP_TXBUF_SPARE <
-	       NET_TXBUF_MAX;
+	return net_port_txbuf(s->p.net, port_idx)->n + spare < NET_TXBUF_MAX;
 }
 
 /* Send <len> new bytes at snd_nxt (FIN too when they end the stream). */
@@ -544,11 +552,29 @@ tcp_send_rexmit(struct tcp_conn *c, uint32_t seq, uint32_t len)
 	return rc;
 }
 
+/*
+ * True when <c> has sent its quantum in this call while others wait on the
+ * txwait list: it then parks behind them (counted tx_yield), so that one
+ * connection with a large window does not fill every txbuf while the
+ * others wait for a turn (a 1 MiB response on each of 50 connections).
+ */
+static bool
+tcp_tx_yield(struct tcp_conn *c, unsigned sent)
+{
+	struct tcp_stack *s = c->s;
+
+	if (sent < TCP_TX_QUANTUM || s->txwait_head == TCP_NONE)
+		return false;
+	s->cnt.tx_yield++;
+	tcp_txwait_add(c);
+	return true;
+}
+
 void
 tcp_output(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
-	unsigned budget = 4096;
+	unsigned budget = 4096, sent = 0;
 
 	if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT))
 		goto ack;
@@ -571,7 +597,7 @@ tcp_output(struct tcp_conn *c)
 		uint32_t cwnd = tcp_cc_cwnd(&c->cc);
 		uint32_t wnd, flight, usable, len, unsent;
 
-		if (!tcp_tx_room(c)) {
+		if (!tcp_tx_room(s, c->key.port_idx, TCP_TXBUF_SPARE)) {
 			tcp_txwait_add(c);
 			break;
 		}
@@ -593,8 +619,10 @@ tcp_output(struct tcp_conn *c)
 			    tcp_sack_next_hole(c, c->high_rxt, &h) == 0) {
 				len =
 				    RTE_MIN(h.end - h.start, (uint32_t)c->mss);
-				if (tcp_send_rexmit(c, h.start, len) < 0)
+				if (tcp_tx_yield(c, sent) ||
+				    tcp_send_rexmit(c, h.start, len) < 0)
 					break;
+				sent++;
 				continue;
 			}
 			wnd = c->snd_wnd;
@@ -625,8 +653,9 @@ tcp_output(struct tcp_conn *c)
 			if (len < pmax && len < unsent &&
 			    len < c->max_snd_wnd / 2)
 				break;
-			if (tcp_send_new(c, len) < 0)
+			if (tcp_tx_yield(c, sent) || tcp_send_new(c, len) < 0)
 				break;
+			sent++;
 			continue;
 		}
 		if ((c->flags & TCP_CF_SHUT_WR) && c->snd_nxt == c->fin_seq) {

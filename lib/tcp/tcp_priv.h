@@ -57,6 +57,9 @@
 #define TCP_PAWS_WINDOW 1
 #define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
 #define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
+/* Segments a connection sends in one tcp_output() call while others wait
+ * on the txwait list; then it parks behind them (tcp_tx_yield) */
+#define TCP_TX_QUANTUM 32
 /* A listener takes an ACK as a cookie only this long after it last sent
  * a cookie SYN-ACK: the longest a cookie is valid (tcp_cookie.c: the
  * 65.5 s step it was made in and the next), Linux's 2-minute
@@ -317,6 +320,8 @@ void tcp_rtx_stop(struct tcp_conn *c);
 /* Set t_rtx after the send state changed (RTO / persist / keepalive). */
 void tcp_timers_update(struct tcp_conn *c);
 void tcp_txwait_add(struct tcp_conn *c);
+/* True when port <port_idx>'s txbuf has more than <spare> free slots. */
+bool tcp_tx_room(const struct tcp_stack *s, unsigned port_idx, unsigned spare);
 void tcp_conn_init_common(struct tcp_stack *s, struct tcp_conn *c);
 void tcp_enter_time_wait(struct tcp_conn *c);
 /* A retransmitted FIN in TIME_WAIT: 2*MSL again, youngest again. */

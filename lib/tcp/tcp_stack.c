@@ -745,7 +745,7 @@ tcp_stack_input(struct tcp_stack *s, unsigned port_idx, struct rte_mbuf *m)
 		s->cnt.rx_bad_offset++;
 		goto drop;
 	}
-	sum = (uint32_t)rte_raw_cksum(g.th, tcp_len) +
+	sum = (uint32_t)net_cksum_raw(g.th, tcp_len) +
 	      rte_ipv4_phdr_cksum(g.ih, 0);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -788,29 +788,37 @@ out:
 }
 
 /*
- * Connections that stopped on a full txbuf, after the worker flushed: each
- * sends what it can now (and parks again if the txbuf fills).  The list is
- * taken whole first, so one that parks again waits for the next flush.
- * Returns how many were resumed.
+ * Connections that stopped on a full txbuf, after the worker flushed: in
+ * the list's order, each sends what it can now, until a txbuf is full
+ * again.  Those not reached keep their place at the head; one that fills
+ * the txbuf or sends its quantum (tcp_tx_yield) parks again at the tail,
+ * behind them: turns go round, so no connection waits behind others that
+ * always have more to send.  Each connection listed at the start is
+ * resumed at most once.  Returns how many were resumed.
  */
 static unsigned
 tcp_txwait_resume(struct tcp_stack *s)
 {
-	uint32_t idx = s->txwait_head;
+	uint32_t last = s->txwait_tail;
 	unsigned n = 0, guard = s->p.max_conns + 1;
 
-	s->txwait_head = TCP_NONE;
-	s->txwait_tail = TCP_NONE;
-	while (idx != TCP_NONE) {
-		struct tcp_conn *c = &s->tcbs[idx];
+	while (s->txwait_head != TCP_NONE) {
+		struct tcp_conn *c = &s->tcbs[s->txwait_head];
+		bool was_last = c->idx == last;
 
 		GH_VERIFY(guard-- > 0);
-		idx = c->txwait_link;
+		if (!tcp_tx_room(s, c->key.port_idx, TCP_TXBUF_SPARE))
+			break;
+		s->txwait_head = c->txwait_link;
+		if (s->txwait_head == TCP_NONE)
+			s->txwait_tail = TCP_NONE;
 		c->txwait_link = TCP_NONE;
 		c->flags &= ~TCP_CF_TXWAIT;
 		if (!(c->flags & TCP_CF_DEAD))
 			tcp_output(c);
 		n++;
+		if (was_last)
+			break;
 	}
 	return n;
 }

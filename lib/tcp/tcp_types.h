@@ -157,6 +157,8 @@ struct tcp_cc {
 	X(tx_fail,           "segments refused by the network layer")         \
 	X(tx_deferred,       "transmissions deferred: txbuf full")           \
 	X(tx_resumed_on_flush, "deferred connections resumed when the txbuf drained") \
+	X(tx_yield,          "transmissions deferred: quantum sent while others waited (fair turns)") \
+	X(tx_ack_deferred,   "pure ACKs deferred: txbuf full (sent when the connection resumes)") \
 	X(conns_in_use,      "gauge: TCBs in use now (any state, TIME_WAIT too)") \
 	X(conn_accepted,     "passive opens that reached ESTABLISHED")        \
 	X(conn_opened,       "active opens that reached ESTABLISHED")         \

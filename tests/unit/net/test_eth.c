@@ -229,6 +229,33 @@ Test(net_eth, cksum_known_values)
 	cr_assert_eq(cb[1], 0xfd);
 }
 
+/*
+ * net_cksum_raw() (32-bit words into a 64-bit sum) against DPDK's 16-bit
+ * rte_raw_cksum() on every length up to 2 KiB at every alignment of 0-7,
+ * over bytes chosen to make carries (many 0xff), and on all-0xff buffers.
+ */
+Test(net_eth, cksum_raw_matches_rte_raw_cksum)
+{
+	static uint8_t buf[2048 + 8];
+	unsigned len, off, i;
+	uint32_t x = 12345;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (x >> 16) % 3 == 0 ? 0xff : (uint8_t)(x >> 8);
+	}
+	for (off = 0; off < 8; off++)
+		for (len = 0; len <= 2048; len++)
+			cr_assert_eq(net_cksum_raw(buf + off, len),
+			             rte_raw_cksum(buf + off, len),
+			             "length %u at offset %u", len, off);
+	memset(buf, 0xff, sizeof(buf));
+	for (len = 0; len <= 2048; len += 7)
+		cr_assert_eq(net_cksum_raw(buf + 1, len),
+		             rte_raw_cksum(buf + 1, len), "0xff, length %u",
+		             len);
+}
+
 Test(net_eth, verify_fires_on_bad_ctx, .signal = SIGABRT)
 {
 	struct rte_mbuf *m = NULL;

@@ -123,3 +123,100 @@ Test(tcp_txflush, hook_register_bounds)
 	    -ENOSPC);
 	cr_assert_eq(net_tx_flushed(&tt_a.net), 0, "nothing parked");
 }
+
+/* ---- turns (the 1 MiB cache-hit timeouts, 2026-12-02) ---- */
+
+/* Fill A's txbuf with frames "not yet taken by the driver" until <room>
+ * slots are left for TCP's data (TCP_TXBUF_SPARE more for ACKs). */
+static unsigned
+fill_txbuf(unsigned room)
+{
+	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
+
+	while (tb->n + TCP_TXBUF_SPARE + room < NET_TXBUF_MAX) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(tt_pool);
+
+		cr_assert_not_null(m);
+		tb->pkts[tb->n++] = m;
+	}
+	return tb->n;
+}
+
+/*
+ * Three connections park, in order, on a full txbuf, each with its whole
+ * initial window (10 segments) to send; then three flushes each leave room
+ * for 5 segments.  Before: the list kept its order across resumptions, so
+ * the first connection had every turn it could use (5, then 5) and the
+ * third none: with 50 connections and large windows, the last ones waited
+ * seconds (wrk timeouts).  Now the one that fills the txbuf goes to the
+ * back: each of the three sends in one of the three flushes.
+ */
+Test(tcp_txflush, parked_conns_take_turns)
+{
+	struct tcp_conn *c[3];
+	unsigned sent[3] = {0, 0, 0}, round, i, k, first;
+	struct tt_seg g;
+
+	cr_assert_eq(
+	    net_tx_hook_register(&tt_a.net, tcp_stack_tx_flushed, tt_a.s), 0);
+	for (i = 0; i < 3; i++)
+		c[i] = tt_sink_open((uint16_t)(40000 + i), 80, 1000);
+	fill_txbuf(0);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(tcp_send(c[i], tt_chain(i, 0, 14600, 1460)), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_deferred"), 3, "all three parked");
+	for (round = 0; round < 3; round++) {
+		tt_tx_clear();         /* the worker flushed... */
+		first = fill_txbuf(5); /* ...and others queued meanwhile */
+		cr_assert_geq(net_tx_flushed(&tt_a.net), 1);
+		cr_assert_eq(tt_tx_n(&tt_a), first + 5, "round %u: 5 sent",
+		             round);
+		for (k = first; k < tt_tx_n(&tt_a); k++) {
+			tt_tx_seg(&tt_a, k, &g);
+			cr_assert(g.dport >= 40000 && g.dport < 40003);
+			sent[g.dport - 40000]++;
+		}
+	}
+	for (i = 0; i < 3; i++)
+		cr_expect_eq(sent[i], 5,
+		             "connection %u sent %u segments, want 5", i,
+		             sent[i]);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_fail"), 0);
+}
+
+/*
+ * A pure ACK owed while the txbuf has no slot at all is not dropped (the
+ * peer would wait for its RTO to send its request again): the connection
+ * parks and the ACK leaves after the flush.
+ */
+Test(tcp_txflush, ack_on_full_txbuf_is_deferred_not_dropped)
+{
+	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
+	static const uint8_t data[100];
+	struct tt_seg g;
+	uint32_t ack;
+
+	cr_assert_eq(
+	    net_tx_hook_register(&tt_a.net, tcp_stack_tx_flushed, tt_a.s), 0);
+	open_conn();
+	ack = conn->snd_nxt;
+	fill_txbuf(0);
+	while (tb->n < NET_TXBUF_MAX) { /* ARP replies took the spare too */
+		struct rte_mbuf *m = rte_pktmbuf_alloc(tt_pool);
+
+		cr_assert_not_null(m);
+		tb->pkts[tb->n++] = m;
+	}
+	/* out of order: RFC 9293 3.10.7.4 wants an immediate ACK */
+	tt_inject(40000, 80, 1001 + 1000, ack, TH_ACK, 65535, NULL, data,
+	          sizeof(data));
+	cr_assert_eq(tt_cnt(&tt_a, "tx_fail"), 0, "the ACK was dropped");
+	cr_assert_eq(tt_cnt(&tt_a, "tx_ack_deferred"), 1);
+	tt_tx_clear();
+	cr_assert_eq(net_tx_flushed(&tt_a.net), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "the deferred ACK");
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_ACK);
+	cr_assert_eq(g.ack, 1001, "a duplicate ACK for the hole");
+	cr_assert_eq(g.len, 0);
+}
