@@ -167,6 +167,8 @@ struct fwd_cache_answer {
 	uint8_t result;      /* enum alog_result of the log line */
 	uint16_t fwd_status; /* Cache-Status fwd-status (a validation's
 	                        answer), 0 for a plain hit */
+	bool swr;            /* stale, a background validation running:
+	                        Cache-Status fwd=stale without fwd-status */
 };
 
 /*
@@ -188,5 +190,19 @@ int fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 int fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
                   const char *buf, struct cache_obj *obj,
                   const struct cache_req_meta *q, int64_t now_s);
+
+/* ---- fwd_cache_bg.c ---- */
+
+/*
+ * The request <msg> in <buf> of <s> found COMPLETE <obj> (the caller's
+ * reference) within its stale-while-revalidate window: make sure one
+ * validation of it runs in the background (one started now, in a session
+ * of its own, or another already running).  True when the stale object
+ * may answer the request now; false when the request validates it in the
+ * foreground (background validations off or at cache-background-max,
+ * an anonymous listener, a request with Authorization, no session).
+ */
+bool fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
+                        const char *buf, struct cache_obj *obj);
 
 #endif /* GH_FWD_CACHE_PRIV_H */

@@ -14,7 +14,9 @@
  * error (TCP_REFRESH_FAIL_ERR).  A head is never written in place: the
  * updated one is built in the worker's cache_head and published with
  * cache_obj_head_replace() (RCU; readers on other cores keep the old one
- * until their next quiescent state).
+ * until their next quiescent state).  A validation in the background
+ * (fwd_cache_bg.c: SF_BG, no client) takes the same paths with nobody to
+ * serve; its 5xx is a failure that leaves the stale object as it is.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -237,6 +239,40 @@ stale_ok(struct fwd_session *s, struct cache_obj *obj)
 	    age_s);
 }
 
+/*
+ * A background validation's answer <msg> (SF_BG, no client): a 304
+ * updates the head, a 5xx ends the session (the stale object stays);
+ * true then.  False for anything else: a new response, stored as on a
+ * miss.
+ */
+static bool
+bg_response(struct fwd_session *s, const struct http_msg *msg, const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct cache_obj *obj = s->reval;
+
+	if (msg->status >= 500)
+		return fwd_cache_bg_error(s, msg->status);
+	if (msg->status != 304)
+		return false;
+	if (same_representation(obj, msg, buf))
+		(void)reval_update(s, obj, msg, buf);
+	fc->cnt->fwd_cache_bg_304++;
+	if (s->txn != NULL) {
+		s->txn->rec.status = 304;
+		s->txn->rec.result = ALOG_TCP_REFRESH_UNMODIFIED;
+	}
+	fwd_cache_reval_drop(s);
+	s->flags &= (uint32_t)~SF_CACHE; /* nothing to store */
+	proxy_chain_trim(&s->up_in, msg->head_len);
+	tcp_recved(s->up, msg->head_len);
+	s->flags |= SF_RESP_HEAD | SF_RESP_DONE;
+	if (msg->version_minor == 1 && !(msg->flags & HTTP_F_CONN_CLOSE) &&
+	    !(s->flags & SF_UP_FIN))
+		s->flags |= SF_UP_KEEP;
+	return true;
+}
+
 bool
 fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
                          const char *buf)
@@ -249,6 +285,8 @@ fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
 
 	GH_VERIFY(obj != NULL && msg->status >= 200);
 	s->cache_fwd_status = msg->status;
+	if (s->flags & SF_BG)
+		return bg_response(s, msg, buf);
 	if (msg->status == 304) {
 		/* a merged head too large, or a 304 for another
 		 * representation: the old one stays (stale), served */
@@ -289,7 +327,11 @@ fwd_cache_reval_passed(struct fwd_session *s, unsigned status)
 		return;
 	fwd_cache_reval_drop(s);
 	s->cache_fwd_status = (uint16_t)status;
-	if (status < 500)
+	if (status >= 500)
+		return;
+	if (s->flags & SF_BG)
+		s->l->fc->cnt->fwd_cache_bg_replaced++;
+	else
 		s->l->fc->cnt->fwd_cache_revalidated_200++;
 }
 

@@ -44,7 +44,8 @@ fwd_txn_start(struct fwd_session *s)
 
 	GH_VERIFY(s->txn == NULL);
 	s->txn = txn_get(fc);
-	if (s->txn == NULL)
+	if (s->txn == NULL || s->cli == NULL) /* a background validation's
+	                                         client is set by its maker */
 		return;
 	tcp_conn_key(s->cli, &k);
 	s->txn->rec.client_ip_be = k.remote_ip_be;

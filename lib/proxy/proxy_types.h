@@ -109,6 +109,12 @@ enum proxy_service {
 	X(fwd_cache_not_modified, "forward cache: 304s answered from the cache to clients' If-None-Match / If-Modified-Since") \
 	X(fwd_cache_ranges, "forward cache: 206s answered from the cache (a single byte range)") \
 	X(fwd_cache_range_416, "forward cache: 416s answered from the cache (a range not satisfiable)") \
+	X(fwd_cache_stale_hits, "forward cache: requests answered at once from a stale response within its stale-while-revalidate window while a background validation runs (TCP_STALE_HIT; also in fwd_cache_hits)") \
+	X(fwd_cache_bg_started, "forward cache: background validations started (stale-while-revalidate)") \
+	X(fwd_cache_bg_304, "forward cache: background validations answered 304: the stored head updated") \
+	X(fwd_cache_bg_replaced, "forward cache: background validations answered with a new response (stored through the store path when storable)") \
+	X(fwd_cache_bg_failed, "forward cache: background validations that failed (5xx, no answer, DNS, connect, timeout): the stale response left as it was") \
+	X(fwd_cache_bg_refused, "forward cache: background validations not started (cache-background-max reached, no session or record): the request validated in the foreground") \
 	PROXY_FWD_CACHE_NS_COUNTERS(X)
 
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per
