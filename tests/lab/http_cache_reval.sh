@@ -132,7 +132,7 @@ check_range_416() {
 }
 
 check_swr() {
-	local h=$STATE_DIR/swr.head want got n i t
+	local h=$STATE_DIR/swr.head want got n i t pids=()
 	want=$(sha256sum <"$STATE_DIR/www$SWR" | cut -d' ' -f1)
 	got=$(pcurl "$ORIGIN_URL$SWR" | sha256sum | cut -d' ' -f1)
 	[[ $got == "$want" ]] || fail_check swr "miss body SHA-256 $got, want $want"
@@ -140,8 +140,9 @@ check_swr() {
 	for i in 1 2 3; do
 		pcurl -D "$h.$i" -o "$STATE_DIR/swr.body.$i" -w '%{time_total}\n' \
 			"$ORIGIN_URL$SWR" >"$STATE_DIR/swr.time.$i" &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}" # not the appliance's
 	for i in 1 2 3; do
 		[[ $(status_of "$h.$i") == 200 ]] || fail_check swr "status $(status_of "$h.$i"), want 200"
 		got=$(sha256sum <"$STATE_DIR/swr.body.$i" | cut -d' ' -f1)
