@@ -209,7 +209,7 @@ bg_launch(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 	}
 	bg_txn(bg, s, msg, buf, key, klen);
 	cache_obj_get(obj);
-	bg->bgobj = obj; /* from here the session releases the claim */
+	bg->claim = obj; /* from here the session releases the claim */
 	l->n_bg++;
 	bg->flags = SF_BG | SF_REQ_DONE | SF_CACHE;
 	bg->req_method = HTTP_M_GET;
@@ -251,18 +251,6 @@ fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
 		return false;
 	}
 	return true;
-}
-
-void
-fwd_cache_bg_end(struct fwd_session *s)
-{
-	if (s->bgobj == NULL)
-		return;
-	cache_obj_reval_release(s->bgobj);
-	cache_obj_put(s->bgobj);
-	s->bgobj = NULL;
-	GH_VERIFY(s->l->n_bg > 0);
-	s->l->n_bg--;
 }
 
 bool

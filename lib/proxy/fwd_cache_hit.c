@@ -413,7 +413,8 @@ has_conditional(const struct http_msg *msg, const char *buf, bool any)
 
 /* A stale (or unusable) <obj>: keep it for validation when it has a
  * validator and the request has no conditional (or Range) of its own and
- * may go to the origin.  Returns -ESTALE either way. */
+ * may go to the origin, or wait on the validation of it that runs.
+ * Returns -ESTALE, or -EINPROGRESS when the request waits (ST_WAIT). */
 static int
 hit_validate(struct fwd_session *s, const struct http_msg *msg, const char *buf,
              struct cache_obj *obj, const struct fwd_cache_meta *m,
@@ -425,6 +426,11 @@ hit_validate(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 		cache_obj_put(obj);
 		return -ESTALE;
 	}
+	if (fwd_cache_reval_wait(s, msg, buf, obj, q)) {
+		cache_obj_put(obj); /* the wait holds its own */
+		return -EINPROGRESS;
+	}
+	fwd_cache_reval_claim(s, obj);
 	s->reval = obj;
 	if (s->txn != NULL) { /* what the validation's answer needs */
 		s->txn->cache_q = *q;

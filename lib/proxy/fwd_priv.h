@@ -91,8 +91,11 @@ enum fwd_state {
 	            for itself (kept until its txn ends) */
 #define SF_BG                                                  \
 	0x100000u /* a background validation (fwd_cache_bg.c): \
-	            never had a client; s->bgobj holds its     \
+	            never had a client; s->claim holds its     \
 	            object's claim */
+#define SF_WAIT_REVAL                                           \
+	0x200000u /* ST_WAIT on another request's validation of \
+	             s->wobj (fwd_cache_reval.c), not a fill */
 #define SF_CACHE_INVAL                                \
 	0x10000u /* an unsafe method: a non-error     \
 	            response invalidates (txn has the \
@@ -161,9 +164,11 @@ struct fwd_session {
 	struct cache_obj *reval;   /* a stale object being validated with the
 	                              origin (fwd_cache_reval.c), or NULL (one
 	                              reference, ours) */
-	struct cache_obj *bgobj;   /* SF_BG: the object whose validation claim
+	struct cache_obj *claim;   /* the object whose validation claim
 	                              (cache_obj_reval_claim) this session
-	                              holds until it ends (one reference) */
+	                              holds until its transaction ends: a
+	                              background validation's, or a foreground
+	                              one others may wait on (one reference) */
 	uint16_t cache_fwd_status; /* the status a validation got, 0 */
 	uint8_t cache_fwd;         /* enum fwd_cache_fwd: Cache-Status */
 	uint16_t stall_ms;         /* ms an object's bytes could not be attached
@@ -515,11 +520,20 @@ void fwd_cache_reval_drop(struct fwd_session *s);
 /* A new request: no validation, no Cache-Status reason yet. */
 void fwd_cache_txn_reset(struct fwd_session *s);
 
-/* ---- fwd_cache_bg.c ---- */
+/* The transaction (or session) ends: the validation claim it holds on an
+ * object (s->claim) is released and the requests waiting on it woken;
+ * nothing without one. */
+void fwd_cache_claim_release(struct fwd_session *s);
 
-/* The session ends: a background validation's claim on its object is
- * released (nothing for other sessions). */
-void fwd_cache_bg_end(struct fwd_session *s);
+/* SF_WAIT_REVAL: the object waited on changed (or the client can take
+ * more): once its validation is over, the request looks it up again. */
+void fwd_cache_reval_wait_step(struct fwd_session *s);
+
+/* SF_WAIT_REVAL: cache-collapse-wait-ms passed: the request looks the
+ * object up again and validates it itself. */
+void fwd_cache_reval_wait_timeout(struct fwd_session *s);
+
+/* ---- fwd_cache_bg.c ---- */
 
 /* We are about to answer with the error <status>: a background
  * validation has nobody to answer, so it ends here (true; counted as

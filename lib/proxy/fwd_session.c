@@ -146,7 +146,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	fwd_fill_self_end(s);
 	fwd_cache_fill_end(s, false);
 	fwd_cache_reval_drop(s);
-	fwd_cache_bg_end(s);
+	fwd_cache_claim_release(s);
 	fwd_txn_end(s);
 	fwd_leg_close(&s->up, reset || !(s->flags & SF_RESP_DONE));
 	fwd_leg_close(&s->cli, reset);

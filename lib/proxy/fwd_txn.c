@@ -63,6 +63,7 @@ fwd_txn_end(struct fwd_session *s)
 	/* a fill still ours (an error page, a timeout) is given up, so
 	 * that nobody waits on it */
 	fwd_cache_fill_end(s, false);
+	fwd_cache_claim_release(s); /* a validation's: its waiters look */
 	s->flags &= (uint32_t)~SF_NO_COLLAPSE;
 	if (t == NULL)
 		return;

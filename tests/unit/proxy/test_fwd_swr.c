@@ -262,3 +262,137 @@ Test(swr_status, cache_status_stale)
 	          cli.rx);
 	cr_assert(strstr(cli.rx, "fwd-status") == NULL, "got: %s", cli.rx);
 }
+
+/* ---- collapsed validations ---- */
+
+/* fresh for 1 s, no stale-while-revalidate: validated in the foreground */
+#define RESP_V1                                                       \
+	"HTTP/1.1 200 OK\r\nCache-Control: max-age=1\r\nETag: \"v1\"" \
+	"\r\nContent-Length: 5\r\n\r\nhello"
+
+static struct peer cli2;
+
+/* <path> stored, 2 s later stale; the client's request for it goes up as
+ * a validation (unanswered); the second client's request for it waits
+ * on that one (no second request upstream). */
+static void
+two_validations(const char *path)
+{
+	char req[128];
+	uint64_t before;
+
+	client_connect();
+	cr_assert(ft_get_clear(path, "", RESP_V1));
+	run(2000);
+	(void)logs();
+	cr_assert(ft_get_clear(path, "", NULL), "no validation went up");
+	cr_assert(strstr(org.rx, "If-None-Match: \"v1\"") != NULL);
+	before = origin_requests();
+	peer_connect(&cli2);
+	snprintf(req, sizeof(req),
+	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n",
+	         path);
+	send_str(&cli2, req);
+	run(10);
+	cr_assert_eq(origin_requests(), before, "a second validation went up");
+	cr_assert_eq(cli2.rx_len, 0, "answered early: %s", cli2.rx);
+	cr_assert_eq(cnt.fwd_cache_reval_collapsed, 1);
+}
+
+/* The validation's 304: the waiter is answered from the updated entry
+ * (a plain hit), one request upstream in all. */
+Test(swr, collapsed_validation_304)
+{
+	uint64_t before;
+	const char *l;
+
+	two_validations("/cv");
+	before = origin_requests();
+	send_str(&org, NOT_MODIFIED_60);
+	run(10);
+	assert_stale_served();
+	cr_assert(strstr(cli2.rx, "\r\n\r\nhello") != NULL, "waiter got: %s",
+	          cli2.rx);
+	cr_assert(strstr(cli2.rx, "max-age=60") != NULL, "waiter got: %s",
+	          cli2.rx);
+	cr_assert_eq(origin_requests(), before);
+	l = logs();
+	cr_assert(strstr(l, " TCP_REFRESH_UNMODIFIED/200 ") != NULL, "%s", l);
+	cr_assert(strstr(l, " TCP_MEM_HIT/200 ") != NULL, "%s", l);
+}
+
+/* A new response to the validation: the waiter gets it from the new
+ * object. */
+Test(swr, collapsed_validation_200)
+{
+	uint64_t before;
+
+	two_validations("/cn");
+	before = origin_requests();
+	send_str(&org, "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	               "ETag: \"v2\"\r\nContent-Length: 5\r\n\r\nworld");
+	run(10);
+	cr_assert(strstr(cli.rx, "\r\n\r\nworld") != NULL, "got: %s", cli.rx);
+	cr_assert(strstr(cli2.rx, "\r\n\r\nworld") != NULL, "waiter got: %s",
+	          cli2.rx);
+	cr_assert_eq(origin_requests(), before);
+}
+
+/* The validation fails (a 503, no stale-if-error): the first client gets
+ * the error, the waiter validates for itself. */
+Test(swr, collapsed_validation_failure)
+{
+	uint64_t before;
+
+	two_validations("/cf");
+	before = origin_requests();
+	send_str(&org, "HTTP/1.1 503 Service Unavailable\r\n"
+	               "Content-Length: 4\r\n\r\noops");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 503 ", 13) == 0, "got: %s", cli.rx);
+	cr_assert_eq(origin_requests(), before + 1, "the waiter did not go up");
+	cr_assert(strstr(org.rx, "If-None-Match: \"v1\"") != NULL);
+	send_str(&org, NOT_MODIFIED_60);
+	run(10);
+	cr_assert(strstr(cli2.rx, "\r\n\r\nhello") != NULL, "waiter got: %s",
+	          cli2.rx);
+}
+
+/* The validation takes longer than cache-collapse-wait-ms: the waiter
+ * validates for itself. */
+Test(swr, collapsed_validation_timeout)
+{
+	uint64_t before;
+
+	two_validations("/ct");
+	before = origin_requests();
+	run(10000);
+	cr_assert_eq(cnt.fwd_cache_reval_collapse_timeout, 1);
+	cr_assert_eq(origin_requests(), before + 1, "the waiter did not go up");
+}
+
+/* A background validation runs; a request that may not take the stale
+ * entry (min-fresh) waits on it instead of validating again, and is
+ * answered from the entry its 304 refreshed. */
+Test(swr, waits_on_background_validation)
+{
+	uint64_t before;
+
+	stored_then_stale("/bw", RESP_SWR);
+	cr_assert(ft_get_clear("/bw", "Accept: text/plain\r\n", NULL));
+	assert_stale_served();
+	before = origin_requests();
+	cr_assert_not(ft_get_clear("/bw",
+	                           "Accept: text/plain\r\n"
+	                           "Cache-Control: min-fresh=5\r\n",
+	                           NULL),
+	              "validated again");
+	cr_assert_eq(cli.rx_len, 0, "answered early: %s", cli.rx);
+	cr_assert_eq(cnt.fwd_cache_reval_collapsed, 1);
+	send_str(&org, NOT_MODIFIED_60);
+	run(10);
+	assert_stale_served();
+	cr_assert(strstr(cli.rx, "max-age=60") != NULL, "got: %s", cli.rx);
+	cr_assert_eq(origin_requests(), before);
+	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
+}
