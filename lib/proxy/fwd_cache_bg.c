@@ -95,7 +95,9 @@ put_field(struct fwd_head_writer *w, const struct http_msg *msg,
 }
 
 /* The request's fields that the Vary lines of the stored head
- * text[0 .. len) name, into <w>.  Bounded by the stored head. */
+ * text[0 .. len) name, into <w>.  Bounded: a stored Vary names at most
+ * CACHE_VARY_NAMES_MAX fields (more is never stored), each looked for
+ * among the request's max-headers fields. */
 static void
 put_vary_fields(struct fwd_head_writer *w, const struct http_msg *msg,
                 const char *buf, const char *text, uint32_t len)

@@ -6,8 +6,12 @@
  * come meanwhile; its 304 updates the stored head, a new 200 replaces
  * the object, a failure leaves the stale one; over cache-background-max,
  * past the window, or with Authorization the request is validated in the
- * foreground as before.  Node A runs the proxy with a cache; node B is
- * the client and the origin (port 80), whose answers each test scripts.
+ * foreground as before.  Collapsed validations: a request that would
+ * validate an entry another validation (foreground or background) is
+ * already validating waits on it, then is answered from what it brought
+ * (304, 200), or validates itself (a failure, cache-collapse-wait-ms).
+ * Node A runs the proxy with a cache; node B is the client and the
+ * origin (port 80), whose answers each test scripts.
  */
 #include <string.h>
 
@@ -395,4 +399,47 @@ Test(swr, waits_on_background_validation)
 	cr_assert(strstr(cli.rx, "max-age=60") != NULL, "got: %s", cli.rx);
 	cr_assert_eq(origin_requests(), before);
 	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
+}
+
+/* No validator: the background request is an unconditional GET, and
+ * its 200 replaces the object. */
+Test(swr, no_validator_unconditional)
+{
+	stored_then_stale("/u", "HTTP/1.1 200 OK\r\nCache-Control: max-age=1, "
+	                        "stale-while-revalidate=30\r\n"
+	                        "Content-Length: 5\r\n\r\nhello");
+	cr_assert(ft_get_clear("/u", "Accept: text/plain\r\n", NULL));
+	assert_stale_served();
+	cr_assert(strncmp(org.rx, "GET /u HTTP/1.1\r\n", 17) == 0, "origin: %s",
+	          org.rx);
+	cr_assert(strstr(org.rx, "If-") == NULL, "origin: %s", org.rx);
+	send_str(&org, "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+	               "Content-Length: 5\r\n\r\nworld");
+	run(10);
+	cr_assert_eq(cnt.fwd_cache_bg_replaced, 1);
+	cr_assert_not(ft_get_clear("/u", "", NULL));
+	cr_assert(strstr(cli.rx, "\r\n\r\nworld") != NULL, "got: %s", cli.rx);
+}
+
+/* No answer at all (the origin resets the connection, and the retry's
+ * too): the background session ends, counted as failed, the stale entry
+ * stays and the next request in the window starts another. */
+Test(swr, background_reset_keeps_stale)
+{
+	stored_then_stale("/r", RESP_SWR);
+	cr_assert(ft_get_clear("/r", "Accept: text/plain\r\n", NULL));
+	assert_stale_served();
+	tcp_abort(org.c);
+	run(20);
+	if (cnt.fwd_cache_bg_failed == 0) { /* retried on a new connection */
+		cr_assert_eq(cnt.fwd_upstream_retried, 1);
+		tcp_abort(org.c);
+		run(20);
+	}
+	cr_assert_eq(cnt.fwd_cache_bg_failed, 1);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 1,
+	             "the background session stays");
+	cr_assert(ft_get_clear("/r", "Accept: text/plain\r\n", NULL));
+	assert_stale_served();
+	cr_assert_eq(cnt.fwd_cache_bg_started, 2);
 }
