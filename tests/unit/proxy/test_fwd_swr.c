@@ -138,6 +138,8 @@ Test(swr, stale_served_one_background_304)
 	send_str(&org, NOT_MODIFIED_60);
 	run(10);
 	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 1,
+	             "the background session stays");
 	l = logs();
 	cr_assert(strstr(l, " TCP_REFRESH_UNMODIFIED/304 ") != NULL, "log: %s",
 	          l);
@@ -163,6 +165,8 @@ Test(swr, background_200_replaces)
 	run(10);
 	cr_assert_eq(cnt.fwd_cache_bg_replaced, 1);
 	cr_assert_eq(cnt.fwd_cache_revalidated_200, 0);
+	cr_assert_eq(cnt.fwd_sessions_in_use, 1,
+	             "the background session stays");
 	cr_assert(strstr(logs(), " TCP_REFRESH_MODIFIED/200 ") != NULL);
 	cr_assert_not(ft_get_clear("/m", "Accept: text/plain\r\n", NULL));
 	cr_assert(strstr(cli.rx, "\r\n\r\nworld") != NULL, "got: %s", cli.rx);
