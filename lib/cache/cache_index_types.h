@@ -152,6 +152,8 @@ struct cache_obj {
 	uint64_t watch_mask;   /* workers waiting on it: they get wakes */
 	uint64_t pending_mask; /* workers with a wake queued for it */
 	bool linked;           /* in the table and queue; under ci->lock */
+	uint8_t reval_busy;    /* 1 while a validation of it runs, any
+	                          worker (cache_obj_reval_claim); atomic */
 	uint32_t key_len;
 	uint32_t n_segs;              /* acquire / release */
 	struct cache_seg_table *segt; /* acquire / release; NULL: none yet */

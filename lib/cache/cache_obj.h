@@ -122,6 +122,36 @@ cache_obj_state(const struct cache_obj *obj)
 	                                             __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Claim the one validation of <obj> that may run at a time (any worker:
+ * a compare-and-swap on the object, so two workers never both send one).
+ * True when the caller got it and must cache_obj_reval_release() it once
+ * the validation is over (its reference on <obj> held until then); false
+ * when another runs.
+ */
+static inline bool
+cache_obj_reval_claim(struct cache_obj *obj)
+{
+	uint8_t idle = 0;
+
+	return __atomic_compare_exchange_n(&obj->reval_busy, &idle, 1, false,
+	                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* The validation claimed on <obj> is over. */
+static inline void
+cache_obj_reval_release(struct cache_obj *obj)
+{
+	__atomic_store_n(&obj->reval_busy, 0, __ATOMIC_RELEASE);
+}
+
+/* Whether a validation of <obj> runs (a hint: it may end at once). */
+static inline bool
+cache_obj_reval_busy(const struct cache_obj *obj)
+{
+	return __atomic_load_n(&obj->reval_busy, __ATOMIC_ACQUIRE) != 0;
+}
+
 /* The body length written so far (final once COMPLETE). */
 static inline uint64_t
 cache_obj_body_len(const struct cache_obj *obj)

@@ -50,7 +50,8 @@ enum listen_directive_id {
 	D_CACHE_MAX_OBJECT_KB,
 	D_CACHE_HEURISTIC_MAX_S,
 	D_CACHE_COLLAPSE_MS,
-	D_FWD_LAST = D_CACHE_COLLAPSE_MS,
+	D_CACHE_BG_MAX,
+	D_FWD_LAST = D_CACHE_BG_MAX,
 	D_COUNT,
 };
 
@@ -337,6 +338,7 @@ static const struct directive listen_directives[D_COUNT] = {
         NUM_FWD("cache-heuristic-max-s", cache_heuristic_max_s, 0, 31536000),
     [D_CACHE_COLLAPSE_MS] =
         NUM_FWD("cache-collapse-wait-ms", cache_collapse_ms, 0, 600000),
+    [D_CACHE_BG_MAX] = NUM_FWD("cache-background-max", cache_bg_max, 0, 65536),
 };
 
 /* The forward-mode settings of every listen section, whatever its mode. */
@@ -366,6 +368,7 @@ forward_defaults(struct conf_forward *f)
 	f->cache_max_object_kb = 1024;
 	f->cache_heuristic_max_s = 86400;
 	f->cache_collapse_ms = 10000;
+	f->cache_bg_max = 64;
 }
 
 /* A forward listener needs allow-src (no open proxy); cache-max-object-kb

@@ -102,6 +102,10 @@ struct conf_forward {
 	                                   0..31536000, default 86400 */
 	uint32_t cache_collapse_ms;     /* cache-collapse-wait-ms 0..600000,
 	                                   default 10000; 0: no collapsing */
+	uint32_t cache_bg_max;          /* cache-background-max 0..65536,
+	                                   default 64: background validations
+	                                   (stale-while-revalidate) at a time
+	                                   per worker; 0: none */
 	/* cache-status on|off: RFC 9211 Cache-Status on responses, default
 	 * off */
 	bool cache_status;

@@ -475,6 +475,7 @@ static const char *const alog_result_names[] = {
     [ALOG_TCP_REFRESH_FAIL_ERR] = "TCP_REFRESH_FAIL_ERR",
     [ALOG_TCP_INM_HIT] = "TCP_INM_HIT",
     [ALOG_TCP_IMS_HIT] = "TCP_IMS_HIT",
+    [ALOG_TCP_STALE_HIT] = "TCP_STALE_HIT",
 };
 
 static const char *

@@ -44,6 +44,9 @@ enum alog_result {
 	ALOG_TCP_INM_HIT = 11,
 	/* the client's If-Modified-Since answered 304 from the cache */
 	ALOG_TCP_IMS_HIT = 12,
+	/* stale, served at once while a validation runs in the background
+	 * (stale-while-revalidate; Squid 2.7's TCP_STALE_HIT) */
+	ALOG_TCP_STALE_HIT = 13,
 };
 
 /* Squid's hierarchy code. */

@@ -205,7 +205,7 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	uint8_t key[FWD_CACHE_KEY_MAX];
 	struct cache_obj *obj = NULL;
 	int64_t now_s;
-	int klen;
+	int klen, rc = -ENOENT;
 
 	fwd_cache_txn_reset(s);
 	fwd_cache_unsafe_note(s, msg, buf);
@@ -221,8 +221,10 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
 	    fwd_cache_vary_resolve(s, msg, buf, key, (size_t)klen, &obj) == 0 &&
 	    !pass_marker(&obj) &&
-	    fwd_cache_hit(s, msg, buf, obj, &q, now_s) == 0)
+	    (rc = fwd_cache_hit(s, msg, buf, obj, &q, now_s)) == 0)
 		return FWD_CACHE_HIT;
+	if (rc == -EINPROGRESS) /* waits on another's validation */
+		return FWD_CACHE_WAIT;
 	if (!(s->flags & SF_NO_COLLAPSE)) /* counted when it first came */
 		fc->cnt->fwd_cache_misses++;
 	/* RFC 9111 5.2.1.7: nothing stored to use, and no forwarding */

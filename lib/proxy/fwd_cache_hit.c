@@ -7,7 +7,9 @@
  * 13.1.2, 13.1.3), a 304 with the fields 15.4.5 names; or, to a single
  * byte range of GET (RFC 9110 14), a 206 with its slice of the body, or
  * a 416 when no byte of it exists.  A stale object that must be validated
- * is kept for fwd_cache_reval.c instead.  Everything a client sends here
+ * is kept for fwd_cache_reval.c instead; one within its
+ * stale-while-revalidate window is served while fwd_cache_bg.c validates
+ * it in the background (TCP_STALE_HIT).  Everything a client sends here
  * is read in one bounded pass over its field value.
  */
 #include <errno.h>
@@ -147,7 +149,9 @@ static const char *const fwd_names[] = {
 };
 
 /* RFC 9211: "gatehouse; hit; ttl=N" for a plain hit, "gatehouse;
- * fwd=stale; fwd-status=N" for one a validation (or its failure) gave. */
+ * fwd=stale; fwd-status=N" for one a validation (or its failure) gave,
+ * "gatehouse; fwd=stale; ttl=-N; detail=revalidating" for a stale one
+ * served while a validation runs in the background. */
 static void
 write_status_hit(struct fwd_session *s, struct fwd_head_writer *w,
                  const struct fwd_cache_answer *a, int64_t ttl_s)
@@ -156,7 +160,12 @@ write_status_hit(struct fwd_session *s, struct fwd_head_writer *w,
 
 	if (!s->l->cfg.cache_status)
 		return;
-	if (a->fwd_status == 0)
+	if (a->swr) /* the origin's answer is the background's */
+		snprintf(text, sizeof(text),
+		         "Cache-Status: gatehouse; fwd=stale; ttl=%" PRId64
+		         "; detail=revalidating\r\n",
+		         ttl_s);
+	else if (a->fwd_status == 0)
 		snprintf(text, sizeof(text),
 		         "Cache-Status: gatehouse; hit; ttl=%" PRId64 "\r\n",
 		         ttl_s);
@@ -404,7 +413,8 @@ has_conditional(const struct http_msg *msg, const char *buf, bool any)
 
 /* A stale (or unusable) <obj>: keep it for validation when it has a
  * validator and the request has no conditional (or Range) of its own and
- * may go to the origin.  Returns -ESTALE either way. */
+ * may go to the origin, or wait on the validation of it that runs.
+ * Returns -ESTALE, or -EINPROGRESS when the request waits (ST_WAIT). */
 static int
 hit_validate(struct fwd_session *s, const struct http_msg *msg, const char *buf,
              struct cache_obj *obj, const struct fwd_cache_meta *m,
@@ -416,6 +426,11 @@ hit_validate(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 		cache_obj_put(obj);
 		return -ESTALE;
 	}
+	if (fwd_cache_reval_wait(s, msg, buf, obj, q)) {
+		cache_obj_put(obj); /* the wait holds its own */
+		return -EINPROGRESS;
+	}
+	fwd_cache_reval_claim(s, obj);
 	s->reval = obj;
 	if (s->txn != NULL) { /* what the validation's answer needs */
 		s->txn->cache_q = *q;
@@ -446,7 +461,14 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
 	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
 	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
-	if (use != CACHE_USE_FRESH && use != CACHE_USE_STALE) {
+	/* RFC 5861 3: within stale-while-revalidate, served now while one
+	 * validation runs in the background (fwd_cache_bg.c) */
+	if (use == CACHE_USE_STALE_SWR &&
+	    fwd_cache_bg_start(s, msg, buf, obj)) {
+		s->cache_fwd = FWD_CF_STALE;
+		a.result = ALOG_TCP_STALE_HIT;
+		a.swr = true;
+	} else if (use != CACHE_USE_FRESH && use != CACHE_USE_STALE) {
 		s->cache_fwd =
 		    ((q->cc.flags & CACHE_CC_NO_CACHE) || lifetime_s > age_s)
 		        ? FWD_CF_REQUEST
@@ -476,6 +498,8 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	if (rc != 0)
 		return rc;
 	fc->cnt->fwd_cache_hits++;
+	if (a.swr)
+		fc->cnt->fwd_cache_stale_hits++;
 	if (a.status == 304)
 		fc->cnt->fwd_cache_not_modified++;
 	else if (a.status == 206)

@@ -167,6 +167,8 @@ struct fwd_cache_answer {
 	uint8_t result;      /* enum alog_result of the log line */
 	uint16_t fwd_status; /* Cache-Status fwd-status (a validation's
 	                        answer), 0 for a plain hit */
+	bool swr;            /* stale, a background validation running:
+	                        Cache-Status fwd=stale without fwd-status */
 };
 
 /*
@@ -182,11 +184,44 @@ int fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
  * the request <msg> in <buf> with directives <q>: answer it from the
  * object (200, 304 to the client's conditionals, 206 or 416 to a Range);
  * or keep it in s->reval to validate it with the origin (a conditional
- * request goes up).  Returns 0 when answered; -ESTALE when the request
- * goes to the origin (s->reval set or not); -ENOMEM (no mbufs).
+ * request goes up), or wait on the validation of it another request runs
+ * (fwd_cache_reval_wait).  Returns 0 when answered; -ESTALE when the
+ * request goes to the origin (s->reval set or not); -EINPROGRESS when it
+ * waits (ST_WAIT); -ENOMEM (no mbufs).
  */
 int fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
                   const char *buf, struct cache_obj *obj,
                   const struct cache_req_meta *q, int64_t now_s);
+
+/* ---- fwd_cache_reval.c ---- */
+
+/*
+ * The request <msg> in <buf> with directives <q> would validate <obj>
+ * (the caller's reference, kept) while another validation of it runs:
+ * wait on that one instead (ST_WAIT, SF_WAIT_REVAL; the request head
+ * stays in cli_in and is looked up again when it is over).  True when it
+ * waits; false when it validates itself.
+ */
+bool fwd_cache_reval_wait(struct fwd_session *s, const struct http_msg *msg,
+                          const char *buf, struct cache_obj *obj,
+                          const struct cache_req_meta *q);
+
+/* <s> validates <obj>: take the object's validation claim when it is
+ * free (s->claim), so that others wait on this validation. */
+void fwd_cache_reval_claim(struct fwd_session *s, struct cache_obj *obj);
+
+/* ---- fwd_cache_bg.c ---- */
+
+/*
+ * The request <msg> in <buf> of <s> found COMPLETE <obj> (the caller's
+ * reference) within its stale-while-revalidate window: make sure one
+ * validation of it runs in the background (one started now, in a session
+ * of its own, or another already running).  True when the stale object
+ * may answer the request now; false when the request validates it in the
+ * foreground (background validations off or at cache-background-max,
+ * an anonymous listener, a request with Authorization, no session).
+ */
+bool fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
+                        const char *buf, struct cache_obj *obj);
 
 #endif /* GH_FWD_CACHE_PRIV_H */

@@ -14,7 +14,15 @@
  * error (TCP_REFRESH_FAIL_ERR).  A head is never written in place: the
  * updated one is built in the worker's cache_head and published with
  * cache_obj_head_replace() (RCU; readers on other cores keep the old one
- * until their next quiescent state).
+ * until their next quiescent state).  A validation in the background
+ * (fwd_cache_bg.c: SF_BG, no client) takes the same paths with nobody to
+ * serve; its 5xx is a failure that leaves the stale object as it is.
+ * Collapsed validations: a validating session holds the object's claim
+ * (cache_obj_reval_claim, the one background validations take) until its
+ * transaction ends; a request that would validate an object whose claim
+ * is taken waits on it (fwd_collapse_wait, SF_WAIT_REVAL) up to
+ * cache-collapse-wait-ms, then looks it up again: a hit after a 304 or a
+ * stored new response, else a validation of its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +43,87 @@ fwd_cache_reval_drop(struct fwd_session *s)
 {
 	cache_obj_put(s->reval); /* NULL: nothing */
 	s->reval = NULL;
+}
+
+void
+fwd_cache_claim_release(struct fwd_session *s)
+{
+	struct cache_obj *obj = s->claim;
+
+	if (obj == NULL)
+		return;
+	s->claim = NULL;
+	if (s->flags & SF_BG) {
+		GH_VERIFY(s->l->n_bg > 0);
+		s->l->n_bg--;
+	}
+	cache_obj_reval_release(obj);
+	cache_obj_notify(obj); /* the requests waiting on it look again */
+	cache_obj_put(obj);
+}
+
+/* Look the request up again after waiting on a validation (kept in
+ * cli_in): a hit after its 304 or its new response, else a validation of
+ * its own (SF_NO_COLLAPSE: it waits no more). */
+static void
+wait_over(struct fwd_session *s)
+{
+	fwd_collapse_end(s);
+	fwd_timer_stop(s);
+	s->flags = (s->flags & (uint32_t)~SF_WAIT_REVAL) | SF_NO_COLLAPSE;
+	s->state = ST_HEAD;
+	fwd_request(s);
+}
+
+void
+fwd_cache_reval_wait_step(struct fwd_session *s)
+{
+	GH_VERIFY((s->flags & SF_WAIT_REVAL) && s->wobj != NULL);
+	if (!cache_obj_reval_busy(s->wobj))
+		wait_over(s);
+}
+
+void
+fwd_cache_reval_wait_timeout(struct fwd_session *s)
+{
+	s->l->fc->cnt->fwd_cache_reval_collapse_timeout++;
+	wait_over(s);
+}
+
+/*
+ * A request that would validate <obj> while another validation of it runs
+ * (foreground or background, any worker) waits on that one instead, as a
+ * collapsed miss waits on a fill (fwd_collapse_wait: the wake rings, up
+ * to cache-collapse-wait-ms), unless its answer could not serve it
+ * (Authorization; its own conditionals and Range never get here) or it
+ * wants the origin's word (no-cache, max-age=0) or waited already.  True
+ * when it waits (ST_WAIT, SF_WAIT_REVAL).
+ */
+bool
+fwd_cache_reval_wait(struct fwd_session *s, const struct http_msg *msg,
+                     const char *buf, struct cache_obj *obj,
+                     const struct cache_req_meta *q)
+{
+	if (!cache_obj_reval_busy(obj) || s->l->cfg.cache_collapse_ms == 0 ||
+	    (s->flags & SF_NO_COLLAPSE) || (q->cc.flags & CACHE_CC_NO_CACHE) ||
+	    ((q->cc.flags & CACHE_CC_MAX_AGE) && q->cc.max_age_s == 0) ||
+	    http_hdr_find(msg, buf, "authorization", 0) >= 0 ||
+	    !fwd_collapse_wait(s, obj, msg->head_len))
+		return false;
+	s->flags |= SF_WAIT_REVAL;
+	s->l->fc->cnt->fwd_cache_reval_collapsed++;
+	return true;
+}
+
+/* Validating <obj>: take its claim when free, so that others wait on
+ * this validation (released when the transaction ends). */
+void
+fwd_cache_reval_claim(struct fwd_session *s, struct cache_obj *obj)
+{
+	if (s->claim != NULL || !cache_obj_reval_claim(obj))
+		return; /* another runs: this one goes too (it waited) */
+	cache_obj_get(obj);
+	s->claim = obj;
 }
 
 void
@@ -237,6 +326,40 @@ stale_ok(struct fwd_session *s, struct cache_obj *obj)
 	    age_s);
 }
 
+/*
+ * A background validation's answer <msg> (SF_BG, no client): a 304
+ * updates the head, a 5xx ends the session (the stale object stays);
+ * true then.  False for anything else: a new response, stored as on a
+ * miss.
+ */
+static bool
+bg_response(struct fwd_session *s, const struct http_msg *msg, const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct cache_obj *obj = s->reval;
+
+	if (msg->status >= 500)
+		return fwd_cache_bg_error(s, msg->status);
+	if (msg->status != 304)
+		return false;
+	if (same_representation(obj, msg, buf))
+		(void)reval_update(s, obj, msg, buf);
+	fc->cnt->fwd_cache_bg_304++;
+	if (s->txn != NULL) {
+		s->txn->rec.status = 304;
+		s->txn->rec.result = ALOG_TCP_REFRESH_UNMODIFIED;
+	}
+	fwd_cache_reval_drop(s);
+	s->flags &= (uint32_t)~SF_CACHE; /* nothing to store */
+	proxy_chain_trim(&s->up_in, msg->head_len);
+	tcp_recved(s->up, msg->head_len);
+	s->flags |= SF_RESP_HEAD | SF_RESP_DONE;
+	if (msg->version_minor == 1 && !(msg->flags & HTTP_F_CONN_CLOSE) &&
+	    !(s->flags & SF_UP_FIN))
+		s->flags |= SF_UP_KEEP;
+	return true;
+}
+
 bool
 fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
                          const char *buf)
@@ -249,6 +372,8 @@ fwd_cache_reval_response(struct fwd_session *s, const struct http_msg *msg,
 
 	GH_VERIFY(obj != NULL && msg->status >= 200);
 	s->cache_fwd_status = msg->status;
+	if (s->flags & SF_BG)
+		return bg_response(s, msg, buf);
 	if (msg->status == 304) {
 		/* a merged head too large, or a 304 for another
 		 * representation: the old one stays (stale), served */
@@ -289,7 +414,11 @@ fwd_cache_reval_passed(struct fwd_session *s, unsigned status)
 		return;
 	fwd_cache_reval_drop(s);
 	s->cache_fwd_status = (uint16_t)status;
-	if (status < 500)
+	if (status >= 500)
+		return;
+	if (s->flags & SF_BG)
+		s->l->fc->cnt->fwd_cache_bg_replaced++;
+	else
 		s->l->fc->cnt->fwd_cache_revalidated_200++;
 }
 

@@ -214,6 +214,10 @@ fwd_collapse_step(struct fwd_session *s)
 	uint64_t have, want, before;
 
 	GH_VERIFY(s->state == ST_WAIT && s->wobj != NULL);
+	if (s->flags & SF_WAIT_REVAL) { /* a validation's: fwd_cache_reval.c */
+		fwd_cache_reval_wait_step(s);
+		return;
+	}
 	/* the state first: a COMPLETE object's length is final */
 	st = cache_obj_state(s->wobj);
 	if (!(s->flags & SF_WAIT_HEAD)) {
@@ -253,6 +257,10 @@ fwd_collapse_timeout(struct fwd_session *s)
 		s->flags &= (uint32_t)~SF_RESUME;
 		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
 		fwd_collapse_step(s);
+		return;
+	}
+	if (s->flags & SF_WAIT_REVAL) { /* a validation's: fwd_cache_reval.c */
+		fwd_cache_reval_wait_timeout(s);
 		return;
 	}
 	if (!(s->flags & SF_WAIT_HEAD)) {

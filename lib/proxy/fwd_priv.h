@@ -89,6 +89,13 @@ enum fwd_state {
 #define SF_NO_COLLAPSE                                      \
 	0x40000u /* this request waited in vain: it fetches \
 	            for itself (kept until its txn ends) */
+#define SF_BG                                                  \
+	0x100000u /* a background validation (fwd_cache_bg.c): \
+	            never had a client; s->claim holds its     \
+	            object's claim */
+#define SF_WAIT_REVAL                                           \
+	0x200000u /* ST_WAIT on another request's validation of \
+	             s->wobj (fwd_cache_reval.c), not a fill */
 #define SF_CACHE_INVAL                                \
 	0x10000u /* an unsafe method: a non-error     \
 	            response invalidates (txn has the \
@@ -103,7 +110,9 @@ struct fwd_listener {
 	struct fwd_ctx *fc;
 	struct conf_forward cfg;
 	struct http_limits lim;
-	uint8_t cc; /* enum tcp_cc_algo, both legs */
+	uint8_t cc;    /* enum tcp_cc_algo, both legs */
+	uint32_t n_bg; /* background validations of this listener running
+	                  on this worker (<= cfg.cache_bg_max) */
 };
 
 /* The access-log data of one transaction, only while it runs. */
@@ -155,6 +164,11 @@ struct fwd_session {
 	struct cache_obj *reval;   /* a stale object being validated with the
 	                              origin (fwd_cache_reval.c), or NULL (one
 	                              reference, ours) */
+	struct cache_obj *claim;   /* the object whose validation claim
+	                              (cache_obj_reval_claim) this session
+	                              holds until its transaction ends: a
+	                              background validation's, or a foreground
+	                              one others may wait on (one reference) */
 	uint16_t cache_fwd_status; /* the status a validation got, 0 */
 	uint8_t cache_fwd;         /* enum fwd_cache_fwd: Cache-Status */
 	uint16_t stall_ms;         /* ms an object's bytes could not be attached
@@ -247,6 +261,11 @@ extern const struct tcp_callbacks fwd_cb;
  * with <reset>, reset) both legs, free its queues and the session.  The
  * session's state reads ST_FREE afterwards. */
 void fwd_session_end(struct fwd_session *s, bool reset);
+
+/* A session without a client (a background validation, fwd_cache_bg.c)
+ * for the listener <l>: zeroed, ST_HEAD, no timer armed; NULL when the
+ * pool is empty (counted as fwd_no_session). */
+struct fwd_session *fwd_session_new(struct fwd_listener *l);
 
 /* Enter ST_DRAIN: no more requests on this connection; what is queued for
  * the client goes, then FIN; <guard_ms> bounds the wait. */
@@ -500,6 +519,26 @@ void fwd_cache_reval_drop(struct fwd_session *s);
 
 /* A new request: no validation, no Cache-Status reason yet. */
 void fwd_cache_txn_reset(struct fwd_session *s);
+
+/* The transaction (or session) ends: the validation claim it holds on an
+ * object (s->claim) is released and the requests waiting on it woken;
+ * nothing without one. */
+void fwd_cache_claim_release(struct fwd_session *s);
+
+/* SF_WAIT_REVAL: the object waited on changed (or the client can take
+ * more): once its validation is over, the request looks it up again. */
+void fwd_cache_reval_wait_step(struct fwd_session *s);
+
+/* SF_WAIT_REVAL: cache-collapse-wait-ms passed: the request looks the
+ * object up again and validates it itself. */
+void fwd_cache_reval_wait_timeout(struct fwd_session *s);
+
+/* ---- fwd_cache_bg.c ---- */
+
+/* We are about to answer with the error <status>: a background
+ * validation has nobody to answer, so it ends here (true; counted as
+ * failed, the stale object left as it is); false for any other session. */
+bool fwd_cache_bg_error(struct fwd_session *s, unsigned status);
 
 /* ---- fwd_reply.c ---- */
 

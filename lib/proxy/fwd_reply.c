@@ -64,6 +64,8 @@ fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
 	char line[160];
 	struct rte_mbuf *m;
 
+	if (fwd_cache_bg_error(s, status)) /* nobody to answer */
+		return;
 	if (s->flags & SF_RESP_HEAD) {
 		fc->cnt->fwd_aborted++;
 		fwd_session_end(s, true);

@@ -82,6 +82,18 @@ session_put(struct fwd_ctx *fc, struct fwd_session *s)
 	gh_pool_put(&fc->sess_pool, s);
 }
 
+struct fwd_session *
+fwd_session_new(struct fwd_listener *l)
+{
+	struct fwd_session *s = session_get(l->fc);
+
+	if (s == NULL)
+		return NULL;
+	s->l = l;
+	s->state = ST_HEAD;
+	return s;
+}
+
 /* Wheel ticks (ms since creation) at TSC <tsc>. */
 static uint64_t
 tick_of(const struct fwd_ctx *fc, uint64_t tsc)
@@ -134,6 +146,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	fwd_fill_self_end(s);
 	fwd_cache_fill_end(s, false);
 	fwd_cache_reval_drop(s);
+	fwd_cache_claim_release(s);
 	fwd_txn_end(s);
 	fwd_leg_close(&s->up, reset || !(s->flags & SF_RESP_DONE));
 	fwd_leg_close(&s->cli, reset);

@@ -44,7 +44,8 @@ fwd_txn_start(struct fwd_session *s)
 
 	GH_VERIFY(s->txn == NULL);
 	s->txn = txn_get(fc);
-	if (s->txn == NULL)
+	if (s->txn == NULL || s->cli == NULL) /* a background validation's
+	                                         client is set by its maker */
 		return;
 	tcp_conn_key(s->cli, &k);
 	s->txn->rec.client_ip_be = k.remote_ip_be;
@@ -62,6 +63,7 @@ fwd_txn_end(struct fwd_session *s)
 	/* a fill still ours (an error page, a timeout) is given up, so
 	 * that nobody waits on it */
 	fwd_cache_fill_end(s, false);
+	fwd_cache_claim_release(s); /* a validation's: its waiters look */
 	s->flags &= (uint32_t)~SF_NO_COLLAPSE;
 	if (t == NULL)
 		return;

@@ -95,7 +95,7 @@ enum proxy_service {
 	X(fwd_cache_stored,   "forward cache: responses stored whole (the object completed)") \
 	X(fwd_cache_not_stored, "forward cache: responses to cacheable requests not stored (policy, framing, size, a fill already running)") \
 	X(fwd_cache_fill_aborted, "forward cache: objects given up while filling (response cut short, object too large, no memory)") \
-	X(fwd_cache_collapsed, "forward cache: misses that waited on another request's fetch of the same key instead of their own (collapsed)") \
+	X(fwd_cache_collapsed, "forward cache: misses that waited on another request's fetch of the same key instead of their own (collapsed), and requests that waited on another's validation (fwd_cache_reval_collapsed)") \
 	X(fwd_cache_collapse_fallback, "forward cache: collapsed misses that fetched for themselves after all (the response was not storable, or the wait timed out)") \
 	X(fwd_cache_collapse_timeout, "forward cache: collapsed misses whose wait for the response head passed cache-collapse-wait-ms") \
 	X(fwd_cache_pass_marked, "forward cache: pass markers put under keys whose response could not be stored (their next misses fetch at once, no collapsing)") \
@@ -109,6 +109,14 @@ enum proxy_service {
 	X(fwd_cache_not_modified, "forward cache: 304s answered from the cache to clients' If-None-Match / If-Modified-Since") \
 	X(fwd_cache_ranges, "forward cache: 206s answered from the cache (a single byte range)") \
 	X(fwd_cache_range_416, "forward cache: 416s answered from the cache (a range not satisfiable)") \
+	X(fwd_cache_stale_hits, "forward cache: requests answered at once from a stale response within its stale-while-revalidate window while a background validation runs (TCP_STALE_HIT; also in fwd_cache_hits)") \
+	X(fwd_cache_reval_collapsed, "forward cache: requests that waited on another request's validation of the same stored response (foreground or background, any worker) instead of their own (also in fwd_cache_collapsed)") \
+	X(fwd_cache_reval_collapse_timeout, "forward cache: of those, the ones whose wait passed cache-collapse-wait-ms (they validated themselves)") \
+	X(fwd_cache_bg_started, "forward cache: background validations started (stale-while-revalidate)") \
+	X(fwd_cache_bg_304, "forward cache: background validations answered 304: the stored head updated") \
+	X(fwd_cache_bg_replaced, "forward cache: background validations answered with a new response (stored through the store path when storable)") \
+	X(fwd_cache_bg_failed, "forward cache: background validations that failed (5xx, no answer, DNS, connect, timeout): the stale response left as it was") \
+	X(fwd_cache_bg_refused, "forward cache: background validations not started (cache-background-max reached, no session or record): the request validated in the foreground") \
 	PROXY_FWD_CACHE_NS_COUNTERS(X)
 
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per

@@ -17,6 +17,13 @@
 #   range_206    Range: bytes=1000-1999 of it: 206, Content-Range
 #                bytes 1000-1999/102400, the file's bytes 1000..1999
 #   range_416    Range: bytes=200000-: 416, Content-Range: bytes */102400
+#   swr          /swr/10k.bin (max-age=1, stale-while-revalidate=30)
+#                fetched, then three times at once after 2 s: each client
+#                gets the whole file with a 200 within 0.5 s, the first
+#                with Cache-Status fwd=stale; nginx logs exactly one 304
+#                (the background validation); TCP_STALE_HIT/200 and one
+#                TCP_REFRESH_UNMODIFIED/304 in the access log;
+#                proxy.fwd_cache_bg_started 1, fwd_cache_bg_304 1
 #   access_log   TCP_REFRESH_UNMODIFIED/200 for the revalidated URL;
 #                TCP_INM_HIT/304, TCP_MEM_HIT/206, TCP_MEM_HIT/416 for the
 #                other; the counters not_modified, ranges, range_416 at 1
@@ -27,6 +34,7 @@
 PORT=3128
 ORIGIN_URL=http://origin.lab.test
 SHORT=/short/10k.bin
+SWR=/swr/10k.bin
 OBJ=/cache/100k.bin
 NGINX_LOG_START=0
 
@@ -123,6 +131,43 @@ check_range_416() {
 	pass_check range_416 "416 with Content-Range: bytes */102400"
 }
 
+check_swr() {
+	local h=$STATE_DIR/swr.head want got n i t pids=()
+	want=$(sha256sum <"$STATE_DIR/www$SWR" | cut -d' ' -f1)
+	got=$(pcurl "$ORIGIN_URL$SWR" | sha256sum | cut -d' ' -f1)
+	[[ $got == "$want" ]] || fail_check swr "miss body SHA-256 $got, want $want"
+	sleep 2 # stale now, 30 s of stale-while-revalidate
+	for i in 1 2 3; do
+		pcurl -D "$h.$i" -o "$STATE_DIR/swr.body.$i" -w '%{time_total}\n' \
+			"$ORIGIN_URL$SWR" >"$STATE_DIR/swr.time.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # not the appliance's
+	for i in 1 2 3; do
+		[[ $(status_of "$h.$i") == 200 ]] || fail_check swr "status $(status_of "$h.$i"), want 200"
+		got=$(sha256sum <"$STATE_DIR/swr.body.$i" | cut -d' ' -f1)
+		[[ $got == "$want" ]] || fail_check swr "body $i SHA-256 $got, want $want"
+		t=$(cat "$STATE_DIR/swr.time.$i")
+		awk -v t="$t" 'BEGIN { exit !(t < 0.5) }' || fail_check swr "answer $i took $t s"
+	done
+	grep -qi '^Cache-Status: gatehouse; fwd=stale; ttl=-[0-9]*; detail=revalidating' "$h".* ||
+		fail_check swr "no Cache-Status fwd=stale: $(cat "$h".* | tr '\r\n' '  ')"
+	wait_counter proxy.fwd_cache_bg_304 == 1 50 || fail_check swr "no background 304"
+	expect_counter proxy.fwd_cache_bg_started == 1
+	sleep 0.5 # nginx writes its log line after the response
+	n=$(origin_lines "$SWR" | awk '{print $9}' | tr '\n' ' ')
+	[[ $n == "200 304 " ]] || fail_check swr "the origin's statuses for $SWR: '$n', want '200 304 '"
+	for ((i = 0; i < 50; i++)); do
+		grep -q -- " $ORIGIN_URL$SWR .*TCP_REFRESH_UNMODIFIED/304\| TCP_REFRESH_UNMODIFIED/304 .*$ORIGIN_URL$SWR " \
+			"$STATE_DIR/access.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	n=$(grep -- " $ORIGIN_URL$SWR " "$STATE_DIR/access.log" | awk '{print $4}' | sort | uniq -c | tr -s ' \n' '  ')
+	[[ $n == *" TCP_STALE_HIT/200 "* && $n == *" 1 TCP_REFRESH_UNMODIFIED/304 "* ]] ||
+		fail_check swr "access-log codes for $SWR: '$n'"
+	pass_check swr "three answers at once from the stale copy, one background 304 at nginx"
+}
+
 check_access_log() {
 	local lines i
 	for ((i = 0; i < 50; i++)); do
@@ -148,10 +193,10 @@ check_released() {
 	pass_check released "no session, no inside mbuf held"
 }
 
-lab_up lcrev --workers 2
+lab_up "${LAB_NAME:-lcrev}" --workers 2
 NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
 start_proxy
-for c in revalidate inm_304 range_206 range_416 access_log released; do
+for c in revalidate inm_304 range_206 range_416 swr access_log released; do
 	"check_$c"
 done
 log "all $CHECKS checks passed"

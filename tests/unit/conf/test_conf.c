@@ -682,6 +682,7 @@ assert_forward_defaults(const struct conf_forward *f)
 	cr_assert_eq(f->cache_mb, 64);
 	cr_assert_eq(f->cache_max_object_kb, 1024);
 	cr_assert_eq(f->cache_heuristic_max_s, 86400);
+	cr_assert_eq(f->cache_bg_max, 64);
 	cr_assert_not(f->cache_status);
 }
 
@@ -1457,6 +1458,7 @@ GETTER(get_body_bytes, c->listeners[0].fwd.max_body_bytes)
 GETTER(get_cache_mb, c->listeners[0].fwd.cache_mb)
 GETTER(get_cache_obj_kb, c->listeners[0].fwd.cache_max_object_kb)
 GETTER(get_cache_heur, c->listeners[0].fwd.cache_heuristic_max_s)
+GETTER(get_cache_bg_max, c->listeners[0].fwd.cache_bg_max)
 GETTER(get_dns_timeout, c->resolver.timeout_ms)
 GETTER(get_dns_tries, c->resolver.tries)
 GETTER(get_dns_cache, c->resolver.cache_entries)
@@ -1514,6 +1516,7 @@ static const struct range_case range_cases[] = {
     {"cache-max-object-kb", RS_FWD, 1, 1048576, get_cache_obj_kb,
      "\tcache-mb 1048576\n"},
     {"cache-heuristic-max-s", RS_FWD, 0, 31536000, get_cache_heur, NULL},
+    {"cache-background-max", RS_FWD, 0, 65536, get_cache_bg_max, NULL},
     {"timeout-ms", RS_RESOLVER, 10, 60000, get_dns_timeout, NULL},
     {"tries", RS_RESOLVER, 1, 10, get_dns_tries, NULL},
     {"cache-entries", RS_RESOLVER, 16, 1048576, get_dns_cache, NULL},

@@ -93,6 +93,7 @@ ft_setup(const struct ft_opts *o)
 	    o->max_object_kb != 0 ? o->max_object_kb : 512;
 	cfg.cache_heuristic_max_s = 86400;
 	cfg.cache_collapse_ms = o->collapse_ms != 0 ? o->collapse_ms : 10000;
+	cfg.cache_bg_max = o->bg_max != 0 ? o->bg_max : 64;
 	fc = fwd_ctx_create(&p, &cnt, &cfg);
 	cr_assert_not_null(fc);
 	pt_tick = fwd_tick;
@@ -162,6 +163,33 @@ ft_get(const char *path, const char *extra, const char *resp)
 		run(10);
 	}
 	return true;
+}
+
+bool
+ft_get_clear(const char *path, const char *extra, const char *resp)
+{
+	cli.rx_len = org.rx_len = 0;
+	cli.rx[0] = org.rx[0] = '\0';
+	return ft_get(path, extra, resp);
+}
+
+struct alog_ring *
+ft_setup_ring(struct ft_opts o)
+{
+	struct alog_ring *ring = alog_ring_create(256);
+
+	cr_assert_not_null(ring);
+	o.cache = true;
+	o.alog = ring;
+	ft_setup(&o);
+	return ring;
+}
+
+void
+ft_teardown_ring(struct alog_ring *ring)
+{
+	ft_teardown();
+	alog_ring_destroy(ring);
 }
 
 /* ---- the shorter set-up names of the older tests ---- */

@@ -23,6 +23,7 @@ struct ft_opts {
 	struct alog_ring *alog; /* the worker's access-log ring, or NULL */
 	uint32_t collapse_ms;   /* cache-collapse-wait-ms; 0: 10000 */
 	uint32_t max_object_kb; /* cache-max-object-kb; 0: 512 */
+	uint32_t bg_max;        /* cache-background-max; 0: 64 */
 };
 
 /* The proxy under test and what it was given (ft_setup()). */
@@ -47,6 +48,12 @@ uint64_t origin_requests(void);
  * <extra>; the origin answers <resp> (NULL: not yet) when the request
  * reached it.  Returns whether it did. */
 bool ft_get(const char *path, const char *extra, const char *resp);
+/* ft_get() with the client's and the origin's buffers cleared first. */
+bool ft_get_clear(const char *path, const char *extra, const char *resp);
+/* ft_setup(<o>) with a cache and a 256-slot access-log ring, returned;
+ * ft_teardown_ring() takes both down. */
+struct alog_ring *ft_setup_ring(struct ft_opts o);
+void ft_teardown_ring(struct alog_ring *ring);
 
 /* The same with the older tests' names: fwd_setup_cfg() is ft_setup()
  * with allow-src for node B or not, a cache or not, and <collapse_ms>

@@ -24,10 +24,7 @@ static struct alog_ring *ring;
 static void
 setup_with(bool status_on)
 {
-	ring = alog_ring_create(256);
-	cr_assert_not_null(ring);
-	ft_setup(&(struct ft_opts){
-	    .cache = true, .cache_status = status_on, .alog = ring});
+	ring = ft_setup_ring((struct ft_opts){.cache_status = status_on});
 }
 
 static void
@@ -45,8 +42,7 @@ setup_status(void)
 static void
 teardown(void)
 {
-	ft_teardown();
-	alog_ring_destroy(ring);
+	ft_teardown_ring(ring);
 }
 
 TestSuite(fwdc, .init = setup, .fini = teardown);
@@ -57,9 +53,7 @@ TestSuite(fwdc, .init = setup, .fini = teardown);
 static bool
 get(const char *path, const char *extra, const char *resp)
 {
-	cli.rx_len = org.rx_len = 0;
-	cli.rx[0] = org.rx[0] = '\0';
-	return ft_get(path, extra, resp);
+	return ft_get_clear(path, extra, resp);
 }
 
 /* The access-log line of the last transaction (squid format); the ring
