@@ -1,0 +1,293 @@
+/*
+ * Judging one request: rules in order, elements of a rule ANDed with
+ * short-circuit, the first rule that matches decides, deny when none does.
+ * Each element's test costs the same however many values it holds:
+ * address and port ranges by binary search, names by binary search, the
+ * host by one hash probe per label (every suffix's hash comes from one
+ * right-to-left pass).  Nothing here allocates, locks or reads a clock;
+ * the request's host is copied (lower case) into a bounded stack buffer.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "acl_priv.h"
+
+/* One check's state: the host normalised once, the first error. */
+struct acl_ctx {
+	const struct acl_set *s;
+	const struct acl_req *r;
+	enum acl_reason why; /* of an error */
+	int host_state;      /* 0 not yet, 1 ready, -1 bad */
+	uint32_t host_len;
+	uint32_t n_suf; /* suf[0] is the whole host */
+	struct {
+		uint32_t pos;
+		uint64_t hash;
+	} suf[ACL_HOST_LABELS_MAX + 1];
+	char host[ACL_HOST_MAX_BYTES + 1];
+};
+
+/* 1 if <x> is in one of the sorted disjoint ranges <r>[0..n). */
+static int
+acl_r32_in(const struct acl_r32 *r, uint32_t n, uint32_t x)
+{
+	uint32_t lo = 0, hi = n; /* first range with r.lo > x is in [lo,hi] */
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].lo <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && x <= r[lo - 1].hi;
+}
+
+/* 1 if <p>/<len> is one of the sorted names of <e>. */
+static int
+acl_sref_in(const struct acl_elem *e, const char *p, size_t len)
+{
+	const struct acl_sref *s = e->items;
+	uint32_t lo = 0, hi = e->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		size_t n = s[mid].len < len ? s[mid].len : len;
+		int c = memcmp(e->blob + s[mid].off, p, n);
+
+		if (c == 0)
+			c = s[mid].len < len ? -1 : s[mid].len > len;
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/*
+ * Lower-cases the host into <c> and hashes every suffix that starts a
+ * label.  -1 when over ACL_HOST_MAX_BYTES / ACL_HOST_LABELS_MAX or a byte
+ * is not visible ASCII.
+ */
+static int
+acl_host_prepare(struct acl_ctx *c)
+{
+	const struct acl_str *h = &c->r->host;
+	size_t len = h->len;
+
+	if (len > 0 && h->p[len - 1] == '.')
+		len--;
+	if (len > ACL_HOST_MAX_BYTES)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)h->p[i];
+
+		if (ch <= 0x20 || ch >= 0x7f)
+			return -1;
+		c->host[i] = (char)tolower(ch);
+	}
+	c->host_len = (uint32_t)len;
+	uint64_t hash = ACL_FNV_OFFSET;
+	uint32_t n = 0;
+
+	for (size_t i = len; i > 0; i--) {
+		hash = acl_hash_step(hash, (unsigned char)c->host[i - 1]);
+		if (i - 1 == 0 || c->host[i - 2] == '.') {
+			if (n == GH_ARRAY_SIZE(c->suf))
+				return -1;
+			c->suf[n].pos = (uint32_t)(i - 1);
+			c->suf[n].hash = hash;
+			n++;
+		}
+	}
+	c->n_suf = n; /* suf[n-1] is the whole host: matched exactly too */
+	return 0;
+}
+
+static int
+acl_dom_match(struct acl_ctx *c, const struct acl_elem *e)
+{
+	if (c->host_state == 0)
+		c->host_state = acl_host_prepare(c) == 0 ? 1 : -1;
+	if (c->host_state < 0) {
+		c->why = ACL_R_BAD_HOST;
+		return -EINVAL;
+	}
+	const struct acl_dslot *t = e->items;
+
+	for (uint32_t k = 0; k < c->n_suf; k++) {
+		uint32_t pos = c->suf[k].pos;
+		uint32_t len = c->host_len - pos;
+		uint8_t want =
+		    pos == 0 ? ACL_DOM_EXACT | ACL_DOM_SUFFIX : ACL_DOM_SUFFIX;
+		uint32_t j = (uint32_t)c->suf[k].hash & e->mask;
+
+		/* the table is at most half full: a probe run ends */
+		for (; t[j].len != 0; j = (j + 1) & e->mask) {
+			if (t[j].hash != c->suf[k].hash || t[j].len != len ||
+			    memcmp(e->blob + t[j].off, c->host + pos, len) != 0)
+				continue;
+			if (t[j].flags & want)
+				return 1;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+acl_prefix_match(const struct acl_elem *e, const struct acl_str *u)
+{
+	const struct acl_sref *s = e->items;
+
+	for (uint32_t i = 0; i < e->n; i++)
+		if (s[i].len <= u->len &&
+		    memcmp(e->blob + s[i].off, u->p, s[i].len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+acl_rx_any(struct acl_ctx *c, const struct acl_elem *e)
+{
+	const struct acl_rx *rx = e->items;
+	const struct acl_req *r = c->r;
+
+	for (uint32_t i = 0; i < e->n; i++) {
+		const char *subj = r->url.p;
+		size_t len = r->url.len;
+
+		if (e->kind == ACL_KIND_HEADER) {
+			if (r->header == NULL ||
+			    r->header(r->header_ctx, e->blob + rx[i].name_off,
+			              rx[i].name_len, &subj, &len) != 0)
+				continue;
+		}
+		int m = acl_rx_match(c->s, rx[i].code, subj, len, r->scratch);
+
+		if (m < 0) {
+			c->why = ACL_R_REGEX_ERROR;
+			return m;
+		}
+		if (m > 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+acl_scheme_match(const struct acl_elem *e, const struct acl_str *sch)
+{
+	char low[ACL_NAME_ARG_MAX_BYTES];
+
+	if (sch->len > sizeof(low))
+		return 0;
+	for (size_t i = 0; i < sch->len; i++)
+		low[i] = (char)tolower((unsigned char)sch->p[i]);
+	return acl_sref_in(e, low, sch->len);
+}
+
+static int
+acl_group_match(const struct acl_elem *e, const struct acl_req *r)
+{
+	unsigned n =
+	    r->n_groups < ACL_REQ_GROUPS_MAX ? r->n_groups : ACL_REQ_GROUPS_MAX;
+
+	if (!(r->flags & ACL_REQ_USER))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (acl_sref_in(e, r->groups[i].p, r->groups[i].len))
+			return 1;
+	return 0;
+}
+
+/* 1 if <e> matches, 0 if not, < 0 (c->why set) when it cannot say. */
+static int
+acl_elem_match(struct acl_ctx *c, const struct acl_elem *e)
+{
+	const struct acl_req *r = c->r;
+	uint32_t min;
+
+	switch (e->kind) {
+	case ACL_KIND_SRC:
+		return acl_r32_in(e->items, e->n, r->src_ip);
+	case ACL_KIND_DST:
+		if (!(r->flags & ACL_REQ_DST)) {
+			c->why = ACL_R_NEED_DST;
+			return -EAGAIN;
+		}
+		return acl_r32_in(e->items, e->n, r->dst_ip);
+	case ACL_KIND_DSTDOMAIN:
+		return r->host.len == 0 ? 0 : acl_dom_match(c, e);
+	case ACL_KIND_PORT:
+		return acl_r32_in(e->items, e->n, r->dst_port);
+	case ACL_KIND_METHOD:
+		return acl_sref_in(e, r->method.p, r->method.len);
+	case ACL_KIND_CONNECT:
+		return r->method.len == 7 &&
+		       memcmp(r->method.p, "CONNECT", 7) == 0;
+	case ACL_KIND_SCHEME:
+		return acl_scheme_match(e, &r->scheme);
+	case ACL_KIND_URL_PREFIX:
+		return acl_prefix_match(e, &r->url);
+	case ACL_KIND_URL_REGEX:
+	case ACL_KIND_HEADER:
+		return acl_rx_any(c, e);
+	case ACL_KIND_USER:
+		return (r->flags & ACL_REQ_USER) &&
+		       acl_sref_in(e, r->user.p, r->user.len);
+	case ACL_KIND_GROUP:
+		return acl_group_match(e, r);
+	case ACL_KIND_TIME:
+		min = (r->week_sec % (7u * 86400u)) / 60u;
+		return (int)((e->week[min / 64] >> (min % 64)) & 1u);
+	default:
+		GH_WRONG("acl element of no kind");
+	}
+}
+
+int
+acl_check(const struct acl_set *s, const struct acl_req *req,
+          struct acl_verdict *v)
+{
+	struct acl_ctx c;
+
+	GH_CHECK_OBJ_NOTNULL(s, ACL_SET_MAGIC);
+	c.s = s;
+	c.r = req;
+	c.host_state = 0;
+	for (uint32_t i = 0; i < s->n_rules; i++) {
+		const struct acl_rule *rule = &s->rules[i];
+		int all = 1;
+
+		for (uint32_t k = 0; k < rule->n && all; k++) {
+			uint32_t ref = s->refs[rule->first + k];
+			int m =
+			    acl_elem_match(&c, &s->elems[ref & ~ACL_REF_NEG]);
+
+			if (m < 0) { /* fail closed, and say why */
+				*v = (struct acl_verdict){.action = ACL_DENY,
+				                          .reason = c.why,
+				                          .rule = (int32_t)i,
+				                          .line = rule->line};
+				return 0;
+			}
+			all = (ref & ACL_REF_NEG) ? !m : m;
+		}
+		if (all) {
+			*v = (struct acl_verdict){.action = rule->action,
+			                          .reason = ACL_R_RULE,
+			                          .rule = (int32_t)i,
+			                          .line = rule->line};
+			return 0;
+		}
+	}
+	*v = (struct acl_verdict){
+	    .action = ACL_DENY, .reason = ACL_R_DEFAULT, .rule = -1};
+	return 0;
+}
