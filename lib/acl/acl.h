@@ -64,6 +64,8 @@ void acl_set_free(struct acl_set *s);
 /* Rules and elements in a set (for `gatehousectl` and the logs). */
 unsigned acl_set_rules(const struct acl_set *s);
 unsigned acl_set_elems(const struct acl_set *s);
+/* Runs of rules judged by one table lookup each (acl_run.c). */
+unsigned acl_set_tables(const struct acl_set *s);
 
 /*
  * Judges <req> by <s>: the first rule whose elements all match decides;

@@ -28,11 +28,11 @@ struct acl_ctx {
 	char host[ACL_HOST_MAX_BYTES + 1];
 };
 
-/* 1 if <x> is in one of the sorted disjoint ranges <r>[0..n). */
-static int
-acl_r32_in(const struct acl_r32 *r, uint32_t n, uint32_t x)
+int64_t
+acl_r32_find(const struct acl_elem *e, uint32_t x)
 {
-	uint32_t lo = 0, hi = n; /* first range with r.lo > x is in [lo,hi] */
+	const struct acl_r32 *r = e->items;
+	uint32_t lo = 0, hi = e->n; /* ranges are sorted and disjoint */
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -42,7 +42,9 @@ acl_r32_in(const struct acl_r32 *r, uint32_t n, uint32_t x)
 		else
 			hi = mid;
 	}
-	return lo > 0 && x <= r[lo - 1].hi;
+	if (lo > 0 && x <= r[lo - 1].hi)
+		return r[lo - 1].tag;
+	return -ENOENT;
 }
 
 /* 1 if <p>/<len> is one of the sorted names of <e>. */
@@ -109,22 +111,27 @@ acl_host_prepare(struct acl_ctx *c)
 	return 0;
 }
 
-static int
-acl_dom_match(struct acl_ctx *c, const struct acl_elem *e)
+/*
+ * The lowest tag of an entry of <e>'s domain table that takes the host:
+ * the host itself (exact or suffix entries), or a name above it (suffix
+ * entries only).  -ENOENT if none, -EINVAL (c->why set) if the host is
+ * over the bounds.
+ */
+static int64_t
+acl_dom_find(struct acl_ctx *c, const struct acl_elem *e)
 {
+	const struct acl_dslot *t = e->items;
+	uint32_t best = ACL_TAG_NONE;
+
 	if (c->host_state == 0)
 		c->host_state = acl_host_prepare(c) == 0 ? 1 : -1;
 	if (c->host_state < 0) {
 		c->why = ACL_R_BAD_HOST;
 		return -EINVAL;
 	}
-	const struct acl_dslot *t = e->items;
-
-	for (uint32_t k = 0; k < c->n_suf; k++) {
+	for (uint32_t k = 0; k < c->n_suf && best != 0; k++) {
 		uint32_t pos = c->suf[k].pos;
 		uint32_t len = c->host_len - pos;
-		uint8_t want =
-		    pos == 0 ? ACL_DOM_EXACT | ACL_DOM_SUFFIX : ACL_DOM_SUFFIX;
 		uint32_t j = (uint32_t)c->suf[k].hash & e->mask;
 
 		/* the table is at most half full: a probe run ends */
@@ -132,12 +139,42 @@ acl_dom_match(struct acl_ctx *c, const struct acl_elem *e)
 			if (t[j].hash != c->suf[k].hash || t[j].len != len ||
 			    memcmp(e->blob + t[j].off, c->host + pos, len) != 0)
 				continue;
-			if (t[j].flags & want)
-				return 1;
+			if (t[j].suffix < best)
+				best = t[j].suffix;
+			if (pos == 0 && t[j].exact < best)
+				best = t[j].exact;
 			break;
 		}
 	}
-	return 0;
+	return best == ACL_TAG_NONE ? -ENOENT : (int64_t)best;
+}
+
+/*
+ * The lookup of a table kind (src, dst, port, dstdomain) in <e>: the tag
+ * of the value that takes the request, -ENOENT, or another error with
+ * c->why set.
+ */
+static int64_t
+acl_table_find(struct acl_ctx *c, const struct acl_elem *e)
+{
+	const struct acl_req *r = c->r;
+
+	switch (e->kind) {
+	case ACL_KIND_SRC:
+		return acl_r32_find(e, r->src_ip);
+	case ACL_KIND_DST:
+		if (!(r->flags & ACL_REQ_DST)) {
+			c->why = ACL_R_NEED_DST;
+			return -EAGAIN;
+		}
+		return acl_r32_find(e, r->dst_ip);
+	case ACL_KIND_PORT:
+		return acl_r32_find(e, r->dst_port);
+	case ACL_KIND_DSTDOMAIN:
+		return r->host.len == 0 ? -ENOENT : acl_dom_find(c, e);
+	default:
+		GH_WRONG("not a table kind");
+	}
 }
 
 static int
@@ -215,17 +252,13 @@ acl_elem_match(struct acl_ctx *c, const struct acl_elem *e)
 
 	switch (e->kind) {
 	case ACL_KIND_SRC:
-		return acl_r32_in(e->items, e->n, r->src_ip);
 	case ACL_KIND_DST:
-		if (!(r->flags & ACL_REQ_DST)) {
-			c->why = ACL_R_NEED_DST;
-			return -EAGAIN;
-		}
-		return acl_r32_in(e->items, e->n, r->dst_ip);
-	case ACL_KIND_DSTDOMAIN:
-		return r->host.len == 0 ? 0 : acl_dom_match(c, e);
 	case ACL_KIND_PORT:
-		return acl_r32_in(e->items, e->n, r->dst_port);
+	case ACL_KIND_DSTDOMAIN: {
+		int64_t t = acl_table_find(c, e);
+
+		return t >= 0 ? 1 : (t == -ENOENT ? 0 : (int)t);
+	}
 	case ACL_KIND_METHOD:
 		return acl_sref_in(e, r->method.p, r->method.len);
 	case ACL_KIND_CONNECT:
@@ -251,6 +284,36 @@ acl_elem_match(struct acl_ctx *c, const struct acl_elem *e)
 	}
 }
 
+/* Fills <v>: <action> for <why> by rule <i> of <s> (-1: none). */
+static int
+acl_decide(struct acl_verdict *v, const struct acl_set *s, int64_t i,
+           enum acl_action action, enum acl_reason why)
+{
+	*v = (struct acl_verdict){.action = action,
+	                          .reason = why,
+	                          .rule = (int32_t)i,
+	                          .line = i >= 0 ? s->rules[i].line : 0};
+	return 0;
+}
+
+/* 1 if every element of <rule> matches, 0 if not, < 0 (c->why set). */
+static int
+acl_rule_match(struct acl_ctx *c, const struct acl_rule *rule)
+{
+	const struct acl_set *s = c->s;
+
+	for (uint32_t k = 0; k < rule->n; k++) {
+		uint32_t ref = s->refs[rule->first + k];
+		int m = acl_elem_match(c, &s->elems[ref & ~ACL_REF_NEG]);
+
+		if (m < 0)
+			return m;
+		if (((ref & ACL_REF_NEG) ? !m : m) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 acl_check(const struct acl_set *s, const struct acl_req *req,
           struct acl_verdict *v)
@@ -261,33 +324,27 @@ acl_check(const struct acl_set *s, const struct acl_req *req,
 	c.s = s;
 	c.r = req;
 	c.host_state = 0;
-	for (uint32_t i = 0; i < s->n_rules; i++) {
+	for (uint32_t i = 0; i < s->n_rules;) {
 		const struct acl_rule *rule = &s->rules[i];
-		int all = 1;
 
-		for (uint32_t k = 0; k < rule->n && all; k++) {
-			uint32_t ref = s->refs[rule->first + k];
-			int m =
-			    acl_elem_match(&c, &s->elems[ref & ~ACL_REF_NEG]);
+		if (rule->run > 0) { /* one lookup judges rule->run rules */
+			int64_t t = acl_table_find(&c, &s->elems[rule->table]);
 
-			if (m < 0) { /* fail closed, and say why */
-				*v = (struct acl_verdict){.action = ACL_DENY,
-				                          .reason = c.why,
-				                          .rule = (int32_t)i,
-				                          .line = rule->line};
-				return 0;
-			}
-			all = (ref & ACL_REF_NEG) ? !m : m;
+			if (t >= 0)
+				return acl_decide(v, s, i + t, rule->action,
+				                  ACL_R_RULE);
+			if (t != -ENOENT) /* fail closed, and say why */
+				return acl_decide(v, s, i, ACL_DENY, c.why);
+			i += rule->run;
+			continue;
 		}
-		if (all) {
-			*v = (struct acl_verdict){.action = rule->action,
-			                          .reason = ACL_R_RULE,
-			                          .rule = (int32_t)i,
-			                          .line = rule->line};
-			return 0;
-		}
+		int m = acl_rule_match(&c, rule);
+
+		if (m < 0)
+			return acl_decide(v, s, i, ACL_DENY, c.why);
+		if (m > 0)
+			return acl_decide(v, s, i, rule->action, ACL_R_RULE);
+		i++;
 	}
-	*v = (struct acl_verdict){
-	    .action = ACL_DENY, .reason = ACL_R_DEFAULT, .rule = -1};
-	return 0;
+	return acl_decide(v, s, -1, ACL_DENY, ACL_R_DEFAULT);
 }

@@ -12,7 +12,7 @@
 
 #define ACL_ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
 
-static int
+int
 acl_r32_cmp(const void *a, const void *b)
 {
 	const struct acl_r32 *x = a, *y = b;
@@ -65,12 +65,12 @@ acl_sref_sort(struct acl_sref *s, uint32_t n, char *blob)
 }
 
 /* Slots of the domain table of <n> entries: a power of two >= 2n. */
-static uint32_t
+size_t
 acl_dom_slots(uint32_t n)
 {
-	uint32_t cap = 2;
+	size_t cap = 2;
 
-	while (cap < 2 * n)
+	while (cap < 2 * (size_t)n)
 		cap *= 2;
 	return cap;
 }
@@ -112,6 +112,41 @@ acl_dom_hash(const char *s, size_t len)
 	return h;
 }
 
+/*
+ * Puts domain <off>/<len> of <blob> into table <t> (<mask> + 1 slots, kept
+ * under half full), or lowers the tags of its slot: a host matched by two
+ * rules of a run is judged by the first.  1 if a slot was taken, else 0.
+ */
+uint32_t
+acl_dom_insert(struct acl_dslot *t, uint32_t mask, const char *blob,
+               uint32_t off, uint32_t len, uint8_t flags, uint32_t tag)
+{
+	const char *s = blob + off;
+	uint64_t h = acl_dom_hash(s, len);
+	uint32_t j = (uint32_t)h & mask;
+	uint32_t fresh = 0;
+
+	for (;; j = (j + 1) & mask) {
+		if (t[j].len == 0) {
+			fresh = 1;
+			t[j] = (struct acl_dslot){.hash = h,
+			                          .off = off,
+			                          .len = len,
+			                          .exact = ACL_TAG_NONE,
+			                          .suffix = ACL_TAG_NONE};
+			break;
+		}
+		if (t[j].hash == h && t[j].len == len &&
+		    memcmp(blob + t[j].off, s, len) == 0)
+			break;
+	}
+	if ((flags & ACL_DOM_EXACT) && tag < t[j].exact)
+		t[j].exact = tag;
+	if ((flags & ACL_DOM_SUFFIX) && tag < t[j].suffix)
+		t[j].suffix = tag;
+	return fresh;
+}
+
 /* Fills the domain table <t> of <mask> + 1 slots; the entries it holds. */
 static uint32_t
 acl_dom_fill(struct acl_dslot *t, uint32_t mask, const struct acl_belem *e)
@@ -119,27 +154,9 @@ acl_dom_fill(struct acl_dslot *t, uint32_t mask, const struct acl_belem *e)
 	const struct acl_dom *d = e->items;
 	uint32_t used = 0;
 
-	for (uint32_t i = 0; i < e->n; i++) {
-		const char *s = e->blob + d[i].off;
-		uint64_t h = acl_dom_hash(s, d[i].len);
-		uint32_t j = (uint32_t)h & mask;
-
-		for (;; j = (j + 1) & mask) {
-			if (t[j].len == 0) {
-				t[j] = (struct acl_dslot){.hash = h,
-				                          .off = d[i].off,
-				                          .len = d[i].len,
-				                          .flags = d[i].flags};
-				used++;
-				break;
-			}
-			if (t[j].hash == h && t[j].len == d[i].len &&
-			    memcmp(e->blob + t[j].off, s, d[i].len) == 0) {
-				t[j].flags |= d[i].flags;
-				break;
-			}
-		}
-	}
+	for (uint32_t i = 0; i < e->n; i++)
+		used += acl_dom_insert(t, mask, e->blob, d[i].off, d[i].len,
+		                       d[i].flags, 0);
 	return used;
 }
 
@@ -192,48 +209,11 @@ acl_mctx_new(void)
 	return m;
 }
 
-struct acl_set *
-acl_compile(struct acl_build *b, struct acl_err *err)
+/* The rules and their element references into <rules> and <refs>. */
+static void
+acl_rules_pack(const struct acl_build *b, struct acl_rule *rules,
+               uint32_t *refs)
 {
-	struct acl_set *s = NULL;
-	size_t *ib = NULL;
-
-	GH_CHECK_OBJ_NOTNULL(b, ACL_BUILD_MAGIC);
-	size_t total = ACL_ALIGN8(sizeof(*s)) +
-	               ACL_ALIGN8(b->n_elems * sizeof(struct acl_elem)) +
-	               ACL_ALIGN8(b->n_rules * sizeof(struct acl_rule));
-	size_t n_refs = 0;
-
-	ib = calloc(b->n_elems + 1u, sizeof(*ib));
-	if (ib == NULL)
-		goto nomem;
-	for (uint32_t i = 0; i < b->n_elems; i++) {
-		struct acl_belem *e = &b->elems[i];
-
-		ib[i] = acl_elem_prepare(e);
-		total += ACL_ALIGN8(ib[i]) + ACL_ALIGN8(e->blob_len) +
-		         (e->week ? ACL_WEEK_WORDS * sizeof(uint64_t) : 0);
-	}
-	for (uint32_t i = 0; i < b->n_rules; i++)
-		n_refs += b->rules[i].n;
-	total += ACL_ALIGN8(n_refs * sizeof(uint32_t));
-	s = calloc(1, total);
-	if (s == NULL)
-		goto nomem;
-	s->magic = ACL_SET_MAGIC;
-	s->mctx = acl_mctx_new();
-	if (s->mctx == NULL)
-		goto nomem;
-	char *p = (char *)s + ACL_ALIGN8(sizeof(*s));
-	struct acl_elem *elems = (struct acl_elem *)p;
-
-	p += ACL_ALIGN8(b->n_elems * sizeof(struct acl_elem));
-	struct acl_rule *rules = (struct acl_rule *)p;
-
-	p += ACL_ALIGN8(b->n_rules * sizeof(struct acl_rule));
-	uint32_t *refs = (uint32_t *)p;
-
-	p += ACL_ALIGN8(n_refs * sizeof(uint32_t));
 	uint32_t r = 0;
 
 	for (uint32_t i = 0; i < b->n_rules; i++) {
@@ -246,14 +226,69 @@ acl_compile(struct acl_build *b, struct acl_err *err)
 		memcpy(refs + r, br->refs, br->n * sizeof(uint32_t));
 		r += br->n;
 	}
+}
+
+struct acl_set *
+acl_compile(struct acl_build *b, struct acl_err *err)
+{
+	struct acl_set *s = NULL;
+	struct acl_runs *runs = NULL;
+	size_t *ib = NULL;
+	size_t n_refs = 0, total;
+
+	GH_CHECK_OBJ_NOTNULL(b, ACL_BUILD_MAGIC);
+	ib = calloc(b->n_elems + 1u, sizeof(*ib));
+	if (ib == NULL)
+		goto nomem;
+	total = ACL_ALIGN8(sizeof(*s)) +
+	        ACL_ALIGN8(b->n_rules * sizeof(struct acl_rule));
+	for (uint32_t i = 0; i < b->n_elems; i++) {
+		struct acl_belem *e = &b->elems[i];
+
+		ib[i] = acl_elem_prepare(e);
+		total += ACL_ALIGN8(ib[i]) + ACL_ALIGN8(e->blob_len) +
+		         (e->week ? ACL_WEEK_WORDS * sizeof(uint64_t) : 0);
+	}
+	for (uint32_t i = 0; i < b->n_rules; i++)
+		n_refs += b->rules[i].n;
+	total += ACL_ALIGN8(n_refs * sizeof(uint32_t));
+	int64_t run_bytes = acl_runs_plan(b, &runs);
+
+	if (run_bytes < 0)
+		goto nomem;
+	uint32_t n_all = b->n_elems + acl_runs_count(runs);
+
+	total +=
+	    (size_t)run_bytes + ACL_ALIGN8(n_all * sizeof(struct acl_elem));
+	s = calloc(1, total);
+	if (s == NULL)
+		goto nomem;
+	s->magic = ACL_SET_MAGIC;
+	s->mctx = acl_mctx_new();
+	if (s->mctx == NULL)
+		goto nomem;
+	char *p = (char *)s + ACL_ALIGN8(sizeof(*s));
+	struct acl_elem *elems = (struct acl_elem *)p;
+
+	p += ACL_ALIGN8(n_all * sizeof(struct acl_elem));
+	struct acl_rule *rules = (struct acl_rule *)p;
+
+	p += ACL_ALIGN8(b->n_rules * sizeof(struct acl_rule));
+	uint32_t *refs = (uint32_t *)p;
+
+	p += ACL_ALIGN8(n_refs * sizeof(uint32_t));
+	acl_rules_pack(b, rules, refs);
 	s->n_elems = b->n_elems;
+	s->n_tables = acl_runs_count(runs);
 	s->n_rules = b->n_rules;
 	s->elems = elems;
 	s->rules = rules;
 	s->refs = refs;
 	for (uint32_t i = 0; i < b->n_elems; i++)
 		acl_elem_pack(&elems[i], &b->elems[i], ib[i], &p);
+	acl_runs_pack(runs, b, elems, b->n_elems, rules, &p);
 	GH_VERIFY(p <= (char *)s + total);
+	acl_runs_free(runs);
 	free(ib);
 	acl_build_free(b);
 	return s;
@@ -263,6 +298,7 @@ nomem:
 	if (s != NULL)
 		pcre2_match_context_free(s->mctx);
 	free(s);
+	acl_runs_free(runs);
 	free(ib);
 	acl_build_free(b);
 	errno = ENOMEM;
@@ -301,4 +337,11 @@ acl_set_elems(const struct acl_set *s)
 {
 	GH_CHECK_OBJ_NOTNULL(s, ACL_SET_MAGIC);
 	return s->n_elems;
+}
+
+unsigned
+acl_set_tables(const struct acl_set *s)
+{
+	GH_CHECK_OBJ_NOTNULL(s, ACL_SET_MAGIC);
+	return s->n_tables;
 }

@@ -103,6 +103,7 @@ acl_parse_cidr(struct acl_belem *e, const char *tok, size_t len,
 		return acl_push_err(err);
 	r->lo = a;
 	r->hi = a | host;
+	r->tag = 0;
 	return 0;
 }
 
@@ -131,6 +132,7 @@ acl_parse_port(struct acl_belem *e, const char *tok, size_t len,
 		return acl_push_err(err);
 	r->lo = (uint32_t)lo;
 	r->hi = (uint32_t)hi;
+	r->tag = 0;
 	return 0;
 }
 

@@ -24,9 +24,17 @@
 #define ACL_DOM_EXACT  0x1u
 #define ACL_DOM_SUFFIX 0x2u
 
-/* An inclusive range of IPv4 addresses (host order) or of ports. */
+/* No rule: a tag of a table entry that does not match that way. */
+#define ACL_TAG_NONE UINT32_MAX
+
+/*
+ * An inclusive range of IPv4 addresses (host order) or of ports.  <tag> is
+ * 0 in an element; in a run's table (acl_run.c) the rule it came from,
+ * counted from the run's first.
+ */
 struct acl_r32 {
 	uint32_t lo, hi;
+	uint32_t tag;
 };
 
 /* A string in an element's blob (method, scheme, user, prefix, ...). */
@@ -47,12 +55,17 @@ struct acl_rx {
 	uint32_t name_off, name_len;
 };
 
-/* A slot of a compiled domain table (open addressing, linear probing). */
+/*
+ * A slot of a compiled domain table (open addressing, linear probing).
+ * <exact> is the tag that matches the host itself, <suffix> the one that
+ * matches it and every name below (ACL_TAG_NONE: not that way); tags are 0
+ * in an element, a rule counted from the run's first in a run's table.
+ */
 struct acl_dslot {
 	uint64_t hash;
 	uint32_t off;
-	uint16_t len; /* 0: empty slot */
-	uint8_t flags;
+	uint32_t len; /* 0: empty slot */
+	uint32_t exact, suffix;
 };
 
 /* One element under construction. */
@@ -101,11 +114,14 @@ struct acl_rule {
 	uint8_t n;
 	uint32_t line;
 	uint32_t first; /* into refs */
+	uint32_t run;   /* > 0: first of a run of this many rules (acl_run.c) */
+	uint32_t table; /* the run's table: an element index */
 };
 
 struct acl_set {
 	unsigned magic;
 	uint32_t n_elems, n_rules;
+	uint32_t n_tables; /* run tables, after the elements in elems[] */
 	const struct acl_elem *elems;
 	const struct acl_rule *rules;
 	const uint32_t *refs;
@@ -141,6 +157,28 @@ int acl_parse_header(struct acl_belem *e, const char *text,
 void *acl_belem_push(struct acl_belem *e);
 /* Appends <len> bytes to <e>'s blob; its offset, or -ENOMEM / -E2BIG. */
 int64_t acl_belem_blob(struct acl_belem *e, const char *s, size_t len);
+
+/* acl_compile.c */
+int acl_r32_cmp(const void *a, const void *b);
+size_t acl_dom_slots(uint32_t n);
+uint32_t acl_dom_insert(struct acl_dslot *t, uint32_t mask, const char *blob,
+                        uint32_t off, uint32_t len, uint8_t flags,
+                        uint32_t tag);
+
+/*
+ * acl_run.c: runs of rules that one table lookup can judge.  Plans them
+ * over <b> (elements prepared); the bytes their tables need, or -ENOMEM.
+ */
+struct acl_runs;
+int64_t acl_runs_plan(const struct acl_build *b, struct acl_runs **out);
+/* Packs the planned tables as elements <first_elem>... at <*at>. */
+void acl_runs_pack(struct acl_runs *rp, const struct acl_build *b,
+                   struct acl_elem *elems, uint32_t first_elem,
+                   struct acl_rule *rules, char **at);
+uint32_t acl_runs_count(const struct acl_runs *rp);
+void acl_runs_free(struct acl_runs *rp);
+/* acl_check.c: the tag of <x> in <e>'s ranges, or -ENOENT. */
+int64_t acl_r32_find(const struct acl_elem *e, uint32_t x);
 
 /* acl_regex.c */
 int acl_rx_compile(const char *pat, size_t len, bool icase, pcre2_code **out,
