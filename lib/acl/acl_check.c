@@ -86,20 +86,20 @@ acl_host_prepare(struct acl_ctx *c)
 		len--;
 	if (len > ACL_HOST_MAX_BYTES)
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)h->p[i];
-
-		if (ch <= 0x20 || ch >= 0x7f)
-			return -1;
-		c->host[i] = (char)tolower(ch);
-	}
 	c->host_len = (uint32_t)len;
 	uint64_t hash = ACL_FNV_OFFSET;
 	uint32_t n = 0;
 
+	/* one pass, right to left: lower case, check, hash each suffix */
 	for (size_t i = len; i > 0; i--) {
-		hash = acl_hash_step(hash, (unsigned char)c->host[i - 1]);
-		if (i - 1 == 0 || c->host[i - 2] == '.') {
+		unsigned char ch = (unsigned char)h->p[i - 1];
+
+		if (ch <= 0x20 || ch >= 0x7f)
+			return -1;
+		ch |= (unsigned char)((unsigned)(ch - 'A') < 26u) << 5;
+		c->host[i - 1] = (char)ch;
+		hash = acl_hash_step(hash, ch);
+		if (i - 1 == 0 || h->p[i - 2] == '.') {
 			if (n == GH_ARRAY_SIZE(c->suf))
 				return -1;
 			c->suf[n].pos = (uint32_t)(i - 1);
