@@ -26,6 +26,8 @@ acl_r32_merge(struct acl_r32 *r, uint32_t n)
 {
 	uint32_t o = 0;
 
+	if (n == 0) /* an element whose first value was refused */
+		return 0;
 	qsort(r, n, sizeof(*r), acl_r32_cmp);
 	for (uint32_t i = 0; i < n; i++) {
 		if (o > 0 &&
@@ -57,6 +59,8 @@ acl_sref_sort(struct acl_sref *s, uint32_t n, char *blob)
 {
 	uint32_t o = 0;
 
+	if (n == 0)
+		return 0;
 	qsort_r(s, n, sizeof(*s), acl_sref_cmp, blob);
 	for (uint32_t i = 0; i < n; i++)
 		if (o == 0 || acl_sref_cmp(&s[o - 1], &s[i], blob) != 0)
