@@ -36,7 +36,9 @@ void acl_build_free(struct acl_build *b);
  * "[DAYS] [HH:MM-HH:MM]" spec) and ACL_KIND_HEADER ("Name[:] regex").
  * Returns 0, or -EINVAL (bad name or value, a name used with another
  * kind), -E2BIG (a limit) or -ENOMEM, with <err> saying which, e.g.
- * "bad CIDR '10.0.0.0/33'".
+ * "bad CIDR '10.0.0.0/33'".  After an error the values of <text> before
+ * the bad one stay added: a config with an error is refused whole, so the
+ * caller frees the builder (acl_build_free) rather than compile it.
  */
 int acl_elem_add(struct acl_build *b, const char *name, enum acl_kind kind,
                  const char *text, struct acl_err *err);
