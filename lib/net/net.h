@@ -119,8 +119,10 @@ int net_steer_init(struct net_ctx *ctx, const struct net_flow_owner *owner,
                    struct net_ctx *const *peers, unsigned n_peers,
                    unsigned ring_size);
 
-/* Segments other workers received for flows we own: up to NET_L4_BURST
- * to their handlers.  Returns how many. */
+/* Segments other workers received for flows we own, to their handlers:
+ * bursts of NET_L4_BURST until one comes back short, at most
+ * NET_STEER_DRAIN_BURSTS (a peer hands over up to several RX bursts per
+ * port per loop).  Returns how many. */
 unsigned net_steer_drain(struct net_ctx *ctx);
 
 /* After the workers stopped: free what waits in <ctx>'s hand-over ring,

@@ -196,15 +196,13 @@ net_l4_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-unsigned
-net_steer_drain(struct net_ctx *ctx)
+/* One burst from the steer ring into the stack; how many. */
+static unsigned
+steer_burst(struct net_ctx *ctx)
 {
 	struct rte_mbuf *pkts[NET_L4_BURST];
 	unsigned n, i, k;
 
-	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
-	if (ctx->steer_ring == NULL)
-		return 0;
 	n = rte_ring_sc_dequeue_burst(ctx->steer_ring, (void **)pkts,
 	                              NET_L4_BURST, NULL);
 	for (i = 0; i < n; i++) {
@@ -224,4 +222,23 @@ net_steer_drain(struct net_ctx *ctx)
 	ctx->l4cnt->steer_in += n;
 	net_l4_flush(ctx);
 	return n;
+}
+
+unsigned
+net_steer_drain(struct net_ctx *ctx)
+{
+	unsigned b, n, total = 0;
+
+	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
+	if (ctx->steer_ring == NULL)
+		return 0;
+	/* bursts until one comes back short: a peer worker hands over up
+	 * to several RX bursts per port per loop */
+	for (b = 0; b < NET_STEER_DRAIN_BURSTS; b++) {
+		n = steer_burst(ctx);
+		total += n;
+		if (n < NET_L4_BURST)
+			break;
+	}
+	return total;
 }

@@ -24,6 +24,8 @@
 #define NET_TX_HOOKS_MAX    4    /* net_tx_flushed hooks per worker */
 #define NET_L4_BURST        32   /* segments handed to a protocol at once */
 #define NET_STEER_RING      4096 /* segments handed over, waiting per worker */
+/* bursts taken from the steer ring per drain, at most */
+#define NET_STEER_DRAIN_BURSTS 16
 
 /* clang-format off */
 #define NET_COUNTERS(X)                                                       \
