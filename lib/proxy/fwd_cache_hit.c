@@ -121,14 +121,14 @@ write_stored(struct fwd_head_writer *w, const char *text, uint32_t len,
 	const char *p;
 	char line[96];
 
-	(void)fwd_cache_next_line(text, len, &off, &p, &n);
-	if (a->status == 200) {
-		fwd_hw_put(w, p, n + 2); /* the stored status line */
-	} else {
-		snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", a->status,
-		         http_reason(a->status));
-		fwd_hw_str(w, line);
+	if (a->status == 200) { /* all of it, in one copy */
+		fwd_hw_put(w, text, len);
+		return;
 	}
+	(void)fwd_cache_next_line(text, len, &off, &p, &n);
+	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", a->status,
+	         http_reason(a->status));
+	fwd_hw_str(w, line);
 	while (fwd_cache_next_line(text, len, &off, &p, &n)) {
 		if (a->status == 304 && !kept_in_304(p, n))
 			continue;
@@ -226,7 +226,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	struct fwd_cache_meta m;
 	struct rte_mbuf *head, *mb = NULL;
 	uint64_t off = 0, len = cache_obj_body_len(obj);
-	uint32_t lifetime_s, age_s, hlen;
+	uint32_t lifetime_s, age_s, hlen, k;
 	const char *text;
 	char line[96];
 
@@ -261,8 +261,10 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 		fwd_hw_str(&w, line);
 	}
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
-	snprintf(line, sizeof(line), "Age: %u\r\n", age_s);
-	fwd_hw_str(&w, line);
+	memcpy(line, "Age: ", 5);
+	k = 5 + fwd_fmt_u64(line + 5, age_s);
+	memcpy(line + k, "\r\n", 2);
+	fwd_hw_put(&w, line, k + 2);
 	write_status_hit(s, &w, a, (int64_t)lifetime_s - (int64_t)age_s);
 	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
 	           (s->flags & SF_CLOSE_CLI) != 0);
