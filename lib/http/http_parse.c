@@ -568,6 +568,7 @@ field_line_parse(struct http_msg *msg, const char *buf, uint32_t s, uint32_t lf,
 	h->value.off = v0;
 	h->value.len = v1 - v0;
 	msg->n_headers++;
+	http_field_index(msg, buf, msg->n_headers - 1u);
 	return hdr_semantics(msg, buf, h);
 }
 
