@@ -325,6 +325,15 @@ static const struct pcase corpus[] = {
     {"host list", R("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n"), BAD(400)},
     {"bad host absolute",
      R("GET http://a.example/ HTTP/1.1\r\nHost: a/b\r\n\r\n"), BAD(400)},
+    /* a Host that repeats the target's authority is not parsed again; one
+     * of the same length that differs still is */
+    {"host is the target's authority",
+     R("GET http://a.example:81/ HTTP/1.1\r\nHost: a.example:81\r\n\r\n"),
+     .form = HTTP_FORM_ABSOLUTE, .host = "a.example", PORT(81),
+     .flags = HTTP_F_HAS_HOST},
+    {"bad host as long as the target's authority",
+     R("GET http://a.example:81/ HTTP/1.1\r\nHost: a.example:8x\r\n\r\n"),
+     BAD(400)},
     {"space before first field", R("GET / HTTP/1.1\r\n " H "\r\n"), BAD(400)},
     {"two hosts", R("GET / HTTP/1.1\r\n" H "Host: other\r\n\r\n"), BAD(400)},
     {"bad host", R("GET / HTTP/1.1\r\nHost: exa mple.com\r\n\r\n"), BAD(400)},
