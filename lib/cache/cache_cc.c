@@ -265,7 +265,8 @@ cache_cc_parse(struct cache_cc *cc, const struct http_msg *msg, const char *buf)
 	for (n = 0; n < msg->n_headers; n++) {
 		const struct http_header *h;
 
-		i = http_hdr_find(msg, buf, "cache-control", (unsigned)(i + 1));
+		i = http_field_find(msg, buf, HTTP_FLD_CACHE_CONTROL,
+		                    (unsigned)(i + 1));
 		if (i < 0)
 			break;
 		h = &msg->hdr[i];

@@ -30,7 +30,7 @@ cache_req_meta_parse(struct cache_req_meta *q, const struct http_msg *msg,
 	GH_VERIFY(msg->is_request);
 	memset(q, 0, sizeof(*q));
 	q->method = msg->method;
-	if (http_hdr_find(msg, buf, "authorization", 0) >= 0)
+	if (http_has_field(msg, HTTP_FLD_AUTHORIZATION))
 		q->flags |= CACHE_M_AUTHORIZATION;
 	cache_cc_parse(&q->cc, msg, buf);
 }

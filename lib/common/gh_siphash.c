@@ -2,6 +2,9 @@
  * SipHash-2-4 (see gh_siphash.h): the keyed hash behind TCP's ISNs and
  * SYN cookies and the flow owner's ephemeral port choice.
  */
+#include <endian.h>
+#include <string.h>
+
 #include "common/gh_siphash.h"
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -23,15 +26,15 @@
 		v2 = ROTL(v2, 32); \
 	} while (0)
 
-static uint64_t
+/* The little-endian 64-bit word at p (any alignment): one load, not
+ * eight (the hash of every cache lookup, ISN and SYN cookie). */
+static inline uint64_t
 gh_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 /* SipHash-2-4 (Aumasson and Bernstein) of <len> bytes at <data>. */
@@ -54,8 +57,12 @@ gh_siphash(const uint8_t key[16], const void *data, size_t len)
 		SIPROUND;
 		v0 ^= m;
 	}
-	for (size_t j = 0; j < left; j++)
-		b |= (uint64_t)in[i + j] << (8 * j);
+	if (left > 0) { /* the last 1-7 bytes, zero-padded */
+		uint8_t t[8] = {0};
+
+		memcpy(t, in + i, left);
+		b |= gh_le64(t);
+	}
 	v3 ^= b;
 	SIPROUND;
 	SIPROUND;

@@ -64,6 +64,21 @@ bool http_hdr_name_is(const struct http_msg *msg, const char *buf, unsigned i,
 int http_hdr_find(const struct http_msg *msg, const char *buf, const char *name,
                   unsigned from);
 
+/* The lower-case name of enum http_field <f>. */
+extern const char *const http_field_names[HTTP_FLD_N];
+
+/* http_hdr_find() for a field the parser indexes: -1 at once when <msg>
+ * has none, its first line without a scan. */
+int http_field_find(const struct http_msg *msg, const char *buf,
+                    enum http_field f, unsigned from);
+
+/* Whether <msg> has a line of field <f>. */
+static inline bool
+http_has_field(const struct http_msg *msg, enum http_field f)
+{
+	return (msg->fields & HTTP_FLD_BIT(f)) != 0;
+}
+
 /* True when the Connection header(s) of <msg> list the field name <name>
  * of <name_len> bytes (case-insensitive), so it is hop-by-hop. */
 bool http_conn_lists(const struct http_msg *msg, const char *buf,

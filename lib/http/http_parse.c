@@ -463,6 +463,13 @@ hdr_semantics(struct http_msg *msg, const char *buf,
 		msg->flags |= HTTP_F_HAS_HOST;
 		if (h->value.len == 0)
 			break;
+		if (msg->form == HTTP_FORM_ABSOLUTE &&
+		    h->value.len ==
+		        msg->path.off - msg->scheme.off - msg->scheme.len - 3 &&
+		    memcmp(buf + h->value.off,
+		           buf + msg->scheme.off + msg->scheme.len + 3,
+		           h->value.len) == 0)
+			break; /* the target's authority, checked already */
 		if (msg->form == HTTP_FORM_ABSOLUTE ||
 		    msg->form == HTTP_FORM_AUTHORITY) {
 			struct http_str host;
@@ -568,6 +575,7 @@ field_line_parse(struct http_msg *msg, const char *buf, uint32_t s, uint32_t lf,
 	h->value.off = v0;
 	h->value.len = v1 - v0;
 	msg->n_headers++;
+	http_field_index(msg, buf, msg->n_headers - 1u);
 	return hdr_semantics(msg, buf, h);
 }
 

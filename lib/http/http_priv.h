@@ -54,6 +54,10 @@ http_eq_nocase(const char *p, uint32_t len, const char *lc, uint32_t lc_len)
 	return true;
 }
 
+/* Note field line <i> of <msg> (parsed) in msg->fields and field_first
+ * when its name is one of enum http_field (http_util.c). */
+void http_field_index(struct http_msg *msg, const char *buf, unsigned i);
+
 /*
  * The next element of a comma-separated list (RFC 9110 5.6.1) in
  * buf[*pos .. end), without its surrounding OWS.  Start with *pos at the

@@ -74,6 +74,35 @@ struct http_header {
 #define HTTP_F_PATH_NOSLASH    0x0080u /* absolute-form, no path (below) */
 
 /*
+ * Fields the parser indexes as it reads them (http_msg.fields and
+ * field_first): a user tells that one is absent, or finds its first
+ * line, without a scan of the header table (http_field_find).
+ */
+#define HTTP_FIELD_LIST(X)                            \
+	X(AUTHORIZATION, "authorization")             \
+	X(CACHE_CONTROL, "cache-control")             \
+	X(CONNECTION, "connection")                   \
+	X(IF_MATCH, "if-match")                       \
+	X(IF_MODIFIED_SINCE, "if-modified-since")     \
+	X(IF_NONE_MATCH, "if-none-match")             \
+	X(IF_RANGE, "if-range")                       \
+	X(IF_UNMODIFIED_SINCE, "if-unmodified-since") \
+	X(RANGE, "range")                             \
+	X(REFERER, "referer")                         \
+	X(USER_AGENT, "user-agent")
+
+enum http_field {
+#define HTTP_FLD_ENUM(e, n) HTTP_FLD_##e,
+	HTTP_FIELD_LIST(HTTP_FLD_ENUM)
+#undef HTTP_FLD_ENUM
+	    HTTP_FLD_N
+};
+
+#define HTTP_FLD_BIT(f) (1u << (f))
+_Static_assert(HTTP_FLD_N <= 32, "http_msg.fields is 32 bits");
+_Static_assert(HTTP_HEADERS_MAX <= 256, "http_msg.field_first is 8 bits");
+
+/*
  * A parsed head.  Large (the header table) and short-lived: one per worker
  * as scratch, not one per connection.
  */
@@ -127,6 +156,8 @@ struct http_msg {
 	uint16_t port;
 	struct http_str path;
 	struct http_str reason; /* response */
+	uint32_t fields; /* HTTP_FLD_BIT(f) of each enum http_field present */
+	uint8_t field_first[HTTP_FLD_N]; /* its first line's index */
 	uint16_t n_headers;
 	struct http_header hdr[HTTP_HEADERS_MAX];
 };

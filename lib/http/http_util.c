@@ -216,6 +216,47 @@ http_hdr_find(const struct http_msg *msg, const char *buf, const char *name,
 	return -1;
 }
 
+#define FLD_NAME(e, n) n,
+#define FLD_LEN(e, n)  (uint8_t)(sizeof(n) - 1),
+#define FLD_LBIT(e, n) | (1u << (sizeof(n) - 1))
+const char *const http_field_names[HTTP_FLD_N] = {HTTP_FIELD_LIST(FLD_NAME)};
+static const uint8_t field_lens[HTTP_FLD_N] = {HTTP_FIELD_LIST(FLD_LEN)};
+/* bit n: some indexed name has n bytes (all of them fewer than 32) */
+static const uint32_t field_len_bits = 0u HTTP_FIELD_LIST(FLD_LBIT);
+
+void
+http_field_index(struct http_msg *msg, const char *buf, unsigned i)
+{
+	const struct http_header *h = &msg->hdr[i];
+	unsigned f;
+
+	GH_VERIFY(i < msg->n_headers);
+	if (h->name.len >= 32 || !(field_len_bits & (1u << h->name.len)))
+		return;
+	for (f = 0; f < HTTP_FLD_N; f++) {
+		if (!http_eq_nocase(buf + h->name.off, h->name.len,
+		                    http_field_names[f], field_lens[f]))
+			continue;
+		if (!(msg->fields & HTTP_FLD_BIT(f))) {
+			msg->fields |= HTTP_FLD_BIT(f);
+			msg->field_first[f] = (uint8_t)i;
+		}
+		return;
+	}
+}
+
+int
+http_field_find(const struct http_msg *msg, const char *buf, enum http_field f,
+                unsigned from)
+{
+	GH_VERIFY((unsigned)f < HTTP_FLD_N);
+	if (!(msg->fields & HTTP_FLD_BIT(f)))
+		return -1;
+	if (from <= msg->field_first[f])
+		return msg->field_first[f];
+	return http_hdr_find(msg, buf, http_field_names[f], from);
+}
+
 bool
 http_conn_lists(const struct http_msg *msg, const char *buf, const char *name,
                 uint32_t name_len)
@@ -229,7 +270,8 @@ http_conn_lists(const struct http_msg *msg, const char *buf, const char *name,
 		struct http_str el;
 		uint32_t pos, end, k;
 
-		i = http_hdr_find(msg, buf, "connection", (unsigned)(i + 1));
+		i = http_field_find(msg, buf, HTTP_FLD_CONNECTION,
+		                    (unsigned)(i + 1));
 		if (i < 0)
 			break;
 		h = &msg->hdr[i];

@@ -121,14 +121,14 @@ write_stored(struct fwd_head_writer *w, const char *text, uint32_t len,
 	const char *p;
 	char line[96];
 
-	(void)fwd_cache_next_line(text, len, &off, &p, &n);
-	if (a->status == 200) {
-		fwd_hw_put(w, p, n + 2); /* the stored status line */
-	} else {
-		snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", a->status,
-		         http_reason(a->status));
-		fwd_hw_str(w, line);
+	if (a->status == 200) { /* all of it, in one copy */
+		fwd_hw_put(w, text, len);
+		return;
 	}
+	(void)fwd_cache_next_line(text, len, &off, &p, &n);
+	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", a->status,
+	         http_reason(a->status));
+	fwd_hw_str(w, line);
 	while (fwd_cache_next_line(text, len, &off, &p, &n)) {
 		if (a->status == 304 && !kept_in_304(p, n))
 			continue;
@@ -226,7 +226,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	struct fwd_cache_meta m;
 	struct rte_mbuf *head, *mb = NULL;
 	uint64_t off = 0, len = cache_obj_body_len(obj);
-	uint32_t lifetime_s, age_s, hlen;
+	uint32_t lifetime_s, age_s, hlen, k;
 	const char *text;
 	char line[96];
 
@@ -261,8 +261,10 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 		fwd_hw_str(&w, line);
 	}
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
-	snprintf(line, sizeof(line), "Age: %u\r\n", age_s);
-	fwd_hw_str(&w, line);
+	memcpy(line, "Age: ", 5);
+	k = 5 + fwd_fmt_u64(line + 5, age_s);
+	memcpy(line + k, "\r\n", 2);
+	fwd_hw_put(&w, line, k + 2);
 	write_status_hit(s, &w, a, (int64_t)lifetime_s - (int64_t)age_s);
 	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
 	           (s->flags & SF_CLOSE_CLI) != 0);
@@ -291,13 +293,14 @@ static bool
 inm_any(const struct http_msg *msg, const char *buf, const char *tag,
         uint32_t tn)
 {
-	int i = http_hdr_find(msg, buf, "if-none-match", 0);
+	int i = http_field_find(msg, buf, HTTP_FLD_IF_NONE_MATCH, 0);
 
 	while (i >= 0) {
 		if (http_inm_match(buf + msg->hdr[i].value.off,
 		                   msg->hdr[i].value.len, tag, tn))
 			return true;
-		i = http_hdr_find(msg, buf, "if-none-match", (unsigned)i + 1);
+		i = http_field_find(msg, buf, HTTP_FLD_IF_NONE_MATCH,
+		                    (unsigned)i + 1);
 	}
 	return false;
 }
@@ -318,12 +321,12 @@ not_modified(const struct http_msg *msg, const char *buf, const char *text,
 	int64_t ims_s, lm_s;
 	int i;
 
-	if (http_hdr_find(msg, buf, "if-none-match", 0) >= 0) {
+	if (http_has_field(msg, HTTP_FLD_IF_NONE_MATCH)) {
 		(void)fwd_cache_field(text, len, "etag", &tag, &tn);
 		*result = ALOG_TCP_INM_HIT;
 		return inm_any(msg, buf, tag, tn);
 	}
-	i = http_hdr_find(msg, buf, "if-modified-since", 0);
+	i = http_field_find(msg, buf, HTTP_FLD_IF_MODIFIED_SINCE, 0);
 	if (i < 0 ||
 	    cache_date_parse(buf + msg->hdr[i].value.off, msg->hdr[i].value.len,
 	                     m->response_s, &ims_s) != 0)
@@ -362,19 +365,19 @@ static enum http_range_kind
 range_answer(const struct http_msg *msg, const char *buf, const char *text,
              uint32_t len, uint64_t size, struct fwd_cache_answer *a)
 {
-	int i = http_hdr_find(msg, buf, "range", 0), k;
+	int i = http_field_find(msg, buf, HTTP_FLD_RANGE, 0), k;
 	uint64_t first = 0, last = 0;
 	enum http_range_kind kind;
 
 	if (i < 0 || msg->method != HTTP_M_GET)
 		return HTTP_RANGE_NONE;
-	if (http_hdr_find(msg, buf, "range", (unsigned)i + 1) >= 0)
+	if (http_field_find(msg, buf, HTTP_FLD_RANGE, (unsigned)i + 1) >= 0)
 		return HTTP_RANGE_NONE; /* one field only: ignored */
 	kind = http_range_parse(buf + msg->hdr[i].value.off,
 	                        msg->hdr[i].value.len, &first, &last);
 	if (kind != HTTP_RANGE_ONE)
 		return kind;
-	k = http_hdr_find(msg, buf, "if-range", 0);
+	k = http_field_find(msg, buf, HTTP_FLD_IF_RANGE, 0);
 	if (k >= 0 && !if_range_holds(buf + msg->hdr[k].value.off,
 	                              msg->hdr[k].value.len, text, len))
 		return HTTP_RANGE_NONE; /* the whole representation */
@@ -402,13 +405,15 @@ range_answer(const struct http_msg *msg, const char *buf, const char *text,
 static bool
 has_conditional(const struct http_msg *msg, const char *buf, bool any)
 {
-	if (http_hdr_find(msg, buf, "if-match", 0) >= 0 ||
-	    http_hdr_find(msg, buf, "if-unmodified-since", 0) >= 0)
-		return true;
-	return any && (http_hdr_find(msg, buf, "if-none-match", 0) >= 0 ||
-	               http_hdr_find(msg, buf, "if-modified-since", 0) >= 0 ||
-	               http_hdr_find(msg, buf, "if-range", 0) >= 0 ||
-	               http_hdr_find(msg, buf, "range", 0) >= 0);
+	const uint32_t origin_only = HTTP_FLD_BIT(HTTP_FLD_IF_MATCH) |
+	                             HTTP_FLD_BIT(HTTP_FLD_IF_UNMODIFIED_SINCE);
+	const uint32_t others = HTTP_FLD_BIT(HTTP_FLD_IF_NONE_MATCH) |
+	                        HTTP_FLD_BIT(HTTP_FLD_IF_MODIFIED_SINCE) |
+	                        HTTP_FLD_BIT(HTTP_FLD_IF_RANGE) |
+	                        HTTP_FLD_BIT(HTTP_FLD_RANGE);
+
+	(void)buf; /* the parser's field index, no scan */
+	return (msg->fields & (origin_only | (any ? others : 0))) != 0;
 }
 
 /* A stale (or unusable) <obj>: keep it for validation when it has a

@@ -64,18 +64,40 @@ fwd_hw_str(struct fwd_head_writer *w, const char *s)
 	fwd_hw_put(w, s, (uint32_t)strlen(s));
 }
 
+uint32_t
+fwd_fmt_u64(char *out, uint64_t v)
+{
+	char d[20];
+	uint32_t n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		out[i] = d[n - 1 - i];
+	return n;
+}
+
 void
 fwd_hw_end(struct fwd_head_writer *w, bool via, unsigned minor, bool close)
 {
-	char text[32];
+	char text[64]; /* "Via: 1." 20 digits " gatehouse\r\n" close CRLF */
+	uint32_t n = 0;
 
+	/* one put, no snprintf: every response head for a client ends here */
 	if (via) {
-		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n", minor);
-		fwd_hw_str(w, text);
+		memcpy(text, "Via: 1.", 7);
+		n = 7 + fwd_fmt_u64(text + 7, minor);
+		memcpy(text + n, " gatehouse\r\n", 12);
+		n += 12;
 	}
-	if (close)
-		fwd_hw_str(w, "Connection: close\r\n");
-	fwd_hw_str(w, "\r\n");
+	if (close) {
+		memcpy(text + n, "Connection: close\r\n", 19);
+		n += 19;
+	}
+	memcpy(text + n, "\r\n", 2);
+	fwd_hw_put(w, text, n + 2);
 }
 
 void

@@ -305,6 +305,8 @@ void fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n);
 void fwd_hw_str(struct fwd_head_writer *w, const char *s);
 void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
                  struct http_str sp);
+/* The decimal digits of <v> at out[0 .. 20), no NUL: their count. */
+uint32_t fwd_fmt_u64(char *out, uint64_t v);
 /* The end of a response head for the client: our Via (HTTP/1.<minor>)
  * when <via>, Connection: close when <close>, the empty line. */
 void fwd_hw_end(struct fwd_head_writer *w, bool via, unsigned minor,

@@ -100,12 +100,12 @@ txn_request(struct fwd_session *s, const struct http_msg *msg, const char *buf)
 	               msg->target.len);
 	r->version_minor = msg->version_minor;
 	r->bytes_from_client = msg->head_len;
-	i = http_hdr_find(msg, buf, "referer", 0);
+	i = http_field_find(msg, buf, HTTP_FLD_REFERER, 0);
 	if (i >= 0)
 		alog_field_set(r->referer, sizeof(r->referer),
 		               buf + msg->hdr[i].value.off,
 		               msg->hdr[i].value.len);
-	i = http_hdr_find(msg, buf, "user-agent", 0);
+	i = http_field_find(msg, buf, HTTP_FLD_USER_AGENT, 0);
 	if (i >= 0)
 		alog_field_set(r->user_agent, sizeof(r->user_agent),
 		               buf + msg->hdr[i].value.off,

@@ -325,6 +325,15 @@ static const struct pcase corpus[] = {
     {"host list", R("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n"), BAD(400)},
     {"bad host absolute",
      R("GET http://a.example/ HTTP/1.1\r\nHost: a/b\r\n\r\n"), BAD(400)},
+    /* a Host that repeats the target's authority is not parsed again; one
+     * of the same length that differs still is */
+    {"host is the target's authority",
+     R("GET http://a.example:81/ HTTP/1.1\r\nHost: a.example:81\r\n\r\n"),
+     .form = HTTP_FORM_ABSOLUTE, .host = "a.example", PORT(81),
+     .flags = HTTP_F_HAS_HOST},
+    {"bad host as long as the target's authority",
+     R("GET http://a.example:81/ HTTP/1.1\r\nHost: a.example:8x\r\n\r\n"),
+     BAD(400)},
     {"space before first field", R("GET / HTTP/1.1\r\n " H "\r\n"), BAD(400)},
     {"two hosts", R("GET / HTTP/1.1\r\n" H "Host: other\r\n\r\n"), BAD(400)},
     {"bad host", R("GET / HTTP/1.1\r\nHost: exa mple.com\r\n\r\n"), BAD(400)},
@@ -838,6 +847,49 @@ Test(http_parse, lookups)
 	cr_assert_not(http_conn_lists(&m, req, "x-ho", 4));
 	cr_assert_not(http_conn_lists(&m, req, "host", 4));
 	cr_assert(m.flags & HTTP_F_CONN_KEEPALIVE);
+}
+
+/* The parser's field index (http_msg.fields, field_first): for every
+ * indexed field, in any case, http_field_find answers what a scan
+ * (http_hdr_find) does from every index, also when the head came a byte
+ * at a time; fields it does not index, or names that only share a
+ * length or a prefix, leave it empty. */
+Test(http_parse, field_index)
+{
+	static const char req[] =
+	    "GET / HTTP/1.1\r\nHost: h\r\nX-Range: 1\r\n"
+	    "rAnGe: bytes=0-1\r\nIf-Match: \"a\"\r\nUser-Agent: u\r\n"
+	    "CACHE-CONTROL: no-cache\r\nif-none-match: \"b\"\r\n"
+	    "Range: bytes=2-3\r\nAuthorizatio: x\r\nCache-Control: x\r\n"
+	    "\r\n";
+	static const uint32_t want = HTTP_FLD_BIT(HTTP_FLD_RANGE) |
+	                             HTTP_FLD_BIT(HTTP_FLD_IF_MATCH) |
+	                             HTTP_FLD_BIT(HTTP_FLD_USER_AGENT) |
+	                             HTTP_FLD_BIT(HTTP_FLD_CACHE_CONTROL) |
+	                             HTTP_FLD_BIT(HTTP_FLD_IF_NONE_MATCH);
+	struct http_limits lim;
+	uint32_t k;
+	unsigned f, from;
+	int rc = HTTP_AGAIN;
+
+	http_limits_default(&lim);
+	http_msg_init(&m, true, HTTP_M_OTHER);
+	for (k = 1; k <= sizeof(req) - 1 && rc == HTTP_AGAIN; k++)
+		rc = http_parse_head(&m, req, k, &lim);
+	cr_assert_eq(rc, HTTP_OK);
+	cr_assert_eq(m.fields, want, "fields %#x", m.fields);
+	for (f = 0; f < HTTP_FLD_N; f++) {
+		cr_assert_eq(http_has_field(&m, f), (want >> f) & 1u);
+		for (from = 0; from <= m.n_headers + 1u; from++)
+			cr_assert_eq(
+			    http_field_find(&m, req, f, from),
+			    http_hdr_find(&m, req, http_field_names[f], from),
+			    "field %s from %u", http_field_names[f], from);
+	}
+	cr_assert_eq(http_field_find(&m, req, HTTP_FLD_RANGE, 0), 2);
+	cr_assert_eq(http_field_find(&m, req, HTTP_FLD_RANGE, 3), 7);
+	cr_assert_eq(http_field_find(&m, req, HTTP_FLD_CACHE_CONTROL, 6), 9);
+	cr_assert_eq(http_field_find(&m, req, HTTP_FLD_AUTHORIZATION, 0), -1);
 }
 
 Test(http_parse, names)

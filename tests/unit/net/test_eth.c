@@ -230,7 +230,7 @@ Test(net_eth, cksum_known_values)
 }
 
 /*
- * net_cksum_raw() (32-bit words into a 64-bit sum) against DPDK's 16-bit
+ * net_cksum_raw() (64-bit words with their carries) against DPDK's 16-bit
  * rte_raw_cksum() on every length up to 2 KiB at every alignment of 0-7,
  * over bytes chosen to make carries (many 0xff), and on all-0xff buffers.
  */

@@ -1145,6 +1145,28 @@ Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache)
 	cr_assert_eq(count_of(hit, "Age:"), 1, "hit: %s", hit);
 }
 
+/* A 200 hit is the stored head as it came (hop-by-hop fields and the
+ * origin's Age left out), then the current Age, Via and the empty line,
+ * byte for byte (written in one copy, the Age without snprintf). */
+Test(fwd, cache_hit_head_exact, .init = fwd_setup_cache)
+{
+	static const char want[] =
+	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=6000\r\n"
+	    "ETag: \"x\"\r\nContent-Length: 5\r\nAge: 1234\r\n"
+	    "Via: 1.1 gatehouse\r\n\r\nhello";
+
+	client_connect();
+	cr_assert(cache_get("/x", "",
+	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=6000\r\n"
+	                    "Connection: keep-alive\r\nAge: 1234\r\n"
+	                    "ETag: \"x\"\r\nContent-Length: 5\r\n\r\nhello"));
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	cr_assert_not(cache_get("/x", "", ""));
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	cr_assert_str_eq(cli.rx, want);
+}
+
 /* Found in review of the first slice: a hit skipped the listener's
  * destination policy.  An object fetched from a private address by a
  * listener with allow-private-dst is no hit on a listener without it:
