@@ -47,6 +47,7 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include "acl/acl.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 
@@ -204,7 +205,8 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	struct tcp_flow_key k;
 	uint32_t ip;
 	unsigned i;
-	bool ok = false;
+	/* without allow-src, the access rules judge every request */
+	bool ok = l->cfg.n_allow_src == 0 && l->cfg.acl != NULL;
 
 	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
 	/* A client outside allow-src is reset here, before it can send
@@ -602,12 +604,14 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->idle_mem = calloc(1, idle_bytes + 1);
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
+	fc->acl_scratch = acl_scratch_new();
 	if (p->cache != NULL) {
 		fc->cache_head_cap = fc->scratch_cap + FWD_CACHE_META_ROOM;
 		fc->cache_head = malloc(fc->cache_head_cap);
 	}
 	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
 	    fc->idle_mem == NULL || fc->scratch == NULL ||
+	    fc->acl_scratch == NULL ||
 	    (p->cache != NULL && fc->cache_head == NULL) ||
 	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
 	                 sizeof(struct fwd_session)) < 0 ||
@@ -636,6 +640,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	free(fc->txn_mem);
 	free(fc->idle_mem);
 	free(fc->scratch);
+	acl_scratch_free(fc->acl_scratch);
 	free(fc->cache_head);
 	free(fc);
 }
