@@ -48,19 +48,16 @@ fwd_acl_header(const void *ctx, const char *name, size_t name_len,
 	return 0;
 }
 
-/* Seconds since Sunday 00:00 local time, worked out once a second. */
+/* Seconds since Sunday 00:00 local time, from the worker's wall clock
+ * and the UTC offset taken at start (1970-01-01 was a Thursday). */
 static uint32_t
-fwd_acl_week_sec(struct fwd_ctx *fc)
+fwd_acl_week_sec(const struct fwd_ctx *fc)
 {
-	int64_t now_s = fc->wall0_s + (int64_t)(fwd_now_ms(fc) / 1000);
-	time_t t = (time_t)now_s;
-	struct tm tm;
+	int64_t now_s = fc->wall0_s + (int64_t)(fwd_now_ms(fc) / 1000) +
+	                fc->acl_utc_off_s + 4 * 86400;
+	int64_t w = now_s % (7 * 86400);
 
-	if (now_s != fc->acl_week_at_s && localtime_r(&t, &tm) != NULL) {
-		fc->acl_week_at_s = now_s;
-		fc->acl_week_sec = acl_week_sec(&tm);
-	}
-	return fc->acl_week_sec;
+	return (uint32_t)(w < 0 ? w + 7 * 86400 : w);
 }
 
 /* What every check of session <s> shares: the client, port, time. */

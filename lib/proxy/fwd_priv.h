@@ -237,8 +237,9 @@ struct fwd_ctx {
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
 	struct acl_scratch *acl_scratch; /* regex match data (fwd_acl.c) */
-	int64_t acl_week_at_s;           /* the second acl_week_sec is for */
-	uint32_t acl_week_sec;
+	/* local time minus UTC in s, taken at start (a DST change shows
+	 * after a restart): time acls need no clock call nor tz lock */
+	int64_t acl_utc_off_s;
 	/* sessions in ST_WAIT, hashed by the object they wait on: a wake
 	 * walks the waiters of its bucket only */
 	struct fwd_session *waiters[FWD_WAIT_BUCKETS];

@@ -579,6 +579,17 @@ fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
 
 /* ---- set-up ---- */
 
+/* Local time minus UTC at <t>, in seconds (0 when unknown). */
+static int64_t
+fwd_utc_off_s(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	return (int64_t)tm.tm_gmtoff;
+}
+
 struct fwd_ctx *
 fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
                const struct conf_forward *cfg)
@@ -626,6 +637,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->tsc_per_ms = p->tsc_hz / 1000 != 0 ? p->tsc_hz / 1000 : 1;
 	gh_wheel_init(&fc->wheel, 0);
 	fc->wall0_s = (int64_t)time(NULL);
+	fc->acl_utc_off_s = fwd_utc_off_s((time_t)fc->wall0_s);
 	alog_clock_init(&fc->clock, rte_rdtsc(), p->tsc_hz);
 	return fc;
 }

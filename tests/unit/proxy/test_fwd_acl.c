@@ -6,6 +6,7 @@
  * connected to.
  */
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <rte_byteorder.h>
@@ -46,6 +47,19 @@ listen_and_connect(uint16_t port, const struct conf_forward *c)
 	return cli.connected && !cli.closed;
 }
 
+/* Squid's letter of the local weekday <ahead> days from now. */
+static const char *
+day_letter(int ahead)
+{
+	static const char *const letters[] = {"S", "M", "T", "W",
+	                                      "H", "F", "A"};
+	time_t t = time(NULL);
+	struct tm tm;
+
+	cr_assert_not_null(localtime_r(&t, &tm));
+	return letters[(tm.tm_wday + ahead) % 7];
+}
+
 /* Elements of the tests, then <rules> as "allow|deny NAME" pairs. */
 static void
 acl_listen(const char *const *rules, unsigned n)
@@ -65,6 +79,10 @@ acl_listen(const char *const *rules, unsigned n)
 	    0);
 	cr_assert_eq(
 	    acl_elem_add(b, "origin", ACL_KIND_DST, "10.0.0.2/32", &err), 0);
+	cr_assert_eq(
+	    acl_elem_add(b, "today", ACL_KIND_TIME, day_letter(0), &err), 0);
+	cr_assert_eq(
+	    acl_elem_add(b, "tomorrow", ACL_KIND_TIME, day_letter(1), &err), 0);
 	cr_assert_eq(acl_elem_add(b, "cpath", ACL_KIND_URL_PREFIX,
 	                          "http://10.0.0.2/c", &err),
 	             0);
@@ -104,14 +122,15 @@ expect_403(const char *rule_line)
 	cr_assert_eq(cnt.fwd_upstream_new, 0);
 }
 
-/* <req> on a listener with <rules> is a 403 by the first of them. */
+/* <req> on a listener with <rules> is a 403 by the rule at <line>. */
 static void
-denied_by_first_rule(const char *const *rules, unsigned n, const char *req)
+denied_by_rule(const char *const *rules, unsigned n, const char *req,
+               const char *line)
 {
 	acl_listen(rules, n);
 	send_str(&cli, req);
 	run(20);
-	expect_403("rule at line 100");
+	expect_403(line);
 }
 
 Test(fwd_acl, denied_method_is_403_and_nothing_goes_upstream, .init = fwd_setup,
@@ -119,10 +138,10 @@ Test(fwd_acl, denied_method_is_403_and_nothing_goes_upstream, .init = fwd_setup,
 {
 	static const char *const rules[] = {"deny", "posts", "allow", "all"};
 
-	denied_by_first_rule(
-	    rules, 4,
-	    "POST http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
-	    "Content-Length: 0\r\n\r\n");
+	denied_by_rule(rules, 4,
+	               "POST http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Content-Length: 0\r\n\r\n",
+	               "rule at line 100");
 	cr_assert_eq(cnt.fwd_acl_denied, 1);
 	cr_assert_eq(cnt.fwd_acl_denied_dst, 0);
 }
@@ -146,9 +165,10 @@ Test(fwd_acl, denied_domain_is_403_without_dns, .init = fwd_setup,
 {
 	static const char *const rules[] = {"deny", "bad", "allow", "all"};
 
-	denied_by_first_rule(rules, 4,
-	                     "GET http://WWW.Example.COM./ HTTP/1.1\r\n"
-	                     "Host: www.example.com\r\n\r\n");
+	denied_by_rule(rules, 4,
+	               "GET http://WWW.Example.COM./ HTTP/1.1\r\n"
+	               "Host: www.example.com\r\n\r\n",
+	               "rule at line 100");
 	cr_assert_eq(cnt.fwd_acl_denied, 1);
 	cr_assert_eq(cnt.fwd_err_502_dns, 0);
 }
@@ -159,10 +179,10 @@ Test(fwd_acl, dst_rule_judged_on_the_address_connected_to, .init = fwd_setup,
 {
 	static const char *const rules[] = {"deny", "origin", "allow", "all"};
 
-	denied_by_first_rule(
-	    rules, 4,
-	    "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
-	    "\r\n");
+	denied_by_rule(rules, 4,
+	               "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n",
+	               "rule at line 100");
 	cr_assert_eq(cnt.fwd_acl_denied_dst, 1);
 }
 
@@ -338,9 +358,24 @@ Test(fwd_acl, dst_rule_judges_the_resolved_address, .init = fwd_setup,
 	static const char *const rules[] = {"deny", "origin", "allow", "all"};
 
 	name_server_up(TT_IP_B);
-	denied_by_first_rule(rules, 4,
-	                     "GET http://www.origin.test/ HTTP/1.1\r\n"
-	                     "Host: www.origin.test\r\n\r\n");
+	denied_by_rule(rules, 4,
+	               "GET http://www.origin.test/ HTTP/1.1\r\n"
+	               "Host: www.origin.test\r\n\r\n",
+	               "rule at line 100");
 	cr_assert_eq(cnt.fwd_acl_denied_dst, 1);
 	cr_assert_eq(cnt.fwd_err_502_dns, 0);
+}
+
+/* The weekday a time acl sees is the local one (off by one day, today's
+ * deny would not match and tomorrow's would). */
+Test(fwd_acl, time_acl_sees_the_local_weekday, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny",  "tomorrow", "deny",
+	                                    "today", "allow",    "all"};
+
+	denied_by_rule(rules, 6,
+	               "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n",
+	               "rule at line 101");
 }
