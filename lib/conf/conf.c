@@ -9,7 +9,8 @@
  * The modules own everything about their directives: conf_global.c (global
  * and EAL settings), conf_port.c (ports, devices, addresses, routes),
  * conf_tcp.c, conf_listen.c (listen sections with the forward proxy),
- * conf_resolver.c, conf_log.c (access-log); conf_value.c holds the value
+ * conf_resolver.c, conf_log.c (access-log), conf_acl.c (acl lines and
+ * http-access rules, compiled with lib/acl); conf_value.c holds the value
  * parsers they share.  Setters check their value at once, against the
  * sections read so far where it matters (shared addresses, overlapping
  * subnets, duplicate devices), so the error reported is always the first
@@ -49,6 +50,7 @@ static const struct section_kind *const sections[SECT_COUNT] = {
     [SECT_LISTEN] = &conf_listen_section,
     [SECT_RESOLVER] = &conf_resolver_section,
     [SECT_ACCESS_LOG] = &conf_access_log_section,
+    [SECT_ACL] = &conf_acl_section,
 };
 
 /* ---- messages ---- */
@@ -398,10 +400,13 @@ conf_parse(const char *name, const char *text, size_t len, char *err,
 			sections[i]->defaults(c);
 	p.c = c;
 	if (parse_text(&p, text, len) < 0) {
+		conf_acl_parse_done(&p);
+		conf_acl_sets_free(c);
 		free(c);
 		errno = EINVAL;
 		return NULL;
 	}
+	conf_acl_parse_done(&p);
 	return c;
 }
 
@@ -501,6 +506,7 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	GH_CHECK_OBJ(c, CONF_MAGIC);
+	conf_acl_sets_free(c);
 	c->magic = 0;
 	free(c);
 }

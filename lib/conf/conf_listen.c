@@ -34,6 +34,7 @@ enum listen_directive_id {
 	D_ANONYMOUS,
 	D_VIA,
 	D_ALLOW_PRIVATE_DST,
+	D_HTTP_ACCESS,
 	D_CLIENT_HEADER_MS,
 	D_CLIENT_IDLE_MS,
 	D_CONNECT_MS,
@@ -311,6 +312,12 @@ static const struct directive listen_directives[D_COUNT] = {
     [D_ANONYMOUS] = FLAG_FWD("anonymous", anonymous),
     [D_VIA] = FLAG_FWD("via", via),
     [D_ALLOW_PRIVATE_DST] = FLAG_FWD("allow-private-dst", allow_private_dst),
+    /* conf_acl.c keeps the rule until the whole file is read */
+    [D_HTTP_ACCESS] = {.name = "http-access",
+                       .sect = SECT_LISTEN,
+                       .set = conf_set_http_access,
+                       .rest_of_line = true,
+                       .repeatable = true},
     [D_CLIENT_HEADER_MS] =
         NUM_FWD("timeout-client-header-ms", client_header_ms, 100, 3600000),
     [D_CLIENT_IDLE_MS] =
@@ -371,8 +378,8 @@ forward_defaults(struct conf_forward *f)
 	f->cache_bg_max = 64;
 }
 
-/* A forward listener needs allow-src (no open proxy); cache-max-object-kb
- * may not be above cache-mb MiB, nor max-header-bytes below
+/* A forward listener needs allow-src or http-access (no open proxy);
+ * cache-max-object-kb may not be above cache-mb MiB, nor max-header-bytes below
  * max-request-line (either may be the default): reported at the later of
  * the two given, or at the header. */
 static int
@@ -382,11 +389,11 @@ forward_section_end(struct parser *p)
 	const struct conf_forward *f = &l->fwd;
 	unsigned line = l->line;
 
-	if (f->n_allow_src == 0)
+	if (f->n_allow_src == 0 && p->seen[D_HTTP_ACCESS] == 0)
 		return conf_fail_at(
 		    p, l->line,
 		    "listen \"%s\": mode forward needs at least one "
-		    "allow-src (it must not be an open proxy)",
+		    "allow-src or http-access (it must not be an open proxy)",
 		    l->name);
 	if ((uint64_t)f->cache_max_object_kb > (uint64_t)f->cache_mb * 1024) {
 		if (p->seen[D_CACHE_MB] > line)

@@ -42,7 +42,8 @@ enum section {
 	SECT_LISTEN = 4,
 	SECT_RESOLVER = 5,
 	SECT_ACCESS_LOG = 6,
-	SECT_COUNT = 7,
+	SECT_ACL = 7, /* one `acl NAME KIND VALUES` line (conf_acl.c) */
+	SECT_COUNT = 8,
 };
 
 /* Lines of the directives of one listen section that are checked only when
@@ -66,6 +67,9 @@ struct parser {
 	struct conf_port *port;     /* port section being read, or NULL */
 	struct conf_listen *listen; /* listen section being read, or NULL */
 	struct listen_lines listen_lines[CONF_LISTENERS_MAX];
+	/* acl and http-access lines kept until the whole file is read
+	 * (conf_acl.c); freed by conf_acl_parse_done() */
+	struct conf_acl_state *acl;
 	/* Line of each nameserver, for the whole-file checks. */
 	unsigned nameserver_lines[CONF_RESOLVERS_MAX];
 	/* Line each directive was given on in the current section (the first
@@ -120,6 +124,7 @@ extern const struct section_kind conf_tcp_section;
 extern const struct section_kind conf_listen_section;
 extern const struct section_kind conf_resolver_section;
 extern const struct section_kind conf_access_log_section;
+extern const struct section_kind conf_acl_section;
 
 #define CONF_FIELD_SIZE(type, field) sizeof(((type *)0)->field)
 
@@ -242,5 +247,17 @@ int conf_port_by_addr(const struct conf *c, uint32_t ip_be);
  * port index, or -EINVAL with the message. */
 int conf_route_resolve(struct parser *p, unsigned line, const char *who,
                        uint32_t ip_be);
+
+/* conf_acl.c: the setter of a listen section's http-access rows. */
+int conf_set_http_access(struct parser *p, const struct directive *d,
+                         const char *arg);
+
+/* conf_acl.c: frees what the parse kept of acl and http-access lines
+ * (whatever the outcome of the parse). */
+void conf_acl_parse_done(struct parser *p);
+
+/* conf_acl.c: frees the compiled sets of <c>'s listeners (conf_free and a
+ * failed parse). */
+void conf_acl_sets_free(struct conf *c);
 
 #endif /* GH_CONF_PARSE_H */

@@ -63,6 +63,8 @@ enum conf_xff {
 };
 
 /* An IPv4 network, network byte order; addr & ~mask == 0. */
+struct acl_set; /* lib/acl: the compiled access rules */
+
 struct conf_cidr {
 	uint32_t addr_be;
 	uint32_t mask_be;
@@ -75,12 +77,17 @@ struct conf_forward {
 	struct conf_cidr allow_src[CONF_ALLOW_SRC_MAX];
 	unsigned n_connect_ports; /* connect-ports, default one: 443 */
 	uint16_t connect_ports[CONF_CONNECT_PORTS_MAX]; /* host order */
-	enum conf_xff xff;          /* x-forwarded-for, default add */
-	bool anonymous;             /* anonymous on|off, default off */
-	bool via;                   /* via on|off, default on */
-	bool allow_private_dst;     /* allow-private-dst on|off, default off:
-	                               refuse 10/8, 172.16/12, 192.168/16,
-	                               100.64/10 destinations */
+	enum conf_xff xff;      /* x-forwarded-for, default add */
+	bool anonymous;         /* anonymous on|off, default off */
+	bool via;               /* via on|off, default on */
+	bool allow_private_dst; /* allow-private-dst on|off, default off:
+	                           refuse 10/8, 172.16/12, 192.168/16,
+	                           100.64/10 destinations */
+	/* The listener's access rules (http-access, and allow-src as an
+	 * implicit rule when it has none), compiled when the whole file is
+	 * read (conf_acl.c); owned by the snapshot, freed by conf_free().
+	 * Read-only: any number of workers check against it at once. */
+	struct acl_set *acl;
 	uint32_t client_header_ms;  /* timeout-client-header-ms, 10000 */
 	uint32_t client_idle_ms;    /* timeout-client-idle-ms, 60000 */
 	uint32_t connect_ms;        /* timeout-connect-ms, 5000 */

@@ -100,6 +100,9 @@ enum fwd_state {
 	0x10000u /* an unsafe method: a non-error     \
 	            response invalidates (txn has the \
 	            target's GET key) */
+#define SF_ACL_DST                                                  \
+	0x400000u /* the access rules need the destination address: \
+	             fwd_connect() judges again (fwd_acl.c) */
 #define SF_FILL_SELF                                               \
 	0x80000u /* ST_FORWARD: the response fills an object and   \
 	            the client is served from it (s->sobj), so the \
@@ -233,6 +236,10 @@ struct fwd_ctx {
 	int64_t wall0_s;     /* Unix time at wheel tick 0: the cache's clock is
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
+	struct acl_scratch *acl_scratch; /* regex match data (fwd_acl.c) */
+	/* local time minus UTC in s, taken at start (a DST change shows
+	 * after a restart): time acls need no clock call nor tz lock */
+	int64_t acl_utc_off_s;
 	/* sessions in ST_WAIT, hashed by the object they wait on: a wake
 	 * walks the waiters of its bucket only */
 	struct fwd_session *waiters[FWD_WAIT_BUCKETS];
@@ -541,6 +548,24 @@ void fwd_cache_reval_wait_timeout(struct fwd_session *s);
  * validation has nobody to answer, so it ends here (true; counted as
  * failed, the stale object left as it is); false for any other session. */
 bool fwd_cache_bg_error(struct fwd_session *s, unsigned status);
+
+/* ---- fwd_acl.c ---- */
+
+enum fwd_acl_result {
+	FWD_ACL_ALLOW = 0,
+	FWD_ACL_DENIED = 1,   /* answered 403 */
+	FWD_ACL_NEED_DST = 2, /* SF_ACL_DST set: fwd_connect() decides */
+};
+
+/* Judges the request head <msg> in <buf> by the listener's access rules,
+ * before the cache is looked at. */
+enum fwd_acl_result fwd_acl_request(struct fwd_session *s,
+                                    const struct http_msg *msg,
+                                    const char *buf);
+
+/* With SF_ACL_DST: judges the request again with the address about to be
+ * connected to (s->dst_ip_be).  True: allowed; false: answered 403. */
+bool fwd_acl_dst(struct fwd_session *s);
 
 /* ---- fwd_reply.c ---- */
 

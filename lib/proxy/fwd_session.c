@@ -47,6 +47,7 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include "acl/acl.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 
@@ -204,7 +205,8 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	struct tcp_flow_key k;
 	uint32_t ip;
 	unsigned i;
-	bool ok = false;
+	/* without allow-src, the access rules judge every request */
+	bool ok = l->cfg.n_allow_src == 0 && l->cfg.acl != NULL;
 
 	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
 	/* A client outside allow-src is reset here, before it can send
@@ -577,6 +579,17 @@ fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc)
 
 /* ---- set-up ---- */
 
+/* Local time minus UTC at <t>, in seconds (0 when unknown). */
+static int64_t
+fwd_utc_off_s(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	return (int64_t)tm.tm_gmtoff;
+}
+
 struct fwd_ctx *
 fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
                const struct conf_forward *cfg)
@@ -602,12 +615,14 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->idle_mem = calloc(1, idle_bytes + 1);
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
+	fc->acl_scratch = acl_scratch_new();
 	if (p->cache != NULL) {
 		fc->cache_head_cap = fc->scratch_cap + FWD_CACHE_META_ROOM;
 		fc->cache_head = malloc(fc->cache_head_cap);
 	}
 	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
 	    fc->idle_mem == NULL || fc->scratch == NULL ||
+	    fc->acl_scratch == NULL ||
 	    (p->cache != NULL && fc->cache_head == NULL) ||
 	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
 	                 sizeof(struct fwd_session)) < 0 ||
@@ -622,6 +637,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->tsc_per_ms = p->tsc_hz / 1000 != 0 ? p->tsc_hz / 1000 : 1;
 	gh_wheel_init(&fc->wheel, 0);
 	fc->wall0_s = (int64_t)time(NULL);
+	fc->acl_utc_off_s = fwd_utc_off_s((time_t)fc->wall0_s);
 	alog_clock_init(&fc->clock, rte_rdtsc(), p->tsc_hz);
 	return fc;
 }
@@ -636,6 +652,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	free(fc->txn_mem);
 	free(fc->idle_mem);
 	free(fc->scratch);
+	acl_scratch_free(fc->acl_scratch);
 	free(fc->cache_head);
 	free(fc);
 }

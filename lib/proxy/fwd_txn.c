@@ -204,6 +204,9 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		          "the request body is larger than allowed");
 		return false;
 	}
+	/* before the cache: a denied request is not answered from it */
+	if (fwd_acl_request(s, msg, buf) == FWD_ACL_DENIED)
+		return false;
 	if (!(s->flags & SF_CONNECT)) {
 		if (!(msg->flags & HTTP_F_CONN_CLOSE) &&
 		    (msg->version_minor == 1 ||
@@ -211,7 +214,10 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 			s->flags &= (uint32_t)~SF_CLOSE_CLI;
 		else
 			s->flags |= SF_CLOSE_CLI;
-		switch (fwd_cache_request(s, msg, buf)) {
+		/* a verdict that waits for the address: no cache */
+		switch ((s->flags & SF_ACL_DST)
+		            ? FWD_CACHE_PASS
+		            : fwd_cache_request(s, msg, buf)) {
 		case FWD_CACHE_HIT:
 			return fwd_hit_done(s, msg->head_len);
 		case FWD_CACHE_REPLIED:

@@ -248,6 +248,9 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 		fwd_error(s, 403, ALOG_TCP_DENIED, why);
 		return;
 	}
+	/* the access rules' dst acls, on the address connected to */
+	if ((s->flags & SF_ACL_DST) && !fwd_acl_dst(s))
+		return;
 	if (s->txn != NULL)
 		s->txn->rec.hier = ALOG_HIER_DIRECT;
 	if (!(s->flags & SF_CONNECT) && may_reuse) {

@@ -70,6 +70,8 @@ enum proxy_service {
 	X(fwd_denied_src,     "forward: client connections reset at accept: address not in allow-src") \
 	X(fwd_denied_dst,     "forward: 403, destination not allowed (own, private, non-routable)") \
 	X(fwd_denied_port,    "forward: 403, CONNECT to a port not allowed") \
+	X(fwd_acl_denied,     "forward: 403, denied by the access rules (http-access)") \
+	X(fwd_acl_denied_dst, "forward: 403, denied by the access rules once the destination address was known") \
 	X(fwd_err_400,        "forward: 400 sent (bad request)") \
 	X(fwd_err_405,        "forward: 405 sent (method not allowed)") \
 	X(fwd_err_413,        "forward: 413 sent (request body too large)") \

@@ -27,6 +27,9 @@
 #                     proxy's VmRSS at most +64 MiB over its start value
 #   access_log        one line per transaction, Squid format, a TCP_MISS/200
 #                     line with the URL
+#   acl_denied        (gatehouse only) http://x.denied.lab.test/ is denied by
+#                     an http-access rule (dstdomain): 403 before any DNS,
+#                     proxy.fwd_acl_denied counts it, TCP_DENIED logged
 #   edges             (gatehouse only) http_edges.py: 400 smuggling / origin-
 #                     form, 413 (Content-Length, and a chunked body, over
 #                     max-request-body-bytes),
@@ -65,7 +68,7 @@ ORIGIN_URL=http://origin.lab.test
 
 ALL_CHECKS="get_1k upstream_reuse wrk connect_443 connect_25 chunked_upload pipelining
 	dns_failure silent_origin forbidden_client download_1g origin_sees_out access_log
-	edges"
+	acl_denied edges"
 # HTTP_PROXY_CHECKS="get_1k wrk" runs only those (in that order).
 CHECK_LIST=${HTTP_PROXY_CHECKS:-$ALL_CHECKS}
 
@@ -127,10 +130,14 @@ start_proxy() {
 		cp "${CONF:?}" "$conf"
 		cat >>"$conf" <<CONF_EOF
 
+acl labclient src $CLIENT_IP/32
+acl denied dstdomain .denied.lab.test
 listen fwd
 	mode forward
 	bind $INSIDE_IP:$PORT
 	allow-src $CLIENT_IP/32
+	http-access deny denied
+	http-access allow labclient
 	connect-ports 443
 	x-forwarded-for add
 	anonymous off
@@ -315,6 +322,26 @@ check_forbidden_client() {
 	ip -n "$CLIENT_NS" addr del "$other/24" dev eth0 2>/dev/null || true
 	[[ $code == "$want" ]] || fail_check forbidden_client "a client at $other answered '$code', want $want"
 	pass_check forbidden_client "client $other outside allow-src $CLIENT_IP/32 -> $code"
+}
+
+check_acl_denied() {
+	local code before i
+	if [[ $PEER != gatehouse ]]; then
+		pass_check acl_denied "skipped for $PEER (the rules are Gatehouse's)"
+		return
+	fi
+	before=$(counter proxy.fwd_acl_denied)
+	code=$(pcurl -o /dev/null -w '%{http_code}' "http://x.denied.lab.test/acl-denied" 2>/dev/null) || true
+	[[ $code == 403 ]] || fail_check acl_denied "http://x.denied.lab.test/ answered '$code', want 403"
+	(($(counter proxy.fwd_acl_denied) == before + 1)) ||
+		fail_check acl_denied "proxy.fwd_acl_denied did not count it"
+	for ((i = 0; i < 50; i++)); do
+		grep -q "TCP_DENIED/403 .*acl-denied" "$ACCESS_LOG" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "TCP_DENIED/403 .*acl-denied" "$ACCESS_LOG" ||
+		fail_check acl_denied "no TCP_DENIED/403 line in the access log"
+	pass_check acl_denied "denied domain -> 403, counted, TCP_DENIED/403 logged"
 }
 
 check_download_1g() {

@@ -19,6 +19,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "acl/acl.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
 
@@ -1258,10 +1259,10 @@ static const struct bad_case bad_cases[] = {
      "t.conf:13: listen \"fwd\": mode forward needs a resolver section"},
     {FWD_HEAD "\tvia on\n",
      "t.conf:12: listen \"f\": mode forward needs at least one allow-src "
-     "(it must not be an open proxy)"},
+     "or http-access (it must not be an open proxy)"},
     {"listen f\n\tmode forward\n\tbind 198.18.1.1:3128\n" PORT_IN,
      "t.conf:1: listen \"f\": mode forward needs at least one allow-src "
-     "(it must not be an open proxy)"},
+     "or http-access (it must not be an open proxy)"},
     /* directives in the wrong section */
     {FWD_HEAD ALLOW "\ttimeout-ms 100\n",
      "t.conf:16: unknown directive \"timeout-ms\" in listen section (it "
@@ -1914,4 +1915,85 @@ Test(conf, relay_config_loads)
 	cr_assert_eq(c->listeners[3].mode, CONF_LISTEN_CHARGEN);
 	cr_assert_eq(c->listeners[3].bind_port_be, htons(19));
 	conf_free(c);
+}
+
+/* ---- access control (issue 13): acl lines and http-access rules ---- */
+
+/* allow-src alone still compiles: one implicit rule, nothing else. */
+Test(conf, acl_allow_src_only_is_one_implicit_rule)
+{
+	struct conf *c = parse_ok(FWD_HEAD "\tallow-src 10.1.0.0/16\n"
+	                                   "\tallow-src 10.2.3.4\n");
+
+	cr_assert_not_null(c->listeners[0].fwd.acl);
+	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 1);
+	cr_assert_eq(acl_set_elems(c->listeners[0].fwd.acl), 1);
+	conf_free(c);
+}
+
+/* acl lines anywhere at the top level (even after the listen section
+ * that uses them), rules in order, no allow-src needed. */
+Test(conf, acl_lines_and_http_access_rules)
+{
+	struct conf *c = parse_ok(
+	    FWD_HEAD "\thttp-access deny badsites\n"       /* 15 */
+	             "\thttp-access allow office !posts\n" /* 16 */
+	             "acl office src 10.0.0.0/8\n"         /* 17 */
+	             "acl office src 192.168.0.0/16\n"     /* 18: adds up */
+	             "acl badsites dstdomain .example.com\n"
+	             "acl posts method POST\n"
+	             "acl ssl connect\n");
+
+	cr_assert_not_null(c->listeners[0].fwd.acl);
+	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 2);
+	cr_assert_eq(acl_set_elems(c->listeners[0].fwd.acl), 4);
+	conf_free(c);
+}
+
+static void
+acl_bad(const char *text, const char *msg)
+{
+	struct conf *c = parse(text);
+
+	cr_assert_null(c, "parsed: %s", text);
+	cr_assert_str_eq(err, msg);
+}
+
+Test(conf, acl_errors_at_their_line)
+{
+	acl_bad(FWD_HEAD "\tallow-src 10.0.0.0/8\nacl x src 10.0.0.0/33\n",
+	        "t.conf:16: acl x: bad CIDR '10.0.0.0/33'");
+	acl_bad(FWD_HEAD "\tallow-src 10.0.0.0/8\nacl x source 10.0.0.0/8\n",
+	        "t.conf:16: acl x: unknown kind \"source\" (src, dst, "
+	        "dstdomain, port, method, url_prefix, url_regex, scheme, "
+	        "connect, user, group, time, header)");
+	acl_bad(FWD_HEAD "\tallow-src 10.0.0.0/8\nacl x src\n",
+	        "t.conf:16: acl x: src needs at least one value");
+	acl_bad(FWD_HEAD "\tallow-src 10.0.0.0/8\nacl a.b src 10.0.0.0/8\n",
+	        "t.conf:16: acl: invalid name \"a.b\" (1 to 63 of A-Z a-z 0-9 "
+	        "_ -)");
+	acl_bad(FWD_HEAD "\thttp-access permit x\n",
+	        "t.conf:15: http-access: \"permit\" is not allow or deny");
+	acl_bad(FWD_HEAD "\thttp-access allow nosuch\n",
+	        "t.conf:15: http-access: no acl named \"nosuch\"");
+	acl_bad(FWD_HEAD "\thttp-access deny inside\n"
+	                 "\thttp-access deny bad\n"
+	                 "acl inside dst 10.0.0.0/8\n"
+	                 "acl bad url_regex ^http://x/\n",
+	        "t.conf:16: http-access: acl \"bad\" (url_regex) cannot be "
+	        "used in or after a rule with a dst acl (line 15): that "
+	        "rule is judged again after DNS, without the request head; "
+	        "put this rule before it");
+	acl_bad(FWD_HEAD "\tallow-src 10.0.0.0/8\nacl x src 10.0.0.0/8\n"
+	                 "\tmode forward\n",
+	        "t.conf:17: unknown directive \"mode\" in acl section (it "
+	        "belongs in listen sections)");
+	acl_bad(PORT_IN PORT_OUT "listen r\n\tmode echo\n"
+	                         "\tbind 198.18.1.1:7\n"
+	                         "\thttp-access deny x\n",
+	        "t.conf:13: listen \"r\": http-access is only allowed in "
+	        "forward mode");
+	acl_bad(FWD_HEAD "\tmax-headers 64\n",
+	        "t.conf:12: listen \"f\": mode forward needs at least one "
+	        "allow-src or http-access (it must not be an open proxy)");
 }

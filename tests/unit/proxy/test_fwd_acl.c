@@ -1,0 +1,381 @@
+/*
+ * The forward proxy's access rules (issue 13, fwd_acl.c): a second
+ * listener on 10.0.0.1:3129 gets a set compiled from Squid-like lines;
+ * the client (node B) talks to it.  A denied request is a 403 that never
+ * reaches the origin nor the cache; a dst rule is judged on the address
+ * connected to.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "../tcp/tcp_test_util.h"
+#include "acl/acl.h"
+#include "common/gh_common.h"
+#include "dns/dns.h"
+#include "net/net.h"
+#include "fwd_test_util.h"
+#include "proxy_test_util.h"
+#include "proxy/forward.h"
+
+TestSuite(fwd_acl);
+
+static struct acl_set *set;
+
+/* A listener on 10.0.0.1:<port> with <c>, and the client connecting to
+ * it anew (the old connection forgotten); returns whether it was
+ * accepted. */
+static bool
+listen_and_connect(uint16_t port, const struct conf_forward *c)
+{
+	struct tcp_conn *conn = NULL;
+
+	cr_assert_eq(fwd_listen(fc, 0, TT_IP_A, rte_cpu_to_be_16(port), c,
+	                        TCP_CC_NEWRENO),
+	             0);
+	memset(&cli, 0, sizeof(cli));
+	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
+	                         rte_cpu_to_be_16(port), TCP_CC_NEWRENO,
+	                         &peer_cbs, &cli, &conn),
+	             0);
+	run(5);
+	return cli.connected && !cli.closed;
+}
+
+/* Squid's letter of the local weekday <ahead> days from now. */
+static const char *
+day_letter(int ahead)
+{
+	static const char *const letters[] = {"S", "M", "T", "W",
+	                                      "H", "F", "A"};
+	time_t t = time(NULL);
+	struct tm tm;
+
+	cr_assert_not_null(localtime_r(&t, &tm));
+	return letters[(tm.tm_wday + ahead) % 7];
+}
+
+/* Elements of the tests, then <rules> as "allow|deny NAME" pairs. */
+static void
+acl_listen(const char *const *rules, unsigned n)
+{
+	struct acl_build *b = acl_build_new();
+	struct conf_forward c = cfg;
+	struct acl_err err;
+	unsigned i;
+
+	cr_assert_not_null(b);
+	cr_assert_eq(acl_elem_add(b, "all", ACL_KIND_SRC, "0.0.0.0/0", &err),
+	             0);
+	cr_assert_eq(acl_elem_add(b, "posts", ACL_KIND_METHOD, "POST", &err),
+	             0);
+	cr_assert_eq(
+	    acl_elem_add(b, "bad", ACL_KIND_DSTDOMAIN, ".example.com", &err),
+	    0);
+	cr_assert_eq(
+	    acl_elem_add(b, "origin", ACL_KIND_DST, "10.0.0.2/32", &err), 0);
+	cr_assert_eq(
+	    acl_elem_add(b, "today", ACL_KIND_TIME, day_letter(0), &err), 0);
+	cr_assert_eq(
+	    acl_elem_add(b, "tomorrow", ACL_KIND_TIME, day_letter(1), &err), 0);
+	cr_assert_eq(acl_elem_add(b, "cpath", ACL_KIND_URL_PREFIX,
+	                          "http://10.0.0.2/c", &err),
+	             0);
+	for (i = 0; i + 1 < n; i += 2) {
+		const char *name = rules[i + 1];
+
+		cr_assert_eq(acl_rule_add(b,
+		                          strcmp(rules[i], "allow") == 0
+		                              ? ACL_ALLOW
+		                              : ACL_DENY,
+		                          100 + i / 2, &name, NULL, 1, &err),
+		             0, "%s", err.msg);
+	}
+	set = acl_compile(b, &err);
+	cr_assert_not_null(set, "%s", err.msg);
+	c.acl = set;
+	c.n_allow_src = 0; /* the rules decide */
+	cr_assert(listen_and_connect(3129, &c),
+	          "the rules reset the client at accept");
+}
+
+static void
+acl_teardown(void)
+{
+	fwd_teardown();
+	acl_set_free(set);
+	set = NULL;
+}
+
+static void
+expect_403(const char *rule_line)
+{
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 403 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, rule_line) != NULL, "client got: %s", cli.rx);
+	cr_assert_eq(origin_requests(), 0);
+	cr_assert_eq(cnt.fwd_upstream_new, 0);
+}
+
+/* <req> on a listener with <rules> is a 403 by the rule at <line>. */
+static void
+denied_by_rule(const char *const *rules, unsigned n, const char *req,
+               const char *line)
+{
+	acl_listen(rules, n);
+	send_str(&cli, req);
+	run(20);
+	expect_403(line);
+}
+
+Test(fwd_acl, denied_method_is_403_and_nothing_goes_upstream, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny", "posts", "allow", "all"};
+
+	denied_by_rule(rules, 4,
+	               "POST http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "Content-Length: 0\r\n\r\n",
+	               "rule at line 100");
+	cr_assert_eq(cnt.fwd_acl_denied, 1);
+	cr_assert_eq(cnt.fwd_acl_denied_dst, 0);
+}
+
+Test(fwd_acl, allowed_get_reaches_the_origin, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny", "posts", "allow", "all"};
+
+	acl_listen(rules, 4);
+	send_str(&cli, "GET http://10.0.0.2/ok HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n");
+	run(10);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_acl_denied, 0);
+}
+
+/* Refused before any DNS lookup: the name never leaves the box. */
+Test(fwd_acl, denied_domain_is_403_without_dns, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny", "bad", "allow", "all"};
+
+	denied_by_rule(rules, 4,
+	               "GET http://WWW.Example.COM./ HTTP/1.1\r\n"
+	               "Host: www.example.com\r\n\r\n",
+	               "rule at line 100");
+	cr_assert_eq(cnt.fwd_acl_denied, 1);
+	cr_assert_eq(cnt.fwd_err_502_dns, 0);
+}
+
+/* A dst rule waits for the address, then refuses it at connect. */
+Test(fwd_acl, dst_rule_judged_on_the_address_connected_to, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny", "origin", "allow", "all"};
+
+	denied_by_rule(rules, 4,
+	               "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n",
+	               "rule at line 100");
+	cr_assert_eq(cnt.fwd_acl_denied_dst, 1);
+}
+
+/* No rule matches: the default is deny. */
+Test(fwd_acl, no_matching_rule_is_deny, .init = fwd_setup, .fini = acl_teardown)
+{
+	static const char *const rules[] = {"allow", "posts"};
+
+	acl_listen(rules, 2);
+	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n");
+	run(10);
+	expect_403("no rule allows it");
+}
+
+#define RESP_60                                            \
+	"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n" \
+	"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+
+/* An object stored through the open listener is no hit for a request the
+ * rules deny: the check comes before the cache. */
+Test(fwd_acl, cache_hit_refused_by_a_deny_rule, .init = fwd_setup_cache,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny", "cpath", "allow", "all"};
+
+	client_connect();
+	cr_assert(cache_get("/c", "", RESP_60));
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+	acl_listen(rules, 4);
+	send_str(&cli, "GET http://10.0.0.2/c HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 403 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_cache_hits, 0);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_acl_denied, 1);
+}
+
+/* What lib/conf makes of a listener with allow-src and no http-access:
+ * `allow gh.allow-src`.  A client inside gets through as before; one
+ * outside allow-src is still reset at accept, before any rule runs. */
+Test(fwd_acl, allow_src_only_behaves_as_before, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const names[] = {"gh.allow-src"};
+	struct acl_build *b = acl_build_new();
+	struct conf_forward c = cfg, other;
+	struct acl_err err;
+
+	cr_assert_eq(
+	    acl_elem_add(b, names[0], ACL_KIND_SRC, "10.0.0.2/32", &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_ALLOW, 7, names, NULL, 1, &err), 0);
+	set = acl_compile(b, &err);
+	cr_assert_not_null(set);
+	c.acl = set; /* allow-src (node B) kept as ft_setup() gave it */
+	other = c;
+	other.allow_src[0].addr_be = TT_IP(10, 9, 9, 9);
+	cr_assert(listen_and_connect(3129, &c));
+	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n");
+	run(10);
+	cr_assert_eq(origin_requests(), 1);
+	cr_assert_eq(cnt.fwd_acl_denied, 0);
+	tcp_close(cli.c);
+	run(10);
+	cr_assert_not(listen_and_connect(3130, &other),
+	              "a client outside allow-src was accepted");
+	cr_assert(cli.closed);
+	cr_assert_eq(cnt.fwd_denied_src, 1);
+}
+
+/* ---- names that resolve to where they must not lead ---- */
+
+/* The A record node B's fake name server gives every question. */
+static uint32_t answer_ip_be;
+
+/* Node B as a name server: each query becomes an answer (one A record,
+ * TTL 60) queued on B's port for the wire to carry to A. */
+static unsigned
+fake_dns(void *arg, unsigned port_idx, struct rte_mbuf **pkts, unsigned n)
+{
+	static const uint8_t rr[12] = {0xc0, 0x0c, 0, 1,  0, 1,
+	                               0,    0,    0, 60, 0, 4};
+	struct net_txbuf *tb = net_port_txbuf(&tt_b.net, 0);
+	unsigned i;
+
+	(void)arg;
+	(void)port_idx;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *w = rte_pktmbuf_alloc(tt_pool);
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+		struct rte_ether_hdr *eth;
+		struct rte_ipv4_hdr *ip;
+		struct rte_udp_hdr *udp;
+		struct rte_ether_addr mac;
+		uint8_t *d, *dns_h;
+		uint32_t a;
+		uint16_t port;
+
+		cr_assert_not_null(w);
+		d = (uint8_t *)rte_pktmbuf_append(w, (uint16_t)(len + 16));
+		cr_assert_not_null(d);
+		memcpy(d, rte_pktmbuf_mtod(pkts[i], void *), len);
+		rte_pktmbuf_free(pkts[i]);
+		eth = (struct rte_ether_hdr *)d;
+		ip = (struct rte_ipv4_hdr *)(eth + 1);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		dns_h = (uint8_t *)(udp + 1);
+		mac = eth->src_addr;
+		eth->src_addr = eth->dst_addr;
+		eth->dst_addr = mac;
+		a = ip->src_addr;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		port = udp->src_port;
+		udp->src_port = udp->dst_port;
+		udp->dst_port = port;
+		dns_h[2] = 0x81; /* QR, RD */
+		dns_h[3] = 0x80; /* RA, NOERROR */
+		dns_h[7] = 1;    /* ANCOUNT 1 */
+		memcpy(d + len, rr, sizeof(rr));
+		memcpy(d + len + sizeof(rr), &answer_ip_be, 4);
+		ip->total_length = rte_cpu_to_be_16(
+		    (uint16_t)(rte_be_to_cpu_16(ip->total_length) + 16));
+		udp->dgram_len = rte_cpu_to_be_16(
+		    (uint16_t)(rte_be_to_cpu_16(udp->dgram_len) + 16));
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		cr_assert_lt(tb->n, GH_ARRAY_SIZE(tb->pkts));
+		tb->pkts[tb->n++] = w;
+	}
+	return 0;
+}
+
+static void
+name_server_up(uint32_t ip_be)
+{
+	answer_ip_be = ip_be;
+	cr_assert_eq(net_proto_register(&tt_b.net, IPPROTO_UDP, fake_dns, NULL),
+	             0);
+	cr_assert_eq(
+	    net_proto_register(&tt_a.net, IPPROTO_UDP, dns_input_burst, dns),
+	    0);
+}
+
+/* A name that resolves to 127.0.0.1 is refused like the literal. */
+Test(fwd_acl, name_resolving_to_loopback_refused, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"allow", "all"};
+
+	acl_listen(rules, 2);
+	name_server_up(RTE_BE32(0x7f000001));
+	send_str(&cli, "GET http://loop.test/ HTTP/1.1\r\nHost: loop.test\r\n"
+	               "\r\n");
+	run(20);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 403 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, "not routable") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_denied_dst, 1);
+	cr_assert_eq(cnt.fwd_err_502_dns, 0);
+	cr_assert_eq(origin_requests(), 0);
+}
+
+/* A dst rule judges the address the name resolved to. */
+Test(fwd_acl, dst_rule_judges_the_resolved_address, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny", "origin", "allow", "all"};
+
+	name_server_up(TT_IP_B);
+	denied_by_rule(rules, 4,
+	               "GET http://www.origin.test/ HTTP/1.1\r\n"
+	               "Host: www.origin.test\r\n\r\n",
+	               "rule at line 100");
+	cr_assert_eq(cnt.fwd_acl_denied_dst, 1);
+	cr_assert_eq(cnt.fwd_err_502_dns, 0);
+}
+
+/* The weekday a time acl sees is the local one (off by one day, today's
+ * deny would not match and tomorrow's would). */
+Test(fwd_acl, time_acl_sees_the_local_weekday, .init = fwd_setup,
+     .fini = acl_teardown)
+{
+	static const char *const rules[] = {"deny",  "tomorrow", "deny",
+	                                    "today", "allow",    "all"};
+
+	denied_by_rule(rules, 6,
+	               "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	               "\r\n",
+	               "rule at line 101");
+}
