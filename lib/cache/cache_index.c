@@ -141,7 +141,7 @@ unlink_locked(struct cache_index *ci, struct cache_obj *obj, bool deferred)
 /* Not a victim: <arg> (the object growing), and any object being filled:
  * evicting a fill would cut the clients waiting on it (collapsed misses)
  * or send them all to the origin at once.  The budget is then exceeded by
- * at most the fills in flight. */
+ * the fills in flight, up to one largest object (cache_index_admit). */
 static bool
 skip_self(const struct cache_sieve_node *n, void *arg)
 {
@@ -167,6 +167,25 @@ make_room_locked(struct cache_index *ci, struct cache_obj *self)
 		              true);
 		ci->ctr.evictions++;
 	}
+}
+
+int
+cache_index_admit(struct cache_index *ci, struct cache_obj *obj, uint64_t more)
+{
+	int rc = 0;
+
+	GH_VERIFY(pthread_mutex_lock(&ci->lock) == 0);
+	if (obj->linked) {
+		ci->bytes += more;
+		make_room_locked(ci, obj);
+		if (ci->bytes > ci->budget_bytes + ci->max_obj_bytes) {
+			ci->ctr.over_budget++;
+			rc = -ENOSPC;
+		}
+		ci->bytes -= more;
+	}
+	GH_VERIFY(pthread_mutex_unlock(&ci->lock) == 0);
+	return rc;
 }
 
 void

@@ -20,6 +20,15 @@ cache_arena_flags(const struct cache_index *ci)
 }
 
 /*
+ * Whether <obj> may grow by <more> bytes: evicts what it can first; a
+ * linked object may not take the index past its budget plus one largest
+ * object (what the objects being filled, never evicted, could otherwise
+ * stretch without bound).  0, or -ENOSPC (counted in over_budget).
+ */
+int cache_index_admit(struct cache_index *ci, struct cache_obj *obj,
+                      uint64_t more);
+
+/*
  * <obj> grew by <delta> bytes: add them to its own count and, when it is in
  * the index, to the index's, evicting others until within budget (online
  * RCU thread).  Also counts them in live_bytes.

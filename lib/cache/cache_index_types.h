@@ -167,12 +167,14 @@ struct cache_obj {
 #define CACHE_INDEX_MAGIC 0x63696478u
 
 /* Counters of the index, under its lock (the insert / evict side). */
-#define CACHE_INDEX_COUNTERS(X)                                     \
-	X(inserts, "objects inserted")                              \
-	X(insert_collisions, "insert_unique found the key present") \
-	X(removes, "objects removed by purge or abort")             \
-	X(evictions, "objects evicted to stay within the budget")   \
-	X(evict_stuck, "budget not reachable: no other object to evict")
+#define CACHE_INDEX_COUNTERS(X)                                          \
+	X(inserts, "objects inserted")                                   \
+	X(insert_collisions, "insert_unique found the key present")      \
+	X(removes, "objects removed by purge or abort")                  \
+	X(evictions, "objects evicted to stay within the budget")        \
+	X(evict_stuck, "budget not reachable: no other object to evict") \
+	X(over_budget,                                                   \
+	  "appends refused: fills in flight past the budget and one object")
 
 struct cache_index_counters {
 #define CACHE_X_FIELD(name, help) uint64_t name;

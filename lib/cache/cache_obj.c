@@ -259,7 +259,8 @@ table_grow(struct cache_obj *obj)
 	return (int64_t)bytes;
 }
 
-/* Add an empty segment of <cap> bytes to <obj>: 0 or -ENOMEM. */
+/* Add an empty segment of <cap> bytes to <obj>: 0, -ENOMEM or -ENOSPC
+ * (the index is past its budget and one object: cache_index_admit). */
 static int
 seg_add(struct cache_obj *obj, uint32_t cap)
 {
@@ -268,7 +269,11 @@ seg_add(struct cache_obj *obj, uint32_t cap)
 	int64_t charged = 0;
 	struct cache_seg *seg;
 	uint32_t w;
+	int rc;
 
+	rc = cache_index_admit(ci, obj, bytes);
+	if (rc < 0)
+		return rc;
 	if (obj->segt == NULL || obj->n_segs == obj->segt->cap) {
 		charged = table_grow(obj);
 		if (charged < 0)

@@ -65,8 +65,10 @@ struct cache_obj *cache_obj_create(struct cache_index *ci, const uint8_t *key,
  * <obj> is in the index the new memory is charged to the budget, which may
  * evict other objects (so the caller must be an online RCU thread).
  * Returns 0, -EINVAL (not BUSY), -EFBIG (the object would pass the index's
- * max_obj_bytes or CACHE_OBJ_MAX_BODY_BYTES), -ENOMEM.  On -EFBIG nothing
- * was appended; on -ENOMEM the bytes before the failure were (the filler
+ * max_obj_bytes or CACHE_OBJ_MAX_BODY_BYTES), -ENOMEM, -ENOSPC (the index
+ * is past its budget and one largest object with objects being filled,
+ * which are never evicted).  On -EFBIG nothing was appended; on -ENOMEM
+ * and -ENOSPC the bytes before the failure were (the filler
  * gives the object up either way: cache_index_remove, cache_obj_put).
  */
 int cache_obj_append(struct cache_obj *obj, const void *data, size_t len);

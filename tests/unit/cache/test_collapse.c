@@ -62,6 +62,7 @@ drain(uint32_t w, struct cache_obj *expect)
 Test(cache_collapse, a_placeholder_is_found_busy_and_gets_its_head_later)
 {
 	struct cache_obj *p = placeholder(1), *q = placeholder(1), *e = NULL;
+	struct cache_obj *hit = NULL;
 	uint8_t key[CACHE_KEY_MAX_BYTES];
 	size_t klen = ct_key(key, 1);
 	const uint8_t *h;
@@ -80,9 +81,10 @@ Test(cache_collapse, a_placeholder_is_found_busy_and_gets_its_head_later)
 	cr_assert_eq(memcmp(h, "HTTP/1.1 200 OK\r\n", 17), 0);
 	cr_assert_eq(cache_obj_append(p, "abc", 3), 0);
 	cr_assert_eq(cache_obj_complete(p), 0);
-	cr_assert_eq(cache_index_lookup(ci, key, klen, &q), 0, "now a hit");
-	cr_assert_eq(q, p);
-	cache_obj_put(q);
+	cr_assert_eq(cache_index_lookup(ci, key, klen, &hit), 0, "now a hit");
+	cr_assert_eq(hit, p);
+	cache_obj_put(hit);
+	cache_obj_put(q); /* refused by the index: ours to drop */
 	cache_obj_put(e);
 	cache_obj_put(p);
 	cache_obj_put(placeholder(2)); /* never inserted: freed at once */
@@ -263,4 +265,50 @@ Test(cache_collapse,
 	cr_assert_gt(a.obj->n_segs, 4, "the table grew while read");
 	cr_assert_eq(cache_index_remove(ci, a.obj), 0);
 	cache_obj_put(a.obj);
+}
+
+/* Objects being filled are never evicted, so without a bound enough fills
+ * in flight would stretch the budget without limit: past the budget plus
+ * one largest object, appends are refused (-ENOSPC, over_budget) and what
+ * the index holds stays within that. */
+Test(cache_collapse, fills_in_flight_stay_within_budget_and_one_object)
+{
+	const uint64_t budget = 1u << 20, max_obj = 256u << 10;
+	struct cache_index *small = cache_index_create(budget, max_obj, 2);
+	struct cache_obj *o[8];
+	struct cache_index_stats st;
+	static uint8_t piece[10 << 10];
+	unsigned i, j, refused = 0;
+
+	cr_assert_not_null(small);
+	for (i = 0; i < GH_ARRAY_SIZE(o); i++) {
+		uint8_t key[CACHE_KEY_MAX_BYTES];
+		size_t klen = ct_key(key, i);
+		struct cache_obj *e = NULL;
+
+		o[i] = cache_obj_create(small, key, klen, "H", 1, 200u << 10);
+		cr_assert_not_null(o[i]);
+		cr_assert_eq(cache_index_insert_unique(small, o[i], &e), 0);
+	}
+	for (j = 0; j < 20; j++)
+		for (i = 0; i < GH_ARRAY_SIZE(o); i++) {
+			int rc = cache_obj_append(o[i], piece, sizeof(piece));
+
+			cr_assert(rc == 0 || rc == -ENOSPC, "append: %d", rc);
+			refused += rc == -ENOSPC;
+			cache_index_stats_get(small, &st);
+			cr_assert_leq(st.bytes, budget + max_obj,
+			              "%lu bytes held",
+			              (unsigned long)st.bytes);
+		}
+	cr_assert_gt(refused, 0, "8 fills of 200 KiB in 1 MiB all went in");
+	cr_assert_gt(st.c.over_budget, 0);
+	for (i = 0; i < GH_ARRAY_SIZE(o); i++) {
+		(void)cache_index_remove(small, o[i]);
+		cache_obj_put(o[i]);
+	}
+	ct_rcu_drain();
+	rcu_thread_offline();
+	cr_assert_eq(cache_index_destroy(small), 0);
+	rcu_thread_online();
 }
