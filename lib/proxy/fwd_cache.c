@@ -52,13 +52,11 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 {
 	struct fwd_ctx *fc = s->l->fc;
 	struct fwd_head_writer w = {.pool = fc->p.pool};
-	char text[64];
 
 	fwd_hw_put(&w, stored, len);
 	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
-	snprintf(text, sizeof(text), "Age: %u\r\n", age_s);
-	fwd_hw_str(&w, text);
+	fwd_hw_age(&w, age_s);
 	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
 	           (s->flags & SF_CLOSE_CLI) != 0);
 	return fwd_hw_done(&w, fc->cnt);
@@ -124,19 +122,19 @@ fwd_cache_wait_head(struct fwd_session *s, const struct cache_obj *obj,
  */
 /* Request fields whose answer may not serve others (a 206, a 304, one
  * for these credentials): such a request neither fills for others nor
- * waits on another's fill. */
-static const char *const no_collapse_fields[] = {
-    "range",         "if-range",          "if-none-match",
-    "if-match",      "if-modified-since", "if-unmodified-since",
-    "authorization",
-};
+ * waits on another's fill.  The parser indexes them (http_has_field). */
+#define NO_COLLAPSE_FIELDS                                                \
+	(HTTP_FLD_BIT(HTTP_FLD_RANGE) | HTTP_FLD_BIT(HTTP_FLD_IF_RANGE) | \
+	 HTTP_FLD_BIT(HTTP_FLD_IF_NONE_MATCH) |                           \
+	 HTTP_FLD_BIT(HTTP_FLD_IF_MATCH) |                                \
+	 HTTP_FLD_BIT(HTTP_FLD_IF_MODIFIED_SINCE) |                       \
+	 HTTP_FLD_BIT(HTTP_FLD_IF_UNMODIFIED_SINCE) |                     \
+	 HTTP_FLD_BIT(HTTP_FLD_AUTHORIZATION))
 
 static bool
-collapsible(const struct fwd_session *s, const struct http_msg *msg,
-            const char *buf)
+collapsible(const struct fwd_session *s, const struct http_msg *msg)
 {
 	const struct cache_cc *cc = &s->txn->cache_q.cc;
-	unsigned i;
 
 	/* A request that wants the origin's word (no-cache, max-age=0)
 	 * fetches; so does one that waited in vain. */
@@ -144,21 +142,18 @@ collapsible(const struct fwd_session *s, const struct http_msg *msg,
 	    (cc->flags & CACHE_CC_NO_CACHE) ||
 	    ((cc->flags & CACHE_CC_MAX_AGE) && cc->max_age_s == 0))
 		return false;
-	for (i = 0; i < GH_ARRAY_SIZE(no_collapse_fields); i++)
-		if (http_hdr_find(msg, buf, no_collapse_fields[i], 0) >= 0)
-			return false;
-	return true;
+	return (msg->fields & NO_COLLAPSE_FIELDS) == 0;
 }
 
 static enum fwd_cache_verdict
 collapse_or_fill(struct fwd_session *s, const struct http_msg *msg,
-                 const char *buf, const uint8_t *key, size_t klen)
+                 const uint8_t *key, size_t klen)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	struct cache_obj *obj, *busy = NULL;
 	int rc;
 
-	if (!collapsible(s, msg, buf))
+	if (!collapsible(s, msg))
 		return FWD_CACHE_PASS;
 	obj = cache_obj_create(fc->p.cache, key, klen, NULL, 0, 0);
 	if (obj == NULL)
@@ -247,7 +242,7 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 		 * no placeholder for others to wait on. */
 		if (s->reval != NULL || s->cache_fwd == FWD_CF_REQUEST)
 			return FWD_CACHE_PASS;
-		return collapse_or_fill(s, msg, buf, key, (size_t)klen);
+		return collapse_or_fill(s, msg, key, (size_t)klen);
 	}
 	return FWD_CACHE_PASS;
 }

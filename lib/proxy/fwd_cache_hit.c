@@ -226,7 +226,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	struct fwd_cache_meta m;
 	struct rte_mbuf *head, *mb = NULL;
 	uint64_t off = 0, len = cache_obj_body_len(obj);
-	uint32_t lifetime_s, age_s, hlen, k;
+	uint32_t lifetime_s, age_s, hlen;
 	const char *text;
 	char line[96];
 
@@ -261,10 +261,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 		fwd_hw_str(&w, line);
 	}
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
-	memcpy(line, "Age: ", 5);
-	k = 5 + fwd_fmt_u64(line + 5, age_s);
-	memcpy(line + k, "\r\n", 2);
-	fwd_hw_put(&w, line, k + 2);
+	fwd_hw_age(&w, age_s);
 	write_status_hit(s, &w, a, (int64_t)lifetime_s - (int64_t)age_s);
 	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
 	           (s->flags & SF_CLOSE_CLI) != 0);

@@ -80,6 +80,18 @@ fwd_fmt_u64(char *out, uint64_t v)
 }
 
 void
+fwd_hw_age(struct fwd_head_writer *w, uint64_t age_s)
+{
+	char line[32];
+	uint32_t k;
+
+	memcpy(line, "Age: ", 5);
+	k = 5 + fwd_fmt_u64(line + 5, age_s);
+	memcpy(line + k, "\r\n", 2);
+	fwd_hw_put(w, line, k + 2);
+}
+
+void
 fwd_hw_end(struct fwd_head_writer *w, bool via, unsigned minor, bool close)
 {
 	char text[64]; /* "Via: 1." 20 digits " gatehouse\r\n" close CRLF */

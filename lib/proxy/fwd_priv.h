@@ -314,6 +314,8 @@ void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
                  struct http_str sp);
 /* The decimal digits of <v> at out[0 .. 20), no NUL: their count. */
 uint32_t fwd_fmt_u64(char *out, uint64_t v);
+/* "Age: <age_s>" and CRLF (RFC 9111 5.1). */
+void fwd_hw_age(struct fwd_head_writer *w, uint64_t age_s);
 /* The end of a response head for the client: our Via (HTTP/1.<minor>)
  * when <via>, Connection: close when <close>, the empty line. */
 void fwd_hw_end(struct fwd_head_writer *w, bool via, unsigned minor,
