@@ -131,11 +131,10 @@ fwd_cache_wait_head(struct fwd_session *s, const struct cache_obj *obj,
 	 HTTP_FLD_BIT(HTTP_FLD_IF_UNMODIFIED_SINCE) |                     \
 	 HTTP_FLD_BIT(HTTP_FLD_AUTHORIZATION))
 
-static bool
-collapsible(const struct fwd_session *s, const struct http_msg *msg)
+bool
+fwd_cache_shareable(const struct fwd_session *s, const struct http_msg *msg,
+                    const struct cache_cc *cc)
 {
-	const struct cache_cc *cc = &s->txn->cache_q.cc;
-
 	/* A request that wants the origin's word (no-cache, max-age=0)
 	 * fetches; so does one that waited in vain. */
 	if (s->l->cfg.cache_collapse_ms == 0 || (s->flags & SF_NO_COLLAPSE) ||
@@ -153,7 +152,7 @@ collapse_or_fill(struct fwd_session *s, const struct http_msg *msg,
 	struct cache_obj *obj, *busy = NULL;
 	int rc;
 
-	if (!collapsible(s, msg))
+	if (!fwd_cache_shareable(s, msg, &s->txn->cache_q.cc))
 		return FWD_CACHE_PASS;
 	obj = cache_obj_create(fc->p.cache, key, klen, NULL, 0, 0);
 	if (obj == NULL)

@@ -428,7 +428,7 @@ hit_validate(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 		cache_obj_put(obj);
 		return -ESTALE;
 	}
-	if (fwd_cache_reval_wait(s, msg, buf, obj, q)) {
+	if (fwd_cache_reval_wait(s, msg, obj, q)) {
 		cache_obj_put(obj); /* the wait holds its own */
 		return -EINPROGRESS;
 	}

@@ -76,6 +76,14 @@ fwd_cache_now_s(const struct fwd_ctx *fc)
 const uint8_t *fwd_cache_meta_of(const struct cache_obj *obj,
                                  struct fwd_cache_meta *m);
 
+/* Whether the request <msg> with directives <cc> may be answered from
+ * another request's fetch, a collapsed miss or validation (fwd_cache.c):
+ * collapsing on, not a request that waited in vain, none that wants the
+ * origin's word (no-cache, max-age=0), none whose answer may not serve
+ * others (Range, a conditional, Authorization). */
+bool fwd_cache_shareable(const struct fwd_session *s,
+                         const struct http_msg *msg, const struct cache_cc *cc);
+
 /* Append p[0 .. len) to out[0 .. FWD_CACHE_KEY_MAX), a key or a URI
  * being built; false when it is full. */
 static inline bool
@@ -196,14 +204,14 @@ int fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 /* ---- fwd_cache_reval.c ---- */
 
 /*
- * The request <msg> in <buf> with directives <q> would validate <obj>
+ * The request <msg> with directives <q> would validate <obj>
  * (the caller's reference, kept) while another validation of it runs:
  * wait on that one instead (ST_WAIT, SF_WAIT_REVAL; the request head
  * stays in cli_in and is looked up again when it is over).  True when it
  * waits; false when it validates itself.
  */
 bool fwd_cache_reval_wait(struct fwd_session *s, const struct http_msg *msg,
-                          const char *buf, struct cache_obj *obj,
+                          struct cache_obj *obj,
                           const struct cache_req_meta *q);
 
 /* <s> validates <obj>: take the object's validation claim when it is

@@ -101,13 +101,10 @@ fwd_cache_reval_wait_timeout(struct fwd_session *s)
  */
 bool
 fwd_cache_reval_wait(struct fwd_session *s, const struct http_msg *msg,
-                     const char *buf, struct cache_obj *obj,
-                     const struct cache_req_meta *q)
+                     struct cache_obj *obj, const struct cache_req_meta *q)
 {
-	if (!cache_obj_reval_busy(obj) || s->l->cfg.cache_collapse_ms == 0 ||
-	    (s->flags & SF_NO_COLLAPSE) || (q->cc.flags & CACHE_CC_NO_CACHE) ||
-	    ((q->cc.flags & CACHE_CC_MAX_AGE) && q->cc.max_age_s == 0) ||
-	    http_hdr_find(msg, buf, "authorization", 0) >= 0 ||
+	if (!cache_obj_reval_busy(obj) ||
+	    !fwd_cache_shareable(s, msg, &q->cc) ||
 	    !fwd_collapse_wait(s, obj, msg->head_len))
 		return false;
 	s->flags |= SF_WAIT_REVAL;
