@@ -135,19 +135,9 @@ write_bg_request(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_ctx *fc = s->l->fc;
 	struct fwd_head_writer w = {.pool = fc->p.pool};
 	struct rte_mbuf *m;
-	char port[16];
 
 	fwd_hw_str(&w, "GET ");
-	if (msg->path.len == 0 || buf[msg->path.off] != '/')
-		fwd_hw_str(&w, "/");
-	fwd_hw_span(&w, buf, msg->path);
-	fwd_hw_str(&w, " HTTP/1.1\r\nHost: ");
-	fwd_hw_span(&w, buf, msg->host);
-	if (msg->port != 80) {
-		snprintf(port, sizeof(port), ":%u", msg->port);
-		fwd_hw_str(&w, port);
-	}
-	fwd_hw_str(&w, "\r\n");
+	fwd_hw_target(&w, msg, buf); /* a GET or HEAD's: never "*" */
 	put_vary_fields(&w, msg, buf, text, len);
 	if (s->l->cfg.via)
 		fwd_hw_str(&w, "Via: 1.1 gatehouse\r\n");
@@ -234,7 +224,7 @@ fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
 	int klen;
 
 	if (l->cfg.cache_bg_max == 0 || l->cfg.anonymous ||
-	    http_hdr_find(msg, buf, "authorization", 0) >= 0)
+	    http_has_field(msg, HTTP_FLD_AUTHORIZATION))
 		return false;
 	if (cache_obj_reval_busy(obj))
 		return true; /* another one runs: served stale meanwhile */

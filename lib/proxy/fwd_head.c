@@ -224,6 +224,27 @@ fwd_options_for_us(const struct http_msg *msg, const char *buf)
 	       (msg->form == HTTP_FORM_ASTERISK || max_forwards(msg, buf) == 0);
 }
 
+void
+fwd_hw_target(struct fwd_head_writer *w, const struct http_msg *msg,
+              const char *buf)
+{
+	char port[16];
+
+	/* RFC 9112 3.2.4: OPTIONS http://h (no path, no query) is "*". */
+	if (msg->method == HTTP_M_OPTIONS && msg->path.len == 0)
+		fwd_hw_str(w, "*");
+	else if (msg->path.len == 0 || buf[msg->path.off] != '/')
+		fwd_hw_str(w, "/");
+	fwd_hw_span(w, buf, msg->path);
+	fwd_hw_str(w, " HTTP/1.1\r\nHost: ");
+	fwd_hw_span(w, buf, msg->host);
+	if (msg->port != 80) {
+		snprintf(port, sizeof(port), ":%u", msg->port);
+		fwd_hw_str(w, port);
+	}
+	fwd_hw_str(w, "\r\n");
+}
+
 /* Write the request head for the origin into s->up_out. */
 int
 fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
@@ -239,19 +260,7 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 
 	fwd_hw_span(&w, buf, msg->method_str);
 	fwd_hw_str(&w, " ");
-	/* RFC 9112 3.2.4: OPTIONS http://h (no path, no query) is "*". */
-	if (msg->method == HTTP_M_OPTIONS && msg->path.len == 0)
-		fwd_hw_str(&w, "*");
-	else if (msg->path.len == 0 || buf[msg->path.off] != '/')
-		fwd_hw_str(&w, "/");
-	fwd_hw_span(&w, buf, msg->path);
-	fwd_hw_str(&w, " HTTP/1.1\r\nHost: ");
-	fwd_hw_span(&w, buf, msg->host);
-	if (msg->port != 80) {
-		snprintf(text, sizeof(text), ":%u", msg->port);
-		fwd_hw_str(&w, text);
-	}
-	fwd_hw_str(&w, "\r\n");
+	fwd_hw_target(&w, msg, buf);
 	for (i = 0; i < msg->n_headers; i++) {
 		if (http_hdr_name_is(msg, buf, i, "host") ||
 		    is_hop_by_hop(msg, buf, i))

@@ -332,6 +332,12 @@ bool fwd_conn_names_framing(const struct http_msg *msg, const char *buf);
 /* Whether the proxy answers this OPTIONS request itself. */
 bool fwd_options_for_us(const struct http_msg *msg, const char *buf);
 
+/* The origin-form target of <msg> (its path, "/" when it has none, "*"
+ * for an OPTIONS of the authority), " HTTP/1.1" and the Host line from
+ * the target's authority: what follows the method in a request line. */
+void fwd_hw_target(struct fwd_head_writer *w, const struct http_msg *msg,
+                   const char *buf);
+
 /* Write the origin's request head into s->up_out. Returns 0 or -ENOMEM. */
 int fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
                            const char *buf);
