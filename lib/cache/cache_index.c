@@ -79,6 +79,8 @@ cache_index_create(uint64_t budget_bytes, uint64_t max_obj_bytes,
 	cache_sieve_init(&ci->q);
 	ci->budget_bytes = budget_bytes;
 	ci->max_obj_bytes = max_obj_bytes;
+	ci->budget_created_bytes = budget_bytes;
+	ci->max_obj_created_bytes = max_obj_bytes;
 	ci->n_workers = n_workers;
 	ci->magic = CACHE_INDEX_MAGIC;
 	err = -cache_wake_init(ci);
@@ -188,6 +190,25 @@ cache_index_admit(struct cache_index *ci, struct cache_obj *obj, uint64_t more)
 	return rc;
 }
 
+int
+cache_index_budget_set(struct cache_index *ci, uint64_t budget_bytes)
+{
+	GH_CHECK_OBJ_NOTNULL(ci, CACHE_INDEX_MAGIC);
+	if (budget_bytes == 0 || budget_bytes > ci->budget_created_bytes)
+		return -EINVAL;
+	GH_VERIFY(pthread_mutex_lock(&ci->lock) == 0);
+	__atomic_store_n(&ci->budget_bytes, budget_bytes, __ATOMIC_RELAXED);
+	/* one object never more than the whole budget */
+	__atomic_store_n(&ci->max_obj_bytes,
+	                 ci->max_obj_created_bytes < budget_bytes
+	                     ? ci->max_obj_created_bytes
+	                     : budget_bytes,
+	                 __ATOMIC_RELAXED);
+	make_room_locked(ci, NULL);
+	GH_VERIFY(pthread_mutex_unlock(&ci->lock) == 0);
+	return 0;
+}
+
 void
 cache_index_charge(struct cache_index *ci, struct cache_obj *obj, int64_t delta)
 {
@@ -265,7 +286,8 @@ cache_index_insert_unique(struct cache_index *ci, struct cache_obj *obj,
 		rc = -EINVAL;
 		goto out;
 	}
-	if (obj->mem_bytes > ci->max_obj_bytes) {
+	if (obj->mem_bytes >
+	    __atomic_load_n(&ci->max_obj_bytes, __ATOMIC_RELAXED)) {
 		rc = -EFBIG;
 		goto out;
 	}

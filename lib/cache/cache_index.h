@@ -43,6 +43,17 @@ struct cache_index *cache_index_create(uint64_t budget_bytes,
                                        uint32_t n_workers);
 
 /*
+ * Change <ci>'s budget to <budget_bytes> (a reload's cache-mb): at most the
+ * budget it was created with (its memory region was sized for that), and
+ * the largest object becomes the smaller of the one it was created with
+ * and the budget.  When it holds more, it evicts down to the new budget at
+ * once (objects being filled are spared, as always: cache_index_admit).
+ * The caller is an online RCU thread (eviction defers frees by call_rcu).
+ * Returns 0, or -EINVAL (0 or above the created budget).
+ */
+int cache_index_budget_set(struct cache_index *ci, uint64_t budget_bytes);
+
+/*
  * Register the memory every object of <ci> lives in (one region: see
  * cache_mem.h) with DPDK and DMA-map it for every ethdev port's device
  * that takes it, so a NIC can send body segments itself.  Call once, after

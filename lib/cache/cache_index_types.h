@@ -207,11 +207,17 @@ struct cache_index {
 	uint8_t hash_key[16];
 	struct cds_lfht *ht;
 	pthread_mutex_t lock;
-	struct cache_sieve q;   /* under lock */
-	uint64_t budget_bytes;  /* fixed at creation */
-	uint64_t max_obj_bytes; /* idem: no object grows past it */
-	uint64_t bytes;         /* under lock; relaxed reads elsewhere */
-	uint64_t objects;       /* under lock */
+	struct cache_sieve q; /* under lock */
+	/* the limit on <bytes> and on one object (none grows past it):
+	 * set at creation, lowered or raised back (never above the values
+	 * the memory region was sized for) by cache_index_budget_set, under
+	 * lock; relaxed atomic reads elsewhere */
+	uint64_t budget_bytes;
+	uint64_t max_obj_bytes;
+	uint64_t budget_created_bytes;
+	uint64_t max_obj_created_bytes;
+	uint64_t bytes;   /* under lock; relaxed reads elsewhere */
+	uint64_t objects; /* under lock */
 	struct cache_index_counters ctr; /* under lock */
 	uint64_t live_objects;           /* uatomic */
 	uint64_t live_bytes;             /* uatomic */

@@ -358,7 +358,7 @@ cache_obj_append(struct cache_obj *obj, const void *data, size_t len)
 	if (len > CACHE_OBJ_MAX_BODY_BYTES - obj->body_bytes)
 		return -EFBIG;
 	after = obj_bytes_after(obj, len);
-	if (after > obj->ci->max_obj_bytes)
+	if (after > __atomic_load_n(&obj->ci->max_obj_bytes, __ATOMIC_RELAXED))
 		return -EFBIG;
 	while (len > 0) {
 		struct cache_seg *last = last_seg(obj);
