@@ -160,9 +160,10 @@ logger_drain(struct logger *lg)
 				if (sizeof(lg->buf) - lg->buf_len <
 				    ALOG_LINE_MAX)
 					logger_flush(lg);
-				len = alog_format(recs[k], lg->fmt,
-				                  lg->buf + lg->buf_len,
-				                  ALOG_LINE_MAX);
+				len = alog_format(
+				    recs[k],
+				    __atomic_load_n(&lg->fmt, __ATOMIC_RELAXED),
+				    lg->buf + lg->buf_len, ALOG_LINE_MAX);
 				/* 0 cannot happen: a line always fits
 				 * ALOG_LINE_MAX (alog.h). */
 				GH_ASSERT(len > 0);
@@ -343,6 +344,13 @@ out_free:
 	free(lg);
 	errno = -rc;
 	return NULL;
+}
+
+void
+logger_format_set(struct logger *lg, enum alog_fmt fmt)
+{
+	GH_VERIFY(strcmp(alog_fmt_name(fmt), "?") != 0);
+	__atomic_store_n(&lg->fmt, fmt, __ATOMIC_RELAXED);
 }
 
 int

@@ -48,6 +48,13 @@ struct logger *logger_start(const char *path, enum alog_fmt fmt,
                             char *err, size_t errlen);
 
 /*
+ * Lines formatted from now on are in <fmt> (a reload's format): records
+ * still in the rings are not lost, they are written in the new format.
+ * Control thread.
+ */
+void logger_format_set(struct logger *lg, enum alog_fmt fmt);
+
+/*
  * Have the thread write out what it has formatted, then close and reopen
  * the file by its path (after `mv access.log access.log.1`), and wait up
  * to 2 s until it did.  Returns 0, or -errno with a message in <err>: the
