@@ -38,7 +38,8 @@
 #include "conf/conf.h"
 #include "conf/conf_parse.h"
 
-#define CONF_FILE_MAX (1u << 20) /* bytes, whole file */
+#define CONF_FILE_MAX \
+	(16u << 20) /* bytes, whole file: 100,000s of acl values */
 
 /* The kinds of section, indexed by enum section: the order directives are
  * looked up in (so "tcp or listen" in messages) and the whole-file checks

@@ -6,6 +6,7 @@
 #define GH_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf/conf_types.h"
 
@@ -27,6 +28,27 @@ struct conf *conf_parse(const char *name, const char *text, size_t len,
 
 /* Release a snapshot; NULL is accepted. */
 void conf_free(struct conf *c);
+
+/*
+ * A reload (conf_diff.c): compare the running snapshot <run> with <next>,
+ * just loaded.  Each setting only a restart changes that differs is
+ * reported as one line (without a trailing newline, such as "workers
+ * (file 2, running 1)") through <note>(<arg>, line) when <note> is not
+ * NULL, and set back in <next> to the running value; <next>'s listeners
+ * become <run>'s, in <run>'s order, with the live settings of the file's
+ * listeners of the same name; rules of listeners <next> drops are freed.
+ * Bit i of *<carried> set: <next>'s listener i shares <run>'s access rules
+ * (a listener missing from the file keeps running as it was): clear
+ * run->listeners[i].fwd.acl before freeing <run>.  Returns the number of
+ * lines reported (0: every difference is live).
+ */
+int conf_restart_diff(const struct conf *run, struct conf *next,
+                      void (*note)(void *arg, const char *line), void *arg,
+                      uint32_t *carried);
+
+/* Free what a reload replaces in <c> (its listeners' access rules), and
+ * leave the rest readable for conf_free().  NULL is accepted. */
+void conf_live_free(struct conf *c);
 
 /* Return the index of the first port with <role>, or -ENOENT. */
 int conf_port_find_role(const struct conf *c, enum conf_port_role role);

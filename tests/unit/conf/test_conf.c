@@ -1725,9 +1725,9 @@ Test(conf, too_many_eal_args)
 	                      "\"--x=16\" is one too many");
 }
 
-Test(conf, text_larger_than_one_mib)
+Test(conf, text_larger_than_16_mib)
 {
-	size_t len = (1u << 20) + 1;
+	size_t len = (16u << 20) + 1;
 	char *text = malloc(len);
 
 	cr_assert_not_null(text);
@@ -1735,7 +1735,7 @@ Test(conf, text_larger_than_one_mib)
 	errno = 0;
 	cr_assert_null(conf_parse("big", text, len, err, sizeof(err)));
 	cr_assert_eq(errno, EFBIG);
-	cr_assert_str_eq(err, "big: larger than 1048576 bytes");
+	cr_assert_str_eq(err, "big: larger than 16777216 bytes");
 	free(text);
 }
 
@@ -1814,10 +1814,10 @@ Test(conf, load_not_regular_file)
 	cr_assert_str_eq(err, "/tmp: not a regular file");
 }
 
-Test(conf, load_file_larger_than_one_mib)
+Test(conf, load_file_larger_than_16_mib)
 {
 	char dir[] = "/tmp/test_conf.XXXXXX", path[64];
-	size_t len = (1u << 20) + 10;
+	size_t len = (16u << 20) + 10;
 	char *text = malloc(len);
 
 	cr_assert_not_null(text);
@@ -1828,7 +1828,7 @@ Test(conf, load_file_larger_than_one_mib)
 	errno = 0;
 	cr_assert_null(conf_load(path, err, sizeof(err)));
 	cr_assert_eq(errno, EFBIG);
-	cr_assert(strstr(err, "larger than 1048576 bytes") != NULL);
+	cr_assert(strstr(err, "larger than 16777216 bytes") != NULL);
 	free(text);
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(rmdir(dir), 0);

@@ -1,0 +1,297 @@
+/*
+ * What a reload may change (issue 13 item 4): the comparison of the
+ * running snapshot with a newly loaded one.  Settings that only a restart
+ * can change (what the workers, ports, stacks, resolver, access-log rings
+ * and control socket were built from at start) are reported one line each
+ * and set back in the new snapshot to the running values, so that the new
+ * snapshot describes exactly what runs: its live settings (a forward
+ * listener's access rules, allow-src, header policy, timeouts, body limit,
+ * cache policy and cache-mb, the access log's format) take effect, the
+ * others stay as they were.  A field added to struct conf is live unless
+ * it is compared here.
+ *
+ * Listeners are matched by name.  The new snapshot's list becomes the
+ * running one, in the running order (the workers' listener i is the new
+ * snapshot's listener i): a running listener missing from the file, or
+ * one that is no longer a forward listener, keeps its running entry,
+ * whose access rules the new snapshot then shares with the running one
+ * (see <carried>); a listener in the file that is not running is reported
+ * and dropped, its rules freed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "acl/acl.h"
+#include "common/gh_common.h"
+#include "conf/conf.h"
+#include "conf/conf_parse.h"
+
+struct diff {
+	void (*note)(void *arg, const char *line);
+	void *arg;
+	int n;
+};
+
+__attribute__((format(printf, 2, 3))) static void
+note(struct diff *d, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	d->n++;
+	if (d->note != NULL)
+		d->note(d->arg, line);
+}
+
+/* A number: reported by its directive's name, set back. */
+#define DIFF_NUM(d, run, next, field, name)                           \
+	do {                                                          \
+		if ((next)->field != (run)->field) {                  \
+			note(d, "%s (file %llu, running %llu)", name, \
+			     (unsigned long long)(next)->field,       \
+			     (unsigned long long)(run)->field);       \
+			(next)->field = (run)->field;                 \
+		}                                                     \
+	} while (0)
+
+static void
+diff_global(struct diff *d, const struct conf *run, struct conf *next)
+{
+	DIFF_NUM(d, run, next, workers, "workers");
+	if (next->control_cpu != run->control_cpu) {
+		note(d, "control-cpu");
+		next->control_cpu = run->control_cpu;
+	}
+	if (next->n_worker_cpus != run->n_worker_cpus ||
+	    memcmp(next->worker_cpus, run->worker_cpus,
+	           sizeof(run->worker_cpus)) != 0) {
+		note(d, "cpus");
+		next->n_worker_cpus = run->n_worker_cpus;
+		memcpy(next->worker_cpus, run->worker_cpus,
+		       sizeof(run->worker_cpus));
+	}
+	DIFF_NUM(d, run, next, busy_poll, "busy-poll");
+	DIFF_NUM(d, run, next, idle_spin_polls, "idle-spin-polls");
+	DIFF_NUM(d, run, next, idle_sleep_max_us, "idle-sleep-max-us");
+	if (strcmp(next->control_socket, run->control_socket) != 0) {
+		note(d, "control-socket");
+		memcpy(next->control_socket, run->control_socket,
+		       sizeof(run->control_socket));
+	}
+	if (strcmp(next->file_prefix, run->file_prefix) != 0) {
+		note(d, "file-prefix");
+		memcpy(next->file_prefix, run->file_prefix,
+		       sizeof(run->file_prefix));
+	}
+	DIFF_NUM(d, run, next, hugepages, "hugepages");
+	DIFF_NUM(d, run, next, memory_mb, "memory-mb");
+	DIFF_NUM(d, run, next, mbufs_per_port, "mbufs-per-port");
+	if (next->n_eal_args != run->n_eal_args ||
+	    memcmp(next->eal_args, run->eal_args, sizeof(run->eal_args)) != 0) {
+		note(d, "eal-arg");
+		next->n_eal_args = run->n_eal_args;
+		memcpy(next->eal_args, run->eal_args, sizeof(run->eal_args));
+	}
+	DIFF_NUM(d, run, next, arp_entry_ttl_s, "arp-ttl-s");
+	DIFF_NUM(d, run, next, arp_pending_max, "arp-pending-max");
+	DIFF_NUM(d, run, next, arp_pending_timeout_ms,
+	         "arp-pending-timeout-ms");
+	DIFF_NUM(d, run, next, garp_count, "garp-count");
+}
+
+static bool
+port_same(const struct conf_port *a, const struct conf_port *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->role == b->role &&
+	       strcmp(a->device, b->device) == 0 && a->is_pci == b->is_pci &&
+	       a->addr_be == b->addr_be && a->prefix_len == b->prefix_len &&
+	       a->gateway_be == b->gateway_be && a->mtu == b->mtu &&
+	       a->rx_desc == b->rx_desc && a->tx_desc == b->tx_desc;
+}
+
+/* The sections built into the workers at start: ports, tcp, resolver and
+ * the access log's file and rings (its format is live). */
+static void
+diff_sections(struct diff *d, const struct conf *run, struct conf *next)
+{
+	struct conf_tcp tcp = next->tcp;
+	struct conf_resolver res = next->resolver;
+	unsigned i;
+
+	for (i = 0; i < run->n_ports || i < next->n_ports; i++) {
+		if (i >= run->n_ports)
+			note(d, "port %s (not running)", next->ports[i].name);
+		else if (i >= next->n_ports)
+			note(d, "port %s (not in the file)",
+			     run->ports[i].name);
+		else if (!port_same(&run->ports[i], &next->ports[i]))
+			note(d, "port %s", run->ports[i].name);
+	}
+	next->n_ports = run->n_ports;
+	memcpy(next->ports, run->ports, sizeof(run->ports));
+	tcp.line = run->tcp.line;
+	if (memcmp(&tcp, &run->tcp, sizeof(tcp)) != 0)
+		note(d, "tcp section");
+	next->tcp = run->tcp;
+	res.line = run->resolver.line;
+	if (memcmp(&res, &run->resolver, sizeof(res)) != 0)
+		note(d, "resolver section");
+	next->resolver = run->resolver;
+	if (strcmp(next->access_log.path, run->access_log.path) != 0) {
+		note(d, "access-log path%s",
+		     run->access_log.path[0] == '\0'
+		         ? " (no access log running)"
+		         : "");
+		memcpy(next->access_log.path, run->access_log.path,
+		       sizeof(run->access_log.path));
+	}
+	if (run->access_log.path[0] == '\0') {
+		next->access_log = run->access_log;
+		return;
+	}
+	DIFF_NUM(d, &run->access_log, &next->access_log, ring_slots,
+	         "access-log ring-slots");
+}
+
+/* Where listener <l> is and what it does: only a restart changes it. */
+static bool
+listen_same_shape(const struct conf_listen *a, const struct conf_listen *b)
+{
+	return a->mode == b->mode && a->bind_ip_be == b->bind_ip_be &&
+	       a->bind_port_be == b->bind_port_be &&
+	       a->bind_port_idx == b->bind_port_idx &&
+	       a->upstream_ip_be == b->upstream_ip_be &&
+	       a->upstream_port_be == b->upstream_port_be &&
+	       a->upstream_port_idx == b->upstream_port_idx && a->cc == b->cc;
+}
+
+/* A forward listener's settings the workers sized or opened things for. */
+static void
+diff_forward(struct diff *d, const char *name, const struct conf_forward *run,
+             struct conf_forward *next)
+{
+	char what[96];
+
+#define DIFF_FWD(field, dname)                                              \
+	do {                                                                \
+		snprintf(what, sizeof(what), "listen %s: %s", name, dname); \
+		DIFF_NUM(d, run, next, field, what);                        \
+	} while (0)
+	DIFF_FWD(upstream_idle_ms, "upstream-idle-ms");
+	DIFF_FWD(upstream_idle_max, "upstream-idle-max");
+	DIFF_FWD(max_request_line, "max-request-line");
+	DIFF_FWD(max_headers, "max-headers");
+	DIFF_FWD(max_header_bytes, "max-header-bytes");
+	DIFF_FWD(cache, "cache");
+#undef DIFF_FWD
+}
+
+static int
+find_listener(const struct conf *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_listeners; i++)
+		if (strcmp(c->listeners[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
+               uint32_t *carried)
+{
+	struct conf_listen out[CONF_LISTENERS_MAX];
+	bool used[CONF_LISTENERS_MAX] = {false};
+	unsigned i;
+	int j;
+
+	GH_VERIFY(run->n_listeners <= CONF_LISTENERS_MAX &&
+	          next->n_listeners <= CONF_LISTENERS_MAX);
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < run->n_listeners; i++) {
+		const struct conf_listen *r = &run->listeners[i];
+		struct conf_listen *n;
+
+		j = find_listener(next, r->name);
+		if (j < 0) {
+			note(d,
+			     "listen %s (not in the file: it keeps its "
+			     "settings)",
+			     r->name);
+			out[i] = *r;
+			*carried |= 1u << i;
+			continue;
+		}
+		used[j] = true;
+		n = &next->listeners[j];
+		if (!listen_same_shape(r, n))
+			note(d,
+			     "listen %s: mode, bind, upstream or "
+			     "congestion-control",
+			     r->name);
+		if (r->mode != CONF_LISTEN_FORWARD ||
+		    n->mode != CONF_LISTEN_FORWARD) {
+			/* nothing of it is live: the running entry */
+			out[i] = *r;
+			*carried |= 1u << i;
+			continue;
+		}
+		diff_forward(d, r->name, &r->fwd, &n->fwd);
+		out[i] = *n; /* its rules move to out[] (next owns them) */
+		n->fwd.acl = NULL;
+		out[i].mode = r->mode;
+		out[i].bind_ip_be = r->bind_ip_be;
+		out[i].bind_port_be = r->bind_port_be;
+		out[i].bind_port_idx = r->bind_port_idx;
+		out[i].upstream_ip_be = r->upstream_ip_be;
+		out[i].upstream_port_be = r->upstream_port_be;
+		out[i].upstream_port_idx = r->upstream_port_idx;
+		out[i].cc = r->cc;
+	}
+	for (j = 0; j < (int)next->n_listeners; j++) {
+		if (used[j] && next->listeners[j].fwd.acl == NULL)
+			continue;
+		if (!used[j])
+			note(d, "listen %s (not running)",
+			     next->listeners[j].name);
+		/* rules nobody will judge by */
+		acl_set_free(next->listeners[j].fwd.acl);
+		next->listeners[j].fwd.acl = NULL;
+	}
+	memcpy(next->listeners, out, sizeof(out));
+	next->n_listeners = run->n_listeners;
+}
+
+int
+conf_restart_diff(const struct conf *run, struct conf *next,
+                  void (*note_fn)(void *arg, const char *line), void *arg,
+                  uint32_t *carried)
+{
+	struct diff d = {.note = note_fn, .arg = arg, .n = 0};
+
+	GH_CHECK_OBJ_NOTNULL(run, CONF_MAGIC);
+	GH_CHECK_OBJ_NOTNULL(next, CONF_MAGIC);
+	GH_VERIFY(run != next && carried != NULL);
+	*carried = 0;
+	diff_global(&d, run, next);
+	diff_sections(&d, run, next);
+	diff_listeners(&d, run, next, carried);
+	return d.n;
+}
+
+void
+conf_live_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	GH_CHECK_OBJ(c, CONF_MAGIC);
+	conf_acl_sets_free(c);
+}
