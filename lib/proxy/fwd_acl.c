@@ -97,7 +97,7 @@ enum fwd_acl_result
 fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
                 const char *buf)
 {
-	const struct acl_set *set = s->l->cfg.acl;
+	const struct acl_set *set = fwd_cfg(s)->acl;
 	struct fwd_acl_head h = {.msg = msg, .buf = buf};
 	struct acl_verdict v;
 	struct acl_req r;
@@ -130,7 +130,7 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
 bool
 fwd_acl_dst(struct fwd_session *s)
 {
-	const struct acl_set *set = s->l->cfg.acl;
+	const struct acl_set *set = fwd_cfg(s)->acl;
 	const char *method = http_method_name((enum http_method)s->req_method);
 	struct acl_verdict v;
 	struct acl_req r;

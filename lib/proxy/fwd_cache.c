@@ -57,7 +57,7 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	fwd_hw_age(&w, age_s);
-	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
+	fwd_hw_end(&w, fwd_cfg(s)->via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
 	           (s->flags & SF_CLOSE_CLI) != 0);
 	return fwd_hw_done(&w, fc->cnt);
 }
@@ -93,7 +93,7 @@ fwd_cache_wait_head(struct fwd_session *s, const struct cache_obj *obj,
 	 * with yet), a private origin for a listener without
 	 * allow-private-dst: the waiter fetches for itself */
 	if ((m.flags & (FWD_CACHE_F_MARKER | FWD_CACHE_F_NOLEN)) ||
-	    (m.dst_private && !s->l->cfg.allow_private_dst)) {
+	    (m.dst_private && !fwd_cfg(s)->allow_private_dst)) {
 		errno = EACCES;
 		return NULL;
 	}
@@ -137,7 +137,7 @@ fwd_cache_shareable(const struct fwd_session *s, const struct http_msg *msg,
 {
 	/* A request that wants the origin's word (no-cache, max-age=0)
 	 * fetches; so does one that waited in vain. */
-	if (s->l->cfg.cache_collapse_ms == 0 || (s->flags & SF_NO_COLLAPSE) ||
+	if (fwd_cfg(s)->cache_collapse_ms == 0 || (s->flags & SF_NO_COLLAPSE) ||
 	    (cc->flags & CACHE_CC_NO_CACHE) ||
 	    ((cc->flags & CACHE_CC_MAX_AGE) && cc->max_age_s == 0))
 		return false;
@@ -203,7 +203,7 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 
 	fwd_cache_txn_reset(s);
 	fwd_cache_unsafe_note(s, msg, buf);
-	if (fc->p.cache == NULL || !s->l->cfg.cache ||
+	if (fc->p.cache == NULL || !fwd_cfg(s)->cache ||
 	    (msg->method != HTTP_M_GET && msg->method != HTTP_M_HEAD) ||
 	    msg->body_kind != HTTP_BODY_NONE)
 		return FWD_CACHE_PASS;

@@ -139,7 +139,7 @@ write_bg_request(struct fwd_session *s, const struct http_msg *msg,
 	fwd_hw_str(&w, "GET ");
 	fwd_hw_target(&w, msg, buf); /* a GET or HEAD's: never "*" */
 	put_vary_fields(&w, msg, buf, text, len);
-	if (s->l->cfg.via)
+	if (fwd_cfg(s)->via)
 		fwd_hw_str(&w, "Via: 1.1 gatehouse\r\n");
 	fwd_cache_reval_hdrs(s, &w);
 	fwd_hw_str(&w, "\r\n");
@@ -193,6 +193,9 @@ bg_launch(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 	cache_obj_get(obj);
 	bg->reval = obj;
 	fwd_cache_obj_meta(obj, &m, &text, &len);
+	/* judged by the version of the request that started it, which it
+	 * holds until it ends */
+	fwd_live_share(bg, s);
 	if (write_bg_request(bg, msg, buf, text, len) == 0)
 		fwd_txn_start(bg);
 	if (bg->txn == NULL) { /* no mbuf or no record: nothing logged */
@@ -220,10 +223,11 @@ fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
                    const char *buf, struct cache_obj *obj)
 {
 	struct fwd_listener *l = s->l;
+	const struct conf_forward *cfg = fwd_cfg(s);
 	uint8_t key[FWD_CACHE_KEY_MAX];
 	int klen;
 
-	if (l->cfg.cache_bg_max == 0 || l->cfg.anonymous ||
+	if (cfg->cache_bg_max == 0 || cfg->anonymous ||
 	    http_has_field(msg, HTTP_FLD_AUTHORIZATION))
 		return false;
 	if (cache_obj_reval_busy(obj))
@@ -231,7 +235,7 @@ fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
 	klen = fwd_cache_key_of(msg, buf, key, sizeof(key));
 	if (klen <= 0)
 		return false;
-	if (l->n_bg >= l->cfg.cache_bg_max) {
+	if (l->n_bg >= cfg->cache_bg_max) {
 		l->fc->cnt->fwd_cache_bg_refused++;
 		return false;
 	}

@@ -158,7 +158,7 @@ write_status_hit(struct fwd_session *s, struct fwd_head_writer *w,
 {
 	char text[96];
 
-	if (!s->l->cfg.cache_status)
+	if (!fwd_cfg(s)->cache_status)
 		return;
 	if (a->swr) /* the origin's answer is the background's */
 		snprintf(text, sizeof(text),
@@ -187,7 +187,7 @@ fwd_cache_status_miss(struct fwd_session *s, struct fwd_head_writer *w,
 	char text[96];
 	int n;
 
-	if (!s->l->cfg.cache_status || !s->l->cfg.cache ||
+	if (!fwd_cfg(s)->cache_status || !fwd_cfg(s)->cache ||
 	    s->l->fc->p.cache == NULL || status < 200 ||
 	    s->cache_fwd >= GH_ARRAY_SIZE(fwd_names))
 		return;
@@ -209,7 +209,8 @@ fwd_cache_status_collapsed(struct fwd_session *s, struct fwd_head_writer *w)
 {
 	char text[96];
 
-	if (!s->l->cfg.cache_status || s->cache_fwd >= GH_ARRAY_SIZE(fwd_names))
+	if (!fwd_cfg(s)->cache_status ||
+	    s->cache_fwd >= GH_ARRAY_SIZE(fwd_names))
 		return;
 	snprintf(text, sizeof(text),
 	         "Cache-Status: gatehouse; fwd=%s; collapsed\r\n",
@@ -243,7 +244,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 			return -ENOMEM;
 		}
 	}
-	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
+	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
 	age_s = cache_current_age(&m.r, m.request_s, m.response_s,
 	                          fwd_cache_now_s(fc));
 	write_stored(&w, text, hlen, a);
@@ -263,7 +264,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	fwd_hw_age(&w, age_s);
 	write_status_hit(s, &w, a, (int64_t)lifetime_s - (int64_t)age_s);
-	fwd_hw_end(&w, s->l->cfg.via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
+	fwd_hw_end(&w, fwd_cfg(s)->via, (s->flags & SF_CLI_HTTP10) ? 0u : 1u,
 	           (s->flags & SF_CLOSE_CLI) != 0);
 	head = fwd_hw_done(&w, fc->cnt);
 	if (head == NULL) {
@@ -456,11 +457,11 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	int rc;
 
 	fwd_cache_obj_meta(obj, &m, &text, &len);
-	if (m.dst_private && !s->l->cfg.allow_private_dst) {
+	if (m.dst_private && !fwd_cfg(s)->allow_private_dst) {
 		cache_obj_put(obj);
 		return -ESTALE; /* a miss: the destination check refuses it */
 	}
-	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
+	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
 	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
 	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
 	/* RFC 5861 3: within stale-while-revalidate, served now while one

@@ -32,7 +32,7 @@ fwd_cache_unsafe_note(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_txn *t = s->txn;
 	int klen;
 
-	if (fc->p.cache == NULL || !s->l->cfg.cache || t == NULL)
+	if (fc->p.cache == NULL || !fwd_cfg(s)->cache || t == NULL)
 		return;
 	switch (msg->method) {
 	case HTTP_M_GET:

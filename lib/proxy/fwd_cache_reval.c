@@ -315,7 +315,7 @@ stale_ok(struct fwd_session *s, struct cache_obj *obj)
 	uint32_t len, lifetime_s, age_s;
 
 	fwd_cache_obj_meta(obj, &m, &text, &len);
-	lifetime_s = cache_lifetime(&m.r, s->l->cfg.cache_heuristic_max_s);
+	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
 	age_s = cache_current_age(&m.r, m.request_s, m.response_s,
 	                          fwd_cache_now_s(s->l->fc));
 	return cache_stale_if_error_ok(

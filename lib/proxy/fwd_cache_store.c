@@ -169,7 +169,7 @@ framing_refusal(struct fwd_session *s, const struct http_msg *msg)
 		return &c->fwd_cache_ns_framing;
 	if (msg->body_kind == HTTP_BODY_LENGTH &&
 	    msg->content_length >
-	        (uint64_t)s->l->cfg.cache_max_object_kb * 1024)
+	        (uint64_t)fwd_cfg(s)->cache_max_object_kb * 1024)
 		return &c->fwd_cache_ns_too_large;
 	return NULL;
 }
@@ -289,7 +289,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
                    const char *buf)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	const struct conf_forward *cfg = &s->l->cfg;
+	const struct conf_forward *cfg = fwd_cfg(s);
 	struct fwd_txn *t = s->txn;
 	uint8_t vkey[FWD_CACHE_KEY_MAX];
 	struct fwd_cache_meta m;
@@ -357,7 +357,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 static int
 fill_put(struct fwd_session *s, const char *p, uint32_t len)
 {
-	uint64_t max = (uint64_t)s->l->cfg.cache_max_object_kb * 1024;
+	uint64_t max = (uint64_t)fwd_cfg(s)->cache_max_object_kb * 1024;
 
 	if (len > max - RTE_MIN(max, cache_obj_body_len(s->cobj)))
 		return -EFBIG;

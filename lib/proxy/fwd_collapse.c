@@ -68,7 +68,7 @@ fwd_collapse_wait(struct fwd_session *s, struct cache_obj *obj,
 	s->flags &= (uint32_t)~SF_WAIT_HEAD;
 	s->state = ST_WAIT;
 	fc->cnt->fwd_cache_collapsed++;
-	fwd_timer_set(s, s->l->cfg.cache_collapse_ms);
+	fwd_timer_set(s, fwd_cfg(s)->cache_collapse_ms);
 	/* The first look comes with this worker's next poll, not from
 	 * here: nested in the request's parsing, a waiter served whole at
 	 * once would go on to the next pipelined request. */
@@ -115,7 +115,7 @@ wait_done(struct fwd_session *s)
 	tcp_recved(s->cli, s->whead_len);
 	fwd_txn_end(s);
 	if (s->flags & SF_CLOSE_CLI) {
-		fwd_drain(s, s->l->cfg.client_idle_ms);
+		fwd_drain(s, fwd_cfg(s)->client_idle_ms);
 		return;
 	}
 	s->state = ST_HEAD;
@@ -154,7 +154,7 @@ head_out(struct fwd_session *s)
 	fwd_cli_queue(s, m);
 	/* from now on silence (no byte from the filler, none taken by the
 	 * client) is bounded by the origin's read timeout */
-	fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+	fwd_timer_set(s, fwd_cfg(s)->upstream_read_ms);
 	return true;
 }
 
@@ -188,7 +188,7 @@ obj_push(struct fwd_session *s, struct cache_obj *obj, uint64_t have)
 		                         fc->p.pool);
 		if (m == NULL) {
 			fc->cnt->fwd_cache_send_stalls++;
-			if (s->stall_ms >= RTE_MIN(s->l->cfg.upstream_read_ms,
+			if (s->stall_ms >= RTE_MIN(fwd_cfg(s)->upstream_read_ms,
 			                           (uint32_t)UINT16_MAX)) {
 				fc->cnt->fwd_no_mbuf++;
 				fwd_session_end(s, true);
@@ -234,7 +234,7 @@ fwd_collapse_step(struct fwd_session *s)
 	if (!obj_push(s, s->wobj, have))
 		return;
 	if (s->wsent != before) /* progress: the silence timer restarts */
-		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+		fwd_timer_set(s, fwd_cfg(s)->upstream_read_ms);
 	if (s->wsent == have && (st == CACHE_OBJ_COMPLETE || have == want)) {
 		if (s->cli_out == NULL)
 			wait_done(s);
@@ -255,7 +255,7 @@ fwd_collapse_timeout(struct fwd_session *s)
 
 	if (s->flags & SF_RESUME) { /* obj_push's retry */
 		s->flags &= (uint32_t)~SF_RESUME;
-		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+		fwd_timer_set(s, fwd_cfg(s)->upstream_read_ms);
 		fwd_collapse_step(s);
 		return;
 	}

@@ -251,7 +251,7 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
                        const char *buf)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	const struct conf_forward *cfg = &s->l->cfg;
+	const struct conf_forward *cfg = fwd_cfg(s);
 	struct fwd_head_writer w = {.pool = fc->p.pool};
 	struct tcp_flow_key k;
 	struct rte_mbuf *m;
@@ -351,7 +351,7 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
 		fwd_hw_str(&w, "\r\n");
 	}
 	fwd_cache_status_miss(s, &w, msg->status);
-	fwd_hw_end(&w, s->l->cfg.via, msg->version_minor,
+	fwd_hw_end(&w, fwd_cfg(s)->via, msg->version_minor,
 	           close && msg->status >= 200);
 	return fwd_hw_done(&w, fc->cnt);
 }
@@ -370,7 +370,7 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
 bool
 fwd_head_worth_parsing(struct fwd_session *s, const struct rte_mbuf *q)
 {
-	const struct conf_forward *cfg = &s->l->cfg;
+	const struct conf_forward *cfg = fwd_cfg(s);
 	uint32_t len = proxy_chain_len(q), from = s->head_scanned;
 	bool lf = proxy_chain_has_lf(q, from);
 	uint32_t limit;

@@ -21,6 +21,7 @@
 #include "forward.h"
 #include "http/http.h"
 #include "log/alog.h"
+#include "proxy/proxy_live.h"
 #include "proxy/proxy_types.h"
 #include "proxy_chain.h"
 #include "proxy_splice.h"
@@ -111,7 +112,11 @@ enum fwd_state {
 struct fwd_listener {
 	unsigned magic;
 	struct fwd_ctx *fc;
+	/* the settings given at start: what a request is judged by when no
+	 * live version is published (p.live NULL, tests), and the ones only a
+	 * restart changes (head limits: lim, the idle pool) */
 	struct conf_forward cfg;
+	unsigned idx; /* its index in fc->listeners and in a live version */
 	struct http_limits lim;
 	uint8_t cc;    /* enum tcp_cc_algo, both legs */
 	uint32_t n_bg; /* background validations of this listener running
@@ -144,6 +149,11 @@ struct fwd_session {
 	uint32_t head_scanned; /* bytes of the head being read (cli_in or
 	                          up_in) looked at for a line end */
 	struct fwd_listener *l;
+	/* the live version this transaction is judged by (held from its
+	 * start to its end: fwd_live_take/drop) and its listener's settings
+	 * in it; NULL between transactions (fwd_cfg) */
+	struct proxy_live *live;
+	const struct conf_forward *cfg;
 	struct tcp_conn *cli;
 	struct tcp_conn *up;
 	struct rte_mbuf *cli_in;  /* from the client, not consumed yet */
@@ -245,6 +255,72 @@ struct fwd_ctx {
 	struct fwd_session *waiters[FWD_WAIT_BUCKETS];
 	uint32_t n_waiting;
 };
+
+/*
+ * The settings of listener <l> now: the live version's (a pointer valid
+ * until the worker's next quiescent state: use it at once, never keep it),
+ * or those given at start when none is published.
+ */
+static inline const struct conf_forward *
+fwd_listener_cfg(const struct fwd_listener *l)
+{
+	const struct proxy_live *v;
+
+	if (l->fc->p.live == NULL)
+		return &l->cfg;
+	v = rcu_dereference(*(struct proxy_live **)l->fc->p.live);
+	if (v == NULL)
+		return &l->cfg;
+	GH_ASSERT(l->idx < v->n_fwd);
+	return v->fwd[l->idx];
+}
+
+/* The settings <s>'s current transaction is judged by: those of the
+ * version it holds, else (between transactions) the listener's now. */
+static inline const struct conf_forward *
+fwd_cfg(const struct fwd_session *s)
+{
+	return s->live != NULL ? s->cfg : fwd_listener_cfg(s->l);
+}
+
+/* A transaction of <s> starts: it takes the version published now (or
+ * keeps the one it holds: a request parsed again after a wait). */
+static inline void
+fwd_live_take(struct fwd_session *s)
+{
+	struct fwd_ctx *fc = s->l->fc;
+
+	if (s->live != NULL || fc->p.live == NULL)
+		return;
+	s->live = proxy_live_take(fc->p.live, fc->p.cache_worker);
+	if (s->live != NULL) {
+		GH_ASSERT(s->l->idx < s->live->n_fwd);
+		s->cfg = s->live->fwd[s->l->idx];
+	}
+}
+
+/* <s> (a background validation) is judged by the version <from> holds. */
+static inline void
+fwd_live_share(struct fwd_session *s, const struct fwd_session *from)
+{
+	GH_VERIFY(s->live == NULL);
+	if (from->live == NULL)
+		return;
+	proxy_live_hold(from->live, s->l->fc->p.cache_worker);
+	s->live = from->live;
+	s->cfg = from->cfg;
+}
+
+/* The transaction of <s> ended: its hold goes. */
+static inline void
+fwd_live_drop(struct fwd_session *s)
+{
+	if (s->live == NULL)
+		return;
+	proxy_live_put(s->live, s->l->fc->p.cache_worker);
+	s->live = NULL;
+	s->cfg = NULL;
+}
 
 /* Writes a head into fresh mbufs from <pool>, appended piece by piece
  * (fwd_hw_put/str/span); an mbuf that cannot be had fails the head, and
@@ -610,7 +686,7 @@ static inline void
 fwd_read_timer_set(struct fwd_session *s)
 {
 	if (!(s->flags & SF_RESUME))
-		fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+		fwd_timer_set(s, fwd_cfg(s)->upstream_read_ms);
 }
 
 /* Work is left that no event may bring back (a burst cut for fairness, an

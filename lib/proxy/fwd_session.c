@@ -157,6 +157,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	rte_pktmbuf_free(s->up_out);
 	s->cli_in = s->cli_out = s->up_in = s->up_out = NULL;
 	fwd_retry_drop(s);
+	fwd_live_drop(s); /* held only within a transaction: none left */
 	session_put(fc, s);
 }
 
@@ -201,21 +202,23 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 {
 	struct fwd_listener *l = listen_arg;
 	struct fwd_ctx *fc = l->fc;
+	/* the version published now; no hold: used before this returns */
+	const struct conf_forward *cfg = fwd_listener_cfg(l);
 	struct fwd_session *s;
 	struct tcp_flow_key k;
 	uint32_t ip;
 	unsigned i;
 	/* without allow-src, the access rules judge every request */
-	bool ok = l->cfg.n_allow_src == 0 && l->cfg.acl != NULL;
+	bool ok = cfg->n_allow_src == 0 && cfg->acl != NULL;
 
 	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
 	/* A client outside allow-src is reset here, before it can send
 	 * (and make us hold) anything: no session, no buffers. */
 	tcp_conn_key(c, &k);
 	ip = k.remote_ip_be;
-	for (i = 0; i < l->cfg.n_allow_src && !ok; i++)
-		ok = (ip & l->cfg.allow_src[i].mask_be) ==
-		     l->cfg.allow_src[i].addr_be;
+	for (i = 0; i < cfg->n_allow_src && !ok; i++)
+		ok = (ip & cfg->allow_src[i].mask_be) ==
+		     cfg->allow_src[i].addr_be;
 	if (!ok) {
 		fc->cnt->fwd_denied_src++;
 		return NULL;
@@ -227,7 +230,7 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	s->cli = c;
 	s->state = ST_HEAD;
 	fc->cnt->fwd_accepted++;
-	fwd_timer_set(s, l->cfg.client_header_ms);
+	fwd_timer_set(s, cfg->client_header_ms);
 	return s;
 }
 
@@ -279,7 +282,7 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 			fwd_req_pump(s);
 			break;
 		case ST_TUNNEL:
-			fwd_timer_set(s, s->l->cfg.client_idle_ms);
+			fwd_timer_set(s, fwd_cfg(s)->client_idle_ms);
 			tunnel_push(s);
 			break;
 		default:
@@ -295,7 +298,7 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	if (s->state == ST_TUNNEL) {
-		fwd_timer_set(s, s->l->cfg.client_idle_ms);
+		fwd_timer_set(s, fwd_cfg(s)->client_idle_ms);
 		tunnel_push(s);
 		return;
 	}
@@ -543,7 +546,7 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 	case ST_FORWARD:
 		if (s->flags & SF_RESUME) {
 			s->flags &= (uint32_t)~SF_RESUME;
-			fwd_timer_set(s, s->l->cfg.upstream_read_ms);
+			fwd_timer_set(s, fwd_cfg(s)->upstream_read_ms);
 			if (!(s->flags & SF_REQ_DONE))
 				fwd_req_pump(s);
 			if (s->state != ST_FORWARD)
@@ -676,6 +679,7 @@ fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
 	l->magic = FWD_LISTENER_MAGIC;
 	l->fc = fc;
 	l->cfg = *cfg;
+	l->idx = fc->n_listeners;
 	l->cc = (uint8_t)cc;
 	http_limits_default(&l->lim);
 	l->lim.max_request_line = cfg->max_request_line;

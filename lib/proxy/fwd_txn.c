@@ -43,6 +43,8 @@ fwd_txn_start(struct fwd_session *s)
 	struct tcp_flow_key k;
 
 	GH_VERIFY(s->txn == NULL);
+	/* one version judges the request from here to fwd_txn_end() */
+	fwd_live_take(s);
 	s->txn = txn_get(fc);
 	if (s->txn == NULL || s->cli == NULL) /* a background validation's
 	                                         client is set by its maker */
@@ -65,6 +67,7 @@ fwd_txn_end(struct fwd_session *s)
 	fwd_cache_fill_end(s, false);
 	fwd_cache_claim_release(s); /* a validation's: its waiters look */
 	s->flags &= (uint32_t)~SF_NO_COLLAPSE;
+	fwd_live_drop(s);
 	if (t == NULL)
 		return;
 	s->txn = NULL;
@@ -135,7 +138,7 @@ fwd_hit_done(struct fwd_session *s, uint32_t head_len)
 	tcp_recved(s->cli, head_len);
 	fwd_txn_end(s);
 	if (s->flags & SF_CLOSE_CLI) {
-		fwd_drain(s, s->l->cfg.client_idle_ms);
+		fwd_drain(s, fwd_cfg(s)->client_idle_ms);
 		return false;
 	}
 	s->flags &= (uint16_t)SF_CLI_FIN;
@@ -150,7 +153,7 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
                  const char *buf)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	const struct conf_forward *cfg = &s->l->cfg;
+	const struct conf_forward *cfg = fwd_cfg(s);
 	char host[FWD_HOST_MAX + 1];
 	uint32_t host_len = msg->host.len;
 
@@ -259,7 +262,7 @@ fwd_head_wait(struct fwd_session *s)
 	}
 	if (!(s->flags & SF_HDR_TIMER)) {
 		s->flags |= SF_HDR_TIMER;
-		fwd_timer_set(s, s->l->cfg.client_header_ms);
+		fwd_timer_set(s, fwd_cfg(s)->client_header_ms);
 	}
 }
 
@@ -281,7 +284,7 @@ fwd_request_one(struct fwd_session *s)
 			fwd_drain(s, FWD_LINGER_MS);
 			return false;
 		}
-		fwd_timer_set(s, s->l->cfg.client_idle_ms);
+		fwd_timer_set(s, fwd_cfg(s)->client_idle_ms);
 		return false;
 	}
 	if (!fwd_head_worth_parsing(s, s->cli_in)) {
@@ -330,7 +333,7 @@ fwd_request(struct fwd_session *s)
 		if (s->cli_in == NULL)
 			continue; /* once more: arms the idle timer */
 		if (proxy_chain_len(s->cli_out) >= FWD_OUT_MAX) {
-			fwd_timer_set(s, s->l->cfg.client_idle_ms);
+			fwd_timer_set(s, fwd_cfg(s)->client_idle_ms);
 			return;
 		}
 		if (++n == FWD_HIT_BURST) {
@@ -388,9 +391,9 @@ fwd_req_pump(struct fwd_session *s)
 				s->req_body_bytes += used;
 				/* A chunked body has no length up front:
 				 * count it as it goes. */
-				if (s->l->cfg.max_body_bytes != 0 &&
+				if (fwd_cfg(s)->max_body_bytes != 0 &&
 				    s->req_body_bytes >
-				        s->l->cfg.max_body_bytes) {
+				        fwd_cfg(s)->max_body_bytes) {
 					fwd_error(s, 413, ALOG_TCP_MISS,
 					          "the request body is larger "
 					          "than allowed");
@@ -550,7 +553,7 @@ fwd_txn_done(struct fwd_session *s)
 		return;
 	}
 	if (s->flags & SF_CLOSE_CLI) {
-		fwd_drain(s, s->l->cfg.client_idle_ms);
+		fwd_drain(s, fwd_cfg(s)->client_idle_ms);
 		return;
 	}
 	s->state = ST_HEAD;

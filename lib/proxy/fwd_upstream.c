@@ -134,7 +134,7 @@ dst_refused(const struct fwd_session *s, uint32_t ip_be)
 	    cidr_has(0xa9fe0000u, 16, ip) || cidr_has(0xe0000000u, 4, ip) ||
 	    cidr_has(0xf0000000u, 4, ip))
 		return "the destination address is not routable";
-	if (!s->l->cfg.allow_private_dst && fwd_ip_private(ip_be))
+	if (!fwd_cfg(s)->allow_private_dst && fwd_ip_private(ip_be))
 		return "the destination is a private address";
 	return NULL;
 }
@@ -201,7 +201,7 @@ fwd_upstream_ready(struct fwd_session *s)
 			s->cli_in = NULL;
 			tcp_recved(s->cli, n);
 		}
-		fwd_timer_set(s, s->l->cfg.client_idle_ms);
+		fwd_timer_set(s, fwd_cfg(s)->client_idle_ms);
 		fwd_cli_flush(s);
 		fwd_up_flush(s);
 		return;
@@ -285,7 +285,7 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 	}
 	fc->cnt->fwd_upstream_new++;
 	s->state = ST_CONNECTING;
-	fwd_timer_set(s, s->l->cfg.connect_ms);
+	fwd_timer_set(s, fwd_cfg(s)->connect_ms);
 }
 
 bool

@@ -15,6 +15,7 @@ struct rte_mempool;
 struct cache_index;
 struct dns_resolver;
 struct alog_ring;
+struct proxy_live;
 
 struct proxy_worker; /* opaque: proxy.c */
 
@@ -173,9 +174,14 @@ struct proxy_params {
 	uint64_t tsc_hz;
 	uint64_t start_tsc; /* 0: rte_rdtsc() */
 	/* the shared HTTP cache (the app's, every worker's; NULL: none) and
-	 * this worker's index in it (cache_obj_body_mbufs' <worker>) */
+	 * this worker's index in it (cache_obj_body_mbufs' <worker>), which
+	 * is also its hold counter's in a live version */
 	struct cache_index *cache;
 	uint32_t cache_worker;
+	/* where the control thread publishes the live version (proxy_live.h;
+	 * the forward listeners' settings as reloaded), or NULL: the settings
+	 * given to proxy_listen_forward() stay */
+	struct proxy_live *const *live;
 };
 
 #endif /* GH_PROXY_TYPES_H */
