@@ -26,6 +26,7 @@
 #include "stats/stats.h"
 #include "ctl.h"
 #include "logger.h"
+#include "reload.h"
 
 /* A command line: room for "cache purge " and the longest cache key. */
 #define CTL_LINE_MAX  (CACHE_KEY_MAX_BYTES + 256)
@@ -400,13 +401,17 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 		return app_stats_render(a, 1, out, cap);
 	if (strcmp(cmd, "log reopen") == 0)
 		return ctl_log_reopen(a, out, cap);
+	if (strcmp(cmd, "reload") == 0)
+		return reload_run(a->reload, a, out, cap);
 	if (strncmp(cmd, "cache ", 6) == 0)
 		return ctl_cache(a, cmd + 6, out, cap);
-	return (size_t)snprintf(out, cap,
-	                        "error: unknown command \"%.64s\" (try: ping, "
-	                        "version, stats, stats json, log reopen, cache "
-	                        "stats, cache purge URL, cache list)\n",
-	                        cmd);
+	return (size_t)snprintf(
+	    out, cap,
+	    "error: unknown command \"%.64s\" (try: ping, "
+	    "version, stats, stats json, log reopen, reload, "
+	    "cache "
+	    "stats, cache purge URL, cache list)\n",
+	    cmd);
 }
 
 int

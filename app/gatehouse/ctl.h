@@ -2,7 +2,9 @@
  * The control socket: a Unix stream socket (mode 0600) served by the control
  * thread.  One command line per connection, the reply, then EOF.
  * Commands: ping, version, stats, stats json, log reopen (the access log,
- * after rotation; replies "ok"), and with a cache: cache stats [json],
+ * after rotation; replies "ok"), reload (reload.h: "reloaded (version N)"
+ * and "restart needed: ..." lines, or "error: FILE:LINE: ..."), and with a
+ * cache: cache stats [json],
  * cache purge URL ("purged URL" or "not found URL"), cache list [LIMIT
  * [PREFIX]].  Errors start with "error:".  A line may be 4 KiB + 256
  * bytes; a longer one is refused whole.  With a cache the calling thread

@@ -16,12 +16,14 @@
 #define APP_MAGIC 0x61707001u
 
 struct logger; /* logger.h */
+struct reload; /* reload.h */
 
 struct cache_index;
 
 struct app {
 	unsigned magic;
 	const struct conf *conf;
+	struct conf *boot; /* the same, the reload's to free parts of */
 	uint64_t start_tsc;
 	unsigned n_ports;
 	struct port_info ports[CONF_PORTS_MAX];
@@ -39,6 +41,10 @@ struct app {
 	struct cache_index *cache;
 	/* The access-log writer thread; NULL when no access log is set. */
 	struct logger *logger;
+	/* The live version and reloads (reload.h): <conf> stays the
+	 * snapshot the appliance started with, for what only a restart
+	 * changes; the live settings are the published version's. */
+	struct reload *reload;
 	volatile int stop; /* set once by the control thread */
 };
 

@@ -38,15 +38,20 @@
 #include "eal_args.h"
 #include "gatehouse.h"
 #include "logger.h"
+#include "reload.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
 
 static volatile sig_atomic_t signalled;
+static volatile sig_atomic_t reload_asked; /* SIGHUP: the loop reloads */
 
 static void
 on_signal(int sig)
 {
-	signalled = sig;
+	if (sig == SIGHUP)
+		reload_asked = 1;
+	else
+		signalled = sig;
 }
 
 static void
@@ -80,7 +85,8 @@ install_signals(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGTERM, &sa, NULL) < 0)
+	    sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -311,7 +317,8 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	                          .max_sessions = t->max_conns,
 	                          .tsc_hz = rte_get_tsc_hz(),
 	                          .cache = a->cache,
-	                          .cache_worker = w->p.id};
+	                          .cache_worker = w->p.id,
+	                          .live = &a->reload->live};
 	const struct conf *c = a->conf;
 	unsigned i;
 
@@ -641,6 +648,11 @@ run(struct app *a)
 	}
 	if (cache_open(a) < 0)
 		goto out_ports;
+	/* version 1 is published before the workers read it */
+	if (reload_init(a->reload, a->boot) < 0) {
+		fprintf(stderr, "gatehouse: live version: out of memory\n");
+		goto out_workers;
+	}
 	for (i = 0; i < c->workers; i++) {
 		a->workers[i] = worker_create(a, i);
 		if (a->workers[i] == NULL) {
@@ -672,6 +684,14 @@ run(struct app *a)
 		if (rc < 0)
 			fprintf(stderr, "gatehouse: control socket: %s\n",
 			        strerror(-rc));
+		if (reload_asked) {
+			static char reply[1024];
+
+			/* the outcome goes to the log (reload_run) */
+			reload_asked = 0;
+			(void)reload_run(a->reload, a, reply, sizeof(reply));
+		}
+		reload_poll(a->reload);
 	}
 	fprintf(stderr, "gatehouse: signal %d: stopping\n", (int)signalled);
 	status = EXIT_SUCCESS;
@@ -685,6 +705,8 @@ out_workers:
 	logger_stop(a->logger);
 	a->logger = NULL;
 	workers_and_cache_free(a);
+	/* the sessions are closed: no transaction holds a version */
+	reload_fini(a->reload);
 out_ports:
 	for (i = 0; i < a->n_ports; i++)
 		port_close(a->ports[i].port_id);
@@ -708,6 +730,7 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	static struct app a;
+	static struct reload rl;
 	const char *path = NULL;
 	char err[CONF_ERR_MAX];
 	struct conf *c;
@@ -749,6 +772,8 @@ main(int argc, char **argv)
 	}
 	a.magic = APP_MAGIC;
 	a.conf = c;
+	a.boot = c;
+	a.reload = &rl;
 	status = run(&a);
 	a.magic = 0;
 	conf_free(c);

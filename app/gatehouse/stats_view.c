@@ -26,6 +26,7 @@
 #include "stats/stats.h"
 #include "gatehouse.h"
 #include "logger.h"
+#include "reload.h"
 
 /*
  * One port as every surface shows it: our counters (summed over the
@@ -53,6 +54,14 @@ static const struct stats_group_desc alog_group = {"access_log", alog_descs,
 _Static_assert(sizeof(struct logger_totals) ==
                    GH_ARRAY_SIZE(alog_descs) * sizeof(uint64_t),
                "access-log counters and descriptors out of step");
+
+static const struct stats_counter_desc reload_descs[] = {
+    RELOAD_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc reload_group = {
+    "config", reload_descs, GH_ARRAY_SIZE(reload_descs)};
+_Static_assert(sizeof(struct reload_totals) ==
+                   GH_ARRAY_SIZE(reload_descs) * sizeof(uint64_t),
+               "reload counters and descriptors out of step");
 
 /*
  * The shared cache's index (totals only, and only when there is one):
@@ -114,10 +123,12 @@ struct stats_snapshot {
 	struct proxy_counters proxy;
 	struct dns_counters dns;
 	struct port_snap port[CONF_PORTS_MAX];
-	struct cache_vals cache;   /* valid when has_cache */
-	struct logger_totals alog; /* valid when has_alog */
+	struct cache_vals cache;     /* valid when has_cache */
+	struct logger_totals alog;   /* valid when has_alog */
+	struct reload_totals reload; /* valid when has_reload */
 	bool has_cache;
 	bool has_alog;
+	bool has_reload;
 };
 
 /* The per-worker counter groups, in rendering order. */
@@ -249,6 +260,10 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		                &s->alog.write_errors);
 		s->has_alog = true;
 	}
+	if (a->reload != NULL) {
+		reload_counters(a->reload, &s->reload);
+		s->has_reload = true;
+	}
 }
 
 /*
@@ -263,7 +278,8 @@ typedef void (*group_visit_fn)(void *ctx, const char *parent,
  * Hand every group of <s> to <fn>, in the one order all surfaces share:
  * the worker groups, one group per port (its device counters only in
  * totals, <total>), then the process's groups (totals only: the shared
- * cache's index when there is one, the access-log writer's).  This is the
+ * cache's index when there is one, the access-log writer's, the
+ * reloads').  This is the
  * only list of groups: text, JSON and telemetry all render what it visits.
  */
 static void
@@ -287,6 +303,8 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 		fn(ctx, NULL, &cache_group, (const uint64_t *)&s->cache);
 	if (total && s->has_alog)
 		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog);
+	if (total && s->has_reload)
+		fn(ctx, NULL, &reload_group, (const uint64_t *)&s->reload);
 }
 
 struct text_ctx {
@@ -524,6 +542,7 @@ app_telemetry_register(const struct app *a)
 	GH_VERIFY(stats_group_check(&port_group_decl) == 0);
 	GH_VERIFY(stats_group_check(&alog_group) == 0);
 	GH_VERIFY(stats_group_check(&cache_group) == 0);
+	GH_VERIFY(stats_group_check(&reload_group) == 0);
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
 	                                "Totals of every Gatehouse counter");
