@@ -58,6 +58,7 @@ ft_setup(const struct ft_opts *o)
 	p.ports[0].mask_be = TT_IP(255, 255, 255, 0);
 	p.ports[0].outside = true;
 	p.tsc_hz = TT_HZ; /* the proxy's timers run on the fake clock too */
+	p.live = o->live;
 	p.start_tsc = TT_T0;
 	if (o->cache) {
 		/* the test thread is the worker: a registered QSBR reader */

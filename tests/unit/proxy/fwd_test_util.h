@@ -24,6 +24,8 @@ struct ft_opts {
 	uint32_t collapse_ms;   /* cache-collapse-wait-ms; 0: 10000 */
 	uint32_t max_object_kb; /* cache-max-object-kb; 0: 512 */
 	uint32_t bg_max;        /* cache-background-max; 0: 64 */
+	/* where the test publishes live versions (proxy_live.h), or NULL */
+	struct proxy_live *const *live;
 };
 
 /* The proxy under test and what it was given (ft_setup()). */

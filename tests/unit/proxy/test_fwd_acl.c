@@ -22,6 +22,7 @@
 #include "fwd_test_util.h"
 #include "proxy_test_util.h"
 #include "proxy/forward.h"
+#include "proxy/proxy_live.h"
 
 TestSuite(fwd_acl);
 
@@ -378,4 +379,84 @@ Test(fwd_acl, time_acl_sees_the_local_weekday, .init = fwd_setup,
 	               "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
 	               "\r\n",
 	               "rule at line 101");
+}
+
+/* ---- live versions (issue 13 item 2) ---- */
+
+static struct proxy_live *live_slot, *live_v1, *live_v2;
+static struct acl_set *deny_set;
+static struct conf_forward live_allow, live_deny;
+
+static void
+live_teardown(void)
+{
+	acl_teardown(); /* the sessions end: they read the slot */
+	proxy_live_free(live_v1);
+	proxy_live_free(live_v2);
+	acl_set_free(deny_set);
+	live_slot = live_v1 = live_v2 = NULL;
+	deny_set = NULL;
+}
+
+/* A version of the two listeners: the harness's (cfg) and ours on 3129. */
+static struct proxy_live *
+live_version(uint64_t n, const struct conf_forward *ours)
+{
+	struct proxy_live *v = proxy_live_new(n, NULL);
+
+	cr_assert_not_null(v);
+	v->n_fwd = 2;
+	v->fwd[0] = &cfg;
+	v->fwd[1] = ours;
+	return v;
+}
+
+/* A request in flight when a reload denies everything is answered under
+ * the version it started with (and holds it until it ends); the next one
+ * on the same connection is judged by the new version. */
+Test(fwd_acl, a_request_is_judged_by_one_version, .fini = live_teardown)
+{
+	static const char *const rules[] = {"allow", "all"};
+	const char *all = "all";
+	struct acl_build *b = acl_build_new();
+	struct acl_err err;
+
+	ft_setup(&(struct ft_opts){.live = &live_slot});
+	acl_listen(rules, 2); /* listener 1: allow all */
+	live_allow = cfg;
+	live_allow.acl = set;
+	live_allow.n_allow_src = 0;
+	cr_assert_not_null(b);
+	cr_assert_eq(acl_elem_add(b, "all", ACL_KIND_SRC, "0.0.0.0/0", &err),
+	             0);
+	cr_assert_eq(acl_rule_add(b, ACL_DENY, 7, &all, NULL, 1, &err), 0);
+	deny_set = acl_compile(b, &err);
+	cr_assert_not_null(deny_set, "%s", err.msg);
+	live_deny = live_allow;
+	live_deny.acl = deny_set;
+	live_deny.via = false; /* and the response heads change too */
+	live_v1 = live_version(1, &live_allow);
+	live_slot = live_v1;
+
+	cr_assert(ft_get("/slow", "", NULL), "the request did not go up");
+	cr_assert_eq(proxy_live_held(live_v1), 1);
+	live_v2 = live_version(2, &live_deny); /* the reload */
+	live_slot = live_v2;
+	send_str(&org, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nVia: ") != NULL,
+	          "the response was not written under its version: %s", cli.rx);
+	cr_assert_eq(proxy_live_held(live_v1), 0, "the old version still held");
+	cli.rx_len = 0;
+	cli.rx[0] = '\0';
+	send_str(&cli, "GET http://10.0.0.2/again HTTP/1.1\r\n"
+	               "Host: 10.0.0.2\r\n\r\n");
+	run(20);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 403 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert(strstr(cli.rx, "rule at line 7") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_acl_denied, 1);
+	cr_assert_eq(proxy_live_held(live_v2), 0);
 }
