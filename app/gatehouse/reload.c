@@ -289,3 +289,10 @@ reload_counters(const struct reload *r, struct reload_totals *out)
 	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
+
+const struct conf *
+reload_current(const struct reload *r)
+{
+	GH_CHECK_OBJ_NOTNULL(r, RELOAD_MAGIC);
+	return r->cur;
+}

@@ -68,6 +68,12 @@ void reload_poll(struct reload *r);
  * which is main's to free). */
 void reload_fini(struct reload *r);
 
+/* The snapshot the live settings come from now (control thread only: it
+ * may be freed by the next reload's retirement).  app->conf stays the boot
+ * snapshot, whose listeners' rules are gone once version 1 is retired: a
+ * control command that looks at access rules (acl test) reads them here. */
+const struct conf *reload_current(const struct reload *r);
+
 /* The counters, read field by field with relaxed loads (any thread). */
 void reload_counters(const struct reload *r, struct reload_totals *out);
 
