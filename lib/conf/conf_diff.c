@@ -227,7 +227,8 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 			     "settings)",
 			     r->name);
 			out[i] = *r;
-			*carried |= 1u << i;
+			if (r->fwd.acl != NULL)
+				*carried |= 1u << i;
 			continue;
 		}
 		used[j] = true;
@@ -241,7 +242,8 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 		    n->mode != CONF_LISTEN_FORWARD) {
 			/* nothing of it is live: the running entry */
 			out[i] = *r;
-			*carried |= 1u << i;
+			if (r->fwd.acl != NULL)
+				*carried |= 1u << i;
 			continue;
 		}
 		diff_forward(d, r->name, &r->fwd, &n->fwd);

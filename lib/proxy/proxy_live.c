@@ -75,9 +75,18 @@ proxy_live_retire_poll(struct proxy_live_retire *r, bool force,
 {
 	unsigned done = 0;
 
+	unsigned i;
+
 	GH_VERIFY(r->n <= PROXY_LIVE_RETIRE_MAX);
 	while (done < r->n && (force || proxy_live_held(r->q[done]) == 0))
-		free_fn(r->q[done++], arg);
+		done++;
+	/* A worker that put its last hold back may still, until the end of
+	 * that loop, use a settings pointer it read before: one more grace
+	 * period (the holds stay zero: nobody can take these any more). */
+	if (done > 0 && !force)
+		synchronize_rcu();
+	for (i = 0; i < done; i++)
+		free_fn(r->q[i], arg);
 	if (done > 0) {
 		memmove(r->q, r->q + done, (r->n - done) * sizeof(r->q[0]));
 		r->n -= done;

@@ -16,10 +16,12 @@
  * until the transaction ends, across any number of loops.  Its hold is
  * counted in the version, in a cache line of the worker's own that only it
  * writes, with plain loads and stores (no lock prefix).  The control thread
- * retires a replaced version in two steps: synchronize_rcu() (after which
- * no worker can newly take it: a worker that took it did so before its
- * next quiescent state, whose barrier published the hold), then it polls,
- * from its loop, until every worker's hold count is zero, and frees it.
+ * retires a replaced version in three steps: synchronize_rcu() (after
+ * which no worker can newly take it: a worker that took it did so before
+ * its next quiescent state, whose barrier published the hold); then it
+ * polls, from its loop, until every worker's hold count is zero; then one
+ * more synchronize_rcu() (a worker may use a settings pointer it read
+ * before its last put until that loop ends), and it frees it.
  * Versions are freed in the order they were replaced, so a newer one never
  * goes while an older one, which may share settings it carried over, is
  * still held.
@@ -126,10 +128,11 @@ int proxy_live_replace(struct proxy_live **slot, struct proxy_live *v,
                        struct proxy_live_retire *r);
 
 /*
- * Control thread: free, oldest first, the replaced versions no worker
- * holds any more, each through <free_fn>(v, arg) (which frees what <v>'s
- * owner holds, then <v> with proxy_live_free), stopping at the first one
- * still held.  With <force> (the workers are gone) every one is freed.
+ * Control thread, offline or not registered: free, oldest first, the
+ * replaced versions no worker holds any more, after a grace period, each
+ * through <free_fn>(v, arg) (which frees what <v>'s owner holds, then <v>
+ * with proxy_live_free), stopping at the first one still held.  With
+ * <force> (the workers are gone) every one is freed at once.
  * Returns how many remain queued.
  */
 unsigned proxy_live_retire_poll(struct proxy_live_retire *r, bool force,
