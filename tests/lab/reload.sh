@@ -17,9 +17,10 @@
 #   broken         a file with a syntax error while wrk runs: the reply is
 #                  "error: FILE:LINE: message" at the right line, wrk sees
 #                  no error, A's rules still apply, config.reloads_failed 1
-#   restart_only   B's rules with `workers 2` (the lab runs 1): reloaded,
-#                  "restart needed: workers (file 2, running 1)" in the reply
-#                  and the log, B's rules apply, one worker still runs
+#   restart_only   B's rules with one worker more than the lab runs (2,
+#                  RELOAD_WORKERS): reloaded, "restart needed: workers (file
+#                  3, running 2)" in the reply and the log, B's rules apply,
+#                  no third worker runs
 #   big_rules      100,000 dstdomain values and 50,000 src /32s (about 2.5
 #                  MB of acl lines) loaded, then reloaded, while wrk runs:
 #                  no wrk error, a listed domain 403, the old versions freed
@@ -35,7 +36,9 @@ WRK_LUA=$LAB_TESTS_DIR/wrk_absolute.lua
 ORIGIN_URL=http://origin.lab.test
 WRK_PID=""
 
-lab_up rl1
+# Two workers: each keeps its own hold counts of a version.
+WORKERS=${RELOAD_WORKERS:-2}
+lab_up rl1 --workers "$WORKERS"
 ACTIVE=$STATE_DIR/reload.conf
 TMP=$STATE_DIR/reload.tmp
 mkdir -p "$TMP"
@@ -179,18 +182,20 @@ check_broken() {
 
 check_restart_only() {
 	local out
-	sed -E 's/^([[:space:]]*)workers [0-9]+/\1workers 2/' "$TMP/b.conf" >"$TMP/b2.conf"
-	grep -qE '^[[:space:]]*workers 2$' "$TMP/b2.conf" || fail_check restart_only "no workers line to change"
+	local more=$((WORKERS + 1)) note
+	note="restart needed: workers (file $more, running $WORKERS)"
+	sed -E "s/^([[:space:]]*)workers [0-9]+/\\1workers $more/" "$TMP/b.conf" >"$TMP/b2.conf"
+	grep -qE "^[[:space:]]*workers $more\$" "$TMP/b2.conf" || fail_check restart_only "no workers line to change"
 	use "$TMP/b2.conf"
 	VERSION=$((VERSION + 1)) # reload_ok runs in a subshell here
 	out=$(reload_ok "$VERSION")
-	grep -qx 'restart needed: workers (file 2, running 1)' <<<"$out" ||
-		fail_check restart_only "no 'restart needed: workers' line in: $(tr '\n' ';' <<<"$out")"
-	grep -q 'reload: restart needed: workers (file 2, running 1)' "${APP_LOG[$LAB]}" ||
+	grep -qx "$note" <<<"$out" ||
+		fail_check restart_only "no '$note' line in: $(tr '\n' ';' <<<"$out")"
+	grep -q "reload: $note" "${APP_LOG[$LAB]}" ||
 		fail_check restart_only "the appliance log does not name the restart-only change"
 	expect_codes restart_only 200 403 # B's rules are live
-	if ctl stats | grep -q '^worker1\.'; then fail_check restart_only "a second worker runs"; fi
-	pass_check restart_only "'restart needed: workers (file 2, running 1)', still one worker, B's rules live"
+	if ctl stats | grep -q "^worker$WORKERS\."; then fail_check restart_only "worker $WORKERS runs"; fi
+	pass_check restart_only "'$note', still $WORKERS worker(s), B's rules live"
 }
 
 # 100,000 names and 50,000 /32s (198.18.128.0/17 and 198.19.128.0/17:
