@@ -266,3 +266,36 @@ Test(cache_index, objects_over_the_maximum_are_refused)
 	cr_assert_eq(cache_index_destroy(small), 0);
 	rcu_thread_online();
 }
+
+/* A reload's cache-mb (issue 13 item 4): lowered, the index evicts down to
+ * it at once and no object may outgrow it; never above the budget it was
+ * created with (its memory region was sized for that); raised back, the
+ * object limit it was created with returns. */
+Test(cache_index, budget_set_live)
+{
+	struct cache_index_stats st;
+	struct cache_obj *o, *e;
+	uint32_t k;
+
+	for (k = 1; k <= 20; k++) {
+		o = ct_obj(ci, k, 40000, 0, 1);
+		cr_assert_eq(cache_index_insert_unique(ci, o, &e), 0);
+		cache_obj_put(o);
+	}
+	cache_index_stats_get(ci, &st);
+	cr_assert_gt(st.bytes, 600000);
+	cr_assert_eq(st.c.evictions, 0);
+	cr_assert_eq(cache_index_budget_set(ci, 200000), 0);
+	cache_index_stats_get(ci, &st);
+	cr_assert_leq(st.bytes, 200000, "%lu bytes", (unsigned long)st.bytes);
+	cr_assert_geq(st.c.evictions, 15);
+	cr_assert_eq(st.budget_bytes, 200000);
+	cr_assert_leq(ci->max_obj_bytes, 200000);
+	cr_assert_eq(cache_index_budget_set(ci, (1u << 20) + 1), -EINVAL);
+	cr_assert_eq(cache_index_budget_set(ci, 0), -EINVAL);
+	cache_index_stats_get(ci, &st);
+	cr_assert_eq(st.budget_bytes, 200000);
+	cr_assert_eq(cache_index_budget_set(ci, 1u << 20), 0);
+	cr_assert_eq(ci->max_obj_bytes, ci->max_obj_created_bytes);
+	ct_rcu_drain();
+}
