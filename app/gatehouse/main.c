@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "auth/auth.h"
 #include "cache/cache_index.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
@@ -40,6 +41,9 @@
 #include "logger.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
+/* Credentials each worker may have waiting for the verifier: more get a
+ * 503 at once (fwd_auth.c). */
+#define APP_AUTH_QUEUE_DEPTH 256
 
 static volatile sig_atomic_t signalled;
 
@@ -311,7 +315,9 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	                          .max_sessions = t->max_conns,
 	                          .tsc_hz = rte_get_tsc_hz(),
 	                          .cache = a->cache,
-	                          .cache_worker = w->p.id};
+	                          .cache_worker = w->p.id,
+	                          .auth = a->auth,
+	                          .auth_queue = w->p.id};
 	const struct conf *c = a->conf;
 	unsigned i;
 
@@ -535,6 +541,40 @@ print_eal_args(const struct eal_args *ea)
  * with QSBR once the index exists and stays offline but around each cache
  * command (ctl.c).  Returns 0 or -1 (printed).
  */
+/*
+ * The verifier of proxy users' passwords, when any listener is in forward
+ * mode (with auth-users or not: a reload may add them).  A plain pthread
+ * that inherits the control lcore's CPU, never a worker's.
+ */
+static int
+auth_open(struct app *a)
+{
+	const struct conf *c = a->conf;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i].mode == CONF_LISTEN_FORWARD)
+			break;
+	if (i == c->n_listeners)
+		return 0;
+	a->auth = auth_verifier_new(c->workers, APP_AUTH_QUEUE_DEPTH);
+	if (a->auth == NULL) {
+		fprintf(stderr, "gatehouse: auth verifier: %s\n",
+		        strerror(errno));
+		return -ENOMEM;
+	}
+	rc = auth_verifier_start(a->auth);
+	if (rc < 0) {
+		fprintf(stderr, "gatehouse: auth verifier thread: %s\n",
+		        strerror(-rc));
+		auth_verifier_free(a->auth);
+		a->auth = NULL;
+		return rc;
+	}
+	return 0;
+}
+
 static int
 cache_open(struct app *a)
 {
@@ -641,6 +681,8 @@ run(struct app *a)
 	}
 	if (cache_open(a) < 0)
 		goto out_ports;
+	if (auth_open(a) < 0)
+		goto out_ports;
 	for (i = 0; i < c->workers; i++) {
 		a->workers[i] = worker_create(a, i);
 		if (a->workers[i] == NULL) {
@@ -686,6 +728,8 @@ out_workers:
 	a->logger = NULL;
 	workers_and_cache_free(a);
 out_ports:
+	auth_verifier_free(a->auth); /* the workers are gone */
+	a->auth = NULL;
 	for (i = 0; i < a->n_ports; i++)
 		port_close(a->ports[i].port_id);
 	for (i = 0; i < CONF_PORTS_MAX; i++)
