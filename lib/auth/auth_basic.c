@@ -93,10 +93,11 @@ auth_basic_parse(const char *val, size_t len, struct auth_cred *out)
 		val++;
 		len--;
 	}
-	if (len < 6 || strncasecmp(val, "basic", 5) != 0 || val[5] != ' ')
+	if (len < 5 || strncasecmp(val, "basic", 5) != 0 ||
+	    (len > 5 && val[5] != ' '))
 		return -ENOENT;
-	tok = val + 6;
-	n = len - 6;
+	tok = val + 5; /* "Basic" alone: no token, -EINVAL below */
+	n = len - 5;
 	while (n > 0 && *tok == ' ') {
 		tok++;
 		n--;

@@ -105,6 +105,7 @@ hash_problem(const char *h)
 	static const char *const ok[] = {"$y$",  "$2b$", "$2y$",
 	                                 "$2a$", "$6$",  "$5$"};
 	size_t i;
+	int rc;
 
 	if (strncmp(h, "$apr1$", 6) == 0)
 		return "MD5-apr1 ($apr1$, Apache's) hashes are refused: "
@@ -125,7 +126,9 @@ hash_problem(const char *h)
 	if (i == GH_ARRAY_SIZE(ok))
 		return "unknown hash format (yescrypt $y$, bcrypt $2b$/$2y$, "
 		       "sha512-crypt $6$, sha256-crypt $5$ are taken)";
-	if (crypt_checksalt(h) != CRYPT_SALT_OK)
+	/* LEGACY ($5$ here) is checked as well as the others */
+	rc = crypt_checksalt(h);
+	if (rc != CRYPT_SALT_OK && rc != CRYPT_SALT_METHOD_LEGACY)
 		return "libcrypt cannot check this hash (bad salt or "
 		       "parameters, or the method is disabled)";
 	return NULL;
