@@ -20,10 +20,11 @@ struct ft_opts {
 	bool deny_b;       /* allow-src leaves node B out */
 	bool cache;        /* a 4 MiB cache (the test thread a QSBR reader) */
 	bool cache_status; /* cache-status on */
-	struct alog_ring *alog; /* the worker's access-log ring, or NULL */
-	uint32_t collapse_ms;   /* cache-collapse-wait-ms; 0: 10000 */
-	uint32_t max_object_kb; /* cache-max-object-kb; 0: 512 */
-	uint32_t bg_max;        /* cache-background-max; 0: 64 */
+	struct alog_ring *alog;     /* the worker's access-log ring, or NULL */
+	uint32_t collapse_ms;       /* cache-collapse-wait-ms; 0: 10000 */
+	uint32_t max_object_kb;     /* cache-max-object-kb; 0: 512 */
+	uint32_t bg_max;            /* cache-background-max; 0: 64 */
+	struct auth_verifier *auth; /* the proxy users' verifier, or NULL */
 };
 
 /* The proxy under test and what it was given (ft_setup()). */
