@@ -79,8 +79,11 @@ fwd_acl_req_init(struct fwd_session *s, struct acl_req *r,
 	r->dst_port = ntohs(s->dst_port_be);
 	r->week_sec = fwd_acl_week_sec(fc);
 	r->scratch = fc->acl_scratch;
-	if (s->l->cfg.auth == NULL || s->auth_user < 0)
-		return; /* user and group acls never match */
+	/* no user, or one of another table (the listener's settings
+	 * changed since): user and group acls never match */
+	if (s->l->cfg.auth == NULL || s->auth_user < 0 ||
+	    auth_users_gen(s->l->cfg.auth) != s->auth_user_gen)
+		return;
 	u = auth_user_at(s->l->cfg.auth, (uint32_t)s->auth_user);
 	r->flags |= ACL_REQ_USER;
 	r->user = (struct acl_str){u->name.p, u->name.len};

@@ -58,6 +58,7 @@ fwd_auth_ok(struct fwd_session *s, uint32_t idx)
 	const struct auth_user *u = auth_user_at(s->l->cfg.auth, idx);
 
 	s->auth_user = (int32_t)idx;
+	s->auth_user_gen = auth_users_gen(s->l->cfg.auth);
 	s->l->fc->cnt->fwd_auth_ok++;
 	if (s->txn != NULL)
 		alog_field_set(s->txn->rec.user, sizeof(s->txn->rec.user),

@@ -201,11 +201,13 @@ struct fwd_session {
 	 * until-close bodies */
 	struct http_body cobj_chunk;
 	/* proxy authentication (fwd_auth.c): the verified user's index in
-	 * the listener's table, -1 none; the verifier's answer while the
-	 * head is parsed again (SF_AUTH_AGAIN) for the credential <auth_key>
-	 * of table <auth_gen>; the job's number while in ST_AUTH */
+	 * the listener's table (of generation auth_user_gen), -1 none; the
+	 * verifier's answer while the head is parsed again (SF_AUTH_AGAIN) for
+	 * the credential <auth_key> of table <auth_gen>; the job's number while
+	 * in ST_AUTH */
 	int32_t auth_user;
 	int32_t auth_verdict;
+	uint64_t auth_user_gen; /* the table auth_user indexes */
 	uint32_t auth_seq;
 	uint64_t auth_key;
 	uint64_t auth_gen;

@@ -311,6 +311,29 @@ Test(fwd_auth, full_queue_503_and_late_answer_503, .init = auth_setup,
 	cr_assert_eq(cnt.fwd_auth_cache_hits, 1);
 }
 
+/* CONNECT needs credentials too; with them the tunnel is set up. */
+Test(fwd_auth, connect_needs_credentials, .init = auth_setup,
+     .fini = auth_teardown)
+{
+	auth_listen(NULL, false);
+	send_str(&cli, "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n"
+	               "\r\n");
+	run(10);
+	expect_407();
+	connect_3129(&cli);
+	send_str(
+	    &cli,
+	    "CONNECT 10.0.0.2:80 HTTP/1.1\r\nHost: 10.0.0.2:80\r\n" ALICE_OK
+	    "\r\n");
+	run(10);
+	cr_assert_eq(cli.rx_len, 0);
+	cr_assert_eq(auth_verifier_run_once(ver), 1);
+	run(10);
+	cr_assert(strncmp(cli.rx, "HTTP/1.1 200 ", 13) == 0, "client got: %s",
+	          cli.rx);
+	cr_assert_eq(cnt.fwd_tunnels, 1);
+}
+
 /* The client goes while the verifier works: the answer finds no one. */
 Test(fwd_auth, client_gone_before_the_answer, .init = auth_setup,
      .fini = auth_teardown)
