@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/auth.h"
 #include "common/gh_common.h"
@@ -78,13 +79,36 @@ has_ctl(const char *p, size_t n)
 	return false;
 }
 
+/* "user:pass" decoded into <dec> (<dlen> bytes, < 0: not base64) into
+ * <out>: 0 or -EINVAL / -E2BIG as auth_basic_parse(). */
+static int
+basic_split(const char *dec, int dlen, struct auth_cred *out)
+{
+	const char *colon;
+
+	if (dlen < 0)
+		return -EINVAL;
+	colon = memchr(dec, ':', (size_t)dlen);
+	if (colon == NULL || colon == dec)
+		return -EINVAL; /* no ':' or an empty user */
+	out->user_len = (uint32_t)(colon - dec);
+	out->pass_len = (uint32_t)dlen - out->user_len - 1;
+	if (out->user_len > AUTH_USER_MAX_BYTES ||
+	    out->pass_len > AUTH_PASS_MAX_BYTES)
+		return -E2BIG;
+	if (has_ctl(dec, (size_t)dlen))
+		return -EINVAL;
+	memcpy(out->buf, dec, (size_t)dlen);
+	return 0;
+}
+
 int
 auth_basic_parse(const char *val, size_t len, struct auth_cred *out)
 {
 	char dec[AUTH_B64_MAX_BYTES / 4 * 3];
-	const char *colon, *tok;
+	const char *tok;
 	size_t n;
-	int dlen;
+	int dlen, rc;
 
 	GH_VERIFY(val != NULL && out != NULL);
 	while (len > 0 && (val[len - 1] == ' ' || val[len - 1] == '\t'))
@@ -105,18 +129,7 @@ auth_basic_parse(const char *val, size_t len, struct auth_cred *out)
 	if (n > AUTH_B64_MAX_BYTES)
 		return -E2BIG;
 	dlen = b64_decode(tok, n, dec);
-	if (dlen < 0)
-		return -EINVAL;
-	colon = memchr(dec, ':', (size_t)dlen);
-	if (colon == NULL || colon == dec)
-		return -EINVAL; /* no ':' or an empty user */
-	out->user_len = (uint32_t)(colon - dec);
-	out->pass_len = (uint32_t)dlen - out->user_len - 1;
-	if (out->user_len > AUTH_USER_MAX_BYTES ||
-	    out->pass_len > AUTH_PASS_MAX_BYTES)
-		return -E2BIG;
-	if (has_ctl(dec, (size_t)dlen))
-		return -EINVAL;
-	memcpy(out->buf, dec, (size_t)dlen);
-	return 0;
+	rc = basic_split(dec, dlen, out);
+	explicit_bzero(dec, sizeof(dec)); /* a password: not left behind */
+	return rc;
 }
