@@ -39,6 +39,10 @@ struct app {
 	/* The shared HTTP cache of every worker; NULL when no forward
 	 * listener has cache on.  Destroyed after the workers stop. */
 	struct cache_index *cache;
+	/* The verifier thread of proxy users (lib/auth): one pair of queues
+	 * per worker; NULL when no listener is in forward mode.  Stopped
+	 * after the workers. */
+	struct auth_verifier *auth;
 	/* The access-log writer thread; NULL when no access log is set. */
 	struct logger *logger;
 	/* The live version and reloads (reload.h): <conf> stays the

@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "auth/auth.h"
 #include "cache/cache_index.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
@@ -41,6 +42,9 @@
 #include "reload.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
+/* Credentials each worker may have waiting for the verifier: more get a
+ * 503 at once (fwd_auth.c). */
+#define APP_AUTH_QUEUE_DEPTH 256
 
 static volatile sig_atomic_t signalled;
 static volatile sig_atomic_t reload_asked; /* SIGHUP: the loop reloads */
@@ -318,7 +322,9 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	                          .tsc_hz = rte_get_tsc_hz(),
 	                          .cache = a->cache,
 	                          .cache_worker = w->p.id,
-	                          .live = &a->reload->live};
+	                          .live = &a->reload->live,
+	                          .auth = a->auth,
+	                          .auth_queue = w->p.id};
 	const struct conf *c = a->conf;
 	unsigned i;
 
@@ -542,6 +548,40 @@ print_eal_args(const struct eal_args *ea)
  * with QSBR once the index exists and stays offline but around each cache
  * command (ctl.c).  Returns 0 or -1 (printed).
  */
+/*
+ * The verifier of proxy users' passwords, when any listener is in forward
+ * mode (with auth-users or not: a reload may add them).  A plain pthread
+ * that inherits the control lcore's CPU, never a worker's.
+ */
+static int
+auth_open(struct app *a)
+{
+	const struct conf *c = a->conf;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i].mode == CONF_LISTEN_FORWARD)
+			break;
+	if (i == c->n_listeners)
+		return 0;
+	a->auth = auth_verifier_new(c->workers, APP_AUTH_QUEUE_DEPTH);
+	if (a->auth == NULL) {
+		fprintf(stderr, "gatehouse: auth verifier: %s\n",
+		        strerror(errno));
+		return -ENOMEM;
+	}
+	rc = auth_verifier_start(a->auth);
+	if (rc < 0) {
+		fprintf(stderr, "gatehouse: auth verifier thread: %s\n",
+		        strerror(-rc));
+		auth_verifier_free(a->auth);
+		a->auth = NULL;
+		return rc;
+	}
+	return 0;
+}
+
 static int
 cache_open(struct app *a)
 {
@@ -648,6 +688,8 @@ run(struct app *a)
 	}
 	if (cache_open(a) < 0)
 		goto out_ports;
+	if (auth_open(a) < 0)
+		goto out_workers;
 	/* version 1 is published before the workers read it */
 	if (reload_init(a->reload, a->boot) < 0) {
 		fprintf(stderr, "gatehouse: live version: out of memory\n");
@@ -708,6 +750,8 @@ out_workers:
 	/* the sessions are closed: no transaction holds a version */
 	reload_fini(a->reload);
 out_ports:
+	auth_verifier_free(a->auth); /* the workers are gone */
+	a->auth = NULL;
 	for (i = 0; i < a->n_ports; i++)
 		port_close(a->ports[i].port_id);
 	for (i = 0; i < CONF_PORTS_MAX; i++)

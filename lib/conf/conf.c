@@ -403,6 +403,7 @@ conf_parse(const char *name, const char *text, size_t len, char *err,
 	if (parse_text(&p, text, len) < 0) {
 		conf_acl_parse_done(&p);
 		conf_acl_sets_free(c);
+		conf_auth_free(c);
 		free(c);
 		errno = EINVAL;
 		return NULL;
@@ -508,6 +509,7 @@ conf_free(struct conf *c)
 		return;
 	GH_CHECK_OBJ(c, CONF_MAGIC);
 	conf_acl_sets_free(c);
+	conf_auth_free(c);
 	c->magic = 0;
 	free(c);
 }

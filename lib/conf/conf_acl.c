@@ -176,6 +176,30 @@ kind_needs_head(int kind)
 	       kind == ACL_KIND_URL_REGEX || kind == ACL_KIND_HEADER;
 }
 
+/* A user or group acl needs the listener's users (and groups): a user
+ * name comes only from credentials checked against them. */
+static int
+auth_check_kind(struct parser *p, const struct acl_line *r, int kind,
+                const char *name)
+{
+	const struct conf_listen *l = &p->c->listeners[r->listener];
+
+	if (kind != ACL_KIND_USER && kind != ACL_KIND_GROUP)
+		return 0;
+	if (l->fwd.auth == NULL)
+		return conf_fail_at(p, r->line,
+		                    "http-access: acl \"%s\" (%s) needs "
+		                    "auth-users in listen \"%s\"",
+		                    name, acl_kind_name((enum acl_kind)kind),
+		                    l->name);
+	if (kind == ACL_KIND_GROUP && l->fwd.auth_groups_path[0] == '\0')
+		return conf_fail_at(p, r->line,
+		                    "http-access: acl \"%s\" (group) needs "
+		                    "auth-groups in listen \"%s\"",
+		                    name, l->name);
+	return 0;
+}
+
 /*
  * Adds rule <r> to <b>.  The proxy checks a request whose verdict needs a
  * dst address again once it has one, from what it keeps of the request
@@ -211,6 +235,8 @@ rule_add(struct parser *p, struct acl_build *b, const struct acl_line *r,
 			                    names[i]);
 		if ((*hit)->kind == ACL_KIND_DST && *dst_line == 0)
 			*dst_line = r->line;
+		if (auth_check_kind(p, r, (*hit)->kind, names[i]) < 0)
+			return -EINVAL;
 	}
 	for (i = 0; i < n && *dst_line != 0; i++) {
 		key.name = (char *)names[i];

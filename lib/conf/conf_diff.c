@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "acl/acl.h"
+#include "auth/auth.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
 #include "conf/conf_parse.h"
@@ -229,6 +230,8 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 			out[i] = *r;
 			if (r->fwd.acl != NULL)
 				*carried |= 1u << i;
+			if (out[i].fwd.auth != NULL) /* its own reference */
+				auth_users_get(out[i].fwd.auth);
 			continue;
 		}
 		used[j] = true;
@@ -244,11 +247,15 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 			out[i] = *r;
 			if (r->fwd.acl != NULL)
 				*carried |= 1u << i;
+			if (out[i].fwd.auth != NULL) /* its own reference */
+				auth_users_get(out[i].fwd.auth);
 			continue;
 		}
 		diff_forward(d, r->name, &r->fwd, &n->fwd);
-		out[i] = *n; /* its rules move to out[] (next owns them) */
+		out[i] = *n; /* its rules and users move to out[] (next owns
+		                them) */
 		n->fwd.acl = NULL;
+		n->fwd.auth = NULL;
 		out[i].mode = r->mode;
 		out[i].bind_ip_be = r->bind_ip_be;
 		out[i].bind_port_be = r->bind_port_be;
@@ -259,6 +266,9 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 		out[i].cc = r->cc;
 	}
 	for (j = 0; j < (int)next->n_listeners; j++) {
+		/* users nobody will check against */
+		auth_users_put(next->listeners[j].fwd.auth);
+		next->listeners[j].fwd.auth = NULL;
 		if (used[j] && next->listeners[j].fwd.acl == NULL)
 			continue;
 		if (!used[j])
@@ -296,4 +306,5 @@ conf_live_free(struct conf *c)
 		return;
 	GH_CHECK_OBJ(c, CONF_MAGIC);
 	conf_acl_sets_free(c);
+	conf_auth_free(c);
 }

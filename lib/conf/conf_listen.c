@@ -35,6 +35,9 @@ enum listen_directive_id {
 	D_VIA,
 	D_ALLOW_PRIVATE_DST,
 	D_HTTP_ACCESS,
+	D_AUTH_USERS,
+	D_AUTH_GROUPS,
+	D_AUTH_REALM,
 	D_CLIENT_HEADER_MS,
 	D_CLIENT_IDLE_MS,
 	D_CONNECT_MS,
@@ -318,6 +321,14 @@ static const struct directive listen_directives[D_COUNT] = {
                        .set = conf_set_http_access,
                        .rest_of_line = true,
                        .repeatable = true},
+    /* conf_auth.c reads the files when the section ends */
+    [D_AUTH_USERS] = CONF_FUNC("auth-users", SECT_LISTEN, conf_set_auth_users),
+    [D_AUTH_GROUPS] =
+        CONF_FUNC("auth-groups", SECT_LISTEN, conf_set_auth_groups),
+    [D_AUTH_REALM] = {.name = "auth-realm",
+                      .sect = SECT_LISTEN,
+                      .set = conf_set_auth_realm,
+                      .rest_of_line = true},
     [D_CLIENT_HEADER_MS] =
         NUM_FWD("timeout-client-header-ms", client_header_ms, 100, 3600000),
     [D_CLIENT_IDLE_MS] =
@@ -359,6 +370,10 @@ forward_defaults(struct conf_forward *f)
 	f->anonymous = false;
 	f->via = true;
 	f->allow_private_dst = false;
+	f->auth = NULL;
+	f->auth_users_path[0] = '\0';
+	f->auth_groups_path[0] = '\0';
+	strcpy(f->auth_realm, "Gatehouse");
 	f->client_header_ms = 10000;
 	f->client_idle_ms = 60000;
 	f->connect_ms = 5000;
@@ -395,6 +410,10 @@ forward_section_end(struct parser *p)
 		    "listen \"%s\": mode forward needs at least one "
 		    "allow-src or http-access (it must not be an open proxy)",
 		    l->name);
+	if (conf_auth_section_end(p, p->seen[D_AUTH_USERS],
+	                          p->seen[D_AUTH_GROUPS],
+	                          p->seen[D_AUTH_REALM]) < 0)
+		return -EINVAL;
 	if ((uint64_t)f->cache_max_object_kb > (uint64_t)f->cache_mb * 1024) {
 		if (p->seen[D_CACHE_MB] > line)
 			line = p->seen[D_CACHE_MB];

@@ -260,4 +260,22 @@ void conf_acl_parse_done(struct parser *p);
  * failed parse). */
 void conf_acl_sets_free(struct conf *c);
 
+/* conf_auth.c: the setters of auth-users, auth-groups, auth-realm. */
+int conf_set_auth_users(struct parser *p, const struct directive *d,
+                        const char *arg);
+int conf_set_auth_groups(struct parser *p, const struct directive *d,
+                         const char *arg);
+int conf_set_auth_realm(struct parser *p, const struct directive *d,
+                        const char *arg);
+
+/* conf_auth.c: at the end of a forward listen section, reads its users
+ * (and groups) files; the lines its directives were given on (0: not)
+ * are where errors are reported. */
+int conf_auth_section_end(struct parser *p, unsigned users_line,
+                          unsigned groups_line, unsigned realm_line);
+
+/* conf_auth.c: drops the users tables of <c>'s listeners (conf_free and
+ * a failed parse). */
+void conf_auth_free(struct conf *c);
+
 #endif /* GH_CONF_PARSE_H */

@@ -63,7 +63,10 @@ enum conf_xff {
 };
 
 /* An IPv4 network, network byte order; addr & ~mask == 0. */
-struct acl_set; /* lib/acl: the compiled access rules */
+struct acl_set;    /* lib/acl: the compiled access rules */
+struct auth_users; /* lib/auth: the proxy users and their groups */
+
+#define CONF_AUTH_REALM_MAX 64 /* auth-realm, with its NUL */
 
 struct conf_cidr {
 	uint32_t addr_be;
@@ -88,6 +91,14 @@ struct conf_forward {
 	 * read (conf_acl.c); owned by the snapshot, freed by conf_free().
 	 * Read-only: any number of workers check against it at once. */
 	struct acl_set *acl;
+	/* Proxy authentication (conf_auth.c): with auth-users, every
+	 * request needs valid Basic credentials (407 otherwise); NULL:
+	 * none.  The table is read when the section ends and owned by the
+	 * snapshot (one reference, dropped by conf_free()); read-only. */
+	struct auth_users *auth;
+	char auth_users_path[CONF_PATH_MAX * 2];  /* auth-users, "" none */
+	char auth_groups_path[CONF_PATH_MAX * 2]; /* auth-groups, "" none */
+	char auth_realm[CONF_AUTH_REALM_MAX];     /* auth-realm, "Gatehouse" */
 	uint32_t client_header_ms;  /* timeout-client-header-ms, 10000 */
 	uint32_t client_idle_ms;    /* timeout-client-idle-ms, 60000 */
 	uint32_t connect_ms;        /* timeout-connect-ms, 5000 */

@@ -177,6 +177,7 @@ alog_record_reset(struct alog_record *rec)
 	rec->ctype[0] = '\0';
 	rec->referer[0] = '\0';
 	rec->user_agent[0] = '\0';
+	rec->user[0] = '\0';
 }
 
 uint32_t
@@ -247,6 +248,8 @@ alog_clock_us(const struct alog_clock *clk, uint64_t tsc)
 #define ALOG_BUDGET_CTYPE      192 /* squid: 63 bytes * 3 */
 #define ALOG_BUDGET_CTYPE_JSON 96
 #define ALOG_BUDGET_HDR        200 /* Referer, User-Agent */
+/* lib/auth's user names need no escaping: this is their length */
+#define ALOG_BUDGET_USER 64
 
 struct alog_out {
 	char *p;
@@ -541,7 +544,9 @@ out_squid(struct alog_out *o, const struct alog_record *rec)
 	                ALOG_BUDGET_METHOD);
 	out_char(o, ' ');
 	out_squid_field(o, rec->url, sizeof(rec->url), ALOG_BUDGET_URL);
-	out_str(o, " - "); /* %[un: no user names */
+	out_char(o, ' ');
+	out_squid_field(o, rec->user, sizeof(rec->user), ALOG_BUDGET_USER);
+	out_char(o, ' ');
 	if (hier_direct(rec)) {
 		out_str(o, "HIER_DIRECT/");
 		if (rec->server_ip_be != 0)
@@ -567,7 +572,9 @@ out_combined(struct alog_out *o, const struct alog_record *rec)
 
 	alog_utc(rec->time_us, &tm);
 	out_ipv4(o, rec->client_ip_be);
-	out_str(o, " - - [");
+	out_str(o, " - ");
+	out_combined_field(o, rec->user, sizeof(rec->user), ALOG_BUDGET_USER);
+	out_str(o, " [");
 	out_uint(o, tm.mday, 2, '0');
 	out_char(o, '/');
 	out_str(o, alog_months[tm.mon - 1]);
@@ -625,6 +632,8 @@ out_json(struct alog_out *o, const struct alog_record *rec)
 	out_ipv4(o, rec->client_ip_be);
 	out_str(o, "\",\"client_port\":");
 	out_uint(o, ntohs(rec->client_port_be), 0, ' ');
+	out_str(o, ",\"user\":");
+	out_json_str(o, rec->user, sizeof(rec->user), ALOG_BUDGET_USER);
 	out_str(o, ",\"result\":\"");
 	out_str(o, result_name(rec->result));
 	out_str(o, "\",\"status\":");

@@ -10,6 +10,7 @@
 #define ALOG_METHOD_MAX 16
 #define ALOG_CTYPE_MAX  64
 #define ALOG_HDR_MAX    192  /* Referer, User-Agent */
+#define ALOG_USER_MAX   65   /* an authenticated user name, with its NUL */
 #define ALOG_LINE_MAX   2048 /* a formatted line with its '\n' and NUL */
 
 #define ALOG_RING_SLOTS_MAX (1u << 20) /* 1 GiB of records */
@@ -73,6 +74,9 @@ struct alog_record {
 	char ctype[ALOG_CTYPE_MAX]; /* response Content-Type, "" none */
 	char referer[ALOG_HDR_MAX];
 	char user_agent[ALOG_HDR_MAX];
+	/* the user whose credentials were verified, "" none (never the
+	 * password, never a name that did not verify) */
+	char user[ALOG_USER_MAX];
 };
 
 /* TSC -> wall clock, per worker. */

@@ -35,7 +35,8 @@ int fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
 void fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc);
 
 /* Every loop: the sessions waiting on objects other requests fill
- * (collapsed misses) whose objects changed.  Returns the wakes taken. */
+ * (collapsed misses) whose objects changed, and those waiting for the
+ * verifier's answer on their credentials.  Returns the wakes taken. */
 unsigned fwd_ctx_poll(struct fwd_ctx *fc);
 
 /* Free it, after its TCP stack closed every connection. NULL is fine. */

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "acl/acl.h"
+#include "auth/auth.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 #include "http/http.h"
@@ -60,12 +61,17 @@ fwd_acl_week_sec(const struct fwd_ctx *fc)
 	return (uint32_t)(w < 0 ? w + 7 * 86400 : w);
 }
 
-/* What every check of session <s> shares: the client, port, time. */
+/* What every check of session <s> shares: the client, port, time, and
+ * the verified user with its groups (names into <groups>, which lives as
+ * long as <r>). */
 static void
-fwd_acl_req_init(struct fwd_session *s, struct acl_req *r)
+fwd_acl_req_init(struct fwd_session *s, struct acl_req *r,
+                 struct acl_str groups[ACL_REQ_GROUPS_MAX])
 {
 	struct fwd_ctx *fc = s->l->fc;
+	const struct auth_user *u;
 	struct tcp_flow_key k;
+	uint32_t i;
 
 	memset(r, 0, sizeof(*r));
 	tcp_conn_key(s->cli, &k);
@@ -73,6 +79,18 @@ fwd_acl_req_init(struct fwd_session *s, struct acl_req *r)
 	r->dst_port = ntohs(s->dst_port_be);
 	r->week_sec = fwd_acl_week_sec(fc);
 	r->scratch = fc->acl_scratch;
+	/* no user, or one of another table (the listener's settings
+	 * changed since): user and group acls never match */
+	if (fwd_cfg(s)->auth == NULL || s->auth_user < 0 ||
+	    auth_users_gen(fwd_cfg(s)->auth) != s->auth_user_gen)
+		return;
+	u = auth_user_at(fwd_cfg(s)->auth, (uint32_t)s->auth_user);
+	r->flags |= ACL_REQ_USER;
+	r->user = (struct acl_str){u->name.p, u->name.len};
+	for (i = 0; i < u->n_groups && i < ACL_REQ_GROUPS_MAX; i++)
+		groups[i] = (struct acl_str){u->groups[i].p, u->groups[i].len};
+	r->groups = groups;
+	r->n_groups = i;
 }
 
 /* Answers 403 for verdict <v>. */
@@ -99,13 +117,14 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
 {
 	const struct acl_set *set = fwd_cfg(s)->acl;
 	struct fwd_acl_head h = {.msg = msg, .buf = buf};
+	struct acl_str groups[ACL_REQ_GROUPS_MAX];
 	struct acl_verdict v;
 	struct acl_req r;
 
 	if (set == NULL)
 		return FWD_ACL_ALLOW; /* no rules given: allow-src at accept */
 	s->dst_port_be = htons(msg->port);
-	fwd_acl_req_init(s, &r);
+	fwd_acl_req_init(s, &r, groups);
 	r.method =
 	    (struct acl_str){buf + msg->method_str.off, msg->method_str.len};
 	if (!(s->flags & SF_CONNECT))
@@ -132,12 +151,13 @@ fwd_acl_dst(struct fwd_session *s)
 {
 	const struct acl_set *set = fwd_cfg(s)->acl;
 	const char *method = http_method_name((enum http_method)s->req_method);
+	struct acl_str groups[ACL_REQ_GROUPS_MAX];
 	struct acl_verdict v;
 	struct acl_req r;
 
 	GH_VERIFY(set != NULL && (s->flags & SF_ACL_DST));
-	fwd_acl_req_init(s, &r);
-	r.flags = ACL_REQ_DST;
+	fwd_acl_req_init(s, &r, groups);
+	r.flags |= ACL_REQ_DST;
 	r.dst_ip = ntohl(s->dst_ip_be);
 	r.method = (struct acl_str){method, strlen(method)};
 	if (!(s->flags & SF_CONNECT))

@@ -282,11 +282,12 @@ unsigned
 fwd_ctx_poll(struct fwd_ctx *fc)
 {
 	struct cache_obj *objs[FWD_WAKE_BURST];
-	unsigned n, i;
+	unsigned n, i, n_auth;
 
 	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
+	n_auth = fwd_auth_poll(fc); /* the verifier's answers (fwd_auth.c) */
 	if (fc->p.cache == NULL)
-		return 0;
+		return n_auth;
 	n = cache_wake_drain(fc->p.cache, fc->p.cache_worker, objs,
 	                     FWD_WAKE_BURST);
 	for (i = 0; i < n; i++) {
@@ -299,7 +300,7 @@ fwd_ctx_poll(struct fwd_ctx *fc)
 		}
 		cache_obj_put(objs[i]);
 	}
-	return n;
+	return n + n_auth;
 }
 
 bool

@@ -51,6 +51,13 @@
 	256 /* cache_head's room for the stored \
 	       metadata and the status line */
 
+/* The verification cache of a worker (fwd_auth.c): entries, how long a
+ * verified credential and a refused one are believed (a new users table,
+ * at a reload, misses them all at once). */
+#define FWD_AUTH_CACHE_ENTRIES 4096
+#define FWD_AUTH_OK_TTL_MS     3600000u
+#define FWD_AUTH_BAD_TTL_MS    60000u
+
 /* A request's fields kept for Vary (fwd_cache_vary.c): more, and a
  * response with Vary is not stored. */
 #define FWD_CACHE_VARY_REQ_MAX 2048
@@ -65,6 +72,8 @@ enum fwd_state {
 	ST_DRAIN = 6,      /* last reply queued; closing the client */
 	ST_WAIT = 7,       /* served from an object another request fills
 	                      (a collapsed miss: fwd_collapse.c) */
+	ST_AUTH = 8,       /* the verifier checks the request's credentials
+	                      (fwd_auth.c); the head waits in cli_in */
 };
 
 /* Session flags (32 bits: more come with the cache). */
@@ -104,6 +113,10 @@ enum fwd_state {
 #define SF_ACL_DST                                                  \
 	0x400000u /* the access rules need the destination address: \
 	             fwd_connect() judges again (fwd_acl.c) */
+#define SF_AUTH_AGAIN                                                \
+	0x800000u /* the head is parsed again with the verifier's    \
+	             answer in s->auth_verdict (fwd_auth.c): counted \
+	             when it first came */
 #define SF_FILL_SELF                                               \
 	0x80000u /* ST_FORWARD: the response fills an object and   \
 	            the client is served from it (s->sobj), so the \
@@ -197,6 +210,17 @@ struct fwd_session {
 	 * gets it chunked; cobj_expect is UINT64_MAX for chunked and
 	 * until-close bodies */
 	struct http_body cobj_chunk;
+	/* proxy authentication (fwd_auth.c): the verified user's index in
+	 * the listener's table (of generation auth_user_gen), -1 none; the
+	 * verifier's answer while the head is parsed again (SF_AUTH_AGAIN) for
+	 * the credential <auth_key> of table <auth_gen>; the job's number while
+	 * in ST_AUTH */
+	int32_t auth_user;
+	int32_t auth_verdict;
+	uint64_t auth_user_gen; /* the table auth_user indexes */
+	uint32_t auth_seq;
+	uint64_t auth_key;
+	uint64_t auth_gen;
 	struct dns_waiter dw;
 	struct gh_timer tmr;
 };
@@ -247,6 +271,8 @@ struct fwd_ctx {
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
 	struct acl_scratch *acl_scratch; /* regex match data (fwd_acl.c) */
+	struct auth_cache *auth_cache;   /* verified credentials (fwd_auth.c) */
+	uint32_t auth_seq;               /* the last job handed over */
 	/* local time minus UTC in s, taken at start (a DST change shows
 	 * after a restart): time acls need no clock call nor tz lock */
 	int64_t acl_utc_off_s;
@@ -651,6 +677,28 @@ enum fwd_acl_result fwd_acl_request(struct fwd_session *s,
  * connected to (s->dst_ip_be).  True: allowed; false: answered 403. */
 bool fwd_acl_dst(struct fwd_session *s);
 
+/* ---- fwd_auth.c ---- */
+
+enum fwd_auth_result {
+	FWD_AUTH_OK = 0,      /* no auth-users, or verified: s->auth_user */
+	FWD_AUTH_REPLIED = 1, /* answered 407, 400 or 503 */
+	FWD_AUTH_WAIT = 2,    /* ST_AUTH: the verifier's answer resumes it */
+};
+
+/* A listener with auth-users: the request head <msg> in <buf> needs
+ * valid Basic credentials in Proxy-Authorization, judged from the cache
+ * or by the verifier thread; before the access rules. */
+enum fwd_auth_result fwd_auth_request(struct fwd_session *s,
+                                      const struct http_msg *msg,
+                                      const char *buf);
+
+/* Every loop: the verifier's answers into the cache, their sessions
+ * resumed.  Returns the answers taken. */
+unsigned fwd_auth_poll(struct fwd_ctx *fc);
+
+/* ST_AUTH's timer fired: 503. */
+void fwd_auth_timeout(struct fwd_session *s);
+
 /* ---- fwd_reply.c ---- */
 
 /* Answer the current request ourselves and close the client after it. */
@@ -660,6 +708,11 @@ void fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
 /* Answer with the error <status> and a page saying <why>. */
 void fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
                const char *why);
+
+/* The same with more header lines <extra> ("" or lines ending in CRLF). */
+void fwd_error_extra(struct fwd_session *s, unsigned status,
+                     enum alog_result result, const char *why,
+                     const char *extra);
 
 /* ---- small helpers of every stage ---- */
 

@@ -112,14 +112,16 @@ fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
 
 /*
  * Answer the current request with the error <status> and the reason <why>
- * in a short page naming Gatehouse (see fwd_reply()).  Counters other than
- * the per-status ones are the caller's.
+ * in a short page naming Gatehouse (see fwd_reply()), with the header
+ * lines <extra> too.  Counters other than the per-status ones are the
+ * caller's.
  */
 void
-fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
-          const char *why)
+fwd_error_extra(struct fwd_session *s, unsigned status, enum alog_result result,
+                const char *why, const char *extra)
 {
 	char body[FWD_ERR_BODY_MAX];
+	char hdrs[512];
 	int n;
 
 	count_error(s->l->fc->cnt, status);
@@ -130,11 +132,16 @@ fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
 	             why);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		n = (int)strlen(body);
-	fwd_reply(s, status, result,
-	          status == 405 ? "Content-Type: text/html; charset=utf-8\r\n"
-	                          "Cache-Control: no-store\r\n"
-	                          "Allow: " FWD_ALLOW "\r\n"
-	                        : "Content-Type: text/html; charset=utf-8\r\n"
-	                          "Cache-Control: no-store\r\n",
-	          body, (uint32_t)n);
+	snprintf(hdrs, sizeof(hdrs),
+	         "Content-Type: text/html; charset=utf-8\r\n"
+	         "Cache-Control: no-store\r\n%s%s",
+	         status == 405 ? "Allow: " FWD_ALLOW "\r\n" : "", extra);
+	fwd_reply(s, status, result, hdrs, body, (uint32_t)n);
+}
+
+void
+fwd_error(struct fwd_session *s, unsigned status, enum alog_result result,
+          const char *why)
+{
+	fwd_error_extra(s, status, result, why, "");
 }

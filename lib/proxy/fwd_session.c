@@ -48,6 +48,7 @@
 #include <rte_mbuf.h>
 
 #include "acl/acl.h"
+#include "auth/auth.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 
@@ -67,6 +68,7 @@ session_get(struct fwd_ctx *fc)
 	GH_VERIFY(s->magic == 0);
 	memset(s, 0, sizeof(*s));
 	s->magic = FWD_SESSION_MAGIC;
+	s->auth_user = -1;
 	fc->cnt->fwd_sessions_in_use++;
 	return s;
 }
@@ -567,6 +569,9 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 	case ST_WAIT:
 		fwd_collapse_timeout(s);
 		return;
+	case ST_AUTH:
+		fwd_auth_timeout(s);
+		return;
 	default:
 		return;
 	}
@@ -619,13 +624,15 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
 	fc->acl_scratch = acl_scratch_new();
+	fc->auth_cache = auth_cache_new(
+	    FWD_AUTH_CACHE_ENTRIES, FWD_AUTH_OK_TTL_MS, FWD_AUTH_BAD_TTL_MS);
 	if (p->cache != NULL) {
 		fc->cache_head_cap = fc->scratch_cap + FWD_CACHE_META_ROOM;
 		fc->cache_head = malloc(fc->cache_head_cap);
 	}
 	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
 	    fc->idle_mem == NULL || fc->scratch == NULL ||
-	    fc->acl_scratch == NULL ||
+	    fc->acl_scratch == NULL || fc->auth_cache == NULL ||
 	    (p->cache != NULL && fc->cache_head == NULL) ||
 	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
 	                 sizeof(struct fwd_session)) < 0 ||
@@ -656,6 +663,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	free(fc->idle_mem);
 	free(fc->scratch);
 	acl_scratch_free(fc->acl_scratch);
+	auth_cache_free(fc->auth_cache);
 	free(fc->cache_head);
 	free(fc);
 }

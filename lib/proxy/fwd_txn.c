@@ -157,7 +157,8 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	char host[FWD_HOST_MAX + 1];
 	uint32_t host_len = msg->host.len;
 
-	if (!(s->flags & SF_NO_COLLAPSE)) /* counted when it first came */
+	/* counted when it first came */
+	if (!(s->flags & (SF_NO_COLLAPSE | SF_AUTH_AGAIN)))
 		fc->cnt->fwd_requests++;
 	txn_request(s, msg, buf);
 	s->req_method = msg->method;
@@ -207,6 +208,9 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		          "the request body is larger than allowed");
 		return false;
 	}
+	/* credentials first: the rules may name the user; ST_AUTH waits */
+	if (fwd_auth_request(s, msg, buf) != FWD_AUTH_OK)
+		return false;
 	/* before the cache: a denied request is not answered from it */
 	if (fwd_acl_request(s, msg, buf) == FWD_ACL_DENIED)
 		return false;
@@ -298,8 +302,9 @@ fwd_request_one(struct fwd_session *s)
 		fwd_head_wait(s);
 		return false;
 	}
-	/* a request parsed again after waiting in vain keeps its txn */
-	s->flags &= (uint32_t)(SF_CLI_FIN | SF_NO_COLLAPSE);
+	/* a request parsed again after waiting in vain (or for the
+	 * verifier) keeps its txn */
+	s->flags &= (uint32_t)(SF_CLI_FIN | SF_NO_COLLAPSE | SF_AUTH_AGAIN);
 	fwd_head_reset(s);
 	if (s->txn == NULL)
 		fwd_txn_start(s);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/auth_types.h"
 #include "net/net_types.h"
 #include "stats/stats_types.h"
 
@@ -73,6 +74,14 @@ enum proxy_service {
 	X(fwd_denied_port,    "forward: 403, CONNECT to a port not allowed") \
 	X(fwd_acl_denied,     "forward: 403, denied by the access rules (http-access)") \
 	X(fwd_acl_denied_dst, "forward: 403, denied by the access rules once the destination address was known") \
+	X(fwd_auth_ok,        "forward auth: requests with verified Basic credentials (from the cache or the verifier)") \
+	X(fwd_auth_failed,    "forward auth: requests whose credentials did not verify (unknown user or wrong password): 407") \
+	X(fwd_auth_407,       "forward auth: 407 sent (no, unverified or non-Basic credentials)") \
+	X(fwd_auth_invalid,   "forward auth: 400 sent, malformed Basic credentials (bad base64, no ':', over the bounds, two fields)") \
+	X(fwd_auth_cache_hits, "forward auth: credentials judged from the worker's verification cache (verified or refused)") \
+	X(fwd_auth_cache_misses, "forward auth: credentials sent to the verifier thread") \
+	X(fwd_auth_queue_full, "forward auth: 503 sent, the verifier's queue of this worker was full") \
+	X(fwd_auth_timeout,   "forward auth: 503 sent, the verifier did not answer within timeout-client-header-ms") \
 	X(fwd_err_400,        "forward: 400 sent (bad request)") \
 	X(fwd_err_405,        "forward: 405 sent (method not allowed)") \
 	X(fwd_err_413,        "forward: 413 sent (request body too large)") \
@@ -182,6 +191,11 @@ struct proxy_params {
 	 * the forward listeners' settings as reloaded), or NULL: the settings
 	 * given to proxy_listen_forward() stay */
 	struct proxy_live *const *live;
+	/* proxy users (lib/auth): the verifier thread (the app's, NULL:
+	 * none, a request that needs it is answered 503) and this worker's
+	 * queue in it */
+	struct auth_verifier *auth;
+	uint32_t auth_queue;
 };
 
 #endif /* GH_PROXY_TYPES_H */

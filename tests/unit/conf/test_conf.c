@@ -20,6 +20,7 @@
 #include <criterion/parameterized.h>
 
 #include "acl/acl.h"
+#include "auth/auth.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
 
@@ -1996,4 +1997,126 @@ Test(conf, acl_errors_at_their_line)
 	acl_bad(FWD_HEAD "\tmax-headers 64\n",
 	        "t.conf:12: listen \"f\": mode forward needs at least one "
 	        "allow-src or http-access (it must not be an open proxy)");
+}
+
+/* ---- proxy authentication (issue 13 item 3): auth-users, auth-groups,
+ * auth-realm ---- */
+
+#define AUTH_HASH "$5$saltsalt$myjXcpMpE2Ofk7fj9hqyNYSn6lmWG4Mqnjx.KIRRr4/"
+
+/* A file in /tmp holding <text>; its path into <path> (64 bytes). */
+static void
+auth_file(char *path, const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/gh-test-auth-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* <fmt> with the users file <u> and groups file <g> put in. */
+static struct conf *
+parse_auth(const char *fmt, const char *u, const char *g)
+{
+	static char text[4096];
+
+	snprintf(text, sizeof(text), fmt, u, g);
+	return parse(text);
+}
+
+Test(conf, auth_users_groups_realm)
+{
+	char u[64], g[64];
+	struct conf *c;
+
+	auth_file(u, "alice:" AUTH_HASH "\nbob:" AUTH_HASH "\n");
+	auth_file(g, "staff: alice\n");
+	c = parse_auth(FWD_HEAD "\tauth-users %s\n"
+	                        "\tauth-groups %s\n"
+	                        "\tauth-realm \"Lab proxy\"\n"
+	                        "\thttp-access deny nobob\n"
+	                        "\thttp-access allow st\n"
+	                        "acl nobob user bob\n"
+	                        "acl st group staff\n",
+	               u, g);
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_not_null(c->listeners[0].fwd.auth);
+	cr_assert_eq(auth_users_count(c->listeners[0].fwd.auth), 2);
+	cr_assert_str_eq(c->listeners[0].fwd.auth_realm, "Lab proxy");
+	cr_assert_str_eq(c->listeners[0].fwd.auth_users_path, u);
+	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 2);
+	conf_free(c); /* the table with it (LSan in the ASan build) */
+	/* defaults: no users, realm "Gatehouse" */
+	c = parse_ok(FWD_HEAD ALLOW);
+	cr_assert_null(c->listeners[0].fwd.auth);
+	cr_assert_str_eq(c->listeners[0].fwd.auth_realm, "Gatehouse");
+	conf_free(c);
+	/* auth-users alone is enough to not be an open proxy?  No: the
+	 * listener still needs allow-src or http-access */
+	c = parse_auth(FWD_HEAD "\tauth-users %s\n", u, g);
+	cr_assert_null(c);
+	unlink(u);
+	unlink(g);
+}
+
+Test(conf, auth_errors_at_their_line)
+{
+	char u[64], g[64], bad[64], badg[64], msg[512];
+
+	auth_file(u, "alice:" AUTH_HASH "\n");
+	auth_file(g, "staff: alice\n");
+	auth_file(bad, "alice:" AUTH_HASH "\nbob:$apr1$abcdefgh$82Jub\n");
+	auth_file(badg, "staff: alice\nops: carol\n");
+	/* errors in the files: the directive's line, then the file's */
+	cr_assert_null(parse_auth(FWD_HEAD ALLOW "\tauth-users %s\n", bad, g));
+	snprintf(msg, sizeof(msg),
+	         "t.conf:16: auth-users: %s:2: user \"bob\": MD5-apr1 "
+	         "($apr1$, Apache's) hashes are refused: libcrypt cannot "
+	         "check them; use yescrypt, bcrypt or sha512-crypt (htpasswd "
+	         "-B, mkpasswd -m yescrypt)",
+	         bad);
+	cr_assert_str_eq(err, msg);
+	cr_assert_null(parse_auth(FWD_HEAD ALLOW "\tauth-users %s\n"
+	                                         "\tauth-groups %s\n",
+	                          u, badg));
+	snprintf(msg, sizeof(msg),
+	         "t.conf:17: auth-groups: %s:2: group \"ops\": no user "
+	         "\"carol\" in the users file",
+	         badg);
+	cr_assert_str_eq(err, msg);
+	acl_bad(FWD_HEAD ALLOW "\tauth-users /nonexistent/users\n",
+	        "t.conf:16: auth-users: /nonexistent/users: cannot open: No "
+	        "such file or directory");
+	acl_bad(FWD_HEAD ALLOW "\tauth-users users.txt\n",
+	        "t.conf:16: auth-users: \"users.txt\" is not an absolute path");
+	acl_bad(FWD_HEAD ALLOW "\tauth-groups /etc/groups\n",
+	        "t.conf:16: listen \"f\": auth-groups needs auth-users");
+	acl_bad(FWD_HEAD ALLOW "\tauth-realm Lab\n",
+	        "t.conf:16: listen \"f\": auth-realm needs auth-users");
+	acl_bad(FWD_HEAD ALLOW "\tauth-realm \"a\\\"b\"\n",
+	        "t.conf:16: auth-realm: only printable ASCII without '\"' and "
+	        "'\\\\'");
+	acl_bad(FWD_HEAD ALLOW "\tauth-realm \"\"\n",
+	        "t.conf:16: auth-realm: must be 1 to 63 characters");
+	acl_bad(FWD_HEAD "\thttp-access allow u\nacl u user alice\n",
+	        "t.conf:15: http-access: acl \"u\" (user) needs auth-users in "
+	        "listen \"f\"");
+	cr_assert_null(parse_auth(FWD_HEAD "\tauth-users %s\n"
+	                                   "\thttp-access allow st\n"
+	                                   "acl st group staff\n",
+	                          u, g));
+	cr_assert_str_eq(err, "t.conf:16: http-access: acl \"st\" (group) "
+	                      "needs auth-groups in listen \"f\"");
+	acl_bad(PORT_IN PORT_OUT "listen r\n\tmode echo\n"
+	                         "\tbind 198.18.1.1:7\n"
+	                         "\tauth-users /etc/users\n",
+	        "t.conf:13: listen \"r\": auth-users is only allowed in "
+	        "forward mode");
+	unlink(u);
+	unlink(g);
+	unlink(bad);
+	unlink(badg);
 }

@@ -6,11 +6,14 @@
  * rules (carried), a new one is reported and dropped.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include "acl/acl.h"
+#include "auth/auth.h"
 #include "common/gh_common.h"
 #include "conf/conf.h"
 
@@ -225,6 +228,37 @@ Test(conf_diff, missing_listener_keeps_its_rules_carried)
 	run->listeners[1].fwd.acl = NULL;
 	conf_free(run);
 	conf_free(next);
+}
+
+/* A missing listener's users stay with the new snapshot after the running
+ * one is freed (each holds a reference of its own): ASan watches. */
+Test(conf_diff, missing_listener_keeps_its_users)
+{
+	static const char hash[] =
+	    "$5$saltsalt$myjXcpMpE2Ofk7fj9hqyNYSn6lmWG4Mqnjx.KIRRr4/";
+	char path[] = "/tmp/gh-test-diff-users-XXXXXX", text[4096];
+	int fd = mkstemp(path);
+	struct conf *run, *next;
+	uint32_t carried;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(dprintf(fd, "alice:%s\n", hash), (int)strlen(hash) + 7);
+	close(fd);
+	snprintf(text, sizeof(text),
+	         PORTS ACLS FWD("a", "3128")
+	             FWD("b", "3129") "\tauth-users %s\n",
+	         path);
+	run = parse_ok(text);
+	next = parse_ok(PORTS ACLS FWD("a", "3128"));
+	cr_assert_not_null(run->listeners[1].fwd.auth);
+	diff(run, next, &carried);
+	cr_assert_eq(next->listeners[1].fwd.auth, run->listeners[1].fwd.auth);
+	run->listeners[1].fwd.acl = NULL; /* what version_free does */
+	conf_free(run);
+	cr_assert_eq(auth_user_find(next->listeners[1].fwd.auth, "alice", 5),
+	             0);
+	conf_free(next);
+	unlink(path);
 }
 
 Test(conf_diff, boot_snapshot_keeps_what_runs_after_conf_live_free)

@@ -388,6 +388,28 @@ Test(alog, squid_escapes_what_would_split_the_line)
 	                 "HIER_DIRECT/198.19.1.2 text/html;%20charset=utf-8\n");
 }
 
+/* Issue 13 item 3: the verified user in Squid's %un, combined's %u and
+ * JSON's "user"; "-" (or "") without one. */
+Test(alog, user_in_every_format)
+{
+	struct alog_record rec;
+
+	miss_record(&rec);
+	SET(&rec, user, "alice@lab");
+	cr_assert_not_null(strstr(fmt(&rec, ALOG_FMT_SQUID),
+	                          " http://origin.lab.test/1k.bin alice@lab "
+	                          "HIER_DIRECT/"));
+	cr_assert_not_null(
+	    strstr(fmt(&rec, ALOG_FMT_COMBINED), "198.18.1.2 - alice@lab ["));
+	cr_assert_not_null(
+	    strstr(fmt(&rec, ALOG_FMT_JSON), ",\"user\":\"alice@lab\","));
+	rec.user[0] = '\0';
+	cr_assert_not_null(
+	    strstr(fmt(&rec, ALOG_FMT_SQUID), "1k.bin - HIER_DIRECT/"));
+	cr_assert_not_null(
+	    strstr(fmt(&rec, ALOG_FMT_COMBINED), "198.18.1.2 - - ["));
+}
+
 Test(alog, combined_line)
 {
 	struct alog_record rec;
@@ -464,7 +486,7 @@ Test(alog, json_line)
 	cr_assert_str_eq(
 	    fmt(&rec, ALOG_FMT_JSON),
 	    "{\"time\":\"2024-11-23T12:00:00.123Z\",\"elapsed_ms\":45,"
-	    "\"client\":\"198.18.1.2\",\"client_port\":40000,"
+	    "\"client\":\"198.18.1.2\",\"client_port\":40000,\"user\":\"\","
 	    "\"result\":\"TCP_MISS\",\"status\":200,\"bytes\":1234,"
 	    "\"bytes_in\":87,\"method\":\"GET\","
 	    "\"url\":\"http://origin.lab.test/1k.bin\","
@@ -475,7 +497,7 @@ Test(alog, json_line)
 	cr_assert_str_eq(
 	    fmt(&rec, ALOG_FMT_JSON),
 	    "{\"time\":\"1970-01-01T00:00:00.000Z\",\"elapsed_ms\":0,"
-	    "\"client\":\"0.0.0.0\",\"client_port\":0,"
+	    "\"client\":\"0.0.0.0\",\"client_port\":0,\"user\":\"\","
 	    "\"result\":\"NONE\",\"status\":0,\"bytes\":0,"
 	    "\"bytes_in\":0,\"method\":\"\",\"url\":\"\","
 	    "\"hierarchy\":\"HIER_NONE\",\"server\":\"\","
@@ -529,6 +551,8 @@ worst_record(struct alog_record *rec, char c)
 	rec->ctype[sizeof(rec->ctype) - 1] = '\0';
 	rec->referer[sizeof(rec->referer) - 1] = '\0';
 	rec->user_agent[sizeof(rec->user_agent) - 1] = '\0';
+	memset(rec->user, c, sizeof(rec->user) - 1);
+	rec->user[sizeof(rec->user) - 1] = '\0';
 }
 
 Test(alog, worst_case_records_fit_a_line)
@@ -545,6 +569,12 @@ Test(alog, worst_case_records_fit_a_line)
 			worst_record(&rec, worst[i]);
 			line = fmt(&rec, f);
 			cr_assert_lt(strlen(line), ALOG_LINE_MAX);
+			/* whole: the last field and the line end are there */
+			cr_assert_eq(line[strlen(line) - 1], '\n');
+			if (f == ALOG_FMT_JSON)
+				cr_assert_not_null(
+				    strstr(line, "\"version\":\"HTTP/1.255\"}"),
+				    "%s", line);
 		}
 	}
 }

@@ -54,6 +54,8 @@ ft_setup(const struct ft_opts *o)
 	p.pool = tt_pool;
 	p.dns = dns;
 	p.alog = o->alog;
+	p.auth = o->auth;
+	p.auth_queue = 0;
 	p.ports[0].addr_be = TT_IP_A;
 	p.ports[0].mask_be = TT_IP(255, 255, 255, 0);
 	p.ports[0].outside = true;

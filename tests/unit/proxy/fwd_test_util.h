@@ -26,6 +26,7 @@ struct ft_opts {
 	uint32_t bg_max;        /* cache-background-max; 0: 64 */
 	/* where the test publishes live versions (proxy_live.h), or NULL */
 	struct proxy_live *const *live;
+	struct auth_verifier *auth; /* the proxy users' verifier, or NULL */
 };
 
 /* The proxy under test and what it was given (ft_setup()). */
