@@ -232,10 +232,30 @@ rule_add(struct parser *p, struct acl_build *b, const struct acl_line *r,
 	return 0;
 }
 
+/* Appends the text of the listener's next rule (see
+ * conf_forward.acl_rule_text), built from <a> and <b>; 0 or -ENOMEM. */
+static int
+rule_text_push(struct conf_listen *l, const char *a, const char *b)
+{
+	size_t len = strlen(a) + strlen(b) + 1;
+	char **nt, *t;
+
+	nt = realloc(l->fwd.acl_rule_text,
+	             (l->fwd.n_acl_rules + 1) * sizeof(*nt));
+	if (nt == NULL)
+		return -ENOMEM;
+	l->fwd.acl_rule_text = nt;
+	t = malloc(len);
+	if (t == NULL)
+		return -ENOMEM;
+	snprintf(t, len, "%s%s", a, b);
+	nt[l->fwd.n_acl_rules++] = t;
+	return 0;
+}
+
 /* allow-src as the element gh.allow-src and the rule `allow` on it. */
 static int
-implicit_allow_src(struct parser *p, struct acl_build *b,
-                   const struct conf_listen *l)
+implicit_allow_src(struct parser *p, struct acl_build *b, struct conf_listen *l)
 {
 	static const char *const names[] = {ACL_IMPLICIT_SRC};
 	char text[CONF_ALLOW_SRC_MAX * 20];
@@ -258,6 +278,9 @@ implicit_allow_src(struct parser *p, struct acl_build *b,
 	    acl_rule_add(b, ACL_ALLOW, l->line, names, NULL, 1, &err) < 0)
 		return conf_fail_at(p, l->line, "listen \"%s\": allow-src: %s",
 		                    l->name, err.msg);
+	text[off - 1] = '\0'; /* the last blank */
+	if (rule_text_push(l, "implicit: allow-src ", text) < 0)
+		return conf_fail_at(p, l->line, "out of memory");
 	return 0;
 }
 
@@ -290,10 +313,19 @@ listener_compile(struct parser *p, unsigned li, struct acl_line **idx,
 			acl_build_free(b);
 			return -EINVAL;
 		}
+		if (rule_text_push(l,
+		                   st->lines[i].kind == ACL_ALLOW
+		                       ? "http-access allow "
+		                       : "http-access deny ",
+		                   st->lines[i].text) < 0)
+			goto nomem;
 	}
-	if (n_rules == 0 && implicit_allow_src(p, b, l) < 0) {
-		acl_build_free(b);
-		return -EINVAL;
+	if (n_rules == 0) {
+		if (implicit_allow_src(p, b, l) < 0) {
+			acl_build_free(b);
+			return -EINVAL;
+		}
+		l->fwd.acl_implicit_src = true;
 	}
 	l->fwd.acl = acl_compile(b, &err);
 	if (l->fwd.acl == NULL)
@@ -301,6 +333,9 @@ listener_compile(struct parser *p, unsigned li, struct acl_line **idx,
 		                    "listen \"%s\": access rules: %s", l->name,
 		                    err.msg);
 	return 0;
+nomem:
+	acl_build_free(b);
+	return conf_fail_at(p, l->line, "out of memory");
 fail_at_line:
 	acl_build_free(b);
 	return conf_fail_at(p, st->lines[i].line, "acl %s: %s",
@@ -356,10 +391,18 @@ void
 conf_acl_sets_free(struct conf *c)
 {
 	unsigned i;
+	unsigned j;
 
 	for (i = 0; i < c->n_listeners && i < CONF_LISTENERS_MAX; i++) {
-		acl_set_free(c->listeners[i].fwd.acl);
-		c->listeners[i].fwd.acl = NULL;
+		struct conf_forward *f = &c->listeners[i].fwd;
+
+		acl_set_free(f->acl);
+		f->acl = NULL;
+		for (j = 0; j < f->n_acl_rules; j++)
+			free(f->acl_rule_text[j]);
+		free(f->acl_rule_text);
+		f->acl_rule_text = NULL;
+		f->n_acl_rules = 0;
 	}
 }
 

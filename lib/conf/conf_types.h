@@ -88,6 +88,14 @@ struct conf_forward {
 	 * read (conf_acl.c); owned by the snapshot, freed by conf_free().
 	 * Read-only: any number of workers check against it at once. */
 	struct acl_set *acl;
+	/* What each rule of <acl> says, by rule index (acl_verdict.rule), as
+	 * `gatehousectl acl test` shows it: "http-access deny blocked", or
+	 * "implicit: allow-src 198.18.1.0/24" for the rule allow-src becomes
+	 * when the listener has no http-access rule (then acl_implicit_src).
+	 * Owned by the snapshot like <acl>. */
+	char **acl_rule_text;
+	unsigned n_acl_rules;
+	bool acl_implicit_src;
 	uint32_t client_header_ms;  /* timeout-client-header-ms, 10000 */
 	uint32_t client_idle_ms;    /* timeout-client-idle-ms, 60000 */
 	uint32_t connect_ms;        /* timeout-connect-ms, 5000 */

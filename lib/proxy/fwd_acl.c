@@ -19,6 +19,7 @@
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 #include "http/http.h"
+#include "proxy/fwd_acl.h"
 
 /* The request head a header acl looks into. */
 struct fwd_acl_head {
@@ -60,19 +61,99 @@ fwd_acl_week_sec(const struct fwd_ctx *fc)
 	return (uint32_t)(w < 0 ? w + 7 * 86400 : w);
 }
 
-/* What every check of session <s> shares: the client, port, time. */
+bool
+fwd_src_accepted(const struct conf_forward *cfg, uint32_t ip_be)
+{
+	unsigned i;
+
+	if (cfg->n_allow_src == 0)
+		return cfg->acl != NULL;
+	for (i = 0; i < cfg->n_allow_src; i++)
+		if ((ip_be & cfg->allow_src[i].mask_be) ==
+		    cfg->allow_src[i].addr_be)
+			return true;
+	return false;
+}
+
+bool
+fwd_connect_port_allowed(const struct conf_forward *cfg, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_connect_ports; i++)
+		if (cfg->connect_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* Who asks in session <s>: the client, the time, the worker's scratch. */
 static void
-fwd_acl_req_init(struct fwd_session *s, struct acl_req *r)
+fwd_acl_who_init(struct fwd_session *s, struct fwd_acl_who *who)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	struct tcp_flow_key k;
 
-	memset(r, 0, sizeof(*r));
+	memset(who, 0, sizeof(*who));
 	tcp_conn_key(s->cli, &k);
-	r->src_ip = ntohl(k.remote_ip_be);
-	r->dst_port = ntohs(s->dst_port_be);
-	r->week_sec = fwd_acl_week_sec(fc);
-	r->scratch = fc->acl_scratch;
+	who->src_ip = ntohl(k.remote_ip_be);
+	who->week_sec = fwd_acl_week_sec(fc);
+	who->scratch = fc->acl_scratch;
+}
+
+/* What every check shares: the client, the user, the time. */
+static void
+fwd_acl_req_init(const struct fwd_acl_who *who, struct acl_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->src_ip = who->src_ip;
+	r->week_sec = who->week_sec;
+	r->scratch = who->scratch;
+	if (who->user != NULL) {
+		r->flags |= ACL_REQ_USER;
+		r->user = *who->user;
+		r->groups = who->groups;
+		r->n_groups = who->n_groups;
+	}
+}
+
+void
+fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
+                   const char *buf, const struct fwd_acl_who *who,
+                   struct acl_verdict *v)
+{
+	struct fwd_acl_head h = {.msg = msg, .buf = buf};
+	struct acl_req r;
+
+	fwd_acl_req_init(who, &r);
+	r.dst_port = msg->port;
+	r.method =
+	    (struct acl_str){buf + msg->method_str.off, msg->method_str.len};
+	if (msg->method != HTTP_M_CONNECT)
+		r.scheme =
+		    (struct acl_str){buf + msg->scheme.off, msg->scheme.len};
+	r.host = (struct acl_str){buf + msg->host.off, msg->host.len};
+	r.url = (struct acl_str){buf + msg->target.off, msg->target.len};
+	r.header = fwd_acl_header;
+	r.header_ctx = &h;
+	acl_check(set, &r, v);
+}
+
+void
+fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
+                  enum http_method method, uint32_t dst_ip, uint16_t dst_port,
+                  struct acl_verdict *v)
+{
+	const char *name = http_method_name(method);
+	struct acl_req r;
+
+	fwd_acl_req_init(who, &r);
+	r.flags |= ACL_REQ_DST;
+	r.dst_ip = dst_ip;
+	r.dst_port = dst_port;
+	r.method = (struct acl_str){name, strlen(name)};
+	if (method != HTTP_M_CONNECT)
+		r.scheme = (struct acl_str){"http", 4};
+	acl_check(set, &r, v);
 }
 
 /* Answers 403 for verdict <v>. */
@@ -98,24 +179,14 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
                 const char *buf)
 {
 	const struct acl_set *set = s->l->cfg.acl;
-	struct fwd_acl_head h = {.msg = msg, .buf = buf};
+	struct fwd_acl_who who;
 	struct acl_verdict v;
-	struct acl_req r;
 
 	if (set == NULL)
 		return FWD_ACL_ALLOW; /* no rules given: allow-src at accept */
 	s->dst_port_be = htons(msg->port);
-	fwd_acl_req_init(s, &r);
-	r.method =
-	    (struct acl_str){buf + msg->method_str.off, msg->method_str.len};
-	if (!(s->flags & SF_CONNECT))
-		r.scheme =
-		    (struct acl_str){buf + msg->scheme.off, msg->scheme.len};
-	r.host = (struct acl_str){buf + msg->host.off, msg->host.len};
-	r.url = (struct acl_str){buf + msg->target.off, msg->target.len};
-	r.header = fwd_acl_header;
-	r.header_ctx = &h;
-	acl_check(set, &r, &v);
+	fwd_acl_who_init(s, &who);
+	fwd_acl_judge_head(set, msg, buf, &who, &v);
 	if (v.action == ACL_ALLOW)
 		return FWD_ACL_ALLOW;
 	if (v.reason == ACL_R_NEED_DST) {
@@ -131,18 +202,13 @@ bool
 fwd_acl_dst(struct fwd_session *s)
 {
 	const struct acl_set *set = s->l->cfg.acl;
-	const char *method = http_method_name((enum http_method)s->req_method);
+	struct fwd_acl_who who;
 	struct acl_verdict v;
-	struct acl_req r;
 
 	GH_VERIFY(set != NULL && (s->flags & SF_ACL_DST));
-	fwd_acl_req_init(s, &r);
-	r.flags = ACL_REQ_DST;
-	r.dst_ip = ntohl(s->dst_ip_be);
-	r.method = (struct acl_str){method, strlen(method)};
-	if (!(s->flags & SF_CONNECT))
-		r.scheme = (struct acl_str){"http", 4};
-	acl_check(set, &r, &v);
+	fwd_acl_who_init(s, &who);
+	fwd_acl_judge_dst(set, &who, (enum http_method)s->req_method,
+	                  ntohl(s->dst_ip_be), ntohs(s->dst_port_be), &v);
 	if (v.action == ACL_ALLOW)
 		return true;
 	s->l->fc->cnt->fwd_acl_denied++;

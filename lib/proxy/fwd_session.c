@@ -50,6 +50,7 @@
 #include "acl/acl.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
+#include "proxy/fwd_acl.h"
 
 struct fwd_orphan fwd_orphan = {FWD_ORPHAN_MAGIC};
 
@@ -203,20 +204,12 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	struct fwd_ctx *fc = l->fc;
 	struct fwd_session *s;
 	struct tcp_flow_key k;
-	uint32_t ip;
-	unsigned i;
-	/* without allow-src, the access rules judge every request */
-	bool ok = l->cfg.n_allow_src == 0 && l->cfg.acl != NULL;
 
 	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
 	/* A client outside allow-src is reset here, before it can send
 	 * (and make us hold) anything: no session, no buffers. */
 	tcp_conn_key(c, &k);
-	ip = k.remote_ip_be;
-	for (i = 0; i < l->cfg.n_allow_src && !ok; i++)
-		ok = (ip & l->cfg.allow_src[i].mask_be) ==
-		     l->cfg.allow_src[i].addr_be;
-	if (!ok) {
+	if (!fwd_src_accepted(&l->cfg, k.remote_ip_be)) {
 		fc->cnt->fwd_denied_src++;
 		return NULL;
 	}

@@ -1928,6 +1928,11 @@ Test(conf, acl_allow_src_only_is_one_implicit_rule)
 	cr_assert_not_null(c->listeners[0].fwd.acl);
 	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 1);
 	cr_assert_eq(acl_set_elems(c->listeners[0].fwd.acl), 1);
+	/* shown by `gatehousectl acl test` as what it is */
+	cr_assert(c->listeners[0].fwd.acl_implicit_src);
+	cr_assert_eq(c->listeners[0].fwd.n_acl_rules, 1);
+	cr_assert_str_eq(c->listeners[0].fwd.acl_rule_text[0],
+	                 "implicit: allow-src 10.1.0.0/16 10.2.3.4/32");
 	conf_free(c);
 }
 
@@ -1947,6 +1952,13 @@ Test(conf, acl_lines_and_http_access_rules)
 	cr_assert_not_null(c->listeners[0].fwd.acl);
 	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 2);
 	cr_assert_eq(acl_set_elems(c->listeners[0].fwd.acl), 4);
+	/* each rule's text by its index, as written */
+	cr_assert_not(c->listeners[0].fwd.acl_implicit_src);
+	cr_assert_eq(c->listeners[0].fwd.n_acl_rules, 2);
+	cr_assert_str_eq(c->listeners[0].fwd.acl_rule_text[0],
+	                 "http-access deny badsites");
+	cr_assert_str_eq(c->listeners[0].fwd.acl_rule_text[1],
+	                 "http-access allow office !posts");
 	conf_free(c);
 }
 

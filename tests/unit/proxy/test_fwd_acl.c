@@ -21,7 +21,9 @@
 #include "net/net.h"
 #include "fwd_test_util.h"
 #include "proxy_test_util.h"
+#include "http/http.h"
 #include "proxy/forward.h"
+#include "proxy/fwd_acl.h"
 
 TestSuite(fwd_acl);
 
@@ -378,4 +380,98 @@ Test(fwd_acl, time_acl_sees_the_local_weekday, .init = fwd_setup,
 	               "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
 	               "\r\n",
 	               "rule at line 101");
+}
+
+/* ---- the judging shared with `gatehousectl acl test` (fwd_acl.h) ---- */
+
+/* fwd_acl_judge_head() on a head from the parser gives what the workers'
+ * requests get, and fwd_acl_judge_dst() the second check's verdict. */
+Test(fwd_acl, judge_head_and_dst_as_the_workers_do)
+{
+	static const char get[] = "GET http://WWW.Example.COM./a HTTP/1.1\r\n"
+	                          "Host: www.example.com\r\n\r\n";
+	static const char post[] =
+	    "POST http://10.0.0.2/x HTTP/1.1\r\n"
+	    "Host: 10.0.0.2\r\nContent-Length: 0\r\n\r\n";
+	const char *names[] = {"bad", "posts", "origin"};
+	struct fwd_acl_who who = {.src_ip = 0x0a000009u};
+	struct acl_build *b = acl_build_new();
+	struct http_limits lim;
+	struct acl_verdict v;
+	struct http_msg msg;
+	struct acl_err err;
+
+	cr_assert_eq(
+	    acl_elem_add(b, "bad", ACL_KIND_DSTDOMAIN, ".example.com", &err),
+	    0);
+	cr_assert_eq(acl_elem_add(b, "posts", ACL_KIND_METHOD, "POST", &err),
+	             0);
+	cr_assert_eq(
+	    acl_elem_add(b, "origin", ACL_KIND_DST, "10.0.0.2/32", &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_DENY, 7, &names[0], NULL, 1, &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_DENY, 8, &names[2], NULL, 1, &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_ALLOW, 9, &names[1], NULL, 1, &err),
+	             0);
+	set = acl_compile(b, &err);
+	cr_assert_not_null(set);
+	http_limits_default(&lim);
+	http_msg_init(&msg, true, HTTP_M_OTHER);
+	cr_assert_eq(http_parse_head(&msg, get, sizeof(get) - 1, &lim),
+	             HTTP_OK);
+	fwd_acl_judge_head(set, &msg, get, &who, &v);
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_eq(v.reason, ACL_R_RULE);
+	cr_assert_eq(v.line, 7); /* case and trailing dot: still the domain */
+	http_msg_init(&msg, true, HTTP_M_OTHER);
+	cr_assert_eq(http_parse_head(&msg, post, sizeof(post) - 1, &lim),
+	             HTTP_OK);
+	fwd_acl_judge_head(set, &msg, post, &who, &v);
+	cr_assert_eq(v.reason, ACL_R_NEED_DST);
+	cr_assert_eq(v.line, 8);
+	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000002u, 80, &v);
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_eq(v.line, 8);
+	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000003u, 80, &v);
+	cr_assert_eq(v.action, ACL_ALLOW);
+	cr_assert_eq(v.line, 9);
+	fwd_acl_judge_dst(set, &who, HTTP_M_GET, 0x0a000003u, 80, &v);
+	cr_assert_eq(v.reason, ACL_R_DEFAULT);
+	acl_set_free(set);
+	set = NULL;
+}
+
+/* The fixed destination checks, each under its own name. */
+Test(fwd_acl, dst_refusals_are_named)
+{
+	const struct proxy_port ports[] = {
+	    {.addr_be = rte_cpu_to_be_32(0xc6120101u),
+	     .mask_be = rte_cpu_to_be_32(0xffffff00u)},
+	};
+	static const struct {
+		uint32_t ip;
+		bool allow_private;
+		enum fwd_dst_refusal want;
+		const char *name;
+	} cases[] = {
+	    {0xc6120101u, false, FWD_DST_OWN, "builtin:own-address"},
+	    {0xc61201ffu, false, FWD_DST_BROADCAST, "builtin:broadcast"},
+	    {0x00000001u, false, FWD_DST_THIS_NET, "builtin:this-network"},
+	    {0x7f000001u, true, FWD_DST_LOOPBACK, "builtin:loopback"},
+	    {0xa9fea9feu, true, FWD_DST_LINK_LOCAL, "builtin:link-local"},
+	    {0xe0000001u, true, FWD_DST_MULTICAST, "builtin:multicast"},
+	    {0xffffffffu, true, FWD_DST_RESERVED, "builtin:reserved"},
+	    {0x0a000001u, false, FWD_DST_PRIVATE, "implicit:allow-private-dst"},
+	    {0x0a000001u, true, FWD_DST_OK, ""},
+	    {0xc6130102u, false, FWD_DST_OK, ""},
+	};
+	unsigned i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(cases); i++) {
+		enum fwd_dst_refusal r =
+		    fwd_dst_refusal(ports, 1, cases[i].allow_private,
+		                    rte_cpu_to_be_32(cases[i].ip));
+
+		cr_assert_eq(r, cases[i].want, "case %u: %d", i, r);
+		cr_assert_str_eq(fwd_dst_refusal_name(r), cases[i].name);
+	}
 }
