@@ -68,6 +68,12 @@ struct alog_record {
 	uint8_t hier;          /* enum alog_hier */
 	uint8_t version_minor; /* HTTP/1.x of the request */
 	uint8_t pad;
+	/* Which access rule decided (issue 13): the config line of the
+	 * http-access rule, 0 if none; <acl_tag> a static string naming a
+	 * decision that is no written rule ("default", "implicit:allow-src",
+	 * "builtin:loopback", ...; see alog_acl_token), or NULL. */
+	uint32_t acl_line;
+	const char *acl_tag;
 	char method[ALOG_METHOD_MAX];
 	char url[ALOG_URL_MAX];     /* absolute URL, or host:port (CONNECT) */
 	char ctype[ALOG_CTYPE_MAX]; /* response Content-Type, "" none */

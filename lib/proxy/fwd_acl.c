@@ -156,6 +156,28 @@ fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
 	acl_check(set, &r, v);
 }
 
+/* The verdict's rule in the access-log record of the request. */
+static void
+fwd_acl_log(struct fwd_session *s, const struct acl_verdict *v)
+{
+	struct alog_record *rec;
+
+	if (s->txn == NULL)
+		return;
+	rec = &s->txn->rec;
+	rec->acl_line = 0;
+	rec->acl_tag = NULL;
+	if (v->reason == ACL_R_RULE && v->rule == 0 &&
+	    s->l->cfg.acl_implicit_src)
+		rec->acl_tag = "implicit:allow-src";
+	else if (v->reason == ACL_R_RULE)
+		rec->acl_line = v->line;
+	else if (v->reason == ACL_R_DEFAULT)
+		rec->acl_tag = "default";
+	else
+		rec->acl_tag = "error"; /* fails closed: host, regex limit */
+}
+
 /* Answers 403 for verdict <v>. */
 static void
 fwd_acl_deny(struct fwd_session *s, const struct acl_verdict *v)
@@ -187,12 +209,13 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
 	s->dst_port_be = htons(msg->port);
 	fwd_acl_who_init(s, &who);
 	fwd_acl_judge_head(set, msg, buf, &who, &v);
-	if (v.action == ACL_ALLOW)
-		return FWD_ACL_ALLOW;
 	if (v.reason == ACL_R_NEED_DST) {
 		s->flags |= SF_ACL_DST;
 		return FWD_ACL_NEED_DST;
 	}
+	fwd_acl_log(s, &v);
+	if (v.action == ACL_ALLOW)
+		return FWD_ACL_ALLOW;
 	s->l->fc->cnt->fwd_acl_denied++;
 	fwd_acl_deny(s, &v);
 	return FWD_ACL_DENIED;
@@ -209,6 +232,7 @@ fwd_acl_dst(struct fwd_session *s)
 	fwd_acl_who_init(s, &who);
 	fwd_acl_judge_dst(set, &who, (enum http_method)s->req_method,
 	                  ntohl(s->dst_ip_be), ntohs(s->dst_port_be), &v);
+	fwd_acl_log(s, &v);
 	if (v.action == ACL_ALLOW)
 		return true;
 	s->l->fc->cnt->fwd_acl_denied++;

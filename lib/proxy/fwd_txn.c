@@ -168,6 +168,8 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		s->flags |= SF_CONNECT;
 		if (!fwd_connect_port_allowed(cfg, msg->port)) {
 			fc->cnt->fwd_denied_port++;
+			if (s->txn != NULL)
+				s->txn->rec.acl_tag = "builtin:connect-ports";
 			fwd_error(s, 403, ALOG_TCP_DENIED,
 			          "CONNECT to this port is not allowed");
 			return false;

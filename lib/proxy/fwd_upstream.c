@@ -289,6 +289,10 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 		s->txn->rec.server_ip_be = s->dst_ip_be;
 	if (why != FWD_DST_OK) {
 		fc->cnt->fwd_denied_dst++;
+		if (s->txn != NULL) {
+			s->txn->rec.acl_line = 0;
+			s->txn->rec.acl_tag = fwd_dst_refusal_name(why);
+		}
 		fwd_error(s, 403, ALOG_TCP_DENIED, fwd_dst_refusal_why(why));
 		return;
 	}

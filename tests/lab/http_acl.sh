@@ -21,6 +21,8 @@
 #   ctl_test       gatehousectl acl test for each of these, the builtin
 #                  refusal of 127.0.0.1, a dst rule with a host name
 #                  ("depends on DNS"), a bad SRC and URL (exit 1)
+#   access_log     each request's line ends with the rule that decided:
+#                  rule:LINE for the allowed and the denied ones
 #   released       every session and mbuf back to base
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -151,10 +153,33 @@ check_ctl_test() {
 	pass_check ctl_test "gatehousectl acl test: allow, deny by src, domain, port, dst, builtin, DNS; errors exit 1"
 }
 
+# The last field of the access-log line of CLIENT_IP's request for URL $1
+# (waits for it).
+log_rule_of() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -qF -- " $1 " "$STATE_DIR/access.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -F -- " $1 " "$STATE_DIR/access.log" | awk -v c="$CLIENT_IP" '$3 == c {r = $NF} END {print r}'
+}
+
+check_access_log() {
+	local url want got
+	for url in "$ORIGIN_URL/1k.bin=${LINE[inside]}" "http://x.denied.lab.test/acl=${LINE[blocked]}" \
+		"$ORIGIN_URL:8081/=${LINE[badport]}" "http://10.1.2.3/=${LINE[private_dst]}"; do
+		want=rule:${url##*=}
+		url=${url%=*}
+		got=$(log_rule_of "$url")
+		[[ $got == "$want" ]] || fail_check access_log "$url logged with '$got', want $want: $(grep -F -- " $url " "$STATE_DIR/access.log")"
+	done
+	pass_check access_log "allowed and denied requests name their rule's line in the log"
+}
+
 lab_up ao1
 OTHER_IP=198.18.$LAB_INDEX.3
 start_proxy
-for c in allow_src deny_src deny_domain deny_port deny_dst ctl_test; do
+for c in allow_src deny_src deny_domain deny_port deny_dst ctl_test access_log; do
 	"check_$c"
 done
 check_fwd_released

@@ -192,6 +192,22 @@ ft_teardown_ring(struct alog_ring *ring)
 	alog_ring_destroy(ring);
 }
 
+const char *
+ft_log_lines(struct alog_ring *ring)
+{
+	static char all[8 * ALOG_LINE_MAX];
+	const struct alog_record *recs[256];
+	uint32_t n = alog_ring_peek(ring, recs, 256), i;
+	size_t off = 0;
+
+	all[0] = '\0';
+	for (i = 0; i < n && off + ALOG_LINE_MAX < sizeof(all); i++)
+		off += alog_format(recs[i], ALOG_FMT_SQUID, all + off,
+		                   sizeof(all) - off);
+	alog_ring_release(ring, n);
+	return all;
+}
+
 /* ---- the shorter set-up names of the older tests ---- */
 
 uint32_t collapse_ms = 10000;

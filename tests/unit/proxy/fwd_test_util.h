@@ -54,6 +54,9 @@ bool ft_get_clear(const char *path, const char *extra, const char *resp);
  * ft_teardown_ring() takes both down. */
 struct alog_ring *ft_setup_ring(struct ft_opts o);
 void ft_teardown_ring(struct alog_ring *ring);
+/* The access-log lines of <ring> since the last call (squid format),
+ * joined; the ring is emptied. */
+const char *ft_log_lines(struct alog_ring *ring);
 
 /* The same with the older tests' names: fwd_setup_cfg() is ft_setup()
  * with allow-src for node B or not, a cache or not, and <collapse_ms>

@@ -62,9 +62,10 @@ day_letter(int ahead)
 	return letters[(tm.tm_wday + ahead) % 7];
 }
 
-/* Elements of the tests, then <rules> as "allow|deny NAME" pairs. */
+/* Elements of the tests, then <rules> as "allow|deny NAME" pairs, on
+ * a listener on <port>. */
 static void
-acl_listen(const char *const *rules, unsigned n)
+acl_listen_port(uint16_t port, const char *const *rules, unsigned n)
 {
 	struct acl_build *b = acl_build_new();
 	struct conf_forward c = cfg;
@@ -102,8 +103,14 @@ acl_listen(const char *const *rules, unsigned n)
 	cr_assert_not_null(set, "%s", err.msg);
 	c.acl = set;
 	c.n_allow_src = 0; /* the rules decide */
-	cr_assert(listen_and_connect(3129, &c),
+	cr_assert(listen_and_connect(port, &c),
 	          "the rules reset the client at accept");
+}
+
+static void
+acl_listen(const char *const *rules, unsigned n)
+{
+	acl_listen_port(3129, rules, n);
 }
 
 static void
@@ -474,4 +481,89 @@ Test(fwd_acl, dst_refusals_are_named)
 		cr_assert_eq(r, cases[i].want, "case %u: %d", i, r);
 		cr_assert_str_eq(fwd_dst_refusal_name(r), cases[i].name);
 	}
+}
+
+/* ---- the verdict's rule in the access log ---- */
+
+static struct alog_ring *log_ring;
+
+static void
+fwd_setup_log(void)
+{
+	log_ring = alog_ring_create(256);
+	cr_assert_not_null(log_ring);
+	ft_setup(&(struct ft_opts){.alog = log_ring});
+}
+
+static void
+log_teardown(void)
+{
+	acl_teardown();
+	alog_ring_destroy(log_ring);
+	log_ring = NULL;
+}
+
+/* <req> sent on the client connection: the access-log lines it made. */
+static const char *
+logged(const char *req)
+{
+	send_str(&cli, req);
+	run(20);
+	return ft_log_lines(log_ring);
+}
+
+/* Each line names what decided: the rule's line for an allowed and a
+ * denied request. */
+Test(fwd_acl, the_log_names_the_deciding_rule, .init = fwd_setup_log,
+     .fini = log_teardown)
+{
+	static const char *const rules[] = {"deny", "posts", "deny",
+	                                    "bad",  "allow", "all"};
+	const char *l;
+
+	acl_listen(rules, 6);
+	cr_assert(ft_get("/ok", "", "HTTP/1.1 204 No Content\r\n\r\n"));
+	l = logged("GET http://www.example.com/ HTTP/1.1\r\n"
+	           "Host: www.example.com\r\n\r\n");
+	cr_assert_not_null(strstr(l, " http://10.0.0.2/ok - HIER_DIRECT/"
+	                             "10.0.0.2 - rule:102\n"),
+	                   "%s", l);
+	cr_assert_not_null(strstr(l, " TCP_DENIED/403 "), "%s", l);
+	cr_assert_not_null(strstr(l, " http://www.example.com/ - HIER_NONE/- "
+	                             "text/html rule:101\n"),
+	                   "%s", l);
+}
+
+#define GET_ORIGIN "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n"
+
+/* A dst rule's verdict is logged once the address is known. */
+Test(fwd_acl, the_log_names_the_dst_rule, .init = fwd_setup_log,
+     .fini = log_teardown)
+{
+	static const char *const rules[] = {"deny", "origin"};
+	const char *l;
+
+	acl_listen(rules, 2);
+	l = logged(GET_ORIGIN);
+	cr_assert_not_null(strstr(l, " TCP_DENIED/403 "), "%s", l);
+	cr_assert_not_null(strstr(l, " rule:100\n"), "%s", l);
+}
+
+/* No rule matched: "default"; a builtin refusal of the destination
+ * (before the rules): its name. */
+Test(fwd_acl, the_log_names_default_and_builtin, .init = fwd_setup_log,
+     .fini = log_teardown)
+{
+	static const char *const rules[] = {"allow", "all"};
+	const char *l;
+
+	acl_listen(rules, 0);
+	l = logged(GET_ORIGIN);
+	cr_assert_not_null(strstr(l, " default\n"), "%s", l);
+	acl_set_free(set);
+	set = NULL;
+	acl_listen_port(3130, rules, 2);
+	l = logged("GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_assert_not_null(strstr(l, " TCP_DENIED/403 "), "%s", l);
+	cr_assert_not_null(strstr(l, " builtin:loopback\n"), "%s", l);
 }
