@@ -24,6 +24,16 @@
 #   access_log     each request's line ends with the rule that decided:
 #                  rule:LINE for the allowed and the denied ones
 #   released       every session and mbuf back to base
+# Then the shipped config/gatehouse.conf (its addresses, socket, prefix and
+# log moved to this lab) in place of that one:
+#   default_config a GET from the client: 200 by `allow inside`; a private
+#                  literal: 403 by `deny private_dst`; acl test: a client
+#                  outside 198.18.N.0/24 is denied by the last rule (no open
+#                  proxy), 127.0.0.1 is builtin:loopback
+# And a listener with allow-src only (the implicit rule):
+#   implicit_rules acl test names "implicit: allow-src", the reset at
+#                  accept, "implicit:allow-private-dst off"; the log says
+#                  implicit:allow-src for an allowed GET
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -176,6 +186,64 @@ check_access_log() {
 	pass_check access_log "allowed and denied requests name their rule's line in the log"
 }
 
+check_default_config() {
+	local conf=$STATE_DIR/default.conf n=$LAB_INDEX deny_line
+	sed -e "s|198\.18\.1\.|198.18.$n.|g; s|198\.19\.1\.|198.19.$n.|g" \
+		-e "s|^\(\s*control-socket\s\).*|\1$CTL_SOCK|" \
+		-e "s|^\(\s*file-prefix\s\).*|\1gh-$LAB|" \
+		-e "s|^\(\s*path\s\).*|\1$STATE_DIR/access.log|" \
+		"$GH_SOURCE_ROOT/config/gatehouse.conf" >"$conf"
+	LINE[inside]=$(line_of "$conf" "http-access allow inside")
+	LINE[private_dst]=$(line_of "$conf" "http-access deny private_dst")
+	deny_line=$(grep -nx $'\thttp-access deny' "$conf" | cut -d: -f1)
+	stop_appliance
+	start_appliance "$conf"
+	expect_status default_config 200 "" "$ORIGIN_URL/1k.bin"
+	expect_status default_config 403 "line ${LINE[private_dst]}" "http://10.1.2.3/"
+	expect_ctl default_allow 0 "allow: line ${LINE[inside]}: http-access allow inside" \
+		"$CLIENT_IP" GET "http://$ORIGIN_IP/"
+	expect_ctl default_outsider 0 "deny: line $deny_line: http-access deny" \
+		198.18.99.9 GET "http://$ORIGIN_IP/"
+	expect_ctl default_loopback 0 "deny: builtin:loopback" "$CLIENT_IP" GET "http://127.0.0.1:8080/"
+	pass_check default_config "config/gatehouse.conf: the client allowed (line ${LINE[inside]}), private denied (line ${LINE[private_dst]}), others denied (line $deny_line)"
+}
+
+check_implicit_rules() {
+	local conf=$STATE_DIR/implicit.conf listen_line got
+	cp "${CONF:?}" "$conf"
+	cat >>"$conf" <<CONF_EOF
+
+listen fwd
+	mode forward
+	bind $INSIDE_IP:$PORT
+	allow-src $CLIENT_IP/32
+
+resolver
+	nameserver $DNS_IP
+
+access-log
+	path $STATE_DIR/access.log
+	format squid
+CONF_EOF
+	listen_line=$(line_of "$conf" "listen fwd")
+	stop_appliance
+	start_appliance "$conf"
+	expect_ctl implicit_allow 0 "allow: line $listen_line: implicit: allow-src $CLIENT_IP/32" \
+		"$CLIENT_IP" GET "http://$ORIGIN_IP/"
+	expect_ctl implicit_reset 0 "deny: implicit:allow-src (the connection is reset" \
+		"$OTHER_IP" GET "http://$ORIGIN_IP/"
+	expect_ctl implicit_private 0 "deny: implicit:allow-private-dst off" \
+		"$CLIENT_IP" GET "http://192.168.1.1/"
+	expect_status implicit_rules 200 "" "$ORIGIN_URL/1k.bin?implicit"
+	got=$(log_rule_of "$ORIGIN_URL/1k.bin?implicit")
+	[[ $got == implicit:allow-src ]] || fail_check implicit_rules "logged with '$got', want implicit:allow-src"
+	expect_status implicit_rules 403 "" "http://192.168.1.1/implicit"
+	got=$(log_rule_of "http://192.168.1.1/implicit")
+	[[ $got == implicit:allow-private-dst ]] ||
+		fail_check implicit_rules "192.168.1.1 logged with '$got', want implicit:allow-private-dst"
+	pass_check implicit_rules "allow-src and allow-private-dst shown and logged as implicit rules"
+}
+
 lab_up ao1
 OTHER_IP=198.18.$LAB_INDEX.3
 start_proxy
@@ -183,5 +251,7 @@ for c in allow_src deny_src deny_domain deny_port deny_dst ctl_test access_log; 
 	"check_$c"
 done
 check_fwd_released
+check_default_config
+check_implicit_rules
 log "all $CHECKS checks passed"
 pass

@@ -1847,6 +1847,34 @@ Test(conf, load_path_too_long)
 	cr_assert(strstr(err, "path is longer than 215 bytes") != NULL);
 }
 
+/* The verdict of <set> on a GET of http://<host>/ from <src>, judged
+ * again with <dst> (when not NULL) if it needs the address, as the proxy
+ * does (lib/proxy/fwd_acl.c). */
+static struct acl_verdict
+judge(const struct acl_set *set, const char *src, const char *host,
+      const char *dst)
+{
+	struct acl_req r = {
+	    .src_ip = ntohl(ip(src)),
+	    .dst_port = 80,
+	    .method = {"GET", 3},
+	    .scheme = {"http", 4},
+	    .host = {host, strlen(host)},
+	    .url = {"http://x/", 9},
+	};
+	struct acl_verdict v;
+
+	cr_assert_eq(acl_check(set, &r, &v), 0);
+	if (v.reason == ACL_R_NEED_DST && dst != NULL) {
+		r.flags = ACL_REQ_DST;
+		r.dst_ip = ntohl(ip(dst));
+		r.host = (struct acl_str){NULL, 0};
+		r.url = (struct acl_str){NULL, 0};
+		cr_assert_eq(acl_check(set, &r, &v), 0);
+	}
+	return v;
+}
+
 /* The shipped demo config parses and says what the lab expects. */
 Test(conf, demo_config_loads)
 {
@@ -1871,6 +1899,50 @@ Test(conf, demo_config_loads)
 	cr_assert_eq(c->ports[out].prefix_len, 24);
 	cr_assert_str_eq(c->control_socket, "/run/gatehouse-lab/demo/ctl.sock");
 	cr_assert_str_eq(c->file_prefix, "gh-demo");
+	conf_free(c);
+}
+
+/* The demo config's access rules: its client network may reach public
+ * origins, nobody else may use the proxy (no open proxy), and private
+ * destinations are refused by its explicit dst rule (allow-private-dst
+ * on leaves them to it). */
+Test(conf, demo_config_is_no_open_proxy)
+{
+	const char *root = getenv("GH_SOURCE_ROOT");
+	const struct conf_listen *l = NULL;
+	struct acl_verdict v;
+	char path[512];
+	struct conf *c;
+	unsigned i;
+
+	cr_assert_not_null(root, "GH_SOURCE_ROOT is not set");
+	snprintf(path, sizeof(path), "%s/config/gatehouse.conf", root);
+	c = conf_load(path, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	for (i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i].mode == CONF_LISTEN_FORWARD)
+			l = &c->listeners[i];
+	cr_assert_not_null(l);
+	cr_assert_not(l->fwd.acl_implicit_src); /* the rules are written */
+	v = judge(l->fwd.acl, "198.18.1.2", "origin.lab.test", "198.19.1.2");
+	cr_assert_eq(v.action, ACL_ALLOW);
+	cr_assert_str_eq(l->fwd.acl_rule_text[v.rule],
+	                 "http-access allow inside");
+	v = judge(l->fwd.acl, "198.18.1.2", "10.1.2.3", "10.1.2.3");
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_str_eq(l->fwd.acl_rule_text[v.rule],
+	                 "http-access deny private_dst");
+	v = judge(l->fwd.acl, "198.18.1.2", "intranet.test", "192.168.1.1");
+	cr_assert_eq(v.action, ACL_DENY);
+	/* anyone else: denied, whatever the destination */
+	for (i = 0; i < 4; i++) {
+		static const char *const others[] = {"198.18.2.2", "8.8.8.8",
+		                                     "10.0.0.1", "198.19.1.2"};
+
+		v = judge(l->fwd.acl, others[i], "origin.lab.test",
+		          "198.19.1.2");
+		cr_assert_eq(v.action, ACL_DENY, "%s allowed", others[i]);
+	}
 	conf_free(c);
 }
 
