@@ -667,6 +667,9 @@ assert_forward_defaults(const struct conf_forward *f)
 	cr_assert_eq(f->connect_ports[0], 443);
 	cr_assert_eq(f->xff, CONF_XFF_ADD);
 	cr_assert_not(f->anonymous);
+	cr_assert_str_eq(f->anon_user_agent, ""); /* CONF_ANON_UA_DEFAULT */
+	cr_assert_not(f->anon_ua_remove);
+	cr_assert_not(f->anon_cookies);
 	cr_assert(f->via);
 	cr_assert_not(f->allow_private_dst);
 	cr_assert_eq(f->client_header_ms, 10000);
@@ -1207,6 +1210,27 @@ static const struct bad_case bad_cases[] = {
      "t.conf:16: x-forwarded-for: \"keep\" is not add, delete or off"},
     {FWD_HEAD ALLOW "\tanonymous yes\n",
      "t.conf:16: anonymous: \"yes\" is not on or off"},
+    {FWD_HEAD ALLOW "\tanonymize 1\n",
+     "t.conf:16: anonymize: \"1\" is not on or off"},
+    {FWD_HEAD ALLOW "\tanonymous on\n\tanonymize off\n",
+     "t.conf:17: anonymize: already given at line 16 (anonymize and "
+     "anonymous are one setting)"},
+    {FWD_HEAD ALLOW "\tanonymize on\n\tanonymize on\n",
+     "t.conf:17: anonymize: already given at line 16"},
+    {FWD_HEAD ALLOW "\tanonymize-cookies maybe\n",
+     "t.conf:16: anonymize-cookies: \"maybe\" is not on or off"},
+    {FWD_HEAD ALLOW "\tanonymize-user-agent Bad\x01"
+                    "Agent\n",
+     "t.conf:16: anonymize-user-agent: only printable ASCII (byte 4 is "
+     "0x01)"},
+    {FWD_HEAD ALLOW "\tanonymize-user-agent "
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxx\n",
+     "t.conf:16: anonymize-user-agent: expected 1 to 128 characters or "
+     "\"remove\""},
+    {PORT_IN PORT_OUT LISTEN_RELAY "\tanonymize on\n",
+     "t.conf:14: listen \"r\": anonymize is only allowed in forward mode"},
     {FWD_HEAD ALLOW "\tvia 1\n", "t.conf:16: via: \"1\" is not on or off"},
     {FWD_HEAD ALLOW "\tcache-status yes\n",
      "t.conf:16: cache-status: \"yes\" is not on or off"},
@@ -1873,6 +1897,30 @@ judge(const struct acl_set *set, const char *src, const char *host,
 		cr_assert_eq(acl_check(set, &r, &v), 0);
 	}
 	return v;
+}
+
+/* anonymize (or its alias anonymous), anonymize-user-agent with blanks
+ * or "remove", anonymize-cookies. */
+Test(conf, anonymize_directives)
+{
+	struct conf *c = parse_ok(FWD_HEAD ALLOW "\tanonymize on\n"
+	                                         "\tanonymize-user-agent Corp "
+	                                         "Browser/1.0 (x)\n"
+	                                         "\tanonymize-cookies on\n");
+	const struct conf_forward *f = &c->listeners[0].fwd;
+
+	cr_assert(f->anonymous);
+	cr_assert_str_eq(f->anon_user_agent, "Corp Browser/1.0 (x)");
+	cr_assert_not(f->anon_ua_remove);
+	cr_assert(f->anon_cookies);
+	conf_free(c);
+	c = parse_ok(FWD_HEAD ALLOW "\tanonymous on\n"
+	                            "\tanonymize-user-agent remove\n");
+	f = &c->listeners[0].fwd;
+	cr_assert(f->anonymous);
+	cr_assert(f->anon_ua_remove);
+	cr_assert_not(f->anon_cookies);
+	conf_free(c);
 }
 
 /* The shipped demo config parses and says what the lab expects. */

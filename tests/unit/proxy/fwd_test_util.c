@@ -208,6 +208,26 @@ ft_log_lines(struct alog_ring *ring)
 	return all;
 }
 
+/* A listener on 10.0.0.1:<port> with <c>, and the client connecting to
+ * it anew (the old connection forgotten); returns whether it was
+ * accepted. */
+bool
+ft_listen_connect(uint16_t port, const struct conf_forward *c)
+{
+	struct tcp_conn *conn = NULL;
+
+	cr_assert_eq(fwd_listen(fc, 0, TT_IP_A, rte_cpu_to_be_16(port), c,
+	                        TCP_CC_NEWRENO),
+	             0);
+	memset(&cli, 0, sizeof(cli));
+	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
+	                         rte_cpu_to_be_16(port), TCP_CC_NEWRENO,
+	                         &peer_cbs, &cli, &conn),
+	             0);
+	run(5);
+	return cli.connected && !cli.closed;
+}
+
 /* ---- the shorter set-up names of the older tests ---- */
 
 uint32_t collapse_ms = 10000;

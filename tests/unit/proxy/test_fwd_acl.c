@@ -29,26 +29,6 @@ TestSuite(fwd_acl);
 
 static struct acl_set *set;
 
-/* A listener on 10.0.0.1:<port> with <c>, and the client connecting to
- * it anew (the old connection forgotten); returns whether it was
- * accepted. */
-static bool
-listen_and_connect(uint16_t port, const struct conf_forward *c)
-{
-	struct tcp_conn *conn = NULL;
-
-	cr_assert_eq(fwd_listen(fc, 0, TT_IP_A, rte_cpu_to_be_16(port), c,
-	                        TCP_CC_NEWRENO),
-	             0);
-	memset(&cli, 0, sizeof(cli));
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(port), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli, &conn),
-	             0);
-	run(5);
-	return cli.connected && !cli.closed;
-}
-
 /* Squid's letter of the local weekday <ahead> days from now. */
 static const char *
 day_letter(int ahead)
@@ -103,7 +83,7 @@ acl_listen_port(uint16_t port, const char *const *rules, unsigned n)
 	cr_assert_not_null(set, "%s", err.msg);
 	c.acl = set;
 	c.n_allow_src = 0; /* the rules decide */
-	cr_assert(listen_and_connect(port, &c),
+	cr_assert(ft_listen_connect(port, &c),
 	          "the rules reset the client at accept");
 }
 
@@ -251,7 +231,7 @@ Test(fwd_acl, allow_src_only_behaves_as_before, .init = fwd_setup,
 	c.acl = set; /* allow-src (node B) kept as ft_setup() gave it */
 	other = c;
 	other.allow_src[0].addr_be = TT_IP(10, 9, 9, 9);
-	cr_assert(listen_and_connect(3129, &c));
+	cr_assert(ft_listen_connect(3129, &c));
 	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
 	               "\r\n");
 	run(10);
@@ -259,7 +239,7 @@ Test(fwd_acl, allow_src_only_behaves_as_before, .init = fwd_setup,
 	cr_assert_eq(cnt.fwd_acl_denied, 0);
 	tcp_close(cli.c);
 	run(10);
-	cr_assert_not(listen_and_connect(3130, &other),
+	cr_assert_not(ft_listen_connect(3130, &other),
 	              "a client outside allow-src was accepted");
 	cr_assert(cli.closed);
 	cr_assert_eq(cnt.fwd_denied_src, 1);
