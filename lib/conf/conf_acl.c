@@ -233,7 +233,8 @@ rule_add(struct parser *p, struct acl_build *b, const struct acl_line *r,
 }
 
 /* Appends the text of the listener's next rule (see
- * conf_forward.acl_rule_text), built from <a> and <b>; 0 or -ENOMEM. */
+ * conf_forward.acl_rule_text): <a>, then a blank and <b> when <b> is not
+ * empty; 0 or -ENOMEM. */
 static int
 rule_text_push(struct conf_listen *l, const char *a, const char *b)
 {
@@ -245,10 +246,10 @@ rule_text_push(struct conf_listen *l, const char *a, const char *b)
 	if (nt == NULL)
 		return -ENOMEM;
 	l->fwd.acl_rule_text = nt;
-	t = malloc(len);
+	t = malloc(len + 1);
 	if (t == NULL)
 		return -ENOMEM;
-	snprintf(t, len, "%s%s", a, b);
+	snprintf(t, len + 1, "%s%s%s", a, *b != '\0' ? " " : "", b);
 	nt[l->fwd.n_acl_rules++] = t;
 	return 0;
 }
@@ -279,7 +280,7 @@ implicit_allow_src(struct parser *p, struct acl_build *b, struct conf_listen *l)
 		return conf_fail_at(p, l->line, "listen \"%s\": allow-src: %s",
 		                    l->name, err.msg);
 	text[off - 1] = '\0'; /* the last blank */
-	if (rule_text_push(l, "implicit: allow-src ", text) < 0)
+	if (rule_text_push(l, "implicit: allow-src", text) < 0)
 		return conf_fail_at(p, l->line, "out of memory");
 	return 0;
 }
@@ -315,8 +316,8 @@ listener_compile(struct parser *p, unsigned li, struct acl_line **idx,
 		}
 		if (rule_text_push(l,
 		                   st->lines[i].kind == ACL_ALLOW
-		                       ? "http-access allow "
-		                       : "http-access deny ",
+		                       ? "http-access allow"
+		                       : "http-access deny",
 		                   st->lines[i].text) < 0)
 			goto nomem;
 	}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2128,4 +2129,190 @@ Test(conf, acl_errors_at_their_line)
 	acl_bad(FWD_HEAD "\tmax-headers 64\n",
 	        "t.conf:12: listen \"f\": mode forward needs at least one "
 	        "allow-src or http-access (it must not be an open proxy)");
+}
+
+/* ---- the worked examples of docs/configuration.md (config/examples) ---- */
+
+/* One request of an example and the rule that must decide it. */
+struct ex_case {
+	const char *src, *method, *url, *host;
+	uint16_t port;
+	const char *dst;   /* the address connected to, for dst rules */
+	uint32_t week_sec; /* 0: Sunday 00:00 */
+	const char *ua;    /* User-Agent, or NULL */
+	const char *want;  /* "allow: RULE", "deny: RULE", "deny: default" */
+};
+
+#define WEEKDAY(d, h, m) ((d)*86400u + (h)*3600u + (m)*60u)
+
+static int
+ex_header(const void *ctx, const char *name, size_t name_len, const char **val,
+          size_t *val_len)
+{
+	const char *ua = ctx;
+
+	if (ua == NULL || name_len != 10 || strncasecmp(name, "user-agent", 10))
+		return -ENOENT;
+	*val = ua;
+	*val_len = strlen(ua);
+	return 0;
+}
+
+/* Judges <x> by listener <l> as the proxy does (the head, then the
+ * address when a dst rule needs it) and checks the verdict. */
+static void
+ex_judge(const struct conf_listen *l, const struct ex_case *x)
+{
+	struct acl_req r = {
+	    .src_ip = ntohl(ip(x->src)),
+	    .dst_port = x->port,
+	    .week_sec = x->week_sec,
+	    .method = {x->method, strlen(x->method)},
+	    .host = {x->host, strlen(x->host)},
+	    .url = {x->url, strlen(x->url)},
+	    .header = ex_header,
+	    .header_ctx = x->ua,
+	};
+	struct acl_scratch *sc = acl_scratch_new();
+	struct acl_verdict v;
+	char got[160];
+
+	cr_assert_not_null(sc);
+	r.scratch = sc;
+	if (strcmp(x->method, "CONNECT") != 0)
+		r.scheme = (struct acl_str){"http", 4};
+	cr_assert_eq(acl_check(l->fwd.acl, &r, &v), 0);
+	if (v.reason == ACL_R_NEED_DST) {
+		cr_assert_not_null(x->dst, "%s needs an address", x->url);
+		r.flags = ACL_REQ_DST;
+		r.dst_ip = ntohl(ip(x->dst));
+		cr_assert_eq(acl_check(l->fwd.acl, &r, &v), 0);
+	}
+	acl_scratch_free(sc);
+	if (v.reason == ACL_R_RULE)
+		snprintf(got, sizeof(got), "%s: %s",
+		         v.action == ACL_ALLOW ? "allow" : "deny",
+		         l->fwd.acl_rule_text[v.rule]);
+	else
+		snprintf(got, sizeof(got), "deny: default (reason %d)",
+		         (int)v.reason);
+	cr_assert_str_eq(got, x->want, "%s %s %s", x->src, x->method, x->url);
+}
+
+/* config/examples/<name> loads (as `gatehouse --check` does) and judges
+ * <cases> as docs/configuration.md says. */
+static struct conf *
+example_check(const char *name, const struct ex_case *cases, unsigned n)
+{
+	const char *root = getenv("GH_SOURCE_ROOT");
+	char path[512];
+	struct conf *c;
+	unsigned i;
+
+	cr_assert_not_null(root, "GH_SOURCE_ROOT is not set");
+	snprintf(path, sizeof(path), "%s/config/examples/%s", root, name);
+	c = conf_load(path, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->listeners[0].mode, CONF_LISTEN_FORWARD);
+	for (i = 0; i < n; i++)
+		ex_judge(&c->listeners[0], &cases[i]);
+	return c;
+}
+
+Test(conf, example_isp_cache)
+{
+	static const struct ex_case cases[] = {
+	    {"198.18.4.7", "GET", "http://news.example/", "news.example", 80,
+	     NULL, 0, NULL,
+	     "allow: http-access allow subscribers safe_methods"},
+	    {"198.18.4.7", "POST", "http://news.example/f", "news.example", 80,
+	     NULL, 0, NULL, "allow: http-access allow subscribers"},
+	    {"198.18.4.7", "GET", "http://news.example:25/", "news.example", 25,
+	     NULL, 0, NULL, "deny: http-access deny !safe_ports"},
+	    {"198.18.4.7", "GET", "http://WWW.Malware.Example./x",
+	     "WWW.Malware.Example.", 80, NULL, 0, NULL,
+	     "deny: http-access deny blocklist"},
+	    {"198.18.4.7", "GET", "http://ads.example/", "ads.example", 80,
+	     NULL, 0, NULL,
+	     "allow: http-access allow subscribers safe_methods"},
+	    {"198.19.5.5", "GET", "http://news.example/", "news.example", 80,
+	     NULL, 0, NULL, "deny: http-access deny"},
+	};
+	struct conf *c =
+	    example_check("isp-cache.conf", cases, GH_ARRAY_SIZE(cases));
+
+	cr_assert(c->listeners[0].fwd.cache);
+	cr_assert_not(c->listeners[0].fwd.allow_private_dst);
+	conf_free(c);
+}
+
+Test(conf, example_office)
+{
+	static const struct ex_case cases[] = {
+	    /* staff: social media on a Wednesday morning, not on Saturday */
+	    {"198.18.10.20", "GET", "http://www.facebook.example/",
+	     "www.facebook.example", 80, "198.19.77.7", WEEKDAY(3, 10, 0), NULL,
+	     "deny: http-access deny staff social work_hours"},
+	    {"198.18.10.20", "GET", "http://www.facebook.example/",
+	     "www.facebook.example", 80, "198.19.77.7", WEEKDAY(6, 10, 0), NULL,
+	     "allow: http-access allow staff"},
+	    {"198.18.10.20", "GET", "http://wiki.corp/", "wiki.corp", 80,
+	     "10.1.1.1", WEEKDAY(3, 10, 0), NULL,
+	     "deny: http-access deny intranet"},
+	    {"198.18.10.5", "GET", "http://wiki.corp/", "wiki.corp", 80,
+	     "10.1.1.1", WEEKDAY(3, 10, 0), NULL,
+	     "allow: http-access allow admin"},
+	    {"198.18.10.20", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(3, 10, 0), "Mozilla/5.0 uTorrent/3.5",
+	     "deny: http-access deny torrent"},
+	    /* guests: the night across midnight, ports, uploads, .exe */
+	    {"198.18.11.9", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(1, 23, 0), NULL,
+	     "deny: http-access deny guests night"},
+	    {"198.18.11.9", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 5, 59), NULL,
+	     "deny: http-access deny guests night"},
+	    {"198.18.11.9", "GET", "http://x.example:8080/", "x.example", 8080,
+	     "198.19.77.7", WEEKDAY(2, 12, 0), NULL,
+	     "deny: http-access deny guests !web_ports"},
+	    {"198.18.11.9", "POST", "http://x.example/f", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 12, 0), NULL,
+	     "deny: http-access deny guests uploads"},
+	    {"198.18.11.9", "GET", "http://x.example/Setup.EXE?v=2",
+	     "x.example", 80, "198.19.77.7", WEEKDAY(2, 12, 0), NULL,
+	     "deny: http-access deny guests executables"},
+	    {"198.18.11.9", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 6, 0), NULL,
+	     "allow: http-access allow guests"},
+	    {"198.18.12.1", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 12, 0), NULL, "deny: http-access deny"},
+	};
+
+	conf_free(example_check("office.conf", cases, GH_ARRAY_SIZE(cases)));
+}
+
+Test(conf, example_lab)
+{
+	static const struct ex_case cases[] = {
+	    {"198.18.1.9", "GET", "http://svc.lab.test/", "svc.lab.test", 80,
+	     NULL, 0, NULL, "allow: http-access allow testers lab_names"},
+	    {"198.18.1.9", "GET", "http://10.20.3.4/", "10.20.3.4", 80,
+	     "10.20.3.4", 0, NULL, "allow: http-access allow testers lab_nets"},
+	    {"198.18.1.9", "GET", "http://example.com/", "example.com", 80,
+	     "198.51.100.7", 0, NULL, "deny: http-access deny"},
+	    {"198.18.1.9", "GET", "http://status.lab.test/now",
+	     "status.lab.test", 80, NULL, 0, NULL,
+	     "deny: http-access deny status"},
+	    {"198.18.1.250", "GET", "http://status.lab.test/now",
+	     "status.lab.test", 80, NULL, 0, NULL,
+	     "allow: http-access allow monitor status"},
+	    {"198.18.1.9", "CONNECT", "svc.lab.test:22", "svc.lab.test", 22,
+	     NULL, 0, NULL, "deny: http-access deny tunnel !tls_ports"},
+	    {"198.18.1.9", "CONNECT", "svc.lab.test:8443", "svc.lab.test", 8443,
+	     NULL, 0, NULL, "allow: http-access allow testers lab_names"},
+	};
+	struct conf *c = example_check("lab.conf", cases, GH_ARRAY_SIZE(cases));
+
+	cr_assert(c->listeners[0].fwd.anonymous);
+	conf_free(c);
 }
