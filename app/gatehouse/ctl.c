@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -505,7 +506,7 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 	struct in_addr in;
 	struct tm tm;
 	time_t now;
-	size_t n, alen;
+	size_t n;
 	bool literal;
 	int rc;
 
@@ -530,6 +531,20 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		                        "error: SRC \"%.64s\" is not an IPv4 "
 		                        "address\n",
 		                        src);
+	/* the request as the client sends it (the Host its authority) */
+	if (strcmp(method, "CONNECT") == 0)
+		snprintf(head, sizeof(head),
+		         "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", url, url);
+	else if (strncasecmp(url, "http://", 7) == 0)
+		snprintf(head, sizeof(head),
+		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
+		         (int)strcspn(url + 7, "/?#"), url + 7);
+	else
+		return (size_t)snprintf(out, cap,
+		                        "error: URL \"%.128s\" is not an "
+		                        "absolute http:// URL (or CONNECT "
+		                        "host:port)\n",
+		                        url);
 	n = (size_t)snprintf(out, cap, "listener %s\n", l->name);
 	/* the accept stage: allow-src resets other clients */
 	if (!fwd_src_accepted(&l->fwd, in.s_addr))
@@ -537,27 +552,10 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		                            "deny: implicit:allow-src (the "
 		                            "connection is reset as it is "
 		                            "accepted)\n");
-	/* the request as the client sends it (the Host its authority) */
-	if (strcmp(method, "CONNECT") == 0)
-		alen = strlen(url);
-	else if (strncmp(url, "http://", 7) == 0)
-		alen = 7 + strcspn(url + 7, "/?#");
-	else
-		return (size_t)snprintf(out, cap,
-		                        "error: URL \"%.128s\" is not an "
-		                        "absolute http:// URL (or CONNECT "
-		                        "host:port)\n",
-		                        url);
-	if (strcmp(method, "CONNECT") == 0)
-		snprintf(head, sizeof(head),
-		         "CONNECT %s HTTP/1.1\r\nHost: "
-		         "%s\r\n\r\n",
-		         url, url);
-	else
-		snprintf(head, sizeof(head),
-		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
-		         (int)(alen - 7), url + 7);
-	http_limits_default(&lim);
+	http_limits_default(&lim); /* with the listener's head limits */
+	lim.max_request_line = l->fwd.max_request_line;
+	lim.max_headers = l->fwd.max_headers;
+	lim.max_header_bytes = l->fwd.max_header_bytes;
 	http_msg_init(&msg, true, HTTP_M_OTHER);
 	rc = http_parse_head(&msg, head, (uint32_t)strlen(head), &lim);
 	if (rc != HTTP_OK)
