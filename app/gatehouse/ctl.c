@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,9 +21,16 @@
 
 #include <urcu-qsbr.h>
 
+#include <arpa/inet.h>
+#include <time.h>
+
+#include "acl/acl.h"
+#include "auth/auth.h"
 #include "cache/cache_index.h"
 #include "cache/cache_key.h"
 #include "common/gh_common.h"
+#include "http/http.h"
+#include "proxy/fwd_acl.h"
 #include "stats/stats.h"
 #include "ctl.h"
 #include "logger.h"
@@ -388,6 +396,267 @@ ctl_cache(const struct app *a, const char *args, char *out, size_t cap)
 	                        args);
 }
 
+/* ---- acl test ---- */
+
+/*
+ * The configuration the control thread answers about: the snapshot of
+ * the version published now (reload.c).
+ */
+static const struct conf *
+ctl_conf(const struct app *a)
+{
+	return reload_current(a->reload);
+}
+
+/* Regex match data of the control thread, made on first use. */
+static struct acl_scratch *ctl_acl_scratch;
+
+/* Forward listener <name>, or the first one when <name> is "-". */
+static const struct conf_listen *
+ctl_forward_listener(const struct conf *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i].mode == CONF_LISTEN_FORWARD &&
+		    (strcmp(name, "-") == 0 ||
+		     strcmp(c->listeners[i].name, name) == 0))
+			return &c->listeners[i];
+	return NULL;
+}
+
+/* Appends "RESULT: line N: TEXT" for verdict <v> of listener <l>. */
+static size_t
+ctl_verdict(const struct conf_listen *l, const struct acl_verdict *v, char *out,
+            size_t cap)
+{
+	const char *act = v->action == ACL_ALLOW ? "allow" : "deny";
+
+	switch (v->reason) {
+	case ACL_R_RULE:
+		if (v->rule >= 0 && (unsigned)v->rule < l->fwd.n_acl_rules)
+			return (size_t)snprintf(out, cap, "%s: line %u: %s\n",
+			                        act, (unsigned)v->line,
+			                        l->fwd.acl_rule_text[v->rule]);
+		return (size_t)snprintf(out, cap, "%s: line %u\n", act,
+		                        (unsigned)v->line);
+	case ACL_R_DEFAULT:
+		return (size_t)snprintf(out, cap,
+		                        "deny: no rule matched (default "
+		                        "deny)\n");
+	case ACL_R_BAD_HOST:
+		return (size_t)snprintf(out, cap,
+		                        "deny: the host is too long to be "
+		                        "judged\n");
+	case ACL_R_REGEX_ERROR:
+		return (size_t)snprintf(out, cap,
+		                        "deny: a regex hit its match limit\n");
+	case ACL_R_NEED_DST:
+		break;
+	}
+	return (size_t)snprintf(out, cap, "deny: ?\n");
+}
+
+/* The destination checks of fwd_connect() for the literal <ip_be>,
+ * before the dst rules: 0 passed, else the length written. */
+static size_t
+ctl_dst_fixed(const struct conf *c, const struct conf_listen *l, uint32_t ip_be,
+              char *out, size_t cap)
+{
+	struct proxy_port ports[CONF_PORTS_MAX];
+	enum fwd_dst_refusal why;
+	unsigned i;
+
+	for (i = 0; i < c->n_ports && i < CONF_PORTS_MAX; i++)
+		ports[i] = (struct proxy_port){
+		    .addr_be = c->ports[i].addr_be,
+		    .mask_be =
+		        htonl(c->ports[i].prefix_len == 0
+		                  ? 0
+		                  : ~0u << (32 - c->ports[i].prefix_len)),
+		};
+	why = fwd_dst_refusal(ports, i, l->fwd.allow_private_dst, ip_be);
+	if (why == FWD_DST_OK)
+		return 0;
+	return (size_t)snprintf(
+	    out, cap, "deny: %s%s (%s)\n", fwd_dst_refusal_name(why),
+	    why == FWD_DST_PRIVATE ? " off" : "", fwd_dst_refusal_why(why));
+}
+
+/*
+ * `acl test LISTENER SRC METHOD URL [USER]` (LISTENER "-": the first
+ * forward one): the verdict the proxy would give, from the same code
+ * (lib/proxy/fwd_acl.h) on a head parsed by the same parser.  A verdict
+ * that needs the destination address is judged again with the host when
+ * it is an IPv4 literal; a name is not resolved here (the host's
+ * resolver is not the appliance's, and the answer may differ per query):
+ * the reply says the verdict depends on DNS.
+ */
+static size_t
+ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
+{
+	char buf[CTL_LINE_MAX], head[2 * CTL_LINE_MAX], host[16];
+	char *lname, *src, *method, *url, *user, *end;
+	const struct conf *c = ctl_conf(a);
+	const struct conf_listen *l;
+	struct http_limits lim;
+	struct fwd_acl_who who = {0};
+	const struct auth_user *u;
+	struct acl_str ustr;
+	unsigned i;
+	int uidx;
+	struct acl_verdict v;
+	struct http_msg msg;
+	struct in_addr in;
+	struct tm tm;
+	time_t now;
+	size_t n;
+	bool literal;
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%s", args);
+	lname = strtok_r(buf, " ", &end);
+	src = strtok_r(NULL, " ", &end);
+	method = strtok_r(NULL, " ", &end);
+	url = strtok_r(NULL, " ", &end);
+	user = strtok_r(NULL, " ", &end);
+	if (url == NULL || strtok_r(NULL, " ", &end) != NULL)
+		return (size_t)snprintf(out, cap,
+		                        "error: usage: acl test LISTENER|- SRC "
+		                        "METHOD URL [USER]\n");
+	l = ctl_forward_listener(c, lname);
+	if (l == NULL || l->fwd.acl == NULL)
+		return (size_t)snprintf(
+		    out, cap, "error: no forward listener%s%.64s\n",
+		    strcmp(lname, "-") == 0 ? "" : " named ",
+		    strcmp(lname, "-") == 0 ? "" : lname);
+	if (inet_pton(AF_INET, src, &in) != 1)
+		return (size_t)snprintf(out, cap,
+		                        "error: SRC \"%.64s\" is not an IPv4 "
+		                        "address\n",
+		                        src);
+	/* the request as the client sends it (the Host its authority) */
+	if (strcmp(method, "CONNECT") == 0)
+		snprintf(head, sizeof(head),
+		         "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", url, url);
+	else if (strncasecmp(url, "http://", 7) == 0)
+		snprintf(head, sizeof(head),
+		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
+		         (int)strcspn(url + 7, "/?#"), url + 7);
+	else
+		return (size_t)snprintf(out, cap,
+		                        "error: URL \"%.128s\" is not an "
+		                        "absolute http:// URL (or CONNECT "
+		                        "host:port)\n",
+		                        url);
+	n = (size_t)snprintf(out, cap, "listener %s\n", l->name);
+	/* the accept stage: allow-src resets other clients */
+	if (!fwd_src_accepted(&l->fwd, in.s_addr))
+		return n + (size_t)snprintf(out + n, cap - n,
+		                            "deny: implicit:allow-src (the "
+		                            "connection is reset as it is "
+		                            "accepted)\n");
+	http_limits_default(&lim); /* with the listener's head limits */
+	lim.max_request_line = l->fwd.max_request_line;
+	lim.max_headers = l->fwd.max_headers;
+	lim.max_header_bytes = l->fwd.max_header_bytes;
+	http_msg_init(&msg, true, HTTP_M_OTHER);
+	rc = http_parse_head(&msg, head, (uint32_t)strlen(head), &lim);
+	if (rc != HTTP_OK)
+		return (size_t)snprintf(
+		    out, cap, "error: the proxy would answer %u: %s\n",
+		    rc == HTTP_ERROR ? msg.status : 400,
+		    rc == HTTP_ERROR ? msg.error : "incomplete request");
+	if (msg.method == HTTP_M_OTHER || msg.method == HTTP_M_TRACE)
+		return (size_t)snprintf(out, cap,
+		                        "error: the proxy answers %s with %u, "
+		                        "before the rules\n",
+		                        method,
+		                        msg.method == HTTP_M_TRACE ? 405 : 501);
+	if (msg.method == HTTP_M_CONNECT &&
+	    !fwd_connect_port_allowed(&l->fwd, msg.port))
+		return n + (size_t)snprintf(out + n, cap - n,
+		                            "deny: builtin:connect-ports "
+		                            "(CONNECT to port %u is not "
+		                            "allowed)\n",
+		                            (unsigned)msg.port);
+	if (ctl_acl_scratch == NULL)
+		ctl_acl_scratch = acl_scratch_new();
+	if (ctl_acl_scratch == NULL)
+		return (size_t)snprintf(out, cap, "error: out of memory\n");
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	who.src_ip = ntohl(in.s_addr);
+	who.week_sec = acl_week_sec(&tm);
+	who.scratch = ctl_acl_scratch;
+	if (l->fwd.auth != NULL) {
+		/* the listener wants credentials first: the user taken as
+		 * verified, the groups from its table */
+		uidx = user == NULL
+		           ? -1
+		           : auth_user_find(l->fwd.auth, user, strlen(user));
+		if (uidx < 0)
+			return n + (size_t)snprintf(
+			               out + n, cap - n,
+			               "deny: 407 (proxy authentication: %s)\n",
+			               user == NULL ? "no USER given"
+			                            : "unknown user");
+		u = auth_user_at(l->fwd.auth, (uint32_t)uidx);
+		for (i = 0; i < u->n_groups && i < ACL_REQ_GROUPS_MAX; i++)
+			who.group_s[i] =
+			    (struct acl_str){u->groups[i].p, u->groups[i].len};
+		who.groups = who.group_s;
+		who.n_groups = i;
+	}
+	if (user != NULL) {
+		ustr = (struct acl_str){user, strlen(user)};
+		who.user = &ustr;
+	}
+	fwd_acl_judge_head(l->fwd.acl, &msg, head, &who, &v);
+	/* the host as an address, when it is one */
+	snprintf(host, sizeof(host), "%.*s",
+	         (int)(msg.host.len < sizeof(host) ? msg.host.len : 0),
+	         head + msg.host.off);
+	literal = inet_pton(AF_INET, host, &in) == 1;
+	if (v.reason != ACL_R_NEED_DST) {
+		/* allowed: a literal destination meets the fixed checks */
+		if (v.action == ACL_ALLOW && literal) {
+			size_t k =
+			    ctl_dst_fixed(c, l, in.s_addr, out + n, cap - n);
+			if (k != 0)
+				return n + k;
+		}
+		return n + ctl_verdict(l, &v, out + n, cap - n);
+	}
+	if (!literal)
+		return n +
+		       (size_t)snprintf(
+		           out + n, cap - n,
+		           "depends on DNS: line %u has a dst acl; the proxy "
+		           "judges each address %.*s resolves to (test with "
+		           "the "
+		           "address as the host)\n",
+		           (unsigned)v.line, (int)msg.host.len,
+		           head + msg.host.off);
+	rc = (int)ctl_dst_fixed(c, l, in.s_addr, out + n, cap - n);
+	if (rc != 0)
+		return n + (size_t)rc;
+	fwd_acl_judge_dst(l->fwd.acl, &who, msg.method, ntohl(in.s_addr),
+	                  msg.port, &v);
+	return n + ctl_verdict(l, &v, out + n, cap - n);
+}
+
+static size_t
+ctl_acl(const struct app *a, const char *args, char *out, size_t cap)
+{
+	if (strncmp(args, "test ", 5) == 0)
+		return ctl_acl_test(a, args + 5, out, cap);
+	return (size_t)snprintf(out, cap,
+	                        "error: unknown acl command \"%.64s\" (try: "
+	                        "acl test LISTENER|- SRC METHOD URL [USER])\n",
+	                        args);
+}
+
 static size_t
 ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 {
@@ -405,12 +674,14 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 		return reload_run(a->reload, a, out, cap);
 	if (strncmp(cmd, "cache ", 6) == 0)
 		return ctl_cache(a, cmd + 6, out, cap);
+	if (strncmp(cmd, "acl ", 4) == 0)
+		return ctl_acl(a, cmd + 4, out, cap);
 	return (size_t)snprintf(
 	    out, cap,
 	    "error: unknown command \"%.64s\" (try: ping, "
 	    "version, stats, stats json, log reopen, reload, "
-	    "cache "
-	    "stats, cache purge URL, cache list)\n",
+	    "cache stats, cache purge URL, cache list, acl "
+	    "test)\n",
 	    cmd);
 }
 
@@ -459,5 +730,7 @@ ctl_close(struct ctl *c)
 		close(c->fd);
 		unlink(c->path);
 	}
+	acl_scratch_free(ctl_acl_scratch);
+	ctl_acl_scratch = NULL;
 	c->fd = -1;
 }

@@ -6,7 +6,9 @@
  * and "restart needed: ..." lines, or "error: FILE:LINE: ..."), and with a
  * cache: cache stats [json],
  * cache purge URL ("purged URL" or "not found URL"), cache list [LIMIT
- * [PREFIX]].  Errors start with "error:".  A line may be 4 KiB + 256
+ * [PREFIX]]; acl test LISTENER|- SRC METHOD URL [USER] (the verdict of a
+ * forward listener's rules, docs/operations.md).  Errors start with
+ * "error:".  A line may be 4 KiB + 256
  * bytes; a longer one is refused whole.  With a cache the calling thread
  * is registered with liburcu QSBR and offline (cache_open, main.c).
  */

@@ -71,7 +71,7 @@ version_free(struct proxy_live *v, void *arg)
 	/* the rules a newer snapshot took over are its own now */
 	for (i = 0; i < c->n_listeners; i++)
 		if (v->owner_bits & (1u << i))
-			c->listeners[i].fwd.acl = NULL;
+			conf_forward_rules_disown(&c->listeners[i].fwd);
 	if (c == r->boot)
 		conf_live_free(c);
 	else

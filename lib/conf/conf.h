@@ -46,6 +46,11 @@ int conf_restart_diff(const struct conf *run, struct conf *next,
                       void (*note)(void *arg, const char *line), void *arg,
                       uint32_t *carried);
 
+/* Forget <f>'s access rules (its acl set and their texts) without freeing
+ * them: another snapshot has taken them over (a reload's carried listener,
+ * see conf_restart_diff). */
+void conf_forward_rules_disown(struct conf_forward *f);
+
 /* Free what a reload replaces in <c> (its listeners' access rules), and
  * leave the rest readable for conf_free().  NULL is accepted. */
 void conf_live_free(struct conf *c);

@@ -20,6 +20,7 @@
 
 #include "acl/acl.h"
 #include "common/gh_common.h"
+#include "conf/conf.h"
 #include "conf/conf_parse.h"
 
 /* The element that allow-src becomes when a listener has no http-access
@@ -258,10 +259,31 @@ rule_add(struct parser *p, struct acl_build *b, const struct acl_line *r,
 	return 0;
 }
 
+/* Appends the text of the listener's next rule (see
+ * conf_forward.acl_rule_text): <a>, then a blank and <b> when <b> is not
+ * empty; 0 or -ENOMEM. */
+static int
+rule_text_push(struct conf_listen *l, const char *a, const char *b)
+{
+	size_t len = strlen(a) + strlen(b) + 1;
+	char **nt, *t;
+
+	nt = realloc(l->fwd.acl_rule_text,
+	             (l->fwd.n_acl_rules + 1) * sizeof(*nt));
+	if (nt == NULL)
+		return -ENOMEM;
+	l->fwd.acl_rule_text = nt;
+	t = malloc(len + 1);
+	if (t == NULL)
+		return -ENOMEM;
+	snprintf(t, len + 1, "%s%s%s", a, *b != '\0' ? " " : "", b);
+	nt[l->fwd.n_acl_rules++] = t;
+	return 0;
+}
+
 /* allow-src as the element gh.allow-src and the rule `allow` on it. */
 static int
-implicit_allow_src(struct parser *p, struct acl_build *b,
-                   const struct conf_listen *l)
+implicit_allow_src(struct parser *p, struct acl_build *b, struct conf_listen *l)
 {
 	static const char *const names[] = {ACL_IMPLICIT_SRC};
 	char text[CONF_ALLOW_SRC_MAX * 20];
@@ -284,6 +306,9 @@ implicit_allow_src(struct parser *p, struct acl_build *b,
 	    acl_rule_add(b, ACL_ALLOW, l->line, names, NULL, 1, &err) < 0)
 		return conf_fail_at(p, l->line, "listen \"%s\": allow-src: %s",
 		                    l->name, err.msg);
+	text[off - 1] = '\0'; /* the last blank */
+	if (rule_text_push(l, "implicit: allow-src", text) < 0)
+		return conf_fail_at(p, l->line, "out of memory");
 	return 0;
 }
 
@@ -316,10 +341,19 @@ listener_compile(struct parser *p, unsigned li, struct acl_line **idx,
 			acl_build_free(b);
 			return -EINVAL;
 		}
+		if (rule_text_push(l,
+		                   st->lines[i].kind == ACL_ALLOW
+		                       ? "http-access allow"
+		                       : "http-access deny",
+		                   st->lines[i].text) < 0)
+			goto nomem;
 	}
-	if (n_rules == 0 && implicit_allow_src(p, b, l) < 0) {
-		acl_build_free(b);
-		return -EINVAL;
+	if (n_rules == 0) {
+		if (implicit_allow_src(p, b, l) < 0) {
+			acl_build_free(b);
+			return -EINVAL;
+		}
+		l->fwd.acl_implicit_src = true;
 	}
 	l->fwd.acl = acl_compile(b, &err);
 	if (l->fwd.acl == NULL)
@@ -327,6 +361,9 @@ listener_compile(struct parser *p, unsigned li, struct acl_line **idx,
 		                    "listen \"%s\": access rules: %s", l->name,
 		                    err.msg);
 	return 0;
+nomem:
+	acl_build_free(b);
+	return conf_fail_at(p, l->line, "out of memory");
 fail_at_line:
 	acl_build_free(b);
 	return conf_fail_at(p, st->lines[i].line, "acl %s: %s",
@@ -379,14 +416,32 @@ conf_acl_parse_done(struct parser *p)
 }
 
 void
+conf_forward_rules_disown(struct conf_forward *f)
+{
+	f->acl = NULL;
+	f->acl_rule_text = NULL;
+	f->n_acl_rules = 0;
+}
+
+void
+conf_forward_rules_free(struct conf_forward *f)
+{
+	unsigned j;
+
+	acl_set_free(f->acl);
+	for (j = 0; j < f->n_acl_rules; j++)
+		free(f->acl_rule_text[j]);
+	free(f->acl_rule_text);
+	conf_forward_rules_disown(f);
+}
+
+void
 conf_acl_sets_free(struct conf *c)
 {
 	unsigned i;
 
-	for (i = 0; i < c->n_listeners && i < CONF_LISTENERS_MAX; i++) {
-		acl_set_free(c->listeners[i].fwd.acl);
-		c->listeners[i].fwd.acl = NULL;
-	}
+	for (i = 0; i < c->n_listeners && i < CONF_LISTENERS_MAX; i++)
+		conf_forward_rules_free(&c->listeners[i].fwd);
 }
 
 const struct section_kind conf_acl_section = {

@@ -254,7 +254,7 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 		diff_forward(d, r->name, &r->fwd, &n->fwd);
 		out[i] = *n; /* its rules and users move to out[] (next owns
 		                them) */
-		n->fwd.acl = NULL;
+		conf_forward_rules_disown(&n->fwd);
 		n->fwd.auth = NULL;
 		out[i].mode = r->mode;
 		out[i].bind_ip_be = r->bind_ip_be;
@@ -275,8 +275,7 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 			note(d, "listen %s (not running)",
 			     next->listeners[j].name);
 		/* rules nobody will judge by */
-		acl_set_free(next->listeners[j].fwd.acl);
-		next->listeners[j].fwd.acl = NULL;
+		conf_forward_rules_free(&next->listeners[j].fwd);
 	}
 	memcpy(next->listeners, out, sizeof(out));
 	next->n_listeners = run->n_listeners;

@@ -32,6 +32,9 @@ enum listen_directive_id {
 	D_CONNECT_PORTS,
 	D_XFF,
 	D_ANONYMOUS,
+	D_ANONYMIZE,
+	D_ANON_USER_AGENT,
+	D_ANON_COOKIES,
 	D_VIA,
 	D_ALLOW_PRIVATE_DST,
 	D_HTTP_ACCESS,
@@ -270,6 +273,47 @@ set_xff(struct parser *p, const struct directive *d, const char *arg)
 	return 0;
 }
 
+/* anonymize | anonymous on|off: one setting under two names, given once. */
+static int
+set_anonymize(struct parser *p, const struct directive *d, const char *arg)
+{
+	unsigned other =
+	    p->seen[strcmp(d->name, "anonymize") == 0 ? D_ANONYMOUS
+	                                              : D_ANONYMIZE];
+
+	if (other != 0)
+		return conf_fail(p,
+		                 "%s: already given at line %u (anonymize "
+		                 "and anonymous are one setting)",
+		                 d->name, other);
+	return conf_want_on_off(p, d, arg, &p->listen->fwd.anonymous);
+}
+
+/* anonymize-user-agent STRING | remove: printable ASCII, blanks inside. */
+static int
+set_anon_user_agent(struct parser *p, const struct directive *d,
+                    const char *arg)
+{
+	size_t i, n = strlen(arg);
+
+	p->listen->fwd.anon_ua_remove = strcmp(arg, "remove") == 0;
+	if (p->listen->fwd.anon_ua_remove)
+		return 0;
+	if (n == 0 || n > CONF_ANON_UA_MAX)
+		return conf_fail(p,
+		                 "%s: expected 1 to %u characters or "
+		                 "\"remove\"",
+		                 d->name, CONF_ANON_UA_MAX);
+	for (i = 0; i < n; i++)
+		if (arg[i] < 0x20 || arg[i] > 0x7e)
+			return conf_fail(p,
+			                 "%s: only printable ASCII "
+			                 "(byte %zu is 0x%02x)",
+			                 d->name, i + 1, (unsigned char)arg[i]);
+	memcpy(p->listen->fwd.anon_user_agent, arg, n + 1);
+	return 0;
+}
+
 /* on | off into the bool at <d->off> in struct conf_listen. */
 static int
 set_fwd_flag(struct parser *p, const struct directive *d, const char *arg)
@@ -312,7 +356,13 @@ static const struct directive listen_directives[D_COUNT] = {
                          .set = set_connect_ports,
                          .rest_of_line = true},
     [D_XFF] = CONF_FUNC("x-forwarded-for", SECT_LISTEN, set_xff),
-    [D_ANONYMOUS] = FLAG_FWD("anonymous", anonymous),
+    [D_ANONYMOUS] = CONF_FUNC("anonymous", SECT_LISTEN, set_anonymize),
+    [D_ANONYMIZE] = CONF_FUNC("anonymize", SECT_LISTEN, set_anonymize),
+    [D_ANON_USER_AGENT] = {.name = "anonymize-user-agent",
+                           .sect = SECT_LISTEN,
+                           .set = set_anon_user_agent,
+                           .rest_of_line = true},
+    [D_ANON_COOKIES] = FLAG_FWD("anonymize-cookies", anon_cookies),
     [D_VIA] = FLAG_FWD("via", via),
     [D_ALLOW_PRIVATE_DST] = FLAG_FWD("allow-private-dst", allow_private_dst),
     /* conf_acl.c keeps the rule until the whole file is read */
@@ -368,6 +418,9 @@ forward_defaults(struct conf_forward *f)
 	f->connect_ports[0] = 443;
 	f->xff = CONF_XFF_ADD;
 	f->anonymous = false;
+	f->anon_user_agent[0] = '\0'; /* CONF_ANON_UA_DEFAULT */
+	f->anon_ua_remove = false;
+	f->anon_cookies = false;
 	f->via = true;
 	f->allow_private_dst = false;
 	f->auth = NULL;

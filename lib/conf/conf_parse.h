@@ -30,7 +30,7 @@
 
 #define CONF_LINE_MAX_BYTES 1023u /* bytes, newline not counted */
 /* Rows in one section's table: the size of parser.seen[]. */
-#define CONF_SECTION_ROWS_MAX 32
+#define CONF_SECTION_ROWS_MAX 48
 
 /* Kinds of section, in the order of sections[] in conf.c: the order the
  * directive lookups walk and the whole-file checks run in. */
@@ -259,6 +259,8 @@ void conf_acl_parse_done(struct parser *p);
 /* conf_acl.c: frees the compiled sets of <c>'s listeners (conf_free and a
  * failed parse). */
 void conf_acl_sets_free(struct conf *c);
+/* Free <f>'s access rules (acl set, texts) and clear them. */
+void conf_forward_rules_free(struct conf_forward *f);
 
 /* conf_auth.c: the setters of auth-users, auth-groups, auth-realm. */
 int conf_set_auth_users(struct parser *p, const struct directive *d,

@@ -53,7 +53,11 @@ enum conf_listen_mode {
 
 #define CONF_ALLOW_SRC_MAX     32
 #define CONF_CONNECT_PORTS_MAX 16
-#define CONF_RESOLVERS_MAX     4 /* == DNS_SERVERS_MAX */
+/* anonymize-user-agent: its longest value, and the default (the prefix
+ * every browser's User-Agent shares: names no client, no software) */
+#define CONF_ANON_UA_MAX     128
+#define CONF_ANON_UA_DEFAULT "Mozilla/5.0"
+#define CONF_RESOLVERS_MAX   4 /* == DNS_SERVERS_MAX */
 
 /* What a forward proxy does with X-Forwarded-For. */
 enum conf_xff {
@@ -80,8 +84,16 @@ struct conf_forward {
 	struct conf_cidr allow_src[CONF_ALLOW_SRC_MAX];
 	unsigned n_connect_ports; /* connect-ports, default one: 443 */
 	uint16_t connect_ports[CONF_CONNECT_PORTS_MAX]; /* host order */
-	enum conf_xff xff;      /* x-forwarded-for, default add */
-	bool anonymous;         /* anonymous on|off, default off */
+	enum conf_xff xff; /* x-forwarded-for, default add */
+	bool anonymous;    /* anonymize on|off (alias anonymous),
+	                      default off */
+	/* anonymize-user-agent: what User-Agent becomes on an anonymize
+	 * listener ("": CONF_ANON_UA_DEFAULT), or removed (the value
+	 * "remove": anon_ua_remove) */
+	char anon_user_agent[CONF_ANON_UA_MAX + 1];
+	bool anon_ua_remove;
+	bool anon_cookies;      /* anonymize-cookies on|off, default off: Cookie
+	                           and Set-Cookie removed too */
 	bool via;               /* via on|off, default on */
 	bool allow_private_dst; /* allow-private-dst on|off, default off:
 	                           refuse 10/8, 172.16/12, 192.168/16,
@@ -99,6 +111,14 @@ struct conf_forward {
 	char auth_users_path[CONF_PATH_MAX * 2];  /* auth-users, "" none */
 	char auth_groups_path[CONF_PATH_MAX * 2]; /* auth-groups, "" none */
 	char auth_realm[CONF_AUTH_REALM_MAX];     /* auth-realm, "Gatehouse" */
+	/* What each rule of <acl> says, by rule index (acl_verdict.rule), as
+	 * `gatehousectl acl test` shows it: "http-access deny blocked", or
+	 * "implicit: allow-src 198.18.1.0/24" for the rule allow-src becomes
+	 * when the listener has no http-access rule (then acl_implicit_src).
+	 * Owned by the snapshot like <acl>. */
+	char **acl_rule_text;
+	unsigned n_acl_rules;
+	bool acl_implicit_src;
 	uint32_t client_header_ms;  /* timeout-client-header-ms, 10000 */
 	uint32_t client_idle_ms;    /* timeout-client-idle-ms, 60000 */
 	uint32_t connect_ms;        /* timeout-connect-ms, 5000 */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,7 +240,7 @@ alog_clock_us(const struct alog_clock *clk, uint64_t tsc)
 /*
  * Output budgets of the variable fields, in output bytes after escaping.
  * Each is at least the field's raw capacity, so plain ASCII is never cut;
- * only heavily escaped input is.  With the fixed parts (at most ~360 bytes
+ * only heavily escaped input is.  With the fixed parts (at most ~420 bytes
  * in JSON, the longest) every line fits ALOG_LINE_MAX - 1; the unit tests
  * format worst-case records to prove it.
  */
@@ -523,9 +524,29 @@ alog_utc(uint64_t time_us, struct alog_tm *tm)
 	tm->ms = (unsigned)(time_us / 1000u % 1000u);
 }
 
+/* Room for the access-rule field: "rule:4294967295" and the longest
+ * tag. */
+#define ALOG_ACL_TOKEN_MAX 32
+
+const char *
+alog_acl_token(const struct alog_record *rec, char *buf, size_t cap)
+{
+	if (cap == 0)
+		return "";
+	if (rec->acl_tag != NULL)
+		snprintf(buf, cap, "%s", rec->acl_tag);
+	else if (rec->acl_line != 0)
+		snprintf(buf, cap, "rule:%u", (unsigned)rec->acl_line);
+	else
+		snprintf(buf, cap, "-");
+	return buf;
+}
+
 static void
 out_squid(struct alog_out *o, const struct alog_record *rec)
 {
+	char acl[ALOG_ACL_TOKEN_MAX];
+
 	out_uint(o, rec->time_us / 1000000u, 0, ' ');
 	out_char(o, '.');
 	out_uint(o, rec->time_us / 1000u % 1000u, 3, '0');
@@ -558,6 +579,8 @@ out_squid(struct alog_out *o, const struct alog_record *rec)
 	}
 	out_char(o, ' ');
 	out_squid_field(o, rec->ctype, sizeof(rec->ctype), ALOG_BUDGET_CTYPE);
+	out_char(o, ' '); /* an 11th field: the deciding access rule */
+	out_str(o, alog_acl_token(rec, acl, sizeof(acl)));
 	out_char(o, '\n');
 }
 
@@ -568,6 +591,7 @@ static const char alog_months[12][4] = {"Jan", "Feb", "Mar", "Apr",
 static void
 out_combined(struct alog_out *o, const struct alog_record *rec)
 {
+	char acl[ALOG_ACL_TOKEN_MAX];
 	struct alog_tm tm;
 
 	alog_utc(rec->time_us, &tm);
@@ -603,12 +627,15 @@ out_combined(struct alog_out *o, const struct alog_record *rec)
 	out_str(o, "\" \"");
 	out_combined_field(o, rec->user_agent, sizeof(rec->user_agent),
 	                   ALOG_BUDGET_HDR);
-	out_str(o, "\"\n");
+	out_str(o, "\" "); /* an extra field: the deciding access rule */
+	out_str(o, alog_acl_token(rec, acl, sizeof(acl)));
+	out_char(o, '\n');
 }
 
 static void
 out_json(struct alog_out *o, const struct alog_record *rec)
 {
+	char acl[ALOG_ACL_TOKEN_MAX];
 	struct alog_tm tm;
 
 	alog_utc(rec->time_us, &tm);
@@ -660,6 +687,15 @@ out_json(struct alog_out *o, const struct alog_record *rec)
 	             ALOG_BUDGET_HDR);
 	out_str(o, ",\"version\":\"HTTP/1.");
 	out_uint(o, rec->version_minor, 0, ' ');
+	/* the deciding access rule: its line (null: none) and the token */
+	out_str(o, "\",\"rule\":");
+	if (rec->acl_line != 0)
+		out_uint(o, rec->acl_line, 0, ' ');
+	else
+		out_str(o, "null");
+	out_str(o, ",\"acl\":\"");
+	if (rec->acl_line != 0 || rec->acl_tag != NULL)
+		out_str(o, alog_acl_token(rec, acl, sizeof(acl)));
 	out_str(o, "\"}\n");
 }
 

@@ -92,6 +92,15 @@ uint64_t alog_clock_us(const struct alog_clock *clk, uint64_t tsc);
 size_t alog_format(const struct alog_record *rec, enum alog_fmt fmt, char *buf,
                    size_t cap);
 
+/*
+ * The access-rule field of <rec> as every format shows it: "-" when the
+ * request was not judged, <acl_tag> when set (a decision that is no
+ * written rule), else "rule:LINE".  Written into buf[0 .. cap) (cap >= 32
+ * always fits: tags are short static strings, cut to fit); returns it.
+ */
+const char *alog_acl_token(const struct alog_record *rec, char *buf,
+                           size_t cap);
+
 /* "squid", "combined", "json" -> the format; returns 0 or -EINVAL. */
 int alog_fmt_parse(const char *name, enum alog_fmt *fmt);
 

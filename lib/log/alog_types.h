@@ -11,7 +11,7 @@
 #define ALOG_CTYPE_MAX  64
 #define ALOG_HDR_MAX    192  /* Referer, User-Agent */
 #define ALOG_USER_MAX   65   /* an authenticated user name, with its NUL */
-#define ALOG_LINE_MAX   2048 /* a formatted line with its '\n' and NUL */
+#define ALOG_LINE_MAX   2560 /* a formatted line with its '\n' and NUL */
 
 #define ALOG_RING_SLOTS_MAX (1u << 20) /* 1 GiB of records */
 
@@ -69,6 +69,12 @@ struct alog_record {
 	uint8_t hier;          /* enum alog_hier */
 	uint8_t version_minor; /* HTTP/1.x of the request */
 	uint8_t pad;
+	/* Which access rule decided (issue 13): the config line of the
+	 * http-access rule, 0 if none; <acl_tag> a static string naming a
+	 * decision that is no written rule ("default", "implicit:allow-src",
+	 * "builtin:loopback", ...; see alog_acl_token), or NULL. */
+	uint32_t acl_line;
+	const char *acl_tag;
 	char method[ALOG_METHOD_MAX];
 	char url[ALOG_URL_MAX];     /* absolute URL, or host:port (CONNECT) */
 	char ctype[ALOG_CTYPE_MAX]; /* response Content-Type, "" none */

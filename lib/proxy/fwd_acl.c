@@ -20,6 +20,7 @@
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 #include "http/http.h"
+#include "proxy/fwd_acl.h"
 
 /* The request head a header acl looks into. */
 struct fwd_acl_head {
@@ -61,36 +62,136 @@ fwd_acl_week_sec(const struct fwd_ctx *fc)
 	return (uint32_t)(w < 0 ? w + 7 * 86400 : w);
 }
 
-/* What every check of session <s> shares: the client, port, time, and
- * the verified user with its groups (names into <groups>, which lives as
- * long as <r>). */
+bool
+fwd_src_accepted(const struct conf_forward *cfg, uint32_t ip_be)
+{
+	unsigned i;
+
+	if (cfg->n_allow_src == 0)
+		return cfg->acl != NULL;
+	for (i = 0; i < cfg->n_allow_src; i++)
+		if ((ip_be & cfg->allow_src[i].mask_be) ==
+		    cfg->allow_src[i].addr_be)
+			return true;
+	return false;
+}
+
+bool
+fwd_connect_port_allowed(const struct conf_forward *cfg, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_connect_ports; i++)
+		if (cfg->connect_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* Who asks in session <s>: the client, the time, the worker's scratch. */
 static void
-fwd_acl_req_init(struct fwd_session *s, struct acl_req *r,
-                 struct acl_str groups[ACL_REQ_GROUPS_MAX])
+fwd_acl_who_init(struct fwd_session *s, struct fwd_acl_who *who)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct auth_user *u;
 	struct tcp_flow_key k;
 	uint32_t i;
 
-	memset(r, 0, sizeof(*r));
+	memset(who, 0, sizeof(*who));
 	tcp_conn_key(s->cli, &k);
-	r->src_ip = ntohl(k.remote_ip_be);
-	r->dst_port = ntohs(s->dst_port_be);
-	r->week_sec = fwd_acl_week_sec(fc);
-	r->scratch = fc->acl_scratch;
+	who->src_ip = ntohl(k.remote_ip_be);
+	who->week_sec = fwd_acl_week_sec(fc);
+	who->scratch = fc->acl_scratch;
 	/* no user, or one of another table (the listener's settings
 	 * changed since): user and group acls never match */
 	if (fwd_cfg(s)->auth == NULL || s->auth_user < 0 ||
 	    auth_users_gen(fwd_cfg(s)->auth) != s->auth_user_gen)
 		return;
 	u = auth_user_at(fwd_cfg(s)->auth, (uint32_t)s->auth_user);
-	r->flags |= ACL_REQ_USER;
-	r->user = (struct acl_str){u->name.p, u->name.len};
+	who->user_s = (struct acl_str){u->name.p, u->name.len};
 	for (i = 0; i < u->n_groups && i < ACL_REQ_GROUPS_MAX; i++)
-		groups[i] = (struct acl_str){u->groups[i].p, u->groups[i].len};
-	r->groups = groups;
-	r->n_groups = i;
+		who->group_s[i] =
+		    (struct acl_str){u->groups[i].p, u->groups[i].len};
+	who->user = &who->user_s;
+	who->groups = who->group_s;
+	who->n_groups = i;
+}
+
+/* What every check shares: the client, the user, the time. */
+static void
+fwd_acl_req_init(const struct fwd_acl_who *who, struct acl_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->src_ip = who->src_ip;
+	r->week_sec = who->week_sec;
+	r->scratch = who->scratch;
+	if (who->user != NULL) {
+		r->flags |= ACL_REQ_USER;
+		r->user = *who->user;
+		r->groups = who->groups;
+		r->n_groups = who->n_groups;
+	}
+}
+
+void
+fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
+                   const char *buf, const struct fwd_acl_who *who,
+                   struct acl_verdict *v)
+{
+	struct fwd_acl_head h = {.msg = msg, .buf = buf};
+	struct acl_req r;
+
+	fwd_acl_req_init(who, &r);
+	r.dst_port = msg->port;
+	r.method =
+	    (struct acl_str){buf + msg->method_str.off, msg->method_str.len};
+	if (msg->method != HTTP_M_CONNECT)
+		r.scheme =
+		    (struct acl_str){buf + msg->scheme.off, msg->scheme.len};
+	r.host = (struct acl_str){buf + msg->host.off, msg->host.len};
+	r.url = (struct acl_str){buf + msg->target.off, msg->target.len};
+	r.header = fwd_acl_header;
+	r.header_ctx = &h;
+	acl_check(set, &r, v);
+}
+
+void
+fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
+                  enum http_method method, uint32_t dst_ip, uint16_t dst_port,
+                  struct acl_verdict *v)
+{
+	const char *name = http_method_name(method);
+	struct acl_req r;
+
+	fwd_acl_req_init(who, &r);
+	r.flags |= ACL_REQ_DST;
+	r.dst_ip = dst_ip;
+	r.dst_port = dst_port;
+	r.method = (struct acl_str){name, strlen(name)};
+	if (method != HTTP_M_CONNECT)
+		r.scheme = (struct acl_str){"http", 4};
+	acl_check(set, &r, v);
+}
+
+/* The verdict's rule in the access-log record of the request. */
+static void
+fwd_acl_log(struct fwd_session *s, const struct acl_verdict *v)
+{
+	struct alog_record *rec;
+
+	if (s->txn == NULL)
+		return;
+	rec = &s->txn->rec;
+	rec->acl_line = 0;
+	rec->acl_tag = NULL;
+	if (v->reason == ACL_R_RULE && v->rule == 0 &&
+	    fwd_cfg(s)->acl_implicit_src)
+		rec->acl_tag = "implicit:allow-src";
+	else if (v->reason == ACL_R_RULE)
+		rec->acl_line = v->line;
+	else if (v->reason == ACL_R_DEFAULT)
+		rec->acl_tag = "default";
+	else
+		rec->acl_tag = "error"; /* fails closed: host, regex limit */
 }
 
 /* Answers 403 for verdict <v>. */
@@ -116,31 +217,21 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
                 const char *buf)
 {
 	const struct acl_set *set = fwd_cfg(s)->acl;
-	struct fwd_acl_head h = {.msg = msg, .buf = buf};
-	struct acl_str groups[ACL_REQ_GROUPS_MAX];
+	struct fwd_acl_who who;
 	struct acl_verdict v;
-	struct acl_req r;
 
 	if (set == NULL)
 		return FWD_ACL_ALLOW; /* no rules given: allow-src at accept */
 	s->dst_port_be = htons(msg->port);
-	fwd_acl_req_init(s, &r, groups);
-	r.method =
-	    (struct acl_str){buf + msg->method_str.off, msg->method_str.len};
-	if (!(s->flags & SF_CONNECT))
-		r.scheme =
-		    (struct acl_str){buf + msg->scheme.off, msg->scheme.len};
-	r.host = (struct acl_str){buf + msg->host.off, msg->host.len};
-	r.url = (struct acl_str){buf + msg->target.off, msg->target.len};
-	r.header = fwd_acl_header;
-	r.header_ctx = &h;
-	acl_check(set, &r, &v);
-	if (v.action == ACL_ALLOW)
-		return FWD_ACL_ALLOW;
+	fwd_acl_who_init(s, &who);
+	fwd_acl_judge_head(set, msg, buf, &who, &v);
 	if (v.reason == ACL_R_NEED_DST) {
 		s->flags |= SF_ACL_DST;
 		return FWD_ACL_NEED_DST;
 	}
+	fwd_acl_log(s, &v);
+	if (v.action == ACL_ALLOW)
+		return FWD_ACL_ALLOW;
 	s->l->fc->cnt->fwd_acl_denied++;
 	fwd_acl_deny(s, &v);
 	return FWD_ACL_DENIED;
@@ -150,19 +241,14 @@ bool
 fwd_acl_dst(struct fwd_session *s)
 {
 	const struct acl_set *set = fwd_cfg(s)->acl;
-	const char *method = http_method_name((enum http_method)s->req_method);
-	struct acl_str groups[ACL_REQ_GROUPS_MAX];
+	struct fwd_acl_who who;
 	struct acl_verdict v;
-	struct acl_req r;
 
 	GH_VERIFY(set != NULL && (s->flags & SF_ACL_DST));
-	fwd_acl_req_init(s, &r, groups);
-	r.flags |= ACL_REQ_DST;
-	r.dst_ip = ntohl(s->dst_ip_be);
-	r.method = (struct acl_str){method, strlen(method)};
-	if (!(s->flags & SF_CONNECT))
-		r.scheme = (struct acl_str){"http", 4};
-	acl_check(set, &r, &v);
+	fwd_acl_who_init(s, &who);
+	fwd_acl_judge_dst(set, &who, (enum http_method)s->req_method,
+	                  ntohl(s->dst_ip_be), ntohs(s->dst_port_be), &v);
+	fwd_acl_log(s, &v);
 	if (v.action == ACL_ALLOW)
 		return true;
 	s->l->fc->cnt->fwd_acl_denied++;

@@ -6,9 +6,11 @@
  * and of a response head for the client (framing fields as RFC 9110 8.6
  * and 9112 6.1 allow), and when an unfinished head is worth parsing again.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <netinet/in.h>
 
@@ -175,20 +177,95 @@ fwd_conn_names_framing(const struct http_msg *msg, const char *buf)
 	       http_conn_lists(msg, buf, "transfer-encoding", 17);
 }
 
-/* Fields anonymous mode removes: what names the client or its network. */
+/* Fields an anonymize listener removes from requests: what names the
+ * client, its network or the proxies before us (RFC 9110 7.6.3 lets a
+ * proxy at a network's edge replace those by a pseudonym: ours). */
 static bool
 is_identifying(const struct http_msg *msg, const char *buf, unsigned i)
 {
 	static const char *const names[] = {
-	    "from",      "referer",   "x-forwarded-for", "forwarded",
-	    "x-real-ip", "client-ip", "true-client-ip",  "x-client-ip",
-	    "via",       "cookie"};
+	    "from",      "x-forwarded-for", "forwarded",   "x-real-ip",
+	    "client-ip", "true-client-ip",  "x-client-ip", "via"};
 	size_t k;
 
 	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
 		if (http_hdr_name_is(msg, buf, i, names[k]))
 			return true;
 	return false;
+}
+
+/* Host names <a> and <b> equal without case, a trailing dot of either
+ * ignored. */
+static bool
+host_eq(const char *a, uint32_t an, const char *b, uint32_t bn)
+{
+	an -= an > 0 && a[an - 1] == '.';
+	bn -= bn > 0 && b[bn - 1] == '.';
+	return an == bn && an != 0 && strncasecmp(a, b, an) == 0;
+}
+
+/*
+ * Whether Referer field <i> names a host other than the request's (the
+ * page the user came from on another site, RFC 9110 10.1.3): an absolute
+ * URI "scheme://host[:port]..." whose host differs.  The site's own pages
+ * are kept (it knows them, and some check them against forgery); anything
+ * not read as such a URI, or with userinfo, counts as foreign.
+ */
+static bool
+referer_foreign(const struct http_msg *msg, const char *buf, unsigned i)
+{
+	const char *v = buf + msg->hdr[i].value.off;
+	uint32_t n = msg->hdr[i].value.len, k = 0, h;
+
+	while (k < n && k < 16 &&
+	       (isalnum((unsigned char)v[k]) || v[k] == '+' || v[k] == '-' ||
+	        v[k] == '.'))
+		k++;
+	if (k == 0 || n - k < 3 || memcmp(v + k, "://", 3) != 0)
+		return true;
+	k += 3;
+	for (h = k;
+	     h < n && v[h] != '/' && v[h] != '?' && v[h] != '#' && v[h] != ':';
+	     h++)
+		if (v[h] == '@')
+			return true;
+	return !host_eq(v + k, h - k, buf + msg->host.off, msg->host.len);
+}
+
+/* A request field of an anonymize listener with <cfg>: written as it
+ * came (false), or dropped or replaced here (true). */
+static bool
+anonymized(struct fwd_head_writer *w, const struct conf_forward *cfg,
+           const struct http_msg *msg, const char *buf, unsigned i)
+{
+	if (is_identifying(msg, buf, i))
+		return true;
+	if (http_hdr_name_is(msg, buf, i, "referer"))
+		return referer_foreign(msg, buf, i);
+	if (http_hdr_name_is(msg, buf, i, "cookie") ||
+	    http_hdr_name_is(msg, buf, i, "cookie2"))
+		return cfg->anon_cookies;
+	if (!http_hdr_name_is(msg, buf, i, "user-agent"))
+		return false;
+	/* replaced once, at the first User-Agent line */
+	if (!cfg->anon_ua_remove &&
+	    http_hdr_find(msg, buf, "user-agent", 0) == (int)i) {
+		fwd_hw_str(w, "User-Agent: ");
+		fwd_hw_str(w, cfg->anon_user_agent[0] != '\0'
+		                  ? cfg->anon_user_agent
+		                  : CONF_ANON_UA_DEFAULT);
+		fwd_hw_str(w, "\r\n");
+	}
+	return true;
+}
+
+bool
+fwd_set_cookie_dropped(const struct conf_forward *cfg, const char *p,
+                       uint32_t n)
+{
+	return cfg->anonymous && cfg->anon_cookies &&
+	       ((n >= 11 && strncasecmp(p, "set-cookie:", 11) == 0) ||
+	        (n >= 12 && strncasecmp(p, "set-cookie2:", 12) == 0));
 }
 
 /* The value of a Max-Forwards field (RFC 9110 7.6.2), or -1 when there is
@@ -265,7 +342,7 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		if (http_hdr_name_is(msg, buf, i, "host") ||
 		    is_hop_by_hop(msg, buf, i))
 			continue;
-		if (cfg->anonymous && is_identifying(msg, buf, i))
+		if (cfg->anonymous && anonymized(&w, cfg, msg, buf, i))
 			continue;
 		if (cfg->xff == CONF_XFF_DELETE &&
 		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
@@ -292,9 +369,12 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		fwd_hw_span(&w, buf, msg->hdr[i].value);
 		fwd_hw_str(&w, "\r\n");
 	}
-	if (cfg->via && !cfg->anonymous) {
-		snprintf(text, sizeof(text), "Via: 1.%u gatehouse\r\n",
-		         msg->version_minor);
+	/* RFC 9110 7.6.3: a proxy sends Via; anonymized, with the pseudonym
+	 * "proxy" and no comment (no name, no software) */
+	if (cfg->via) {
+		snprintf(text, sizeof(text), "Via: 1.%u %s\r\n",
+		         msg->version_minor,
+		         cfg->anonymous ? "proxy" : "gatehouse");
 		fwd_hw_str(&w, text);
 	}
 	if (cfg->xff == CONF_XFF_ADD && !cfg->anonymous) {
@@ -344,6 +424,10 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
 		    http_hdr_name_is(msg, buf, i, "content-length"))
 			continue;
 		if (no_te && http_hdr_name_is(msg, buf, i, "transfer-encoding"))
+			continue;
+		if (fwd_cfg(s)->anonymous && fwd_cfg(s)->anon_cookies &&
+		    (http_hdr_name_is(msg, buf, i, "set-cookie") ||
+		     http_hdr_name_is(msg, buf, i, "set-cookie2")))
 			continue;
 		fwd_hw_span(&w, buf, msg->hdr[i].name);
 		fwd_hw_str(&w, ": ");

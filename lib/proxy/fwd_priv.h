@@ -418,6 +418,11 @@ void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
 uint32_t fwd_fmt_u64(char *out, uint64_t v);
 /* "Age: <age_s>" and CRLF (RFC 9111 5.1). */
 void fwd_hw_age(struct fwd_head_writer *w, uint64_t age_s);
+/* Whether the stored head line p[0 .. n) (no CRLF) is a Set-Cookie that
+ * a listener with <cfg> (anonymize and anonymize-cookies on) leaves out. */
+bool fwd_set_cookie_dropped(const struct conf_forward *cfg, const char *p,
+                            uint32_t n);
+
 /* The end of a response head for the client: our Via (HTTP/1.<minor>)
  * when <via>, Connection: close when <close>, the empty line. */
 void fwd_hw_end(struct fwd_head_writer *w, bool via, unsigned minor,

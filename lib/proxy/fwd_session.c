@@ -51,6 +51,7 @@
 #include "auth/auth.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
+#include "proxy/fwd_acl.h"
 
 struct fwd_orphan fwd_orphan = {FWD_ORPHAN_MAGIC};
 
@@ -208,20 +209,12 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	const struct conf_forward *cfg = fwd_listener_cfg(l);
 	struct fwd_session *s;
 	struct tcp_flow_key k;
-	uint32_t ip;
-	unsigned i;
-	/* without allow-src, the access rules judge every request */
-	bool ok = cfg->n_allow_src == 0 && cfg->acl != NULL;
 
 	GH_CHECK_OBJ(l, FWD_LISTENER_MAGIC);
 	/* A client outside allow-src is reset here, before it can send
 	 * (and make us hold) anything: no session, no buffers. */
 	tcp_conn_key(c, &k);
-	ip = k.remote_ip_be;
-	for (i = 0; i < cfg->n_allow_src && !ok; i++)
-		ok = (ip & cfg->allow_src[i].mask_be) ==
-		     cfg->allow_src[i].addr_be;
-	if (!ok) {
+	if (!fwd_src_accepted(cfg, k.remote_ip_be)) {
 		fc->cnt->fwd_denied_src++;
 		return NULL;
 	}

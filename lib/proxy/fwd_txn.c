@@ -15,6 +15,7 @@
 
 #include "common/gh_common.h"
 #include "fwd_priv.h"
+#include "proxy/fwd_acl.h"
 
 /* ---- access log ---- */
 
@@ -117,17 +118,6 @@ txn_request(struct fwd_session *s, const struct http_msg *msg, const char *buf)
 
 /* ---- requests ---- */
 
-static bool
-port_allowed(const struct conf_forward *cfg, uint16_t port)
-{
-	unsigned i;
-
-	for (i = 0; i < cfg->n_connect_ports; i++)
-		if (cfg->connect_ports[i] == port)
-			return true;
-	return false;
-}
-
 /* A hit was queued for the client (fwd_cache_request()): the head of
  * <head_len> bytes is consumed and the transaction ends.  True when the
  * session reads the next request (ST_HEAD), false when it closes. */
@@ -180,8 +170,10 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	}
 	if (msg->method == HTTP_M_CONNECT) {
 		s->flags |= SF_CONNECT;
-		if (!port_allowed(cfg, msg->port)) {
+		if (!fwd_connect_port_allowed(cfg, msg->port)) {
 			fc->cnt->fwd_denied_port++;
+			if (s->txn != NULL)
+				s->txn->rec.acl_tag = "builtin:connect-ports";
 			fwd_error(s, 403, ALOG_TCP_DENIED,
 			          "CONNECT to this port is not allowed");
 			return false;

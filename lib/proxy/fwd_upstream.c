@@ -16,6 +16,7 @@
 
 #include "common/gh_common.h"
 #include "fwd_priv.h"
+#include "proxy/fwd_acl.h"
 
 /* ---- idle upstream connections ---- */
 
@@ -108,35 +109,77 @@ cidr_has(uint32_t net, unsigned len, uint32_t ip)
 	return (ip & mask) == net;
 }
 
-/* Why <ip_be> may not be a destination, or NULL. */
-static const char *
-dst_refused(const struct fwd_session *s, uint32_t ip_be)
+enum fwd_dst_refusal
+fwd_dst_refusal(const struct proxy_port *ports, unsigned n_ports,
+                bool allow_private, uint32_t ip_be)
 {
-	const struct proxy_params *p = &s->l->fc->p;
 	uint32_t ip = ntohl(ip_be);
 	unsigned i;
 
-	for (i = 0; i < p->n_ports; i++) {
-		uint32_t mask = ntohl(p->ports[i].mask_be);
+	for (i = 0; i < n_ports; i++) {
+		uint32_t mask = ntohl(ports[i].mask_be);
 
-		if (p->ports[i].addr_be == ip_be)
-			return "the destination is the proxy itself";
+		if (ports[i].addr_be == ip_be)
+			return FWD_DST_OWN;
 		/* A port's subnet: its broadcast (a frame to every host,
 		 * ff:ff:ff:ff:ff:ff) and its network address are no hosts
 		 * (/31 and /32 have neither, RFC 3021). */
 		if (mask < 0xfffffffeu &&
-		    (ip & mask) == (ntohl(p->ports[i].addr_be) & mask) &&
+		    (ip & mask) == (ntohl(ports[i].addr_be) & mask) &&
 		    ((ip & ~mask) == ~mask || (ip & ~mask) == 0))
-			return "the destination is a subnet's broadcast or "
-			       "network address";
+			return FWD_DST_BROADCAST;
 	}
-	if (cidr_has(0x00000000u, 8, ip) || cidr_has(0x7f000000u, 8, ip) ||
-	    cidr_has(0xa9fe0000u, 16, ip) || cidr_has(0xe0000000u, 4, ip) ||
-	    cidr_has(0xf0000000u, 4, ip))
-		return "the destination address is not routable";
-	if (!fwd_cfg(s)->allow_private_dst && fwd_ip_private(ip_be))
-		return "the destination is a private address";
-	return NULL;
+	if (cidr_has(0x00000000u, 8, ip))
+		return FWD_DST_THIS_NET;
+	if (cidr_has(0x7f000000u, 8, ip))
+		return FWD_DST_LOOPBACK;
+	if (cidr_has(0xa9fe0000u, 16, ip))
+		return FWD_DST_LINK_LOCAL;
+	if (cidr_has(0xe0000000u, 4, ip))
+		return FWD_DST_MULTICAST;
+	if (cidr_has(0xf0000000u, 4, ip))
+		return FWD_DST_RESERVED;
+	if (!allow_private && fwd_ip_private(ip_be))
+		return FWD_DST_PRIVATE;
+	return FWD_DST_OK;
+}
+
+/* Names and 403 sentences, by enum fwd_dst_refusal. */
+static const char *const dst_refusal_names[][2] = {
+    [FWD_DST_OK] = {"", ""},
+    [FWD_DST_OWN] = {"builtin:own-address",
+                     "the destination is the proxy itself"},
+    [FWD_DST_BROADCAST] = {"builtin:broadcast",
+                           "the destination is a subnet's broadcast or "
+                           "network address"},
+    [FWD_DST_THIS_NET] = {"builtin:this-network",
+                          "the destination address is not routable"},
+    [FWD_DST_LOOPBACK] = {"builtin:loopback",
+                          "the destination address is not routable"},
+    [FWD_DST_LINK_LOCAL] = {"builtin:link-local",
+                            "the destination address is not routable"},
+    [FWD_DST_MULTICAST] = {"builtin:multicast",
+                           "the destination address is not routable"},
+    [FWD_DST_RESERVED] = {"builtin:reserved",
+                          "the destination address is not routable"},
+    [FWD_DST_PRIVATE] = {"implicit:allow-private-dst",
+                         "the destination is a private address"},
+};
+
+const char *
+fwd_dst_refusal_name(enum fwd_dst_refusal r)
+{
+	if ((unsigned)r >= GH_ARRAY_SIZE(dst_refusal_names))
+		return "?";
+	return dst_refusal_names[r][0];
+}
+
+const char *
+fwd_dst_refusal_why(enum fwd_dst_refusal r)
+{
+	if ((unsigned)r >= GH_ARRAY_SIZE(dst_refusal_names))
+		return "?";
+	return dst_refusal_names[r][1];
 }
 
 bool
@@ -238,14 +281,19 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct proxy_params *p = &fc->p;
-	const char *why = dst_refused(s, s->dst_ip_be);
+	enum fwd_dst_refusal why = fwd_dst_refusal(
+	    p->ports, p->n_ports, fwd_cfg(s)->allow_private_dst, s->dst_ip_be);
 	int port, rc;
 
 	if (s->txn != NULL)
 		s->txn->rec.server_ip_be = s->dst_ip_be;
-	if (why != NULL) {
+	if (why != FWD_DST_OK) {
 		fc->cnt->fwd_denied_dst++;
-		fwd_error(s, 403, ALOG_TCP_DENIED, why);
+		if (s->txn != NULL) {
+			s->txn->rec.acl_line = 0;
+			s->txn->rec.acl_tag = fwd_dst_refusal_name(why);
+		}
+		fwd_error(s, 403, ALOG_TCP_DENIED, fwd_dst_refusal_why(why));
 		return;
 	}
 	/* the access rules' dst acls, on the address connected to */

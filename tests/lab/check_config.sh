@@ -3,7 +3,7 @@
 # lab-check_config: `gatehouse -c FILE --check` validates without starting
 # EAL: bad configs give "FILE:LINE: reason" and a non-zero exit, good ones
 # "ok" and 0.  The lab's generated config (and config/gatehouse.conf when
-# present) must pass.
+# present, and config/examples/*.conf) must pass.
 . "$(dirname "$0")/lib.sh"
 need_lab_prereqs
 
@@ -71,6 +71,10 @@ expect_good "$CONF"
 if [[ -f $GH_SOURCE_ROOT/config/gatehouse.conf ]]; then
 	expect_good "$GH_SOURCE_ROOT/config/gatehouse.conf"
 fi
+# The worked examples of docs/configuration.md ("Access control").
+for f in "$GH_SOURCE_ROOT"/config/examples/*.conf; do
+	[[ -e $f ]] && expect_good "$f"
+done
 
 # Bad ones: each wrong on one known line.
 ports_good='port inside

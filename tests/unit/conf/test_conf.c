@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -668,6 +669,9 @@ assert_forward_defaults(const struct conf_forward *f)
 	cr_assert_eq(f->connect_ports[0], 443);
 	cr_assert_eq(f->xff, CONF_XFF_ADD);
 	cr_assert_not(f->anonymous);
+	cr_assert_str_eq(f->anon_user_agent, ""); /* CONF_ANON_UA_DEFAULT */
+	cr_assert_not(f->anon_ua_remove);
+	cr_assert_not(f->anon_cookies);
 	cr_assert(f->via);
 	cr_assert_not(f->allow_private_dst);
 	cr_assert_eq(f->client_header_ms, 10000);
@@ -1208,6 +1212,27 @@ static const struct bad_case bad_cases[] = {
      "t.conf:16: x-forwarded-for: \"keep\" is not add, delete or off"},
     {FWD_HEAD ALLOW "\tanonymous yes\n",
      "t.conf:16: anonymous: \"yes\" is not on or off"},
+    {FWD_HEAD ALLOW "\tanonymize 1\n",
+     "t.conf:16: anonymize: \"1\" is not on or off"},
+    {FWD_HEAD ALLOW "\tanonymous on\n\tanonymize off\n",
+     "t.conf:17: anonymize: already given at line 16 (anonymize and "
+     "anonymous are one setting)"},
+    {FWD_HEAD ALLOW "\tanonymize on\n\tanonymize on\n",
+     "t.conf:17: anonymize: already given at line 16"},
+    {FWD_HEAD ALLOW "\tanonymize-cookies maybe\n",
+     "t.conf:16: anonymize-cookies: \"maybe\" is not on or off"},
+    {FWD_HEAD ALLOW "\tanonymize-user-agent Bad\x01"
+                    "Agent\n",
+     "t.conf:16: anonymize-user-agent: only printable ASCII (byte 4 is "
+     "0x01)"},
+    {FWD_HEAD ALLOW "\tanonymize-user-agent "
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                    "xxxxxxxxxxxxxxxxxxxxx\n",
+     "t.conf:16: anonymize-user-agent: expected 1 to 128 characters or "
+     "\"remove\""},
+    {PORT_IN PORT_OUT LISTEN_RELAY "\tanonymize on\n",
+     "t.conf:14: listen \"r\": anonymize is only allowed in forward mode"},
     {FWD_HEAD ALLOW "\tvia 1\n", "t.conf:16: via: \"1\" is not on or off"},
     {FWD_HEAD ALLOW "\tcache-status yes\n",
      "t.conf:16: cache-status: \"yes\" is not on or off"},
@@ -1848,6 +1873,58 @@ Test(conf, load_path_too_long)
 	cr_assert(strstr(err, "path is longer than 215 bytes") != NULL);
 }
 
+/* The verdict of <set> on a GET of http://<host>/ from <src>, judged
+ * again with <dst> (when not NULL) if it needs the address, as the proxy
+ * does (lib/proxy/fwd_acl.c). */
+static struct acl_verdict
+judge(const struct acl_set *set, const char *src, const char *host,
+      const char *dst)
+{
+	struct acl_req r = {
+	    .src_ip = ntohl(ip(src)),
+	    .dst_port = 80,
+	    .method = {"GET", 3},
+	    .scheme = {"http", 4},
+	    .host = {host, strlen(host)},
+	    .url = {"http://x/", 9},
+	};
+	struct acl_verdict v;
+
+	cr_assert_eq(acl_check(set, &r, &v), 0);
+	if (v.reason == ACL_R_NEED_DST && dst != NULL) {
+		r.flags = ACL_REQ_DST;
+		r.dst_ip = ntohl(ip(dst));
+		r.host = (struct acl_str){NULL, 0};
+		r.url = (struct acl_str){NULL, 0};
+		cr_assert_eq(acl_check(set, &r, &v), 0);
+	}
+	return v;
+}
+
+/* anonymize (or its alias anonymous), anonymize-user-agent with blanks
+ * or "remove", anonymize-cookies. */
+Test(conf, anonymize_directives)
+{
+	struct conf *c = parse_ok(FWD_HEAD ALLOW "\tanonymize on\n"
+	                                         "\tanonymize-user-agent Corp "
+	                                         "Browser/1.0 (x)\n"
+	                                         "\tanonymize-cookies on\n");
+	const struct conf_forward *f = &c->listeners[0].fwd;
+
+	cr_assert(f->anonymous);
+	cr_assert_str_eq(f->anon_user_agent, "Corp Browser/1.0 (x)");
+	cr_assert_not(f->anon_ua_remove);
+	cr_assert(f->anon_cookies);
+	conf_free(c);
+	c = parse_ok(FWD_HEAD ALLOW "\tanonymous on\n"
+	                            "\tanonymize-user-agent remove\n");
+	f = &c->listeners[0].fwd;
+	cr_assert(f->anonymous);
+	cr_assert(f->anon_ua_remove);
+	cr_assert_not(f->anon_cookies);
+	conf_free(c);
+}
+
 /* The shipped demo config parses and says what the lab expects. */
 Test(conf, demo_config_loads)
 {
@@ -1872,6 +1949,50 @@ Test(conf, demo_config_loads)
 	cr_assert_eq(c->ports[out].prefix_len, 24);
 	cr_assert_str_eq(c->control_socket, "/run/gatehouse-lab/demo/ctl.sock");
 	cr_assert_str_eq(c->file_prefix, "gh-demo");
+	conf_free(c);
+}
+
+/* The demo config's access rules: its client network may reach public
+ * origins, nobody else may use the proxy (no open proxy), and private
+ * destinations are refused by its explicit dst rule (allow-private-dst
+ * on leaves them to it). */
+Test(conf, demo_config_is_no_open_proxy)
+{
+	const char *root = getenv("GH_SOURCE_ROOT");
+	const struct conf_listen *l = NULL;
+	struct acl_verdict v;
+	char path[512];
+	struct conf *c;
+	unsigned i;
+
+	cr_assert_not_null(root, "GH_SOURCE_ROOT is not set");
+	snprintf(path, sizeof(path), "%s/config/gatehouse.conf", root);
+	c = conf_load(path, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	for (i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i].mode == CONF_LISTEN_FORWARD)
+			l = &c->listeners[i];
+	cr_assert_not_null(l);
+	cr_assert_not(l->fwd.acl_implicit_src); /* the rules are written */
+	v = judge(l->fwd.acl, "198.18.1.2", "origin.lab.test", "198.19.1.2");
+	cr_assert_eq(v.action, ACL_ALLOW);
+	cr_assert_str_eq(l->fwd.acl_rule_text[v.rule],
+	                 "http-access allow inside");
+	v = judge(l->fwd.acl, "198.18.1.2", "10.1.2.3", "10.1.2.3");
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_str_eq(l->fwd.acl_rule_text[v.rule],
+	                 "http-access deny private_dst");
+	v = judge(l->fwd.acl, "198.18.1.2", "intranet.test", "192.168.1.1");
+	cr_assert_eq(v.action, ACL_DENY);
+	/* anyone else: denied, whatever the destination */
+	for (i = 0; i < 4; i++) {
+		static const char *const others[] = {"198.18.2.2", "8.8.8.8",
+		                                     "10.0.0.1", "198.19.1.2"};
+
+		v = judge(l->fwd.acl, others[i], "origin.lab.test",
+		          "198.19.1.2");
+		cr_assert_eq(v.action, ACL_DENY, "%s allowed", others[i]);
+	}
 	conf_free(c);
 }
 
@@ -1929,6 +2050,11 @@ Test(conf, acl_allow_src_only_is_one_implicit_rule)
 	cr_assert_not_null(c->listeners[0].fwd.acl);
 	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 1);
 	cr_assert_eq(acl_set_elems(c->listeners[0].fwd.acl), 1);
+	/* shown by `gatehousectl acl test` as what it is */
+	cr_assert(c->listeners[0].fwd.acl_implicit_src);
+	cr_assert_eq(c->listeners[0].fwd.n_acl_rules, 1);
+	cr_assert_str_eq(c->listeners[0].fwd.acl_rule_text[0],
+	                 "implicit: allow-src 10.1.0.0/16 10.2.3.4/32");
 	conf_free(c);
 }
 
@@ -1948,6 +2074,13 @@ Test(conf, acl_lines_and_http_access_rules)
 	cr_assert_not_null(c->listeners[0].fwd.acl);
 	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 2);
 	cr_assert_eq(acl_set_elems(c->listeners[0].fwd.acl), 4);
+	/* each rule's text by its index, as written */
+	cr_assert_not(c->listeners[0].fwd.acl_implicit_src);
+	cr_assert_eq(c->listeners[0].fwd.n_acl_rules, 2);
+	cr_assert_str_eq(c->listeners[0].fwd.acl_rule_text[0],
+	                 "http-access deny badsites");
+	cr_assert_str_eq(c->listeners[0].fwd.acl_rule_text[1],
+	                 "http-access allow office !posts");
 	conf_free(c);
 }
 
@@ -2119,4 +2252,190 @@ Test(conf, auth_errors_at_their_line)
 	unlink(g);
 	unlink(bad);
 	unlink(badg);
+}
+
+/* ---- the worked examples of docs/configuration.md (config/examples) ---- */
+
+/* One request of an example and the rule that must decide it. */
+struct ex_case {
+	const char *src, *method, *url, *host;
+	uint16_t port;
+	const char *dst;   /* the address connected to, for dst rules */
+	uint32_t week_sec; /* 0: Sunday 00:00 */
+	const char *ua;    /* User-Agent, or NULL */
+	const char *want;  /* "allow: RULE", "deny: RULE", "deny: default" */
+};
+
+#define WEEKDAY(d, h, m) ((d)*86400u + (h)*3600u + (m)*60u)
+
+static int
+ex_header(const void *ctx, const char *name, size_t name_len, const char **val,
+          size_t *val_len)
+{
+	const char *ua = ctx;
+
+	if (ua == NULL || name_len != 10 || strncasecmp(name, "user-agent", 10))
+		return -ENOENT;
+	*val = ua;
+	*val_len = strlen(ua);
+	return 0;
+}
+
+/* Judges <x> by listener <l> as the proxy does (the head, then the
+ * address when a dst rule needs it) and checks the verdict. */
+static void
+ex_judge(const struct conf_listen *l, const struct ex_case *x)
+{
+	struct acl_req r = {
+	    .src_ip = ntohl(ip(x->src)),
+	    .dst_port = x->port,
+	    .week_sec = x->week_sec,
+	    .method = {x->method, strlen(x->method)},
+	    .host = {x->host, strlen(x->host)},
+	    .url = {x->url, strlen(x->url)},
+	    .header = ex_header,
+	    .header_ctx = x->ua,
+	};
+	struct acl_scratch *sc = acl_scratch_new();
+	struct acl_verdict v;
+	char got[160];
+
+	cr_assert_not_null(sc);
+	r.scratch = sc;
+	if (strcmp(x->method, "CONNECT") != 0)
+		r.scheme = (struct acl_str){"http", 4};
+	cr_assert_eq(acl_check(l->fwd.acl, &r, &v), 0);
+	if (v.reason == ACL_R_NEED_DST) {
+		cr_assert_not_null(x->dst, "%s needs an address", x->url);
+		r.flags = ACL_REQ_DST;
+		r.dst_ip = ntohl(ip(x->dst));
+		cr_assert_eq(acl_check(l->fwd.acl, &r, &v), 0);
+	}
+	acl_scratch_free(sc);
+	if (v.reason == ACL_R_RULE)
+		snprintf(got, sizeof(got), "%s: %s",
+		         v.action == ACL_ALLOW ? "allow" : "deny",
+		         l->fwd.acl_rule_text[v.rule]);
+	else
+		snprintf(got, sizeof(got), "deny: default (reason %d)",
+		         (int)v.reason);
+	cr_assert_str_eq(got, x->want, "%s %s %s", x->src, x->method, x->url);
+}
+
+/* config/examples/<name> loads (as `gatehouse --check` does) and judges
+ * <cases> as docs/configuration.md says. */
+static struct conf *
+example_check(const char *name, const struct ex_case *cases, unsigned n)
+{
+	const char *root = getenv("GH_SOURCE_ROOT");
+	char path[512];
+	struct conf *c;
+	unsigned i;
+
+	cr_assert_not_null(root, "GH_SOURCE_ROOT is not set");
+	snprintf(path, sizeof(path), "%s/config/examples/%s", root, name);
+	c = conf_load(path, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->listeners[0].mode, CONF_LISTEN_FORWARD);
+	for (i = 0; i < n; i++)
+		ex_judge(&c->listeners[0], &cases[i]);
+	return c;
+}
+
+Test(conf, example_isp_cache)
+{
+	static const struct ex_case cases[] = {
+	    {"198.18.4.7", "GET", "http://news.example/", "news.example", 80,
+	     NULL, 0, NULL,
+	     "allow: http-access allow subscribers safe_methods"},
+	    {"198.18.4.7", "POST", "http://news.example/f", "news.example", 80,
+	     NULL, 0, NULL, "allow: http-access allow subscribers"},
+	    {"198.18.4.7", "GET", "http://news.example:25/", "news.example", 25,
+	     NULL, 0, NULL, "deny: http-access deny !safe_ports"},
+	    {"198.18.4.7", "GET", "http://WWW.Malware.Example./x",
+	     "WWW.Malware.Example.", 80, NULL, 0, NULL,
+	     "deny: http-access deny blocklist"},
+	    {"198.18.4.7", "GET", "http://ads.example/", "ads.example", 80,
+	     NULL, 0, NULL,
+	     "allow: http-access allow subscribers safe_methods"},
+	    {"198.19.5.5", "GET", "http://news.example/", "news.example", 80,
+	     NULL, 0, NULL, "deny: http-access deny"},
+	};
+	struct conf *c =
+	    example_check("isp-cache.conf", cases, GH_ARRAY_SIZE(cases));
+
+	cr_assert(c->listeners[0].fwd.cache);
+	cr_assert_not(c->listeners[0].fwd.allow_private_dst);
+	conf_free(c);
+}
+
+Test(conf, example_office)
+{
+	static const struct ex_case cases[] = {
+	    /* staff: social media on a Wednesday morning, not on Saturday */
+	    {"198.18.10.20", "GET", "http://www.facebook.example/",
+	     "www.facebook.example", 80, "198.19.77.7", WEEKDAY(3, 10, 0), NULL,
+	     "deny: http-access deny staff social work_hours"},
+	    {"198.18.10.20", "GET", "http://www.facebook.example/",
+	     "www.facebook.example", 80, "198.19.77.7", WEEKDAY(6, 10, 0), NULL,
+	     "allow: http-access allow staff"},
+	    {"198.18.10.20", "GET", "http://wiki.corp/", "wiki.corp", 80,
+	     "10.1.1.1", WEEKDAY(3, 10, 0), NULL,
+	     "deny: http-access deny intranet"},
+	    {"198.18.10.5", "GET", "http://wiki.corp/", "wiki.corp", 80,
+	     "10.1.1.1", WEEKDAY(3, 10, 0), NULL,
+	     "allow: http-access allow admin"},
+	    {"198.18.10.20", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(3, 10, 0), "Mozilla/5.0 uTorrent/3.5",
+	     "deny: http-access deny torrent"},
+	    /* guests: the night across midnight, ports, uploads, .exe */
+	    {"198.18.11.9", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(1, 23, 0), NULL,
+	     "deny: http-access deny guests night"},
+	    {"198.18.11.9", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 5, 59), NULL,
+	     "deny: http-access deny guests night"},
+	    {"198.18.11.9", "GET", "http://x.example:8080/", "x.example", 8080,
+	     "198.19.77.7", WEEKDAY(2, 12, 0), NULL,
+	     "deny: http-access deny guests !web_ports"},
+	    {"198.18.11.9", "POST", "http://x.example/f", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 12, 0), NULL,
+	     "deny: http-access deny guests uploads"},
+	    {"198.18.11.9", "GET", "http://x.example/Setup.EXE?v=2",
+	     "x.example", 80, "198.19.77.7", WEEKDAY(2, 12, 0), NULL,
+	     "deny: http-access deny guests executables"},
+	    {"198.18.11.9", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 6, 0), NULL,
+	     "allow: http-access allow guests"},
+	    {"198.18.12.1", "GET", "http://x.example/", "x.example", 80,
+	     "198.19.77.7", WEEKDAY(2, 12, 0), NULL, "deny: http-access deny"},
+	};
+
+	conf_free(example_check("office.conf", cases, GH_ARRAY_SIZE(cases)));
+}
+
+Test(conf, example_lab)
+{
+	static const struct ex_case cases[] = {
+	    {"198.18.1.9", "GET", "http://svc.lab.test/", "svc.lab.test", 80,
+	     NULL, 0, NULL, "allow: http-access allow testers lab_names"},
+	    {"198.18.1.9", "GET", "http://10.20.3.4/", "10.20.3.4", 80,
+	     "10.20.3.4", 0, NULL, "allow: http-access allow testers lab_nets"},
+	    {"198.18.1.9", "GET", "http://example.com/", "example.com", 80,
+	     "198.51.100.7", 0, NULL, "deny: http-access deny"},
+	    {"198.18.1.9", "GET", "http://status.lab.test/now",
+	     "status.lab.test", 80, NULL, 0, NULL,
+	     "deny: http-access deny status"},
+	    {"198.18.1.250", "GET", "http://status.lab.test/now",
+	     "status.lab.test", 80, NULL, 0, NULL,
+	     "allow: http-access allow monitor status"},
+	    {"198.18.1.9", "CONNECT", "svc.lab.test:22", "svc.lab.test", 22,
+	     NULL, 0, NULL, "deny: http-access deny tunnel !tls_ports"},
+	    {"198.18.1.9", "CONNECT", "svc.lab.test:8443", "svc.lab.test", 8443,
+	     NULL, 0, NULL, "allow: http-access allow testers lab_names"},
+	};
+	struct conf *c = example_check("lab.conf", cases, GH_ARRAY_SIZE(cases));
+
+	cr_assert(c->listeners[0].fwd.anonymous);
+	conf_free(c);
 }

@@ -223,9 +223,11 @@ Test(conf_diff, missing_listener_keeps_its_rules_carried)
 	cr_assert_eq(next->n_listeners, 2);
 	cr_assert_str_eq(next->listeners[1].name, "b");
 	cr_assert_eq(next->listeners[1].fwd.acl, acl_b); /* shared */
+	cr_assert_eq(next->listeners[1].fwd.acl_rule_text,
+	             run->listeners[1].fwd.acl_rule_text);
 	cr_assert_not(next->listeners[0].fwd.via);
 	/* the running snapshot goes first: what the reload does */
-	run->listeners[1].fwd.acl = NULL;
+	conf_forward_rules_disown(&run->listeners[1].fwd);
 	conf_free(run);
 	conf_free(next);
 }
@@ -253,7 +255,7 @@ Test(conf_diff, missing_listener_keeps_its_users)
 	cr_assert_not_null(run->listeners[1].fwd.auth);
 	diff(run, next, &carried);
 	cr_assert_eq(next->listeners[1].fwd.auth, run->listeners[1].fwd.auth);
-	run->listeners[1].fwd.acl = NULL; /* what version_free does */
+	conf_forward_rules_disown(&run->listeners[1].fwd); /* version_free */
 	conf_free(run);
 	cr_assert_eq(auth_user_find(next->listeners[1].fwd.auth, "alice", 5),
 	             0);

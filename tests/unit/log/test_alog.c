@@ -308,6 +308,7 @@ miss_record(struct alog_record *rec)
 	SET(rec, url, "http://origin.lab.test/1k.bin");
 	SET(rec, ctype, "text/html");
 	SET(rec, user_agent, "curl/8.5.0");
+	rec->acl_line = 72; /* allowed by the rule at line 72 */
 }
 
 static const char *
@@ -332,7 +333,7 @@ Test(alog, squid_line)
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_SQUID),
 	                 "1732363200.123     45 198.18.1.2 TCP_MISS/200 1234 "
 	                 "GET http://origin.lab.test/1k.bin - "
-	                 "HIER_DIRECT/198.19.1.2 text/html\n");
+	                 "HIER_DIRECT/198.19.1.2 text/html rule:72\n");
 }
 
 Test(alog, squid_line_of_a_refusal_and_of_nothing)
@@ -346,21 +347,23 @@ Test(alog, squid_line_of_a_refusal_and_of_nothing)
 	rec.server_ip_be = 0;
 	rec.ctype[0] = '\0';
 	rec.elapsed_ms = 1234567;
+	rec.acl_line = 0;
+	rec.acl_tag = "builtin:loopback";
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_SQUID),
 	                 "1732363200.123 1234567 198.18.1.2 TCP_DENIED/403 "
 	                 "1234 GET http://origin.lab.test/1k.bin - "
-	                 "HIER_NONE/- -\n");
+	                 "HIER_NONE/- - builtin:loopback\n");
 
 	alog_record_reset(&rec);
 	rec.time_us = 5000; /* 0.005 s */
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_SQUID),
 	                 "0.005      0 0.0.0.0 NONE/000 0 - - - HIER_NONE/- "
-	                 "-\n");
+	                 "- -\n");
 	rec.result = ALOG_TAG_NONE;
 	rec.status = 400;
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_SQUID),
 	                 "0.005      0 0.0.0.0 TAG_NONE/400 0 - - - "
-	                 "HIER_NONE/- -\n");
+	                 "HIER_NONE/- - -\n");
 	rec.result = ALOG_TCP_TUNNEL;
 	rec.hier = ALOG_HIER_DIRECT;
 	rec.server_ip_be = ip("10.0.0.1");
@@ -368,7 +371,7 @@ Test(alog, squid_line_of_a_refusal_and_of_nothing)
 	SET(&rec, url, "origin.lab.test:443");
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_SQUID),
 	                 "0.005      0 0.0.0.0 TCP_TUNNEL/400 0 CONNECT "
-	                 "origin.lab.test:443 - HIER_DIRECT/10.0.0.1 -\n");
+	                 "origin.lab.test:443 - HIER_DIRECT/10.0.0.1 - -\n");
 	rec.result = ALOG_TCP_HIT;
 	cr_assert_not_null(strstr(fmt(&rec, ALOG_FMT_SQUID), " TCP_HIT/400 "));
 	rec.result = 99; /* unknown: printed as NONE, never out of bounds */
@@ -385,7 +388,8 @@ Test(alog, squid_escapes_what_would_split_the_line)
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_SQUID),
 	                 "1732363200.123     45 198.18.1.2 TCP_MISS/200 1234 "
 	                 "GET http://o/a%20b%09c%20%7F%C3%A9\" - "
-	                 "HIER_DIRECT/198.19.1.2 text/html;%20charset=utf-8\n");
+	                 "HIER_DIRECT/198.19.1.2 text/html;%20charset=utf-8 "
+	                 "rule:72\n");
 }
 
 /* Issue 13 item 3: the verified user in Squid's %un, combined's %u and
@@ -418,14 +422,14 @@ Test(alog, combined_line)
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_COMBINED),
 	                 "198.18.1.2 - - [23/Nov/2024:12:00:00 +0000] \"GET "
 	                 "http://origin.lab.test/1k.bin HTTP/1.1\" 200 1234 "
-	                 "\"-\" \"curl/8.5.0\"\n");
+	                 "\"-\" \"curl/8.5.0\" rule:72\n");
 	SET(&rec, referer, "http://r.test/");
 	rec.version_minor = 0;
 	rec.status = 0;
 	cr_assert_str_eq(fmt(&rec, ALOG_FMT_COMBINED),
 	                 "198.18.1.2 - - [23/Nov/2024:12:00:00 +0000] \"GET "
 	                 "http://origin.lab.test/1k.bin HTTP/1.0\" 000 1234 "
-	                 "\"http://r.test/\" \"curl/8.5.0\"\n");
+	                 "\"http://r.test/\" \"curl/8.5.0\" rule:72\n");
 }
 
 Test(alog, combined_escapes_like_nginx)
@@ -439,7 +443,7 @@ Test(alog, combined_escapes_like_nginx)
 	    fmt(&rec, ALOG_FMT_COMBINED),
 	    "198.18.1.2 - - [23/Nov/2024:12:00:00 +0000] \"GET "
 	    "http://origin.lab.test/1k.bin HTTP/1.1\" 200 1234 "
-	    "\"\\x22\" \"a\\x22b\\x5Cc\\x01\\x0A\\x7F\\xFF ok\"\n");
+	    "\"\\x22\" \"a\\x22b\\x5Cc\\x01\\x0A\\x7F\\xFF ok\" rule:72\n");
 }
 
 Test(alog, combined_dates)
@@ -492,7 +496,8 @@ Test(alog, json_line)
 	    "\"url\":\"http://origin.lab.test/1k.bin\","
 	    "\"hierarchy\":\"HIER_DIRECT\",\"server\":\"198.19.1.2\","
 	    "\"content_type\":\"text/html\",\"referer\":\"\","
-	    "\"user_agent\":\"curl/8.5.0\",\"version\":\"HTTP/1.1\"}\n");
+	    "\"user_agent\":\"curl/8.5.0\",\"version\":\"HTTP/1.1\","
+	    "\"rule\":72,\"acl\":\"rule:72\"}\n");
 	alog_record_reset(&rec);
 	cr_assert_str_eq(
 	    fmt(&rec, ALOG_FMT_JSON),
@@ -502,7 +507,12 @@ Test(alog, json_line)
 	    "\"bytes_in\":0,\"method\":\"\",\"url\":\"\","
 	    "\"hierarchy\":\"HIER_NONE\",\"server\":\"\","
 	    "\"content_type\":\"\",\"referer\":\"\","
-	    "\"user_agent\":\"\",\"version\":\"HTTP/1.0\"}\n");
+	    "\"user_agent\":\"\",\"version\":\"HTTP/1.0\","
+	    "\"rule\":null,\"acl\":\"\"}\n");
+	rec.acl_tag = "implicit:allow-src";
+	cr_assert_not_null(
+	    strstr(fmt(&rec, ALOG_FMT_JSON),
+	           ",\"rule\":null,\"acl\":\"implicit:allow-src\"}"));
 }
 
 Test(alog, json_escapes_and_keeps_utf8_valid)
@@ -553,6 +563,7 @@ worst_record(struct alog_record *rec, char c)
 	rec->user_agent[sizeof(rec->user_agent) - 1] = '\0';
 	memset(rec->user, c, sizeof(rec->user) - 1);
 	rec->user[sizeof(rec->user) - 1] = '\0';
+	rec->acl_tag = "implicit:allow-private-dst"; /* the longest */
 }
 
 Test(alog, worst_case_records_fit_a_line)
@@ -573,7 +584,15 @@ Test(alog, worst_case_records_fit_a_line)
 			cr_assert_eq(line[strlen(line) - 1], '\n');
 			if (f == ALOG_FMT_JSON)
 				cr_assert_not_null(
-				    strstr(line, "\"version\":\"HTTP/1.255\"}"),
+				    strstr(line,
+				           "\"version\":\"HTTP/1.255\","
+				           "\"rule\":null,\"acl\":"
+				           "\"implicit:allow-private-dst\"}"),
+				    "%s", line);
+			else
+				cr_assert_not_null(
+				    strstr(line,
+				           " implicit:allow-private-dst\n"),
 				    "%s", line);
 		}
 	}

@@ -163,7 +163,7 @@ Test(logger, writes_reopens_after_rename_and_drains_on_stop, .init = tmp_setup,
 	cr_assert(a != NULL && b != NULL && a < b, "%s", s);
 	cr_assert_not_null(strstr(s, "1732363200.123      3 0.0.0.0 "
 	                             "TCP_MISS/200 0 GET http://b.test/4 - "
-	                             "HIER_NONE/- -\n"),
+	                             "HIER_NONE/- - -\n"),
 	                   "%s", s);
 
 	s = slurp(path);

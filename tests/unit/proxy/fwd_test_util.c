@@ -195,6 +195,42 @@ ft_teardown_ring(struct alog_ring *ring)
 	alog_ring_destroy(ring);
 }
 
+const char *
+ft_log_lines(struct alog_ring *ring)
+{
+	static char all[8 * ALOG_LINE_MAX];
+	const struct alog_record *recs[256];
+	uint32_t n = alog_ring_peek(ring, recs, 256), i;
+	size_t off = 0;
+
+	all[0] = '\0';
+	for (i = 0; i < n && off + ALOG_LINE_MAX < sizeof(all); i++)
+		off += alog_format(recs[i], ALOG_FMT_SQUID, all + off,
+		                   sizeof(all) - off);
+	alog_ring_release(ring, n);
+	return all;
+}
+
+/* A listener on 10.0.0.1:<port> with <c>, and the client connecting to
+ * it anew (the old connection forgotten); returns whether it was
+ * accepted. */
+bool
+ft_listen_connect(uint16_t port, const struct conf_forward *c)
+{
+	struct tcp_conn *conn = NULL;
+
+	cr_assert_eq(fwd_listen(fc, 0, TT_IP_A, rte_cpu_to_be_16(port), c,
+	                        TCP_CC_NEWRENO),
+	             0);
+	memset(&cli, 0, sizeof(cli));
+	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
+	                         rte_cpu_to_be_16(port), TCP_CC_NEWRENO,
+	                         &peer_cbs, &cli, &conn),
+	             0);
+	run(5);
+	return cli.connected && !cli.closed;
+}
+
 /* ---- the shorter set-up names of the older tests ---- */
 
 uint32_t collapse_ms = 10000;

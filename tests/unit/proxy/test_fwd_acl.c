@@ -21,32 +21,14 @@
 #include "net/net.h"
 #include "fwd_test_util.h"
 #include "proxy_test_util.h"
+#include "http/http.h"
 #include "proxy/forward.h"
+#include "proxy/fwd_acl.h"
 #include "proxy/proxy_live.h"
 
 TestSuite(fwd_acl);
 
 static struct acl_set *set;
-
-/* A listener on 10.0.0.1:<port> with <c>, and the client connecting to
- * it anew (the old connection forgotten); returns whether it was
- * accepted. */
-static bool
-listen_and_connect(uint16_t port, const struct conf_forward *c)
-{
-	struct tcp_conn *conn = NULL;
-
-	cr_assert_eq(fwd_listen(fc, 0, TT_IP_A, rte_cpu_to_be_16(port), c,
-	                        TCP_CC_NEWRENO),
-	             0);
-	memset(&cli, 0, sizeof(cli));
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(port), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli, &conn),
-	             0);
-	run(5);
-	return cli.connected && !cli.closed;
-}
 
 /* Squid's letter of the local weekday <ahead> days from now. */
 static const char *
@@ -61,9 +43,10 @@ day_letter(int ahead)
 	return letters[(tm.tm_wday + ahead) % 7];
 }
 
-/* Elements of the tests, then <rules> as "allow|deny NAME" pairs. */
+/* Elements of the tests, then <rules> as "allow|deny NAME" pairs, on
+ * a listener on <port>. */
 static void
-acl_listen(const char *const *rules, unsigned n)
+acl_listen_port(uint16_t port, const char *const *rules, unsigned n)
 {
 	struct acl_build *b = acl_build_new();
 	struct conf_forward c = cfg;
@@ -101,8 +84,14 @@ acl_listen(const char *const *rules, unsigned n)
 	cr_assert_not_null(set, "%s", err.msg);
 	c.acl = set;
 	c.n_allow_src = 0; /* the rules decide */
-	cr_assert(listen_and_connect(3129, &c),
+	cr_assert(ft_listen_connect(port, &c),
 	          "the rules reset the client at accept");
+}
+
+static void
+acl_listen(const char *const *rules, unsigned n)
+{
+	acl_listen_port(3129, rules, n);
 }
 
 static void
@@ -243,7 +232,7 @@ Test(fwd_acl, allow_src_only_behaves_as_before, .init = fwd_setup,
 	c.acl = set; /* allow-src (node B) kept as ft_setup() gave it */
 	other = c;
 	other.allow_src[0].addr_be = TT_IP(10, 9, 9, 9);
-	cr_assert(listen_and_connect(3129, &c));
+	cr_assert(ft_listen_connect(3129, &c));
 	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
 	               "\r\n");
 	run(10);
@@ -251,7 +240,7 @@ Test(fwd_acl, allow_src_only_behaves_as_before, .init = fwd_setup,
 	cr_assert_eq(cnt.fwd_acl_denied, 0);
 	tcp_close(cli.c);
 	run(10);
-	cr_assert_not(listen_and_connect(3130, &other),
+	cr_assert_not(ft_listen_connect(3130, &other),
 	              "a client outside allow-src was accepted");
 	cr_assert(cli.closed);
 	cr_assert_eq(cnt.fwd_denied_src, 1);
@@ -459,4 +448,183 @@ Test(fwd_acl, a_request_is_judged_by_one_version, .fini = live_teardown)
 	cr_assert(strstr(cli.rx, "rule at line 7") != NULL, "%s", cli.rx);
 	cr_assert_eq(cnt.fwd_acl_denied, 1);
 	cr_assert_eq(proxy_live_held(live_v2), 0);
+}
+
+/* ---- the judging shared with `gatehousectl acl test` (fwd_acl.h) ---- */
+
+/* fwd_acl_judge_head() on a head from the parser gives what the workers'
+ * requests get, and fwd_acl_judge_dst() the second check's verdict. */
+Test(fwd_acl, judge_head_and_dst_as_the_workers_do)
+{
+	static const char get[] = "GET http://WWW.Example.COM./a HTTP/1.1\r\n"
+	                          "Host: www.example.com\r\n\r\n";
+	static const char post[] =
+	    "POST http://10.0.0.2/x HTTP/1.1\r\n"
+	    "Host: 10.0.0.2\r\nContent-Length: 0\r\n\r\n";
+	const char *names[] = {"bad", "posts", "origin"};
+	struct fwd_acl_who who = {.src_ip = 0x0a000009u};
+	struct acl_build *b = acl_build_new();
+	struct http_limits lim;
+	struct acl_verdict v;
+	struct http_msg msg;
+	struct acl_err err;
+
+	cr_assert_eq(
+	    acl_elem_add(b, "bad", ACL_KIND_DSTDOMAIN, ".example.com", &err),
+	    0);
+	cr_assert_eq(acl_elem_add(b, "posts", ACL_KIND_METHOD, "POST", &err),
+	             0);
+	cr_assert_eq(
+	    acl_elem_add(b, "origin", ACL_KIND_DST, "10.0.0.2/32", &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_DENY, 7, &names[0], NULL, 1, &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_DENY, 8, &names[2], NULL, 1, &err), 0);
+	cr_assert_eq(acl_rule_add(b, ACL_ALLOW, 9, &names[1], NULL, 1, &err),
+	             0);
+	set = acl_compile(b, &err);
+	cr_assert_not_null(set);
+	http_limits_default(&lim);
+	http_msg_init(&msg, true, HTTP_M_OTHER);
+	cr_assert_eq(http_parse_head(&msg, get, sizeof(get) - 1, &lim),
+	             HTTP_OK);
+	fwd_acl_judge_head(set, &msg, get, &who, &v);
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_eq(v.reason, ACL_R_RULE);
+	cr_assert_eq(v.line, 7); /* case and trailing dot: still the domain */
+	http_msg_init(&msg, true, HTTP_M_OTHER);
+	cr_assert_eq(http_parse_head(&msg, post, sizeof(post) - 1, &lim),
+	             HTTP_OK);
+	fwd_acl_judge_head(set, &msg, post, &who, &v);
+	cr_assert_eq(v.reason, ACL_R_NEED_DST);
+	cr_assert_eq(v.line, 8);
+	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000002u, 80, &v);
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_eq(v.line, 8);
+	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000003u, 80, &v);
+	cr_assert_eq(v.action, ACL_ALLOW);
+	cr_assert_eq(v.line, 9);
+	fwd_acl_judge_dst(set, &who, HTTP_M_GET, 0x0a000003u, 80, &v);
+	cr_assert_eq(v.reason, ACL_R_DEFAULT);
+	acl_set_free(set);
+	set = NULL;
+}
+
+/* The fixed destination checks, each under its own name. */
+Test(fwd_acl, dst_refusals_are_named)
+{
+	const struct proxy_port ports[] = {
+	    {.addr_be = rte_cpu_to_be_32(0xc6120101u),
+	     .mask_be = rte_cpu_to_be_32(0xffffff00u)},
+	};
+	static const struct {
+		uint32_t ip;
+		bool allow_private;
+		enum fwd_dst_refusal want;
+		const char *name;
+	} cases[] = {
+	    {0xc6120101u, false, FWD_DST_OWN, "builtin:own-address"},
+	    {0xc61201ffu, false, FWD_DST_BROADCAST, "builtin:broadcast"},
+	    {0x00000001u, false, FWD_DST_THIS_NET, "builtin:this-network"},
+	    {0x7f000001u, true, FWD_DST_LOOPBACK, "builtin:loopback"},
+	    {0xa9fea9feu, true, FWD_DST_LINK_LOCAL, "builtin:link-local"},
+	    {0xe0000001u, true, FWD_DST_MULTICAST, "builtin:multicast"},
+	    {0xffffffffu, true, FWD_DST_RESERVED, "builtin:reserved"},
+	    {0x0a000001u, false, FWD_DST_PRIVATE, "implicit:allow-private-dst"},
+	    {0x0a000001u, true, FWD_DST_OK, ""},
+	    {0xc6130102u, false, FWD_DST_OK, ""},
+	};
+	unsigned i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(cases); i++) {
+		enum fwd_dst_refusal r =
+		    fwd_dst_refusal(ports, 1, cases[i].allow_private,
+		                    rte_cpu_to_be_32(cases[i].ip));
+
+		cr_assert_eq(r, cases[i].want, "case %u: %d", i, r);
+		cr_assert_str_eq(fwd_dst_refusal_name(r), cases[i].name);
+	}
+}
+
+/* ---- the verdict's rule in the access log ---- */
+
+static struct alog_ring *log_ring;
+
+static void
+fwd_setup_log(void)
+{
+	log_ring = alog_ring_create(256);
+	cr_assert_not_null(log_ring);
+	ft_setup(&(struct ft_opts){.alog = log_ring});
+}
+
+static void
+log_teardown(void)
+{
+	acl_teardown();
+	alog_ring_destroy(log_ring);
+	log_ring = NULL;
+}
+
+/* <req> sent on the client connection: the access-log lines it made. */
+static const char *
+logged(const char *req)
+{
+	send_str(&cli, req);
+	run(20);
+	return ft_log_lines(log_ring);
+}
+
+/* Each line names what decided: the rule's line for an allowed and a
+ * denied request. */
+Test(fwd_acl, the_log_names_the_deciding_rule, .init = fwd_setup_log,
+     .fini = log_teardown)
+{
+	static const char *const rules[] = {"deny", "posts", "deny",
+	                                    "bad",  "allow", "all"};
+	const char *l;
+
+	acl_listen(rules, 6);
+	cr_assert(ft_get("/ok", "", "HTTP/1.1 204 No Content\r\n\r\n"));
+	l = logged("GET http://www.example.com/ HTTP/1.1\r\n"
+	           "Host: www.example.com\r\n\r\n");
+	cr_assert_not_null(strstr(l, " http://10.0.0.2/ok - HIER_DIRECT/"
+	                             "10.0.0.2 - rule:102\n"),
+	                   "%s", l);
+	cr_assert_not_null(strstr(l, " TCP_DENIED/403 "), "%s", l);
+	cr_assert_not_null(strstr(l, " http://www.example.com/ - HIER_NONE/- "
+	                             "text/html rule:101\n"),
+	                   "%s", l);
+}
+
+#define GET_ORIGIN "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n"
+
+/* A dst rule's verdict is logged once the address is known. */
+Test(fwd_acl, the_log_names_the_dst_rule, .init = fwd_setup_log,
+     .fini = log_teardown)
+{
+	static const char *const rules[] = {"deny", "origin"};
+	const char *l;
+
+	acl_listen(rules, 2);
+	l = logged(GET_ORIGIN);
+	cr_assert_not_null(strstr(l, " TCP_DENIED/403 "), "%s", l);
+	cr_assert_not_null(strstr(l, " rule:100\n"), "%s", l);
+}
+
+/* No rule matched: "default"; a builtin refusal of the destination
+ * (before the rules): its name. */
+Test(fwd_acl, the_log_names_default_and_builtin, .init = fwd_setup_log,
+     .fini = log_teardown)
+{
+	static const char *const rules[] = {"allow", "all"};
+	const char *l;
+
+	acl_listen(rules, 0);
+	l = logged(GET_ORIGIN);
+	cr_assert_not_null(strstr(l, " default\n"), "%s", l);
+	acl_set_free(set);
+	set = NULL;
+	acl_listen_port(3130, rules, 2);
+	l = logged("GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_assert_not_null(strstr(l, " TCP_DENIED/403 "), "%s", l);
+	cr_assert_not_null(strstr(l, " builtin:loopback\n"), "%s", l);
 }

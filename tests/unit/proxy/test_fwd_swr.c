@@ -55,17 +55,7 @@ TestSuite(swr_status, .init = setup_status, .fini = teardown);
 static const char *
 logs(void)
 {
-	static char all[8 * ALOG_LINE_MAX];
-	const struct alog_record *recs[256];
-	uint32_t n = alog_ring_peek(ring, recs, 256), i;
-	size_t off = 0;
-
-	all[0] = '\0';
-	for (i = 0; i < n && off + ALOG_LINE_MAX < sizeof(all); i++)
-		off += alog_format(recs[i], ALOG_FMT_SQUID, all + off,
-		                   sizeof(all) - off);
-	alog_ring_release(ring, n);
-	return all;
+	return ft_log_lines(ring);
 }
 
 /* fresh for 1 s, then 30 s of stale-while-revalidate */
