@@ -10,6 +10,7 @@
 
 #include "conf/conf_types.h"
 #include "drivers/net/port.h"
+#include "stats/stats_types.h"
 #include "tcp/tcp_types.h"
 #include "worker.h"
 
@@ -77,6 +78,14 @@ size_t app_stats_render(const struct app *a, int json, char *out, size_t cap);
  */
 size_t app_cache_stats_render(const struct app *a, int json, char *out,
                               size_t cap);
+
+/*
+ * Every counter in the Prometheus text format 0.0.4 (families
+ * gatehouse_<group>_<name>, per-worker values labelled worker="N", a
+ * port's and a listener's by their name), into <b>.  Control thread only
+ * (static scratch).  Returns 0, or -ENOSPC when <b> was too small.
+ */
+int app_metrics_render(const struct app *a, struct stats_buf *b);
 
 /*
  * Register the /gatehouse/... DPDK telemetry commands, after checking every

@@ -218,6 +218,7 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 		     l->cfg.allow_src[i].addr_be;
 	if (!ok) {
 		fc->cnt->fwd_denied_src++;
+		l->cnt.denied_src++;
 		return NULL;
 	}
 	s = session_get(fc);
@@ -227,6 +228,7 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	s->cli = c;
 	s->state = ST_HEAD;
 	fc->cnt->fwd_accepted++;
+	l->cnt.accepted++;
 	fwd_timer_set(s, l->cfg.client_header_ms);
 	return s;
 }
@@ -655,6 +657,13 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	acl_scratch_free(fc->acl_scratch);
 	free(fc->cache_head);
 	free(fc);
+}
+
+const struct proxy_listener_counters *
+fwd_ctx_listener_counters(const struct fwd_ctx *fc, unsigned i)
+{
+	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
+	return i < fc->n_listeners ? &fc->listeners[i].cnt : NULL;
 }
 
 int

@@ -151,6 +151,37 @@ struct proxy_counters {
 	PROXY_COUNTERS(STATS_FIELD)
 };
 
+/*
+ * One forward listener's counters on one worker (group "listener", one
+ * instance per listener, named after it): kept in the worker's listener,
+ * written by that worker only, summed by the control thread.  A
+ * transaction is counted when it ends, once, in the class of the status
+ * the client got; background validations (no client) are not counted.
+ */
+/* clang-format off */
+#define PROXY_LISTENER_COUNTERS(X) \
+	X(accepted,      "client connections accepted") \
+	X(denied_src,    "client connections reset at accept: address not in allow-src") \
+	X(requests,      "requests received (heads parsed, bad ones too)") \
+	X(responses_1xx, "interim 1xx responses relayed") \
+	X(responses_2xx, "transactions answered with a 2xx status") \
+	X(responses_3xx, "transactions answered with a 3xx status") \
+	X(responses_4xx, "transactions answered with a 4xx status") \
+	X(responses_5xx, "transactions answered with a 5xx status") \
+	X(responses_none, "transactions that ended with no status sent (client gone, reset mid-response)") \
+	X(denied,        "requests refused by policy with a 403 (destination, CONNECT port, http-access)") \
+	X(errors,        "error responses the proxy wrote itself (4xx and 5xx but the 403s of policy)") \
+	X(bytes_in,      "bytes received from clients (heads, bodies, tunnels)") \
+	X(bytes_out,     "bytes sent to clients (heads, bodies, tunnels)")
+#define PROXY_LISTENER_HISTS(X) \
+	X(request_duration, "transactions by duration: from the first byte of the request to the end of the response")
+/* clang-format on */
+
+struct proxy_listener_counters {
+	PROXY_LISTENER_COUNTERS(STATS_FIELD)
+	PROXY_LISTENER_HISTS(STATS_HIST_FIELD)
+};
+
 /* One of the appliance's ports, as the forward proxy sees it: where an
  * upstream connection leaves from, and which addresses are our own. */
 struct proxy_port {
