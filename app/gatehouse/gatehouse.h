@@ -16,7 +16,8 @@
 
 #define APP_MAGIC 0x61707001u
 
-struct logger; /* logger.h */
+struct logger;        /* logger.h */
+struct mgmt_counters; /* mgmt.h */
 
 struct cache_index;
 
@@ -40,6 +41,9 @@ struct app {
 	struct cache_index *cache;
 	/* The access-log writer thread; NULL when no access log is set. */
 	struct logger *logger;
+	/* The management endpoint's counters (the control thread's), NULL
+	 * before it opens and after it closes. */
+	const struct mgmt_counters *mgmt_cnt;
 	volatile int stop; /* set once by the control thread */
 };
 

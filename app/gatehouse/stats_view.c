@@ -26,6 +26,7 @@
 #include "stats/stats.h"
 #include "gatehouse.h"
 #include "logger.h"
+#include "mgmt.h"
 
 /*
  * One port as every surface shows it: our counters (summed over the
@@ -72,6 +73,14 @@ static const struct stats_counter_desc process_descs[] = {
     PROCESS_GAUGES(STATS_DESC)};
 static const struct stats_group_desc process_group = {
     "process", process_descs, GH_ARRAY_SIZE(process_descs)};
+
+static const struct stats_counter_desc mgmt_descs[] = {
+    MGMT_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc mgmt_group = {"management", mgmt_descs,
+                                                   GH_ARRAY_SIZE(mgmt_descs)};
+#define MGMT_N (sizeof(struct mgmt_counters) / sizeof(uint64_t))
+_Static_assert(MGMT_N == GH_ARRAY_SIZE(mgmt_descs),
+               "management counters and descriptors out of step");
 
 /*
  * The shared cache's index (totals only, and only when there is one):
@@ -152,8 +161,10 @@ struct stats_snapshot {
 	struct process_vals process; /* totals only */
 	struct cache_vals cache;     /* valid when has_cache */
 	struct logger_totals alog;   /* valid when has_alog */
+	struct mgmt_counters mgmt;   /* valid when has_mgmt */
 	bool has_cache;
 	bool has_alog;
+	bool has_mgmt;
 };
 
 #define LISTENER_N (sizeof(struct proxy_listener_counters) / sizeof(uint64_t))
@@ -306,6 +317,12 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		logger_counters(a->logger, &s->alog);
 		s->has_alog = true;
 	}
+	if (a->mgmt_cnt != NULL) {
+		const uint64_t *src = (const uint64_t *)a->mgmt_cnt;
+
+		stats_group_add((uint64_t *)&s->mgmt, &src, 1, MGMT_N);
+		s->has_mgmt = true;
+	}
 }
 
 /*
@@ -362,6 +379,8 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 		fn(ctx, NULL, &cache_group, (const uint64_t *)&s->cache, 0);
 	if (s->has_alog)
 		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog, 0);
+	if (s->has_mgmt)
+		fn(ctx, NULL, &mgmt_group, (const uint64_t *)&s->mgmt, 0);
 }
 
 struct text_ctx {
@@ -716,6 +735,7 @@ app_telemetry_register(const struct app *a)
 	GH_VERIFY(stats_group_check(&alog_group) == 0);
 	GH_VERIFY(stats_group_check(&cache_group) == 0);
 	GH_VERIFY(stats_group_check(&process_group) == 0);
+	GH_VERIFY(stats_group_check(&mgmt_group) == 0);
 	GH_VERIFY(stats_group_check(&proxy_listener_counters_desc) == 0);
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,

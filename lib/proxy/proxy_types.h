@@ -124,21 +124,21 @@ enum proxy_service {
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per
  * enum cache_nostore but STORED), then this slice's own. */
 #define PROXY_FWD_CACHE_NS_COUNTERS(X) \
-	X(fwd_cache_ns_method, "forward cache: not stored: request method not GET or HEAD") \
-	X(fwd_cache_ns_status, "forward cache: not stored: status not final, or must-understand with a status not understood") \
-	X(fwd_cache_ns_partial, "forward cache: not stored: 206 or 304") \
-	X(fwd_cache_ns_req_no_store, "forward cache: not stored: request Cache-Control: no-store") \
-	X(fwd_cache_ns_no_store, "forward cache: not stored: response Cache-Control: no-store") \
-	X(fwd_cache_ns_private, "forward cache: not stored: response Cache-Control: private") \
-	X(fwd_cache_ns_authorization, "forward cache: not stored: Authorization without public, s-maxage or must-revalidate") \
-	X(fwd_cache_ns_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
-	X(fwd_cache_ns_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
-	X(fwd_cache_ns_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
-	X(fwd_cache_ns_vary, "forward cache: not stored: Vary whose variant key is over 1024 bytes, or the request's fields over 2048 bytes") \
-	X(fwd_cache_ns_framing, "forward cache: not stored: read until the close in a transfer coding other than chunked") \
-	X(fwd_cache_ns_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
-	X(fwd_cache_ns_no_room, "forward cache: not stored: head too large or no memory for the object") \
-	X(fwd_cache_ns_fill_running, "forward cache: not stored: another request is filling the same key")
+	X(fwd_cache_not_stored_method, "forward cache: not stored: request method not GET or HEAD") \
+	X(fwd_cache_not_stored_status, "forward cache: not stored: status not final, or must-understand with a status not understood") \
+	X(fwd_cache_not_stored_partial, "forward cache: not stored: 206 or 304") \
+	X(fwd_cache_not_stored_req_no_store, "forward cache: not stored: request Cache-Control: no-store") \
+	X(fwd_cache_not_stored_no_store, "forward cache: not stored: response Cache-Control: no-store") \
+	X(fwd_cache_not_stored_private, "forward cache: not stored: response Cache-Control: private") \
+	X(fwd_cache_not_stored_authorization, "forward cache: not stored: Authorization without public, s-maxage or must-revalidate") \
+	X(fwd_cache_not_stored_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
+	X(fwd_cache_not_stored_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
+	X(fwd_cache_not_stored_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
+	X(fwd_cache_not_stored_vary, "forward cache: not stored: Vary whose variant key is over 1024 bytes, or the request's fields over 2048 bytes") \
+	X(fwd_cache_not_stored_framing, "forward cache: not stored: read until the close in a transfer coding other than chunked") \
+	X(fwd_cache_not_stored_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
+	X(fwd_cache_not_stored_no_room, "forward cache: not stored: head too large or no memory for the object") \
+	X(fwd_cache_not_stored_fill_running, "forward cache: not stored: another request is filling the same key")
 
 /* All of them, in the order of struct proxy_counters and every surface. */
 #define PROXY_COUNTERS(X) \
