@@ -174,7 +174,7 @@ struct proxy_counters {
 	X(bytes_in,      "bytes received from clients (heads, bodies, tunnels)") \
 	X(bytes_out,     "bytes sent to clients (heads, bodies, tunnels)")
 #define PROXY_LISTENER_HISTS(X) \
-	X(request_duration, "transactions by duration: from the first byte of the request to the end of the response")
+	X(request_duration, "transactions by duration: from the request head read whole to the end of the response")
 /* clang-format on */
 
 struct proxy_listener_counters {
