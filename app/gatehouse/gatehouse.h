@@ -10,13 +10,15 @@
 
 #include "conf/conf_types.h"
 #include "drivers/net/port.h"
+#include "stats/stats_types.h"
 #include "tcp/tcp_types.h"
 #include "worker.h"
 
 #define APP_MAGIC 0x61707001u
 
-struct logger; /* logger.h */
-struct reload; /* reload.h */
+struct logger;        /* logger.h */
+struct mgmt_counters; /* mgmt.h */
+struct reload;        /* reload.h */
 
 struct cache_index;
 
@@ -49,6 +51,9 @@ struct app {
 	 * snapshot the appliance started with, for what only a restart
 	 * changes; the live settings are the published version's. */
 	struct reload *reload;
+	/* The management endpoint's counters (the control thread's), NULL
+	 * before it opens and after it closes. */
+	const struct mgmt_counters *mgmt_cnt;
 	volatile int stop; /* set once by the control thread */
 };
 
@@ -87,6 +92,14 @@ size_t app_stats_render(const struct app *a, int json, char *out, size_t cap);
  */
 size_t app_cache_stats_render(const struct app *a, int json, char *out,
                               size_t cap);
+
+/*
+ * Every counter in the Prometheus text format 0.0.4 (families
+ * gatehouse_<group>_<name>, per-worker values labelled worker="N", a
+ * port's and a listener's by their name), into <b>.  Control thread only
+ * (static scratch).  Returns 0, or -ENOSPC when <b> was too small.
+ */
+int app_metrics_render(const struct app *a, struct stats_buf *b);
 
 /*
  * Register the /gatehouse/... DPDK telemetry commands, after checking every

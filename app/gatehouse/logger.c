@@ -54,6 +54,9 @@ struct logger {
 	/* Written by the thread only, read by anyone (relaxed). */
 	uint64_t lines;
 	uint64_t write_errors;
+	uint64_t bytes;
+	uint64_t reopens;
+	uint64_t reopen_errors;
 
 	/* The thread's own (the caller's until the thread starts). */
 	int fd;
@@ -129,6 +132,8 @@ logger_flush(struct logger *lg)
 	if (left == 0 && lg->buf_lines > 0)
 		__atomic_store_n(&lg->lines, lg->lines + lg->buf_lines,
 		                 __ATOMIC_RELAXED);
+	__atomic_store_n(&lg->bytes, lg->bytes + (lg->buf_len - left),
+	                 __ATOMIC_RELAXED);
 	lg->buf_len = 0;
 	lg->buf_lines = 0;
 }
@@ -190,8 +195,11 @@ logger_do_reopen(struct logger *lg, uint64_t ticket)
 	/* Lines formatted before the request belong to the old file. */
 	logger_flush(lg);
 	fd = logger_open(lg->path, msg, sizeof(msg));
+	__atomic_store_n(&lg->reopens, lg->reopens + 1, __ATOMIC_RELAXED);
 	if (fd < 0) {
 		rc = fd; /* keep writing to the old file */
+		__atomic_store_n(&lg->reopen_errors, lg->reopen_errors + 1,
+		                 __ATOMIC_RELAXED);
 	} else {
 		close(lg->fd);
 		lg->fd = fd;
@@ -401,8 +409,7 @@ logger_stop(struct logger *lg)
 }
 
 void
-logger_counters(const struct logger *lg, uint64_t *lines, uint64_t *dropped,
-                uint64_t *write_errors)
+logger_counters(const struct logger *lg, struct logger_totals *t)
 {
 	uint64_t sum = 0;
 	unsigned i;
@@ -410,11 +417,11 @@ logger_counters(const struct logger *lg, uint64_t *lines, uint64_t *dropped,
 	GH_CHECK_OBJ_NOTNULL(lg, LOGGER_MAGIC);
 	for (i = 0; i < lg->n_rings; i++)
 		sum += alog_ring_dropped(lg->rings[i]);
-	if (lines != NULL)
-		*lines = __atomic_load_n(&lg->lines, __ATOMIC_RELAXED);
-	if (dropped != NULL)
-		*dropped = sum;
-	if (write_errors != NULL)
-		*write_errors =
-		    __atomic_load_n(&lg->write_errors, __ATOMIC_RELAXED);
+	t->lines = __atomic_load_n(&lg->lines, __ATOMIC_RELAXED);
+	t->dropped = sum;
+	t->write_errors = __atomic_load_n(&lg->write_errors, __ATOMIC_RELAXED);
+	t->bytes = __atomic_load_n(&lg->bytes, __ATOMIC_RELAXED);
+	t->reopens = __atomic_load_n(&lg->reopens, __ATOMIC_RELAXED);
+	t->reopen_errors =
+	    __atomic_load_n(&lg->reopen_errors, __ATOMIC_RELAXED);
 }

@@ -27,7 +27,10 @@
 #define LOGGER_COUNTERS(X)                                                    \
 	X(lines,        "access-log lines written to the file")               \
 	X(dropped,      "records lost: a worker's ring was full")             \
-	X(write_errors, "failed writes (each loses the batch it carried)")
+	X(write_errors, "failed writes (each loses the batch it carried)")    \
+	X(bytes,        "bytes written to the file")                          \
+	X(reopens,      "reopens of the file by its path (log reopen)")       \
+	X(reopen_errors, "reopens that failed (the old file kept)")
 /* clang-format on */
 
 struct logger_totals {
@@ -71,11 +74,11 @@ int logger_reopen(struct logger *lg, char *err, size_t errlen);
 void logger_stop(struct logger *lg);
 
 /*
- * Counters, each optional (NULL): lines written to the file, records the
- * workers dropped because their ring was full, and failed writes (each
- * loses the batch of lines it carried).  Safe from any thread.
+ * The writer's counters (LOGGER_COUNTERS) into <t>: lines and bytes
+ * written to the file, records the workers dropped because their ring was
+ * full, failed writes (each loses the batch of lines it carried), reopens
+ * and failed reopens.  Safe from any thread.
  */
-void logger_counters(const struct logger *lg, uint64_t *lines,
-                     uint64_t *dropped, uint64_t *write_errors);
+void logger_counters(const struct logger *lg, struct logger_totals *t);
 
 #endif /* GH_APP_LOGGER_H */

@@ -2,8 +2,9 @@
  * gatehouse: the appliance process.  Loads the configuration, starts EAL
  * with the devices it names, brings the ports up, launches one worker per
  * worker lcore and then becomes the control thread: it serves the control
- * socket and DPDK telemetry until SIGINT or SIGTERM, then stops everything
- * in order.  This is the only place that prints to the terminal or exits.
+ * socket, the management (Prometheus) endpoint and DPDK telemetry until
+ * SIGINT or SIGTERM, then stops everything in order.  This is the only place
+ * that prints to the terminal or exits.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +40,7 @@
 #include "eal_args.h"
 #include "gatehouse.h"
 #include "logger.h"
+#include "mgmt.h"
 #include "reload.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
@@ -653,6 +655,7 @@ run(struct app *a)
 	static struct eal_args ea;
 	const struct conf *c = a->conf;
 	struct ctl ctl = {.fd = -1};
+	static struct mgmt mgmt = {.fd = -1};
 	char err[CONF_ERR_MAX];
 	int rc, status = EXIT_FAILURE;
 	unsigned i;
@@ -710,6 +713,12 @@ run(struct app *a)
 		fprintf(stderr, "gatehouse: %s\n", err);
 		goto out_workers;
 	}
+	if (mgmt_open(&mgmt, c->mgmt_ip_be, c->mgmt_port_be, err, sizeof(err)) <
+	    0) {
+		fprintf(stderr, "gatehouse: %s\n", err);
+		goto out_stop;
+	}
+	a->mgmt_cnt = &mgmt.cnt;
 	if (app_telemetry_register(a) < 0)
 		fprintf(stderr, "gatehouse: telemetry commands not "
 		                "registered\n");
@@ -717,12 +726,14 @@ run(struct app *a)
 		goto out_stop;
 	fprintf(stderr,
 	        "gatehouse: running: %u worker(s), %u port(s), control "
-	        "socket %s, jemalloc %s\n",
+	        "socket %s, metrics %s:%u%s, jemalloc %s\n",
 	        a->n_workers, a->n_ports, c->control_socket,
+	        inet_ntop(AF_INET, &c->mgmt_ip_be, err, sizeof(err)),
+	        ntohs(c->mgmt_port_be), mgmt.fd < 0 ? " (off)" : "",
 	        jemalloc_version());
 
 	while (!signalled) {
-		rc = ctl_serve(&ctl, a, CTL_POLL_MS);
+		rc = mgmt_ctl_serve(&mgmt, &ctl, a, CTL_POLL_MS);
 		if (rc < 0)
 			fprintf(stderr, "gatehouse: control socket: %s\n",
 			        strerror(-rc));
@@ -741,6 +752,8 @@ run(struct app *a)
 out_stop:
 	__atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	a->mgmt_cnt = NULL;
+	mgmt_close(&mgmt);
 	ctl_close(&ctl);
 out_workers:
 	/* The workers are stopped: the logger drains their rings and ends. */

@@ -1,12 +1,12 @@
 /*
  * Statistics as operators see them: the control thread (and the DPDK
  * telemetry thread) sum the per-worker counter groups and render them as
- * text, JSON or telemetry dictionaries.  Every counter comes from one
- * X-macro declaration, and one walk over the groups (snapshot_walk) feeds
- * all three surfaces.  Counters are named here only where a value comes
- * from outside a counter struct: the device's (rte_eth_stats fields), the
- * cache index's gauges and the access-log writer's, each assigned to its
- * field by name.
+ * text, JSON, telemetry dictionaries or Prometheus text.  Every counter
+ * comes from one X-macro declaration, and one walk over the groups
+ * (snapshot_walk) feeds all four surfaces.  Counters are named here only
+ * where a value comes from outside a counter struct: the device's
+ * (rte_eth_stats fields), the cache index's gauges, the access-log
+ * writer's and the process's, each assigned to its field by name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 #include "stats/stats.h"
 #include "gatehouse.h"
 #include "logger.h"
+#include "mgmt.h"
 #include "reload.h"
 
 /*
@@ -64,21 +65,50 @@ _Static_assert(sizeof(struct reload_totals) ==
                "reload counters and descriptors out of step");
 
 /*
+ * The process's own values (totals only): group "process".
+ */
+/* clang-format off */
+#define PROCESS_GAUGES(X)                                                     \
+	X(uptime_seconds, "gauge: seconds since the process started")        \
+	X(tsc_hz,         "gauge: TSC cycles per second (worker busy_tsc and idle_tsc count these)") \
+	X(workers,        "gauge: worker lcores running")
+/* clang-format on */
+
+struct process_vals {
+	PROCESS_GAUGES(STATS_FIELD)
+};
+
+static const struct stats_counter_desc process_descs[] = {
+    PROCESS_GAUGES(STATS_DESC)};
+static const struct stats_group_desc process_group = {
+    "process", process_descs, GH_ARRAY_SIZE(process_descs)};
+
+static const struct stats_counter_desc mgmt_descs[] = {
+    MGMT_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc mgmt_group = {"management", mgmt_descs,
+                                                   GH_ARRAY_SIZE(mgmt_descs)};
+#define MGMT_N (sizeof(struct mgmt_counters) / sizeof(uint64_t))
+_Static_assert(MGMT_N == GH_ARRAY_SIZE(mgmt_descs),
+               "management counters and descriptors out of step");
+
+/*
  * The shared cache's index (totals only, and only when there is one):
  * its counters (CACHE_INDEX_COUNTERS), then its gauges from the snapshot
- * and jemalloc's count of its arena, each assigned to its field by name.
+ * and jemalloc's count of its arena, each assigned to its field by name,
+ * and the hit ratio of the forward proxy's counters.
  */
 /* clang-format off */
 #define CACHE_GAUGES(X)                                                       \
 	X(objects,      "gauge: objects in the index")                        \
 	X(bytes,        "gauge: bytes the objects in the index allocated")    \
-	X(budget_bytes, "the limit on bytes (cache-mb)")                      \
+	X(budget_bytes, "gauge: the limit on bytes (cache-mb)")               \
 	X(live_objects, "gauge: objects allocated, in the index or in use")  \
 	X(live_bytes,   "gauge: bytes allocated by live objects")             \
 	X(arena_bytes,  "gauge: bytes jemalloc counts in the cache's arena")  \
-	X(mem_region_bytes, "the cache's memory region (DMA-registered)")     \
+	X(mem_region_bytes, "gauge: the cache's memory region (DMA-registered)") \
 	X(mem_used_bytes, "gauge: bytes of the region handed to jemalloc")    \
-	X(mem_exhausted, "extent requests the region could not meet")
+	X(mem_exhausted, "extent requests the region could not meet")         \
+	X(hit_ratio_permille, "gauge: proxy.fwd_cache_hits per 1000 of fwd_cache_hits + fwd_cache_misses since the start (PromQL: a ratio of their rates)")
 /* clang-format on */
 
 struct cache_vals {
@@ -94,12 +124,24 @@ _Static_assert(sizeof(struct cache_vals) ==
                    GH_ARRAY_SIZE(cache_descs) * sizeof(uint64_t),
                "cache counters and descriptors out of step");
 
-/* The counters and gauges of index <ci> (takes its lock briefly). */
+/* The counters and gauges of the index of <a> (takes its lock briefly). */
 static void
-cache_read(struct cache_index *ci, struct cache_vals *v)
+cache_read(const struct app *a, struct cache_vals *v)
 {
+	struct cache_index *ci = a->cache;
 	struct cache_index_stats st;
+	uint64_t hits = 0, misses = 0;
+	unsigned k;
 
+	for (k = 0; k < a->n_workers; k++) {
+		const struct proxy_counters *pc =
+		    proxy_worker_counters(a->workers[k]->proxy);
+
+		hits += stats_read(&pc->fwd_cache_hits);
+		misses += stats_read(&pc->fwd_cache_misses);
+	}
+	v->hit_ratio_permille =
+	    hits + misses != 0 ? hits * 1000 / (hits + misses) : 0;
 	cache_index_stats_get(ci, &st);
 	v->c = st.c;
 	v->objects = st.objects;
@@ -123,13 +165,20 @@ struct stats_snapshot {
 	struct proxy_counters proxy;
 	struct dns_counters dns;
 	struct port_snap port[CONF_PORTS_MAX];
+	/* the forward listeners, in the order of the configuration */
+	struct proxy_listener_counters listener[CONF_LISTENERS_MAX];
+	struct process_vals process; /* totals only */
 	struct cache_vals cache;     /* valid when has_cache */
 	struct logger_totals alog;   /* valid when has_alog */
+	struct mgmt_counters mgmt;   /* valid when has_mgmt */
 	struct reload_totals reload; /* valid when has_reload */
 	bool has_cache;
 	bool has_alog;
+	bool has_mgmt;
 	bool has_reload;
 };
+
+#define LISTENER_N (sizeof(struct proxy_listener_counters) / sizeof(uint64_t))
 
 /* The per-worker counter groups, in rendering order. */
 static const uint64_t *
@@ -200,6 +249,12 @@ group_cvals(const struct stats_snapshot *s, const struct worker_group *g)
 
 static const struct app *telemetry_app;
 
+static uint64_t
+uptime_s(const struct app *a)
+{
+	return (rte_rdtsc() - a->start_tsc) / rte_get_tsc_hz();
+}
+
 /* The device's counters of port <i>, each by its name. */
 static void
 dev_read(const struct app *a, unsigned i, struct dev_counters *d)
@@ -246,65 +301,104 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 			stats_group_add((uint64_t *)&s->port[i].own, &src, 1,
 			                PORT_OWN_N);
 		}
+		for (i = 0; i < CONF_LISTENERS_MAX; i++) {
+			src = (const uint64_t *)proxy_worker_listener_counters(
+			    w->proxy, i);
+			if (src == NULL)
+				break;
+			stats_group_add((uint64_t *)&s->listener[i], &src, 1,
+			                LISTENER_N);
+		}
 	}
+	for (i = 0; i < CONF_LISTENERS_MAX; i++)
+		stats_hist_cumulate(&proxy_listener_counters_desc,
+		                    (uint64_t *)&s->listener[i]);
 	if (!total)
 		return;
+	s->process.uptime_seconds = uptime_s(a);
+	s->process.tsc_hz = rte_get_tsc_hz();
+	s->process.workers = a->n_workers;
 	for (i = 0; i < a->n_ports; i++)
 		dev_read(a, i, &s->port[i].dev);
 	if (a->cache != NULL) {
-		cache_read(a->cache, &s->cache);
+		cache_read(a, &s->cache);
 		s->has_cache = true;
 	}
 	if (a->logger != NULL) {
-		logger_counters(a->logger, &s->alog.lines, &s->alog.dropped,
-		                &s->alog.write_errors);
+		logger_counters(a->logger, &s->alog);
 		s->has_alog = true;
 	}
 	if (a->reload != NULL) {
 		reload_counters(a->reload, &s->reload);
 		s->has_reload = true;
 	}
+	if (a->mgmt_cnt != NULL) {
+		const uint64_t *src = (const uint64_t *)a->mgmt_cnt;
+
+		stats_group_add((uint64_t *)&s->mgmt, &src, 1, MGMT_N);
+		s->has_mgmt = true;
+	}
 }
 
 /*
  * What a surface does with one group.  <parent> is "port" for the group of
- * one port (named after it), NULL for the others.
+ * one port (named after it), "listener" for one forward listener's, NULL
+ * for the others.  The first <n_pw> values of the group are kept per
+ * worker (the rest are the process's: a port's device counters, the
+ * cache's, the access-log writer's).
  */
 typedef void (*group_visit_fn)(void *ctx, const char *parent,
                                const struct stats_group_desc *g,
-                               const uint64_t *vals);
+                               const uint64_t *vals, unsigned n_pw);
 
 /*
  * Hand every group of <s> to <fn>, in the one order all surfaces share:
  * the worker groups, one group per port (its device counters only in
- * totals, <total>), then the process's groups (totals only: the shared
- * cache's index when there is one, the access-log writer's, the
- * reloads').  This is the
- * only list of groups: text, JSON and telemetry all render what it visits.
+ * totals, <total>), one per forward listener, then the process's groups
+ * (totals only: the process's, the shared cache's index when there is
+ * one, the access-log writer's, the reloads', the management
+ * endpoint's).  This is the only list of groups: text,
+ * JSON, telemetry and Prometheus all render what it visits.
  */
 static void
 snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
               group_visit_fn fn, void *ctx)
 {
-	unsigned i;
+	unsigned i, j = 0;
 
 	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
 		fn(ctx, NULL, worker_groups[i].desc,
-		   group_cvals(s, &worker_groups[i]));
+		   group_cvals(s, &worker_groups[i]), worker_groups[i].desc->n);
 	for (i = 0; i < a->n_ports; i++) {
 		struct stats_group_desc g = {
 		    a->conf->ports[i].name, port_descs,
 		    total ? (unsigned)GH_ARRAY_SIZE(port_descs)
 		          : (unsigned)PORT_OWN_N};
 
-		fn(ctx, "port", &g, (const uint64_t *)&s->port[i]);
+		fn(ctx, "port", &g, (const uint64_t *)&s->port[i], PORT_OWN_N);
 	}
-	if (total && s->has_cache)
-		fn(ctx, NULL, &cache_group, (const uint64_t *)&s->cache);
-	if (total && s->has_alog)
-		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog);
-	if (total && s->has_reload)
-		fn(ctx, NULL, &reload_group, (const uint64_t *)&s->reload);
+	for (i = 0; i < a->conf->n_listeners && j < CONF_LISTENERS_MAX; i++) {
+		struct stats_group_desc g = {
+		    a->conf->listeners[i].name,
+		    proxy_listener_counters_desc.counters,
+		    proxy_listener_counters_desc.n};
+
+		if (a->conf->listeners[i].mode != CONF_LISTEN_FORWARD)
+			continue;
+		fn(ctx, "listener", &g, (const uint64_t *)&s->listener[j++],
+		   g.n);
+	}
+	if (!total)
+		return;
+	fn(ctx, NULL, &process_group, (const uint64_t *)&s->process, 0);
+	if (s->has_cache)
+		fn(ctx, NULL, &cache_group, (const uint64_t *)&s->cache, 0);
+	if (s->has_alog)
+		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog, 0);
+	if (s->has_reload)
+		fn(ctx, NULL, &reload_group, (const uint64_t *)&s->reload, 0);
+	if (s->has_mgmt)
+		fn(ctx, NULL, &mgmt_group, (const uint64_t *)&s->mgmt, 0);
 }
 
 struct text_ctx {
@@ -315,12 +409,13 @@ struct text_ctx {
 
 static void
 text_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-           const uint64_t *vals)
+           const uint64_t *vals, unsigned n_pw)
 {
 	struct text_ctx *c = arg;
 	char prefix[64];
 	const char *p = c->label;
 
+	(void)n_pw;
 	if (parent != NULL) {
 		snprintf(prefix, sizeof(prefix), "%s%s%s",
 		         c->label ? c->label : "", c->label ? "." : "", parent);
@@ -338,10 +433,11 @@ struct json_ctx {
 
 static void
 json_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-           const uint64_t *vals)
+           const uint64_t *vals, unsigned n_pw)
 {
 	struct json_ctx *c = arg;
 
+	(void)n_pw;
 	if (c->parent != NULL &&
 	    (parent == NULL || strcmp(parent, c->parent) != 0)) {
 		stats_buf_printf(c->b, "}");
@@ -369,12 +465,6 @@ render_json(const struct app *a, const struct stats_snapshot *s, bool total,
 	stats_buf_printf(b, "{");
 	snapshot_walk(a, s, total, json_visit, &c);
 	stats_buf_printf(b, "%s}", c.parent != NULL ? "}" : "");
-}
-
-static uint64_t
-uptime_s(const struct app *a)
-{
-	return (rte_rdtsc() - a->start_tsc) / rte_get_tsc_hz();
 }
 
 size_t
@@ -434,7 +524,7 @@ app_cache_stats_render(const struct app *a, int json, char *out, size_t cap)
 		                     "has cache on)\n");
 		return b.len;
 	}
-	cache_read(a->cache, &v);
+	cache_read(a, &v);
 	if (json) {
 		stats_buf_printf(&b, "{");
 		stats_render_json(&b, &cache_group, (const uint64_t *)&v);
@@ -444,6 +534,124 @@ app_cache_stats_render(const struct app *a, int json, char *out, size_t cap)
 		                  false);
 	}
 	return b.len;
+}
+
+/* --- Prometheus text format 0.0.4 --------------------------------------- */
+
+#define PROM_PREFIX "gatehouse"
+/* the series of one family: a port's or a listener's, each per worker and
+ * one for the process's values */
+#define PROM_SERIES_MAX \
+	((CONF_PORTS_MAX + CONF_LISTENERS_MAX) * (CONF_WORKERS_MAX + 1))
+
+/*
+ * The Prometheus walk: the totals <tot> are walked; a group's per-worker
+ * values are found at the same offset in each worker's snapshot <ws>, so
+ * its series are one per worker (label worker="N") for its first n_pw
+ * values and one for the rest (the process's).  The groups of one parent
+ * (each port's, each listener's) make one family each, labelled with
+ * the parent ("port", "listener") and the group's name: they are gathered
+ * in <series> and written together when the parent changes.
+ */
+struct prom_ctx {
+	struct stats_buf *b;
+	const struct stats_snapshot *tot;
+	const struct stats_snapshot *ws;
+	unsigned n_workers;
+	const char *parent;         /* the gathered series' parent, or NULL */
+	struct stats_group_desc pg; /* the family of the gathered series */
+	unsigned n_series;
+	struct stats_series series[PROM_SERIES_MAX];
+};
+
+static const char *const worker_label[CONF_WORKERS_MAX] = {
+    "0", "1", "2",  "3",  "4",  "5",  "6",  "7",
+    "8", "9", "10", "11", "12", "13", "14", "15"};
+_Static_assert(CONF_WORKERS_MAX == 16, "a label for every worker");
+
+static void
+prom_flush(struct prom_ctx *c)
+{
+	if (c->n_series > 0)
+		stats_render_prom(c->b, PROM_PREFIX, &c->pg, c->series,
+		                  c->n_series);
+	c->n_series = 0;
+	c->parent = NULL;
+}
+
+/* One more series of the current family, NULL when there is no room. */
+static struct stats_series *
+prom_series(struct prom_ctx *c, const char *parent, const char *name)
+{
+	struct stats_series *s;
+
+	if (c->n_series == PROM_SERIES_MAX)
+		return NULL;
+	s = &c->series[c->n_series++];
+	memset(s, 0, sizeof(*s));
+	if (parent != NULL)
+		s->labels[s->n_labels++] = (struct stats_label){parent, name};
+	return s;
+}
+
+static void
+prom_visit(void *arg, const char *parent, const struct stats_group_desc *g,
+           const uint64_t *vals, unsigned n_pw)
+{
+	struct prom_ctx *c = arg;
+	size_t off = (size_t)((const char *)vals - (const char *)c->tot);
+	struct stats_series *s;
+	unsigned k;
+
+	GH_VERIFY(off < sizeof(*c->tot));
+	if (c->parent != NULL &&
+	    (parent == NULL || strcmp(parent, c->parent) != 0))
+		prom_flush(c);
+	c->pg = *g;
+	if (parent != NULL)
+		c->pg.name = parent;
+	c->parent = parent;
+	for (k = 0; k < c->n_workers && n_pw > 0; k++) {
+		s = prom_series(c, parent, g->name);
+		if (s == NULL)
+			break;
+		s->labels[s->n_labels++] =
+		    (struct stats_label){"worker", worker_label[k]};
+		s->vals = (const uint64_t *)((const char *)&c->ws[k] + off);
+		s->from = 0;
+		s->to = n_pw;
+	}
+	if (n_pw < g->n) {
+		s = prom_series(c, parent, g->name);
+		if (s != NULL) {
+			s->vals = vals;
+			s->from = n_pw;
+			s->to = g->n;
+		}
+	}
+	if (parent == NULL)
+		prom_flush(c);
+}
+
+int
+app_metrics_render(const struct app *a, struct stats_buf *b)
+{
+	static struct stats_snapshot tot, ws[CONF_WORKERS_MAX];
+	static struct prom_ctx c;
+	unsigned k;
+
+	GH_CHECK_OBJ_NOTNULL(a, APP_MAGIC);
+	snapshot_take(a, -1, &tot, true);
+	for (k = 0; k < a->n_workers; k++)
+		snapshot_take(a, (int)k, &ws[k], false);
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.tot = &tot;
+	c.ws = ws;
+	c.n_workers = a->n_workers;
+	snapshot_walk(a, &tot, true, prom_visit, &c);
+	prom_flush(&c);
+	return b->overflow ? -ENOSPC : 0;
 }
 
 /* --- DPDK telemetry: /gatehouse/stats, /gatehouse/worker,N, /gatehouse/info */
@@ -456,13 +664,15 @@ app_cache_stats_render(const struct app *a, int json, char *out, size_t cap)
  */
 static void
 tel_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-          const uint64_t *vals)
+          const uint64_t *vals, unsigned n_pw)
 {
 	struct rte_tel_data *d = arg;
-	struct rte_tel_data *sub = rte_tel_data_alloc();
+	struct rte_tel_data *sub;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	unsigned i;
 
+	(void)n_pw;
+	sub = rte_tel_data_alloc();
 	if (sub == NULL)
 		return;
 	rte_tel_data_start_dict(sub);
@@ -543,6 +753,9 @@ app_telemetry_register(const struct app *a)
 	GH_VERIFY(stats_group_check(&alog_group) == 0);
 	GH_VERIFY(stats_group_check(&cache_group) == 0);
 	GH_VERIFY(stats_group_check(&reload_group) == 0);
+	GH_VERIFY(stats_group_check(&process_group) == 0);
+	GH_VERIFY(stats_group_check(&mgmt_group) == 0);
+	GH_VERIFY(stats_group_check(&proxy_listener_counters_desc) == 0);
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
 	                                "Totals of every Gatehouse counter");

@@ -1,6 +1,7 @@
 /*
  * The `global` section of the configuration: workers and their CPUs, the
- * idle back-off, the control socket, EAL's settings (file prefix,
+ * idle back-off, the control socket, the management (Prometheus) address,
+ * EAL's settings (file prefix,
  * hugepages, memory, mbufs, extra arguments) and the neighbour (ARP)
  * settings.  Its directives, setters and defaults; the section has no
  * checks of its own at its end (ooo-mbufs-max against mbufs-per-port is the
@@ -15,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "common/gh_common.h"
 #include "conf/conf_parse.h"
 
@@ -22,6 +25,9 @@
 
 #define DEFAULT_CONTROL_SOCKET "/run/gatehouse/gatehouse.sock"
 #define DEFAULT_FILE_PREFIX    "gatehouse"
+/* Not Prometheus' own 9090: a Prometheus server may run on the host. */
+#define DEFAULT_MGMT_IP   0x7f000001u /* 127.0.0.1 */
+#define DEFAULT_MGMT_PORT 9190
 
 /* Index of each directive in global_directives[] (and parser.seen[]). */
 enum global_directive_id {
@@ -41,6 +47,7 @@ enum global_directive_id {
 	D_ARP_PENDING_MAX,
 	D_ARP_PENDING_TIMEOUT_MS,
 	D_GARP_COUNT,
+	D_MGMT_LISTEN,
 	D_COUNT,
 };
 
@@ -133,6 +140,30 @@ set_control_socket(struct parser *p, const struct directive *d, const char *arg)
 	                          sizeof(p->c->control_socket));
 }
 
+/* "A.B.C.D:PORT" or "off".  Any address of the host may be given (an
+ * address on the management network, 0.0.0.0): the socket is the
+ * kernel's, never on the data ports. */
+static int
+set_mgmt_listen(struct parser *p, const struct directive *d, const char *arg)
+{
+	uint32_t ip_be = 0;
+	uint16_t port_be = 0;
+
+	if (strcmp(arg, "off") == 0) {
+		p->c->mgmt_ip_be = 0;
+		p->c->mgmt_port_be = 0;
+		return 0;
+	}
+	if (conf_want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
+		return -EINVAL;
+	if ((ntohl(ip_be) >> 28) >= 14)
+		return conf_fail(p, "%s: %s is a multicast or reserved address",
+		                 d->name, conf_ip_str(ip_be, 0));
+	p->c->mgmt_ip_be = ip_be;
+	p->c->mgmt_port_be = port_be;
+	return 0;
+}
+
 static int
 set_file_prefix(struct parser *p, const struct directive *d, const char *arg)
 {
@@ -190,6 +221,8 @@ static const struct directive global_directives[D_COUNT] = {
     [D_ARP_PENDING_TIMEOUT_MS] =
         NUM_GLOBAL("arp-pending-timeout-ms", arp_pending_timeout_ms, 10, 60000),
     [D_GARP_COUNT] = NUM_GLOBAL("garp-count", garp_count, 0, 10),
+    [D_MGMT_LISTEN] =
+        CONF_FUNC("management-listen", SECT_GLOBAL, set_mgmt_listen),
 };
 
 static void
@@ -215,6 +248,8 @@ global_defaults(struct conf *c)
 	c->arp_pending_max = 64;
 	c->arp_pending_timeout_ms = 1000;
 	c->garp_count = 3;
+	c->mgmt_ip_be = htonl(DEFAULT_MGMT_IP);
+	c->mgmt_port_be = htons(DEFAULT_MGMT_PORT);
 }
 
 static int

@@ -108,33 +108,6 @@ set_listen_cc(struct parser *p, const struct directive *d, const char *arg)
 	return conf_want_cc(p, d, arg, &p->listen->cc);
 }
 
-/* Parse "A.B.C.D:PORT" (port 1..65535) into network order. */
-static int
-want_ip_port(struct parser *p, const struct directive *d, const char *arg,
-             uint32_t *ip_be, uint16_t *port_be)
-{
-	char ip[INET_ADDRSTRLEN];
-	const char *colon = strchr(arg, ':');
-	uint64_t port = 0;
-
-	if (colon == NULL)
-		return conf_fail(p, "%s: \"%s\" has no port (A.B.C.D:PORT)",
-		                 d->name, arg);
-	if ((size_t)(colon - arg) >= sizeof(ip))
-		return conf_fail(p, "%s: \"%.*s\" is not an IPv4 address",
-		                 d->name, (int)(colon - arg), arg);
-	memcpy(ip, arg, (size_t)(colon - arg));
-	ip[colon - arg] = '\0';
-	if (!conf_parse_ipv4(ip, ip_be))
-		return conf_fail(p, "%s: \"%s\" is not an IPv4 address",
-		                 d->name, ip);
-	if (conf_want_number(p, d->name, "port ", colon + 1, 1, UINT16_MAX,
-	                     &port) < 0)
-		return -EINVAL;
-	*port_be = htons((uint16_t)port);
-	return 0;
-}
-
 static int
 set_bind(struct parser *p, const struct directive *d, const char *arg)
 {
@@ -143,7 +116,7 @@ set_bind(struct parser *p, const struct directive *d, const char *arg)
 	uint16_t port_be = 0;
 	unsigned i;
 
-	if (want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
+	if (conf_want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
 		return -EINVAL;
 	for (i = 0; i + 1 < p->c->n_listeners; i++) {
 		q = &p->c->listeners[i];
@@ -163,7 +136,7 @@ set_upstream(struct parser *p, const struct directive *d, const char *arg)
 	uint32_t ip_be = 0;
 	uint16_t port_be = 0;
 
-	if (want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
+	if (conf_want_ip_port(p, d, arg, &ip_be, &port_be) < 0)
 		return -EINVAL;
 	if (!conf_is_unicast(ntohl(ip_be)))
 		return conf_fail(p, "%s: %s is not a unicast host address",

@@ -226,6 +226,11 @@ const char *conf_ip_str(uint32_t addr_be, unsigned slot);
  * zeros) into network order. */
 bool conf_parse_ipv4(const char *s, uint32_t *addr_be);
 
+/* Parse "A.B.C.D:PORT" (port 1..65535) into network order; a file:line
+ * error naming directive <d> otherwise. */
+int conf_want_ip_port(struct parser *p, const struct directive *d,
+                      const char *arg, uint32_t *ip_be, uint16_t *port_be);
+
 /* False for 0/8, 127/8 and 224/3 (multicast and reserved); host order. */
 bool conf_is_unicast(uint32_t addr);
 

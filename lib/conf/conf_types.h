@@ -279,7 +279,11 @@ struct conf {
 	enum conf_hugepages hugepages;      /* default auto */
 	uint32_t memory_mb;                 /* EAL -m, default 256 */
 	uint32_t mbufs_per_port;            /* default 8191 */
-	unsigned n_eal_args;                /* extra EAL arguments, verbatim */
+	/* management-listen: the Prometheus endpoint's kernel socket;
+	 * mgmt_port_be 0 when off.  Default 127.0.0.1:9190. */
+	uint32_t mgmt_ip_be;
+	uint16_t mgmt_port_be;
+	unsigned n_eal_args; /* extra EAL arguments, verbatim */
 	char eal_args[CONF_EAL_ARGS_MAX][CONF_EAL_ARG_MAX];
 
 	/* neighbour (ARP) settings */

@@ -210,3 +210,30 @@ conf_host_part_problem(uint32_t addr, unsigned prefix_len)
 		return "broadcast";
 	return NULL;
 }
+
+/* Parse "A.B.C.D:PORT" (port 1..65535) into network order. */
+int
+conf_want_ip_port(struct parser *p, const struct directive *d, const char *arg,
+                  uint32_t *ip_be, uint16_t *port_be)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *colon = strchr(arg, ':');
+	uint64_t port = 0;
+
+	if (colon == NULL)
+		return conf_fail(p, "%s: \"%s\" has no port (A.B.C.D:PORT)",
+		                 d->name, arg);
+	if ((size_t)(colon - arg) >= sizeof(ip))
+		return conf_fail(p, "%s: \"%.*s\" is not an IPv4 address",
+		                 d->name, (int)(colon - arg), arg);
+	memcpy(ip, arg, (size_t)(colon - arg));
+	ip[colon - arg] = '\0';
+	if (!conf_parse_ipv4(ip, ip_be))
+		return conf_fail(p, "%s: \"%s\" is not an IPv4 address",
+		                 d->name, ip);
+	if (conf_want_number(p, d->name, "port ", colon + 1, 1, UINT16_MAX,
+	                     &port) < 0)
+		return -EINVAL;
+	*port_be = htons((uint16_t)port);
+	return 0;
+}

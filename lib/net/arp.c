@@ -265,7 +265,7 @@ net_arp_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 	else if (op == RTE_BE16(RTE_ARP_OP_REPLY))
 		NET_DROP(ctx, m, arp_reply_rx);
 	else if (tpa != port->addr_be)
-		NET_DROP(ctx, m, arp_not_for_us);
+		NET_DROP(ctx, m, arp_not_ours);
 	else
 		net_arp_answer(ctx, port, m);
 }

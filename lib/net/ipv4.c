@@ -178,7 +178,7 @@ net_ipv4_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 		return;
 	}
 	if (ih->dst_addr != port->addr_be) {
-		NET_DROP(ctx, m, ip_not_for_us);
+		NET_DROP(ctx, m, ip_not_ours);
 		return;
 	}
 

@@ -4,7 +4,7 @@
  * ipv4.c share.  Nothing outside lib/net includes this file.
  *
  * Frame accounting: every frame given to net_input() ends in exactly one
- * "terminal" counter: a drop reason (eth_*, arp_bad, arp_not_for_us,
+ * "terminal" counter: a drop reason (eth_*, arp_bad, arp_not_ours,
  * arp_addr_conflict, ip_* other than ip_rx, icmp_short, icmp_bad_csum,
  * icmp_other, l4_unhandled) or a hand-off (arp_req_answered, arp_reply_rx,
  * arp_garp_rx, icmp_echo_replied, l4_delivered).  rx_frames, arp_rx, ip_rx

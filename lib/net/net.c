@@ -95,7 +95,7 @@ net_eth_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	if (!rte_is_same_ether_addr(&eh->dst_addr, &port->mac) &&
 	    !rte_is_broadcast_ether_addr(&eh->dst_addr)) {
-		NET_DROP(ctx, m, eth_not_for_us);
+		NET_DROP(ctx, m, eth_not_ours);
 		return;
 	}
 	/* IEEE 802: a source address is never a group address; answering

@@ -31,13 +31,13 @@
 #define NET_COUNTERS(X)                                                       \
 	X(rx_frames,         "frames handed to the network layer")            \
 	X(eth_short,         "dropped: shorter than an Ethernet header")      \
-	X(eth_not_for_us,    "dropped: destination MAC neither ours nor broadcast") \
+	X(eth_not_ours,    "dropped: destination MAC neither ours nor broadcast") \
 	X(eth_unknown_type,  "dropped: EtherType other than IPv4 and ARP (IPv6, VLAN, ...)") \
 	X(eth_multiseg,      "dropped: multi-segment frame (not supported)")  \
 	X(eth_bad_src,       "dropped: source MAC is a group (multicast/broadcast) address") \
 	X(arp_rx,            "ARP packets received")                          \
 	X(arp_bad,           "dropped: malformed ARP (length, hardware or protocol type, opcode)") \
-	X(arp_not_for_us,    "ARP packets for another target address (learned from, not answered)") \
+	X(arp_not_ours,    "ARP packets for another target address (learned from, not answered)") \
 	X(arp_req_answered,  "ARP requests for our address answered")         \
 	X(arp_reply_rx,      "ARP replies received")                          \
 	X(arp_garp_rx,       "gratuitous ARPs received (refresh known entries only)") \
@@ -62,7 +62,7 @@
 	X(ip_fragment,       "dropped: IPv4 fragments (not supported)")       \
 	X(ip_bad_src,        "dropped: source address martian (0, broadcast, multicast, loopback, ours)") \
 	X(ip_broadcast,      "dropped: broadcast or multicast destination")   \
-	X(ip_not_for_us,     "dropped: destination not this port's address (never forwarded)") \
+	X(ip_not_ours,     "dropped: destination not this port's address (never forwarded)") \
 	X(ip_unknown_proto,  "dropped: IP protocol other than ICMP, TCP, UDP") \
 	X(icmp_rx,           "ICMP messages received")                        \
 	X(icmp_short,        "dropped: ICMP message shorter than its header") \

@@ -39,6 +39,10 @@ void fwd_ctx_timer(struct fwd_ctx *fc, uint64_t now_tsc);
  * verifier's answer on their credentials.  Returns the wakes taken. */
 unsigned fwd_ctx_poll(struct fwd_ctx *fc);
 
+/* The counters of listener <i> (in fwd_listen() order), or NULL. */
+const struct proxy_listener_counters *
+fwd_ctx_listener_counters(const struct fwd_ctx *fc, unsigned i);
+
 /* Free it, after its TCP stack closed every connection. NULL is fine. */
 void fwd_ctx_destroy(struct fwd_ctx *fc);
 

@@ -116,32 +116,33 @@ static uint64_t *
 not_stored_counter(struct proxy_counters *c, enum cache_nostore why)
 {
 	_Static_assert(CACHE_NS__COUNT == 11,
-	               "a reason without its fwd_cache_ns_ counter");
+	               "a reason without its fwd_cache_not_stored_ counter");
 	switch (why) {
 	case CACHE_NS_STORED:
 		return NULL;
 	case CACHE_NS_METHOD:
-		return &c->fwd_cache_ns_method;
+		return &c->fwd_cache_not_stored_method;
 	case CACHE_NS_STATUS:
-		return &c->fwd_cache_ns_status;
+		return &c->fwd_cache_not_stored_status;
 	case CACHE_NS_PARTIAL:
-		return &c->fwd_cache_ns_partial;
+		return &c->fwd_cache_not_stored_partial;
 	case CACHE_NS_REQ_NO_STORE:
-		return &c->fwd_cache_ns_req_no_store;
+		return &c->fwd_cache_not_stored_req_no_store;
 	case CACHE_NS_NO_STORE:
-		return &c->fwd_cache_ns_no_store;
+		return &c->fwd_cache_not_stored_no_store;
 	case CACHE_NS_PRIVATE:
-		return &c->fwd_cache_ns_private;
+		return &c->fwd_cache_not_stored_private;
 	case CACHE_NS_AUTHORIZATION:
-		return &c->fwd_cache_ns_authorization;
+		return &c->fwd_cache_not_stored_authorization;
 	case CACHE_NS_NO_FRESHNESS:
-		return &c->fwd_cache_ns_no_freshness;
+		return &c->fwd_cache_not_stored_no_freshness;
 	case CACHE_NS_UNUSABLE:
-		return &c->fwd_cache_ns_unusable;
+		return &c->fwd_cache_not_stored_unusable;
 	case CACHE_NS_VARY:
-		return &c->fwd_cache_ns_vary_never;
+		return &c->fwd_cache_not_stored_vary_never;
 	default:
-		return &c->fwd_cache_ns_status; /* not reached: the assert */
+		return &c->fwd_cache_not_stored_status; /* not reached: the
+		                                           assert */
 	}
 }
 
@@ -166,11 +167,11 @@ framing_refusal(struct fwd_session *s, const struct http_msg *msg)
 	struct proxy_counters *c = s->l->fc->cnt;
 
 	if (msg->body_kind == HTTP_BODY_EOF && (msg->flags & HTTP_F_HAS_TE))
-		return &c->fwd_cache_ns_framing;
+		return &c->fwd_cache_not_stored_framing;
 	if (msg->body_kind == HTTP_BODY_LENGTH &&
 	    msg->content_length >
 	        (uint64_t)fwd_cfg(s)->cache_max_object_kb * 1024)
-		return &c->fwd_cache_ns_too_large;
+		return &c->fwd_cache_not_stored_too_large;
 	return NULL;
 }
 
@@ -240,7 +241,7 @@ fill_placeholder(struct fwd_session *s, const struct http_msg *msg,
 	if (len == 0 ||
 	    cache_obj_head_replace(s->cobj, fc->cache_head, len) != 0) {
 		fill_drop(s);
-		not_stored(fc, &fc->cnt->fwd_cache_ns_no_room);
+		not_stored(fc, &fc->cnt->fwd_cache_not_stored_no_room);
 		return false;
 	}
 	s->cobj_expect = body_len;
@@ -267,12 +268,12 @@ fill_start(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 	               : cache_obj_create(fc->p.cache, key, klen,
 	                                  fc->cache_head, len, body_len);
 	if (obj == NULL) {
-		not_stored(fc, &fc->cnt->fwd_cache_ns_no_room);
+		not_stored(fc, &fc->cnt->fwd_cache_not_stored_no_room);
 		return;
 	}
 	if (fwd_cache_insert_replacing(fc->p.cache, obj) != 0) {
 		cache_obj_put(obj);
-		not_stored(fc, &fc->cnt->fwd_cache_ns_fill_running);
+		not_stored(fc, &fc->cnt->fwd_cache_not_stored_fill_running);
 		return;
 	}
 	s->cobj = obj;
@@ -342,10 +343,11 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 		return;
 	}
 	if (vlen < 0) {
-		not_stored(fc, vlen == -E2BIG ? &fc->cnt->fwd_cache_ns_vary
+		not_stored(fc, vlen == -E2BIG
+		                   ? &fc->cnt->fwd_cache_not_stored_vary
 		               : vlen == -EBUSY
-		                   ? &fc->cnt->fwd_cache_ns_fill_running
-		                   : &fc->cnt->fwd_cache_ns_no_room);
+		                   ? &fc->cnt->fwd_cache_not_stored_fill_running
+		                   : &fc->cnt->fwd_cache_not_stored_no_room);
 		return;
 	}
 	fill_start(s, msg, buf, &m, vkey, (uint16_t)vlen);

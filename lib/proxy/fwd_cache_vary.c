@@ -19,7 +19,7 @@
  * up.  Whoever removes or replaces the primary key (purge, invalidation, a
  * response without Vary, a marker with other names: a new generation)
  * leaves every variant unreachable; SIEVE evicts them.  Keys longer than
- * FWD_CACHE_KEY_MAX are not stored (fwd_cache_ns_vary).
+ * FWD_CACHE_KEY_MAX are not stored (fwd_cache_not_stored_vary).
  *
  * The request's head is gone when the response comes, so the fields a
  * Vary may name are kept in the transaction as "name:value\n" lines (name

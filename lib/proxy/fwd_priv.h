@@ -134,6 +134,8 @@ struct fwd_listener {
 	uint8_t cc;    /* enum tcp_cc_algo, both legs */
 	uint32_t n_bg; /* background validations of this listener running
 	                  on this worker (<= cfg.cache_bg_max) */
+	struct proxy_listener_counters cnt; /* this worker's, of this
+	                                       listener */
 };
 
 /* The access-log data of one transaction, only while it runs. */

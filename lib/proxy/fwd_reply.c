@@ -125,6 +125,8 @@ fwd_error_extra(struct fwd_session *s, unsigned status, enum alog_result result,
 	int n;
 
 	count_error(s->l->fc->cnt, status);
+	if (result != ALOG_TCP_DENIED && !(s->flags & SF_BG))
+		s->l->cnt.errors++;
 	n = snprintf(body, sizeof(body),
 	             "<html><head><title>%u %s</title></head><body>\n"
 	             "<h1>%u %s</h1>\n<p>Gatehouse: %s</p>\n</body></html>\n",

@@ -216,6 +216,7 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	tcp_conn_key(c, &k);
 	if (!fwd_src_accepted(cfg, k.remote_ip_be)) {
 		fc->cnt->fwd_denied_src++;
+		l->cnt.denied_src++;
 		return NULL;
 	}
 	s = session_get(fc);
@@ -225,6 +226,7 @@ fwd_on_accept(void *listen_arg, struct tcp_conn *c)
 	s->cli = c;
 	s->state = ST_HEAD;
 	fc->cnt->fwd_accepted++;
+	l->cnt.accepted++;
 	fwd_timer_set(s, cfg->client_header_ms);
 	return s;
 }
@@ -659,6 +661,13 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	auth_cache_free(fc->auth_cache);
 	free(fc->cache_head);
 	free(fc);
+}
+
+const struct proxy_listener_counters *
+fwd_ctx_listener_counters(const struct fwd_ctx *fc, unsigned i)
+{
+	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
+	return i < fc->n_listeners ? &fc->listeners[i].cnt : NULL;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "common/gh_common.h"
+#include "stats/stats.h"
 #include "fwd_priv.h"
 #include "proxy/fwd_acl.h"
 
@@ -55,6 +56,40 @@ fwd_txn_start(struct fwd_session *s)
 	s->txn->rec.client_port_be = k.remote_port_be;
 }
 
+/* The listener's counters of a transaction that took <us> and ended with
+ * the record <r>: its status class, bytes and duration. */
+static void
+txn_count(struct fwd_listener *l, const struct alog_record *r, uint64_t us)
+{
+	struct proxy_listener_counters *c = &l->cnt;
+
+	switch (r->status / 100) {
+	case 1:
+		c->responses_1xx++; /* a 101 that ended the exchange */
+		break;
+	case 2:
+		c->responses_2xx++;
+		break;
+	case 3:
+		c->responses_3xx++;
+		break;
+	case 4:
+		c->responses_4xx++;
+		break;
+	case 5:
+		c->responses_5xx++;
+		break;
+	default:
+		c->responses_none++;
+		break;
+	}
+	if (r->result == ALOG_TCP_DENIED)
+		c->denied++;
+	c->bytes_in += r->bytes_from_client;
+	c->bytes_out += r->bytes_to_client;
+	stats_hist_add(&c->request_duration, us);
+}
+
 void
 fwd_txn_end(struct fwd_session *s)
 {
@@ -74,6 +109,9 @@ fwd_txn_end(struct fwd_session *s)
 	s->txn = NULL;
 	now = rte_rdtsc();
 	t->rec.elapsed_ms = (uint32_t)((now - t->start_tsc) / fc->tsc_per_ms);
+	if (!(s->flags & SF_BG))
+		txn_count(s->l, &t->rec,
+		          (now - t->start_tsc) * 1000 / fc->tsc_per_ms);
 	t->rec.time_us = alog_clock_us(&fc->clock, now);
 	if (fc->p.alog != NULL) {
 		r = alog_ring_reserve(fc->p.alog);
@@ -148,8 +186,10 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	uint32_t host_len = msg->host.len;
 
 	/* counted when it first came */
-	if (!(s->flags & (SF_NO_COLLAPSE | SF_AUTH_AGAIN)))
+	if (!(s->flags & (SF_NO_COLLAPSE | SF_AUTH_AGAIN))) {
 		fc->cnt->fwd_requests++;
+		s->l->cnt.requests++;
+	}
 	txn_request(s, msg, buf);
 	s->req_method = msg->method;
 	if (msg->version_minor == 0)
@@ -302,6 +342,7 @@ fwd_request_one(struct fwd_session *s)
 		fwd_txn_start(s);
 	if (rc == HTTP_ERROR) {
 		fc->cnt->fwd_requests++;
+		s->l->cnt.requests++;
 		if (s->txn != NULL) {
 			alog_field_set(s->txn->rec.method,
 			               sizeof(s->txn->rec.method), "NONE", 4);
@@ -454,6 +495,7 @@ fwd_response_head(struct fwd_session *s)
 		if (m != NULL) {
 			fwd_cli_queue(s, m);
 			fc->cnt->fwd_continue++;
+			s->l->cnt.responses_1xx++;
 		} else if (s->flags & SF_CLI_HTTP10) {
 			fc->cnt->fwd_continue_dropped++;
 		} /* else no mbuf: fwd_hw_done() counted it */

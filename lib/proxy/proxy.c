@@ -63,6 +63,13 @@ static const struct stats_counter_desc proxy_descs[] = {
     PROXY_COUNTERS(STATS_DESC)};
 const struct stats_group_desc proxy_counters_desc = {
     "proxy", proxy_descs, GH_ARRAY_SIZE(proxy_descs)};
+static const struct stats_counter_desc listener_descs[] = {
+    PROXY_LISTENER_COUNTERS(STATS_DESC) PROXY_LISTENER_HISTS(STATS_HIST_DESC)};
+const struct stats_group_desc proxy_listener_counters_desc = {
+    "listener", listener_descs, GH_ARRAY_SIZE(listener_descs)};
+_Static_assert(sizeof(struct proxy_listener_counters) ==
+                   GH_ARRAY_SIZE(listener_descs) * sizeof(uint64_t),
+               "listener counters and descriptors out of step");
 _Static_assert(sizeof(struct proxy_counters) ==
                    GH_ARRAY_SIZE(proxy_descs) * sizeof(uint64_t),
                "proxy counters and descriptors out of step");
@@ -460,6 +467,13 @@ proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
 			return -ENOMEM;
 	}
 	return fwd_listen(pw->fwd, port_idx, ip_be, port_be, fwd, cc);
+}
+
+const struct proxy_listener_counters *
+proxy_worker_listener_counters(const struct proxy_worker *pw, unsigned i)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return pw->fwd != NULL ? fwd_ctx_listener_counters(pw->fwd, i) : NULL;
 }
 
 unsigned

@@ -70,6 +70,17 @@ unsigned proxy_worker_poll(struct proxy_worker *pw);
  * or so with the current TSC. */
 void proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc);
 
+/* The counter group of struct proxy_listener_counters ("listener"). */
+extern const struct stats_group_desc proxy_listener_counters_desc;
+
+/*
+ * The counters of forward listener <i> of <pw> (the i-th
+ * proxy_listen_forward() that succeeded), or NULL when there is none, for
+ * the control thread's sums.
+ */
+const struct proxy_listener_counters *
+proxy_worker_listener_counters(const struct proxy_worker *pw, unsigned i);
+
 /* Counters of <pw>, for the control thread's sums. */
 const struct proxy_counters *
 proxy_worker_counters(const struct proxy_worker *pw);

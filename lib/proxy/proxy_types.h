@@ -134,21 +134,21 @@ enum proxy_service {
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per
  * enum cache_nostore but STORED), then this slice's own. */
 #define PROXY_FWD_CACHE_NS_COUNTERS(X) \
-	X(fwd_cache_ns_method, "forward cache: not stored: request method not GET or HEAD") \
-	X(fwd_cache_ns_status, "forward cache: not stored: status not final, or must-understand with a status not understood") \
-	X(fwd_cache_ns_partial, "forward cache: not stored: 206 or 304") \
-	X(fwd_cache_ns_req_no_store, "forward cache: not stored: request Cache-Control: no-store") \
-	X(fwd_cache_ns_no_store, "forward cache: not stored: response Cache-Control: no-store") \
-	X(fwd_cache_ns_private, "forward cache: not stored: response Cache-Control: private") \
-	X(fwd_cache_ns_authorization, "forward cache: not stored: Authorization without public, s-maxage or must-revalidate") \
-	X(fwd_cache_ns_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
-	X(fwd_cache_ns_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
-	X(fwd_cache_ns_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
-	X(fwd_cache_ns_vary, "forward cache: not stored: Vary whose variant key is over 1024 bytes, or the request's fields over 2048 bytes") \
-	X(fwd_cache_ns_framing, "forward cache: not stored: read until the close in a transfer coding other than chunked") \
-	X(fwd_cache_ns_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
-	X(fwd_cache_ns_no_room, "forward cache: not stored: head too large or no memory for the object") \
-	X(fwd_cache_ns_fill_running, "forward cache: not stored: another request is filling the same key")
+	X(fwd_cache_not_stored_method, "forward cache: not stored: request method not GET or HEAD") \
+	X(fwd_cache_not_stored_status, "forward cache: not stored: status not final, or must-understand with a status not understood") \
+	X(fwd_cache_not_stored_partial, "forward cache: not stored: 206 or 304") \
+	X(fwd_cache_not_stored_req_no_store, "forward cache: not stored: request Cache-Control: no-store") \
+	X(fwd_cache_not_stored_no_store, "forward cache: not stored: response Cache-Control: no-store") \
+	X(fwd_cache_not_stored_private, "forward cache: not stored: response Cache-Control: private") \
+	X(fwd_cache_not_stored_authorization, "forward cache: not stored: Authorization without public, s-maxage or must-revalidate") \
+	X(fwd_cache_not_stored_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
+	X(fwd_cache_not_stored_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
+	X(fwd_cache_not_stored_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
+	X(fwd_cache_not_stored_vary, "forward cache: not stored: Vary whose variant key is over 1024 bytes, or the request's fields over 2048 bytes") \
+	X(fwd_cache_not_stored_framing, "forward cache: not stored: read until the close in a transfer coding other than chunked") \
+	X(fwd_cache_not_stored_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
+	X(fwd_cache_not_stored_no_room, "forward cache: not stored: head too large or no memory for the object") \
+	X(fwd_cache_not_stored_fill_running, "forward cache: not stored: another request is filling the same key")
 
 /* All of them, in the order of struct proxy_counters and every surface. */
 #define PROXY_COUNTERS(X) \
@@ -159,6 +159,37 @@ enum proxy_service {
 
 struct proxy_counters {
 	PROXY_COUNTERS(STATS_FIELD)
+};
+
+/*
+ * One forward listener's counters on one worker (group "listener", one
+ * instance per listener, named after it): kept in the worker's listener,
+ * written by that worker only, summed by the control thread.  A
+ * transaction is counted when it ends, once, in the class of the status
+ * the client got; background validations (no client) are not counted.
+ */
+/* clang-format off */
+#define PROXY_LISTENER_COUNTERS(X) \
+	X(accepted,      "client connections accepted") \
+	X(denied_src,    "client connections reset at accept: address not in allow-src") \
+	X(requests,      "requests received (heads parsed, bad ones too)") \
+	X(responses_1xx, "interim 1xx responses relayed") \
+	X(responses_2xx, "transactions answered with a 2xx status") \
+	X(responses_3xx, "transactions answered with a 3xx status") \
+	X(responses_4xx, "transactions answered with a 4xx status") \
+	X(responses_5xx, "transactions answered with a 5xx status") \
+	X(responses_none, "transactions that ended with no status sent (client gone, reset mid-response)") \
+	X(denied,        "requests refused by policy with a 403 (destination, CONNECT port, http-access)") \
+	X(errors,        "error responses the proxy wrote itself (4xx and 5xx but the 403s of policy)") \
+	X(bytes_in,      "bytes received from clients (heads, bodies, tunnels)") \
+	X(bytes_out,     "bytes sent to clients (heads, bodies, tunnels)")
+#define PROXY_LISTENER_HISTS(X) \
+	X(request_duration, "transactions by duration: from the request head read whole to the end of the response")
+/* clang-format on */
+
+struct proxy_listener_counters {
+	PROXY_LISTENER_COUNTERS(STATS_FIELD)
+	PROXY_LISTENER_HISTS(STATS_HIST_FIELD)
 };
 
 /* One of the appliance's ports, as the forward proxy sees it: where an

@@ -45,11 +45,65 @@ int stats_render_text(struct stats_buf *b, const char *label,
 int stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
                       const uint64_t *vals);
 
+/* The bounds of struct stats_hist's buckets, in us, ascending. */
+extern const uint32_t stats_hist_bounds_us[STATS_HIST_N];
+
+/* The bucket of a duration of <us> microseconds: the first whose bound it
+ * does not pass, STATS_HIST_N when it passes them all. */
+static inline unsigned
+stats_hist_bucket(uint64_t us)
+{
+	unsigned lo = 0, hi = STATS_HIST_N;
+
+	/* the first bound >= us, by bisection: 4 or 5 steps */
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (us <= stats_hist_bounds_us[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Count one duration of <us> microseconds into <h> (its owner only). */
+static inline void
+stats_hist_add(struct stats_hist *h, uint64_t us)
+{
+	h->bucket[stats_hist_bucket(us)]++;
+	h->sum_us += us;
+}
+
+/*
+ * Make the histogram buckets among the values <vals> of group <g>
+ * cumulative (bucket i += buckets 0 .. i-1): once, on a sum of per-worker
+ * copies, before rendering.
+ */
+void stats_hist_cumulate(const struct stats_group_desc *g, uint64_t *vals);
+
+/* Whether counter <d> is a gauge (its help starts "gauge:"). */
+bool stats_desc_is_gauge(const struct stats_counter_desc *d);
+
+/*
+ * Prometheus text format 0.0.4: for each value of <g>, the HELP and TYPE
+ * lines of family <prefix>_<group>_<name> (counters end in "_total"), then
+ * one sample per series of <series> (n_series of them) that carries it,
+ * with that series' labels (values escaped).  A histogram's values make
+ * one family <prefix>_<group>_<name>_seconds with cumulative _bucket
+ * samples (le in seconds), _sum (seconds) and _count (the +Inf bucket).
+ * Values no series carries are left out.  Returns 0 or -ENOSPC.
+ */
+int stats_render_prom(struct stats_buf *b, const char *prefix,
+                      const struct stats_group_desc *g,
+                      const struct stats_series *series, unsigned n_series);
+
 /*
  * Check the declaration of <g>: group and counter names not empty and of
  * [a-z0-9_] only (so they are valid telemetry keys and dotted names split
- * back into group and counter), and no counter name twice.  Returns 0, or
- * -EINVAL.
+ * back into group and counter), no counter name twice, and each
+ * histogram whole (STATS_HIST_N + 1 buckets with their bounds, then its
+ * sum).  Returns 0, or -EINVAL.
  */
 int stats_group_check(const struct stats_group_desc *g);
 

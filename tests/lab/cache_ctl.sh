@@ -40,7 +40,7 @@ URL1=$ORIGIN_URL$OBJ
 URL2="$ORIGIN_URL$OBJ?v=2"
 NGINX_LOG_START=0
 WANT_SHA=""
-CACHE_NAMES="inserts insert_collisions removes evictions evict_stuck over_budget objects bytes budget_bytes live_objects live_bytes arena_bytes mem_region_bytes mem_used_bytes mem_exhausted"
+CACHE_NAMES="inserts insert_collisions removes evictions evict_stuck over_budget objects bytes budget_bytes live_objects live_bytes arena_bytes mem_region_bytes mem_used_bytes mem_exhausted hit_ratio_permille"
 
 need_lab_prereqs
 for t in curl sha256sum; do command -v "$t" >/dev/null || fail "$t not found: run tools/setup"; done

@@ -80,8 +80,8 @@ check_never() {
 		n=$(origin_count GET "$p")
 		[[ $n == 3 ]] || fail_check never "the origin logged $n requests for $p, want 3"
 	done
-	expect_counter proxy.fwd_cache_ns_no_store ">=" 3
-	expect_counter proxy.fwd_cache_ns_private ">=" 3
+	expect_counter proxy.fwd_cache_not_stored_no_store ">=" 3
+	expect_counter proxy.fwd_cache_not_stored_private ">=" 3
 	pass_check never "no-store and private: every request reached the origin"
 }
 

@@ -60,7 +60,7 @@ def templates(eth_src, eth_dst, src, dst, not_us_ip):
     t = []
 
     # Ethernet: unicast to another MAC; EtherTypes we do not speak.
-    t.append(("eth_not_for_us",
+    t.append(("eth_not_ours",
               bytes(Ether(src=eth_src, dst="02:00:00:00:00:99") / IP(src=src, dst=dst) /
                     ICMP(type=8) / payload)))
     t.append(("eth_bad_src",
@@ -135,7 +135,7 @@ def templates(eth_src, eth_dst, src, dst, not_us_ip):
     t.append(("ip_broadcast", echo(dst="255.255.255.255")))
     t.append(("ip_broadcast", echo(dst="224.0.0.1")))
     t.append(("ip_broadcast", echo(dst=subnet_bcast)))
-    t.append(("ip_not_for_us", echo(dst=not_us_ip)))
+    t.append(("ip_not_ours", echo(dst=not_us_ip)))
     for proto in (47, 50, 132):
         t.append(("ip_unknown_proto",
                   bytes(eth / IP(src=src, dst=dst, proto=proto) / Raw(b"\0" * 24))))

@@ -3,7 +3,7 @@
 # lab-no_forward: the appliance never forwards.  The client's default route
 # points at it, yet a ping and an HTTP request to the origin fail, nothing
 # from the client range reaches the origin namespace, and the appliance
-# counts the packets as ip_not_for_us.
+# counts the packets as ip_not_ours.
 . "$(dirname "$0")/lib.sh"
 need_lab_prereqs
 
@@ -11,7 +11,7 @@ lab_up lnofwd
 start_appliance
 expect_ping "$CLIENT_NS" "$INSIDE_IP" 1 # the client now knows the gateway's MAC
 
-before=$(counter net.ip_not_for_us)
+before=$(counter net.ip_not_ours)
 pcap=$STATE_DIR/origin.pcap
 tcpdump_log=$STATE_DIR/tcpdump.log
 # Capture in the origin namespace whatever arrives from the client range.
@@ -47,5 +47,5 @@ log "ok: no packet from 198.18.0.0/15 reached the origin"
 
 # 3 + 2 echoes plus at least the curl's SYN went to the appliance's MAC
 # for addresses that are not the inside port's.
-expect_counter net.ip_not_for_us ">=" $((before + 6))
+expect_counter net.ip_not_ours ">=" $((before + 6))
 pass

@@ -7,7 +7,8 @@
 # the control socket is mode 0600.
 #
 # All counters, not a sample: every group (net, worker, tcp, tcp_flow,
-# proxy, dns, port.<name> with its device counters, access_log) must be on
+# proxy, dns, port.<name> with its device counters, access_log, process,
+# management) must be on
 # every surface with the same counter names.  An idle appliance still
 # counts a few things (poll loops, cycles, a stray frame), so the text is
 # read twice, before and after the other two: a counter equal in both text
@@ -72,7 +73,10 @@ import re
 import sys
 
 text1_f, json_f, tele_f, text2_f = sys.argv[1:5]
-GROUPS = {"net", "worker", "tcp", "tcp_flow", "proxy", "dns", "access_log"}
+GROUPS = {"net", "worker", "tcp", "tcp_flow", "proxy", "dns", "access_log",
+          "process", "management"}
+# groups of the process, not of the workers: totals only
+PROCESS = ("access_log.", "process.", "management.")
 PORT_SAMPLE = {"rx_pkts", "tx_drops", "dev_ipackets", "dev_imissed",
                "mbufs_in_use"}
 bad = []
@@ -172,7 +176,7 @@ for k in range(nw):
     if extra:
         bad.append(f"worker {k}: text names not in json: {extra[:10]}")
     for n in jw:
-        if n.startswith("access_log.") or ".dev_" in n or \
+        if n.startswith(PROCESS) or ".dev_" in n or \
                 n.endswith(".mbufs_in_use"):
             bad.append(f"worker {k}: {n} belongs to no worker")
 
@@ -210,7 +214,7 @@ for k in range(nw):
         compared += 1
 # The totals are the workers' sums (device and writer counters aside).
 for n in sorted(quiet):
-    if n.startswith("access_log.") or ".dev_" in n or \
+    if n.startswith(PROCESS) or ".dev_" in n or \
             n.endswith(".mbufs_in_use"):
         continue
     s = sum(flatten(j["per_worker"][k]).get(n, 0) for k in range(nw))

@@ -119,6 +119,7 @@ static const char full_config[] =
     "    arp-pending-max 128\n"
     "    arp-pending-timeout-ms 500\n"
     "    garp-count 0\n"
+    "    management-listen 198.18.0.5:9100\n"
     "\n"
     "port lan\n"
     "\trole inside\n"
@@ -161,6 +162,8 @@ Test(conf, full_config_every_directive)
 	cr_assert_eq(c->arp_pending_max, 128);
 	cr_assert_eq(c->arp_pending_timeout_ms, 500);
 	cr_assert_eq(c->garp_count, 0);
+	cr_assert_eq(c->mgmt_ip_be, ip("198.18.0.5"));
+	cr_assert_eq(c->mgmt_port_be, htons(9100));
 
 	cr_assert_eq(c->n_ports, 2);
 	cr_assert_str_eq(c->ports[0].name, "lan");
@@ -173,7 +176,7 @@ Test(conf, full_config_every_directive)
 	cr_assert_eq(c->ports[0].mtu, 9000);
 	cr_assert_eq(c->ports[0].rx_desc, 512);
 	cr_assert_eq(c->ports[0].tx_desc, 2048);
-	cr_assert_eq(c->ports[0].line, 22);
+	cr_assert_eq(c->ports[0].line, 23);
 
 	cr_assert_str_eq(c->ports[1].name, "wan");
 	cr_assert_eq(c->ports[1].role, CONF_PORT_OUTSIDE);
@@ -183,7 +186,7 @@ Test(conf, full_config_every_directive)
 	cr_assert_eq(c->ports[1].prefix_len, 30);
 	cr_assert_eq(c->ports[1].gateway_be, 0);
 	cr_assert_eq(c->ports[1].mtu, 68);
-	cr_assert_eq(c->ports[1].line, 30);
+	cr_assert_eq(c->ports[1].line, 31);
 
 	cr_assert_eq(conf_port_find_role(c, CONF_PORT_INSIDE), 0);
 	cr_assert_eq(conf_port_find_role(c, CONF_PORT_OUTSIDE), 1);
@@ -196,6 +199,8 @@ Test(conf, defaults)
 	struct conf *c = parse_ok(PORT_IN);
 
 	cr_assert_eq(c->workers, 1);
+	cr_assert_eq(c->mgmt_ip_be, ip("127.0.0.1"));
+	cr_assert_eq(c->mgmt_port_be, htons(9190));
 	cr_assert_eq(c->control_cpu, 0);
 	cr_assert_eq(c->n_worker_cpus, 1);
 	cr_assert_eq(c->worker_cpus[0], ncpu > 1 ? 1 : 0);
@@ -219,6 +224,19 @@ Test(conf, defaults)
 	cr_assert_eq(c->ports[0].gateway_be, 0);
 	cr_assert_eq(c->ports[0].line, 1);
 	cr_assert_eq(conf_port_find_role(c, CONF_PORT_OUTSIDE), -ENOENT);
+	conf_free(c);
+}
+
+Test(conf, management_listen_off)
+{
+	struct conf *c = parse_ok("global\n\tmanagement-listen off\n" PORT_IN);
+
+	cr_assert_eq(c->mgmt_port_be, 0);
+	cr_assert_eq(c->mgmt_ip_be, 0);
+	conf_free(c);
+	c = parse_ok("global\n\tmanagement-listen 0.0.0.0:80\n" PORT_IN);
+	cr_assert_eq(c->mgmt_ip_be, 0);
+	cr_assert_eq(c->mgmt_port_be, htons(80));
 	conf_free(c);
 }
 
@@ -882,6 +900,21 @@ static const struct bad_case bad_cases[] = {
     {"global\n\tcpus 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n",
      "t.conf:2: cpus: more than 16 CPUs in "
      "\"0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\""},
+    /* management-listen */
+    {"global\n\tmanagement-listen 127.0.0.1\n",
+     "t.conf:2: management-listen: \"127.0.0.1\" has no port "
+     "(A.B.C.D:PORT)"},
+    {"global\n\tmanagement-listen localhost:9190\n",
+     "t.conf:2: management-listen: \"localhost\" is not an IPv4 address"},
+    {"global\n\tmanagement-listen 127.0.0.1:0\n",
+     "t.conf:2: management-listen: port 0 is out of range 1..65535"},
+    {"global\n\tmanagement-listen 127.0.0.1:65536\n",
+     "t.conf:2: management-listen: port 65536 is out of range 1..65535"},
+    {"global\n\tmanagement-listen 224.0.0.1:9190\n",
+     "t.conf:2: management-listen: 224.0.0.1 is a multicast or reserved "
+     "address"},
+    {"global\n\tmanagement-listen on\n",
+     "t.conf:2: management-listen: \"on\" has no port (A.B.C.D:PORT)"},
     /* keywords and strings */
     {"global\n\tbusy-poll yes\n",
      "t.conf:2: busy-poll: \"yes\" is not on or off"},

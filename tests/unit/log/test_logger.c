@@ -84,6 +84,16 @@ slurp(const char *p)
 	return buf;
 }
 
+/* The size of file <p>. */
+static uint64_t
+file_bytes(const char *p)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(p, &st), 0, "stat %s: %s", p, strerror(errno));
+	return (uint64_t)st.st_size;
+}
+
 static unsigned
 count_lines(const char *s)
 {
@@ -99,16 +109,16 @@ static void
 wait_lines(struct logger *lg, uint64_t want)
 {
 	struct timespec ms = {0, 1000000};
-	uint64_t lines = 0;
+	struct logger_totals t = {0};
 	unsigned i;
 
 	for (i = 0; i < 5000; i++) {
-		logger_counters(lg, &lines, NULL, NULL);
-		if (lines >= want)
+		logger_counters(lg, &t);
+		if (t.lines >= want)
 			break;
 		nanosleep(&ms, NULL);
 	}
-	cr_assert_eq(lines, want);
+	cr_assert_eq(t.lines, want);
 }
 
 Test(logger, writes_reopens_after_rename_and_drains_on_stop, .init = tmp_setup,
@@ -117,7 +127,7 @@ Test(logger, writes_reopens_after_rename_and_drains_on_stop, .init = tmp_setup,
 	struct alog_ring *rings[2] = {alog_ring_create(64),
 	                              alog_ring_create(64)};
 	char err[256] = "", old[160], url[64];
-	uint64_t lines, dropped, werr;
+	struct logger_totals t;
 	const char *s, *a, *b;
 	struct logger *lg;
 	struct stat st;
@@ -147,9 +157,13 @@ Test(logger, writes_reopens_after_rename_and_drains_on_stop, .init = tmp_setup,
 		push(rings[i % 2], url);
 	}
 	wait_lines(lg, 22);
-	logger_counters(lg, &lines, &dropped, &werr);
-	cr_assert_eq(dropped, 0);
-	cr_assert_eq(werr, 0);
+	logger_counters(lg, &t);
+	cr_assert_eq(t.dropped, 0);
+	cr_assert_eq(t.write_errors, 0);
+	cr_assert_eq(t.reopens, 1);
+	cr_assert_eq(t.reopen_errors, 0);
+	/* every byte of both files was counted */
+	cr_assert_eq(t.bytes, file_bytes(old) + file_bytes(path));
 	/* Left in the rings at stop: written by the final drain. */
 	push(rings[1], "http://d.test/last");
 	logger_stop(lg);
@@ -217,7 +231,7 @@ Test(logger, counts_drops_of_full_rings, .init = tmp_setup,
      .fini = tmp_teardown, .timeout = 30)
 {
 	struct alog_ring *rings[2] = {alog_ring_create(4), alog_ring_create(2)};
-	uint64_t lines, dropped, werr;
+	struct logger_totals t;
 	char err[256] = "";
 	struct logger *lg;
 	unsigned i;
@@ -235,10 +249,9 @@ Test(logger, counts_drops_of_full_rings, .init = tmp_setup,
 	lg = logger_start(path, ALOG_FMT_COMBINED, rings, 2, err, sizeof(err));
 	cr_assert_not_null(lg, "%s", err);
 	wait_lines(lg, 6);
-	logger_counters(lg, &lines, &dropped, &werr);
-	cr_assert_eq(dropped, 5);
-	cr_assert_eq(werr, 0);
-	logger_counters(lg, NULL, NULL, NULL);
+	logger_counters(lg, &t);
+	cr_assert_eq(t.dropped, 5);
+	cr_assert_eq(t.write_errors, 0);
 	logger_stop(lg);
 	logger_stop(NULL);
 	cr_assert_eq(count_lines(slurp(path)), 6);
@@ -251,7 +264,7 @@ Test(logger, busy_rings_lose_nothing, .init = tmp_setup, .fini = tmp_teardown,
 {
 	struct alog_ring *ring = alog_ring_create(256);
 	struct timespec us = {0, 1000};
-	uint64_t lines, dropped, werr, refused = 0;
+	uint64_t dropped, refused = 0;
 	char err[256] = "";
 	struct logger *lg;
 	unsigned i;
@@ -271,8 +284,6 @@ Test(logger, busy_rings_lose_nothing, .init = tmp_setup, .fini = tmp_teardown,
 		alog_ring_commit(ring);
 	}
 	logger_stop(lg);
-	(void)lines;
-	(void)werr;
 	dropped = alog_ring_dropped(ring);
 	cr_assert_eq(dropped, refused);
 	cr_assert_eq(count_lines(slurp(path)), 20000);
@@ -317,12 +328,14 @@ Test(logger, zero_rings_is_an_idle_logger, .init = tmp_setup,
 {
 	char err[256] = "";
 	struct logger *lg;
-	uint64_t lines = 1, dropped = 1, werr = 1;
+	struct logger_totals t;
 
+	memset(&t, 0xff, sizeof(t));
 	lg = logger_start(path, ALOG_FMT_SQUID, NULL, 0, err, sizeof(err));
 	cr_assert_not_null(lg, "%s", err);
 	cr_assert_eq(logger_reopen(lg, err, sizeof(err)), 0, "%s", err);
-	logger_counters(lg, &lines, &dropped, &werr);
-	cr_assert_eq(lines + dropped + werr, 0);
+	logger_counters(lg, &t);
+	cr_assert_eq(t.lines + t.dropped + t.write_errors + t.bytes, 0);
+	cr_assert_eq(t.reopens, 1);
 	logger_stop(lg);
 }

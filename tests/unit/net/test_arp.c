@@ -96,7 +96,7 @@ Test(net_arp, request_for_other_target_not_answered_not_learned)
 
 	input_arp(0, &NT_BCAST, RTE_ARP_OP_REQUEST, &NT_PEER_MAC, NT_PEER,
 	          &NT_ZERO_MAC, NT_IP(10, 0, 0, 9));
-	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_not_for_us", 1, NULL);
+	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_not_ours", 1, NULL);
 	cr_assert_eq(nt_tx_n(0), 0);
 	cr_assert_eq(nt_learn.n, 0);
 	cr_assert_eq(lookup(0, NT_PEER, &mac), -ENOENT);
@@ -106,7 +106,7 @@ Test(net_arp, request_for_other_ports_address_not_answered)
 {
 	input_arp(0, &NT_BCAST, RTE_ARP_OP_REQUEST, &NT_PEER_MAC, NT_PEER,
 	          &NT_ZERO_MAC, NT_ADDR1);
-	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_not_for_us", 1, NULL);
+	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_not_ours", 1, NULL);
 	cr_assert_eq(nt_tx_n(0), 0);
 	cr_assert_eq(nt_tx_n(1), 0);
 }
@@ -119,8 +119,8 @@ Test(net_arp, known_sender_refreshed_by_request_for_other_target)
 	nt_cnt_reset();
 	input_arp(0, &NT_BCAST, RTE_ARP_OP_REQUEST, &NEW_MAC, NT_PEER,
 	          &NT_ZERO_MAC, NT_IP(10, 0, 0, 9));
-	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_learned", 1,
-	          "arp_not_for_us", 1, NULL);
+	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_learned", 1, "arp_not_ours",
+	          1, NULL);
 	cr_assert_eq(lookup(0, NT_PEER, &mac), 0);
 	cr_assert(rte_is_same_ether_addr(&mac, &NEW_MAC));
 	cr_assert_eq(nt_learn.n, 1);

@@ -53,7 +53,7 @@ Test(net_eth, not_for_us)
 	/* port 1's MAC arriving on port 0 */
 	n = nt_icmp_echo(b, &NT_MAC1, &NT_PEER_MAC, NT_PEER, NT_ADDR0, 8, 0, 8);
 	nt_input(0, b, n);
-	nt_expect("rx_frames", 3, "eth_not_for_us", 3, NULL);
+	nt_expect("rx_frames", 3, "eth_not_ours", 3, NULL);
 	cr_assert_eq(nt_tx_n(0), 0);
 }
 

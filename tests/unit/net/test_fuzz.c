@@ -17,16 +17,16 @@ TestSuite(net_fuzz, .init = nt_setup_l4, .fini = nt_teardown);
 #define BURST  32
 
 /* Where each frame given to net_input ends (see lib/net/layers_priv.h). */
-static const char *const eth_terminal[] = {"eth_short", "eth_not_for_us",
+static const char *const eth_terminal[] = {"eth_short", "eth_not_ours",
                                            "eth_unknown_type", "eth_multiseg",
                                            "eth_bad_src"};
 static const char *const arp_terminal[] = {
-    "arp_bad",      "arp_not_for_us", "arp_req_answered",
-    "arp_reply_rx", "arp_garp_rx",    "arp_addr_conflict"};
+    "arp_bad",      "arp_not_ours", "arp_req_answered",
+    "arp_reply_rx", "arp_garp_rx",  "arp_addr_conflict"};
 static const char *const ip_terminal[] = {
-    "ip_short",     "ip_bad_version", "ip_bad_hlen",   "ip_bad_len",
-    "ip_bad_csum",  "ip_ttl_zero",    "ip_options",    "ip_fragment",
-    "ip_bad_src",   "ip_broadcast",   "ip_not_for_us", "ip_unknown_proto",
+    "ip_short",     "ip_bad_version", "ip_bad_hlen", "ip_bad_len",
+    "ip_bad_csum",  "ip_ttl_zero",    "ip_options",  "ip_fragment",
+    "ip_bad_src",   "ip_broadcast",   "ip_not_ours", "ip_unknown_proto",
     "l4_unhandled", "l4_delivered"};
 static const char *const icmp_terminal[] = {"icmp_short", "icmp_bad_csum",
                                             "icmp_echo_replied", "icmp_other"};

@@ -230,6 +230,6 @@ Test(net_icmp, echo_for_other_port_not_answered)
 	    nt_icmp_echo(b, &NT_MAC0, &NT_PEER_MAC, NT_PEER, NT_ADDR1, 8, 0, 8);
 
 	nt_input(0, b, n);
-	nt_expect("rx_frames", 1, "ip_rx", 1, "ip_not_for_us", 1, NULL);
+	nt_expect("rx_frames", 1, "ip_rx", 1, "ip_not_ours", 1, NULL);
 	cr_assert_eq(nt_tx_n(0) + nt_tx_n(1), 0);
 }

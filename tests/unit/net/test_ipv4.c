@@ -330,7 +330,7 @@ Test(net_ipv4, not_for_us)
 		size_t n = nt_ipv4(b, &NT_MAC0, &NT_PEER_MAC, NT_PEER, dsts[i],
 		                   IPPROTO_UDP, 64, PAYLOAD, sizeof(PAYLOAD));
 
-		expect_drop(b, n, "ip_not_for_us");
+		expect_drop(b, n, "ip_not_ours");
 	}
 }
 
@@ -397,7 +397,7 @@ Test(net_ipv4, check_order)
 	/* not for us beats unknown protocol */
 	n = nt_ipv4(b, &NT_MAC0, &NT_PEER_MAC, NT_PEER, NT_IP(10, 0, 0, 9), 47,
 	            64, PAYLOAD, sizeof(PAYLOAD));
-	expect_drop(b, n, "ip_not_for_us");
+	expect_drop(b, n, "ip_not_ours");
 }
 
 Test(net_ipv4, point_to_point_prefixes_have_no_broadcast)

@@ -967,7 +967,8 @@ Test(fwd, cache_response_no_store, .init = fwd_setup_cache)
 	cr_assert_eq(origin_requests(), 2);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_cache_not_stored, 2);
-	cr_assert_eq(cnt.fwd_cache_ns_no_store, 2, "the reason counted");
+	cr_assert_eq(cnt.fwd_cache_not_stored_no_store, 2,
+	             "the reason counted");
 	cr_assert_eq(cnt.fwd_cache_hits, 0);
 	cr_assert_eq(count_of(cli.rx, "\r\n\r\nhello"), 2);
 }
@@ -1119,7 +1120,7 @@ Test(fwd, cache_not_stored_too_large, .init = fwd_setup_cache)
 	                    "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
 	                    "Content-Length: 524289\r\n\r\nhello"));
 	cr_assert_eq(cnt.fwd_cache_not_stored, 1);
-	cr_assert_eq(cnt.fwd_cache_ns_too_large, 1);
+	cr_assert_eq(cnt.fwd_cache_not_stored_too_large, 1);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(cnt.fwd_cache_fill_aborted, 0);
 	cr_assert(strstr(cli.rx, "\r\nContent-Length: 524289\r\n") != NULL);

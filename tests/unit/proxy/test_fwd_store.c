@@ -171,7 +171,7 @@ Test(fwd_store, vary_star_never_stored)
 	client_connect();
 	cr_assert(cache_get("/star", "", resp));
 	cr_assert(cache_get("/star", "", resp), "Vary: * was stored");
-	cr_assert_eq(cnt.fwd_cache_ns_vary_never, 2);
+	cr_assert_eq(cnt.fwd_cache_not_stored_vary_never, 2);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	/* what stays under the key is the pass marker of the first miss
 	 * (collapsed misses), no Vary marker */
@@ -203,7 +203,7 @@ Test(fwd_store, vary_key_too_long_not_stored)
 		send_str(&org, resp);
 		run(10);
 	}
-	cr_assert_eq(cnt.fwd_cache_ns_vary, 2);
+	cr_assert_eq(cnt.fwd_cache_not_stored_vary, 2);
 	cr_assert_eq(cnt.fwd_cache_stored, 0);
 	cr_assert_eq(count_of(cli.rx, "hello"), 2);
 }
@@ -463,6 +463,6 @@ Test(fwd_store, vary_unterminated_quote_no_key)
 	cr_assert_eq(cnt.fwd_cache_variants_stored, 1);
 	cr_assert(cache_get("/q", "X-Q: \"a\r\nX-Q: b\"\r\n", resp),
 	          "an ambiguous field hit the variant of \"a,b\"");
-	cr_assert_eq(cnt.fwd_cache_ns_vary, 1);
+	cr_assert_eq(cnt.fwd_cache_not_stored_vary, 1);
 	cr_assert_not(cache_get("/q", "X-Q: \"a,b\"\r\n", resp));
 }

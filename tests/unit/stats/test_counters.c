@@ -1,10 +1,12 @@
 /*
  * Every counter the appliance declares, rendered: each group of the tree
  * (net, worker, tcp, tcp_flow, proxy, dns, a port with its device
- * counters, access_log) passes stats_group_check, group names are unique,
- * and every declared counter appears exactly once in the text and in the
- * JSON rendering with its own value.  Also: stats_group_check refuses
- * empty, badly spelt and repeated names.
+ * counters, listener, access_log, management) passes stats_group_check,
+ * group names are unique, and every declared counter appears exactly once
+ * in the text and in the JSON rendering with its own value, and in the
+ * Prometheus rendering under a name `promtool check metrics` takes (no
+ * name part it reads as an abbreviated unit).  Also: stats_group_check
+ * refuses empty, badly spelt and repeated names.
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -20,6 +22,7 @@
 #include "tcp/tcp_flow.h"
 #include "gatehouse.h"
 #include "logger.h"
+#include "mgmt.h"
 
 /*
  * The groups app/gatehouse declares are expanded here from the same
@@ -38,12 +41,22 @@ static const struct stats_group_desc port_group = {
     "port", port_descs, sizeof(port_descs) / sizeof(port_descs[0])};
 static const struct stats_group_desc alog_group = {
     "access_log", alog_descs, sizeof(alog_descs) / sizeof(alog_descs[0])};
+static const struct stats_counter_desc mgmt_descs[] = {
+    MGMT_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc mgmt_group = {
+    "management", mgmt_descs, sizeof(mgmt_descs) / sizeof(mgmt_descs[0])};
 
 static const struct stats_group_desc *const all_groups[] = {
-    &net_counters_desc,   &worker_group,
-    &tcp_counters_desc,   &tcp_flow_counters_desc,
-    &proxy_counters_desc, &dns_counters_desc,
-    &port_group,          &alog_group,
+    &net_counters_desc,
+    &worker_group,
+    &tcp_counters_desc,
+    &tcp_flow_counters_desc,
+    &proxy_counters_desc,
+    &dns_counters_desc,
+    &port_group,
+    &alog_group,
+    &proxy_listener_counters_desc,
+    &mgmt_group,
 };
 #define N_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 
@@ -80,6 +93,9 @@ Test(counters, structs_match_declarations)
 	cr_assert_eq(sizeof(struct port_counters) + sizeof(struct dev_counters),
 	             port_group.n * 8);
 	cr_assert_eq(sizeof(struct logger_totals), alog_group.n * 8);
+	cr_assert_eq(sizeof(struct proxy_listener_counters),
+	             proxy_listener_counters_desc.n * 8);
+	cr_assert_eq(sizeof(struct mgmt_counters), mgmt_group.n * 8);
 }
 
 /* Counter j of group g gets the value 1000 * (g + 1) + j: each its own. */
@@ -208,4 +224,64 @@ Test(counters, check_refuses_bad_declarations)
 	g.n = 0;
 	cr_assert_eq(stats_group_check(&g), -EINVAL);
 	cr_assert_eq(stats_group_check(NULL), -EINVAL);
+}
+
+/*
+ * The name parts Prometheus' linter (promlint, run by `promtool check
+ * metrics`) takes for abbreviated units: "_us_" in a name fails the check
+ * even when it means "us" (net.ip_not_for_us did).
+ */
+static const char *const unit_abbrevs[] = {"s",  "ms", "us", "ns", "sec",
+                                           "b",  "kb", "mb", "gb", "tb",
+                                           "pb", "m",  "h",  "d"};
+
+Test(counters, every_counter_in_prometheus_with_a_lint_clean_name)
+{
+	static char out[OUT_BYTES];
+	uint64_t vals[VALS_MAX];
+	struct stats_buf b;
+	unsigned g, j, k, families = 0, want = 0;
+	char *ln, *save = NULL;
+
+	stats_buf_init(&b, out, sizeof(out));
+	for (g = 0; g < N_GROUPS; g++) {
+		struct stats_series s = {.vals = vals, .from = 0};
+
+		fill(g, vals);
+		s.to = all_groups[g]->n;
+		cr_assert_eq(
+		    stats_render_prom(&b, "gatehouse", all_groups[g], &s, 1),
+		    0);
+		for (j = 0; j < all_groups[g]->n; j++)
+			want += all_groups[g]->counters[j].kind !=
+			        STATS_KIND_HIST_BUCKET;
+	}
+	for (ln = strtok_r(out, "\n", &save); ln != NULL;
+	     ln = strtok_r(NULL, "\n", &save)) {
+		char name[200];
+
+		if (strncmp(ln, "# TYPE ", 7) != 0)
+			continue;
+		families++;
+		cr_assert_eq(sscanf(ln + 7, "%199s", name), 1);
+		for (k = 0; k < sizeof(unit_abbrevs) / sizeof(*unit_abbrevs);
+		     k++) {
+			char mid[16], *end;
+			size_t n;
+
+			snprintf(mid, sizeof(mid), "_%s_", unit_abbrevs[k]);
+			n = strlen(mid) - 1;
+			end = name + strlen(name) - n;
+			cr_assert(strstr(name, mid) == NULL &&
+			              strncmp(end, mid, n) != 0,
+			          "%s: \"%s\" reads as a unit to promtool",
+			          name, unit_abbrevs[k]);
+		}
+		if (strstr(ln, " counter") != NULL)
+			cr_assert(strstr(name, "_total") ==
+			              name + strlen(name) - 6,
+			          "counter %s without _total", name);
+	}
+	/* a histogram's buckets and sum are one family */
+	cr_assert_eq(families, want);
 }
