@@ -238,6 +238,29 @@ check_counters() {
 	pass_check counters "auth ok 8, failed 2, 407 3, invalid 1, cache 6 hits / 4 misses"
 }
 
+# A reload reads the users file again (issue 13 item 4): alice's new
+# password works and her old one no longer does, dave (new) gets in, with
+# no restart; the verification cache does not answer for the old table.
+check_users_reload() {
+	local h out code
+	h=$(crypt_of yescrypt "new-$ALICE_PW") || fail "no yescrypt hash"
+	{
+		printf 'alice:%s\n' "$h"
+		grep -v '^alice:\|^#' "$STATE_DIR/users"
+		printf 'dave:%s\n' "$(openssl passwd -6 "dave-Secret-4")"
+	} >"$STATE_DIR/users.new"
+	mv "$STATE_DIR/users.new" "$STATE_DIR/users"
+	out=$(ctl reload 2>&1) || fail_check users_reload "reload failed: $out"
+	[[ $out == "reloaded (version 2)"* ]] || fail_check users_reload "reload said: $out"
+	code=$(status_of "$ORIGIN_URL/1k.bin" --proxy-user "alice:$ALICE_PW")
+	[[ $code == 407 ]] || fail_check users_reload "alice's old password: status $code, want 407"
+	code=$(status_of "$ORIGIN_URL/1k.bin" --proxy-user "alice:new-$ALICE_PW")
+	[[ $code == 200 ]] || fail_check users_reload "alice's new password: status $code, want 200"
+	code=$(status_of "$ORIGIN_URL/1k.bin" --proxy-user "dave:dave-Secret-4")
+	[[ $code == 200 ]] || fail_check users_reload "dave: status $code, want 200"
+	pass_check users_reload "after a reload: alice's old password 407, her new one 200, dave 200"
+}
+
 lab_up auth
 write_users
 start_proxy
@@ -250,5 +273,6 @@ check_group_acl
 check_not_forwarded
 check_access_log
 check_counters
+check_users_reload
 check_fwd_released
 pass
