@@ -21,9 +21,10 @@
 #                  RELOAD_WORKERS): reloaded, "restart needed: workers (file
 #                  3, running 2)" in the reply and the log, B's rules apply,
 #                  no third worker runs
-#   big_rules      100,000 dstdomain values and 50,000 src /32s (about 2.5
-#                  MB of acl lines) loaded, then reloaded, while wrk runs:
-#                  no wrk error, a listed domain 403, the old versions freed
+#   big_rules      100,002 http-access rules (100,000 of one value each)
+#                  over 250,000 acl values (about 6 MB) loaded, then
+#                  reloaded, while wrk runs: no wrk error, a listed domain
+#                  of either kind 403, the old versions freed
 #   released       every forward session and inside mbuf back to base
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -55,9 +56,7 @@ write_conf() {
 		[[ -z $big ]] || cat "$big"
 		printf 'listen fwd\n\tmode forward\n\tbind %s:%s\n\tallow-src %s/32\n' \
 			"$INSIDE_IP" "$PORT" "$CLIENT_IP"
-		if [[ -n $big ]]; then
-			printf '\thttp-access deny bigdom\n\thttp-access deny bigsrc\n'
-		fi
+		[[ -z $big ]] || cat "$big.rules"
 		printf '\thttp-access deny denypath\n\thttp-access allow labclient\n'
 		printf '\ttimeout-client-idle-ms %s\n\ttimeout-upstream-read-ms %s\n' "$idle" "$readms"
 		printf '\nresolver\n\tnameserver %s\n' "$DNS_IP"
@@ -198,10 +197,13 @@ check_restart_only() {
 	pass_check restart_only "'$note', still $WORKERS worker(s), B's rules live"
 }
 
-# 100,000 names and 50,000 /32s (198.18.128.0/17 and 198.19.128.0/17:
-# clients of no lab) as acl lines of 40 values each.
+# FILE: 100,000 names and 50,000 /32s (198.18.128.0/17 and
+# 198.19.128.0/17: clients of no lab) as acl lines of 40 values each, then
+# 100,000 acls of one value each (50,000 /32s of the same ranges, 50,000
+# names); FILE.rules: the listener's rules denying all of them, 100,002
+# http-access lines.
 write_big_acls() {
-	awk 'BEGIN {
+	awk -v rules="$1.rules" 'BEGIN {
 		for (i = 0; i < 100000; i++) {
 			if (i % 40 == 0) printf "%sacl bigdom dstdomain", (i ? "\n" : "")
 			printf " .d%d.blocked.test", i
@@ -212,6 +214,13 @@ write_big_acls() {
 			printf " 198.%d.%d.%d", 18 + int(i / 32768), 128 + int(i % 32768 / 256), i % 256
 		}
 		printf "\n"
+		printf "\thttp-access deny bigdom\n\thttp-access deny bigsrc\n" >rules
+		for (i = 0; i < 50000; i++) {
+			printf "acl s%d src 198.%d.%d.%d\n", i, 18 + int(i / 32768), 128 + int(i % 32768 / 256), i % 256
+			printf "\thttp-access deny s%d\n", i >rules
+			printf "acl n%d dstdomain .r%d.blocked.test\n", i, i
+			printf "\thttp-access deny n%d\n", i >rules
+		}
 	}' >"$1"
 }
 
@@ -226,13 +235,15 @@ check_big_rules() {
 	t1=$(date +%s%N)
 	c=$(fwd_curl -o /dev/null -w '%{http_code}' "http://x.d77777.blocked.test/" 2>/dev/null || true)
 	[[ $c == 403 ]] || fail_check big_rules "a listed domain answered $c, want 403"
+	c=$(fwd_curl -o /dev/null -w '%{http_code}' "http://x.r44444.blocked.test/" 2>/dev/null || true)
+	[[ $c == 403 ]] || fail_check big_rules "a domain of a one-value rule answered $c, want 403"
 	sleep 1
 	reload_ok $((++VERSION)) >/dev/null
 	wrk_check big_rules
 	expect_codes big_rules 403 200
 	wait_counter config.versions_held == 0 50 ||
 		fail_check big_rules "replaced versions not freed: config.versions_held $(counter config.versions_held)"
-	pass_check big_rules "$(wc -c <"$TMP/big.conf") bytes of config, 150,000 acl values: loaded in $(((t1 - t0) / 1000000)) ms and reloaded during $WRK_REQS wrk requests, no error, a listed domain 403"
+	pass_check big_rules "$(wc -c <"$TMP/big.conf") bytes of config, 100,002 rules over 250,000 acl values: loaded in $(((t1 - t0) / 1000000)) ms and reloaded during $WRK_REQS wrk requests, no error, a listed domain 403"
 }
 
 check_rules_change
