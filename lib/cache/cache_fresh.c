@@ -104,6 +104,9 @@ cache_resp_meta_parse(struct cache_resp_meta *r, const struct http_msg *msg,
 	GH_VERIFY(r->age_s <= CACHE_DELTA_MAX);
 	if (http_hdr_find(msg, buf, "etag", 0) >= 0)
 		r->flags |= CACHE_M_ETAG;
+	if (http_hdr_find(msg, buf, "set-cookie", 0) >= 0 ||
+	    http_hdr_find(msg, buf, "set-cookie2", 0) >= 0)
+		r->flags |= CACHE_M_SET_COOKIE;
 	if (http_hdr_find(msg, buf, "vary", 0) >= 0) {
 		r->flags |= CACHE_M_VARY;
 		if (!cache_vary_usable(msg, buf))

@@ -159,7 +159,9 @@ int cache_vary_names(const struct http_msg *resp, const char *buf, char *out,
  * Header <i> of <msg> is never stored (RFC 9110 7.6.1, RFC 9111 3.1):
  * Connection and every field it names, Keep-Alive, Proxy-Connection, TE,
  * Transfer-Encoding, Upgrade, Trailer, Proxy-Authenticate,
- * Proxy-Authorization, Proxy-Authentication-Info.
+ * Proxy-Authorization, Proxy-Authentication-Info; and Set-Cookie,
+ * Set-Cookie2 (a response with one is not stored, CACHE_NS_SET_COOKIE: this
+ * keeps a 304's out of the stored head).
  */
 bool cache_hdr_never_stored(const struct http_msg *msg, const char *buf,
                             unsigned i);

@@ -75,6 +75,12 @@ cache_storable(const struct cache_req_meta *q, const struct cache_resp_meta *r,
 		return CACHE_NS_AUTHORIZATION;
 	if (r->flags & CACHE_M_VARY_NEVER)
 		return CACHE_NS_VARY;
+	/* A shared cache would hand one user's cookie (a session) to every
+	 * other: as Varnish's built-in rules, never stored, whatever the
+	 * response's Cache-Control says (RFC 9111 3.1 allows storing it;
+	 * RFC 6265 8.3 and 9111 7.3 warn of exactly this). */
+	if (r->flags & CACHE_M_SET_COOKIE)
+		return CACHE_NS_SET_COOKIE;
 	if (!(rf & (CACHE_CC_PUBLIC | CACHE_CC_MAX_AGE | CACHE_CC_S_MAXAGE)) &&
 	    !(r->flags & CACHE_M_EXPIRES) && !cache_status_heuristic(r->status))
 		return CACHE_NS_NO_FRESHNESS;
@@ -98,6 +104,10 @@ static const char *const hop_fields[] = {
     "proxy-authenticate",
     "proxy-authorization",
     "proxy-authentication-info",
+    /* not hop-by-hop, but one client's: a 304 that sets a cookie must
+     * not put it in the head every later hit is served from */
+    "set-cookie",
+    "set-cookie2",
 };
 
 bool

@@ -83,6 +83,8 @@ struct cache_cc {
 	           CACHE_VARY_NAMES_MAX names:    \
 	           never matches (4.1) */
 
+#define CACHE_M_SET_COOKIE 0x0200u /* a Set-Cookie or Set-Cookie2 line */
+
 /* Most field names a stored Vary may list; past it the response could be
  * matched only at a cost an origin chooses, so it is never matched. */
 #define CACHE_VARY_NAMES_MAX 16u
@@ -125,7 +127,8 @@ struct cache_resp_meta {
 	X(AUTHORIZATION, "authorization", "request with Authorization, response without public, s-maxage or must-revalidate") \
 	X(NO_FRESHNESS,  "no_freshness",  "no explicit expiration, no public, status not heuristically cacheable") \
 	X(UNUSABLE,      "unusable",      "stale on arrival, no validator and no stale-* window") \
-	X(VARY,          "vary",          "Vary: * or a Vary that can never match")
+	X(VARY,          "vary",          "Vary: * or a Vary that can never match") \
+	X(SET_COOKIE,    "set_cookie",    "response with Set-Cookie: one user's cookie is never served to another")
 /* clang-format on */
 
 #define CACHE_NS_ENUM(e, n, h) CACHE_NS_##e,

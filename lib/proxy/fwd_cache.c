@@ -52,15 +52,9 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 {
 	struct fwd_ctx *fc = s->l->fc;
 	struct fwd_head_writer w = {.pool = fc->p.pool};
-	const char *text = (const char *)stored, *p;
-	uint32_t off = 0, n;
 
-	if (!(fwd_cfg(s)->anonymous && fwd_cfg(s)->anon_cookies))
-		fwd_hw_put(&w, stored, len);
-	else /* line by line, Set-Cookie left out */
-		while (fwd_cache_next_line(text, len, &off, &p, &n))
-			if (!fwd_set_cookie_dropped(fwd_cfg(s), p, n))
-				fwd_hw_put(&w, p, n + 2);
+	/* no Set-Cookie in it: never stored (cache_hdr_never_stored) */
+	fwd_hw_put(&w, stored, len);
 	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	fwd_hw_age(&w, age_s);

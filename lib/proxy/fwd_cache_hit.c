@@ -114,28 +114,22 @@ kept_in_304(const char *p, uint32_t n)
 /* Write the stored head text[0 .. len) for the answer <a> into <w>: the
  * status line, then the stored fields that answer keeps. */
 static void
-write_stored(struct fwd_head_writer *w, const struct conf_forward *cfg,
-             const char *text, uint32_t len, const struct fwd_cache_answer *a)
+write_stored(struct fwd_head_writer *w, const char *text, uint32_t len,
+             const struct fwd_cache_answer *a)
 {
 	uint32_t off = 0, n;
 	const char *p;
 	char line[96];
 
-	if (a->status == 200 && !(cfg->anonymous && cfg->anon_cookies)) {
+	if (a->status == 200) {
 		fwd_hw_put(w, text, len); /* all of it, in one copy */
 		return;
 	}
 	(void)fwd_cache_next_line(text, len, &off, &p, &n);
-	if (a->status == 200) { /* the stored status line, Set-Cookie out */
-		fwd_hw_put(w, p, n + 2);
-	} else {
-		snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", a->status,
-		         http_reason(a->status));
-		fwd_hw_str(w, line);
-	}
+	snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\n", a->status,
+	         http_reason(a->status));
+	fwd_hw_str(w, line);
 	while (fwd_cache_next_line(text, len, &off, &p, &n)) {
-		if (fwd_set_cookie_dropped(cfg, p, n))
-			continue;
 		if (a->status == 304 && !kept_in_304(p, n))
 			continue;
 		if (a->status == 416 && !line_named(p, n, "date"))
@@ -253,7 +247,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
 	age_s = cache_current_age(&m.r, m.request_s, m.response_s,
 	                          fwd_cache_now_s(fc));
-	write_stored(&w, fwd_cfg(s), text, hlen, a);
+	write_stored(&w, text, hlen, a);
 	if (a->status == 206) {
 		snprintf(line, sizeof(line),
 		         "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64

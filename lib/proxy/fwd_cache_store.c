@@ -115,7 +115,7 @@ fwd_cache_insert_replacing(struct cache_index *ci, struct cache_obj *obj)
 static uint64_t *
 not_stored_counter(struct proxy_counters *c, enum cache_nostore why)
 {
-	_Static_assert(CACHE_NS__COUNT == 11,
+	_Static_assert(CACHE_NS__COUNT == 12,
 	               "a reason without its fwd_cache_not_stored_ counter");
 	switch (why) {
 	case CACHE_NS_STORED:
@@ -140,6 +140,8 @@ not_stored_counter(struct proxy_counters *c, enum cache_nostore why)
 		return &c->fwd_cache_not_stored_unusable;
 	case CACHE_NS_VARY:
 		return &c->fwd_cache_not_stored_vary_never;
+	case CACHE_NS_SET_COOKIE:
+		return &c->fwd_cache_not_stored_set_cookie;
 	default:
 		return &c->fwd_cache_not_stored_status; /* not reached: the
 		                                           assert */

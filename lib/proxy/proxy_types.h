@@ -144,6 +144,7 @@ enum proxy_service {
 	X(fwd_cache_not_stored_no_freshness, "forward cache: not stored: no explicit expiration and not heuristically cacheable") \
 	X(fwd_cache_not_stored_unusable, "forward cache: not stored: stale on arrival, no validator, no stale-* window") \
 	X(fwd_cache_not_stored_vary_never, "forward cache: not stored: Vary: * or a Vary that can never match") \
+	X(fwd_cache_not_stored_set_cookie, "forward cache: not stored: the response sets a cookie (Set-Cookie)") \
 	X(fwd_cache_not_stored_vary, "forward cache: not stored: Vary whose variant key is over 1024 bytes, or the request's fields over 2048 bytes") \
 	X(fwd_cache_not_stored_framing, "forward cache: not stored: read until the close in a transfer coding other than chunked") \
 	X(fwd_cache_not_stored_too_large, "forward cache: not stored: larger than cache-max-object-kb") \
