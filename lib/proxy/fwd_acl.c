@@ -96,7 +96,10 @@ fwd_acl_who_init(struct fwd_session *s, struct fwd_acl_who *who)
 	struct tcp_flow_key k;
 	uint32_t i;
 
-	memset(who, 0, sizeof(*who));
+	/* not a memset: the group slots (512 bytes) are filled as needed */
+	who->user = NULL;
+	who->groups = NULL;
+	who->n_groups = 0;
 	tcp_conn_key(s->cli, &k);
 	who->src_ip = ntohl(k.remote_ip_be);
 	who->week_sec = fwd_acl_week_sec(fc);
