@@ -74,9 +74,9 @@ import sys
 
 text1_f, json_f, tele_f, text2_f = sys.argv[1:5]
 GROUPS = {"net", "worker", "tcp", "tcp_flow", "proxy", "dns", "access_log",
-          "process", "management"}
+          "process", "management", "config"}
 # groups of the process, not of the workers: totals only
-PROCESS = ("access_log.", "process.", "management.")
+PROCESS = ("access_log.", "process.", "management.", "config.")
 PORT_SAMPLE = {"rx_pkts", "tx_drops", "dev_ipackets", "dev_imissed",
                "mbufs_in_use"}
 bad = []
