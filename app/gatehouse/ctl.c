@@ -501,9 +501,7 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 	const struct conf_listen *l;
 	struct http_limits lim;
 	struct fwd_acl_who who = {0};
-	const struct auth_user *u;
 	struct acl_str ustr;
-	unsigned i;
 	int uidx;
 	struct acl_verdict v;
 	struct http_msg msg;
@@ -601,14 +599,9 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 			               "deny: 407 (proxy authentication: %s)\n",
 			               user == NULL ? "no USER given"
 			                            : "unknown user");
-		u = auth_user_at(l->fwd.auth, (uint32_t)uidx);
-		for (i = 0; i < u->n_groups && i < ACL_REQ_GROUPS_MAX; i++)
-			who.group_s[i] =
-			    (struct acl_str){u->groups[i].p, u->groups[i].len};
-		who.groups = who.group_s;
-		who.n_groups = i;
-	}
-	if (user != NULL) {
+		fwd_acl_who_user(&who,
+		                 auth_user_at(l->fwd.auth, (uint32_t)uidx));
+	} else if (user != NULL) {
 		ustr = (struct acl_str){user, strlen(user)};
 		who.user = &ustr;
 	}

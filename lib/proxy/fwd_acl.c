@@ -92,9 +92,7 @@ static void
 fwd_acl_who_init(struct fwd_session *s, struct fwd_acl_who *who)
 {
 	struct fwd_ctx *fc = s->l->fc;
-	const struct auth_user *u;
 	struct tcp_flow_key k;
-	uint32_t i;
 
 	/* not a memset: the group slots (512 bytes) are filled as needed */
 	who->user = NULL;
@@ -109,7 +107,15 @@ fwd_acl_who_init(struct fwd_session *s, struct fwd_acl_who *who)
 	if (fwd_cfg(s)->auth == NULL || s->auth_user < 0 ||
 	    auth_users_gen(fwd_cfg(s)->auth) != s->auth_user_gen)
 		return;
-	u = auth_user_at(fwd_cfg(s)->auth, (uint32_t)s->auth_user);
+	fwd_acl_who_user(
+	    who, auth_user_at(fwd_cfg(s)->auth, (uint32_t)s->auth_user));
+}
+
+void
+fwd_acl_who_user(struct fwd_acl_who *who, const struct auth_user *u)
+{
+	uint32_t i;
+
 	who->user_s = (struct acl_str){u->name.p, u->name.len};
 	for (i = 0; i < u->n_groups && i < ACL_REQ_GROUPS_MAX; i++)
 		who->group_s[i] =

@@ -32,6 +32,12 @@ struct fwd_acl_who {
 	struct acl_str group_s[ACL_REQ_GROUPS_MAX];
 };
 
+struct auth_user; /* auth/auth.h */
+
+/* <who> is verified user <u> of a listener's table: its name and groups
+ * (the first ACL_REQ_GROUPS_MAX), pointing into the table. */
+void fwd_acl_who_user(struct fwd_acl_who *who, const struct auth_user *u);
+
 /* Whether a connection from <ip_be> is accepted by a listener with <cfg>:
  * from a network of its allow-src, or any source when it has none (then
  * its rules judge every request).  Checked before anything is read. */

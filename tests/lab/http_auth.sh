@@ -261,6 +261,29 @@ check_users_reload() {
 	pass_check users_reload "after a reload: alice's old password 407, her new one 200, dave 200"
 }
 
+# gatehousectl acl test on this listener: a user's groups come from its
+# table (alice is staff: allowed /cache/; bob denied by his user acl), and
+# without a USER, or with one the table lacks, the answer is 407.
+check_acl_test() {
+	local out who want
+	for who in "alice|allow: " "bob|deny: " "|deny: 407 (proxy authentication: no USER given)" \
+		"mallory|deny: 407 (proxy authentication: unknown user)"; do
+		want=${who#*|}
+		who=${who%%|*}
+		# shellcheck disable=SC2086 # an empty USER is no argument
+		out=$(ctl acl test --listener fwd "$CLIENT_IP" GET "$ORIGIN_URL/cache/x" $who 2>&1) ||
+			fail_check acl_test "acl test for '$who' failed: $out"
+		grep -qF -- "$want" <<<"$out" || fail_check acl_test "acl test for '$who' said '$out', want '$want'"
+	done
+	out=$(ctl acl test --listener fwd "$CLIENT_IP" GET "$ORIGIN_URL/cache/x" alice)
+	grep -qF "http-access allow lab staff staff_only" <<<"$out" ||
+		fail_check acl_test "alice not allowed by the staff rule: $out"
+	out=$(ctl acl test --listener fwd "$CLIENT_IP" GET "$ORIGIN_URL/cache/x" carol)
+	grep -qF "http-access deny staff_only" <<<"$out" ||
+		fail_check acl_test "carol (not staff) not denied /cache/: $out"
+	pass_check acl_test "alice allowed by her group, carol and bob denied, no or unknown USER 407"
+}
+
 lab_up auth
 write_users
 start_proxy
@@ -273,6 +296,7 @@ check_group_acl
 check_not_forwarded
 check_access_log
 check_counters
+check_acl_test
 check_users_reload
 check_fwd_released
 pass
