@@ -96,7 +96,7 @@ fwd_txn_end(struct fwd_session *s)
 	struct fwd_ctx *fc = s->l->fc;
 	struct fwd_txn *t = s->txn;
 	struct alog_record *r;
-	uint64_t now;
+	uint64_t now, us;
 
 	/* a fill still ours (an error page, a timeout) is given up, so
 	 * that nobody waits on it */
@@ -108,10 +108,11 @@ fwd_txn_end(struct fwd_session *s)
 		return;
 	s->txn = NULL;
 	now = rte_rdtsc();
-	t->rec.elapsed_ms = (uint32_t)((now - t->start_tsc) / fc->tsc_per_ms);
+	/* one division: floor(floor(1000 d / T) / 1000) == floor(d / T) */
+	us = (now - t->start_tsc) * 1000 / fc->tsc_per_ms;
+	t->rec.elapsed_ms = (uint32_t)(us / 1000);
 	if (!(s->flags & SF_BG))
-		txn_count(s->l, &t->rec,
-		          (now - t->start_tsc) * 1000 / fc->tsc_per_ms);
+		txn_count(s->l, &t->rec, us);
 	t->rec.time_us = alog_clock_us(&fc->clock, now);
 	if (fc->p.alog != NULL) {
 		r = alog_ring_reserve(fc->p.alog);
