@@ -86,7 +86,9 @@ struct lb_worker;
  * 0 is refused) balanced by <algo>; <ids> are stable identities of the
  * servers (a hash of the pool's and server's names) so the consistent-hash
  * table places a server the same way whatever its index and whatever other
- * servers are listed.  NULL and errno (EINVAL, ENOMEM).
+ * servers are listed; LB_URI_HASH refuses two equal ids, the other
+ * algorithms do not use them (<ids> may then be NULL).  NULL and errno
+ * (EINVAL, ENOMEM).
  */
 struct lb_pool *lb_pool_new(enum lb_algo algo, const uint32_t *weights,
                             const uint64_t *ids, unsigned n);
@@ -110,6 +112,12 @@ unsigned lb_health_servers(const struct lb_health *h);
  * it was never ejected.  For operators' views (lb_health_state says
  * whether it is ejected now). */
 uint64_t lb_health_ejected_until(const struct lb_health *h, unsigned srv);
+
+/* How many servers are in each state at <now_ms>: <counts> indexed by
+ * enum lb_state (LB_UP .. LB_DRAINING), for gauges.  Returns how many are
+ * usable (the same as counts[LB_UP]). */
+unsigned lb_health_counts(const struct lb_health *h, uint64_t now_ms,
+                          unsigned counts[4]);
 
 /* An active check of <srv> passed or failed (the checker's thread only).
  * Returns true when the server's UP/DOWN state changed. */

@@ -218,3 +218,25 @@ Test(lb_health, state_precedence)
 	cr_assert_eq(lb_health_state(t.h, 0, 1000), LB_UP);
 	lb_t_free(&t);
 }
+
+/* The gauges: one count per state. */
+Test(lb_health, counts_per_state)
+{
+	const uint32_t w4[4] = {1, 1, 1, 1};
+	struct lb_t t = lb_t_make(LB_ROUND_ROBIN, w4, NULL, 4, 1, NULL);
+	unsigned c[4];
+
+	cr_assert_eq(lb_health_counts(t.h, 0, c), 4);
+	cr_assert(fail(&t, t.w, 0, LB_CONNECT_FAIL, 3, 0));
+	for (unsigned i = 0; i < 3; i++)
+		lb_health_check_result(t.h, 1, false, 0);
+	lb_health_admin(t.h, 2, false);
+	cr_assert_eq(lb_health_counts(t.h, 10, c), 1);
+	cr_assert_eq(c[LB_UP], 1);
+	cr_assert_eq(c[LB_DOWN], 1);
+	cr_assert_eq(c[LB_EJECTED], 1);
+	cr_assert_eq(c[LB_DRAINING], 1);
+	cr_assert_eq(lb_health_counts(t.h, 1000, c), 2);
+	cr_assert_eq(c[LB_EJECTED], 0);
+	lb_t_free(&t);
+}
