@@ -96,7 +96,9 @@ void lb_pool_free(struct lb_pool *p);
 unsigned lb_pool_servers(const struct lb_pool *p);
 enum lb_algo lb_pool_algo(const struct lb_pool *p);
 
-/* Health state for the <n> servers of a pool; NULL and errno. */
+/* Health state for the <n> servers of a pool; NULL and errno (EINVAL
+ * also when ejection is on, eject_fails or eject_5xx not 0, with
+ * eject_base_ms 0 or above eject_max_ms).  rise and fall of 0 act as 1. */
 struct lb_health *lb_health_new(unsigned n, const struct lb_health_params *hp);
 void lb_health_free(struct lb_health *h);
 
@@ -158,7 +160,8 @@ void lb_start(struct lb_worker *w, unsigned srv);
  * The request lb_start() counted on <srv> ended with <o>: one fewer in
  * flight, and the passive health of <h> learns from it (a streak of
  * failures ejects the server for a time that grows while it keeps
- * failing).  Returns true when this call ejected the server.
+ * failing).  Returns true when this call ejected the server.  The pool's
+ * last usable server is never ejected: false, and it keeps serving.
  */
 bool lb_finish(struct lb_worker *w, struct lb_health *h, unsigned srv,
                enum lb_outcome o, uint64_t now_ms);
