@@ -164,6 +164,10 @@ Test(fwd_socks, malformed_table, .init = socks_setup, .fini = socks_teardown)
 	     S("\x05\x00\x05\x07\x00\x01\x00\x00\x00\x00\x00\x00")},
 	    {"loopback", S(GREET_00 "\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x50"),
 	     S("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00")},
+	    {"bad name",
+	     S(GREET_00 "\x05\x01\x00\x03\x03"
+	                "a b\x00\x50"),
+	     S("\x05\x00\x05\x04\x00\x01\x00\x00\x00\x00\x00\x00")},
 	    {"own address",
 	     S(GREET_00 "\x05\x01\x00\x01\x0a\x00\x00\x01\x00\x50"),
 	     S("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00")},
@@ -187,6 +191,7 @@ Test(fwd_socks, malformed_table, .init = socks_setup, .fini = socks_teardown)
 	cr_assert_eq(cnt.socks_rep_cmd, 2);
 	cr_assert_eq(cnt.socks_rep_atyp, 2);
 	cr_assert_eq(cnt.socks_rep_not_allowed, 2);
+	cr_assert_eq(cnt.socks_rep_host_unreach, 1);
 	cr_assert_eq(cnt.socks_connected, 0);
 	cr_assert_eq(origin_requests(), 0);
 }
