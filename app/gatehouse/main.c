@@ -219,7 +219,7 @@ listeners_open(const struct app *a, struct worker *w)
 	for (i = 0; i < c->n_listeners; i++) {
 		const struct conf_listen *l = &c->listeners[i];
 
-		if (l->mode == CONF_LISTEN_FORWARD)
+		if (conf_listen_is_proxy(l->mode))
 			rc = proxy_listen_forward(
 			    w->proxy, l->bind_port_idx, l->bind_ip_be,
 			    l->bind_port_be, &l->fwd, cc_of(l->cc));
@@ -563,7 +563,7 @@ auth_open(struct app *a)
 	int rc;
 
 	for (i = 0; i < c->n_listeners; i++)
-		if (c->listeners[i].mode == CONF_LISTEN_FORWARD)
+		if (conf_listen_is_proxy(c->listeners[i].mode))
 			break;
 	if (i == c->n_listeners)
 		return 0;

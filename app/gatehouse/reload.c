@@ -55,7 +55,7 @@ version_build(uint64_t n, struct conf *c)
 	if (v == NULL)
 		return NULL;
 	for (i = 0; i < c->n_listeners; i++)
-		if (c->listeners[i].mode == CONF_LISTEN_FORWARD)
+		if (conf_listen_is_proxy(c->listeners[i].mode))
 			v->fwd[v->n_fwd++] = &c->listeners[i].fwd;
 	return v;
 }

@@ -383,7 +383,7 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 		    proxy_listener_counters_desc.counters,
 		    proxy_listener_counters_desc.n};
 
-		if (a->conf->listeners[i].mode != CONF_LISTEN_FORWARD)
+		if (!conf_listen_is_proxy(a->conf->listeners[i].mode))
 			continue;
 		fn(ctx, "listener", &g, (const uint64_t *)&s->listener[j++],
 		   g.n);

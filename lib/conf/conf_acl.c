@@ -391,7 +391,7 @@ acl_file_end(struct parser *p)
 		qsort(idx, n_idx, sizeof(*idx), name_cmp);
 	}
 	for (li = 0; li < p->c->n_listeners && rc == 0; li++)
-		if (p->c->listeners[li].mode == CONF_LISTEN_FORWARD)
+		if (conf_listen_is_proxy(p->c->listeners[li].mode))
 			rc = listener_compile(p, li, idx, n_idx);
 	free(idx);
 	return rc;

@@ -241,8 +241,7 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 			     "listen %s: mode, bind, upstream or "
 			     "congestion-control",
 			     r->name);
-		if (r->mode != CONF_LISTEN_FORWARD ||
-		    n->mode != CONF_LISTEN_FORWARD) {
+		if (!conf_listen_is_proxy(r->mode) || n->mode != r->mode) {
 			/* nothing of it is live: the running entry */
 			out[i] = *r;
 			if (r->fwd.acl != NULL)

@@ -1,13 +1,16 @@
 /*
  * The `listen NAME` sections of the configuration: a TCP service of the
- * userspace stack (relay, echo, discard, chargen) or the HTTP forward proxy
+ * userspace stack (relay, echo, discard, chargen), the HTTP forward proxy
  * (mode forward, with its allow-src, connect-ports, header handling,
- * timeouts, limits and the shared cache).  Its directives, setters,
+ * timeouts, limits and the shared cache) or the SOCKS5 server (mode socks:
+ * allow-src, access rules, users, its handshake, connect and idle
+ * timeouts).  Its directives, setters,
  * per-listener defaults (filled in at the header, for every mode), the checks
  * at the end of a section (required directives, upstream only for relay,
  * forward-only directives, allow-src, max-header-bytes >= max-request-line) and
  * the whole-file ones (bind address of a port, upstream route, default
- * congestion control from the tcp section, a resolver for forward mode).
+ * congestion control from the tcp section, a resolver for forward and socks
+ * mode).
  * Registered with the parser core as conf_listen_section (conf_parse.h).
  */
 #include <arpa/inet.h>
@@ -59,6 +62,8 @@ enum listen_directive_id {
 	D_CACHE_COLLAPSE_MS,
 	D_CACHE_BG_MAX,
 	D_FWD_LAST = D_CACHE_BG_MAX,
+	D_HANDSHAKE_MS, /* D_HANDSHAKE_MS..D_IDLE_MS: socks only */
+	D_IDLE_MS,
 	D_COUNT,
 };
 
@@ -78,6 +83,8 @@ mode_name(enum conf_listen_mode mode)
 		return "chargen";
 	case CONF_LISTEN_FORWARD:
 		return "forward";
+	case CONF_LISTEN_SOCKS:
+		return "socks";
 	}
 	return "(none)";
 }
@@ -86,8 +93,8 @@ static int
 set_mode(struct parser *p, const struct directive *d, const char *arg)
 {
 	static const enum conf_listen_mode modes[] = {
-	    CONF_LISTEN_RELAY, CONF_LISTEN_FORWARD, CONF_LISTEN_ECHO,
-	    CONF_LISTEN_DISCARD, CONF_LISTEN_CHARGEN};
+	    CONF_LISTEN_RELAY, CONF_LISTEN_FORWARD, CONF_LISTEN_SOCKS,
+	    CONF_LISTEN_ECHO,  CONF_LISTEN_DISCARD, CONF_LISTEN_CHARGEN};
 	size_t i;
 
 	for (i = 0; i < GH_ARRAY_SIZE(modes); i++) {
@@ -97,8 +104,8 @@ set_mode(struct parser *p, const struct directive *d, const char *arg)
 		}
 	}
 	return conf_fail(p,
-	                 "%s: \"%s\" is not relay, forward, echo, discard or "
-	                 "chargen",
+	                 "%s: \"%s\" is not relay, forward, socks, echo, "
+	                 "discard or chargen",
 	                 d->name, arg);
 }
 
@@ -380,6 +387,10 @@ static const struct directive listen_directives[D_COUNT] = {
     [D_CACHE_COLLAPSE_MS] =
         NUM_FWD("cache-collapse-wait-ms", cache_collapse_ms, 0, 600000),
     [D_CACHE_BG_MAX] = NUM_FWD("cache-background-max", cache_bg_max, 0, 65536),
+    /* mode socks: the same settings under the names of its phases */
+    [D_HANDSHAKE_MS] =
+        NUM_FWD("timeout-handshake-ms", client_header_ms, 100, 3600000),
+    [D_IDLE_MS] = NUM_FWD("timeout-idle-ms", client_idle_ms, 100, 86400000),
 };
 
 /* The forward-mode settings of every listen section, whatever its mode. */
@@ -463,25 +474,83 @@ forward_section_end(struct parser *p)
 	                    l->name, f->max_header_bytes, f->max_request_line);
 }
 
-/* Outside forward mode, the first forward-only directive given is an
+/* The directives of mode forward a socks listener takes too. */
+static bool
+socks_takes(unsigned id)
+{
+	switch (id) {
+	case D_ALLOW_SRC:
+	case D_ALLOW_PRIVATE_DST:
+	case D_HTTP_ACCESS:
+	case D_AUTH_USERS:
+	case D_AUTH_GROUPS:
+	case D_CONNECT_MS:
+	case D_HANDSHAKE_MS:
+	case D_IDLE_MS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether directive <id> belongs in a listener of <mode>. */
+static bool
+mode_takes(enum conf_listen_mode mode, unsigned id)
+{
+	if (id < D_ALLOW_SRC)
+		return true;
+	if (mode == CONF_LISTEN_SOCKS)
+		return socks_takes(id);
+	if (mode == CONF_LISTEN_FORWARD)
+		return id <= D_FWD_LAST;
+	return false;
+}
+
+/* The first directive given that the section's mode does not take is an
  * error at its line. */
 static int
-forward_only_check(struct parser *p)
+mode_only_check(struct parser *p)
 {
 	const struct conf_listen *l = p->listen;
 	unsigned line = 0, id, first = D_COUNT;
 
-	for (id = D_ALLOW_SRC; id <= D_FWD_LAST; id++) {
-		if (p->seen[id] != 0 && (line == 0 || p->seen[id] < line)) {
+	for (id = D_ALLOW_SRC; id < D_COUNT; id++) {
+		if (p->seen[id] != 0 && !mode_takes(l->mode, id) &&
+		    (line == 0 || p->seen[id] < line)) {
 			line = p->seen[id];
 			first = id;
 		}
 	}
 	if (line == 0)
 		return 0;
+	if (l->mode == CONF_LISTEN_SOCKS || first > D_FWD_LAST)
+		return conf_fail_at(
+		    p, line, "listen \"%s\": %s is not allowed in %s mode%s",
+		    l->name, listen_directives[first].name, mode_name(l->mode),
+		    first > D_FWD_LAST ? " (only socks takes it)" : "");
 	return conf_fail_at(p, line,
 	                    "listen \"%s\": %s is only allowed in forward mode",
 	                    l->name, listen_directives[first].name);
+}
+
+/* A socks listener: allow-src or http-access, the users loaded, its own
+ * default idle timeout (a tunnel's silence is longer than HTTP's). */
+static int
+socks_section_end(struct parser *p)
+{
+	struct conf_listen *l = p->listen;
+
+	l->fwd.socks = true;
+	if (p->seen[D_IDLE_MS] == 0)
+		l->fwd.client_idle_ms = 300000;
+	if (l->fwd.n_allow_src == 0 && p->seen[D_HTTP_ACCESS] == 0)
+		return conf_fail_at(
+		    p, l->line,
+		    "listen \"%s\": mode socks needs at least one "
+		    "allow-src or http-access (it must not be an open proxy)",
+		    l->name);
+	return conf_auth_section_end(p, p->seen[D_AUTH_USERS],
+	                             p->seen[D_AUTH_GROUPS], 0);
 }
 
 /* mode and bind are required, upstream is required for relay and refused
@@ -512,9 +581,11 @@ listen_section_end(struct parser *p)
 		    "listen \"%s\": upstream is not allowed in %s "
 		    "mode (only relay connects upstream)",
 		    l->name, mode_name(l->mode));
+	if (mode_only_check(p) < 0)
+		return -EINVAL;
 	if (l->mode == CONF_LISTEN_FORWARD && forward_section_end(p) < 0)
 		return -EINVAL;
-	if (l->mode != CONF_LISTEN_FORWARD && forward_only_check(p) < 0)
+	if (l->mode == CONF_LISTEN_SOCKS && socks_section_end(p) < 0)
 		return -EINVAL;
 	GH_VERIFY(p->c->n_listeners > 0);
 	ll = &p->listen_lines[p->c->n_listeners - 1];
@@ -596,12 +667,11 @@ listeners_resolve(struct parser *p)
 		if (l->mode == CONF_LISTEN_RELAY &&
 		    upstream_resolve(p, l, ll) < 0)
 			return -EINVAL;
-		if (l->mode == CONF_LISTEN_FORWARD && c->resolver.line == 0)
-			return conf_fail_at(
-			    p, l->line,
-			    "listen \"%s\": mode forward needs a "
-			    "resolver section",
-			    l->name);
+		if (conf_listen_is_proxy(l->mode) && c->resolver.line == 0)
+			return conf_fail_at(p, l->line,
+			                    "listen \"%s\": mode %s needs a "
+			                    "resolver section",
+			                    l->name, mode_name(l->mode));
 	}
 	return 0;
 }

@@ -49,7 +49,18 @@ enum conf_listen_mode {
 	CONF_LISTEN_CHARGEN = 4, /* RFC 864 */
 	CONF_LISTEN_FORWARD = 5, /* HTTP/1.1 forward proxy (absolute-form,
 	                            CONNECT) */
+	CONF_LISTEN_SOCKS = 6,   /* SOCKS5 server (RFC 1928, CONNECT) */
 };
+
+/* Whether a listener of <mode> is one of the proxy's own (forward or
+ * socks): it has a struct conf_forward that is live (access rules,
+ * users, timeouts), a listener counter group and sessions of lib/proxy's
+ * forward machinery. */
+static inline bool
+conf_listen_is_proxy(enum conf_listen_mode mode)
+{
+	return mode == CONF_LISTEN_FORWARD || mode == CONF_LISTEN_SOCKS;
+}
 
 #define CONF_ALLOW_SRC_MAX     32
 #define CONF_CONNECT_PORTS_MAX 16
@@ -80,6 +91,11 @@ struct conf_cidr {
 /* Settings of a `listen` section in mode forward.  Times in ms; every
  * field holds a value (defaults in docs/configuration.md). */
 struct conf_forward {
+	/* mode socks: the listener speaks SOCKS5, not HTTP; of the
+	 * settings below it uses allow-src, allow-private-dst, the access
+	 * rules, the users, client_header_ms (timeout-handshake-ms),
+	 * client_idle_ms (timeout-idle-ms) and connect_ms */
+	bool socks;
 	unsigned n_allow_src; /* allow-src, repeatable; 0: nobody allowed */
 	struct conf_cidr allow_src[CONF_ALLOW_SRC_MAX];
 	unsigned n_connect_ports; /* connect-ports, default one: 443 */

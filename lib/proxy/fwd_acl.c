@@ -246,6 +246,36 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
 	return FWD_ACL_DENIED;
 }
 
+enum fwd_acl_result
+fwd_acl_socks(struct fwd_session *s, const char *host, uint32_t host_len,
+              const char *url)
+{
+	const struct acl_set *set = fwd_cfg(s)->acl;
+	struct fwd_acl_who who;
+	struct acl_verdict v;
+	struct acl_req r;
+
+	if (set == NULL)
+		return FWD_ACL_ALLOW; /* no rules given: allow-src at accept */
+	fwd_acl_who_init(s, &who);
+	fwd_acl_req_init(&who, &r);
+	r.dst_port = ntohs(s->dst_port_be);
+	r.method = (struct acl_str){"CONNECT", 7};
+	r.host = (struct acl_str){host, host_len};
+	r.url = (struct acl_str){url, strlen(url)};
+	acl_check(set, &r, &v); /* no header: header acls never match */
+	if (v.reason == ACL_R_NEED_DST) {
+		s->flags |= SF_ACL_DST;
+		return FWD_ACL_NEED_DST;
+	}
+	fwd_acl_log(s, &v);
+	if (v.action == ACL_ALLOW)
+		return FWD_ACL_ALLOW;
+	s->l->fc->cnt->fwd_acl_denied++;
+	fwd_acl_deny(s, &v);
+	return FWD_ACL_DENIED;
+}
+
 bool
 fwd_acl_dst(struct fwd_session *s)
 {

@@ -104,6 +104,34 @@ fwd_auth_verdict(struct fwd_session *s, int32_t user_idx)
 	return FWD_AUTH_REPLIED;
 }
 
+/* The decoded credential <cred> of a listener with users: the verdict the
+ * verifier gave it (<again>: the answer that resumed the session), the
+ * cache's, or a job for the verifier. */
+static enum fwd_auth_result
+fwd_auth_judge(struct fwd_session *s, const struct auth_cred *cred, bool again)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	uint64_t key, gen;
+	uint32_t idx = 0;
+
+	key = auth_cache_key(fc->auth_cache, cred);
+	gen = auth_users_gen(fwd_cfg(s)->auth);
+	if (again && s->auth_key == key && s->auth_gen == gen)
+		return fwd_auth_verdict(s, s->auth_verdict);
+	switch (
+	    auth_cache_lookup(fc->auth_cache, key, gen, fwd_now_ms(fc), &idx)) {
+	case AUTH_CACHE_OK:
+		fc->cnt->fwd_auth_cache_hits++;
+		return fwd_auth_ok(s, idx);
+	case AUTH_CACHE_BAD:
+		fc->cnt->fwd_auth_cache_hits++;
+		return fwd_auth_verdict(s, -1);
+	default:
+		fc->cnt->fwd_auth_cache_misses++;
+		return fwd_auth_submit(s, cred, key);
+	}
+}
+
 enum fwd_auth_result
 fwd_auth_request(struct fwd_session *s, const struct http_msg *msg,
                  const char *buf)
@@ -112,8 +140,6 @@ fwd_auth_request(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_ctx *fc = s->l->fc;
 	enum fwd_auth_result res;
 	struct auth_cred cred;
-	uint64_t key, gen;
-	uint32_t idx = 0;
 	bool again;
 	int i, rc;
 
@@ -146,30 +172,20 @@ fwd_auth_request(struct fwd_session *s, const struct http_msg *msg,
 		          "malformed Basic credentials in Proxy-Authorization");
 		return FWD_AUTH_REPLIED;
 	}
-	key = auth_cache_key(fc->auth_cache, &cred);
-	gen = auth_users_gen(users);
-	if (again && s->auth_key == key && s->auth_gen == gen) {
-		res = fwd_auth_verdict(s, s->auth_verdict);
-		goto out;
-	}
-	switch (
-	    auth_cache_lookup(fc->auth_cache, key, gen, fwd_now_ms(fc), &idx)) {
-	case AUTH_CACHE_OK:
-		fc->cnt->fwd_auth_cache_hits++;
-		res = fwd_auth_ok(s, idx);
-		break;
-	case AUTH_CACHE_BAD:
-		fc->cnt->fwd_auth_cache_hits++;
-		res = fwd_auth_verdict(s, -1);
-		break;
-	default:
-		fc->cnt->fwd_auth_cache_misses++;
-		res = fwd_auth_submit(s, &cred, key);
-		break;
-	}
-out:
+	res = fwd_auth_judge(s, &cred, again);
 	explicit_bzero(&cred, sizeof(cred));
 	return res;
+}
+
+enum fwd_auth_result
+fwd_auth_cred(struct fwd_session *s, const struct auth_cred *cred)
+{
+	bool again = (s->flags & SF_AUTH_AGAIN) != 0;
+
+	s->flags &= (uint32_t)~SF_AUTH_AGAIN;
+	s->auth_user = -1;
+	GH_VERIFY(fwd_cfg(s)->auth != NULL);
+	return fwd_auth_judge(s, cred, again);
 }
 
 unsigned

@@ -25,6 +25,7 @@
 #include "proxy/proxy_types.h"
 #include "proxy_chain.h"
 #include "proxy_splice.h"
+#include "socks_wire.h"
 #include "tcp/tcp.h"
 #include "common/gh_pool.h"
 #include "common/gh_wheel.h"
@@ -61,6 +62,14 @@
 /* A request's fields kept for Vary (fwd_cache_vary.c): more, and a
  * response with Vary is not stored. */
 #define FWD_CACHE_VARY_REQ_MAX 2048
+
+/* Where a SOCKS session's handshake is (fwd_socks.c), in ST_HEAD. */
+enum fwd_socks_phase {
+	FWD_SOCKS_GREETING = 0, /* reading the method-selection greeting */
+	FWD_SOCKS_AUTH = 1,     /* reading the username/password message */
+	FWD_SOCKS_REQUEST = 2,  /* reading the request */
+	FWD_SOCKS_CONNECT = 3,  /* request read: a reply (REP) answers it */
+};
 
 enum fwd_state {
 	ST_FREE = 0,       /* back in the pool: the session has ended */
@@ -132,6 +141,7 @@ struct fwd_listener {
 	unsigned idx; /* its index in fc->listeners and in a live version */
 	struct http_limits lim;
 	uint8_t cc;    /* enum tcp_cc_algo, both legs */
+	bool socks;    /* mode socks: sessions speak SOCKS5 (fwd_socks.c) */
 	uint32_t n_bg; /* background validations of this listener running
 	                  on this worker (<= cfg.cache_bg_max) */
 	struct proxy_listener_counters cnt; /* this worker's, of this
@@ -223,6 +233,10 @@ struct fwd_session {
 	uint32_t auth_seq;
 	uint64_t auth_key;
 	uint64_t auth_gen;
+	/* mode socks: enum fwd_socks_phase, and the reply code the upstream
+	 * stage noted for the error it is about to answer (0: by status) */
+	uint8_t socks_phase;
+	uint8_t socks_rep;
 	struct dns_waiter dw;
 	struct gh_timer tmr;
 };
@@ -680,6 +694,12 @@ enum fwd_acl_result fwd_acl_request(struct fwd_session *s,
                                     const struct http_msg *msg,
                                     const char *buf);
 
+/* A SOCKS request for <host> (<host_len> bytes: a name or a dotted quad)
+ * and s->dst_port_be, judged as "CONNECT <url>" would be (<url> its
+ * host:port); a deny is answered with fwd_error(403). */
+enum fwd_acl_result fwd_acl_socks(struct fwd_session *s, const char *host,
+                                  uint32_t host_len, const char *url);
+
 /* With SF_ACL_DST: judges the request again with the address about to be
  * connected to (s->dst_ip_be).  True: allowed; false: answered 403. */
 bool fwd_acl_dst(struct fwd_session *s);
@@ -705,6 +725,37 @@ unsigned fwd_auth_poll(struct fwd_ctx *fc);
 
 /* ST_AUTH's timer fired: 503. */
 void fwd_auth_timeout(struct fwd_session *s);
+
+/* The credential <cred> (a SOCKS5 username/password) judged as
+ * fwd_auth_request() judges Basic ones: FWD_AUTH_OK with s->auth_user,
+ * REPLIED (refused: fwd_error answered) or WAIT (ST_AUTH). */
+struct auth_cred; /* auth/auth_types.h */
+enum fwd_auth_result fwd_auth_cred(struct fwd_session *s,
+                                   const struct auth_cred *cred);
+
+/* ---- fwd_socks.c ---- */
+
+/* ST_HEAD of a socks listener's session: read the handshake so far. */
+void fwd_socks_step(struct fwd_session *s);
+
+/* The forward proxy's error <status> for a socks session: the reply of
+ * the phase it is in (none, 01 01, or a REP code), then close. */
+void fwd_socks_fail(struct fwd_session *s, unsigned status,
+                    enum alog_result result);
+
+/* The upstream is connected: the success reply queued (false: no mbuf). */
+bool fwd_socks_ready(struct fwd_session *s);
+
+/* The handshake timeout fired. */
+void fwd_socks_timeout(struct fwd_session *s);
+
+/* The upstream stage about to answer an error notes the reply code a
+ * socks client gets for it (nothing for an HTTP client). */
+static inline void
+fwd_socks_note(struct fwd_session *s, uint8_t rep)
+{
+	s->socks_rep = rep;
+}
 
 /* ---- fwd_reply.c ---- */
 

@@ -66,6 +66,10 @@ fwd_reply(struct fwd_session *s, unsigned status, enum alog_result result,
 
 	if (fwd_cache_bg_error(s, status)) /* nobody to answer */
 		return;
+	if (s->l->socks) {
+		fwd_socks_fail(s, status, result);
+		return;
+	}
 	if (s->flags & SF_RESP_HEAD) {
 		fc->cnt->fwd_aborted++;
 		fwd_session_end(s, true);
@@ -124,6 +128,10 @@ fwd_error_extra(struct fwd_session *s, unsigned status, enum alog_result result,
 	char hdrs[512];
 	int n;
 
+	if (s->l->socks) { /* a reply code, not a page */
+		fwd_socks_fail(s, status, result);
+		return;
+	}
 	count_error(s->l->fc->cnt, status);
 	if (result != ALOG_TCP_DENIED && !(s->flags & SF_BG))
 		s->l->cnt.errors++;

@@ -434,7 +434,11 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	s->up = NULL;
 	switch (s->state) {
 	case ST_CONNECTING:
+		fwd_socks_note(s, why == TCP_CLOSE_REFUSED
+		                      ? SOCKS_REP_REFUSED
+		                      : SOCKS_REP_HOST_UNREACH);
 		if (why == TCP_CLOSE_CONNECT_TIMEOUT) {
+			fwd_socks_note(s, SOCKS_REP_TTL_EXPIRED);
 			fwd_error(s, 504, ALOG_TCP_MISS,
 			          "the origin did not answer the connection "
 			          "attempt");
@@ -514,6 +518,10 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
 	switch (s->state) {
 	case ST_HEAD:
+		if (s->l->socks) {
+			fwd_socks_timeout(s);
+			return;
+		}
 		if (s->flags & SF_RESUME) { /* more pipelined hits */
 			s->flags &= (uint32_t)~SF_RESUME;
 			fwd_request(s);
@@ -691,6 +699,7 @@ fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
 	l->cfg = *cfg;
 	l->idx = fc->n_listeners;
 	l->cc = (uint8_t)cc;
+	l->socks = cfg->socks;
 	http_limits_default(&l->lim);
 	l->lim.max_request_line = cfg->max_request_line;
 	l->lim.max_headers = cfg->max_headers;

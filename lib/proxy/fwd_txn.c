@@ -56,13 +56,20 @@ fwd_txn_start(struct fwd_session *s)
 	s->txn->rec.client_port_be = k.remote_port_be;
 }
 
-/* The listener's counters of a transaction that took <us> and ended with
- * the record <r>: its status class, bytes and duration. */
+/* The status class of an HTTP transaction's <status>; on a socks
+ * listener the status is a SOCKS reply code (fwd_socks.c): 00 and a
+ * tunnel, or anything else. */
 static void
-txn_count(struct fwd_listener *l, const struct alog_record *r, uint64_t us)
+txn_count_status(struct proxy_listener_counters *c, bool socks,
+                 const struct alog_record *r)
 {
-	struct proxy_listener_counters *c = &l->cnt;
-
+	if (socks) {
+		if (r->status == 0 && r->result == ALOG_TCP_TUNNEL)
+			c->socks_ok++;
+		else
+			c->socks_failed++;
+		return;
+	}
 	switch (r->status / 100) {
 	case 1:
 		c->responses_1xx++; /* a 101 that ended the exchange */
@@ -83,6 +90,16 @@ txn_count(struct fwd_listener *l, const struct alog_record *r, uint64_t us)
 		c->responses_none++;
 		break;
 	}
+}
+
+/* The listener's counters of a transaction that took <us> and ended with
+ * the record <r>: its status class, bytes and duration. */
+static void
+txn_count(struct fwd_listener *l, const struct alog_record *r, uint64_t us)
+{
+	struct proxy_listener_counters *c = &l->cnt;
+
+	txn_count_status(c, l->socks, r);
 	if (r->result == ALOG_TCP_DENIED)
 		c->denied++;
 	c->bytes_in += r->bytes_from_client;
@@ -368,6 +385,10 @@ fwd_request(struct fwd_session *s)
 {
 	unsigned n = 0;
 
+	if (s->l->socks) {
+		fwd_socks_step(s);
+		return;
+	}
 	while (fwd_request_one(s)) {
 		if (s->cli_in == NULL)
 			continue; /* once more: arms the idle timer */

@@ -217,7 +217,12 @@ fwd_upstream_ready(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
 
-	if (s->flags & SF_CONNECT) {
+	if ((s->flags & SF_CONNECT) && s->l->socks) {
+		if (!fwd_socks_ready(s)) {
+			fwd_error(s, 503, ALOG_TCP_TUNNEL, "out of buffers");
+			return;
+		}
+	} else if (s->flags & SF_CONNECT) {
 		struct fwd_head_writer w = {.pool = fc->p.pool};
 		struct rte_mbuf *m;
 
@@ -232,9 +237,11 @@ fwd_upstream_ready(struct fwd_session *s)
 			s->txn->rec.status = 200;
 			s->txn->rec.result = ALOG_TCP_TUNNEL;
 		}
+		fc->cnt->fwd_tunnels++;
+	}
+	if (s->flags & SF_CONNECT) {
 		s->flags |= SF_RESP_HEAD;
 		s->state = ST_TUNNEL;
-		fc->cnt->fwd_tunnels++;
 		/* Bytes the client sent behind the CONNECT head. */
 		if (s->cli_in != NULL) {
 			uint32_t n = proxy_chain_len(s->cli_in);
@@ -243,6 +250,8 @@ fwd_upstream_ready(struct fwd_session *s)
 			s->up_out = s->cli_in;
 			s->cli_in = NULL;
 			tcp_recved(s->cli, n);
+			if (s->txn != NULL && s->l->socks) /* its bytes */
+				s->txn->rec.bytes_from_client += n;
 		}
 		fwd_timer_set(s, fwd_cfg(s)->client_idle_ms);
 		fwd_cli_flush(s);
@@ -318,6 +327,7 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 	}
 	port = route_port(p, s->dst_ip_be);
 	if (port < 0) {
+		fwd_socks_note(s, SOCKS_REP_NET_UNREACH);
 		fc->cnt->fwd_err_502_connect++;
 		fwd_error(s, 502, ALOG_TCP_MISS, "no route to the origin");
 		return;
@@ -364,6 +374,7 @@ fwd_dns_done(void *arg, int status, uint32_t ip_be)
 	s->dw.query = NULL;
 	if (status < 0) {
 		s->l->fc->cnt->fwd_err_502_dns++;
+		fwd_socks_note(s, SOCKS_REP_HOST_UNREACH);
 		fwd_error(s, 502, ALOG_TCP_MISS,
 		          status == -ENOENT
 		              ? "the origin's name does not exist (DNS)"
@@ -404,6 +415,7 @@ fwd_resolve(struct fwd_session *s, const char *host, uint32_t host_len)
 		return;
 	}
 	fc->cnt->fwd_err_502_dns++;
+	fwd_socks_note(s, SOCKS_REP_HOST_UNREACH);
 	fwd_error(s, 502, ALOG_TCP_MISS,
 	          rc == -ENOENT ? "the origin's name does not exist (DNS)"
 	          : rc == -EIO  ? "the origin's name could not be resolved "

@@ -151,11 +151,34 @@ enum proxy_service {
 	X(fwd_cache_not_stored_no_room, "forward cache: not stored: head too large or no memory for the object") \
 	X(fwd_cache_not_stored_fill_running, "forward cache: not stored: another request is filling the same key")
 
+/* The SOCKS5 server (fwd_socks.c): mode socks listeners. */
+#define PROXY_SOCKS_COUNTERS(X) \
+	X(socks_requests,     "socks: requests read whole (CONNECT, BIND, UDP ASSOCIATE)") \
+	X(socks_connected,    "socks: CONNECTs established (reply 00 sent, the splice runs)") \
+	X(socks_no_method,    "socks: greetings offering no method we accept (answered FF, closed)") \
+	X(socks_auth_ok,      "socks: username/password sub-negotiations verified") \
+	X(socks_auth_failed,  "socks: sub-negotiations refused (unknown user, wrong password, over the bounds; 01 01)") \
+	X(socks_bad_version,  "socks: greetings, sub-negotiations or requests with a wrong version byte (closed)") \
+	X(socks_bad_greeting, "socks: greetings with NMETHODS 0 (answered FF, closed)") \
+	X(socks_bad_auth,     "socks: sub-negotiations with ULEN or PLEN 0 (answered 01 01, closed)") \
+	X(socks_bad_request,  "socks: requests with RSV not 0, an empty or invalid domain or an unknown ATYP (answered 01 or 08)") \
+	X(socks_truncated,    "socks: connections closed by the client mid-handshake (a message cut short)") \
+	X(socks_handshake_timeout, "socks: handshakes cut by timeout-handshake-ms") \
+	X(socks_rep_general,  "socks: replies 01 general failure sent") \
+	X(socks_rep_not_allowed, "socks: replies 02 not allowed by ruleset (access rules, refused destinations)") \
+	X(socks_rep_net_unreach, "socks: replies 03 network unreachable (no route)") \
+	X(socks_rep_host_unreach, "socks: replies 04 host unreachable (DNS failure, NXDOMAIN, unreachable)") \
+	X(socks_rep_refused,  "socks: replies 05 connection refused (RST to the connect)") \
+	X(socks_rep_ttl_expired, "socks: replies 06 TTL expired (timeout-connect-ms passed)") \
+	X(socks_rep_cmd,      "socks: replies 07 command not supported (BIND, UDP ASSOCIATE, unknown)") \
+	X(socks_rep_atyp,     "socks: replies 08 address type not supported (IPv6, unknown)")
+
 /* All of them, in the order of struct proxy_counters and every surface. */
 #define PROXY_COUNTERS(X) \
 	PROXY_RELAY_COUNTERS(X) \
 	PROXY_SVC_COUNTERS(X) \
-	PROXY_FWD_COUNTERS(X)
+	PROXY_FWD_COUNTERS(X) \
+	PROXY_SOCKS_COUNTERS(X)
 /* clang-format on */
 
 struct proxy_counters {
@@ -183,7 +206,9 @@ struct proxy_counters {
 	X(denied,        "requests refused by policy with a 403 (destination, CONNECT port, http-access)") \
 	X(errors,        "error responses the proxy wrote itself (4xx and 5xx but the 403s of policy)") \
 	X(bytes_in,      "bytes received from clients (heads, bodies, tunnels)") \
-	X(bytes_out,     "bytes sent to clients (heads, bodies, tunnels)")
+	X(bytes_out,     "bytes sent to clients (heads, bodies, tunnels)") \
+	X(socks_ok,      "socks listeners: sessions answered 00 succeeded") \
+	X(socks_failed,  "socks listeners: sessions that ended with a failure reply or none")
 #define PROXY_LISTENER_HISTS(X) \
 	X(request_duration, "transactions by duration: from the request head read whole to the end of the response")
 /* clang-format on */

@@ -67,6 +67,12 @@ TestSuite(conf);
 	                          "\tmode forward\n" \
 	                          "\tbind 198.18.1.1:3128\n"
 #define ALLOW "\tallow-src 198.18.1.0/24\n"
+/* Lines 1-14: the ports, the resolver and a socks listen section "s"
+ * without allow-src. */
+#define SOCKS_HEAD                                 \
+	PORT_IN PORT_OUT RESOLVER "listen s\n"     \
+	                          "\tmode socks\n" \
+	                          "\tbind 198.18.1.1:1080\n"
 
 static char err[CONF_ERR_MAX];
 
@@ -843,6 +849,35 @@ struct bad_case {
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const struct bad_case bad_cases[] = {
+    /* mode socks (issue 15) */
+    {SOCKS_HEAD,
+     "t.conf:12: listen \"s\": mode socks needs at least one allow-src or "
+     "http-access (it must not be an open proxy)"},
+    {SOCKS_HEAD ALLOW "\tvia off\n",
+     "t.conf:16: listen \"s\": via is not allowed in socks mode"},
+    {SOCKS_HEAD ALLOW "\tcache on\n",
+     "t.conf:16: listen \"s\": cache is not allowed in socks mode"},
+    {SOCKS_HEAD ALLOW "\tconnect-ports 443\n",
+     "t.conf:16: listen \"s\": connect-ports is not allowed in socks mode"},
+    {SOCKS_HEAD ALLOW "\ttimeout-client-idle-ms 1000\n",
+     "t.conf:16: listen \"s\": timeout-client-idle-ms is not allowed in "
+     "socks mode"},
+    {SOCKS_HEAD ALLOW "\tauth-realm x\n",
+     "t.conf:16: listen \"s\": auth-realm is not allowed in socks mode"},
+    {SOCKS_HEAD ALLOW "\ttimeout-handshake-ms 99\n",
+     "t.conf:16: timeout-handshake-ms: 99 is out of range 100..3600000"},
+    {SOCKS_HEAD ALLOW "\ttimeout-idle-ms 86400001\n",
+     "t.conf:16: timeout-idle-ms: 86400001 is out of range 100..86400000"},
+    {SOCKS_HEAD ALLOW "\ttimeout-connect-ms x\n",
+     "t.conf:16: timeout-connect-ms: \"x\" is not a decimal number"},
+    {FWD_HEAD ALLOW "\ttimeout-handshake-ms 1000\n",
+     "t.conf:16: listen \"f\": timeout-handshake-ms is not allowed in "
+     "forward mode (only socks takes it)"},
+    {PORT_IN PORT_OUT LISTEN_ECHO "\ttimeout-idle-ms 1000\n",
+     "t.conf:13: listen \"e\": timeout-idle-ms is not allowed in echo mode "
+     "(only socks takes it)"},
+    {PORT_IN PORT_OUT "listen s\n\tmode socks\n\tbind 198.18.1.1:1080\n" ALLOW,
+     "t.conf:10: listen \"s\": mode socks needs a resolver section"},
     /* structure */
     {"", "t.conf: no port with role inside"},
     {"# only a comment\nglobal\n", "t.conf: no port with role inside"},
@@ -1133,8 +1168,8 @@ static const struct bad_case bad_cases[] = {
      "t.conf:6: listen \"a\": upstream is not allowed in discard mode "
      "(only relay connects upstream)"},
     {"listen a\n\tmode proxy\n",
-     "t.conf:2: mode: \"proxy\" is not relay, forward, echo, discard or "
-     "chargen"},
+     "t.conf:2: mode: \"proxy\" is not relay, forward, socks, echo, "
+     "discard or chargen"},
     {"listen a\n\tmode echo\n\tmode echo\n",
      "t.conf:3: mode: already given at line 2"},
     {"listen a\n\tcongestion-control bbr\n",
@@ -2471,4 +2506,51 @@ Test(conf, example_lab)
 
 	cr_assert(c->listeners[0].fwd.anonymous);
 	conf_free(c);
+}
+
+/* mode socks: its directives, its defaults (the forward ones but
+ * timeout-idle-ms 300000), the access rules and users it shares with
+ * mode forward. */
+Test(conf, socks_every_directive_and_defaults)
+{
+	char u[64];
+	struct conf *c;
+
+	c = parse_ok(SOCKS_HEAD ALLOW);
+	cr_assert_eq(c->listeners[0].mode, CONF_LISTEN_SOCKS);
+	cr_assert(conf_listen_is_proxy(c->listeners[0].mode));
+	cr_assert(c->listeners[0].fwd.socks);
+	cr_assert_eq(c->listeners[0].fwd.client_header_ms, 10000);
+	cr_assert_eq(c->listeners[0].fwd.client_idle_ms, 300000);
+	cr_assert_eq(c->listeners[0].fwd.connect_ms, 5000);
+	cr_assert_not(c->listeners[0].fwd.allow_private_dst);
+	cr_assert_null(c->listeners[0].fwd.auth);
+	cr_assert_not_null(c->listeners[0].fwd.acl); /* implicit allow-src */
+	conf_free(c);
+
+	auth_file(u, "alice:" AUTH_HASH "\n");
+	c = parse_auth(SOCKS_HEAD "\tauth-users %s\n"
+	                          "\ttimeout-handshake-ms 2000\n"
+	                          "\ttimeout-connect-ms 3000\n"
+	                          "\ttimeout-idle-ms 4000\n"
+	                          "\tallow-private-dst on\n"
+	                          "\thttp-access deny lan\n"
+	                          "\thttp-access allow all\n"
+	                          "acl lan dst 198.18.2.0/24\n"
+	                          "acl all src 0.0.0.0/0\n",
+	               u, "");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->listeners[0].fwd.client_header_ms, 2000);
+	cr_assert_eq(c->listeners[0].fwd.connect_ms, 3000);
+	cr_assert_eq(c->listeners[0].fwd.client_idle_ms, 4000);
+	cr_assert(c->listeners[0].fwd.allow_private_dst);
+	cr_assert_not_null(c->listeners[0].fwd.auth);
+	cr_assert_eq(acl_set_rules(c->listeners[0].fwd.acl), 2);
+	conf_free(c);
+	/* a forward listener is not socks */
+	c = parse_ok(PORT_IN PORT_OUT LISTEN_FWD RESOLVER);
+	cr_assert_not(c->listeners[0].fwd.socks);
+	cr_assert(conf_listen_is_proxy(c->listeners[0].mode));
+	conf_free(c);
+	unlink(u);
 }

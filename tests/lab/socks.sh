@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+#
+# lab-socks: the SOCKS5 server (issue 15 item 1).  Two socks listeners:
+# :1080 without users (method 00), its rules denying one destination
+# address and one domain; :1081 with auth-users (alice), method 02 only.
+# Checks, each printing PASS or FAIL (the first FAIL ends the test, after
+# cleanup):
+#   hostname      curl --socks5-hostname to origin.lab.test (the name
+#                 resolved by the appliance through the lab's dnsmasq)
+#   by_ip         curl --socks5 to the origin's address (ATYP 1)
+#   auth          :1081: curl with alice's password works; without
+#                 credentials and with a wrong password curl fails; the
+#                 raw sub-negotiation gets 01 01 and a close
+#   denied        a dst acl and a dstdomain acl: reply 02 (raw probe), and
+#                 curl fails
+#   bulk_100m     100 MiB of random bytes through SOCKS, SHA-256 both ends
+#   malformed     raw probes: bad version (closed, no reply), NMETHODS 0
+#                 and no acceptable method (05 FF), RSV not 0 (01),
+#                 unknown ATYP (08), IPv6 (08), BIND and UDP ASSOCIATE
+#                 (07), a truncated greeting (closed); optimistic data
+#                 behind the request reaches the origin
+#   access_log    SOCKS5 lines with the destination, the user and the
+#                 reply code
+#   counters      socks_* as the checks add them up
+#   released      every client session and mbuf back to base
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PORT=1080
+AUTH_PORT=1081
+ORIGIN_NAME=origin.lab.test
+ALICE_PW='alice-Socks-1'
+PROBE=$LAB_TESTS_DIR/socks_probe.py
+
+need_lab_prereqs
+for t in curl sha256sum openssl; do command -v "$t" >/dev/null || fail "$t not found: run tools/setup"; done
+
+# socks_curl PORT ARGS...: curl in the client namespace (bounded).
+socks_curl() {
+	local port=$1
+	shift
+	timeout -k 2 60 ip netns exec "$CLIENT_NS" curl -sS --max-time 50 "$@"
+}
+
+# probe PORT HEX...: the raw probe from the client namespace.
+probe() {
+	local port=$1
+	shift
+	timeout -k 2 20 ip netns exec "$CLIENT_NS" "$PY" "$PROBE" "$INSIDE_IP" "$port" "$@"
+}
+
+# The hex of a CONNECT request to IPv4 $1, port $2, with command $3 (1).
+req_ipv4() {
+	local a b c d cmd=${3:-1}
+	IFS=. read -r a b c d <<<"$1"
+	printf '05%02x0001%02x%02x%02x%02x%04x' "$cmd" "$a" "$b" "$c" "$d" "$2"
+}
+
+# The hex of a CONNECT request to name $1, port $2.
+req_name() {
+	printf '05010003%02x%s%04x' "${#1}" "$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')" "$2"
+}
+
+start_proxy() {
+	local conf=$STATE_DIR/socks.conf
+	printf 'alice:%s\n' "$(openssl passwd -6 "$ALICE_PW")" >"$STATE_DIR/users"
+	cp "${CONF:?}" "$conf"
+	cat >>"$conf" <<CONF_EOF
+
+acl lab src $CLIENT_IP/32
+acl blocked_ip dst $BLOCKED_IP/32
+acl blocked_name dstdomain blocked.lab.test
+
+listen socks
+	mode socks
+	bind $INSIDE_IP:$PORT
+	timeout-handshake-ms 2000
+	http-access deny blocked_name
+	http-access deny blocked_ip
+	http-access allow lab
+
+listen socks_auth
+	mode socks
+	bind $INSIDE_IP:$AUTH_PORT
+	auth-users $STATE_DIR/users
+	allow-src $CLIENT_IP/32
+
+resolver
+	nameserver $DNS_IP
+
+access-log
+	path $STATE_DIR/access.log
+	format squid
+CONF_EOF
+	start_appliance "$conf"
+}
+
+check_hostname() {
+	local want got
+	want=$(sha256sum <"$STATE_DIR/www/1k.bin" | cut -d' ' -f1)
+	got=$(socks_curl "$PORT" --socks5-hostname "$INSIDE_IP:$PORT" "http://$ORIGIN_NAME/1k.bin" | sha256sum | cut -d' ' -f1)
+	[[ $got == "$want" ]] || fail_check hostname "SHA-256 $got, want $want"
+	pass_check hostname "--socks5-hostname $ORIGIN_NAME: 1 KiB right"
+}
+
+check_by_ip() {
+	local want got
+	want=$(sha256sum <"$STATE_DIR/www/cache/100k.bin" | cut -d' ' -f1)
+	got=$(socks_curl "$PORT" --socks5 "$INSIDE_IP:$PORT" "http://$ORIGIN_IP/cache/100k.bin" | sha256sum | cut -d' ' -f1)
+	[[ $got == "$want" ]] || fail_check by_ip "SHA-256 $got, want $want"
+	pass_check by_ip "--socks5 $ORIGIN_IP: 100 KiB right"
+}
+
+check_auth() {
+	local want got out user
+	want=$(sha256sum <"$STATE_DIR/www/1k.bin" | cut -d' ' -f1)
+	got=$(socks_curl "$AUTH_PORT" --socks5-hostname "$INSIDE_IP:$AUTH_PORT" \
+		--proxy-user "alice:$ALICE_PW" "http://$ORIGIN_NAME/1k.bin" | sha256sum | cut -d' ' -f1)
+	[[ $got == "$want" ]] || fail_check auth "alice: SHA-256 $got, want $want"
+	got=$(socks_curl "$AUTH_PORT" -x "socks5://alice:$ALICE_PW@$INSIDE_IP:$AUTH_PORT" \
+		"http://$ORIGIN_IP/1k.bin" | sha256sum | cut -d' ' -f1)
+	[[ $got == "$want" ]] || fail_check auth "alice (socks5:// URL, by IP): SHA-256 $got"
+	expect_fail "no credentials on the auth listener" \
+		socks_curl "$AUTH_PORT" --socks5-hostname "$INSIDE_IP:$AUTH_PORT" "http://$ORIGIN_NAME/1k.bin"
+	expect_fail "a wrong password" \
+		socks_curl "$AUTH_PORT" --socks5-hostname "$INSIDE_IP:$AUTH_PORT" \
+		--proxy-user "alice:not-$ALICE_PW" "http://$ORIGIN_NAME/1k.bin"
+	# raw: offered 00 only -> FF; wrong password -> 01 01 and a close
+	out=$(probe "$AUTH_PORT" 050100)
+	[[ $out == "05ff closed" ]] || fail_check auth "no-auth greeting: '$out', want '05ff closed'"
+	user=$(printf 'alice' | od -An -tx1 | tr -d ' \n')
+	out=$(probe "$AUTH_PORT" 050102 "0105${user}03626164")
+	[[ $out == "05020101 closed" ]] || fail_check auth "wrong password: '$out', want '05020101 closed'"
+	pass_check auth "alice 200 (hostname and IP); none and a wrong password refused (05 FF, 01 01)"
+}
+
+check_denied() {
+	local out
+	out=$(probe "$PORT" 050100 "$(req_ipv4 "$BLOCKED_IP" 80)")
+	[[ $out == "050005020001000000000000 closed" ]] ||
+		fail_check denied "dst acl: '$out', want reply 02 and a close"
+	out=$(probe "$PORT" 050100 "$(req_name blocked.lab.test 80)")
+	[[ $out == "050005020001000000000000 closed" ]] ||
+		fail_check denied "dstdomain acl: '$out', want reply 02 and a close"
+	expect_fail "curl to a denied destination" \
+		socks_curl "$PORT" --socks5 "$INSIDE_IP:$PORT" "http://$BLOCKED_IP/1k.bin"
+	pass_check denied "dst and dstdomain acls: reply 02, closed"
+}
+
+check_bulk() {
+	local want got n=$((100 * 1024 * 1024)) size
+	head -c "$n" /dev/urandom >"$STATE_DIR/www/100m.bin"
+	want=$(sha256sum <"$STATE_DIR/www/100m.bin" | cut -d' ' -f1)
+	got=$(socks_curl "$PORT" --socks5-hostname "$INSIDE_IP:$PORT" "http://$ORIGIN_NAME/100m.bin" |
+		tee >(wc -c >"$STATE_DIR/100m.size") | sha256sum | cut -d' ' -f1)
+	sleep 0.2
+	size=$(cat "$STATE_DIR/100m.size")
+	rm -f "$STATE_DIR/www/100m.bin"
+	[[ $got == "$want" ]] || fail_check bulk_100m "SHA-256 $got ($size bytes), want $want"
+	pass_check bulk_100m "100 MiB through SOCKS, SHA-256 right"
+}
+
+check_malformed() {
+	local out origin_req
+	out=$(probe "$PORT" 040100)
+	[[ $out == " closed" ]] || fail_check malformed "SOCKS4 greeting: '$out', want no reply and a close"
+	out=$(probe "$PORT" 0500)
+	[[ $out == "05ff closed" ]] || fail_check malformed "NMETHODS 0: '$out'"
+	out=$(probe "$PORT" 050101)
+	[[ $out == "05ff closed" ]] || fail_check malformed "GSSAPI only: '$out'"
+	out=$(probe "$PORT" 050100 "05010101$(req_ipv4 "$ORIGIN_IP" 80 | cut -c9-)")
+	[[ $out == "050005010001000000000000 closed" ]] || fail_check malformed "RSV 1: '$out'"
+	out=$(probe "$PORT" 050100 05010005c61201010050)
+	[[ $out == "050005080001000000000000 closed" ]] || fail_check malformed "ATYP 5: '$out'"
+	out=$(probe "$PORT" 050100 0501000420010db80000000000000000000000010050)
+	[[ $out == "050005080001000000000000 closed" ]] || fail_check malformed "IPv6: '$out'"
+	out=$(probe "$PORT" 050100 "$(req_ipv4 "$ORIGIN_IP" 80 2)")
+	[[ $out == "050005070001000000000000 closed" ]] || fail_check malformed "BIND: '$out'"
+	out=$(probe "$PORT" 050100 "$(req_ipv4 "$ORIGIN_IP" 80 3)")
+	[[ $out == "050005070001000000000000 closed" ]] || fail_check malformed "UDP ASSOCIATE: '$out'"
+	# half a greeting, then FIN: closed (counted as truncated)
+	out=$(probe "$PORT" 0502)
+	[[ $out == " open" ]] || fail_check malformed "half a greeting: '$out', want nothing yet"
+	# greeting, request and an HTTP request in one segment: the
+	# optimistic bytes reach the origin once connected; the success
+	# reply's BND.ADDR is the upstream leg's local address
+	local outside_hex
+	outside_hex=01$(printf '%02x' ${OUTSIDE_IP//./ })
+	origin_req=$(printf 'GET /1k.bin HTTP/1.0\r\nHost: %s\r\n\r\n' "$ORIGIN_NAME" | od -An -tx1 | tr -d ' \n')
+	out=$(probe "$PORT" "050100$(req_ipv4 "$ORIGIN_IP" 80)$origin_req")
+	[[ $out == 0500050000${outside_hex}* ]] || fail_check malformed "optimistic data: no success reply from $OUTSIDE_IP: '${out:0:80}'"
+	[[ $out == *"$(printf 'HTTP/1.1 200' | od -An -tx1 | tr -d ' \n')"* ]] ||
+		fail_check malformed "optimistic data: no HTTP response behind the reply: '${out:0:120}'"
+	pass_check malformed "SOCKS4 closed; FF for no method; 01 RSV; 08 ATYP 5 and IPv6; 07 BIND/UDP; optimistic data went"
+}
+
+check_timeout() {
+	local out
+	# a greeting that never completes: the 2 s handshake timeout cuts it
+	out=$(timeout -k 2 20 ip netns exec "$CLIENT_NS" "$PY" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=6)
+s.sendall(b"\x05\x02\x00")
+t = time.monotonic()
+try:
+    b = s.recv(10)
+except (ConnectionResetError, socket.timeout):
+    b = b"x"
+print("%s %.1f" % ("closed" if b == b"" else "got %r" % b, time.monotonic() - t))
+' "$INSIDE_IP" "$PORT")
+	[[ $out == closed* ]] || fail_check timeout "slow greeting: $out"
+	pass_check timeout "a greeting cut short was closed after ${out#closed }s (timeout-handshake-ms 2000)"
+}
+
+check_access_log() {
+	local log=$STATE_DIR/access.log i
+	for ((i = 0; i < 50; i++)); do
+		grep -q "SOCKS5 .*100m" "$log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q "TCP_TUNNEL/000 .* SOCKS5 $ORIGIN_NAME:80 - HIER_DIRECT/" "$log" ||
+		fail_check access_log "no TCP_TUNNEL/000 SOCKS5 line for $ORIGIN_NAME:80: $(tail -5 "$log")"
+	grep -q "TCP_TUNNEL/000 .* SOCKS5 $ORIGIN_NAME:80 alice HIER_DIRECT/" "$log" ||
+		fail_check access_log "no SOCKS5 line with user alice"
+	grep -q "TCP_DENIED/002 .* SOCKS5 $BLOCKED_IP:80 " "$log" ||
+		fail_check access_log "no TCP_DENIED/002 line for $BLOCKED_IP:80"
+	! grep -qF -- "$ALICE_PW" "$log" || fail_check access_log "the password is in the log"
+	pass_check access_log "SOCKS5 lines: destination, user, reply code; no password"
+}
+
+check_counters() {
+	expect_counter proxy.socks_connected ">=" 6
+	expect_counter proxy.socks_auth_ok ">=" 2
+	expect_counter proxy.socks_auth_failed ">=" 2
+	expect_counter proxy.socks_no_method ">=" 3
+	expect_counter proxy.socks_bad_version == 1
+	expect_counter proxy.socks_bad_greeting == 1
+	expect_counter proxy.socks_bad_request == 2
+	expect_counter proxy.socks_rep_not_allowed == 3
+	expect_counter proxy.socks_rep_cmd == 2
+	expect_counter proxy.socks_rep_atyp == 2
+	expect_counter proxy.socks_rep_general == 1
+	expect_counter proxy.socks_handshake_timeout == 1
+	wait_counter proxy.socks_truncated ">=" 1 20 || fail_check counters "socks_truncated did not move"
+	pass_check counters "socks counters moved as the checks add up"
+}
+
+lab_up socks
+# an address in the origin's subnet that nothing answers: denied first
+BLOCKED_IP=${ORIGIN_IP%.*}.99
+start_proxy
+check_hostname
+check_by_ip
+check_auth
+check_denied
+check_bulk
+check_malformed
+check_timeout
+check_access_log
+check_counters
+check_fwd_released
+pass
