@@ -30,6 +30,17 @@
  *    qualified form as the unqualified one, which is the safe reading.
  *  - public, immutable, must-understand: they permit more, so with an
  *    argument they are ignored (and marked invalid).
+ *
+ * A targeted field (RFC 9213: CDN-Cache-Control) holds the same
+ * directives as an RFC 8941 Dictionary (cache_sf.c reads it).  Its values
+ * map back to the forms above (2.1): Boolean true is no argument, an
+ * Integer >= 0 a delta-seconds, a String a quoted-string; any other value
+ * (?0, a Decimal, a negative Integer, a Token, a Byte Sequence, an Inner
+ * List, a String where a number belongs) breaks "these inferred
+ * constraints" and is read as a bad argument is here, with the same
+ * restrictive outcome.  A Dictionary's repeated key means its last value
+ * (RFC 8941 4.2.2), so a repeated directive replaces the earlier one
+ * instead of being marked dup.
  */
 #include <errno.h>
 #include <string.h>
@@ -223,6 +234,18 @@ cc_arg(const char *e, uint32_t n, uint32_t name_len, const char **a,
 	return CC_ARG_OK;
 }
 
+/* The directive named k[0 .. n), or NULL (unknown: ignored, 5.2.3). */
+static const struct cc_dir *
+cc_find(const char *k, uint32_t n)
+{
+	size_t d;
+
+	for (d = 0; d < GH_ARRAY_SIZE(cc_dirs); d++)
+		if (cache_eq_nocase(k, n, cc_dirs[d].name))
+			return &cc_dirs[d];
+	return NULL;
+}
+
 void
 cache_cc_add(struct cache_cc *cc, const char *p, uint32_t len)
 {
@@ -231,8 +254,8 @@ cache_cc_add(struct cache_cc *cc, const char *p, uint32_t len)
 	while (cache_list_next(p, len, &pos, &off, &n)) {
 		const char *e = p + off, *a = NULL;
 		uint32_t name_len = 0, alen = 0;
+		const struct cc_dir *d;
 		enum cc_arg arg;
-		size_t d;
 
 		GH_VERIFY(off <= len && n <= len - off);
 
@@ -243,15 +266,83 @@ cache_cc_add(struct cache_cc *cc, const char *p, uint32_t len)
 			cc->invalid |= CACHE_CC_MALFORMED;
 			continue;
 		}
-		for (d = 0; d < GH_ARRAY_SIZE(cc_dirs); d++)
-			if (cache_eq_nocase(e, name_len, cc_dirs[d].name))
-				break;
-		if (d == GH_ARRAY_SIZE(cc_dirs))
+		d = cc_find(e, name_len);
+		if (d == NULL)
 			continue; /* unknown: ignored (5.2.3) */
 		arg = cc_arg(e, n, name_len, &a, &alen);
 		GH_VERIFY(arg != CC_ARG_OK || (a >= e && alen <= n));
-		cc_apply(cc, &cc_dirs[d], arg, a, alen);
+		cc_apply(cc, d, arg, a, alen);
 	}
+}
+
+/* Forget what <cc> holds of <d>: a Dictionary's later key replaces it. */
+static void
+cc_forget(struct cache_cc *cc, const struct cc_dir *d)
+{
+	uint32_t bits = d->bit;
+
+	if (d->kind == CC_FIELDS)
+		bits |= d->bit << 1;
+	cc->flags &= ~bits;
+	cc->invalid &= ~bits;
+	cc->dup &= ~bits;
+	if (d->kind >= CC_DELTA_STALE)
+		*cc_slot(cc, d->bit) = 0;
+}
+
+/* Apply the Dictionary member <m> naming <d> (see the top of the file). */
+static void
+cc_apply_sf(struct cache_cc *cc, const struct cc_dir *d,
+            const struct cache_sf_member *m)
+{
+	cc_forget(cc, d);
+	switch ((enum cache_sf_type)m->type) {
+	case CACHE_SF_TRUE:
+		cc_apply(cc, d, CC_ARG_NONE, NULL, 0);
+		return;
+	case CACHE_SF_INTEGER:
+		if (m->integer < 0 || d->kind < CC_DELTA_STALE)
+			break;
+		cc_delta_set(cc, d,
+		             m->integer < (int64_t)CACHE_DELTA_MAX
+		                 ? (uint32_t)m->integer
+		                 : CACHE_DELTA_MAX);
+		return;
+	case CACHE_SF_STRING:
+		if (d->kind != CC_FIELDS)
+			break;
+		cc_apply(cc, d, CC_ARG_OK, "", 0); /* the names: not kept */
+		return;
+	default:
+		break;
+	}
+	cc_apply(cc, d, CC_ARG_BAD, NULL, 0);
+}
+
+int
+cache_cc_parse_targeted(struct cache_cc *cc, const struct http_msg *msg,
+                        const char *buf, enum http_field f)
+{
+	struct cache_sf_member m;
+	struct cache_sf_in in;
+	int rc;
+
+	memset(cc, 0, sizeof(*cc));
+	if (!http_has_field(msg, f))
+		return -ENOENT;
+	cache_sf_begin(&in, msg, buf, f);
+	/* each member takes at least a byte of the field */
+	while ((rc = cache_sf_dict_next(&in, &m)) == 1) {
+		const struct cc_dir *d =
+		    m.key_len > 0 ? cc_find(m.key, m.key_len) : NULL;
+
+		if (d != NULL)
+			cc_apply_sf(cc, d, &m);
+	}
+	if (rc == 0 && in.members > 0)
+		return 0;
+	memset(cc, 0, sizeof(*cc)); /* invalid or empty: ignored (2.2) */
+	return rc < 0 ? -EINVAL : -ENOENT;
 }
 
 void

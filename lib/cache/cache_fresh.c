@@ -102,6 +102,13 @@ cache_resp_meta_parse(struct cache_resp_meta *r, const struct http_msg *msg,
 	}
 
 	GH_VERIFY(r->age_s <= CACHE_DELTA_MAX);
+	/* RFC 9213: kept aside, for the listeners that read it */
+	if (http_has_field(msg, HTTP_FLD_CDN_CACHE_CONTROL)) {
+		int rc = cache_cc_parse_targeted(&r->cdn_cc, msg, buf,
+		                                 HTTP_FLD_CDN_CACHE_CONTROL);
+
+		r->flags |= rc == 0 ? CACHE_M_CDN_CC : CACHE_M_CDN_CC_INVALID;
+	}
 	if (http_hdr_find(msg, buf, "etag", 0) >= 0)
 		r->flags |= CACHE_M_ETAG;
 	if (http_hdr_find(msg, buf, "set-cookie", 0) >= 0 ||
@@ -112,6 +119,19 @@ cache_resp_meta_parse(struct cache_resp_meta *r, const struct http_msg *msg,
 		if (!cache_vary_usable(msg, buf))
 			r->flags |= CACHE_M_VARY_NEVER;
 	}
+}
+
+const struct cache_resp_meta *
+cache_resp_targeted(const struct cache_resp_meta *r, bool cdn,
+                    struct cache_resp_meta *tmp)
+{
+	if (!cdn || !(r->flags & CACHE_M_CDN_CC))
+		return r;
+	*tmp = *r;
+	tmp->cc = r->cdn_cc;
+	/* 2.1: "MUST ignore the Cache-Control and Expires header fields" */
+	tmp->flags &= (uint16_t) ~(CACHE_M_EXPIRES | CACHE_M_EXPIRES_INVALID);
+	return tmp;
 }
 
 bool

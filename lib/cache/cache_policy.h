@@ -37,6 +37,18 @@ void cache_cc_parse(struct cache_cc *cc, const struct http_msg *msg,
                     const char *buf);
 
 /*
+ * A targeted cache-control field (RFC 9213 2: CDN-Cache-Control is
+ * HTTP_FLD_CDN_CACHE_CONTROL), every line of field <f> of <msg> read as
+ * one RFC 8941 Dictionary of Cache-Control directives, into <cc> (zeroed
+ * first; see cache_cc.c for how values map).  Returns 0 when the field is
+ * a valid Dictionary with at least one member (an unknown directive
+ * counts: RFC 9213 3.1's "none"); -ENOENT when absent or empty, -EINVAL
+ * when invalid (both: <cc> left zeroed, the field to be ignored, 2.2).
+ */
+int cache_cc_parse_targeted(struct cache_cc *cc, const struct http_msg *msg,
+                            const char *buf, enum http_field f);
+
+/*
  * HTTP-date (RFC 9110 5.6.7) in p[0 .. len): IMF-fixdate, or the obsolete
  * rfc850-date and asctime-date forms.  <now_s> places rfc850's two-digit
  * year: a year more than 50 years after now is taken a century earlier.
@@ -52,14 +64,29 @@ void cache_req_meta_parse(struct cache_req_meta *q, const struct http_msg *msg,
 
 /*
  * Read what the cache needs from a response head received at
- * <response_s>: status, Cache-Control, Date, Expires, Last-Modified, Age,
- * ETag, Vary.  Repeated or invalid fields are read as RFC 9111 asks: the
- * first Date, Last-Modified and Age line; an invalid Age is CACHE_DELTA_MAX
- * (stale); an invalid or repeated Expires is already expired (4.2.1, 5.3).
+ * <response_s>: status, Cache-Control, CDN-Cache-Control, Date, Expires,
+ * Last-Modified, Age, ETag, Vary.  Repeated or invalid fields are read as
+ * RFC 9111 asks: the first Date, Last-Modified and Age line; an invalid
+ * Age is CACHE_DELTA_MAX (stale); an invalid or repeated Expires is
+ * already expired (4.2.1, 5.3).  CDN-Cache-Control goes to cdn_cc with
+ * CACHE_M_CDN_CC when valid and not empty, else CACHE_M_CDN_CC_INVALID
+ * when present; nothing else reads it (cache_resp_targeted() does).
  */
 void cache_resp_meta_parse(struct cache_resp_meta *r,
                            const struct http_msg *msg, const char *buf,
                            int64_t response_s);
+
+/*
+ * The response <r> as a cache reads it (RFC 9213 2.1): one that follows
+ * CDN-Cache-Control (<cdn>: its listener's cache-cdn-control) and meets
+ * a valid, non-empty one reads that field's directives in place of
+ * Cache-Control's and ignores Expires; a copy that says so is made in
+ * *tmp and returned.  Otherwise <r> itself.  Every function below takes
+ * the result wherever it takes a response.
+ */
+const struct cache_resp_meta *
+cache_resp_targeted(const struct cache_resp_meta *r, bool cdn,
+                    struct cache_resp_meta *tmp);
 
 /*
  * May a shared cache store this response to this request (RFC 9111

@@ -136,6 +136,59 @@ cache_list_next(const char *p, uint32_t len, uint32_t *pos, uint32_t *off,
  */
 int cache_delta_parse(const char *p, uint32_t len, uint32_t *v);
 
+/*
+ * RFC 8941 Dictionary fields (cache_sf.c), read a member at a time: what
+ * each member is (its key and the type of its value), all lines of the
+ * field as one value.  Parameters and inner lists' items are checked,
+ * not kept.
+ */
+enum cache_sf_type {
+	CACHE_SF_TRUE = 0,  /* no value (Boolean true), or ?1 */
+	CACHE_SF_FALSE = 1, /* ?0 */
+	CACHE_SF_INTEGER = 2,
+	CACHE_SF_DECIMAL = 3,
+	CACHE_SF_STRING = 4,
+	CACHE_SF_TOKEN = 5,
+	CACHE_SF_BYTES = 6,
+	CACHE_SF_INNER_LIST = 7,
+};
+
+#define CACHE_SF_KEY_MAX 32 /* longer keys are read, not kept */
+
+struct cache_sf_member {
+	char key[CACHE_SF_KEY_MAX]; /* not NUL-terminated */
+	uint32_t key_len;           /* 0: the key was longer than the room */
+	uint8_t type;               /* enum cache_sf_type */
+	int64_t integer;            /* CACHE_SF_INTEGER's value (15 digits at
+	                               most, so no overflow) */
+};
+
+/* A reader's position in the field's lines (private to cache_sf.c). */
+struct cache_sf_in {
+	const struct http_msg *msg;
+	const char *buf;
+	const char *p; /* the segment read: a line's value, or ", " */
+	uint32_t len, pos;
+	int line; /* the line of the segment, or of the next; -1: no more */
+	uint32_t members;
+	uint8_t field; /* enum http_field */
+	bool sep;      /* the segment is the separator before <line> */
+	bool failed;
+};
+
+/* Start reading field <f> of <msg>, every line of it. */
+void cache_sf_begin(struct cache_sf_in *in, const struct http_msg *msg,
+                    const char *buf, enum http_field f);
+
+/*
+ * The next member of the Dictionary into *m: 1; 0 at the end of a valid
+ * field (no member read at all: the field is absent or empty); -EINVAL
+ * when the field is no valid Dictionary (RFC 8941 4.2.2; then every
+ * later call too).  Members already returned are valid on their own; the
+ * caller decides what an error later in the field undoes.
+ */
+int cache_sf_dict_next(struct cache_sf_in *in, struct cache_sf_member *m);
+
 /* False when the Vary lines of the response <msg> can never match
  * (cache_vary.c): "*", a name that is no token, more than
  * CACHE_VARY_NAMES_MAX names. */

@@ -84,6 +84,12 @@ struct cache_cc {
 	           never matches (4.1) */
 
 #define CACHE_M_SET_COOKIE 0x0200u /* a Set-Cookie or Set-Cookie2 line */
+#define CACHE_M_CDN_CC                                  \
+	0x0400u /* a valid, non-empty CDN-Cache-Control \
+	           (RFC 9213): in cdn_cc */
+#define CACHE_M_CDN_CC_INVALID                          \
+	0x0800u /* a CDN-Cache-Control that is no valid \
+	           Dictionary, or empty: ignored */
 
 /* Most field names a stored Vary may list; past it the response could be
  * matched only at a cost an origin chooses, so it is never matched. */
@@ -108,6 +114,11 @@ struct cache_resp_meta {
 	                            CACHE_M_EXPIRES_INVALID */
 	int64_t last_modified_s; /* valid when CACHE_M_LAST_MODIFIED */
 	struct cache_cc cc;
+	/* CDN-Cache-Control's directives (RFC 9213), when CACHE_M_CDN_CC:
+	 * a cache that follows it reads them instead of cc
+	 * (cache_resp_targeted()); both are kept, so that listeners that
+	 * follow it and listeners that do not can share one stored response */
+	struct cache_cc cdn_cc;
 };
 
 /*

@@ -61,7 +61,8 @@ enum listen_directive_id {
 	D_CACHE_HEURISTIC_MAX_S,
 	D_CACHE_COLLAPSE_MS,
 	D_CACHE_BG_MAX,
-	D_FWD_LAST = D_CACHE_BG_MAX,
+	D_CACHE_CDN_CONTROL,
+	D_FWD_LAST = D_CACHE_CDN_CONTROL,
 	D_HANDSHAKE_MS, /* D_HANDSHAKE_MS..D_IDLE_MS: socks only */
 	D_IDLE_MS,
 	D_COUNT,
@@ -387,11 +388,23 @@ static const struct directive listen_directives[D_COUNT] = {
     [D_CACHE_COLLAPSE_MS] =
         NUM_FWD("cache-collapse-wait-ms", cache_collapse_ms, 0, 600000),
     [D_CACHE_BG_MAX] = NUM_FWD("cache-background-max", cache_bg_max, 0, 65536),
+    [D_CACHE_CDN_CONTROL] = FLAG_FWD("cache-cdn-control", cache_cdn_control),
     /* mode socks: the same settings under the names of its phases */
     [D_HANDSHAKE_MS] =
         NUM_FWD("timeout-handshake-ms", client_header_ms, 100, 3600000),
     [D_IDLE_MS] = NUM_FWD("timeout-idle-ms", client_idle_ms, 100, 86400000),
 };
+
+/* cache-cdn-control when not given, by mode: off for a forward proxy (a
+ * CDN-Cache-Control speaks to the site's own caches, not to its clients'
+ * proxies); a listener in front of a site is such a cache and has it on.
+ * The one place the default is decided. */
+static bool
+cdn_control_default(enum conf_listen_mode mode)
+{
+	(void)mode;
+	return false;
+}
 
 /* The forward-mode settings of every listen section, whatever its mode. */
 static void
@@ -428,6 +441,7 @@ forward_defaults(struct conf_forward *f)
 	f->cache_heuristic_max_s = 86400;
 	f->cache_collapse_ms = 10000;
 	f->cache_bg_max = 64;
+	f->cache_cdn_control = false; /* at the end: cdn_control_default() */
 }
 
 /* A forward listener needs allow-src or http-access (no open proxy);
@@ -583,6 +597,8 @@ listen_section_end(struct parser *p)
 		    l->name, mode_name(l->mode));
 	if (mode_only_check(p) < 0)
 		return -EINVAL;
+	if (p->seen[D_CACHE_CDN_CONTROL] == 0)
+		p->listen->fwd.cache_cdn_control = cdn_control_default(l->mode);
 	if (l->mode == CONF_LISTEN_FORWARD && forward_section_end(p) < 0)
 		return -EINVAL;
 	if (l->mode == CONF_LISTEN_SOCKS && socks_section_end(p) < 0)
@@ -618,6 +634,7 @@ listen_begin(struct parser *p, char *rest)
 	strcpy(l->name, rest);
 	l->line = p->line;
 	forward_defaults(&l->fwd);
+	strcpy(l->fwd.name, rest);
 	p->listen = l;
 	p->sect = SECT_LISTEN;
 	return 0;

@@ -163,6 +163,14 @@ struct conf_forward {
 	/* cache-status on|off: RFC 9211 Cache-Status on responses, default
 	 * off */
 	bool cache_status;
+	/* cache-cdn-control on|off: a valid CDN-Cache-Control (RFC 9213)
+	 * decides this listener's storing and freshness instead of
+	 * Cache-Control; its default by mode is cdn_control_default() in
+	 * conf_listen.c (off for forward) */
+	bool cache_cdn_control;
+	/* the listen section's name (a copy of conf_listen.name, set with
+	 * it): Cache-Status names the cache by it (RFC 9211 2) */
+	char name[CONF_NAME_MAX];
 };
 
 /* The `resolver` section (the forward proxy's DNS). */

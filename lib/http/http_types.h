@@ -81,6 +81,7 @@ struct http_header {
 #define HTTP_FIELD_LIST(X)                            \
 	X(AUTHORIZATION, "authorization")             \
 	X(CACHE_CONTROL, "cache-control")             \
+	X(CDN_CACHE_CONTROL, "cdn-cache-control")     \
 	X(CONNECTION, "connection")                   \
 	X(IF_MATCH, "if-match")                       \
 	X(IF_MODIFIED_SINCE, "if-modified-since")     \

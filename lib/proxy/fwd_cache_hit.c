@@ -36,6 +36,28 @@ fwd_cache_obj_meta(const struct cache_obj *obj, struct fwd_cache_meta *m,
 	*len = m->head_len;
 }
 
+const struct cache_resp_meta *
+fwd_cache_view(const struct fwd_session *s, const struct cache_resp_meta *r,
+               struct cache_resp_meta *tmp)
+{
+	return cache_resp_targeted(r, fwd_cfg(s)->cache_cdn_control, tmp);
+}
+
+bool
+fwd_cache_usable_here(const struct fwd_session *s,
+                      const struct cache_resp_meta *r)
+{
+	/* the response's own storability, whoever asked for it */
+	const struct cache_req_meta q = {.method = HTTP_M_GET};
+	struct cache_resp_meta tmp;
+
+	if (!(r->flags & CACHE_M_CDN_CC))
+		return true; /* every listener reads it alike */
+	return cache_storable(&q, fwd_cache_view(s, r, &tmp),
+	                      fwd_cfg(s)->cache_heuristic_max_s) ==
+	       CACHE_NS_STORED;
+}
+
 /* Whether the field line at p[0 .. n) is named <name> (lower case). */
 static bool
 line_named(const char *p, uint32_t n, const char *name)
@@ -148,31 +170,55 @@ static const char *const fwd_names[] = {
     [FWD_CF_REQUEST] = "request",
 };
 
-/* RFC 9211: "gatehouse; hit; ttl=N" for a plain hit, "gatehouse;
- * fwd=stale; fwd-status=N" for one a validation (or its failure) gave,
- * "gatehouse; fwd=stale; ttl=-N; detail=revalidating" for a stale one
- * served while a validation runs in the background. */
+void
+fwd_cache_id(const char *name, char *out, size_t cap)
+{
+	size_t i, n = strlen(name);
+	bool token = n > 0 && ((name[0] >= 'a' && name[0] <= 'z') ||
+	                       (name[0] >= 'A' && name[0] <= 'Z'));
+
+	GH_VERIFY(cap >= n + 3);
+	/* a conf name is A-Z a-z 0-9 _ -, all tchars: a token when it
+	 * starts with a letter (RFC 8941 3.3.4), else a String of the same
+	 * bytes, none of which needs an escape (3.3.3) */
+	for (i = 0; i < n; i++)
+		GH_VERIFY(name[i] > 0x20 && name[i] < 0x7f && name[i] != '"' &&
+		          name[i] != '\\');
+	if (n == 0)
+		snprintf(out, cap, "gatehouse");
+	else if (token)
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "\"%s\"", name);
+}
+
+/* RFC 9211, the cache named by its listener (ID): "ID; hit; ttl=N" for a
+ * plain hit, "ID; fwd=stale; fwd-status=N" for one a validation (or its
+ * failure) gave, "ID; fwd=stale; ttl=-N; detail=revalidating" for a stale
+ * one served while a validation runs in the background. */
 static void
 write_status_hit(struct fwd_session *s, struct fwd_head_writer *w,
                  const struct fwd_cache_answer *a, int64_t ttl_s)
 {
-	char text[96];
+	const char *id = s->l->cache_id;
+	char text[FWD_CACHE_STATUS_MAX];
 
 	if (!fwd_cfg(s)->cache_status)
 		return;
 	if (a->swr) /* the origin's answer is the background's */
 		snprintf(text, sizeof(text),
-		         "Cache-Status: gatehouse; fwd=stale; ttl=%" PRId64
+		         "Cache-Status: %s; fwd=stale; ttl=%" PRId64
 		         "; detail=revalidating\r\n",
-		         ttl_s);
+		         id, ttl_s);
 	else if (a->fwd_status == 0)
 		snprintf(text, sizeof(text),
-		         "Cache-Status: gatehouse; hit; ttl=%" PRId64 "\r\n",
+		         "Cache-Status: %s; hit; ttl=%" PRId64 "\r\n", id,
 		         ttl_s);
 	else
 		snprintf(text, sizeof(text),
-		         "Cache-Status: gatehouse; fwd=%s; fwd-status=%u; "
+		         "Cache-Status: %s; fwd=%s; fwd-status=%u; "
 		         "ttl=%" PRId64 "\r\n",
+		         id,
 		         s->cache_fwd < GH_ARRAY_SIZE(fwd_names)
 		             ? fwd_names[s->cache_fwd]
 		             : "stale",
@@ -184,15 +230,15 @@ void
 fwd_cache_status_miss(struct fwd_session *s, struct fwd_head_writer *w,
                       unsigned status)
 {
-	char text[96];
+	char text[FWD_CACHE_STATUS_MAX];
 	int n;
 
 	if (!fwd_cfg(s)->cache_status || !fwd_cfg(s)->cache ||
 	    s->l->fc->p.cache == NULL || status < 200 ||
 	    s->cache_fwd >= GH_ARRAY_SIZE(fwd_names))
 		return;
-	n = snprintf(text, sizeof(text), "Cache-Status: gatehouse; fwd=%s",
-	             fwd_names[s->cache_fwd]);
+	n = snprintf(text, sizeof(text), "Cache-Status: %s; fwd=%s",
+	             s->l->cache_id, fwd_names[s->cache_fwd]);
 	if (n > 0 && s->cache_fwd_status != 0)
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
 		              "; fwd-status=%u", status);
@@ -207,14 +253,13 @@ fwd_cache_status_miss(struct fwd_session *s, struct fwd_head_writer *w,
 void
 fwd_cache_status_collapsed(struct fwd_session *s, struct fwd_head_writer *w)
 {
-	char text[96];
+	char text[FWD_CACHE_STATUS_MAX];
 
 	if (!fwd_cfg(s)->cache_status ||
 	    s->cache_fwd >= GH_ARRAY_SIZE(fwd_names))
 		return;
-	snprintf(text, sizeof(text),
-	         "Cache-Status: gatehouse; fwd=%s; collapsed\r\n",
-	         fwd_names[s->cache_fwd]);
+	snprintf(text, sizeof(text), "Cache-Status: %s; fwd=%s; collapsed\r\n",
+	         s->l->cache_id, fwd_names[s->cache_fwd]);
 	fwd_hw_str(w, text);
 }
 
@@ -225,6 +270,8 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	struct fwd_ctx *fc = s->l->fc;
 	struct fwd_head_writer w = {.pool = fc->p.pool};
 	struct fwd_cache_meta m;
+	struct cache_resp_meta tmp;
+	const struct cache_resp_meta *r;
 	struct rte_mbuf *head, *mb = NULL;
 	uint64_t off = 0, len = cache_obj_body_len(obj);
 	uint32_t lifetime_s, age_s, hlen;
@@ -232,6 +279,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	char line[96];
 
 	fwd_cache_obj_meta(obj, &m, &text, &hlen);
+	r = fwd_cache_view(s, &m.r, &tmp);
 	if (a->status == 206) {
 		off = a->off;
 		len = a->len;
@@ -244,8 +292,8 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 			return -ENOMEM;
 		}
 	}
-	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
-	age_s = cache_current_age(&m.r, m.request_s, m.response_s,
+	lifetime_s = cache_lifetime(r, fwd_cfg(s)->cache_heuristic_max_s);
+	age_s = cache_current_age(r, m.request_s, m.response_s,
 	                          fwd_cache_now_s(fc));
 	write_stored(&w, text, hlen, a);
 	if (a->status == 206) {
@@ -450,6 +498,8 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_ctx *fc = s->l->fc;
 	struct fwd_cache_answer a = {.status = 200, .result = ALOG_TCP_MEM_HIT};
 	struct fwd_cache_meta m;
+	struct cache_resp_meta tmp;
+	const struct cache_resp_meta *r;
 	uint32_t lifetime_s, age_s, len;
 	enum cache_use use;
 	const char *text;
@@ -457,13 +507,17 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	int rc;
 
 	fwd_cache_obj_meta(obj, &m, &text, &len);
-	if (m.dst_private && !fwd_cfg(s)->allow_private_dst) {
+	/* a miss: the destination check refuses it, or this listener's
+	 * reading of CDN-Cache-Control would not have stored it */
+	if ((m.dst_private && !fwd_cfg(s)->allow_private_dst) ||
+	    !fwd_cache_usable_here(s, &m.r)) {
 		cache_obj_put(obj);
-		return -ESTALE; /* a miss: the destination check refuses it */
+		return -ESTALE;
 	}
-	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
-	age_s = cache_current_age(&m.r, m.request_s, m.response_s, now_s);
-	use = cache_use_decide(&m.r, &q->cc, lifetime_s, age_s);
+	r = fwd_cache_view(s, &m.r, &tmp);
+	lifetime_s = cache_lifetime(r, fwd_cfg(s)->cache_heuristic_max_s);
+	age_s = cache_current_age(r, m.request_s, m.response_s, now_s);
+	use = cache_use_decide(r, &q->cc, lifetime_s, age_s);
 	/* RFC 5861 3: within stale-while-revalidate, served now while one
 	 * validation runs in the background (fwd_cache_bg.c) */
 	if (use == CACHE_USE_STALE_SWR &&

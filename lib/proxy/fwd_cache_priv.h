@@ -156,6 +156,24 @@ void fwd_cache_invalidate(struct fwd_session *s, const struct http_msg *msg,
 void fwd_cache_obj_meta(const struct cache_obj *obj, struct fwd_cache_meta *m,
                         const char **text, uint32_t *len);
 
+/* <r> as the listener of <s> reads it (RFC 9213): with
+ * cache-cdn-control on, a valid CDN-Cache-Control's directives in place
+ * of Cache-Control's (cache_resp_targeted(); the copy in *tmp). */
+const struct cache_resp_meta *fwd_cache_view(const struct fwd_session *s,
+                                             const struct cache_resp_meta *r,
+                                             struct cache_resp_meta *tmp);
+
+/*
+ * Whether the listener of <s> may use the stored response <r> at all.
+ * The cache is one for every listener, and a response is stored by the
+ * reading of the listener that fetched it; when it has a
+ * CDN-Cache-Control, listeners that read that field and those that do
+ * not may disagree, so it serves this one only if this one's reading
+ * would have stored it too (not no-store or private there).
+ */
+bool fwd_cache_usable_here(const struct fwd_session *s,
+                           const struct cache_resp_meta *r);
+
 /* The next line of a stored head text[0 .. len) from *off: its start
  * and length without the CRLF; false at the end (every line we store
  * ends in CRLF). */

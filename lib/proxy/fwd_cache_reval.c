@@ -310,17 +310,19 @@ static bool
 stale_ok(struct fwd_session *s, struct cache_obj *obj)
 {
 	struct fwd_cache_meta m;
+	struct cache_resp_meta tmp;
+	const struct cache_resp_meta *r;
 	struct cache_cc none = {0};
 	const char *text;
 	uint32_t len, lifetime_s, age_s;
 
 	fwd_cache_obj_meta(obj, &m, &text, &len);
-	lifetime_s = cache_lifetime(&m.r, fwd_cfg(s)->cache_heuristic_max_s);
-	age_s = cache_current_age(&m.r, m.request_s, m.response_s,
+	r = fwd_cache_view(s, &m.r, &tmp);
+	lifetime_s = cache_lifetime(r, fwd_cfg(s)->cache_heuristic_max_s);
+	age_s = cache_current_age(r, m.request_s, m.response_s,
 	                          fwd_cache_now_s(s->l->fc));
 	return cache_stale_if_error_ok(
-	    &m.r, s->txn != NULL ? &s->txn->cache_q.cc : &none, lifetime_s,
-	    age_s);
+	    r, s->txn != NULL ? &s->txn->cache_q.cc : &none, lifetime_s, age_s);
 }
 
 /*

@@ -296,6 +296,7 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	struct fwd_txn *t = s->txn;
 	uint8_t vkey[FWD_CACHE_KEY_MAX];
 	struct fwd_cache_meta m;
+	struct cache_resp_meta tmp;
 	uint64_t *ns;
 	int vlen;
 
@@ -313,9 +314,14 @@ fwd_cache_response(struct fwd_session *s, const struct http_msg *msg,
 	m.response_s = fwd_cache_now_s(fc);
 	m.dst_private = fwd_ip_private(s->dst_ip_be);
 	cache_resp_meta_parse(&m.r, msg, buf, m.response_s);
+	if (cfg->cache_cdn_control && (m.r.flags & CACHE_M_CDN_CC))
+		fc->cnt->fwd_cache_cdn_cc++;
+	else if (cfg->cache_cdn_control && (m.r.flags & CACHE_M_CDN_CC_INVALID))
+		fc->cnt->fwd_cache_cdn_cc_invalid++;
+	/* stored with both directive sets: each listener reads its own */
 	ns = not_stored_counter(
-	    fc->cnt,
-	    cache_storable(&t->cache_q, &m.r, cfg->cache_heuristic_max_s));
+	    fc->cnt, cache_storable(&t->cache_q, fwd_cache_view(s, &m.r, &tmp),
+	                            cfg->cache_heuristic_max_s));
 	if (ns == NULL)
 		ns = framing_refusal(s, msg);
 	if (ns != NULL) {

@@ -48,6 +48,9 @@
 	1024             /* longest cache key kept: longer, not \
 	                    stored (and never found) */
 #define FWD_HIT_BURST 32 /* pipelined hits answered per event */
+#define FWD_CACHE_STATUS_MAX                      \
+	128 /* a Cache-Status line we write, CRLF \
+	       included */
 #define FWD_CACHE_META_ROOM                     \
 	256 /* cache_head's room for the stored \
 	       metadata and the status line */
@@ -144,6 +147,9 @@ struct fwd_listener {
 	bool socks;    /* mode socks: sessions speak SOCKS5 (fwd_socks.c) */
 	uint32_t n_bg; /* background validations of this listener running
 	                  on this worker (<= cfg.cache_bg_max) */
+	/* the cache's name in Cache-Status (RFC 9211 2): the listener's,
+	 * an sf-token, or an sf-string when it starts with no letter */
+	char cache_id[CONF_NAME_MAX + 2];
 	struct proxy_listener_counters cnt; /* this worker's, of this
 	                                       listener */
 };
@@ -611,6 +617,12 @@ enum fwd_cache_fwd {
 };
 
 /* ---- fwd_cache_hit.c ---- */
+
+/* The Cache-Status identifier (RFC 9211 2) of a listener named <name> (a
+ * conf name, at most CONF_NAME_MAX - 1 bytes) into out[0 .. cap), cap at
+ * least its length + 3: the name as an sf-token when it starts with a
+ * letter, else as an sf-string ("gatehouse" for an empty name). */
+void fwd_cache_id(const char *name, char *out, size_t cap);
 
 /* Write the Cache-Status line of a response from the origin (a miss)
  * into <w>, when the listener has cache-status on. */

@@ -700,6 +700,7 @@ fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
 	l->idx = fc->n_listeners;
 	l->cc = (uint8_t)cc;
 	l->socks = cfg->socks;
+	fwd_cache_id(cfg->name, l->cache_id, sizeof(l->cache_id));
 	http_limits_default(&l->lim);
 	l->lim.max_request_line = cfg->max_request_line;
 	l->lim.max_headers = cfg->max_headers;

@@ -129,6 +129,8 @@ enum proxy_service {
 	X(fwd_cache_bg_replaced, "forward cache: background validations answered with a new response (stored through the store path when storable)") \
 	X(fwd_cache_bg_failed, "forward cache: background validations that failed (5xx, no answer, DNS, connect, timeout): the stale response left as it was") \
 	X(fwd_cache_bg_refused, "forward cache: background validations not started (cache-background-max reached, no session or record): the request validated in the foreground") \
+	X(fwd_cache_cdn_cc, "forward cache: responses whose storing and freshness a valid CDN-Cache-Control decided instead of Cache-Control (listeners with cache-cdn-control on)") \
+	X(fwd_cache_cdn_cc_invalid, "forward cache: responses whose CDN-Cache-Control was ignored, no valid Dictionary or empty (listeners with cache-cdn-control on): Cache-Control decided") \
 	PROXY_FWD_CACHE_NS_COUNTERS(X)
 
 /* fwd_cache_not_stored by reason: RFC 9111's (cache_storable(), one per

@@ -12,7 +12,10 @@
  * directives are marked dup; an accepted IMF-fixdate formats back to the
  * same text (gmtime_r); a parsed response gives a lifetime and an age in
  * range, a storability reason in range, a decision in range, and matches
- * itself under its own Vary unless that Vary can never match.
+ * itself under its own Vary unless that Vary can never match.  Its
+ * CDN-Cache-Control (RFC 9213, an RFC 8941 Dictionary) is valid or not,
+ * never both, never dup (a later key replaces), all zero when not valid;
+ * read in its place, the same ranges hold.
  * A broken contract aborts (GH_VERIFY), which libFuzzer reports as a crash.
  */
 #include <errno.h>
@@ -97,6 +100,35 @@ check_vary_key_parts(const struct http_msg *msg, const char *b,
 	}
 }
 
+/* The targeted reading (RFC 9213) of <r>: the same contracts. */
+static void
+check_targeted(const struct cache_resp_meta *r, uint32_t cap, uint32_t aged)
+{
+	const struct cache_req_meta q = {.method = HTTP_M_GET};
+	const struct cache_cc none = {0};
+	const uint16_t both = CACHE_M_CDN_CC | CACHE_M_CDN_CC_INVALID;
+	struct cache_resp_meta tmp;
+	const struct cache_resp_meta *v;
+	uint32_t life, age;
+
+	GH_VERIFY((r->flags & both) != both);
+	check_cc(&r->cdn_cc);
+	GH_VERIFY(r->cdn_cc.dup == 0);
+	if (!(r->flags & CACHE_M_CDN_CC)) {
+		GH_VERIFY(r->cdn_cc.flags == 0 && r->cdn_cc.invalid == 0);
+		GH_VERIFY(cache_resp_targeted(r, true, &tmp) == r);
+		return;
+	}
+	v = cache_resp_targeted(r, true, &tmp);
+	GH_VERIFY(v == &tmp && !(v->flags & CACHE_M_EXPIRES));
+	GH_VERIFY(memcmp(&v->cc, &r->cdn_cc, sizeof(v->cc)) == 0);
+	life = cache_lifetime(v, cap);
+	GH_VERIFY(life <= CACHE_DELTA_MAX);
+	age = cache_current_age(v, T0 - 1, T0, T0 + aged);
+	GH_VERIFY((unsigned)cache_storable(&q, v, cap) < CACHE_NS__COUNT);
+	GH_VERIFY(cache_use_decide(v, &none, life, age) <= CACHE_USE_VALIDATE);
+}
+
 static void
 check_head(const char *b, uint32_t n, uint32_t cap, uint32_t aged)
 {
@@ -141,6 +173,7 @@ check_head(const char *b, uint32_t n, uint32_t cap, uint32_t aged)
 	for (i = 0; i < msg.n_headers; i++)
 		(void)cache_hdr_never_stored(&msg, b, i);
 	check_vary_key_parts(&msg, b, &r);
+	check_targeted(&r, cap, aged);
 }
 
 int

@@ -39,6 +39,13 @@
 #                  socket error, the origin saw /cache/1k.bin once (its hits
 #                  kept flowing while others were evicted), and the first of
 #                  the 300 was evicted (asking again reaches the origin)
+#   cdn_cache_control  /cdn/10k.bin (Cache-Control: no-store,
+#                  CDN-Cache-Control: max-age=60): twice through `fwd`
+#                  (cache-cdn-control off): the origin asked twice; twice
+#                  through `edge` (a second listener, cache-cdn-control and
+#                  cache-status on): asked once more, the second answer
+#                  "Cache-Status: edge; hit" with both fields as the origin
+#                  sent them, body right; proxy.fwd_cache_cdn_cc 1
 #   download_1g    /1g.bin (larger than cache-max-object-kb: streamed, not
 #                  stored) byte-exact with VmRSS at most +64 MiB
 #   released       every client session and mbuf back to base afterwards
@@ -48,6 +55,7 @@
 . "$GH_SOURCE_ROOT/tools/lib/fwdproxy.sh" # proc_rss_kb
 
 PORT=3128
+EDGE_PORT=3129
 ORIGIN_URL=http://origin.lab.test
 OBJ=/cache/100k.bin
 NGINX_LOG_START=0
@@ -79,6 +87,15 @@ listen fwd
 	cache-mb 16
 	cache-max-object-kb 1024
 	cache-heuristic-max-s 3600
+
+listen edge
+	mode forward
+	bind $INSIDE_IP:$EDGE_PORT
+	allow-src $CLIENT_IP/32
+	cache on
+	cache-mb 16
+	cache-cdn-control on
+	cache-status on
 
 resolver
 	nameserver $DNS_IP
@@ -281,6 +298,28 @@ check_evict_under_load() {
 	pass_check evict_under_load "$reqs hits of $hot in 4 s while 30 MB went through a 16 MiB cache; the first filler evicted; region used $((used >> 20)) of $(($(counter cache.mem_region_bytes) >> 20)) MiB"
 }
 
+check_cdn_cache_control() {
+	local url=$ORIGIN_URL/cdn/10k.bin h=$STATE_DIR/cdn.head want sha n i
+	want=$(sha256sum <"$STATE_DIR/www/cdn/10k.bin" | cut -d' ' -f1)
+	for i in 1 2; do
+		pcurl -o /dev/null "$url" || fail_check cdn_cache_control "GET $i through fwd failed"
+	done
+	for i in 1 2; do
+		sha=$(timeout -k 2 30 ip netns exec "$CLIENT_NS" curl -sS --max-time 20 \
+			-x "http://$INSIDE_IP:$EDGE_PORT" -D "$h" "$url" | sha256sum | cut -d' ' -f1)
+		[[ $sha == "$want" ]] || fail_check cdn_cache_control "edge GET $i: SHA-256 $sha"
+	done
+	sleep 0.5
+	n=$(origin_count /cdn/10k.bin)
+	[[ $n == 3 ]] || fail_check cdn_cache_control "the origin saw /cdn/10k.bin $n times, want 3 (fwd twice, edge once)"
+	grep -qi '^Cache-Status: edge; hit; ttl=' "$h" ||
+		fail_check cdn_cache_control "no Cache-Status edge hit: $(tr '\r\n' '  ' <"$h")"
+	grep -qi '^CDN-Cache-Control: max-age=60' "$h" && grep -qi '^Cache-Control: no-store' "$h" ||
+		fail_check cdn_cache_control "the fields did not come as sent: $(tr '\r\n' '  ' <"$h")"
+	expect_counter proxy.fwd_cache_cdn_cc == 1
+	pass_check cdn_cache_control "no-store for fwd (2 origin requests), CDN-Cache-Control max-age=60 for edge (1, then $(grep -i '^Cache-Status:' "$h" | tr -d '\r'))"
+}
+
 check_download_1g() {
 	download_1g_check download_1g "${APP_PID[$LAB]}" "$STATE_DIR" $((64 * 1024))
 }
@@ -296,7 +335,7 @@ lab_up lchit --workers 2
 NGINX_LOG_START=$(wc -l <"$STATE_DIR/nginx-access.log")
 WANT_SHA=$(sha256sum <"$STATE_DIR/www$OBJ" | cut -d' ' -f1)
 start_proxy
-for c in miss_then_hit keepalive_hits no_cache access_log surfaces collapsed hits_1m_fair evict_under_load download_1g released; do
+for c in miss_then_hit keepalive_hits no_cache access_log surfaces collapsed hits_1m_fair evict_under_load cdn_cache_control download_1g released; do
 	"check_$c"
 done
 log "all $CHECKS checks passed"

@@ -86,7 +86,7 @@ check_revalidate() {
 	got=$(pcurl -D "$h" "$ORIGIN_URL$SHORT" | sha256sum | cut -d' ' -f1)
 	[[ $(status_of "$h") == 200 ]] || fail_check revalidate "status $(status_of "$h"), want 200"
 	[[ $got == "$want" ]] || fail_check revalidate "revalidated body SHA-256 $got, want $want"
-	grep -qi '^Cache-Status: gatehouse; fwd=stale; fwd-status=304' "$h" ||
+	grep -qi '^Cache-Status: fwd; fwd=stale; fwd-status=304' "$h" ||
 		fail_check revalidate "no Cache-Status fwd=stale; fwd-status=304: $(tr '\r\n' '  ' <"$h")"
 	sleep 0.5 # nginx writes its log line after the response
 	n=$(origin_lines "$SHORT" | awk '{print $9}' | tr '\n' ' ')
@@ -150,7 +150,7 @@ check_swr() {
 		t=$(cat "$STATE_DIR/swr.time.$i")
 		awk -v t="$t" 'BEGIN { exit !(t < 0.5) }' || fail_check swr "answer $i took $t s"
 	done
-	grep -qi '^Cache-Status: gatehouse; fwd=stale; ttl=-[0-9]*; detail=revalidating' "$h".* ||
+	grep -qi '^Cache-Status: fwd; fwd=stale; ttl=-[0-9]*; detail=revalidating' "$h".* ||
 		fail_check swr "no Cache-Status fwd=stale: $(cat "$h".* | tr '\r\n' '  ')"
 	wait_counter proxy.fwd_cache_bg_304 == 1 50 || fail_check swr "no background 304"
 	expect_counter proxy.fwd_cache_bg_started == 1

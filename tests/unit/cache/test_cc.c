@@ -3,6 +3,7 @@
  * written from the RFC text, each case with the directives it must give,
  * the ones marked invalid or dup, and the values kept.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -262,4 +263,196 @@ Test(cache_cc, hostile_sizes)
 	cache_cc_add(&cc, big, sizeof(big));
 	cr_expect_eq(cc.s_maxage_s, CACHE_DELTA_MAX);
 	cr_expect_eq(cc.invalid, 0);
+}
+
+/* ---- targeted fields: CDN-Cache-Control (RFC 9213) ---- */
+
+struct tcc_case {
+	struct cc_case want; /* want.dup is always 0: a later key replaces */
+	int rc;              /* cache_cc_parse_targeted() */
+};
+
+/*
+ * RFC 9213 2: a targeted field is an RFC 8941 Dictionary of cache
+ * directives; Boolean true is a directive without a value, an Integer
+ * delta-seconds, a String a quoted-string; values breaking "these
+ * inferred constraints" are not consumed (read as Cache-Control's bad
+ * arguments are: restrictive); an empty or unparseable field is ignored
+ * (2.2: -ENOENT, -EINVAL).  RFC 8941 4.2.2: keys are lower case, members
+ * are separated by a comma and OWS, no trailing comma, a repeated key
+ * keeps its last value; 4.2: all lines are one value joined by commas;
+ * 4.2.4: at most 15 integer digits, or 12.3 for a Decimal.
+ */
+static const struct tcc_case tcases[] = {
+    {{"max-age", {"max-age=60"}, CACHE_CC_MAX_AGE, .max_age = 60}, 0},
+    {{"several, params ignored",
+      {"max-age=60;a=1;b, s-maxage=30,\tstale-while-revalidate=5"},
+      CACHE_CC_MAX_AGE | CACHE_CC_S_MAXAGE | CACHE_CC_SWR,
+      .max_age = 60,
+      .s_maxage = 30,
+      .swr = 5},
+     0},
+    {{"lines are one value",
+      {"max-age=60", "no-cache"},
+      CACHE_CC_MAX_AGE | CACHE_CC_NO_CACHE,
+      .max_age = 60},
+     0},
+    {{"a String across two lines",
+      {"no-cache=\"a", "b\", max-age=5"},
+      CACHE_CC_NO_CACHE | CACHE_CC_NO_CACHE_FIELDS | CACHE_CC_MAX_AGE,
+      .max_age = 5},
+     0},
+    {{"repeated key: the last",
+      {"max-age=60, max-age=30"},
+      CACHE_CC_MAX_AGE,
+      .max_age = 30},
+     0},
+    {{"repeated over lines: the last",
+      {"max-age=5", "max-age=50"},
+      CACHE_CC_MAX_AGE,
+      .max_age = 50},
+     0},
+    {{"?1 is no value, ?0 restrictive anyway",
+      {"no-store=?1, private=?0"},
+      CACHE_CC_NO_STORE | CACHE_CC_PRIVATE | CACHE_CC_PRIVATE_FIELDS,
+      CACHE_CC_PRIVATE},
+     0},
+    {{"no-cache with a String",
+      {"no-cache=\"set-cookie\""},
+      CACHE_CC_NO_CACHE | CACHE_CC_NO_CACHE_FIELDS},
+     0},
+    {{"only unknown: valid (RFC 9213 3.1 \"none\")", {"none"}, 0}, 0},
+    {{"inner list and byte sequence: valid",
+      {"x=(1 \"a\" b);p, y=:aGk=:, max-age=7"},
+      CACHE_CC_MAX_AGE,
+      .max_age = 7},
+     0},
+    {{"15 digits: saturated",
+      {"max-age=999999999999999"},
+      CACHE_CC_MAX_AGE,
+      .max_age = DMAX},
+     0},
+    {{"max-age a String: stale",
+      {"max-age=\"60\""},
+      CACHE_CC_MAX_AGE,
+      CACHE_CC_MAX_AGE,
+      .max_age = 0},
+     0},
+    {{"max-age a Decimal: stale",
+      {"max-age=1.5"},
+      CACHE_CC_MAX_AGE,
+      CACHE_CC_MAX_AGE,
+      .max_age = 0},
+     0},
+    {{"max-age negative: stale",
+      {"max-age=-1"},
+      CACHE_CC_MAX_AGE,
+      CACHE_CC_MAX_AGE,
+      .max_age = 0},
+     0},
+    {{"max-age a Token: stale",
+      {"max-age=soon"},
+      CACHE_CC_MAX_AGE,
+      CACHE_CC_MAX_AGE,
+      .max_age = 0},
+     0},
+    {{"swr a Decimal: ignored",
+      {"stale-while-revalidate=1.5"},
+      0,
+      CACHE_CC_SWR},
+     0},
+    {{"public with a value: ignored", {"public=1"}, 0, CACHE_CC_PUBLIC}, 0},
+    {{"upper-case key", {"Max-Age=60"}, 0}, -EINVAL},
+    {{"trailing comma", {"max-age=60,"}, 0}, -EINVAL},
+    {{"no comma", {"max-age=60 no-store"}, 0}, -EINVAL},
+    {{"space before =", {"max-age =60"}, 0}, -EINVAL},
+    {{"16 digits", {"max-age=9999999999999999"}, 0}, -EINVAL},
+    {{"Decimal, 4 decimals", {"a=1.2345"}, 0}, -EINVAL},
+    {{"Decimal, no decimals", {"a=1."}, 0}, -EINVAL},
+    {{"bad escape in a String", {"no-cache=\"a\\b\""}, 0}, -EINVAL},
+    {{"unterminated String", {"no-cache=\"a"}, 0}, -EINVAL},
+    {{"comma in an inner list", {"x=(1,2)"}, 0}, -EINVAL},
+    {{"bad byte sequence", {"x=:a b:"}, 0}, -EINVAL},
+    {{"parameter without key", {"max-age=5;"}, 0}, -EINVAL},
+    {{"a Cache-Control quirk: empty element", {"max-age=5, , no-store"}, 0},
+     -EINVAL},
+    {{"an empty line joins as a trailing comma", {"max-age=5", ""}, 0},
+     -EINVAL},
+    {{"empty", {""}, 0}, -ENOENT},
+};
+
+Test(cache_cc, targeted_table)
+{
+	static char raw[4096];
+	static struct http_msg msg;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		const struct tcc_case *t = &tcases[i];
+		struct cache_cc cc;
+		int n, rc;
+
+		n = snprintf(raw, sizeof(raw),
+		             "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n");
+		for (k = 0; k < 3 && t->want.lines[k] != NULL; k++)
+			n += snprintf(raw + n, sizeof(raw) - (size_t)n,
+			              "CDN-Cache-Control: %s\r\nX-Other: 1\r\n",
+			              t->want.lines[k]);
+		snprintf(raw + n, sizeof(raw) - (size_t)n, "\r\n");
+		ct_parse_resp(&msg, raw);
+		rc = cache_cc_parse_targeted(&cc, &msg, raw,
+		                             HTTP_FLD_CDN_CACHE_CONTROL);
+		cr_expect_eq(rc, t->rc, "%s: rc %d, want %d", t->want.name, rc,
+		             t->rc);
+		check(&t->want, &cc); /* zeroed unless valid */
+	}
+}
+
+/* Absent: -ENOENT, and Cache-Control is not read as one. */
+Test(cache_cc, targeted_absent)
+{
+	static const char raw[] = "HTTP/1.1 200 OK\r\nCache-Control: "
+	                          "max-age=60\r\n\r\n";
+	static struct http_msg msg;
+	struct cache_cc cc;
+
+	ct_parse_resp(&msg, raw);
+	cr_expect_eq(
+	    cache_cc_parse_targeted(&cc, &msg, raw, HTTP_FLD_CDN_CACHE_CONTROL),
+	    -ENOENT);
+	cr_expect_eq(cc.flags, 0);
+}
+
+/* Hostile sizes: a field of 1 MiB of members is one pass (milliseconds),
+ * nothing kept; an error at its very end undoes all of it. */
+Test(cache_cc, targeted_hostile)
+{
+	static char raw[(1u << 20) + 256];
+	static struct http_msg msg;
+	struct http_limits lim;
+	struct cache_cc cc;
+	size_t n = 0;
+
+	n += (size_t)snprintf(raw, sizeof(raw),
+	                      "HTTP/1.1 200 OK\r\nCDN-Cache-Control: ");
+	while (n < (1u << 20))
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n,
+		                      "max-age=1, x=(1 2);y=?0, ");
+	n += (size_t)snprintf(raw + n, sizeof(raw) - n, "max-age=9\r\n\r\n");
+	http_limits_default(&lim);
+	lim.max_header_bytes = (uint32_t)n;
+	lim.max_request_line = 1024;
+	http_msg_init(&msg, false, HTTP_M_GET);
+	cr_assert_eq(http_parse_head(&msg, raw, (uint32_t)n, &lim), HTTP_OK);
+	cr_expect_eq(
+	    cache_cc_parse_targeted(&cc, &msg, raw, HTTP_FLD_CDN_CACHE_CONTROL),
+	    0);
+	cr_expect_eq(cc.max_age_s, 9);
+	raw[n - 5] = ','; /* the last member "max-age=,": no value */
+	http_msg_init(&msg, false, HTTP_M_GET);
+	cr_assert_eq(http_parse_head(&msg, raw, (uint32_t)n, &lim), HTTP_OK);
+	cr_expect_eq(
+	    cache_cc_parse_targeted(&cc, &msg, raw, HTTP_FLD_CDN_CACHE_CONTROL),
+	    -EINVAL);
+	cr_expect_eq(cc.flags, 0);
 }

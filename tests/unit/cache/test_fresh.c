@@ -22,6 +22,8 @@ TestSuite(cache_fresh);
 #define OK       "HTTP/1.1 200 OK\r\n"
 #define CC(v)    "Cache-Control: " v "\r\n"
 
+#define ETAG_V "ETag: \"v\"\r\n"
+
 #define DAY 86400u
 
 struct life_case {
@@ -73,6 +75,14 @@ static const struct life_case life[] = {
     {"max-age non-integer: stale", OK CC("max-age=6O") "\r\n", DAY, 0},
     {"s-maxage invalid, max-age valid: stale",
      OK CC("s-maxage=x, max-age=60") "\r\n", DAY, 0},
+    {"s-maxage=0 over max-age (5.2.2.10)",
+     OK CC("max-age=600, s-maxage=0") "\r\n", DAY, 0},
+    {"s-maxage over Expires", OK DATE_T0 EXP_1H CC("s-maxage=30") "\r\n", DAY,
+     30},
+    {"s-maxage longer than max-age", OK CC("s-maxage=600, max-age=60") "\r\n",
+     DAY, 600},
+    {"s-maxage valid, max-age invalid: stale (4.2.1: invalid freshness)",
+     OK CC("s-maxage=600, max-age=x") "\r\n", DAY, 0},
     {"max-age overflow: 2^31", OK CC("max-age=99999999999") "\r\n", DAY,
      CACHE_DELTA_MAX},
     {"heuristic: 10% since Last-Modified", OK DATE_T0 LM_7D "\r\n", DAY, 60480},
@@ -334,4 +344,168 @@ Test(cache_fresh, use)
 			cr_expect(!sie, "%s: sie without the directive",
 			          u->name);
 	}
+}
+
+/* ---- CDN-Cache-Control (RFC 9213) ---- */
+
+#define CDN(v) "CDN-Cache-Control: " v "\r\n"
+
+struct tgt_side {
+	enum cache_nostore store; /* cache_storable() of a plain GET */
+	uint32_t lifetime;
+};
+
+struct tgt_case {
+	const char *name;
+	const char *raw;
+	struct tgt_side on;  /* a listener with cache-cdn-control on */
+	struct tgt_side off; /* and one with it off: the field ignored */
+	enum cache_use use;  /* on, at age 10, a request without directives */
+};
+
+#define ST CACHE_NS_STORED
+
+/*
+ * RFC 9213 2.1: a cache whose target list holds the field, meeting a
+ * valid non-empty one, "MUST ignore the Cache-Control and Expires header
+ * fields"; the directives mean what they mean in Cache-Control (max-age,
+ * must-revalidate, no-store, no-cache, private required; s-maxage applies
+ * to a shared cache); an invalid or empty field is ignored (2.2) and
+ * Cache-Control decides.  A cache without it on its list ignores it.
+ * 3.1's examples: "Cache-Control: no-store" with "CDN-Cache-Control:
+ * max-age=600" is fresh 600 s for the CDN only; "none" lets CDNs store
+ * what Cache-Control forbids others.
+ */
+static const struct tgt_case tgt[] = {
+    {"3.1: no-store for others, 600 s for the CDN",
+     OK CC("no-store") CDN("max-age=600") "\r\n",
+     {ST, 600},
+     {CACHE_NS_NO_STORE, 0},
+     CACHE_USE_FRESH},
+    {"3.1: CDN max-age over max-age and s-maxage",
+     OK CC("max-age=60, s-maxage=120") CDN("max-age=600") "\r\n",
+     {ST, 600},
+     {ST, 120},
+     CACHE_USE_FRESH},
+    {"3.1: CDN \"none\" overrides no-store",
+     OK DATE_T0 LM_7D CC("no-store") CDN("none") "\r\n",
+     {ST, 60480},
+     {CACHE_NS_NO_STORE, 60480},
+     CACHE_USE_FRESH},
+    {"CDN no-store over Cache-Control max-age",
+     OK CC("max-age=600") CDN("no-store") "\r\n",
+     {CACHE_NS_NO_STORE, 0},
+     {ST, 600},
+     CACHE_USE_VALIDATE},
+    {"CDN private over Cache-Control public",
+     OK CC("public, max-age=600") CDN("private") "\r\n",
+     {CACHE_NS_PRIVATE, 0},
+     {ST, 600},
+     CACHE_USE_VALIDATE},
+    {"CDN no-cache: validated though fresh",
+     OK ETAG_V CC("max-age=600") CDN("max-age=600, no-cache") "\r\n",
+     {ST, 600},
+     {ST, 600},
+     CACHE_USE_VALIDATE},
+    {"CDN s-maxage over its max-age",
+     OK CDN("max-age=600, s-maxage=30") "\r\n",
+     {ST, 30},
+     {CACHE_NS_UNUSABLE, 0},
+     CACHE_USE_FRESH},
+    {"CDN max-age=0 over Cache-Control max-age",
+     OK ETAG_V CC("max-age=600") CDN("max-age=0") "\r\n",
+     {ST, 0},
+     {ST, 600},
+     CACHE_USE_VALIDATE},
+    {"Expires ignored with a CDN field",
+     OK DATE_T0 EXP_1H LM_7D CDN("must-revalidate") "\r\n",
+     {ST, 60480},
+     {ST, 3600},
+     CACHE_USE_FRESH},
+    {"invalid CDN field: Cache-Control decides",
+     OK CC("max-age=60") CDN("max-age=600,") "\r\n",
+     {ST, 60},
+     {ST, 60},
+     CACHE_USE_FRESH},
+    {"invalid CDN field, Cache-Control no-store",
+     OK CC("no-store") CDN("Max-Age=600") "\r\n",
+     {CACHE_NS_NO_STORE, 0},
+     {CACHE_NS_NO_STORE, 0},
+     CACHE_USE_VALIDATE},
+    {"empty CDN field: Cache-Control decides",
+     OK CC("max-age=60") CDN("") "\r\n",
+     {ST, 60},
+     {ST, 60},
+     CACHE_USE_FRESH},
+};
+
+/* <t>'s response read by a listener with cache-cdn-control <cdn>: as
+ * <want> says; its use decision (on only) returned. */
+static enum cache_use
+tgt_check(const struct tgt_case *t, const struct cache_resp_meta *r, bool cdn,
+          const struct tgt_side *want)
+{
+	const struct cache_req_meta q = {.method = HTTP_M_GET};
+	struct cache_resp_meta tmp;
+	const struct cache_resp_meta *v = cache_resp_targeted(r, cdn, &tmp);
+	enum cache_nostore why = cache_storable(&q, v, DAY);
+	uint32_t lifetime = cache_lifetime(v, DAY);
+
+	cr_expect_eq(why, want->store, "%s (%s): %s, want %s", t->name,
+	             cdn ? "on" : "off", cache_nostore_name(why),
+	             cache_nostore_name(want->store));
+	cr_expect_eq(lifetime, want->lifetime, "%s (%s): lifetime %u, want %u",
+	             t->name, cdn ? "on" : "off", lifetime, want->lifetime);
+	return cache_use_decide(v, &(struct cache_cc){0}, lifetime, 10);
+}
+
+Test(cache_fresh, targeted)
+{
+	static struct http_msg msg;
+	size_t i;
+
+	for (i = 0; i < sizeof(tgt) / sizeof(tgt[0]); i++) {
+		const struct tgt_case *t = &tgt[i];
+		struct cache_resp_meta r;
+		enum cache_use use;
+
+		ct_parse_resp(&msg, t->raw);
+		cache_resp_meta_parse(&r, &msg, t->raw, CT_T0);
+		use = tgt_check(t, &r, true, &t->on);
+		(void)tgt_check(t, &r, false, &t->off);
+		if (t->on.store == ST)
+			cr_expect_eq(use, t->use, "%s: use %d, want %d",
+			             t->name, use, t->use);
+	}
+}
+
+/* What the parse keeps: both directive sets, and which CDN field was
+ * there; the targeted reading copies, it never changes the stored one. */
+Test(cache_fresh, targeted_kept)
+{
+	static const char raw[] =
+	    OK DATE_T0 EXP_1H CC("no-store") CDN("max-age=600") "\r\n";
+	static const char bad[] = OK CC("max-age=5") CDN("max-age=600;") "\r\n";
+	static struct http_msg msg;
+	struct cache_resp_meta r, tmp;
+	const struct cache_resp_meta *v;
+
+	ct_parse_resp(&msg, raw);
+	cache_resp_meta_parse(&r, &msg, raw, CT_T0);
+	cr_expect(r.flags & CACHE_M_CDN_CC);
+	cr_expect(r.cc.flags & CACHE_CC_NO_STORE);
+	cr_expect_eq(r.cdn_cc.flags, CACHE_CC_MAX_AGE);
+	v = cache_resp_targeted(&r, true, &tmp);
+	cr_expect_eq(v, &tmp);
+	cr_expect_eq(v->cc.max_age_s, 600);
+	cr_expect_not(v->flags & CACHE_M_EXPIRES);
+	cr_expect(r.flags & CACHE_M_EXPIRES, "the original is untouched");
+	cr_expect(r.cc.flags & CACHE_CC_NO_STORE);
+	cr_expect_eq(cache_resp_targeted(&r, false, &tmp), &r);
+
+	ct_parse_resp(&msg, bad);
+	cache_resp_meta_parse(&r, &msg, bad, CT_T0);
+	cr_expect_eq(r.flags & (CACHE_M_CDN_CC | CACHE_M_CDN_CC_INVALID),
+	             CACHE_M_CDN_CC_INVALID);
+	cr_expect_eq(cache_resp_targeted(&r, true, &tmp), &r);
 }

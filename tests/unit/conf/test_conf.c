@@ -714,6 +714,7 @@ assert_forward_defaults(const struct conf_forward *f)
 	cr_assert_eq(f->cache_heuristic_max_s, 86400);
 	cr_assert_eq(f->cache_bg_max, 64);
 	cr_assert_not(f->cache_status);
+	cr_assert_not(f->cache_cdn_control);
 }
 
 /* The forward settings are filled in for every listen section; the
@@ -820,6 +821,24 @@ Test(conf, cache_status_flag)
 	conf_free(c);
 	c = parse_ok(FWD_HEAD ALLOW "\tcache-status off\n");
 	cr_assert_not(c->listeners[0].fwd.cache_status);
+	conf_free(c);
+}
+
+/* cache-cdn-control on|off (RFC 9213), off by default in forward mode;
+ * the listener's name is its settings' too (Cache-Status names it). */
+Test(conf, cache_cdn_control_flag)
+{
+	struct conf *c = parse_ok(FWD_HEAD ALLOW "\tcache on\n"
+	                                         "\tcache-cdn-control on\n");
+
+	cr_assert(c->listeners[0].fwd.cache_cdn_control);
+	cr_assert_str_eq(c->listeners[0].fwd.name, c->listeners[0].name);
+	conf_free(c);
+	c = parse_ok(FWD_HEAD ALLOW "\tcache-cdn-control off\n");
+	cr_assert_not(c->listeners[0].fwd.cache_cdn_control);
+	conf_free(c);
+	c = parse_ok(FWD_HEAD ALLOW "\tcache on\n");
+	cr_assert_not(c->listeners[0].fwd.cache_cdn_control);
 	conf_free(c);
 }
 
@@ -1304,6 +1323,11 @@ static const struct bad_case bad_cases[] = {
     {FWD_HEAD ALLOW "\tvia 1\n", "t.conf:16: via: \"1\" is not on or off"},
     {FWD_HEAD ALLOW "\tcache-status yes\n",
      "t.conf:16: cache-status: \"yes\" is not on or off"},
+    {FWD_HEAD ALLOW "\tcache-cdn-control 1\n",
+     "t.conf:16: cache-cdn-control: \"1\" is not on or off"},
+    {PORT_IN PORT_OUT LISTEN_RELAY "\tcache-cdn-control on\n",
+     "t.conf:14: listen \"r\": cache-cdn-control is only allowed in forward "
+     "mode"},
     {FWD_HEAD ALLOW "\tallow-private-dst true\n",
      "t.conf:16: allow-private-dst: \"true\" is not on or off"},
     {FWD_HEAD ALLOW "\tvia on\n\tvia off\n",

@@ -97,6 +97,7 @@ ft_setup(const struct ft_opts *o)
 	cfg.cache_heuristic_max_s = 86400;
 	cfg.cache_collapse_ms = o->collapse_ms != 0 ? o->collapse_ms : 10000;
 	cfg.cache_bg_max = o->bg_max != 0 ? o->bg_max : 64;
+	strcpy(cfg.name, "proxy"); /* Cache-Status: proxy; ... */
 	fc = fwd_ctx_create(&p, &cnt, &cfg);
 	cr_assert_not_null(fc);
 	pt_tick = fwd_tick;

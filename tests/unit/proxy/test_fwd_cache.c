@@ -9,6 +9,7 @@
  * the proxy on port 3128 with a cache; node B is the client and the
  * origin (port 80), whose answers each test scripts.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -423,24 +424,24 @@ Test(fwdc_status, cache_status)
 {
 	client_connect();
 	cr_assert(get("/t", "", RESP_V1));
-	cr_assert(strstr(cli.rx, "\r\nCache-Status: gatehouse; fwd=uri-miss; "
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; fwd=uri-miss; "
 	                         "stored\r\n") != NULL,
 	          "got: %s", cli.rx);
 	cr_assert_not(get("/t", "", NULL));
-	cr_assert(strstr(cli.rx,
-	                 "\r\nCache-Status: gatehouse; hit; ttl=1\r\n") != NULL,
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; hit; ttl=1\r\n") !=
+	              NULL,
 	          "got: %s", cli.rx);
 	run(2000);
 	cr_assert(get("/t", "",
 	              "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n"
 	              "Cache-Control: max-age=30\r\n\r\n"));
-	cr_assert(strstr(cli.rx, "\r\nCache-Status: gatehouse; fwd=stale; "
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; fwd=stale; "
 	                         "fwd-status=304; ttl=30\r\n") != NULL,
 	          "got: %s", cli.rx);
 	cr_assert(get("/t", "Cache-Control: no-cache\r\n",
 	              "HTTP/1.1 200 OK\r\nCache-Control: max-age=30\r\n"
 	              "ETag: \"v3\"\r\nContent-Length: 5\r\n\r\nthree"));
-	cr_assert(strstr(cli.rx, "\r\nCache-Status: gatehouse; fwd=request; "
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; fwd=request; "
 	                         "fwd-status=200; stored\r\n") != NULL,
 	          "got: %s", cli.rx);
 	/* not a request the cache handles */
@@ -450,8 +451,8 @@ Test(fwdc_status, cache_status)
 	run(10);
 	send_str(&org, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 	run(10);
-	cr_assert(strstr(cli.rx,
-	                 "\r\nCache-Status: gatehouse; fwd=bypass\r\n") != NULL,
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; fwd=bypass\r\n") !=
+	              NULL,
 	          "got: %s", cli.rx);
 }
 
@@ -472,11 +473,104 @@ Test(fwdc_status, cache_status_collapsed)
 	cr_assert_eq(origin_requests(), 1, "the second miss went upstream");
 	send_str(&org, RESP_V1_60);
 	run(20);
-	cr_assert(strstr(cli.rx, "\r\nCache-Status: gatehouse; fwd=uri-miss; "
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; fwd=uri-miss; "
 	                         "stored\r\n") != NULL,
 	          "got: %s", cli.rx);
-	cr_assert(strstr(cli2.rx, "\r\nCache-Status: gatehouse; fwd=uri-miss; "
+	cr_assert(strstr(cli2.rx, "\r\nCache-Status: proxy; fwd=uri-miss; "
 	                          "collapsed\r\n") != NULL,
 	          "got: %s", cli2.rx);
 	cr_assert(strstr(cli2.rx, "\r\n\r\nhello") != NULL);
+}
+
+/* ---- CDN-Cache-Control (RFC 9213), per listener ---- */
+
+/* GET <path> on the connection of <p>; the origin answers <resp> when the
+ * request reached it.  Both sides' buffers cleared first; returns whether
+ * it did. */
+static bool
+get_on(struct peer *p, const char *path, const char *resp)
+{
+	uint64_t before = origin_requests();
+	char req[256];
+
+	p->rx_len = org.rx_len = 0;
+	p->rx[0] = org.rx[0] = '\0';
+	snprintf(req, sizeof(req),
+	         "GET http://10.0.0.2%s HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n",
+	         path);
+	send_str(p, req);
+	run(10);
+	if (origin_requests() == before)
+		return false;
+	send_str(&org, resp);
+	run(10);
+	return true;
+}
+
+/* RFC 9213 3.1's example on one shared cache: no-store for every cache
+ * but CDNs, 60 s for them.  The listener with cache-cdn-control on
+ * stores and serves it, both fields forwarded as they came (3: CDN
+ * caches "typically forward" it); the one with it off (the default)
+ * neither stores it nor uses the copy the other stored.  Cache-Status
+ * names each listener: "proxy" a token, "2-edge" (no letter first) a
+ * String. */
+Test(fwdc_status, cdn_cache_control_per_listener)
+{
+	static const char resp[] =
+	    "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+	    "CDN-Cache-Control: max-age=60\r\nContent-Length: 5\r\n\r\nhello";
+	static struct peer off;
+	struct conf_forward edge = cfg;
+
+	edge.cache_cdn_control = true;
+	strcpy(edge.name, "2-edge");
+	cr_assert(ft_listen_connect(3129, &edge)); /* cli: the edge */
+	peer_connect(&off);                        /* off: port 3128 */
+
+	cr_assert(get_on(&off, "/cdn", resp));
+	cr_assert_eq(cnt.fwd_cache_not_stored_no_store, 1);
+	cr_assert_eq(cnt.fwd_cache_cdn_cc, 0, "counted on a listener off");
+	cr_assert(strstr(off.rx, "\r\nCache-Status: proxy; fwd=uri-miss\r\n"),
+	          "got: %s", off.rx);
+	cr_assert(get_on(&off, "/cdn", resp), "stored on a listener off");
+
+	cr_assert(get_on(&cli, "/cdn", resp));
+	cr_assert_eq(cnt.fwd_cache_cdn_cc, 1);
+	cr_assert_eq(cnt.fwd_cache_stored, 1);
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: \"2-edge\"; fwd=uri-miss; "
+	                         "stored\r\n") != NULL,
+	          "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nCDN-Cache-Control: max-age=60\r\n"));
+	cr_assert(strstr(cli.rx, "\r\nCache-Control: no-store\r\n"));
+	cr_assert_not(get_on(&cli, "/cdn", NULL), "not a hit on the edge");
+	cr_assert(
+	    strstr(cli.rx, "\r\nCache-Status: \"2-edge\"; hit; ttl=60\r\n"),
+	    "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nCDN-Cache-Control: max-age=60\r\n"));
+	cr_assert(strstr(cli.rx, "\r\nCache-Control: no-store\r\n"));
+	cr_assert(strstr(cli.rx, "\r\n\r\nhello"));
+
+	/* the edge's copy is no use to a listener that reads no-store */
+	cr_assert(get_on(&off, "/cdn", resp), "the off listener used it");
+	cr_assert_not(get_on(&cli, "/cdn", NULL), "the edge's copy was lost");
+}
+
+/* An invalid CDN-Cache-Control (a trailing comma: RFC 8941 says no) is
+ * ignored (RFC 9213 2.2): Cache-Control decides, and it is counted. */
+Test(fwdc_status, cdn_cache_control_invalid_ignored)
+{
+	static const char resp[] =
+	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=30\r\n"
+	    "CDN-Cache-Control: max-age=600,\r\nContent-Length: 5\r\n\r\nhello";
+	struct conf_forward edge = cfg;
+
+	edge.cache_cdn_control = true;
+	strcpy(edge.name, "edge");
+	cr_assert(ft_listen_connect(3129, &edge));
+	cr_assert(get_on(&cli, "/bad", resp));
+	cr_assert_eq(cnt.fwd_cache_cdn_cc_invalid, 1);
+	cr_assert_eq(cnt.fwd_cache_cdn_cc, 0);
+	cr_assert_not(get_on(&cli, "/bad", NULL));
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: edge; hit; ttl=30\r\n"),
+	          "got: %s", cli.rx);
 }

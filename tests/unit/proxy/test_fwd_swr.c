@@ -252,10 +252,9 @@ Test(swr_status, cache_status_stale)
 	stored_then_stale("/s", RESP_SWR);
 	cr_assert(ft_get_clear("/s", "Accept: text/plain\r\n", NULL));
 	assert_stale_served();
-	cr_assert(
-	    strstr(cli.rx, "\r\nCache-Status: gatehouse; fwd=stale; ttl=-") !=
-	        NULL,
-	    "got: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "\r\nCache-Status: proxy; fwd=stale; ttl=-") !=
+	              NULL,
+	          "got: %s", cli.rx);
 	cr_assert(strstr(cli.rx, "detail=revalidating\r\n") != NULL, "got: %s",
 	          cli.rx);
 	cr_assert(strstr(cli.rx, "fwd-status") == NULL, "got: %s", cli.rx);
