@@ -605,25 +605,48 @@ tcp_tx_yield(struct tcp_conn *c, unsigned sent)
 	return true;
 }
 
+/* tcp_output(): the SYN or SYN-ACK owed (TCP_CF_SYN_OWED) goes now, or
+ * waits again for a slot; past the SYN states it is no longer owed. */
+static void
+tcp_syn_owed(struct tcp_conn *c)
+{
+	if (c->state != TCP_ST_SYN_SENT && c->state != TCP_ST_SYN_RCVD) {
+		c->flags &= ~TCP_CF_SYN_OWED; /* the peer's ACK came */
+		return;
+	}
+	tcp_resend_syn(c);
+	/* as tcp_connect() does when its SYN goes at once */
+	if ((c->flags & TCP_CF_UNREACH) && c->state == TCP_ST_SYN_SENT)
+		tcp_rtx_arm(c, TCP_TK_UNREACH, 0);
+}
+
+/* tcp_output(): the fast retransmission tcp_rexmit_head() could not send
+ * goes before anything else, unless an RTO or a full ACK ended the
+ * recovery meanwhile.  False when <c> parked again or the send failed. */
+static bool
+tcp_rexmit_owed(struct tcp_conn *c)
+{
+	if (!tcp_tx_room(c->s, c->key.port_idx, TCP_TXBUF_SPARE)) {
+		tcp_txwait_add(c);
+		return false;
+	}
+	c->flags &= ~TCP_CF_REXMIT_OWED;
+	if (!(c->flags & TCP_CF_RECOVERY) || c->snd_una == c->snd_max)
+		return true;
+	return tcp_send_rexmit(c, c->snd_una, c->mss) == 0;
+}
+
 void
 tcp_output(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
 	unsigned budget = 4096, sent = 0;
 
-	if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT))
-		goto ack;
-	if (c->flags & TCP_CF_SYN_OWED) {
-		if (c->state == TCP_ST_SYN_SENT ||
-		    c->state == TCP_ST_SYN_RCVD) {
-			tcp_resend_syn(c);
-			/* as tcp_connect() does when its SYN goes at once */
-			if ((c->flags & TCP_CF_UNREACH) &&
-			    c->state == TCP_ST_SYN_SENT)
-				tcp_rtx_arm(c, TCP_TK_UNREACH, 0);
-		} else {
-			c->flags &= ~TCP_CF_SYN_OWED; /* the peer's ACK came */
-		}
+	/* one test on the common path for the three rare cases */
+	if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT | TCP_CF_SYN_OWED)) {
+		if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT))
+			goto ack;
+		tcp_syn_owed(c);
 	}
 	switch (c->state) {
 	case TCP_ST_ESTABLISHED:
@@ -639,6 +662,8 @@ tcp_output(struct tcp_conn *c)
 	    (uint32_t)(s->now_ms - c->last_tx_ms) > c->rto_ms &&
 	    c->sq_bytes > 0)
 		tcp_cc_on_idle(&c->cc, (uint64_t)s->now_ms * 1000);
+	if ((c->flags & TCP_CF_REXMIT_OWED) && !tcp_rexmit_owed(c))
+		goto timers;
 	while (budget-- > 0) {
 		uint32_t data_end = c->snd_una + c->sq_bytes;
 		uint32_t cwnd = tcp_cc_cwnd(&c->cc);
@@ -647,19 +672,6 @@ tcp_output(struct tcp_conn *c)
 		if (!tcp_tx_room(s, c->key.port_idx, TCP_TXBUF_SPARE)) {
 			tcp_txwait_add(c);
 			break;
-		}
-		/* the fast retransmission tcp_rexmit_head() could not send:
-		 * before anything else, unless an RTO or a full ACK ended
-		 * the recovery meanwhile */
-		if (c->flags & TCP_CF_REXMIT_OWED) {
-			c->flags &= ~TCP_CF_REXMIT_OWED;
-			if ((c->flags & TCP_CF_RECOVERY) &&
-			    c->snd_una != c->snd_max) {
-				if (tcp_send_rexmit(c, c->snd_una, c->mss) < 0)
-					break;
-				sent++;
-			}
-			continue;
 		}
 		if (c->flags & TCP_CF_RECOVERY) {
 			struct tcp_seq_range h;
@@ -724,6 +736,7 @@ tcp_output(struct tcp_conn *c)
 		}
 		break;
 	}
+timers:
 	tcp_timers_update(c);
 ack:
 	if ((c->flags & TCP_CF_ACK_NOW) && !(c->flags & TCP_CF_DEAD))
