@@ -428,7 +428,7 @@ tcp_input_syn_sent(struct tcp_conn *c, struct tcp_seg *g)
 	c->state = TCP_ST_SYN_RCVD;
 	c->snd_wnd = g->wnd;
 	c->snd_wl1 = g->seq;
-	tcp_xmit(c, c->iss, 0, TH_SYN | TH_ACK);
+	tcp_resend_syn(c);
 drop:
 	rte_pktmbuf_free(g->m);
 }
@@ -877,7 +877,7 @@ tcp_input_conn(struct tcp_conn *c, struct tcp_seg *g)
 	}
 	if (c->state == TCP_ST_SYN_RCVD && (g->flags & TH_SYN) &&
 	    !(g->flags & (TH_ACK | TH_RST)) && g->seq == c->irs) {
-		tcp_xmit(c, c->iss, 0, TH_SYN | TH_ACK); /* SYN again */
+		tcp_resend_syn(c); /* the SYN-ACK again */
 		goto drop;
 	}
 	seglen = g->len + !!(g->flags & TH_SYN) + !!(g->flags & TH_FIN);

@@ -13,6 +13,14 @@
  * connection waits on the stack's txwait list and resumes from
  * tcp_stack_tx_flushed() as soon as the worker has flushed (the net
  * layer's net_tx_flushed hook), or from tcp_stack_timer() without one.
+ * Nothing is handed to a txbuf without a slot for it: new data leaves
+ * TCP_TXBUF_SPARE slots; a pure ACK, a SYN or SYN-ACK and a fast
+ * retransmission take any slot and, when there is none, are owed
+ * (TCP_CF_ACK_NOW, TCP_CF_SYN_OWED, TCP_CF_REXMIT_OWED) and sent by
+ * tcp_output() when the connection resumes; an RST or a cookie SYN-ACK
+ * has no TCB to wait on and is not sent, nor is a probe (its timer sends
+ * the next): tx_ctl_dropped.  So tx_fail counts only what the layers
+ * below refused (no route, ARP queue full).
  */
 #include <errno.h>
 #include <string.h>
@@ -419,20 +427,39 @@ tcp_send_ack(struct tcp_conn *c)
 void
 tcp_send_rst(struct tcp_conn *c)
 {
+	if (!tcp_tx_room(c->s, c->key.port_idx, 0)) {
+		c->s->cnt.tx_ctl_dropped++;
+		return;
+	}
 	tcp_xmit(c, c->snd_nxt, 0, TH_RST | TH_ACK);
+}
+
+int
+tcp_resend_syn(struct tcp_conn *c)
+{
+	uint8_t fl = TH_SYN;
+
+	GH_ASSERT(c->state == TCP_ST_SYN_SENT || c->state == TCP_ST_SYN_RCVD);
+	if (!tcp_tx_room(c->s, c->key.port_idx, 0)) {
+		if (!(c->flags & TCP_CF_SYN_OWED))
+			c->s->cnt.tx_syn_deferred++;
+		c->flags |= TCP_CF_SYN_OWED;
+		tcp_txwait_add(c);
+		return 0;
+	}
+	c->flags &= ~TCP_CF_SYN_OWED;
+	if (c->state == TCP_ST_SYN_RCVD)
+		fl |= TH_ACK;
+	return tcp_xmit(c, c->iss, 0, fl);
 }
 
 int
 tcp_send_syn(struct tcp_conn *c)
 {
-	uint8_t fl = TH_SYN;
-
-	if (c->state == TCP_ST_SYN_RCVD)
-		fl |= TH_ACK;
 	c->snd_nxt = c->iss + 1;
 	c->snd_max = c->iss + 1;
 	tcp_rtx_arm(c, TCP_TK_RTO, c->rto_ms);
-	return tcp_xmit(c, c->iss, 0, fl);
+	return tcp_resend_syn(c);
 }
 
 void
@@ -444,6 +471,10 @@ tcp_send_rst_reply(struct tcp_stack *s, const struct tcp_seg *g)
 
 	if (g->flags & TH_RST)
 		return;
+	if (!tcp_tx_room(s, g->port_idx, 0)) {
+		s->cnt.tx_ctl_dropped++;
+		return;
+	}
 	tcp_flow_key_set(&k, (uint8_t)g->port_idx, g->ih->dst_addr,
 	                 g->th->dst_port, g->ih->src_addr, g->th->src_port);
 	if (g->flags & TH_ACK) {
@@ -465,6 +496,10 @@ tcp_send_synack_cookie(struct tcp_stack *s, const struct tcp_seg *g,
 	uint8_t opt[40];
 	unsigned olen;
 
+	if (!tcp_tx_room(s, g->port_idx, 0)) {
+		s->cnt.tx_ctl_dropped++;
+		return;
+	}
 	tcp_flow_key_set(&k, (uint8_t)g->port_idx, g->ih->dst_addr,
 	                 g->th->dst_port, g->ih->src_addr, g->th->src_port);
 	/* Window scaling and SACK only with timestamps: only TSecr brings
@@ -570,14 +605,49 @@ tcp_tx_yield(struct tcp_conn *c, unsigned sent)
 	return true;
 }
 
+/* tcp_output(): the SYN or SYN-ACK owed (TCP_CF_SYN_OWED) goes now, or
+ * waits again for a slot; past the SYN states it is no longer owed. */
+static void
+tcp_syn_owed(struct tcp_conn *c)
+{
+	if (c->state != TCP_ST_SYN_SENT && c->state != TCP_ST_SYN_RCVD) {
+		c->flags &= ~TCP_CF_SYN_OWED; /* the peer's ACK came */
+		return;
+	}
+	tcp_resend_syn(c);
+	/* as tcp_connect() does when its SYN goes at once */
+	if ((c->flags & TCP_CF_UNREACH) && c->state == TCP_ST_SYN_SENT)
+		tcp_rtx_arm(c, TCP_TK_UNREACH, 0);
+}
+
+/* tcp_output(): the fast retransmission tcp_rexmit_head() could not send
+ * goes before anything else, unless an RTO or a full ACK ended the
+ * recovery meanwhile.  False when <c> parked again or the send failed. */
+static bool
+tcp_rexmit_owed(struct tcp_conn *c)
+{
+	if (!tcp_tx_room(c->s, c->key.port_idx, TCP_TXBUF_SPARE)) {
+		tcp_txwait_add(c);
+		return false;
+	}
+	c->flags &= ~TCP_CF_REXMIT_OWED;
+	if (!(c->flags & TCP_CF_RECOVERY) || c->snd_una == c->snd_max)
+		return true;
+	return tcp_send_rexmit(c, c->snd_una, c->mss) == 0;
+}
+
 void
 tcp_output(struct tcp_conn *c)
 {
 	struct tcp_stack *s = c->s;
 	unsigned budget = 4096, sent = 0;
 
-	if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT))
-		goto ack;
+	/* one test on the common path for the three rare cases */
+	if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT | TCP_CF_SYN_OWED)) {
+		if (c->flags & (TCP_CF_DEAD | TCP_CF_TXWAIT))
+			goto ack;
+		tcp_syn_owed(c);
+	}
 	switch (c->state) {
 	case TCP_ST_ESTABLISHED:
 	case TCP_ST_CLOSE_WAIT:
@@ -592,6 +662,8 @@ tcp_output(struct tcp_conn *c)
 	    (uint32_t)(s->now_ms - c->last_tx_ms) > c->rto_ms &&
 	    c->sq_bytes > 0)
 		tcp_cc_on_idle(&c->cc, (uint64_t)s->now_ms * 1000);
+	if ((c->flags & TCP_CF_REXMIT_OWED) && !tcp_rexmit_owed(c))
+		goto timers;
 	while (budget-- > 0) {
 		uint32_t data_end = c->snd_una + c->sq_bytes;
 		uint32_t cwnd = tcp_cc_cwnd(&c->cc);
@@ -664,6 +736,7 @@ tcp_output(struct tcp_conn *c)
 		}
 		break;
 	}
+timers:
 	tcp_timers_update(c);
 ack:
 	if ((c->flags & TCP_CF_ACK_NOW) && !(c->flags & TCP_CF_DEAD))
@@ -675,5 +748,13 @@ tcp_rexmit_head(struct tcp_conn *c)
 {
 	if (c->snd_una == c->snd_max)
 		return;
+	if (!tcp_tx_room(c->s, c->key.port_idx, 0)) {
+		if (!(c->flags & TCP_CF_REXMIT_OWED))
+			c->s->cnt.tx_rexmit_deferred++;
+		c->flags |= TCP_CF_REXMIT_OWED;
+		tcp_txwait_add(c);
+		return;
+	}
+	c->flags &= ~TCP_CF_REXMIT_OWED;
 	tcp_send_rexmit(c, c->snd_una, c->mss);
 }

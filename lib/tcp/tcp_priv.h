@@ -55,7 +55,11 @@
 /* PAWS tolerance in the peer's timestamp ticks (Linux's TCP_PAWS_WINDOW):
  * a segment reordered behind one sent a tick later is not "old" */
 #define TCP_PAWS_WINDOW 1
-#define TCP_TXBUF_SPARE 4         /* txbuf slots left for ARP and ACKs */
+/* txbuf slots new data leaves free: for ARP, and for the segments that
+ * take any free slot (pure ACKs, SYNs and SYN-ACKs, fast retransmissions,
+ * RSTs, probes); when none is left those wait for the flush
+ * (TCP_CF_ACK_NOW, TCP_CF_*_OWED) or are not sent (tx_ctl_dropped) */
+#define TCP_TXBUF_SPARE 4
 #define TCP_HDR_ROOM    (20 + 60) /* IPv4 + TCP with options */
 /* Segments a connection sends in one tcp_output() call while others wait
  * on the txwait list; then it parks behind them (tcp_tx_yield) */
@@ -123,6 +127,9 @@ enum tcp_state {
 #define TCP_CF_HALFOPEN  0x40000  /* counted in its listener's n_half_open */
 #define TCP_CF_SYN_AGAIN 0x80000  /* SYN_SENT: SYN resent after a bad ACK */
 #define TCP_CF_TW_LIST   0x100000 /* on the stack's TIME_WAIT list */
+/* txbuf full: owed when the connection resumes (tcp_output) */
+#define TCP_CF_SYN_OWED    0x200000 /* our SYN or SYN-ACK */
+#define TCP_CF_REXMIT_OWED 0x400000 /* the fast retransmission of snd_una */
 
 /* What t_rtx is timing (t_rtx.user). */
 enum tcp_rtx_kind {
@@ -335,12 +342,17 @@ void tcp_time_wait_free(struct tcp_conn *c);
 /* Send what the windows allow; then a pure ACK if one is owed. */
 void tcp_output(struct tcp_conn *c);
 int tcp_send_ack(struct tcp_conn *c);
-/* Retransmit the first unacknowledged segment (fast retransmit). */
+/* Retransmit the first unacknowledged segment (fast retransmit); on a
+ * full txbuf it is owed (TCP_CF_REXMIT_OWED) and the connection parks. */
 void tcp_rexmit_head(struct tcp_conn *c);
 /* Send one segment of <len> bytes of the send queue at <seq>. */
 int tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
-/* SYN or SYN-ACK for <c>'s state. */
+/* SYN or SYN-ACK for <c>'s state: sets snd_nxt past the ISN, arms the
+ * RTO and sends it (tcp_resend_syn). */
 int tcp_send_syn(struct tcp_conn *c);
+/* The SYN or SYN-ACK of <c>'s state again, or, when the txbuf has no free
+ * slot, owed (TCP_CF_SYN_OWED) with <c> parked until the flush. */
+int tcp_resend_syn(struct tcp_conn *c);
 /* RST in reply to the segment <g> that has no connection (RFC 9293
  * 3.10.7.1). */
 void tcp_send_rst_reply(struct tcp_stack *s, const struct tcp_seg *g);

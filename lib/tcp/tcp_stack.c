@@ -404,7 +404,8 @@ tcp_rto_fire(struct tcp_conn *c)
 	c->n_rtx++;
 	c->rto_ms = (uint32_t)RTE_MIN((uint64_t)c->rto_ms * 2,
 	                              (uint64_t)s->p.rto_max_ms);
-	c->flags &= ~(TCP_CF_RECOVERY | TCP_CF_RTT_ON);
+	/* go-back-N resends the head: a fast retransmission owed goes */
+	c->flags &= ~(TCP_CF_RECOVERY | TCP_CF_RTT_ON | TCP_CF_REXMIT_OWED);
 	c->n_dupack = 0;
 	/* Keep what the peer SACKed for the first timeout (Linux does too:
 	 * go-back-N then skips it); a second one may mean the receiver
@@ -418,10 +419,15 @@ tcp_rto_fire(struct tcp_conn *c)
 	tcp_output(c);
 }
 
-/* A probe the peer must answer: an old sequence number, no data. */
+/* A probe the peer must answer: an old sequence number, no data.  On a
+ * full txbuf it is not sent: its timer sends the next one. */
 static void
 tcp_send_probe(struct tcp_conn *c)
 {
+	if (!tcp_tx_room(c->s, c->key.port_idx, 0)) {
+		c->s->cnt.tx_ctl_dropped++;
+		return;
+	}
 	tcp_xmit(c, c->snd_una - 1, 0, TH_ACK);
 }
 

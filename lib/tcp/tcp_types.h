@@ -159,6 +159,9 @@ struct tcp_cc {
 	X(tx_resumed_on_flush, "deferred connections resumed when the txbuf drained") \
 	X(tx_yield,          "transmissions deferred: quantum sent while others waited (fair turns)") \
 	X(tx_ack_deferred,   "pure ACKs deferred: txbuf full (sent when the connection resumes)") \
+	X(tx_syn_deferred,   "SYNs and SYN-ACKs deferred: txbuf full (sent when the connection resumes)") \
+	X(tx_rexmit_deferred, "fast retransmissions deferred: txbuf full (sent first when the connection resumes)") \
+	X(tx_ctl_dropped,    "RSTs, cookie SYN-ACKs and probes not sent: txbuf full (no TCB to wait on, or the timer sends the next)") \
 	X(conns_in_use,      "gauge: TCBs in use now (any state, TIME_WAIT too)") \
 	X(conn_accepted,     "passive opens that reached ESTABLISHED")        \
 	X(conn_opened,       "active opens that reached ESTABLISHED")         \

@@ -220,3 +220,118 @@ Test(tcp_txflush, ack_on_full_txbuf_is_deferred_not_dropped)
 	cr_assert_eq(g.ack, 1001, "a duplicate ACK for the hole");
 	cr_assert_eq(g.len, 0);
 }
+
+/* ---- segments that bypassed the room check (lab-http_cache hits_1m_fair,
+ * tcp.tx_fail up by 28 in CI, 2026-12-02) ---- */
+
+/* Fill A's txbuf to the last slot: data took the first 124 slots and
+ * ACKs or ARP the spare ones. */
+static void
+fill_txbuf_all(void)
+{
+	struct net_txbuf *tb = net_port_txbuf(&tt_a.net, 0);
+
+	while (tb->n < NET_TXBUF_MAX) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(tt_pool);
+
+		cr_assert_not_null(m);
+		tb->pkts[tb->n++] = m;
+	}
+}
+
+/*
+ * wrk opens its 50 connections while the first ones' 1 MiB answers fill
+ * the txbuf: the SYN-ACKs of the later ones found no slot, were counted
+ * tx_fail and lost (the client sends its SYN again after 1 s).  Now the
+ * SYN_RCVD connection parks and its SYN-ACK leaves after the flush.
+ */
+Test(tcp_txflush, synack_on_full_txbuf_is_deferred_not_dropped)
+{
+	const struct tt_opts o = {.mss = 1460, .ws = -1};
+	struct tt_seg g;
+
+	cr_assert_eq(
+	    net_tx_hook_register(&tt_a.net, tcp_stack_tx_flushed, tt_a.s), 0);
+	fill_txbuf_all();
+	tt_inject(40000, 80, 1000, 0, TH_SYN, 65535, &o, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_fail"), 0, "the SYN-ACK was dropped");
+	cr_assert_eq(tt_cnt(&tt_a, "tx_syn_deferred"), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), NET_TXBUF_MAX);
+	tt_tx_clear();
+	cr_assert_eq(net_tx_flushed(&tt_a.net), 1);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "the deferred SYN-ACK");
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(g.ack, 1001);
+	cr_assert_eq(g.mss, 1460);
+	tt_tx_clear();
+	/* and the handshake completes on it */
+	tt_inject(40000, 80, 1001, g.seq + 1, TH_ACK, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_n_accepted, 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rexmit_syn"), 0, "no RTO was needed");
+}
+
+/*
+ * The fast retransmission (three duplicate ACKs) on a txbuf with no slot:
+ * before, it was counted tx_fail and lost, yet counted as sent
+ * (rexmit_fast): the hole stayed until the RTO.  Now it is owed
+ * (TCP_CF_REXMIT_OWED) and goes first when the connection resumes.
+ */
+Test(tcp_txflush, fast_rexmit_on_full_txbuf_is_deferred_not_dropped)
+{
+	struct tt_seg g;
+	uint32_t una, j;
+	unsigned i;
+
+	cr_assert_eq(
+	    net_tx_hook_register(&tt_a.net, tcp_stack_tx_flushed, tt_a.s), 0);
+	open_conn();
+	una = conn->snd_una;
+	cr_assert_eq(tcp_send(conn, tt_chain(9, 0, 5 * 1460, 1460)), 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 5);
+	tt_tx_clear();
+	fill_txbuf_all();
+	/* the first segment is lost: three duplicate ACKs */
+	for (i = 0; i < 3; i++)
+		tt_inject(40000, 80, 1001, una, TH_ACK, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "fast_recovery"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_fail"), 0,
+	             "the retransmission was dropped");
+	cr_assert_eq(tt_cnt(&tt_a, "tx_rexmit_deferred"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rexmit_fast"), 0, "nothing sent yet");
+	tt_tx_clear();
+	cr_assert_eq(net_tx_flushed(&tt_a.net), 1);
+	cr_assert_geq(tt_tx_n(&tt_a), 1, "the owed retransmission");
+	tt_tx_seg(&tt_a, 0, &g);
+	cr_assert_eq(g.seq, una, "the head again, before any RTO");
+	cr_assert_eq(g.len, 1460);
+	for (j = 0; j < g.len; j++)
+		cr_assert_eq(g.data[j], tt_pattern(9, j));
+	cr_assert_eq(tt_cnt(&tt_a, "rexmit_fast"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rto_fired"), 0);
+	tt_tx_clear();
+	/* everything acknowledged: recovery over, nothing owed any more */
+	tt_inject(40000, 80, 1001, una + 5 * 1460, TH_ACK, 65535, NULL, NULL,
+	          0);
+	cr_assert_eq(tt_tx_n(&tt_a), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_fail"), 0);
+}
+
+/*
+ * An RST for a segment to no connection has no TCB to wait on: on a full
+ * txbuf it is not sent and counted as such (the peer's next segment draws
+ * another), not as a segment the network layer refused.
+ */
+Test(tcp_txflush, rst_reply_on_full_txbuf_is_skipped_not_failed)
+{
+	fill_txbuf_all();
+	tt_inject(40000, 81, 1000, 5000, TH_ACK, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_cnt(&tt_a, "rx_no_conn"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_fail"), 0);
+	cr_assert_eq(tt_cnt(&tt_a, "tx_ctl_dropped"), 1);
+	cr_assert_eq(tt_cnt(&tt_a, "rst_tx_no_conn"), 0, "none sent");
+	tt_tx_clear();
+	tt_inject(40000, 81, 1000, 5000, TH_ACK, 65535, NULL, NULL, 0);
+	cr_assert_eq(tt_tx_n(&tt_a), 1, "with room, the RST goes");
+	cr_assert_eq(tt_cnt(&tt_a, "rst_tx_no_conn"), 1);
+}
