@@ -281,3 +281,67 @@ Test(reverse, location_rewritten_to_the_host)
 	cr_assert(strstr(cli.rx, "Content-Location: http://10.0.0.9/x\r\n") !=
 	          NULL);
 }
+
+/* The server that got the request resets before answering: an
+ * idempotent request goes to another server; a POST with a body gets
+ * 502 and reaches no other server. */
+Test(reverse, reset_before_answer_retries_idempotent_only)
+{
+	int k, other;
+	unsigned before;
+
+	clear_all();
+	send_str(&cli, "GET /r HTTP/1.1\r\nHost: www.a\r\n\r\n");
+	run(10);
+	k = which_server();
+	cr_assert_geq(k, 0);
+	tcp_abort(srv[k].c);
+	run(20);
+	other = -1;
+	for (int i = 0; i < 3; i++)
+		if (i != k && strstr(srv[i].rx, "GET /r ") != NULL)
+			other = i;
+	cr_assert_geq(other, 0, "the GET was not sent again");
+	send_str(&srv[other], OK_RESP);
+	run(10);
+	cr_assert(strstr(cli.rx, "HTTP/1.1 200 OK") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.rev_retries, 1);
+
+	before = (unsigned)cnt.rev_retries;
+	clear_all();
+	send_str(&cli, "POST /p HTTP/1.1\r\nHost: www.a\r\n"
+	               "Content-Length: 4\r\n\r\nbody");
+	run(10);
+	k = which_server();
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "body") != NULL);
+	tcp_abort(srv[k].c);
+	run(20);
+	for (int i = 0; i < 3; i++)
+		if (i != k)
+			cr_assert_eq(srv[i].rx_len, 0, "the POST went again");
+	cr_assert(strstr(cli.rx, "HTTP/1.1 502 ") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.rev_retries, before);
+}
+
+/* A server refusing connections again and again is ejected (eject-fails
+ * 5 by default): later requests go to the live one without a retry. */
+Test(reverse, failing_server_ejected)
+{
+	unsigned i, retries;
+
+	for (i = 0; i < 12; i++)
+		cr_assert_eq(exchange("GET / HTTP/1.1\r\nHost: y.flaky.test\r\n"
+		                      "\r\n",
+		                      OK_RESP),
+		             1);
+	cr_assert_eq(cnt.rev_ejections, 1);
+	retries = (unsigned)cnt.rev_retries;
+	cr_assert_leq(retries, 5);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(exchange("GET / HTTP/1.1\r\nHost: y.flaky.test\r\n"
+		                      "\r\n",
+		                      OK_RESP),
+		             1);
+	cr_assert_eq(cnt.rev_retries, retries, "the ejected one is not tried");
+}
