@@ -18,6 +18,9 @@
 #   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent
 #   absolute     absolute-form: routed by its authority, Host ignored
 #   slow         /slow (2 s on s3) does not stall "/" on the others
+#   malformed    reverse_edges.py: smuggling, Host errors, framing, limits,
+#                methods, versions refused as on a forward listener, none
+#                routed to a pool
 #   stop_one     wrk 6 s; s2 stopped after 1 s: no non-2xx, no socket
 #                error (retries and ejection); s2 restarted takes requests
 #                again once its ejection expired
@@ -216,6 +219,15 @@ for ((i = 0; i < 5; i++)); do
 done
 wait "$slow_pid" || fail_check slow "/slow failed"
 pass_check slow "5 fast requests while /slow took $((($(date +%s%N) - t0) / 1000000)) ms"
+
+# ---- malformed
+EDGES=$STATE_DIR/edges.out
+before=$(counter proxy.rev_requests)
+in_client "$PY" "$LAB_TESTS_DIR/reverse_edges.py" --site "$INSIDE_IP:80" \
+	--host www.lab.test >"$EDGES" 2>&1 || fail_check malformed "$(cat "$EDGES")"
+after=$(counter proxy.rev_requests)
+((after == before)) || fail_check malformed "$((after - before)) of them were routed to a pool"
+pass_check malformed "$(grep -c '^ok' "$EDGES") malformed requests refused, none routed"
 
 # ---- stop_one
 WRK_OUT=$STATE_DIR/wrk.out
