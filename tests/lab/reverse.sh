@@ -17,6 +17,8 @@
 #   urihash      10 GETs of one URL: one server; 3 URLs spread
 #   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent
 #   absolute     absolute-form: routed by its authority, Host ignored
+#   reload       a reload that adds a pool and changes a route says
+#                "restart needed" and keeps them; forwarded off is live
 #   slow         /slow (2 s on s3) does not stall "/" on the others
 #   malformed    reverse_edges.py: smuggling, Host errors, framing, limits,
 #                methods, versions refused as on a forward listener, none
@@ -208,6 +210,22 @@ b=$(timeout -k 2 30 ip netns exec "$CLIENT_NS" curl -sS --max-time 20 \
 	"http://$INSIDE_IP/")
 [[ $b == *"host=www.lab.test"* ]] || fail_check absolute "$b"
 pass_check absolute "routed by the target's authority: $b"
+
+# ---- reload: pools and routes restart-only, the rest live
+cp "$CONF_R" "$CONF_R.orig"
+sed -i -e 's/^\tforwarded on$/\tforwarded off/' \
+	-e 's|^\troute only.lab.test/x web$|\troute only.lab.test/x solo|' "$CONF_R"
+printf '\npool solo\n\tserver s1 %s:80\n' "${SRV_IPS[0]}" >>"$CONF_R"
+out=$(ctl reload 2>&1) || fail_check reload "gatehousectl reload failed: $out"
+grep -q "^restart needed: pools" <<<"$out" || fail_check reload "no pools line: $out"
+grep -q "^restart needed: listen site: routes" <<<"$out" || fail_check reload "no routes line: $out"
+b=$(rcurl www.lab.test /hdr)
+[[ $b == *"fwd= "* ]] || fail_check reload "forwarded off is not live: $b"
+st=$(rstatus only.lab.test /x/1)
+[[ $st == 200 ]] || fail_check reload "the running routes: $st"
+cp "$CONF_R.orig" "$CONF_R"
+ctl reload >/dev/null 2>&1 || fail_check reload "reload back failed"
+pass_check reload "pools and routes kept (restart needed), forwarded off live"
 
 # ---- slow
 t0=$(date +%s%N)
