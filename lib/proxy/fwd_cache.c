@@ -94,7 +94,8 @@ fwd_cache_wait_head(struct fwd_session *s, const struct cache_obj *obj,
 	 * with yet), a private origin for a listener without
 	 * allow-private-dst: the waiter fetches for itself */
 	if ((m.flags & (FWD_CACHE_F_MARKER | FWD_CACHE_F_NOLEN)) ||
-	    (m.dst_private && !fwd_cfg(s)->allow_private_dst)) {
+	    (m.dst_private && !fwd_cfg(s)->allow_private_dst &&
+	     !fwd_cfg(s)->reverse)) {
 		errno = EACCES;
 		return NULL;
 	}

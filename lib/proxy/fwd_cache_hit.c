@@ -457,7 +457,9 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	int rc;
 
 	fwd_cache_obj_meta(obj, &m, &text, &len);
-	if (m.dst_private && !fwd_cfg(s)->allow_private_dst) {
+	/* a reverse listener's servers are configured: any address */
+	if (m.dst_private && !fwd_cfg(s)->allow_private_dst &&
+	    !fwd_cfg(s)->reverse) {
 		cache_obj_put(obj);
 		return -ESTALE; /* a miss: the destination check refuses it */
 	}

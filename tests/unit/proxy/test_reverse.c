@@ -37,18 +37,19 @@ static struct alog_ring *ring;
 	"\tforwarded on\n\tlocation-rewrite on\n"
 
 static void
-rv_setup(void)
+rv_setup_with(bool cache)
 {
 	char err[CONF_ERR_MAX];
 	unsigned i;
 
 	ring = alog_ring_create(256);
 	cr_assert_not_null(ring);
-	ft_setup(&(struct ft_opts){.alog = ring});
+	ft_setup(&(struct ft_opts){.alog = ring, .cache = cache});
 	conf = conf_parse("rv.conf", CONF_TEXT, strlen(CONF_TEXT), err,
 	                  sizeof(err));
 	cr_assert_not_null(conf, "%s", err);
 	rcfg = conf->listeners[0].fwd;
+	rcfg.cache = cache;
 	memset(srv, 0, sizeof(srv));
 	for (i = 0; i < 3; i++)
 		cr_assert_eq(tcp_listen(tt_b.s, 0, TT_IP_B,
@@ -56,6 +57,18 @@ rv_setup(void)
 		                        TCP_CC_NEWRENO, &peer_cbs, &srv[i]),
 		             0);
 	cr_assert(ft_listen_connect(8080, &rcfg));
+}
+
+static void
+rv_setup(void)
+{
+	rv_setup_with(false);
+}
+
+static void
+rv_setup_cache(void)
+{
+	rv_setup_with(true);
 }
 
 static void
@@ -68,6 +81,8 @@ rv_teardown(void)
 }
 
 TestSuite(reverse, .init = rv_setup, .fini = rv_teardown, .timeout = 60);
+TestSuite(reverse_cache, .init = rv_setup_cache, .fini = rv_teardown,
+          .timeout = 60);
 
 static void
 clear_all(void)
@@ -344,4 +359,39 @@ Test(reverse, failing_server_ejected)
 		                      OK_RESP),
 		             1);
 	cr_assert_eq(cnt.rev_retries, retries, "the ejected one is not tried");
+}
+
+/* The cache in front: a hit needs no server; a stale response within
+ * stale-while-revalidate is validated in the background by a server of
+ * the request's pool (not by a DNS lookup of the Host). */
+Test(reverse_cache, hit_and_background_validation_through_the_pool)
+{
+	int k, i, v = -1;
+
+	k = exchange("GET /c HTTP/1.1\r\nHost: www.a\r\n\r\n",
+	             "HTTP/1.1 200 OK\r\nCache-Control: max-age=1, "
+	             "stale-while-revalidate=30\r\nETag: \"v1\"\r\n"
+	             "Content-Length: 5\r\n\r\nhello");
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(cli.rx, "hello") != NULL, "%s", cli.rx);
+	cr_assert_eq(exchange("GET /c HTTP/1.1\r\nHost: www.a\r\n\r\n", NULL),
+	             -1, "a fresh hit reaches no server");
+	cr_assert(strstr(cli.rx, "hello") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	run(2000);
+	clear_all();
+	send_str(&cli, "GET /c HTTP/1.1\r\nHost: www.a\r\n\r\n");
+	run(10);
+	cr_assert(strstr(cli.rx, "hello") != NULL, "stale served: %s", cli.rx);
+	cr_assert_eq(cnt.fwd_cache_bg_started, 1);
+	for (i = 0; i < 3; i++)
+		if (strstr(srv[i].rx, "If-None-Match: \"v1\"") != NULL)
+			v = i;
+	cr_assert_geq(v, 0, "no server got the validation");
+	cr_assert(strstr(srv[v].rx, "Host: www.a\r\n") != NULL, "%s",
+	          srv[v].rx);
+	send_str(&srv[v], "HTTP/1.1 304 Not Modified\r\nCache-Control: "
+	                  "max-age=60\r\nETag: \"v1\"\r\n\r\n");
+	run(10);
+	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
 }
