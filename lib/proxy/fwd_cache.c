@@ -95,7 +95,8 @@ fwd_cache_wait_head(struct fwd_session *s, const struct cache_obj *obj,
 	 * allow-private-dst, a response this listener's reading of
 	 * CDN-Cache-Control would not store: the waiter fetches for itself */
 	if ((m.flags & (FWD_CACHE_F_MARKER | FWD_CACHE_F_NOLEN)) ||
-	    (m.dst_private && !fwd_cfg(s)->allow_private_dst) ||
+	    (m.dst_private && !fwd_cfg(s)->allow_private_dst &&
+	     !fwd_cfg(s)->reverse) ||
 	    !fwd_cache_usable_here(s, &m.r)) {
 		errno = EACCES;
 		return NULL;

@@ -211,6 +211,13 @@ bg_launch(struct fwd_session *s, const struct http_msg *msg, const char *buf,
 	bg->cache_fwd = FWD_CF_STALE;
 	bg->dst_port_be = htons(msg->port);
 	l->fc->cnt->fwd_cache_bg_started++;
+	if (s->rev_pool >= 0) {
+		/* a reverse listener's: a server of the request's pool */
+		bg->rev_pool = s->rev_pool;
+		bg->rev_key = s->rev_key;
+		fwd_rev_pick(bg); /* may end it (fwd_cache_bg_error) */
+		return true;
+	}
 	if (host_len > FWD_HOST_MAX)
 		host_len = 0; /* not a name: dns_resolve() says -EINVAL */
 	memcpy(host, buf + msg->host.off, host_len);

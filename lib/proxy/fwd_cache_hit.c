@@ -507,9 +507,11 @@ fwd_cache_hit(struct fwd_session *s, const struct http_msg *msg,
 	int rc;
 
 	fwd_cache_obj_meta(obj, &m, &text, &len);
-	/* a miss: the destination check refuses it, or this listener's
-	 * reading of CDN-Cache-Control would not have stored it */
-	if ((m.dst_private && !fwd_cfg(s)->allow_private_dst) ||
+	/* a miss: the destination check refuses it (a reverse listener's
+	 * servers are configured: any address), or this listener's reading
+	 * of CDN-Cache-Control would not have stored it */
+	if ((m.dst_private && !fwd_cfg(s)->allow_private_dst &&
+	     !fwd_cfg(s)->reverse) ||
 	    !fwd_cache_usable_here(s, &m.r)) {
 		cache_obj_put(obj);
 		return -ESTALE;

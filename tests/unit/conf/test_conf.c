@@ -1187,7 +1187,7 @@ static const struct bad_case bad_cases[] = {
      "t.conf:6: listen \"a\": upstream is not allowed in discard mode "
      "(only relay connects upstream)"},
     {"listen a\n\tmode proxy\n",
-     "t.conf:2: mode: \"proxy\" is not relay, forward, socks, echo, "
+     "t.conf:2: mode: \"proxy\" is not relay, forward, reverse, socks, echo, "
      "discard or chargen"},
     {"listen a\n\tmode echo\n\tmode echo\n",
      "t.conf:3: mode: already given at line 2"},
