@@ -193,6 +193,25 @@ struct proxy_listener_counters {
 	PROXY_LISTENER_HISTS(STATS_HIST_FIELD)
 };
 
+/* The active health checks of one worker (proxy_check.h), group
+ * "health". */
+/* clang-format off */
+#define PCHK_COUNTERS(X) \
+	X(checks,          "health checks started") \
+	X(passed,          "health checks passed") \
+	X(failed_refused,  "health checks failed: connection refused") \
+	X(failed_timeout,  "health checks failed: no answer within check-timeout-ms") \
+	X(failed_reset,    "health checks failed: reset or closed before the answer") \
+	X(failed_unreachable, "health checks failed: no route or no ARP answer") \
+	X(failed_status,   "HTTP health checks failed: another status than check-status") \
+	X(failed_reply,    "HTTP health checks failed: no readable status line") \
+	X(no_conn,         "health checks not run: no connection slot or local port")
+/* clang-format on */
+
+struct pchk_counters {
+	PCHK_COUNTERS(STATS_FIELD)
+};
+
 /* One of the appliance's ports, as the forward proxy sees it: where an
  * upstream connection leaves from, and which addresses are our own. */
 struct proxy_port {
