@@ -86,7 +86,9 @@ struct lb_worker;
  * 0 is refused) balanced by <algo>; <ids> are stable identities of the
  * servers (a hash of the pool's and server's names) so the consistent-hash
  * table places a server the same way whatever its index and whatever other
- * servers are listed.  NULL and errno (EINVAL, ENOMEM).
+ * servers are listed; LB_URI_HASH refuses two equal ids, the other
+ * algorithms do not use them (<ids> may then be NULL).  NULL and errno
+ * (EINVAL, ENOMEM).
  */
 struct lb_pool *lb_pool_new(enum lb_algo algo, const uint32_t *weights,
                             const uint64_t *ids, unsigned n);
@@ -94,7 +96,9 @@ void lb_pool_free(struct lb_pool *p);
 unsigned lb_pool_servers(const struct lb_pool *p);
 enum lb_algo lb_pool_algo(const struct lb_pool *p);
 
-/* Health state for the <n> servers of a pool; NULL and errno. */
+/* Health state for the <n> servers of a pool; NULL and errno (EINVAL
+ * also when ejection is on, eject_fails or eject_5xx not 0, with
+ * eject_base_ms 0 or above eject_max_ms).  rise and fall of 0 act as 1. */
 struct lb_health *lb_health_new(unsigned n, const struct lb_health_params *hp);
 void lb_health_free(struct lb_health *h);
 
@@ -110,6 +114,12 @@ unsigned lb_health_servers(const struct lb_health *h);
  * it was never ejected.  For operators' views (lb_health_state says
  * whether it is ejected now). */
 uint64_t lb_health_ejected_until(const struct lb_health *h, unsigned srv);
+
+/* How many servers are in each state at <now_ms>: <counts> indexed by
+ * enum lb_state (LB_UP .. LB_DRAINING), for gauges.  Returns how many are
+ * usable (the same as counts[LB_UP]). */
+unsigned lb_health_counts(const struct lb_health *h, uint64_t now_ms,
+                          unsigned counts[4]);
 
 /* An active check of <srv> passed or failed (the checker's thread only).
  * Returns true when the server's UP/DOWN state changed. */
@@ -150,7 +160,8 @@ void lb_start(struct lb_worker *w, unsigned srv);
  * The request lb_start() counted on <srv> ended with <o>: one fewer in
  * flight, and the passive health of <h> learns from it (a streak of
  * failures ejects the server for a time that grows while it keeps
- * failing).  Returns true when this call ejected the server.
+ * failing).  Returns true when this call ejected the server.  The pool's
+ * last usable server is never ejected: false, and it keeps serving.
  */
 bool lb_finish(struct lb_worker *w, struct lb_health *h, unsigned srv,
                enum lb_outcome o, uint64_t now_ms);

@@ -101,6 +101,17 @@ lb_health_servers(const struct lb_health *h)
 	return h->n;
 }
 
+unsigned
+lb_health_counts(const struct lb_health *h, uint64_t now_ms, unsigned counts[4])
+{
+	GH_CHECK_OBJ_NOTNULL(h, LB_HEALTH_MAGIC);
+	for (unsigned k = 0; k < 4; k++)
+		counts[k] = 0;
+	for (unsigned i = 0; i < h->n; i++)
+		counts[lb_health_state(h, i, now_ms)]++;
+	return counts[LB_UP];
+}
+
 bool
 lb_health_check_result(struct lb_health *h, unsigned srv, bool ok,
                        uint64_t now_ms)

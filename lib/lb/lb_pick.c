@@ -79,14 +79,22 @@ lb_candidates(const struct lb_worker *w, const struct lb_health *h,
 {
 	uint32_t cand = 0, usable = 0;
 
+	/* no branches: which servers pass is data, not a pattern a predictor
+	 * learns (all three loads are on the server's one line) */
 	for (unsigned i = 0; i < w->n; i++) {
-		if ((exclude >> i) & 1u)
-			continue;
-		if (!lb_srv_usable(&h->srv[i], now_ms))
-			continue;
-		usable |= 1u << i;
-		if (lb_under_share(w, i))
-			cand |= 1u << i;
+		const struct lb_srv_health *s = &h->srv[i];
+		uint32_t ok =
+		    (uint32_t)(~exclude >> i & 1u) &
+		    (uint32_t)atomic_load_explicit(&s->admin,
+		                                   memory_order_relaxed) &
+		    (uint32_t)atomic_load_explicit(&s->up,
+		                                   memory_order_relaxed) &
+		    (uint32_t)(now_ms >=
+		               atomic_load_explicit(&s->ejected_until_ms,
+		                                    memory_order_relaxed));
+
+		usable |= ok << i;
+		cand |= (ok & (uint32_t)lb_under_share(w, i)) << i;
 	}
 	*open = usable;
 	return cand;
@@ -102,16 +110,21 @@ lb_candidates(const struct lb_worker *w, const struct lb_health *h,
 static int
 lb_smooth_wrr(struct lb_worker *w, const struct lb_pool *p, uint32_t set)
 {
-	int32_t total = 0;
+	int32_t total = 0, best_c = INT32_MIN;
 	int best = -1;
 
+	/* the best value kept in a register: reading current[best] back
+	 * after each store made every step wait on the one before */
 	for (uint32_t m = set; m != 0; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);
+		int32_t wt = (int32_t)p->weights[i];
+		int32_t c = w->current[i] + wt;
+		bool better = best < 0 || c > best_c;
 
-		w->current[i] += (int32_t)p->weights[i];
-		total += (int32_t)p->weights[i];
-		if (best < 0 || w->current[i] > w->current[best])
-			best = (int)i;
+		w->current[i] = c;
+		total += wt;
+		best = better ? (int)i : best;
+		best_c = better ? c : best_c;
 	}
 	GH_VERIFY(best >= 0);
 	w->current[best] -= total;

@@ -218,3 +218,51 @@ Test(lb_health, state_precedence)
 	cr_assert_eq(lb_health_state(t.h, 0, 1000), LB_UP);
 	lb_t_free(&t);
 }
+
+/* The gauges: one count per state. */
+Test(lb_health, counts_per_state)
+{
+	const uint32_t w4[4] = {1, 1, 1, 1};
+	struct lb_t t = lb_t_make(LB_ROUND_ROBIN, w4, NULL, 4, 1, NULL);
+	unsigned c[4];
+
+	cr_assert_eq(lb_health_counts(t.h, 0, c), 4);
+	cr_assert(fail(&t, t.w, 0, LB_CONNECT_FAIL, 3, 0));
+	for (unsigned i = 0; i < 3; i++)
+		lb_health_check_result(t.h, 1, false, 0);
+	lb_health_admin(t.h, 2, false);
+	cr_assert_eq(lb_health_counts(t.h, 10, c), 1);
+	cr_assert_eq(c[LB_UP], 1);
+	cr_assert_eq(c[LB_DOWN], 1);
+	cr_assert_eq(c[LB_EJECTED], 1);
+	cr_assert_eq(c[LB_DRAINING], 1);
+	cr_assert_eq(lb_health_counts(t.h, 1000, c), 2);
+	cr_assert_eq(c[LB_EJECTED], 0);
+	lb_t_free(&t);
+}
+
+/* rise and fall of 0 act as 1 (one check decides); without ejection
+ * settings (eject_fails and eject_5xx 0) failures never eject and the
+ * lengths may be 0. */
+Test(lb_health, zero_settings)
+{
+	struct lb_health_params hp = {0};
+	const uint32_t w2[2] = {1, 1};
+	struct lb_pool *p = lb_pool_new(LB_ROUND_ROBIN, w2, NULL, 2);
+	struct lb_health *h = lb_health_new(2, &hp);
+	struct lb_worker *w = p != NULL ? lb_worker_new(p, 1, NULL) : NULL;
+
+	cr_assert(p != NULL && h != NULL && w != NULL);
+	cr_assert(lb_health_check_result(h, 0, false, 0));
+	cr_assert_eq(lb_health_state(h, 0, 0), LB_DOWN);
+	cr_assert(lb_health_check_result(h, 0, true, 0));
+	cr_assert_eq(lb_health_state(h, 0, 0), LB_UP);
+	for (unsigned i = 0; i < 100; i++) {
+		lb_start(w, 1);
+		cr_assert(!lb_finish(w, h, 1, i % 2 ? LB_5XX : LB_FAIL, 0));
+	}
+	cr_assert_eq(lb_health_state(h, 1, 0), LB_UP);
+	lb_worker_free(w);
+	lb_health_free(h);
+	lb_pool_free(p);
+}

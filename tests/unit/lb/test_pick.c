@@ -317,3 +317,16 @@ Test(lb_pick, finish_without_start_aborts, .signal = SIGABRT)
 
 	lb_finish(t.w, t.h, 1, LB_OK, 0);
 }
+
+/* A worker, pool and health of different sizes are mixed up: GH_VERIFY,
+ * before any index is read out of range. */
+Test(lb_pick, mixed_objects_abort, .signal = SIGABRT)
+{
+	const uint32_t wt[3] = {1, 1, 1};
+	struct lb_t t = lb_t_make(LB_ROUND_ROBIN, wt, NULL, 3, 1, NULL);
+	struct lb_health_params hp = lb_t_params();
+	struct lb_health *h2 = lb_health_new(2, &hp);
+
+	cr_assert_not_null(h2);
+	lb_pick(t.w, t.p, h2, 0, 0, 0);
+}
