@@ -34,6 +34,7 @@
 #include "stats/stats.h"
 #include "ctl.h"
 #include "logger.h"
+#include "pools.h"
 #include "reload.h"
 
 /* A command line: room for "cache purge " and the longest cache key. */
@@ -669,12 +670,16 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 		return ctl_cache(a, cmd + 6, out, cap);
 	if (strncmp(cmd, "acl ", 4) == 0)
 		return ctl_acl(a, cmd + 4, out, cap);
+	if (strcmp(cmd, "pool show") == 0)
+		return pools_show(a, out, cap);
+	if (strncmp(cmd, "server ", 7) == 0)
+		return pools_server_cmd(a, cmd + 7, out, cap);
 	return (size_t)snprintf(
 	    out, cap,
 	    "error: unknown command \"%.64s\" (try: ping, "
 	    "version, stats, stats json, log reopen, reload, "
 	    "cache stats, cache purge URL, cache list, acl "
-	    "test)\n",
+	    "test, pool show, server enable|disable POOL SERVER)\n",
 	    cmd);
 }
 

@@ -54,6 +54,9 @@ struct app {
 	/* The management endpoint's counters (the control thread's), NULL
 	 * before it opens and after it closes. */
 	const struct mgmt_counters *mgmt_cnt;
+	/* The pools' server states as last seen (pools.h); the control
+	 * thread's, NULL when the configuration has no pools. */
+	struct pools_watch *pool_watch;
 	volatile int stop; /* set once by the control thread */
 };
 

@@ -41,6 +41,7 @@
 #include "gatehouse.h"
 #include "logger.h"
 #include "mgmt.h"
+#include "pools.h"
 #include "reload.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
@@ -372,6 +373,12 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	if (w->proxy == NULL) {
 		fprintf(stderr, "gatehouse: worker %u: proxy sessions: %s\n",
 		        w->p.id, strerror(errno));
+		return -ENOMEM;
+	}
+	/* worker 0 runs the pools' active checks: one check per server */
+	if (w->p.id == 0 && proxy_worker_checks(w->proxy, c->rev) < 0) {
+		fprintf(stderr, "gatehouse: worker 0: health checks: %s\n",
+		        strerror(errno));
 		return -ENOMEM;
 	}
 	return listeners_open(a, w);
@@ -720,6 +727,11 @@ run(struct app *a)
 		goto out_stop;
 	}
 	a->mgmt_cnt = &mgmt.cnt;
+	if (c->rev != NULL && c->rev->n_pools > 0) {
+		static struct pools_watch watch;
+
+		a->pool_watch = &watch;
+	}
 	if (app_telemetry_register(a) < 0)
 		fprintf(stderr, "gatehouse: telemetry commands not "
 		                "registered\n");
@@ -746,6 +758,7 @@ run(struct app *a)
 			(void)reload_run(a->reload, a, reply, sizeof(reply));
 		}
 		reload_poll(a->reload);
+		pools_watch_poll(a->pool_watch, a);
 	}
 	fprintf(stderr, "gatehouse: signal %d: stopping\n", (int)signalled);
 	status = EXIT_SUCCESS;
@@ -754,6 +767,7 @@ out_stop:
 	__atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	a->mgmt_cnt = NULL;
+	a->pool_watch = NULL;
 	mgmt_close(&mgmt);
 	ctl_close(&ctl);
 out_workers:

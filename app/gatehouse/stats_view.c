@@ -27,6 +27,7 @@
 #include "gatehouse.h"
 #include "logger.h"
 #include "mgmt.h"
+#include "pools.h"
 #include "reload.h"
 
 /*
@@ -55,6 +56,14 @@ static const struct stats_group_desc alog_group = {"access_log", alog_descs,
 _Static_assert(sizeof(struct logger_totals) ==
                    GH_ARRAY_SIZE(alog_descs) * sizeof(uint64_t),
                "access-log counters and descriptors out of step");
+
+static const struct stats_counter_desc pools_descs[] = {
+    POOLS_COUNTERS(STATS_DESC)};
+static const struct stats_group_desc pools_group = {"pools", pools_descs,
+                                                    GH_ARRAY_SIZE(pools_descs)};
+_Static_assert(sizeof(struct pools_totals) ==
+                   GH_ARRAY_SIZE(pools_descs) * sizeof(uint64_t),
+               "pools counters and descriptors out of step");
 
 static const struct stats_counter_desc reload_descs[] = {
     RELOAD_COUNTERS(STATS_DESC)};
@@ -172,10 +181,13 @@ struct stats_snapshot {
 	struct logger_totals alog;   /* valid when has_alog */
 	struct mgmt_counters mgmt;   /* valid when has_mgmt */
 	struct reload_totals reload; /* valid when has_reload */
+	struct pools_totals pools;   /* valid when has_pools */
+	struct pchk_counters health;
 	bool has_cache;
 	bool has_alog;
 	bool has_mgmt;
 	bool has_reload;
+	bool has_pools;
 };
 
 #define LISTENER_N (sizeof(struct proxy_listener_counters) / sizeof(uint64_t))
@@ -212,6 +224,12 @@ get_proxy(const struct worker *w)
 }
 
 static const uint64_t *
+get_health(const struct worker *w)
+{
+	return (const uint64_t *)proxy_worker_check_counters(w->proxy);
+}
+
+static const uint64_t *
 get_dns(const struct worker *w)
 {
 	static const struct dns_counters none;
@@ -233,6 +251,7 @@ static const struct worker_group {
      get_tcp_flow},
     {&proxy_counters_desc, offsetof(struct stats_snapshot, proxy), get_proxy},
     {&dns_counters_desc, offsetof(struct stats_snapshot, dns), get_dns},
+    {&pchk_counters_desc, offsetof(struct stats_snapshot, health), get_health},
 };
 
 static uint64_t *
@@ -332,6 +351,10 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		reload_counters(a->reload, &s->reload);
 		s->has_reload = true;
 	}
+	if (a->pool_watch != NULL) {
+		pools_totals(a->pool_watch, a, &s->pools);
+		s->has_pools = true;
+	}
 	if (a->mgmt_cnt != NULL) {
 		const uint64_t *src = (const uint64_t *)a->mgmt_cnt;
 
@@ -397,6 +420,8 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog, 0);
 	if (s->has_reload)
 		fn(ctx, NULL, &reload_group, (const uint64_t *)&s->reload, 0);
+	if (s->has_pools)
+		fn(ctx, NULL, &pools_group, (const uint64_t *)&s->pools, 0);
 	if (s->has_mgmt)
 		fn(ctx, NULL, &mgmt_group, (const uint64_t *)&s->mgmt, 0);
 }
@@ -753,6 +778,7 @@ app_telemetry_register(const struct app *a)
 	GH_VERIFY(stats_group_check(&alog_group) == 0);
 	GH_VERIFY(stats_group_check(&cache_group) == 0);
 	GH_VERIFY(stats_group_check(&reload_group) == 0);
+	GH_VERIFY(stats_group_check(&pools_group) == 0);
 	GH_VERIFY(stats_group_check(&process_group) == 0);
 	GH_VERIFY(stats_group_check(&mgmt_group) == 0);
 	GH_VERIFY(stats_group_check(&proxy_listener_counters_desc) == 0);

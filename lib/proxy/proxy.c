@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -26,6 +27,7 @@
 #include "proxy/proxy.h"
 #include "forward.h"
 #include "proxy_chain.h"
+#include "proxy_pools.h"
 #include "proxy_splice.h"
 
 #define PROXY_WORKER_MAGIC  0x70787701u
@@ -51,7 +53,8 @@ struct proxy_worker {
 	struct proxy_listener listeners[PROXY_LISTENERS_MAX];
 	struct gh_pool sess_pool; /* max_sessions, in sess_mem (calloc) */
 	void *sess_mem;
-	struct fwd_ctx *fwd; /* NULL until the first forward listener */
+	struct fwd_ctx *fwd;         /* NULL until the first forward listener */
+	struct proxy_checks *checks; /* the pools' active checks, NULL */
 	struct proxy_counters cnt;
 };
 
@@ -448,6 +451,7 @@ proxy_worker_destroy(struct proxy_worker *pw)
 		return;
 	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
 	pw->magic = 0;
+	proxy_checks_free(pw->checks);
 	fwd_ctx_destroy(pw->fwd);
 	free(pw->sess_mem);
 	free(pw);
@@ -490,6 +494,40 @@ proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc)
 	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
 	if (pw->fwd != NULL)
 		fwd_ctx_timer(pw->fwd, now_tsc);
+	if (pw->checks != NULL)
+		proxy_checks_run(pw->checks, now_tsc);
+}
+
+int
+proxy_worker_checks(struct proxy_worker *pw, const struct conf_rev *rev)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	GH_VERIFY(pw->checks == NULL);
+	if (rev == NULL)
+		return 0;
+	pw->checks = proxy_checks_new(
+	    rev, pw->p.ports, pw->p.n_ports, pw->p.tcp, pw->p.pool,
+	    pw->p.tsc_hz, pw->p.start_tsc != 0 ? pw->p.start_tsc : rte_rdtsc());
+	if (pw->checks == NULL && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+enum pchk_result
+proxy_worker_check_last(const struct proxy_worker *pw, unsigned pool,
+                        unsigned srv)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return proxy_checks_last(pw->checks, pool, srv);
+}
+
+const struct pchk_counters *
+proxy_worker_check_counters(const struct proxy_worker *pw)
+{
+	static const struct pchk_counters none;
+
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return pw->checks != NULL ? proxy_checks_counters(pw->checks) : &none;
 }
 
 static struct proxy_listener *

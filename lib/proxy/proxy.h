@@ -25,6 +25,7 @@
 #include "dns/dns_types.h"
 #include "log/alog_types.h"
 #include "net/net_types.h"
+#include "proxy/proxy_check.h"
 #include "proxy/proxy_types.h"
 #include "tcp/tcp.h"
 
@@ -69,6 +70,33 @@ unsigned proxy_worker_poll(struct proxy_worker *pw);
 /* Timeouts of the forward proxy; called by the worker every millisecond
  * or so with the current TSC. */
 void proxy_worker_timer(struct proxy_worker *pw, uint64_t now_tsc);
+
+/*
+ * lib/lb's clock in the appliance: the TSC in ms, the same on every
+ * worker and on the control thread (health states, ejections' ends).
+ */
+static inline uint64_t
+proxy_lb_now_ms(uint64_t tsc, uint64_t tsc_hz)
+{
+	return tsc / (tsc_hz / 1000);
+}
+
+/*
+ * The active health checks of <rev>'s pools that have `check` on, run by
+ * <pw> from proxy_worker_timer() (the app gives them to one worker), each
+ * result told to its pool's lb_health.  Returns 0 (also when no pool
+ * checks), -EINVAL or -ENOMEM.
+ */
+int proxy_worker_checks(struct proxy_worker *pw, const struct conf_rev *rev);
+
+/* The last check of server <srv> of pool <pool> on <pw>: PCHK_NONE when
+ * <pw> does not check it (any thread: for logs and pool show). */
+enum pchk_result proxy_worker_check_last(const struct proxy_worker *pw,
+                                         unsigned pool, unsigned srv);
+
+/* The checks' counters of <pw> (zeros when it runs none). */
+const struct pchk_counters *
+proxy_worker_check_counters(const struct proxy_worker *pw);
 
 /* The counter group of struct proxy_listener_counters ("listener"). */
 extern const struct stats_group_desc proxy_listener_counters_desc;

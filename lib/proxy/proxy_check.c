@@ -265,6 +265,11 @@ on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	if (arg == &pchk_orphan)
 		return;
 	GH_CHECK_OBJ(o, PCHK_TARGET_MAGIC);
+	if (why == TCP_CLOSE_STACK_STOP) { /* the worker stops: no verdict */
+		o->conn = NULL;
+		o->phase = PH_IDLE;
+		return;
+	}
 	switch (why) {
 	case TCP_CLOSE_REFUSED:
 		r = PCHK_REFUSED;
