@@ -31,6 +31,7 @@
 #                 Hits carry an Age field.
 #   nginx 1.22    daemon off, master process + worker_processes 1 (its cache
 #                 manager and loader too, when caching), no access log,
+#                 sendfile on (as Debian's own nginx.conf),
 #                 upstream { server ORIGIN:80; keepalive 32; }, proxy_pass,
 #                 proxy_http_version 1.1, Connection "", Host $host; with a
 #                 cache: proxy_cache_path SCRATCH/nginx-cache keys_zone 8m
@@ -106,6 +107,7 @@ events {
 }
 http {
     access_log off;
+    sendfile on;
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
     fastcgi_temp_path $dir/tmp/fastcgi;
