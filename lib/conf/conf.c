@@ -52,6 +52,7 @@ static const struct section_kind *const sections[SECT_COUNT] = {
     [SECT_RESOLVER] = &conf_resolver_section,
     [SECT_ACCESS_LOG] = &conf_access_log_section,
     [SECT_ACL] = &conf_acl_section,
+    [SECT_POOL] = &conf_pool_section,
 };
 
 /* ---- messages ---- */
@@ -201,6 +202,7 @@ section_end(struct parser *p)
 	}
 	p->port = NULL;
 	p->listen = NULL;
+	p->pool = NULL;
 	p->sect = SECT_NONE;
 	memset(p->seen, 0, sizeof(p->seen));
 	return 0;
@@ -404,6 +406,7 @@ conf_parse(const char *name, const char *text, size_t len, char *err,
 		conf_acl_parse_done(&p);
 		conf_acl_sets_free(c);
 		conf_auth_free(c);
+		conf_rev_put(c->rev);
 		free(c);
 		errno = EINVAL;
 		return NULL;
@@ -510,6 +513,8 @@ conf_free(struct conf *c)
 	GH_CHECK_OBJ(c, CONF_MAGIC);
 	conf_acl_sets_free(c);
 	conf_auth_free(c);
+	conf_rev_put(c->rev);
+	c->rev = NULL;
 	c->magic = 0;
 	free(c);
 }

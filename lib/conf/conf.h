@@ -29,6 +29,29 @@ struct conf *conf_parse(const char *name, const char *text, size_t len,
 /* Release a snapshot; NULL is accepted. */
 void conf_free(struct conf *c);
 
+/* Drop one reference to <r> (its pools' lb objects freed with the last);
+ * NULL is accepted.  Control thread only. */
+void conf_rev_put(struct conf_rev *r);
+
+/* What conf_route_match() found when no pool serves a request. */
+#define CONF_ROUTE_NO_HOST (-1) /* no route's host matches: 421 */
+#define CONF_ROUTE_NO_PATH (-2) /* a host matched, no path prefix: 404 */
+
+/*
+ * The pool of a request to a reverse listener with routes <rt>: <host>
+ * (<host_len> bytes, lower case, no port) and the target <path> (origin
+ * form, <path_len> bytes, query included).  Among the routes whose host
+ * matches the most specifically (an exact name, else the wildcard with the
+ * longest suffix, else `*`), the one with the longest path prefix wins
+ * (a prefix matches a path equal to it or continuing with '/', '?' or
+ * '#' after it, or any continuation when it ends with '/'); ties go to
+ * the first in the file.  Without a match, the default pool if any.
+ * Returns the pool's index, CONF_ROUTE_NO_HOST or CONF_ROUTE_NO_PATH.
+ * Pure: any thread, no allocation.
+ */
+int conf_route_match(const struct conf_routes *rt, const char *host,
+                     size_t host_len, const char *path, size_t path_len);
+
 /*
  * A reload (conf_diff.c): compare the running snapshot <run> with <next>,
  * just loaded.  Each setting only a restart changes that differs is

@@ -191,6 +191,7 @@ diff_forward(struct diff *d, const char *name, const struct conf_forward *run,
 	DIFF_FWD(max_headers, "max-headers");
 	DIFF_FWD(max_header_bytes, "max-header-bytes");
 	DIFF_FWD(cache, "cache");
+	DIFF_FWD(reverse, "mode reverse");
 #undef DIFF_FWD
 }
 
@@ -264,6 +265,9 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 		out[i].upstream_port_be = r->upstream_port_be;
 		out[i].upstream_port_idx = r->upstream_port_idx;
 		out[i].cc = r->cc;
+		/* pools and routes are restart-only: the running ones */
+		out[i].fwd.routes = r->fwd.routes;
+		out[i].fwd.rev = r->fwd.rev;
 	}
 	for (j = 0; j < (int)next->n_listeners; j++) {
 		/* users nobody will check against */
@@ -281,12 +285,96 @@ diff_listeners(struct diff *d, const struct conf *run, struct conf *next,
 	next->n_listeners = run->n_listeners;
 }
 
+static bool
+pool_same(const struct conf_pool *a, const struct conf_pool *b)
+{
+	unsigned i;
+
+	if (strcmp(a->name, b->name) != 0 || a->n_servers != b->n_servers ||
+	    a->balance != b->balance ||
+	    a->queue_timeout_ms != b->queue_timeout_ms ||
+	    a->queue_max != b->queue_max || a->eject_fails != b->eject_fails ||
+	    a->eject_5xx != b->eject_5xx ||
+	    a->eject_base_ms != b->eject_base_ms ||
+	    a->eject_max_ms != b->eject_max_ms || a->check != b->check ||
+	    strcmp(a->check_path, b->check_path) != 0 ||
+	    a->check_status != b->check_status ||
+	    a->check_interval_ms != b->check_interval_ms ||
+	    a->check_timeout_ms != b->check_timeout_ms || a->rise != b->rise ||
+	    a->fall != b->fall)
+		return false;
+	for (i = 0; i < a->n_servers; i++) {
+		const struct conf_server *x = &a->servers[i];
+		const struct conf_server *y = &b->servers[i];
+
+		if (strcmp(x->name, y->name) != 0 || x->ip_be != y->ip_be ||
+		    x->port_be != y->port_be || x->weight != y->weight ||
+		    x->max_conns != y->max_conns)
+			return false;
+	}
+	return true;
+}
+
+static bool
+routes_same(const struct conf_routes *a, const struct conf_routes *b)
+{
+	unsigned i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->n != b->n || a->default_pool != b->default_pool)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->r[i].kind != b->r[i].kind ||
+		    a->r[i].pool != b->r[i].pool ||
+		    strcmp(a->r[i].host, b->r[i].host) != 0 ||
+		    strcmp(a->r[i].path, b->r[i].path) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Pools and routes (issue 14): restart-only.  The workers' per-pool state
+ * was made for the running pools; <next> takes a reference to the running
+ * struct conf_rev and drops its own, whatever the file says (reported
+ * when it differs).  <next>'s listeners already point at the running
+ * routes (diff_listeners).
+ */
+static void
+diff_rev(struct diff *d, const struct conf *run, struct conf *next,
+         const struct conf_routes *const *file_routes)
+{
+	const struct conf_rev *a = run->rev, *b = next->rev;
+	bool same = (a == NULL) == (b == NULL);
+	unsigned i;
+
+	if (a != NULL && b != NULL) {
+		same = a->n_pools == b->n_pools;
+		for (i = 0; same && i < a->n_pools; i++)
+			same = pool_same(&a->pools[i], &b->pools[i]);
+	}
+	if (!same)
+		note(d, "pools (they and the routes keep running as they are)");
+	for (i = 0; i < run->n_listeners; i++) {
+		if (routes_same(run->listeners[i].fwd.routes, file_routes[i]))
+			continue;
+		note(d, "listen %s: routes (restart-only)",
+		     run->listeners[i].name);
+	}
+	conf_rev_put(next->rev);
+	next->rev = run->rev;
+	if (next->rev != NULL)
+		next->rev->refs++;
+}
+
 int
 conf_restart_diff(const struct conf *run, struct conf *next,
                   void (*note_fn)(void *arg, const char *line), void *arg,
                   uint32_t *carried)
 {
 	struct diff d = {.note = note_fn, .arg = arg, .n = 0};
+	const struct conf_routes *file_routes[CONF_LISTENERS_MAX] = {NULL};
+	unsigned i;
 
 	GH_CHECK_OBJ_NOTNULL(run, CONF_MAGIC);
 	GH_CHECK_OBJ_NOTNULL(next, CONF_MAGIC);
@@ -294,7 +382,15 @@ conf_restart_diff(const struct conf *run, struct conf *next,
 	*carried = 0;
 	diff_global(&d, run, next);
 	diff_sections(&d, run, next);
+	/* the file's routes of each running listener, before diff_listeners
+	 * points them at the running ones */
+	for (i = 0; i < run->n_listeners; i++) {
+		int j = find_listener(next, run->listeners[i].name);
+
+		file_routes[i] = j >= 0 ? next->listeners[j].fwd.routes : NULL;
+	}
 	diff_listeners(&d, run, next, carried);
+	diff_rev(&d, run, next, file_routes);
 	return d.n;
 }
 

@@ -58,7 +58,13 @@ enum listen_directive_id {
 	D_CACHE_HEURISTIC_MAX_S,
 	D_CACHE_COLLAPSE_MS,
 	D_CACHE_BG_MAX,
-	D_FWD_LAST = D_CACHE_BG_MAX,
+	D_ROUTE, /* D_ROUTE..D_REV_LAST: reverse only */
+	D_DEFAULT_POOL,
+	D_XFP,
+	D_FORWARDED,
+	D_LOCATION_REWRITE,
+	D_REV_LAST = D_LOCATION_REWRITE,
+	D_FWD_LAST = D_REV_LAST,
 	D_COUNT,
 };
 
@@ -85,6 +91,13 @@ mode_name(enum conf_listen_mode mode)
 static int
 set_mode(struct parser *p, const struct directive *d, const char *arg)
 {
+	/* a reverse listener is a forward one pointed the other way: the
+	 * same sessions, with routes to pools instead of DNS */
+	if (strcmp(arg, "reverse") == 0) {
+		p->listen->mode = CONF_LISTEN_FORWARD;
+		p->listen->fwd.reverse = true;
+		return 0;
+	}
 	static const enum conf_listen_mode modes[] = {
 	    CONF_LISTEN_RELAY, CONF_LISTEN_FORWARD, CONF_LISTEN_ECHO,
 	    CONF_LISTEN_DISCARD, CONF_LISTEN_CHARGEN};
@@ -97,8 +110,8 @@ set_mode(struct parser *p, const struct directive *d, const char *arg)
 		}
 	}
 	return conf_fail(p,
-	                 "%s: \"%s\" is not relay, forward, echo, discard or "
-	                 "chargen",
+	                 "%s: \"%s\" is not relay, forward, reverse, echo, "
+	                 "discard or chargen",
 	                 d->name, arg);
 }
 
@@ -380,6 +393,17 @@ static const struct directive listen_directives[D_COUNT] = {
     [D_CACHE_COLLAPSE_MS] =
         NUM_FWD("cache-collapse-wait-ms", cache_collapse_ms, 0, 600000),
     [D_CACHE_BG_MAX] = NUM_FWD("cache-background-max", cache_bg_max, 0, 65536),
+    /* conf_pool.c resolves the pools when the whole file is read */
+    [D_ROUTE] = {.name = "route",
+                 .sect = SECT_LISTEN,
+                 .set = conf_set_route,
+                 .rest_of_line = true,
+                 .repeatable = true},
+    [D_DEFAULT_POOL] =
+        CONF_FUNC("default-pool", SECT_LISTEN, conf_set_default_pool),
+    [D_XFP] = FLAG_FWD("x-forwarded-proto", xfp),
+    [D_FORWARDED] = FLAG_FWD("forwarded", forwarded),
+    [D_LOCATION_REWRITE] = FLAG_FWD("location-rewrite", location_rewrite),
 };
 
 /* The forward-mode settings of every listen section, whatever its mode. */
@@ -417,6 +441,47 @@ forward_defaults(struct conf_forward *f)
 	f->cache_heuristic_max_s = 86400;
 	f->cache_collapse_ms = 10000;
 	f->cache_bg_max = 64;
+	f->reverse = false;
+	f->xfp = true;
+	f->forwarded = false;
+	f->location_rewrite = false;
+	f->routes = NULL;
+	f->rev = NULL;
+}
+
+/* Forward directives a reverse listener refuses: no proxy users, no
+ * CONNECT, no destinations of the client's choosing. */
+static const enum listen_directive_id not_reverse[] = {
+    D_AUTH_USERS, D_AUTH_GROUPS, D_AUTH_REALM, D_CONNECT_PORTS,
+    D_ALLOW_PRIVATE_DST};
+
+/* A reverse listener: the directives above refused; with neither
+ * allow-src nor http-access every client is served (allow-src
+ * 0.0.0.0/0 implied: a site is open to all). */
+static int
+reverse_section_end(struct parser *p)
+{
+	struct conf_listen *l = p->listen;
+	size_t i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(not_reverse); i++)
+		if (p->seen[not_reverse[i]] != 0)
+			return conf_fail_at(
+			    p, p->seen[not_reverse[i]],
+			    "listen \"%s\": %s is not for mode reverse%s",
+			    l->name, listen_directives[not_reverse[i]].name,
+			    not_reverse[i] == D_AUTH_USERS ||
+			            not_reverse[i] == D_AUTH_GROUPS ||
+			            not_reverse[i] == D_AUTH_REALM
+			        ? " (a site's users log in to the site, not "
+			          "to the proxy)"
+			        : "");
+	if (l->fwd.n_allow_src == 0 && p->seen[D_HTTP_ACCESS] == 0) {
+		l->fwd.allow_src[0].addr_be = 0;
+		l->fwd.allow_src[0].mask_be = 0;
+		l->fwd.n_allow_src = 1;
+	}
+	return 0;
 }
 
 /* A forward listener needs allow-src or http-access (no open proxy);
@@ -430,6 +495,8 @@ forward_section_end(struct parser *p)
 	const struct conf_forward *f = &l->fwd;
 	unsigned line = l->line;
 
+	if (f->reverse && reverse_section_end(p) < 0)
+		return -EINVAL;
 	if (f->n_allow_src == 0 && p->seen[D_HTTP_ACCESS] == 0)
 		return conf_fail_at(
 		    p, l->line,
@@ -480,8 +547,29 @@ forward_only_check(struct parser *p)
 	if (line == 0)
 		return 0;
 	return conf_fail_at(p, line,
-	                    "listen \"%s\": %s is only allowed in forward mode",
-	                    l->name, listen_directives[first].name);
+	                    "listen \"%s\": %s is only allowed in %s mode",
+	                    l->name, listen_directives[first].name,
+	                    first >= D_ROUTE ? "reverse" : "forward");
+}
+
+/* In forward mode, the first reverse-only directive given is an error
+ * at its line. */
+static int
+reverse_only_check(struct parser *p)
+{
+	unsigned line = 0, id, first = D_COUNT;
+
+	for (id = D_ROUTE; id <= D_REV_LAST; id++) {
+		if (p->seen[id] != 0 && (line == 0 || p->seen[id] < line)) {
+			line = p->seen[id];
+			first = id;
+		}
+	}
+	if (line == 0)
+		return 0;
+	return conf_fail_at(p, line,
+	                    "listen \"%s\": %s is only allowed in reverse mode",
+	                    p->listen->name, listen_directives[first].name);
 }
 
 /* mode and bind are required, upstream is required for relay and refused
@@ -512,6 +600,9 @@ listen_section_end(struct parser *p)
 		    "listen \"%s\": upstream is not allowed in %s "
 		    "mode (only relay connects upstream)",
 		    l->name, mode_name(l->mode));
+	if (l->mode == CONF_LISTEN_FORWARD && !l->fwd.reverse &&
+	    reverse_only_check(p) < 0)
+		return -EINVAL;
 	if (l->mode == CONF_LISTEN_FORWARD && forward_section_end(p) < 0)
 		return -EINVAL;
 	if (l->mode != CONF_LISTEN_FORWARD && forward_only_check(p) < 0)
@@ -596,7 +687,8 @@ listeners_resolve(struct parser *p)
 		if (l->mode == CONF_LISTEN_RELAY &&
 		    upstream_resolve(p, l, ll) < 0)
 			return -EINVAL;
-		if (l->mode == CONF_LISTEN_FORWARD && c->resolver.line == 0)
+		if (l->mode == CONF_LISTEN_FORWARD && !l->fwd.reverse &&
+		    c->resolver.line == 0)
 			return conf_fail_at(
 			    p, l->line,
 			    "listen \"%s\": mode forward needs a "

@@ -42,8 +42,9 @@ enum section {
 	SECT_LISTEN = 4,
 	SECT_RESOLVER = 5,
 	SECT_ACCESS_LOG = 6,
-	SECT_ACL = 7, /* one `acl NAME KIND VALUES` line (conf_acl.c) */
-	SECT_COUNT = 8,
+	SECT_ACL = 7,  /* one `acl NAME KIND VALUES` line (conf_acl.c) */
+	SECT_POOL = 8, /* a reverse proxy's backend pool (conf_pool.c) */
+	SECT_COUNT = 9,
 };
 
 /* Lines of the directives of one listen section that are checked only when
@@ -66,6 +67,7 @@ struct parser {
 	unsigned ooo_mbufs_line;    /* line of ooo-mbufs-max, 0: not given */
 	struct conf_port *port;     /* port section being read, or NULL */
 	struct conf_listen *listen; /* listen section being read, or NULL */
+	struct conf_pool *pool;     /* pool section being read, or NULL */
 	struct listen_lines listen_lines[CONF_LISTENERS_MAX];
 	/* acl and http-access lines kept until the whole file is read
 	 * (conf_acl.c); freed by conf_acl_parse_done() */
@@ -125,6 +127,7 @@ extern const struct section_kind conf_listen_section;
 extern const struct section_kind conf_resolver_section;
 extern const struct section_kind conf_access_log_section;
 extern const struct section_kind conf_acl_section;
+extern const struct section_kind conf_pool_section;
 
 #define CONF_FIELD_SIZE(type, field) sizeof(((type *)0)->field)
 
@@ -280,6 +283,17 @@ int conf_set_auth_realm(struct parser *p, const struct directive *d,
  * are where errors are reported. */
 int conf_auth_section_end(struct parser *p, unsigned users_line,
                           unsigned groups_line, unsigned realm_line);
+
+/* conf_pool.c: the setters of a reverse listener's route and
+ * default-pool rows (pool names resolved when the whole file is read). */
+int conf_set_route(struct parser *p, const struct directive *d,
+                   const char *arg);
+int conf_set_default_pool(struct parser *p, const struct directive *d,
+                          const char *arg);
+
+/* conf_pool.c: the snapshot's struct conf_rev, made on first use; NULL
+ * (the message written) when out of memory. */
+struct conf_rev *conf_rev_get(struct parser *p);
 
 /* conf_auth.c: drops the users tables of <c>'s listeners (conf_free and
  * a failed parse). */

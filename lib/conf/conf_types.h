@@ -48,7 +48,8 @@ enum conf_listen_mode {
 	CONF_LISTEN_DISCARD = 3, /* RFC 863 */
 	CONF_LISTEN_CHARGEN = 4, /* RFC 864 */
 	CONF_LISTEN_FORWARD = 5, /* HTTP/1.1 forward proxy (absolute-form,
-	                            CONNECT) */
+	                            CONNECT); `mode reverse` is this mode
+	                            with conf_forward.reverse set */
 };
 
 #define CONF_ALLOW_SRC_MAX     32
@@ -75,6 +76,110 @@ struct auth_users; /* lib/auth: the proxy users and their groups */
 struct conf_cidr {
 	uint32_t addr_be;
 	uint32_t mask_be;
+};
+
+/* ---- the reverse proxy: backend pools and routes (issue 14) ---- */
+
+struct lb_pool;   /* lib/lb: a pool's shape (balancing) */
+struct lb_health; /* lib/lb: its servers' health, shared */
+
+#define CONF_POOLS_MAX        16
+#define CONF_POOL_SERVERS_MAX 32  /* == LB_SERVERS_MAX (checked in conf) */
+#define CONF_ROUTES_MAX       32  /* route lines per reverse listener */
+#define CONF_ROUTE_HOST_MAX   253 /* a DNS name's text */
+#define CONF_ROUTE_PATH_MAX   255
+#define CONF_CHECK_PATH_MAX   128
+
+enum conf_balance {
+	CONF_BALANCE_ROUNDROBIN = 0, /* == LB_ROUND_ROBIN */
+	CONF_BALANCE_LEASTCONN = 1,  /* == LB_LEAST_OUTSTANDING */
+	CONF_BALANCE_URI_HASH = 2,   /* == LB_URI_HASH */
+};
+
+enum conf_check {
+	CONF_CHECK_OFF = 0,
+	CONF_CHECK_TCP = 1,
+	CONF_CHECK_HTTP = 2,
+};
+
+/* One `server NAME IP:PORT [weight N] [max-conns N]` of a pool. */
+struct conf_server {
+	char name[CONF_NAME_MAX];
+	uint32_t ip_be;
+	uint16_t port_be;
+	uint32_t weight;    /* 1..256, default 1 */
+	uint32_t max_conns; /* 0: no limit (default) */
+	unsigned port_idx;  /* the port that reaches it (file end) */
+	unsigned line;
+};
+
+/* One `pool NAME` section.  Every field holds a value; <lb> and <health>
+ * are built when the whole file is read and owned by the snapshot's
+ * struct conf_rev (freed with its last reference). */
+struct conf_pool {
+	char name[CONF_NAME_MAX];
+	unsigned n_servers; /* 1..CONF_POOL_SERVERS_MAX */
+	struct conf_server servers[CONF_POOL_SERVERS_MAX];
+	enum conf_balance balance; /* default roundrobin */
+	uint32_t queue_timeout_ms; /* 0..600000, default 5000; 0: no queue */
+	uint32_t queue_max;        /* per worker, 1..65536, default 1024 */
+	uint32_t eject_fails;      /* 0..1000, default 5; 0: never */
+	uint32_t eject_5xx;        /* 0..1000, default 0: never */
+	uint32_t eject_base_ms;    /* 100..3600000, default 10000 */
+	uint32_t eject_max_ms;     /* 100..86400000, default 300000 */
+	/* active checks: stored, not acted on yet */
+	enum conf_check check;                /* default off */
+	char check_path[CONF_CHECK_PATH_MAX]; /* default "/" */
+	uint32_t check_status;                /* 100..599, default 200 */
+	uint32_t check_interval_ms;           /* 100..3600000, 2000 */
+	uint32_t check_timeout_ms;            /* 10..600000, 1000 */
+	uint32_t rise;                        /* 1..100, default 2 */
+	uint32_t fall;                        /* 1..100, default 3 */
+	unsigned line;
+	struct lb_pool *lb;
+	struct lb_health *health;
+};
+
+enum conf_route_kind {
+	CONF_ROUTE_EXACT = 0,    /* www.example.com */
+	CONF_ROUTE_WILDCARD = 1, /* *.example.com: host holds
+	                            ".example.com" */
+	CONF_ROUTE_ANY = 2,      /* * */
+};
+
+/* One `route HOST[/PATH-PREFIX] POOL` line. */
+struct conf_route {
+	uint8_t kind;      /* enum conf_route_kind */
+	uint16_t host_len; /* bytes of host (lower case) */
+	uint16_t path_len; /* bytes of path, 0: every path */
+	uint16_t pool;     /* index in conf_rev.pools */
+	unsigned line;
+	char host[CONF_ROUTE_HOST_MAX + 2];
+	char path[CONF_ROUTE_PATH_MAX + 1];
+	char pool_name[CONF_NAME_MAX]; /* until the file end resolves it */
+};
+
+/* A reverse listener's routes, in file order, and its default-pool. */
+struct conf_routes {
+	unsigned n;
+	int default_pool; /* index in conf_rev.pools, -1: none */
+	unsigned default_line;
+	char default_name[CONF_NAME_MAX];
+	struct conf_route r[CONF_ROUTES_MAX];
+};
+
+/*
+ * The pools and the reverse listeners' routes of a snapshot: one object
+ * that reloads keep (pools and routes are restart-only: a reloaded
+ * snapshot takes a reference to the running one's).  <refs> is touched by
+ * the control thread only (conf_parse, conf_restart_diff, conf_free).
+ */
+struct conf_rev {
+	unsigned refs;
+	unsigned n_pools;
+	struct conf_pool pools[CONF_POOLS_MAX];
+	/* by the index of the listener at parse time; NULL: not reverse */
+	struct conf_routes *routes[CONF_LISTENERS_MAX];
 };
 
 /* Settings of a `listen` section in mode forward.  Times in ms; every
@@ -147,6 +252,15 @@ struct conf_forward {
 	/* cache-status on|off: RFC 9211 Cache-Status on responses, default
 	 * off */
 	bool cache_status;
+	/* mode reverse (issue 14): requests in origin-form routed by Host
+	 * and path to the pools of <rev> by <routes> (both owned by the
+	 * snapshot's struct conf_rev; NULL on a forward listener) */
+	bool reverse;
+	bool xfp;              /* x-forwarded-proto on|off, default on */
+	bool forwarded;        /* forwarded on|off (RFC 7239), default off */
+	bool location_rewrite; /* location-rewrite on|off, default off */
+	const struct conf_routes *routes;
+	const struct conf_rev *rev;
 };
 
 /* The `resolver` section (the forward proxy's DNS). */
@@ -302,6 +416,10 @@ struct conf {
 
 	struct conf_resolver resolver;
 	struct conf_access_log access_log;
+
+	/* pool sections and reverse routes; NULL when the file has none
+	 * (one reference, dropped by conf_free) */
+	struct conf_rev *rev;
 };
 
 #endif /* GH_CONF_TYPES_H */

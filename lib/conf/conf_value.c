@@ -122,6 +122,9 @@ conf_set_number(struct parser *p, const struct directive *d, const char *arg)
 	case SECT_LISTEN:
 		base = (char *)p->listen;
 		break;
+	case SECT_POOL:
+		base = (char *)p->pool;
+		break;
 	case SECT_GLOBAL:
 	case SECT_TCP:        /* offsets into struct conf: tcp.field */
 	case SECT_RESOLVER:   /* resolver.field */

@@ -103,6 +103,14 @@ bool lb_health_usable(const struct lb_health *h, unsigned srv, uint64_t now_ms);
 enum lb_state lb_health_state(const struct lb_health *h, unsigned srv,
                               uint64_t now_ms);
 
+/* The servers <h> was made for. */
+unsigned lb_health_servers(const struct lb_health *h);
+
+/* When <srv>'s last ejection ends (or ended), in the callers' ms; 0 when
+ * it was never ejected.  For operators' views (lb_health_state says
+ * whether it is ejected now). */
+uint64_t lb_health_ejected_until(const struct lb_health *h, unsigned srv);
+
 /* An active check of <srv> passed or failed (the checker's thread only).
  * Returns true when the server's UP/DOWN state changed. */
 bool lb_health_check_result(struct lb_health *h, unsigned srv, bool ok,

@@ -1133,8 +1133,8 @@ static const struct bad_case bad_cases[] = {
      "t.conf:6: listen \"a\": upstream is not allowed in discard mode "
      "(only relay connects upstream)"},
     {"listen a\n\tmode proxy\n",
-     "t.conf:2: mode: \"proxy\" is not relay, forward, echo, discard or "
-     "chargen"},
+     "t.conf:2: mode: \"proxy\" is not relay, forward, reverse, echo, "
+     "discard or chargen"},
     {"listen a\n\tmode echo\n\tmode echo\n",
      "t.conf:3: mode: already given at line 2"},
     {"listen a\n\tcongestion-control bbr\n",
