@@ -326,7 +326,8 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	                          .cache_worker = w->p.id,
 	                          .live = &a->reload->live,
 	                          .auth = a->auth,
-	                          .auth_queue = w->p.id};
+	                          .auth_queue = w->p.id,
+	                          .n_workers = a->conf->workers};
 	const struct conf *c = a->conf;
 	unsigned i;
 

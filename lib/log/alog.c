@@ -179,6 +179,7 @@ alog_record_reset(struct alog_record *rec)
 	rec->referer[0] = '\0';
 	rec->user_agent[0] = '\0';
 	rec->user[0] = '\0';
+	rec->peer[0] = '\0';
 }
 
 uint32_t
@@ -574,6 +575,10 @@ out_squid(struct alog_out *o, const struct alog_record *rec)
 			out_ipv4(o, rec->server_ip_be);
 		else
 			out_char(o, '-');
+	} else if (rec->hier == ALOG_HIER_PARENT) {
+		out_str(o, "FIRST_UP_PARENT/");
+		out_squid_field(o, rec->peer, sizeof(rec->peer),
+		                ALOG_PEER_MAX - 1);
 	} else {
 		out_str(o, "HIER_NONE/-");
 	}
@@ -674,11 +679,19 @@ out_json(struct alog_out *o, const struct alog_record *rec)
 	out_str(o, ",\"url\":");
 	out_json_str(o, rec->url, sizeof(rec->url), ALOG_BUDGET_URL);
 	out_str(o, ",\"hierarchy\":\"");
-	out_str(o, hier_direct(rec) ? "HIER_DIRECT" : "HIER_NONE");
+	out_str(o, hier_direct(rec)                ? "HIER_DIRECT"
+	           : rec->hier == ALOG_HIER_PARENT ? "FIRST_UP_PARENT"
+	                                           : "HIER_NONE");
 	out_str(o, "\",\"server\":\"");
 	if (hier_direct(rec) && rec->server_ip_be != 0)
 		out_ipv4(o, rec->server_ip_be);
-	out_str(o, "\",\"content_type\":");
+	out_str(o, "\"");
+	if (rec->hier == ALOG_HIER_PARENT) {
+		out_str(o, ",\"peer\":");
+		out_json_str(o, rec->peer, sizeof(rec->peer),
+		             ALOG_PEER_MAX - 1);
+	}
+	out_str(o, ",\"content_type\":");
 	out_json_str(o, rec->ctype, sizeof(rec->ctype), ALOG_BUDGET_CTYPE_JSON);
 	out_str(o, ",\"referer\":");
 	out_json_str(o, rec->referer, sizeof(rec->referer), ALOG_BUDGET_HDR);

@@ -11,6 +11,7 @@
 #define ALOG_CTYPE_MAX  64
 #define ALOG_HDR_MAX    192  /* Referer, User-Agent */
 #define ALOG_USER_MAX   65   /* an authenticated user name, with its NUL */
+#define ALOG_PEER_MAX   66   /* "pool/server", with its NUL */
 #define ALOG_LINE_MAX   2560 /* a formatted line with its '\n' and NUL */
 
 #define ALOG_RING_SLOTS_MAX (1u << 20) /* 1 GiB of records */
@@ -54,6 +55,8 @@ enum alog_result {
 enum alog_hier {
 	ALOG_HIER_NONE = 0,   /* HIER_NONE/- */
 	ALOG_HIER_DIRECT = 1, /* HIER_DIRECT/<server> */
+	ALOG_HIER_PARENT = 2, /* FIRST_UP_PARENT/<pool>/<server>: a reverse
+	                         listener's backend (peer names it) */
 };
 
 struct alog_record {
@@ -83,6 +86,9 @@ struct alog_record {
 	/* the user whose credentials were verified, "" none (never the
 	 * password, never a name that did not verify) */
 	char user[ALOG_USER_MAX];
+	/* ALOG_HIER_PARENT: "pool/server", the names of the configuration
+	 * (never the server's address: operators read names) */
+	char peer[ALOG_PEER_MAX];
 };
 
 /* TSC -> wall clock, per worker. */

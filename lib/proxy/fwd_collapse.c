@@ -286,6 +286,7 @@ fwd_ctx_poll(struct fwd_ctx *fc)
 
 	GH_CHECK_OBJ(fc, FWD_CTX_MAGIC);
 	n_auth = fwd_auth_poll(fc); /* the verifier's answers (fwd_auth.c) */
+	n_auth += fwd_rev_poll(fc); /* reverse: queued requests' turns */
 	if (fc->p.cache == NULL)
 		return n_auth;
 	n = cache_wake_drain(fc->p.cache, fc->p.cache_worker, objs,

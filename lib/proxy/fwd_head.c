@@ -347,6 +347,13 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		if (cfg->xff == CONF_XFF_DELETE &&
 		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
 			continue;
+		/* reverse: ours replace what the client claims */
+		if (cfg->reverse &&
+		    ((cfg->forwarded &&
+		      http_hdr_name_is(msg, buf, i, "forwarded")) ||
+		     (cfg->xfp &&
+		      http_hdr_name_is(msg, buf, i, "x-forwarded-proto"))))
+			continue;
 		/* RFC 9110 7.6.2: an intermediary MUST decrement it (0 was
 		 * answered here, see fwd_options_for_us()). */
 		if ((msg->method == HTTP_M_OPTIONS ||
@@ -384,6 +391,8 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		fwd_hw_str(&w, text);
 		fwd_hw_str(&w, "\r\n");
 	}
+	if (cfg->reverse)
+		fwd_rev_request_hdrs(s, &w, msg, buf);
 	fwd_cache_reval_hdrs(s, &w); /* a validation's conditionals */
 	fwd_hw_str(&w, "\r\n");
 	m = fwd_hw_done(&w, fc->cnt);
@@ -428,6 +437,8 @@ fwd_write_response_head(struct fwd_session *s, const struct http_msg *msg,
 		if (fwd_cfg(s)->anonymous && fwd_cfg(s)->anon_cookies &&
 		    (http_hdr_name_is(msg, buf, i, "set-cookie") ||
 		     http_hdr_name_is(msg, buf, i, "set-cookie2")))
+			continue;
+		if (fwd_rev_location(s, &w, msg, buf, i))
 			continue;
 		fwd_hw_span(&w, buf, msg->hdr[i].name);
 		fwd_hw_str(&w, ": ");

@@ -28,6 +28,8 @@
 #include "tcp/tcp.h"
 #include "common/gh_pool.h"
 #include "common/gh_wheel.h"
+#include "conf/conf_types.h"
+#include "lb/lb.h"
 
 #define FWD_CTX_MAGIC        0x66776301u
 #define FWD_SESSION_MAGIC    0x66777302u
@@ -74,6 +76,9 @@ enum fwd_state {
 	                      (a collapsed miss: fwd_collapse.c) */
 	ST_AUTH = 8,       /* the verifier checks the request's credentials
 	                      (fwd_auth.c); the head waits in cli_in */
+	ST_QUEUE = 9,      /* reverse: every server of the pool is at its
+	                      max-conns; waits on the pool's queue
+	                      (fwd_reverse.c), the request in up_out */
 };
 
 /* Session flags (32 bits: more come with the cache). */
@@ -117,6 +122,9 @@ enum fwd_state {
 	0x800000u /* the head is parsed again with the verifier's    \
 	             answer in s->auth_verdict (fwd_auth.c): counted \
 	             when it first came */
+#define SF_UP_REUSED                                                    \
+	0x1000000u /* the upstream leg came from the idle pool (a close \
+	              before any byte says nothing of the server) */
 #define SF_FILL_SELF                                               \
 	0x80000u /* ST_FORWARD: the response fills an object and   \
 	            the client is served from it (s->sobj), so the \
@@ -152,6 +160,18 @@ struct fwd_txn {
 	 * cache_vary_len UINT16_MAX when they did not fit */
 	uint16_t cache_vary_len;
 	char cache_vary[FWD_CACHE_VARY_REQ_MAX];
+	/* reverse: the request's Host (host[:port]) for location-rewrite */
+	uint16_t rev_host_len;
+	char rev_host[FWD_HOST_MAX + 7];
+};
+
+/* One pool of the reverse listeners on this worker (fwd_reverse.c): its
+ * lib/lb view and the FIFO of sessions waiting for a free server. */
+struct fwd_rev_pool {
+	struct lb_worker *w;
+	struct fwd_session *q_head;
+	struct fwd_session *q_tail;
+	uint32_t q_len;
 };
 
 struct fwd_session {
@@ -223,6 +243,17 @@ struct fwd_session {
 	uint32_t auth_seq;
 	uint64_t auth_key;
 	uint64_t auth_gen;
+	/* reverse (fwd_reverse.c): the pool (-1 none), the server counted
+	 * by lb_start (-1 none), what lb_finish will say, the servers tried,
+	 * the request's hash for uri-hash, the retries made, the queue */
+	int16_t rev_pool;
+	int16_t rev_srv;
+	uint8_t rev_outcome; /* enum lb_outcome */
+	uint8_t rev_retries;
+	uint32_t rev_exclude;
+	uint64_t rev_key;
+	struct fwd_session *q_next;
+	struct fwd_session *q_prev;
 	struct dns_waiter dw;
 	struct gh_timer tmr;
 };
@@ -282,6 +313,12 @@ struct fwd_ctx {
 	 * walks the waiters of its bucket only */
 	struct fwd_session *waiters[FWD_WAIT_BUCKETS];
 	uint32_t n_waiting;
+	/* reverse listeners (fwd_reverse.c): the pools they route to (the
+	 * snapshot's at start: restart-only), this worker's state of each,
+	 * and the pools whose queues a finished request may move (bit i) */
+	const struct conf_rev *rev;
+	struct fwd_rev_pool rpool[CONF_POOLS_MAX];
+	uint32_t rev_wake;
 };
 
 /*
@@ -362,6 +399,8 @@ struct fwd_head_writer {
 
 /* The methods the proxy passes on (405's and OPTIONS' Allow). */
 #define FWD_ALLOW "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, CONNECT"
+/* ... and a reverse listener (no CONNECT: it is a site, not a proxy) */
+#define FWD_REV_ALLOW "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH"
 
 extern struct fwd_orphan fwd_orphan; /* a finished leg's callback arg */
 extern const struct tcp_callbacks fwd_cb;
@@ -488,6 +527,13 @@ fwd_retry_drop(struct fwd_session *s)
 	rte_pktmbuf_free(s->retry);
 	s->retry = NULL;
 }
+
+/* Connect <s> to s->dst_ip_be:dst_port_be (an idle connection when
+ * <may_reuse> and one is there, else a new one), or answer an error. */
+void fwd_connect(struct fwd_session *s, bool may_reuse);
+
+/* Whether the request of <s> may be sent again: idempotent, no body. */
+bool fwd_retryable(const struct fwd_session *s);
 
 /* Whether <ip_be> is in a private range (RFC 1918, RFC 6598): what
  * allow-private-dst governs. */
@@ -705,6 +751,54 @@ unsigned fwd_auth_poll(struct fwd_ctx *fc);
 
 /* ST_AUTH's timer fired: 503. */
 void fwd_auth_timeout(struct fwd_session *s);
+
+/* ---- fwd_reverse.c ---- */
+
+/* fwd_listen() of a reverse listener: the worker's view of each pool
+ * (once, for the first).  Returns 0 or -ENOMEM. */
+int fwd_rev_init(struct fwd_ctx *fc, const struct conf_forward *cfg);
+
+/* Free what fwd_rev_init() made. */
+void fwd_rev_fini(struct fwd_ctx *fc);
+
+/* A request head <msg> in <buf> on a reverse listener, before the
+ * access rules: its form checked, its pool chosen by Host and path
+ * (s->rev_pool).  False when it was answered (405, 400, 421, 404). */
+bool fwd_rev_request(struct fwd_session *s, struct http_msg *msg,
+                     const char *buf);
+
+/* The request is ready in up_out: a server of s->rev_pool and the
+ * connect, or the pool's queue (ST_QUEUE), or a 503. */
+void fwd_rev_pick(struct fwd_session *s);
+
+/* The request's server is done with it: lb_finish with <o> (counted,
+ * the pool's queue woken); nothing when no server is counted. */
+void fwd_rev_finish(struct fwd_session *s, enum lb_outcome o);
+
+/* The server failed before any response byte with <o> (LB_CONNECT_FAIL,
+ * LB_FAIL): true when the request went to another server (retried),
+ * false to answer with an error. */
+bool fwd_rev_failed(struct fwd_session *s, enum lb_outcome o);
+
+/* The session leaves ST_QUEUE (ends, or its turn came). */
+void fwd_rev_dequeue(struct fwd_session *s);
+
+/* ST_QUEUE's timer fired: 503. */
+void fwd_rev_queue_timeout(struct fwd_session *s);
+
+/* Every loop: the queues of pools with a server freed. */
+unsigned fwd_rev_poll(struct fwd_ctx *fc);
+
+/* A response field <i> of <msg> for the client: a Location or
+ * Content-Location naming a server of the pool by address rewritten to
+ * the request's Host (location-rewrite on); true when written here. */
+bool fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
+                      const struct http_msg *msg, const char *buf, unsigned i);
+
+/* The request head's Forwarded / X-Forwarded-Proto fields by the
+ * listener's policy (after X-Forwarded-For). */
+void fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
+                          const struct http_msg *msg, const char *buf);
 
 /* ---- fwd_reply.c ---- */
 

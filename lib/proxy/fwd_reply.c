@@ -137,7 +137,10 @@ fwd_error_extra(struct fwd_session *s, unsigned status, enum alog_result result,
 	snprintf(hdrs, sizeof(hdrs),
 	         "Content-Type: text/html; charset=utf-8\r\n"
 	         "Cache-Control: no-store\r\n%s%s",
-	         status == 405 ? "Allow: " FWD_ALLOW "\r\n" : "", extra);
+	         status != 405       ? ""
+	         : s->l->cfg.reverse ? "Allow: " FWD_REV_ALLOW "\r\n"
+	                             : "Allow: " FWD_ALLOW "\r\n",
+	         extra);
 	fwd_reply(s, status, result, hdrs, body, (uint32_t)n);
 }
 

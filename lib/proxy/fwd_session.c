@@ -70,6 +70,8 @@ session_get(struct fwd_ctx *fc)
 	memset(s, 0, sizeof(*s));
 	s->magic = FWD_SESSION_MAGIC;
 	s->auth_user = -1;
+	s->rev_pool = -1;
+	s->rev_srv = -1;
 	fc->cnt->fwd_sessions_in_use++;
 	return s;
 }
@@ -143,6 +145,7 @@ fwd_session_end(struct fwd_session *s, bool reset)
 	struct fwd_ctx *fc = s->l->fc;
 
 	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
+	fwd_rev_dequeue(s);
 	if (s->dw.query != NULL)
 		dns_cancel(fc->p.dns, &s->dw);
 	fwd_timer_stop(s);
@@ -434,6 +437,9 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	s->up = NULL;
 	switch (s->state) {
 	case ST_CONNECTING:
+		/* a reverse listener's server: another one, once */
+		if (fwd_rev_failed(s, LB_CONNECT_FAIL))
+			return;
 		if (why == TCP_CLOSE_CONNECT_TIMEOUT) {
 			fwd_error(s, 504, ALOG_TCP_MISS,
 			          "the origin did not answer the connection "
@@ -537,8 +543,13 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 		fwd_session_end(s, false);
 		return;
 	case ST_CONNECTING:
+		if (fwd_rev_failed(s, LB_CONNECT_FAIL))
+			return;
 		fwd_error(s, 504, ALOG_TCP_MISS,
 		          "the origin did not answer the connection attempt");
+		return;
+	case ST_QUEUE:
+		fwd_rev_queue_timeout(s);
 		return;
 	case ST_FORWARD:
 		if (s->flags & SF_RESUME) {
@@ -552,6 +563,12 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 			fwd_fin_pending(s);
 			return;
 		}
+		/* reverse: a server silent before any response byte */
+		if (!(s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
+		    fwd_rev_failed(s, LB_FAIL))
+			return;
+		if (!(s->flags & SF_RESP_HEAD))
+			s->rev_outcome = LB_FAIL;
 		fwd_error(s, 504, ALOG_TCP_MISS,
 		          "the origin did not answer in time");
 		return;
@@ -608,6 +625,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->cnt = cnt;
 	fc->idle_max = cfg->upstream_idle_max;
 	fc->idle_ms = cfg->upstream_idle_ms;
+	fc->rev_wake = 0;
 	sess_bytes = gh_pool_bytes(p->max_sessions, sizeof(struct fwd_session));
 	txn_bytes = gh_pool_bytes(p->max_sessions, sizeof(struct fwd_txn));
 	idle_bytes = gh_pool_bytes(fc->idle_max, sizeof(struct fwd_idle));
@@ -653,6 +671,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	if (fc == NULL)
 		return;
 	fc->magic = 0;
+	fwd_rev_fini(fc);
 	free(fc->sess_mem);
 	free(fc->txn_mem);
 	free(fc->idle_mem);
@@ -695,6 +714,10 @@ fwd_listen(struct fwd_ctx *fc, unsigned port_idx, uint32_t ip_be,
 	l->lim.max_request_line = cfg->max_request_line;
 	l->lim.max_headers = cfg->max_headers;
 	l->lim.max_header_bytes = cfg->max_header_bytes;
+	if (cfg->reverse && (cfg->routes == NULL || cfg->rev == NULL))
+		return -EINVAL;
+	if (cfg->reverse && fwd_rev_init(fc, cfg) < 0)
+		return -ENOMEM;
 	rc = tcp_listen(fc->p.tcp, port_idx, ip_be, port_be, cc, &fwd_cb, l);
 	if (rc == 0)
 		fc->n_listeners++;

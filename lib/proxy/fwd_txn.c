@@ -102,6 +102,8 @@ fwd_txn_end(struct fwd_session *s)
 	 * that nobody waits on it */
 	fwd_cache_fill_end(s, false);
 	fwd_cache_claim_release(s); /* a validation's: its waiters look */
+	fwd_rev_finish(s, (enum lb_outcome)s->rev_outcome); /* reverse */
+	s->rev_pool = -1;
 	s->flags &= (uint32_t)~SF_NO_COLLAPSE;
 	fwd_live_drop(s);
 	if (t == NULL)
@@ -178,8 +180,7 @@ fwd_hit_done(struct fwd_session *s, uint32_t head_len)
  * True when it was answered from the cache and the next request may be
  * read (the session is in ST_HEAD). */
 static bool
-fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
-                 const char *buf)
+fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct conf_forward *cfg = fwd_cfg(s);
@@ -209,7 +210,18 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 		          0);
 		return false;
 	}
-	if (msg->method == HTTP_M_CONNECT) {
+	if (cfg->reverse) {
+		/* origin-form, or absolute-form routed by its authority
+		 * (RFC 9112 3.2.2); CONNECT refused; the pool chosen */
+		if (!fwd_rev_request(s, msg, buf))
+			return false;
+		if (fwd_conn_names_framing(msg, buf)) {
+			fwd_error(s, 400, ALOG_TAG_NONE,
+			          "Connection may not name Content-Length or "
+			          "Transfer-Encoding");
+			return false;
+		}
+	} else if (msg->method == HTTP_M_CONNECT) {
 		s->flags |= SF_CONNECT;
 		if (!fwd_connect_port_allowed(cfg, msg->port)) {
 			fc->cnt->fwd_denied_port++;
@@ -285,6 +297,10 @@ fwd_request_head(struct fwd_session *s, const struct http_msg *msg,
 	/* The head is consumed; the body (or the next request) follows. */
 	proxy_chain_trim(&s->cli_in, msg->head_len);
 	tcp_recved(s->cli, msg->head_len);
+	if (cfg->reverse) {
+		fwd_rev_pick(s);
+		return false;
+	}
 	fwd_resolve(s, host, host_len);
 	return false;
 }
@@ -480,6 +496,7 @@ fwd_response_head(struct fwd_session *s)
 		return false;
 	fwd_head_reset(s);
 	if (rc == HTTP_ERROR || msg->status == 101) {
+		s->rev_outcome = LB_FAIL;
 		fc->cnt->fwd_err_502_response++;
 		fwd_error(s, 502, ALOG_TCP_MISS,
 		          "the origin's response is not valid HTTP/1.1");
@@ -505,6 +522,7 @@ fwd_response_head(struct fwd_session *s)
 	}
 	/* a validation's 304 (or 5xx within stale-if-error) answered from
 	 * the stored object (fwd_cache_reval.c) */
+	s->rev_outcome = msg->status >= 500 ? LB_5XX : LB_OK;
 	if (s->reval != NULL && fwd_cache_reval_response(s, msg, buf))
 		return true;
 	if ((s->flags & SF_CLI_HTTP10) && msg->body_kind == HTTP_BODY_CHUNKED)

@@ -256,7 +256,7 @@ fwd_upstream_ready(struct fwd_session *s)
 
 /* Whether the current request may be sent again (fwd_retry): idempotent
  * (RFC 9110 9.2.2) and without a body, so up_out holds all of it. */
-static bool
+bool
 fwd_retryable(const struct fwd_session *s)
 {
 	switch (s->req_method) {
@@ -275,17 +275,22 @@ fwd_retryable(const struct fwd_session *s)
 }
 
 /* Connect <s> to its checked destination: an idle connection when
- * <may_reuse> and one is there, else a new one. */
-static void
+ * <may_reuse> and one is there, else a new one.  A reverse listener's
+ * server (s->rev_srv) is the configuration's: not checked, not logged by
+ * address (the record names pool and server). */
+void
 fwd_connect(struct fwd_session *s, bool may_reuse)
 {
 	struct fwd_ctx *fc = s->l->fc;
 	const struct proxy_params *p = &fc->p;
-	enum fwd_dst_refusal why = fwd_dst_refusal(
-	    p->ports, p->n_ports, fwd_cfg(s)->allow_private_dst, s->dst_ip_be);
+	bool rev = s->rev_srv >= 0;
+	enum fwd_dst_refusal why =
+	    rev ? FWD_DST_OK
+	        : fwd_dst_refusal(p->ports, p->n_ports,
+	                          fwd_cfg(s)->allow_private_dst, s->dst_ip_be);
 	int port, rc;
 
-	if (s->txn != NULL)
+	if (s->txn != NULL && !rev)
 		s->txn->rec.server_ip_be = s->dst_ip_be;
 	if (why != FWD_DST_OK) {
 		fc->cnt->fwd_denied_dst++;
@@ -300,22 +305,26 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 	if ((s->flags & SF_ACL_DST) && !fwd_acl_dst(s))
 		return;
 	if (s->txn != NULL)
-		s->txn->rec.hier = ALOG_HIER_DIRECT;
+		s->txn->rec.hier = rev ? ALOG_HIER_PARENT : ALOG_HIER_DIRECT;
+	s->flags &= (uint32_t)~SF_UP_REUSED;
+	/* An indirect copy (no bytes copied) of an idempotent request: the
+	 * origin may close a reused connection just now, a reverse
+	 * listener's server may fail before answering (fwd_retry) */
+	fwd_retry_drop(s);
+	if (s->up_out != NULL && (rev || may_reuse) && fwd_retryable(s))
+		s->retry = rte_pktmbuf_clone(s->up_out, p->pool);
 	if (!(s->flags & SF_CONNECT) && may_reuse) {
 		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be);
 		if (s->up != NULL) {
 			tcp_conn_set_arg(s->up, s);
 			fc->cnt->fwd_upstream_reused++;
-			/* An indirect copy (no bytes copied): the origin may
-			 * have closed this connection just now. */
-			fwd_retry_drop(s);
-			if (s->up_out != NULL && fwd_retryable(s))
-				s->retry =
-				    rte_pktmbuf_clone(s->up_out, p->pool);
+			s->flags |= SF_UP_REUSED;
 			fwd_upstream_ready(s);
 			return;
 		}
 	}
+	if (!rev)
+		fwd_retry_drop(s); /* a new connection to an origin */
 	port = route_port(p, s->dst_ip_be);
 	if (port < 0) {
 		fc->cnt->fwd_err_502_connect++;
@@ -339,6 +348,10 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 bool
 fwd_retry(struct fwd_session *s)
 {
+	/* a reverse listener's server that failed on a connection of its
+	 * own: another server, once (fwd_reverse.c) */
+	if (s->rev_srv >= 0 && !(s->flags & SF_UP_REUSED))
+		return s->state == ST_FORWARD && fwd_rev_failed(s, LB_FAIL);
 	if (s->retry == NULL || s->state != ST_FORWARD ||
 	    (s->flags & SF_RESP_HEAD) || s->up_in != NULL) {
 		fwd_retry_drop(s);

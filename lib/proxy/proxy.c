@@ -459,7 +459,8 @@ proxy_listen_forward(struct proxy_worker *pw, unsigned port_idx, uint32_t ip_be,
                      enum tcp_cc_algo cc)
 {
 	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
-	if (pw->p.dns == NULL || fwd == NULL)
+	/* a reverse listener's servers are addresses: no DNS */
+	if (fwd == NULL || (pw->p.dns == NULL && !fwd->reverse))
 		return -EINVAL;
 	if (pw->fwd == NULL) {
 		pw->fwd = fwd_ctx_create(&pw->p, &pw->cnt, fwd);

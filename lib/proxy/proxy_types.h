@@ -102,6 +102,17 @@ enum proxy_service {
 	X(fwd_no_session,     "forward: connections refused: session pool empty") \
 	X(fwd_log_records,    "forward: access-log records queued") \
 	X(fwd_log_dropped,    "forward: access-log records lost: ring full") \
+	X(rev_requests,       "reverse: requests routed to a pool") \
+	X(rev_no_route_421,   "reverse: 421 sent, no route and no default-pool for the Host") \
+	X(rev_no_route_404,   "reverse: 404 sent, the Host routed but no path prefix matched and no default-pool") \
+	X(rev_no_server,      "reverse: 503 sent, no server of the pool usable (all ejected or down)") \
+	X(rev_queued,         "reverse: requests that waited in their pool's queue (every server at max-conns)") \
+	X(rev_queue_timeout,  "reverse: 503 sent, queue-timeout-ms passed in the queue") \
+	X(rev_queue_full,     "reverse: 503 sent, the pool's queue held queue-max requests (or queue-timeout-ms 0)") \
+	X(rev_retries,        "reverse: requests sent again to another server (its server failed before any response byte)") \
+	X(rev_server_failures, "reverse: requests whose server failed (connect failure, reset or timeout before a response byte)") \
+	X(rev_server_5xx,     "reverse: 5xx responses from servers") \
+	X(rev_ejections,      "reverse: servers ejected by this worker's passive health (failure or 5xx streak)") \
 	X(fwd_cache_hits,     "forward cache: requests answered from the cache (TCP_MEM_HIT)") \
 	X(fwd_cache_misses,   "forward cache: cacheable requests (GET or HEAD, no body) not answered from it") \
 	X(fwd_cache_stored,   "forward cache: responses stored whole (the object completed)") \
@@ -228,6 +239,9 @@ struct proxy_params {
 	 * queue in it */
 	struct auth_verifier *auth;
 	uint32_t auth_queue;
+	/* workers of the process: a pool's max-conns is shared among them
+	 * (lib/lb); 0 counts as 1 */
+	uint32_t n_workers;
 };
 
 #endif /* GH_PROXY_TYPES_H */

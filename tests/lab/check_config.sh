@@ -71,6 +71,8 @@ expect_good "$CONF"
 if [[ -f $GH_SOURCE_ROOT/config/gatehouse.conf ]]; then
 	expect_good "$GH_SOURCE_ROOT/config/gatehouse.conf"
 fi
+# The reverse proxy's commented example (issue 14).
+expect_good "$GH_SOURCE_ROOT/config/reverse.conf"
 # The worked examples of docs/configuration.md ("Access control").
 for f in "$GH_SOURCE_ROOT"/config/examples/*.conf; do
 	[[ -e $f ]] && expect_good "$f"

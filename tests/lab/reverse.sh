@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+#
+# lab-reverse: a reverse listener (issue 14) in front of three nginx servers
+# in the origin namespace, on three extra addresses of the origin's subnet
+# (ORIGIN_NET.21-.23 on its eth0, each nginx with its own config, pid and
+# logs in the lab state dir, stopped by PID).  Each serves "/" naming
+# itself, /hdr echoing the forwarding fields it got, /c with max-age=300,
+# /slow after 2 s.  The appliance listens on INSIDE_IP:80:
+#   route www.lab.test web          (roundrobin over s1 s2 s3)
+#   route www.lab.test/h hash       (uri-hash over the same three)
+#   route www.lab.test/slow slowp   (s3 only)
+#   route only.lab.test/x web
+# Checks, each printing PASS or FAIL (the first FAIL ends the test):
+#   route        Host www.lab.test: 200 from one of s1..s3
+#   misdirected  an unknown Host: 421; a known Host, no prefix: 404
+#   roundrobin   30 requests: 10 to each server
+#   urihash      10 GETs of one URL: one server; 3 URLs spread
+#   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent
+#   absolute     absolute-form: routed by its authority, Host ignored
+#   slow         /slow (2 s on s3) does not stall "/" on the others
+#   stop_one     wrk 6 s; s2 stopped after 1 s: no non-2xx, no socket
+#                error (retries and ejection); s2 restarted takes requests
+#                again once its ejection expired
+#   cached       /c stored; every server stopped: /c still 200 from the
+#                cache
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_lab_prereqs
+lab_up reverse
+
+NET=${ORIGIN_IP%.*}
+SRV_IPS=("$NET.21" "$NET.22" "$NET.23")
+declare -A NGX_PID=()
+
+cleanup_servers() {
+	local i
+	for i in 0 1 2; do
+		[[ -n ${NGX_PID[$i]:-} ]] && kill -TERM "${NGX_PID[$i]}" 2>/dev/null || true
+	done
+}
+# the servers first, then lib.sh's EXIT work (appliance, lab)
+trap 'cleanup_servers; lab_cleanup' EXIT
+
+# start_server I: nginx s<I+1> on SRV_IPS[I]:80.
+start_server() {
+	local i=$1 dir=$STATE_DIR/s$(($1 + 1)) name=s$(($1 + 1)) echo_mod
+	echo_mod=/usr/lib/nginx/modules/ngx_http_echo_module.so
+	mkdir -p "$dir/tmp"
+	local load="" slow='return 200 "slow\n";'
+	if [[ -r $echo_mod ]]; then
+		load="load_module $echo_mod;"
+		slow='echo_sleep 2; echo "slow";'
+	fi
+	# shellcheck disable=SC2016 # nginx variables
+	cat >"$dir/nginx.conf" <<EOF
+$load
+daemon on;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    keepalive_requests 100000;
+    server {
+        listen ${SRV_IPS[$i]}:80;
+        location / { return 200 "$name\n"; }
+        location /hdr {
+            return 200 "xff=\$http_x_forwarded_for xfp=\$http_x_forwarded_proto fwd=\$http_forwarded host=\$host\n";
+        }
+        location /c {
+            add_header Cache-Control "max-age=300";
+            return 200 "cached-$name\n";
+        }
+        location /slow { $slow }
+    }
+}
+EOF
+	rm -f "$dir/nginx.pid"
+	in_origin nginx -q -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf" 9>&- ||
+		fail "nginx $name did not start"
+	local k
+	for ((k = 0; k < 50; k++)); do
+		[[ -s $dir/nginx.pid ]] && break
+		sleep 0.1
+	done
+	NGX_PID[$i]=$(cat "$dir/nginx.pid")
+	pid_alive "${NGX_PID[$i]}" || fail "nginx $name is not running"
+}
+
+# stop_server I: graceful stop (QUIT: in-flight requests finish).
+stop_server() {
+	local i=$1 k
+	kill -QUIT "${NGX_PID[$i]}" 2>/dev/null || true
+	for ((k = 0; k < 50; k++)); do
+		pid_alive "${NGX_PID[$i]}" || break
+		sleep 0.1
+	done
+	NGX_PID[$i]=""
+}
+
+for i in 0 1 2; do
+	ip -n "$ORIGIN_NS" addr add "${SRV_IPS[$i]}/24" dev eth0
+	start_server "$i"
+done
+
+CONF_R=$STATE_DIR/reverse.conf
+cp "$CONF" "$CONF_R"
+cat >>"$CONF_R" <<EOF
+
+pool web
+	server s1 ${SRV_IPS[0]}:80
+	server s2 ${SRV_IPS[1]}:80
+	server s3 ${SRV_IPS[2]}:80
+	eject-fails 1
+	eject-base-ms 1000
+	eject-max-ms 2000
+
+pool hash
+	server s1 ${SRV_IPS[0]}:80
+	server s2 ${SRV_IPS[1]}:80
+	server s3 ${SRV_IPS[2]}:80
+	balance uri-hash
+
+pool slowp
+	server s3 ${SRV_IPS[2]}:80
+
+listen site
+	mode reverse
+	bind $INSIDE_IP:80
+	route www.lab.test web
+	route www.lab.test/h hash
+	route www.lab.test/slow slowp
+	route only.lab.test/x web
+	forwarded on
+	cache on
+EOF
+start_appliance "$CONF_R"
+
+# rcurl HOST PATH [CURL ARGS...]: the body of http://HOST/PATH via the
+# reverse listener (curl --resolve: Host as a browser sends it).
+rcurl() {
+	local host=$1 path=$2
+	shift 2
+	timeout -k 2 30 ip netns exec "$CLIENT_NS" curl -sS --max-time 20 \
+		--resolve "$host:80:$INSIDE_IP" "$@" "http://$host$path"
+}
+rstatus() { rcurl "$1" "$2" -o /dev/null -w '%{http_code}'; }
+
+# ---- route
+body=$(rcurl www.lab.test /)
+[[ $body =~ ^s[123]$ ]] || fail_check route "body '$body'"
+pass_check route "www.lab.test/ -> $body"
+
+# ---- misdirected
+st=$(rstatus nobody.lab.test /)
+[[ $st == 421 ]] || fail_check misdirected "unknown host: $st"
+st=$(rstatus only.lab.test /y)
+[[ $st == 404 ]] || fail_check misdirected "no prefix: $st"
+st=$(rstatus only.lab.test /x/1)
+[[ $st == 200 ]] || fail_check misdirected "the prefix: $st"
+expect_counter proxy.rev_no_route_421 == 1
+expect_counter proxy.rev_no_route_404 == 1
+pass_check misdirected "421 and 404"
+
+# ---- roundrobin
+declare -A seen=()
+for ((i = 0; i < 30; i++)); do
+	b=$(rcurl www.lab.test /)
+	seen[$b]=$((${seen[$b]:-0} + 1))
+done
+for s in s1 s2 s3; do
+	# one worker: exactly 10 each; more workers: each has its own turn
+	((${seen[$s]:-0} >= 5)) || fail_check roundrobin "$s got ${seen[$s]:-0} of 30"
+done
+pass_check roundrobin "s1 ${seen[s1]} s2 ${seen[s2]} s3 ${seen[s3]}"
+
+# ---- urihash
+first=$(rcurl www.lab.test /h/one)
+for ((i = 0; i < 9; i++)); do
+	b=$(rcurl www.lab.test /h/one)
+	[[ $b == "$first" ]] || fail_check urihash "/h/one went to $first then $b"
+done
+pass_check urihash "/h/one always on $first"
+
+# ---- forwarding
+b=$(rcurl www.lab.test /hdr -H 'Forwarded: for=6.6.6.6')
+[[ $b == *"xff=$CLIENT_IP "* ]] || fail_check forwarding "$b"
+[[ $b == *"xfp=http "* ]] || fail_check forwarding "$b"
+[[ $b == *"fwd=for=$CLIENT_IP;proto=http;host=\"www.lab.test\" "* ]] ||
+	fail_check forwarding "$b"
+[[ $b != *6.6.6.6* ]] || fail_check forwarding "the client's Forwarded passed: $b"
+pass_check forwarding "$b"
+
+# ---- absolute
+b=$(timeout -k 2 30 ip netns exec "$CLIENT_NS" curl -sS --max-time 20 \
+	--request-target "http://www.lab.test/hdr" -H "Host: bogus.lab.test" \
+	"http://$INSIDE_IP/")
+[[ $b == *"host=www.lab.test"* ]] || fail_check absolute "$b"
+pass_check absolute "routed by the target's authority: $b"
+
+# ---- slow
+t0=$(date +%s%N)
+rcurl www.lab.test /slow >/dev/null &
+slow_pid=$!
+sleep 0.2
+for ((i = 0; i < 5; i++)); do
+	b=$(rcurl www.lab.test / --max-time 1) || fail_check slow "a request stalled"
+done
+wait "$slow_pid" || fail_check slow "/slow failed"
+pass_check slow "5 fast requests while /slow took $((($(date +%s%N) - t0) / 1000000)) ms"
+
+# ---- stop_one
+WRK_OUT=$STATE_DIR/wrk.out
+ip netns exec "$CLIENT_NS" wrk -t1 -c8 -d6s -H "Host: www.lab.test" \
+	"http://$INSIDE_IP/" >"$WRK_OUT" 2>&1 &
+wrk_pid=$!
+sleep 1
+stop_server 1
+wait "$wrk_pid" || fail_check stop_one "wrk failed: $(cat "$WRK_OUT")"
+grep -q "Non-2xx" "$WRK_OUT" && fail_check stop_one "$(cat "$WRK_OUT")"
+grep -q "Socket errors" "$WRK_OUT" && fail_check stop_one "$(cat "$WRK_OUT")"
+reqs=$(awk '/requests in/ {print $1}' "$WRK_OUT")
+log "wrk: $reqs requests, ejections $(counter proxy.rev_ejections), retries $(counter proxy.rev_retries)"
+start_server 1
+sleep 2.5 # the ejection (1 s, doubled once at most: 2 s) expires
+declare -A back=()
+for ((i = 0; i < 12; i++)); do
+	b=$(rcurl www.lab.test /)
+	back[$b]=1
+done
+[[ -n ${back[s2]:-} ]] || fail_check stop_one "s2 took no request after its restart"
+pass_check stop_one "$reqs requests, no error with s2 stopped; s2 back after restart"
+
+# ---- cached
+b1=$(rcurl www.lab.test /c)
+[[ $b1 == cached-s* ]] || fail_check cached "first: $b1"
+for i in 0 1 2; do stop_server "$i"; done
+b2=$(rcurl www.lab.test /c)
+[[ $b2 == "$b1" ]] || fail_check cached "with the servers stopped: '$b2'"
+st=$(rstatus www.lab.test /)
+[[ $st == 503 || $st == 502 ]] || fail_check cached "uncached with no server: $st"
+pass_check cached "$b2 from the cache with every server stopped"
+
+pass
