@@ -290,20 +290,27 @@ fwdproxy_stop() {
 	return 0
 }
 
-# proc_tree_ticks PID: utime+stime (clock ticks) of PID and every live
-# descendant process, all their threads included (/proc/PID/stat counts a
-# process's threads; proc_cpu_ticks is relay.sh's).
-proc_tree_ticks() {
+# proc_tree_pids PID: PID and every live descendant process, one a line.
+proc_tree_pids() {
 	local -a pids=("$1")
 	local -A kids=()
-	local pid ppid c t i=0 sum=0
+	local pid ppid c i=0
 	[[ -r /proc/$1/stat ]] || return 1
 	while read -r pid ppid; do kids[$ppid]+=" $pid"; done < <(ps -e -o pid=,ppid=)
 	while ((i < ${#pids[@]})); do
 		for c in ${kids[${pids[i]}]:-}; do pids+=("$c"); done
 		i=$((i + 1))
 	done
-	for pid in "${pids[@]}"; do
+	printf '%s\n' "${pids[@]}"
+}
+
+# proc_tree_ticks PID: utime+stime (clock ticks) of PID and every live
+# descendant process, all their threads included (/proc/PID/stat counts a
+# process's threads; proc_cpu_ticks is relay.sh's).
+proc_tree_ticks() {
+	local pid t sum=0 list
+	list=$(proc_tree_pids "$1") || return 1
+	for pid in $list; do
 		t=$(proc_cpu_ticks "$pid" 2>/dev/null) && sum=$((sum + t))
 	done
 	printf '%s\n' "$sum"
