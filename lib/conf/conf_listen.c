@@ -117,10 +117,11 @@ set_mode(struct parser *p, const struct directive *d, const char *arg)
 			return 0;
 		}
 	}
-	return conf_fail(p,
-	                 "%s: \"%s\" is not relay, forward, reverse, socks, echo, "
-	                 "discard or chargen",
-	                 d->name, arg);
+	return conf_fail(
+	    p,
+	    "%s: \"%s\" is not relay, forward, reverse, socks, echo, "
+	    "discard or chargen",
+	    d->name, arg);
 }
 
 static int
