@@ -4,6 +4,7 @@
  * (proxy_lb_now_ms); the reason a check failed from the worker that runs
  * the checks (worker 0, proxy_worker_check_last).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -152,6 +153,21 @@ static const char *const check_names[] = {
     [CONF_CHECK_HTTP] = "http",
 };
 
+/* Requests in flight to server <s> of pool <p>, summed over the workers
+ * (each one's own count, read as it is). */
+static uint64_t
+in_flight(const struct app *a, unsigned p, unsigned s)
+{
+	uint64_t n = 0;
+	unsigned w;
+
+	for (w = 0; w < a->n_workers; w++)
+		if (a->workers[w] != NULL && a->workers[w]->proxy != NULL)
+			n += proxy_worker_pool_outstanding(a->workers[w]->proxy,
+			                                   p, s);
+	return n;
+}
+
 size_t
 pools_show(const struct app *a, char *out, size_t cap)
 {
@@ -178,10 +194,11 @@ pools_show(const struct app *a, char *out, size_t cap)
 			len += (size_t)snprintf(
 			    out + len, cap - len,
 			    "  server %s %s:%u weight %u max-conns %u: %s, "
-			    "last check %s\n",
+			    "in flight %" PRIu64 ", last check %s\n",
 			    sv->name, ip, (unsigned)ntohs(sv->port_be),
 			    sv->weight, sv->max_conns,
 			    state_name(lb_health_state(pool->health, s, now)),
+			    in_flight(a, p, s),
 			    pchk_result_name(last_check(a, p, s)));
 		}
 	}

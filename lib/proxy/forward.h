@@ -46,4 +46,9 @@ fwd_ctx_listener_counters(const struct fwd_ctx *fc, unsigned i);
 /* Free it, after its TCP stack closed every connection. NULL is fine. */
 void fwd_ctx_destroy(struct fwd_ctx *fc);
 
+/* Requests this worker has in flight to server <srv> of pool <pool>
+ * (any thread: a view for pool show, read without a lock). */
+uint32_t fwd_rev_outstanding(const struct fwd_ctx *fc, unsigned pool,
+                             unsigned srv);
+
 #endif /* GH_PROXY_FORWARD_H */

@@ -888,6 +888,14 @@ fwd_now_ms(const struct fwd_ctx *fc)
 	return gh_wheel_now(&fc->wheel);
 }
 
+/* lib/lb's clock (proxy.h: proxy_lb_now_ms, the TSC in ms, shared with
+ * the health checker and the control thread) at the wheel's now. */
+static inline uint64_t
+fwd_lb_now_ms(const struct fwd_ctx *fc)
+{
+	return fc->start_tsc / fc->tsc_per_ms + fwd_now_ms(fc);
+}
+
 static inline void
 fwd_timer_set(struct fwd_session *s, uint32_t ms)
 {

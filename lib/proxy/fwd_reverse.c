@@ -84,6 +84,15 @@ fwd_rev_fini(struct fwd_ctx *fc)
 	fc->rev = NULL;
 }
 
+uint32_t
+fwd_rev_outstanding(const struct fwd_ctx *fc, unsigned pool, unsigned srv)
+{
+	if (fc->rev == NULL || pool >= fc->rev->n_pools ||
+	    srv >= fc->rev->pools[pool].n_servers || fc->rpool[pool].w == NULL)
+		return 0;
+	return lb_outstanding(fc->rpool[pool].w, srv);
+}
+
 /* ---- requests ---- */
 
 bool
@@ -190,7 +199,7 @@ rev_choose(struct fwd_session *s)
 	const struct conf_pool *pl = &fc->rev->pools[s->rev_pool];
 
 	return lb_pick(fc->rpool[s->rev_pool].w, pl->lb, pl->health, s->rev_key,
-	               s->rev_exclude, fwd_now_ms(fc));
+	               s->rev_exclude, fwd_lb_now_ms(fc));
 }
 
 void
@@ -317,7 +326,7 @@ fwd_rev_finish(struct fwd_session *s, enum lb_outcome o)
 	else if (o == LB_CONNECT_FAIL || o == LB_FAIL)
 		fc->cnt->rev_server_failures++;
 	if (lb_finish(fc->rpool[s->rev_pool].w, pl->health,
-	              (unsigned)s->rev_srv, o, fwd_now_ms(fc)))
+	              (unsigned)s->rev_srv, o, fwd_lb_now_ms(fc)))
 		fc->cnt->rev_ejections++;
 	s->rev_exclude |= 1u << s->rev_srv;
 	s->rev_srv = -1;

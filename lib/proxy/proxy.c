@@ -521,6 +521,14 @@ proxy_worker_check_last(const struct proxy_worker *pw, unsigned pool,
 	return proxy_checks_last(pw->checks, pool, srv);
 }
 
+uint32_t
+proxy_worker_pool_outstanding(const struct proxy_worker *pw, unsigned pool,
+                              unsigned srv)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return pw->fwd != NULL ? fwd_rev_outstanding(pw->fwd, pool, srv) : 0;
+}
+
 const struct pchk_counters *
 proxy_worker_check_counters(const struct proxy_worker *pw)
 {

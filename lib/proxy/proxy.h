@@ -94,6 +94,11 @@ int proxy_worker_checks(struct proxy_worker *pw, const struct conf_rev *rev);
 enum pchk_result proxy_worker_check_last(const struct proxy_worker *pw,
                                          unsigned pool, unsigned srv);
 
+/* Requests <pw> has in flight to server <srv> of pool <pool> (any
+ * thread: a view, read without a lock). */
+uint32_t proxy_worker_pool_outstanding(const struct proxy_worker *pw,
+                                       unsigned pool, unsigned srv);
+
 /* The checks' counters of <pw> (zeros when it runs none). */
 const struct pchk_counters *
 proxy_worker_check_counters(const struct proxy_worker *pw);

@@ -26,6 +26,13 @@
 #   stop_one     wrk 6 s; s2 stopped after 1 s: no non-2xx, no socket
 #                error (retries and ejection); s2 restarted takes requests
 #                again once its ejection expired
+#   checks       pool chk (HTTP checks every 200 ms, fall 2, rise 2, no
+#                passive ejection): s3 stopped is marked down by its checks
+#                (pool show, the log line with the reason, health
+#                counters) and gets no request, every request 200; s3
+#                restarted is up again and takes requests
+#   drain        server disable chk s1: draining, no new request to s1;
+#                server enable: s1 takes requests again
 #   cached       /c stored; every server stopped: /c still 200 from the
 #                cache
 # shellcheck source=tests/lab/lib.sh
@@ -137,6 +144,18 @@ pool hash
 pool slowp
 	server s3 ${SRV_IPS[2]}:80
 
+pool chk
+	server s1 ${SRV_IPS[0]}:80
+	server s2 ${SRV_IPS[1]}:80
+	server s3 ${SRV_IPS[2]}:80
+	check http
+	check-path /
+	check-interval-ms 200
+	check-timeout-ms 150
+	rise 2
+	fall 2
+	eject-fails 0
+
 listen site
 	mode reverse
 	bind $INSIDE_IP:80
@@ -144,6 +163,7 @@ listen site
 	route www.lab.test/h hash
 	route www.lab.test/slow slowp
 	route only.lab.test/x web
+	route chk.lab.test chk
 	forwarded on
 	cache on
 EOF
@@ -268,6 +288,61 @@ for ((i = 0; i < 12; i++)); do
 done
 [[ -n ${back[s2]:-} ]] || fail_check stop_one "s2 took no request after its restart"
 pass_check stop_one "$reqs requests, no error with s2 stopped; s2 back after restart"
+
+# spread CASE N: N requests to chk.lab.test, each must be 200; prints the
+# servers that answered, sorted and counted ("4 s1 4 s2 ...").
+spread() {
+	local i b
+	for ((i = 0; i < $2; i++)); do
+		b=$(rcurl chk.lab.test /) || fail_check "$1" "request $i failed"
+		[[ $b =~ ^s[123]$ ]] || fail_check "$1" "request $i: '$b'"
+		printf '%s\n' "$b"
+	done | sort | uniq -c | tr -s ' \n' ' '
+}
+
+# wait_state SERVER STATE: pool show says chk's SERVER is STATE within 5 s.
+wait_state() {
+	local k
+	for ((k = 0; k < 50; k++)); do
+		ctl pool show | grep -A3 '^pool chk' | grep -q "server $1 .*: $2," && return 0
+		sleep 0.1
+	done
+	fail_check checks "chk $1 not $2 within 5 s: $(ctl pool show)"
+}
+
+# ---- checks
+[[ $(counter health.passed) -gt 0 ]] || fail_check checks "no check passed yet"
+wait_state s3 up
+stop_server 2
+wait_state s3 down
+grep -q "pool chk server s3: up -> down (active check: refused)" "${APP_LOG[$LAB]}" ||
+	fail_check checks "no state-change line in the log"
+[[ $(counter health.failed_refused) -gt 0 ]] || fail_check checks "health.failed_refused 0"
+got=$(spread checks 12)
+[[ $got != *s3* ]] || fail_check checks "s3 down took requests: $got"
+start_server 2
+wait_state s3 up
+grep -q "pool chk server s3: down -> up (active checks pass)" "${APP_LOG[$LAB]}" ||
+	fail_check checks "no line for s3 back up"
+got=$(spread checks 12)
+[[ $got == *s3* ]] || fail_check checks "s3 up again took no request: $got"
+[[ $(counter pools.state_changes) -ge 2 ]] || fail_check checks "pools.state_changes < 2"
+pass_check checks "s3 down by its checks, no request to it, every answer 200; up again: $got"
+
+# ---- drain
+ctl server disable chk s1 | grep -q "disabled" || fail_check drain "server disable refused"
+wait_state s1 draining
+got=$(spread drain 12)
+[[ $got != *s1* ]] || fail_check drain "a draining s1 took requests: $got"
+[[ $(counter pools.servers_draining) -eq 1 ]] || fail_check drain "pools.servers_draining not 1"
+ctl server enable chk s1 | grep -q "enabled" || fail_check drain "server enable refused"
+wait_state s1 up
+got=$(spread drain 12)
+[[ $got == *s1* ]] || fail_check drain "s1 enabled took no request: $got"
+out=$(ctl server disable chk nosuch 2>&1 || true)
+[[ $out == *"error: pool chk has no server"* ]] ||
+	fail_check drain "an unknown server was not refused: $out"
+pass_check drain "s1 drained and back: $got"
 
 # ---- cached
 b1=$(rcurl www.lab.test /c)

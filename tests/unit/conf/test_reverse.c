@@ -163,6 +163,22 @@ Test(conf_reverse, header_policy_and_no_resolver)
 	conf_free(c);
 }
 
+/* A reverse listener is the site's own cache: CDN-Cache-Control (RFC
+ * 9213) on unless the file says off; a forward listener's stays off. */
+Test(conf_reverse, cdn_cache_control_on_by_default)
+{
+	struct conf *c = parse(PORTS POOL_WEB REV_HEAD "\tdefault-pool web\n");
+
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(c->listeners[0].fwd.cache_cdn_control);
+	conf_free(c);
+	c = parse(PORTS POOL_WEB REV_HEAD "\tdefault-pool web\n"
+	                                  "\tcache-cdn-control off\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(!c->listeners[0].fwd.cache_cdn_control);
+	conf_free(c);
+}
+
 Test(conf_reverse, pool_before_nothing_is_allowed)
 {
 	/* a pool nobody routes to: allowed, built all the same */
