@@ -221,6 +221,23 @@ fwd_acl_deny(struct fwd_session *s, const struct acl_verdict *v)
 	fwd_error(s, 403, ALOG_TCP_DENIED, why);
 }
 
+/* What verdict <v> on the request of <s> means: NEED_DST (judged again
+ * with the address), or logged and allowed, or denied with a 403. */
+static enum fwd_acl_result
+fwd_acl_outcome(struct fwd_session *s, const struct acl_verdict *v)
+{
+	if (v->reason == ACL_R_NEED_DST) {
+		s->flags |= SF_ACL_DST;
+		return FWD_ACL_NEED_DST;
+	}
+	fwd_acl_log(s, v);
+	if (v->action == ACL_ALLOW)
+		return FWD_ACL_ALLOW;
+	s->l->fc->cnt->fwd_acl_denied++;
+	fwd_acl_deny(s, v);
+	return FWD_ACL_DENIED;
+}
+
 enum fwd_acl_result
 fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
                 const char *buf)
@@ -234,16 +251,7 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
 	s->dst_port_be = htons(msg->port);
 	fwd_acl_who_init(s, &who);
 	fwd_acl_judge_head(set, msg, buf, &who, &v);
-	if (v.reason == ACL_R_NEED_DST) {
-		s->flags |= SF_ACL_DST;
-		return FWD_ACL_NEED_DST;
-	}
-	fwd_acl_log(s, &v);
-	if (v.action == ACL_ALLOW)
-		return FWD_ACL_ALLOW;
-	s->l->fc->cnt->fwd_acl_denied++;
-	fwd_acl_deny(s, &v);
-	return FWD_ACL_DENIED;
+	return fwd_acl_outcome(s, &v);
 }
 
 enum fwd_acl_result
@@ -264,16 +272,7 @@ fwd_acl_socks(struct fwd_session *s, const char *host, uint32_t host_len,
 	r.host = (struct acl_str){host, host_len};
 	r.url = (struct acl_str){url, strlen(url)};
 	acl_check(set, &r, &v); /* no header: header acls never match */
-	if (v.reason == ACL_R_NEED_DST) {
-		s->flags |= SF_ACL_DST;
-		return FWD_ACL_NEED_DST;
-	}
-	fwd_acl_log(s, &v);
-	if (v.action == ACL_ALLOW)
-		return FWD_ACL_ALLOW;
-	s->l->fc->cnt->fwd_acl_denied++;
-	fwd_acl_deny(s, &v);
-	return FWD_ACL_DENIED;
+	return fwd_acl_outcome(s, &v);
 }
 
 bool
