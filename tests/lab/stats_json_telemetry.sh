@@ -7,8 +7,8 @@
 # the control socket is mode 0600.
 #
 # All counters, not a sample: every group (net, worker, tcp, tcp_flow,
-# proxy, dns, port.<name> with its device counters, access_log, process,
-# management) must be on
+# proxy, dns, health, port.<name> with its device counters, access_log,
+# process, management, config) must be on
 # every surface with the same counter names.  An idle appliance still
 # counts a few things (poll loops, cycles, a stray frame), so the text is
 # read twice, before and after the other two: a counter equal in both text
@@ -73,8 +73,8 @@ import re
 import sys
 
 text1_f, json_f, tele_f, text2_f = sys.argv[1:5]
-GROUPS = {"net", "worker", "tcp", "tcp_flow", "proxy", "dns", "access_log",
-          "process", "management", "config"}
+GROUPS = {"net", "worker", "tcp", "tcp_flow", "proxy", "dns", "health",
+          "access_log", "process", "management", "config"}
 # groups of the process, not of the workers: totals only
 PROCESS = ("access_log.", "process.", "management.", "config.")
 PORT_SAMPLE = {"rx_pkts", "tx_drops", "dev_ipackets", "dev_imissed",
