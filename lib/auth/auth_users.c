@@ -413,7 +413,8 @@ users_place(struct parse *ps, struct auth_users *u)
 {
 	uint32_t i;
 
-	qsort(ps->tmp, ps->n, sizeof(*ps->tmp), user_tmp_cmp);
+	if (ps->n > 1) /* a file without users: tmp is NULL (C11 7.22.5) */
+		qsort(ps->tmp, ps->n, sizeof(*ps->tmp), user_tmp_cmp);
 	for (i = 1; i < ps->n; i++)
 		if (name_cmp(ps->tmp[i].u.name.p, ps->tmp[i].u.name.len,
 		             ps->tmp[i - 1].u.name.p,

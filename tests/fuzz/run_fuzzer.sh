@@ -25,8 +25,11 @@ mkdir -p "$work/corpus" "$work/artifacts"
 here=$(cd "$(dirname "$0")" && pwd)
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:suppressions=$here/ubsan.supp"
 rc=0
+# libFuzzer exits 77 on a crash by default, which meson counts as a skip:
+# a crash must fail the suite (-error_exitcode), as must a slow input.
 timeout --kill-after=10 $((secs + 60)) "$fuzzer" \
 	-max_total_time="$secs" -rss_limit_mb=2048 -timeout=20 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-print_final_stats=1 -artifact_prefix="$work/artifacts/" \
 	"$@" "$work/corpus" "$seeds" || rc=$?
 if ((rc != 0)); then
