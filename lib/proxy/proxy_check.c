@@ -198,8 +198,8 @@ on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 {
 	struct pchk_one *o = arg;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
-	const struct rte_mbuf *seg;
-	uint32_t i, from;
+	uint32_t i, from, k;
+	const char *p;
 
 	if (arg == &pchk_orphan) {
 		rte_pktmbuf_free(m);
@@ -208,16 +208,11 @@ on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	GH_CHECK_OBJ(o, PCHK_TARGET_MAGIC);
 	tcp_recved(c, len);
 	from = o->rx_len;
-	for (seg = m; seg != NULL && o->rx_len < PCHK_REPLY_MAX;
-	     seg = seg->next) {
-		uint32_t k = seg->data_len;
-
-		if (k > PCHK_REPLY_MAX - o->rx_len)
-			k = PCHK_REPLY_MAX - o->rx_len;
-		memcpy(o->rx + o->rx_len, rte_pktmbuf_mtod(seg, const char *),
-		       k);
-		o->rx_len += k;
-	}
+	k = len < PCHK_REPLY_MAX - from ? len : PCHK_REPLY_MAX - from;
+	p = rte_pktmbuf_read(m, 0, k, o->rx + from); /* across segments */
+	if (p != NULL && p != o->rx + from)
+		memcpy(o->rx + from, p, k);
+	o->rx_len += k;
 	rte_pktmbuf_free(m);
 	if (o->phase != PH_REPLY) { /* bytes before our request went */
 		check_end(o, PCHK_BAD_REPLY);
@@ -329,26 +324,21 @@ pchk_run(struct pchk_ctx *pc, uint64_t now_ms)
 		return 0;
 	for (i = 0; i < pc->n; i++) {
 		struct pchk_one *o = &pc->t[i];
+		uint64_t at;
 
-		if (o->phase == PH_IDLE) {
-			if (now_ms >= o->next_ms) {
-				check_start(o);
-				n++;
-			}
-		} else if (now_ms >=
-		           o->next_ms - o->t.interval_ms + o->t.timeout_ms) {
+		if (o->phase == PH_IDLE && now_ms >= o->next_ms) {
+			check_start(o);
+			n++;
+		} else if (o->phase != PH_IDLE &&
+		           now_ms >= o->next_ms - o->t.interval_ms +
+		                         o->t.timeout_ms) {
 			check_end(o, PCHK_TIMEOUT);
 			n++;
 		}
-	}
-	/* what is due next: a start, or a running check's deadline */
-	for (i = 0; i < pc->n; i++) {
-		const struct pchk_one *o = &pc->t[i];
-		uint64_t at =
-		    o->phase == PH_IDLE
-		        ? o->next_ms
-		        : o->next_ms - o->t.interval_ms + o->t.timeout_ms;
-
+		/* what is due next: a start, or a running check's deadline */
+		at = o->phase == PH_IDLE
+		         ? o->next_ms
+		         : o->next_ms - o->t.interval_ms + o->t.timeout_ms;
 		if (at < due)
 			due = at;
 	}
