@@ -370,14 +370,21 @@ cache_index_purge(struct cache_index *ci, const uint8_t *key, size_t len)
 int
 cache_index_walk(struct cache_index *ci, cache_index_walk_fn fn, void *arg)
 {
+	struct cds_lfht_node *node;
 	struct cds_lfht_iter iter;
-	struct cache_obj *obj;
 	int rc = 0;
 
 	GH_CHECK_OBJ_NOTNULL(ci, CACHE_INDEX_MAGIC);
 	rcu_read_lock();
-	cds_lfht_for_each_entry(ci->ht, &iter, obj, node)
-	{
+	/* Not cds_lfht_for_each_entry(): it takes caa_container_of() of the
+	 * NULL node that ends the walk, an offset applied to a null pointer
+	 * (undefined; UBSan stops the unit suite on it).  The node is
+	 * tested first here. */
+	for (cds_lfht_first(ci->ht, &iter);
+	     (node = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(ci->ht, &iter)) {
+		struct cache_obj *obj =
+		    caa_container_of(node, struct cache_obj, node);
 		struct cache_index_entry e;
 
 		GH_CHECK_OBJ(obj, CACHE_OBJ_MAGIC);

@@ -22,10 +22,10 @@
 #include "dns/dns.h"
 #include "proxy/forward.h"
 
-TestSuite(fwd, .init = fwd_setup, .fini = fwd_teardown);
+TestSuite(fwd);
 
 /* The client's request reaches the origin; its answer comes back. */
-Test(fwd, get_round_trip)
+Test(fwd, get_round_trip, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "GET http://10.0.0.2/x HTTP/1.1\r\n"
@@ -46,7 +46,8 @@ Test(fwd, get_round_trip)
 /* Finding 4: the host name was read from the request head's mbuf after
  * chain_trim() released it; debug builds poison what chain_trim frees,
  * so the lookup saw garbage.  Heads of every size up to two segments. */
-Test(fwd, host_read_after_head_released)
+Test(fwd, host_read_after_head_released, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	static char req[4096];
 	unsigned pad;
@@ -80,7 +81,8 @@ Test(fwd, host_read_after_head_released)
 /* Finding 1: Connection naming Content-Length dropped the framing header
  * while the body was still forwarded: a second request smuggled to the
  * origin.  Refused with 400 and nothing reaches the origin. */
-Test(fwd, connection_names_content_length)
+Test(fwd, connection_names_content_length, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	const char *smuggled = "GET /admin HTTP/1.1\r\nHost: internal\r\n\r\n";
 	char req[512];
@@ -98,7 +100,8 @@ Test(fwd, connection_names_content_length)
 	          cli.rx);
 }
 
-Test(fwd, connection_names_transfer_encoding)
+Test(fwd, connection_names_transfer_encoding, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "POST http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
@@ -114,7 +117,8 @@ Test(fwd, connection_names_transfer_encoding)
 }
 
 /* Finding 1, response side: the client keeps the length it needs. */
-Test(fwd, response_connection_names_content_length)
+Test(fwd, response_connection_names_content_length, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -132,7 +136,8 @@ Test(fwd, response_connection_names_content_length)
 
 /* Finding 2: nine 100 Continue, then a chunked 200 with a bad chunk line
  * and a FIN ended the session twice (GH_VERIFY abort of the process). */
-Test(fwd, interim_heads_then_bad_chunk_and_fin)
+Test(fwd, interim_heads_then_bad_chunk_and_fin, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	char resp[1024] = "";
 	unsigned i;
@@ -155,7 +160,8 @@ Test(fwd, interim_heads_then_bad_chunk_and_fin)
 
 /* Any number of interim responses is consumed and relayed; the final
  * response follows, never stalled. */
-Test(fwd, many_interim_heads_then_final)
+Test(fwd, many_interim_heads_then_final, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	static char resp[16384];
 	unsigned i;
@@ -178,7 +184,7 @@ Test(fwd, many_interim_heads_then_final)
 }
 
 /* RFC 9110 15.2: no 1xx to an HTTP/1.0 client. */
-Test(fwd, no_interim_to_http10_client)
+Test(fwd, no_interim_to_http10_client, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -194,7 +200,7 @@ Test(fwd, no_interim_to_http10_client)
 
 /* Finding 9: the subnet's broadcast (and network) address is no
  * destination: 403, and no SYN leaves for it. */
-Test(fwd, directed_broadcast_refused)
+Test(fwd, directed_broadcast_refused, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "GET http://10.0.0.255/ HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -205,7 +211,7 @@ Test(fwd, directed_broadcast_refused)
 	cr_assert_eq(cnt.fwd_denied_dst, 1);
 }
 
-Test(fwd, network_address_refused)
+Test(fwd, network_address_refused, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "GET http://10.0.0.0/ HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -217,7 +223,7 @@ Test(fwd, network_address_refused)
 
 /* Finding 3: a head dripped one byte a segment pinned one mbuf per byte.
  * The client is played by hand (tt_inject) so each byte is a segment. */
-Test(fwd, dripped_head_holds_few_mbufs)
+Test(fwd, dripped_head_holds_few_mbufs, .init = fwd_setup, .fini = fwd_teardown)
 {
 	const char *line = "GET http://10.0.0.2/ HTTP/1.1\r\nX-Drip: ";
 	struct tt_opts o = {.mss = 1460, .ws = -1};
@@ -266,7 +272,8 @@ Test(fwd_denied, client_outside_allow_src_refused_at_accept,
 /* ---- RFC 9110 / 9112 requirements on an intermediary ---- */
 
 /* 9110 9.3.7, 9112 3.2.4: "OPTIONS *" is for the proxy itself. */
-Test(fwd, options_asterisk_answered_here)
+Test(fwd, options_asterisk_answered_here, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "OPTIONS * HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n");
@@ -279,7 +286,8 @@ Test(fwd, options_asterisk_answered_here)
 }
 
 /* 9110 7.6.2: Max-Forwards: 0 is not forwarded; the proxy answers. */
-Test(fwd, options_max_forwards_zero_answered_here)
+Test(fwd, options_max_forwards_zero_answered_here, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "OPTIONS http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
@@ -294,7 +302,8 @@ Test(fwd, options_max_forwards_zero_answered_here)
 
 /* 9110 7.6.2: decremented when forwarded; 9112 3.2.4: an empty path is
  * sent as "*". */
-Test(fwd, options_forwarded_with_max_forwards_less_one)
+Test(fwd, options_forwarded_with_max_forwards_less_one, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "OPTIONS http://10.0.0.2 HTTP/1.1\r\nHost: 10.0.0.2\r\n"
@@ -308,7 +317,7 @@ Test(fwd, options_forwarded_with_max_forwards_less_one)
 }
 
 /* 9110 15.5.6: a 405 lists what is allowed. */
-Test(fwd, method_not_allowed_has_allow)
+Test(fwd, method_not_allowed_has_allow, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -321,7 +330,7 @@ Test(fwd, method_not_allowed_has_allow)
 }
 
 /* 9110 8.6: no Content-Length in a 204 (nor in a 1xx). */
-Test(fwd, no_content_length_on_204)
+Test(fwd, no_content_length_on_204, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -340,7 +349,8 @@ Test(fwd, no_content_length_on_204)
 
 /* 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client: a chunked
  * response is de-chunked and ends with the connection. */
-Test(fwd, chunked_response_dechunked_for_http10_client)
+Test(fwd, chunked_response_dechunked_for_http10_client, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	const char *body;
 
@@ -366,7 +376,7 @@ Test(fwd, chunked_response_dechunked_for_http10_client)
 }
 
 /* 9112 3.2: an HTTP/1.1 request without Host, or with two, is 400. */
-Test(fwd, host_missing_is_400)
+Test(fwd, host_missing_is_400, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nX-A: 1\r\n\r\n");
@@ -376,7 +386,7 @@ Test(fwd, host_missing_is_400)
 	cr_assert_eq(org.accepted, 0);
 }
 
-Test(fwd, host_twice_is_400)
+Test(fwd, host_twice_is_400, .init = fwd_setup, .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "GET http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
@@ -441,14 +451,16 @@ probe_dechunk(unsigned chunk)
 
 /* De-chunking 1-byte chunks took an indirect mbuf per chunk (2211 for
  * 40 KB); now about what the same bytes in large chunks take. */
-Test(fwd, dechunked_tiny_chunks_hold_few_mbufs)
+Test(fwd, dechunked_tiny_chunks_hold_few_mbufs, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	unsigned used = probe_dechunk(1);
 
 	cr_assert_lt(used, 120, "40 KB of 1-byte chunks hold %u mbufs", used);
 }
 
-Test(fwd, dechunked_large_chunks_hold_few_mbufs)
+Test(fwd, dechunked_large_chunks_hold_few_mbufs, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	unsigned used = probe_dechunk(1000);
 
@@ -459,7 +471,8 @@ Test(fwd, dechunked_large_chunks_hold_few_mbufs)
 /* A final head read after the origin's FIN (interim heads first) parked
  * the half-closed upstream for reuse: the next request went to a dead
  * connection. */
-Test(fwd, upstream_after_fin_not_parked)
+Test(fwd, upstream_after_fin_not_parked, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	static char resp[16384];
 	unsigned i;
@@ -483,7 +496,7 @@ Test(fwd, upstream_after_fin_not_parked)
 /* A request body dripped a byte a segment to an origin that does not
  * acknowledge: each byte was an mbuf in TCP's send queue (about 4490 for
  * 3000 bytes). */
-Test(fwd, dripped_body_holds_few_mbufs)
+Test(fwd, dripped_body_holds_few_mbufs, .init = fwd_setup, .fini = fwd_teardown)
 {
 	unsigned i, base, used;
 
@@ -533,7 +546,8 @@ origin_answer_all(void)
  * and the proxy read "helloGET ..." as the next request (501).  Now every
  * request is answered 200, in order, whatever k.
  */
-Test(fwd, body_split_when_the_pool_is_empty)
+Test(fwd, body_split_when_the_pool_is_empty, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	static struct rte_mbuf *hoard[16384];
 	char req[256];
@@ -606,7 +620,8 @@ Test(fwd, body_split_when_the_pool_is_empty)
 
 /* RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client, also on a
  * response without a body (HEAD). */
-Test(fwd, no_transfer_encoding_to_http10_client_on_head)
+Test(fwd, no_transfer_encoding_to_http10_client_on_head, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -621,7 +636,8 @@ Test(fwd, no_transfer_encoding_to_http10_client_on_head)
 }
 
 /* A transfer coding an HTTP/1.0 client cannot decode: 502. */
-Test(fwd, gzip_transfer_coding_to_http10_client_is_502)
+Test(fwd, gzip_transfer_coding_to_http10_client_is_502, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -635,7 +651,8 @@ Test(fwd, gzip_transfer_coding_to_http10_client_is_502)
 
 /* RFC 9110 7.6.2: a value past what we count is "very many", still
  * decremented; a second Max-Forwards line does not pass. */
-Test(fwd, max_forwards_large_and_repeated)
+Test(fwd, max_forwards_large_and_repeated, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli, "OPTIONS http://10.0.0.2/ HTTP/1.1\r\nHost: 10.0.0.2\r\n"
@@ -663,7 +680,8 @@ tunnel_open(void)
  * than fits in flight and closes; while the client's ACKs are held up,
  * the upstream's clean close used to end the session and drop what was
  * queued for the client (it saw a clean FIN after a short stream). */
-Test(fwd, tunnel_keeps_data_after_upstream_closes)
+Test(fwd, tunnel_keeps_data_after_upstream_closes, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	static char big[500000];
 	uint32_t sent = 0;
@@ -712,7 +730,8 @@ Test(fwd, tunnel_keeps_data_after_upstream_closes)
  * more than fits in flight and closes cleanly while the origin's ACKs are
  * held up; the client's clean close used to reset the upstream and drop
  * what was still queued for it. */
-Test(fwd, tunnel_keeps_data_after_client_closes)
+Test(fwd, tunnel_keeps_data_after_client_closes, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	static char big[500000];
 	uint32_t sent = 0;
@@ -758,7 +777,7 @@ Test(fwd, tunnel_keeps_data_after_client_closes)
 /* A request head split into two segments at every byte boundary, on one
  * keep-alive client connection (the upstream reused each time): each split
  * gives the same request at the origin and one answer, in order. */
-Test(fwd, head_split_at_every_byte)
+Test(fwd, head_split_at_every_byte, .init = fwd_setup, .fini = fwd_teardown)
 {
 	static const char head[] = "GET http://10.0.0.2/split HTTP/1.1\r\n"
 	                           "Host: 10.0.0.2\r\nX-A: b\r\n\r\n";
@@ -841,14 +860,16 @@ expect_retried(void)
 	cr_assert_eq(cnt.fwd_err_502_response, 0);
 }
 
-Test(fwd, reused_upstream_reset_get_retried_once)
+Test(fwd, reused_upstream_reset_get_retried_once, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	reused_upstream_dies(
 	    "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", true);
 	expect_retried();
 }
 
-Test(fwd, reused_upstream_fin_get_retried_once)
+Test(fwd, reused_upstream_fin_get_retried_once, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	reused_upstream_dies(
 	    "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", false);
@@ -856,7 +877,8 @@ Test(fwd, reused_upstream_fin_get_retried_once)
 }
 
 /* Once only: the new connection failing the same way is a 502. */
-Test(fwd, retried_request_failing_again_is_502)
+Test(fwd, retried_request_failing_again_is_502, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	reused_upstream_dies(
 	    "GET http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", true);
@@ -870,7 +892,8 @@ Test(fwd, retried_request_failing_again_is_502)
 }
 
 /* A POST is not idempotent: never sent twice (RFC 9110 9.2.2). */
-Test(fwd, reused_upstream_reset_post_is_502)
+Test(fwd, reused_upstream_reset_post_is_502, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	reused_upstream_dies(
 	    "POST http://10.0.0.2/b HTTP/1.1\r\nHost: 10.0.0.2\r\n"
@@ -883,7 +906,8 @@ Test(fwd, reused_upstream_reset_post_is_502)
 }
 
 /* A response begun is never retried: the client sees it cut short. */
-Test(fwd, reused_upstream_answering_is_not_retried)
+Test(fwd, reused_upstream_answering_is_not_retried, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	first_request_parked();
 	send_str(&cli,
@@ -907,7 +931,7 @@ Test(fwd, reused_upstream_answering_is_not_retried)
 
 /* Miss, stored, then a hit: the origin sees one request, the client gets
  * the same body twice, the second time with Age, on the same connection. */
-Test(fwd, cache_miss_then_hit, .init = fwd_setup_cache)
+Test(fwd, cache_miss_then_hit, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	const char *second;
 
@@ -937,7 +961,7 @@ Test(fwd, cache_miss_then_hit, .init = fwd_setup_cache)
 }
 
 /* HEAD answered from a stored GET: the head only. */
-Test(fwd, cache_head_from_get, .init = fwd_setup_cache)
+Test(fwd, cache_head_from_get, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/h", "", RESP_60));
@@ -955,7 +979,8 @@ Test(fwd, cache_head_from_get, .init = fwd_setup_cache)
 }
 
 /* Response no-store: not stored, the origin sees both requests. */
-Test(fwd, cache_response_no_store, .init = fwd_setup_cache)
+Test(fwd, cache_response_no_store, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	static const char resp[] =
 	    "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
@@ -975,7 +1000,7 @@ Test(fwd, cache_response_no_store, .init = fwd_setup_cache)
 
 /* Request no-cache: the stored response is not used without validation
  * (not in this slice): the request goes to the origin. */
-Test(fwd, cache_request_no_cache, .init = fwd_setup_cache)
+Test(fwd, cache_request_no_cache, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/q", "", RESP_60));
@@ -989,7 +1014,7 @@ Test(fwd, cache_request_no_cache, .init = fwd_setup_cache)
 }
 
 /* Request no-store: not stored. */
-Test(fwd, cache_request_no_store, .init = fwd_setup_cache)
+Test(fwd, cache_request_no_store, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/r", "Cache-Control: no-store\r\n", RESP_60));
@@ -999,7 +1024,7 @@ Test(fwd, cache_request_no_store, .init = fwd_setup_cache)
 }
 
 /* max-age=1: after the proxy's clock moved 2 s the origin is asked again. */
-Test(fwd, cache_max_age_expires, .init = fwd_setup_cache)
+Test(fwd, cache_max_age_expires, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	static const char resp[] =
 	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=1\r\n"
@@ -1019,7 +1044,8 @@ Test(fwd, cache_max_age_expires, .init = fwd_setup_cache)
 }
 
 /* only-if-cached with nothing stored: 504, nothing goes upstream. */
-Test(fwd, cache_only_if_cached_504, .init = fwd_setup_cache)
+Test(fwd, cache_only_if_cached_504, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert_not(
@@ -1031,7 +1057,8 @@ Test(fwd, cache_only_if_cached_504, .init = fwd_setup_cache)
 /* A hit's body goes as mbufs attached to the object's segments: the
  * frames TCP sends carry external buffers, and the bytes at the client
  * are the stored ones.  Cut short fills are given up, never served. */
-Test(fwd, cache_hit_body_is_external_buffers, .init = fwd_setup_cache)
+Test(fwd, cache_hit_body_is_external_buffers, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	static char resp[8192], body[4001];
 	unsigned i;
@@ -1056,7 +1083,8 @@ Test(fwd, cache_hit_body_is_external_buffers, .init = fwd_setup_cache)
 }
 
 /* A response cut short is not stored (the fill is given up). */
-Test(fwd, cache_cut_short_not_stored, .init = fwd_setup_cache)
+Test(fwd, cache_cut_short_not_stored, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/a", "",
@@ -1073,7 +1101,7 @@ Test(fwd, cache_cut_short_not_stored, .init = fwd_setup_cache)
 
 /* Pipelined hits: more than a burst (32) in one write are all answered,
  * in order, the rest resumed by the timer; the connection stays open. */
-Test(fwd, cache_pipelined_hits, .init = fwd_setup_cache)
+Test(fwd, cache_pipelined_hits, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	static char reqs[40 * 64];
 	unsigned i;
@@ -1094,7 +1122,8 @@ Test(fwd, cache_pipelined_hits, .init = fwd_setup_cache)
 
 /* An HTTP/1.0 client without keep-alive: the hit says Connection: close
  * and the proxy closes after it. */
-Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache)
+Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/t", "", RESP_60));
@@ -1113,7 +1142,8 @@ Test(fwd, cache_hit_http10_closes, .init = fwd_setup_cache)
 /* A Content-Length over cache-max-object-kb (512 here) is not stored,
  * decided at the response head, the client getting the response as on any
  * miss (Vary, chunked bodies and other statuses: test_fwd_store.c). */
-Test(fwd, cache_not_stored_too_large, .init = fwd_setup_cache)
+Test(fwd, cache_not_stored_too_large, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/big", "",
@@ -1129,7 +1159,7 @@ Test(fwd, cache_not_stored_too_large, .init = fwd_setup_cache)
 /* Age on a hit is the current age (RFC 9111 4.2.3): the origin's Age
  * (corrected initial age) plus the time resident, on the proxy's clock;
  * the origin's own Age line is not passed on a second time. */
-Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache)
+Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	const char *hit;
 
@@ -1149,7 +1179,7 @@ Test(fwd, cache_hit_age_counts, .init = fwd_setup_cache)
 /* A 200 hit is the stored head as it came (hop-by-hop fields and the
  * origin's Age left out), then the current Age, Via and the empty line,
  * byte for byte (written in one copy, the Age without snprintf). */
-Test(fwd, cache_hit_head_exact, .init = fwd_setup_cache)
+Test(fwd, cache_hit_head_exact, .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	static const char want[] =
 	    "HTTP/1.1 200 OK\r\nCache-Control: max-age=6000\r\n"
@@ -1173,7 +1203,7 @@ Test(fwd, cache_hit_head_exact, .init = fwd_setup_cache)
  * listener with allow-private-dst is no hit on a listener without it:
  * there the request meets the destination check, 403, as a fetch would. */
 Test(fwd, cache_private_dst_object_not_served_without_allow_private_dst,
-     .init = fwd_setup_cache)
+     .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	struct conf_forward strict = cfg;
 	struct tcp_conn *c = NULL;
@@ -1207,7 +1237,8 @@ Test(fwd, cache_private_dst_object_not_served_without_allow_private_dst,
  * after ours: TIME-WAIT) while those bytes still wait, unacknowledged,
  * in the upstream's send queue.  The session reset the upstream then,
  * and the origin never got them. */
-Test(fwd, tunnel_client_last_bytes_survive_its_clean_close)
+Test(fwd, tunnel_client_last_bytes_survive_its_clean_close, .init = fwd_setup,
+     .fini = fwd_teardown)
 {
 	unsigned t;
 
@@ -1303,7 +1334,7 @@ assert_got_big(const struct peer *p)
  * the body as they arrive, from the object (no request of its own); then
  * its connection reads the next request, a plain hit. */
 Test(fwd, collapse_second_miss_streams_from_the_first_fetch,
-     .init = fwd_setup_cache)
+     .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	two_misses();
 	cr_assert_eq(origin_requests(), 1, "the second miss went upstream");
@@ -1336,7 +1367,7 @@ Test(fwd, collapse_second_miss_streams_from_the_first_fetch,
 /* The first fetch's response may not be stored (no-store): the waiter,
  * which got nothing yet, fetches for itself. */
 Test(fwd, collapse_falls_back_when_the_response_is_not_storable,
-     .init = fwd_setup_cache)
+     .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	two_misses();
 	big_start("no-store", BIG_LEN);
@@ -1360,7 +1391,8 @@ fwd_setup_cache_short_wait(void)
 /* An origin slow to answer: after cache-collapse-wait-ms the waiter
  * fetches for itself (and its response, the key being filled, is not
  * stored). */
-Test(fwd, collapse_wait_is_bounded, .init = fwd_setup_cache_short_wait)
+Test(fwd, collapse_wait_is_bounded, .init = fwd_setup_cache_short_wait,
+     .fini = fwd_teardown)
 {
 	two_misses();
 	run(150);
@@ -1374,7 +1406,8 @@ Test(fwd, collapse_wait_is_bounded, .init = fwd_setup_cache_short_wait)
 /* The first fetch is cut after the head and part of the body: the
  * waiter, which got that part, is cut too (as by the origin), and no
  * session or object stays behind. */
-Test(fwd, collapse_waiter_is_cut_with_the_fill, .init = fwd_setup_cache)
+Test(fwd, collapse_waiter_is_cut_with_the_fill, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	two_misses();
 	big_start("max-age=60", 1000);
@@ -1390,7 +1423,8 @@ Test(fwd, collapse_waiter_is_cut_with_the_fill, .init = fwd_setup_cache)
 /* A slow origin: a piece every 10 s, 40 s in all (past the 30 s read
  * timeout): the waiter's silence timer restarts with every piece, as the
  * filler's does, so both clients get everything. */
-Test(fwd, collapse_waiter_timer_restarts_on_progress, .init = fwd_setup_cache)
+Test(fwd, collapse_waiter_timer_restarts_on_progress, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	uint32_t off = 1000;
 
@@ -1411,7 +1445,8 @@ Test(fwd, collapse_waiter_timer_restarts_on_progress, .init = fwd_setup_cache)
 
 /* Other objects pushing the index past its budget while a fill streams to
  * a waiter: the fill (BUSY) is never the victim. */
-Test(fwd, collapse_fill_is_not_evicted, .init = fwd_setup_cache)
+Test(fwd, collapse_fill_is_not_evicted, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	static uint8_t body[450 * 1024];
 	struct cache_index_stats st;
@@ -1444,7 +1479,8 @@ Test(fwd, collapse_fill_is_not_evicted, .init = fwd_setup_cache)
 /* A request whose directives refuse a fresh stored response (min-fresh)
  * goes to the origin, but the stored response stays for the others: a
  * client header cannot remove it (the 500 it got is not stored). */
-Test(fwd, cache_request_directives_do_not_purge, .init = fwd_setup_cache)
+Test(fwd, cache_request_directives_do_not_purge, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	cr_assert(cache_get("/p", "", RESP_60));
@@ -1459,7 +1495,8 @@ Test(fwd, cache_request_directives_do_not_purge, .init = fwd_setup_cache)
 /* The filler's own client goes away after the head: the fill goes on
  * without it, at the origin's pace, the waiter gets every byte, the
  * object is stored, and the orphaned session ends with the response. */
-Test(fwd, collapse_fill_outlives_its_client, .init = fwd_setup_cache)
+Test(fwd, collapse_fill_outlives_its_client, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	two_misses();
 	big_start("max-age=60", 1000);
@@ -1507,7 +1544,8 @@ fwd_setup_cache_1m(void)
 
 /* (LEN is more than the slow client's window, our send queue and
  * FWD_OUT_MAX together.) */
-Test(fwd, collapse_fill_runs_at_the_origins_pace, .init = fwd_setup_cache_1m)
+Test(fwd, collapse_fill_runs_at_the_origins_pace, .init = fwd_setup_cache_1m,
+     .fini = fwd_teardown)
 {
 	enum { LEN = 1000 * 1024 };
 	static char body[LEN];
@@ -1568,7 +1606,8 @@ lone_get(bool hold, uint32_t len)
  * counts the head too, refuses the last bytes): the client, served from
  * the object, gets what went in from it and the rest as the origin sends
  * it: every byte, in order; nothing is stored. */
-Test(fwd, fill_given_up_midway_loses_nothing, .init = fwd_setup_cache_1m)
+Test(fwd, fill_given_up_midway_loses_nothing, .init = fwd_setup_cache_1m,
+     .fini = fwd_teardown)
 {
 	enum { LEN = 1024 * 1024 - 8 };
 	static char body[LEN];
@@ -1593,7 +1632,8 @@ Test(fwd, fill_given_up_midway_loses_nothing, .init = fwd_setup_cache_1m)
 /* A slow client nobody else waits with (its fill reads at most
  * FWD_FILL_AHEAD ahead of it): it gets every byte once it reads, and the
  * object is stored. */
-Test(fwd, fill_with_a_lone_slow_client, .init = fwd_setup_cache_1m)
+Test(fwd, fill_with_a_lone_slow_client, .init = fwd_setup_cache_1m,
+     .fini = fwd_teardown)
 {
 	enum { LEN = 1000 * 1024 };
 	static char body[LEN];
@@ -1619,7 +1659,7 @@ Test(fwd, fill_with_a_lone_slow_client, .init = fwd_setup_cache_1m)
  * client retry every 1 ms instead of being cut, and go on once the
  * count falls. */
 Test(fwd, collapse_send_stalls_on_a_full_descriptor_then_goes_on,
-     .init = fwd_setup_cache)
+     .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	static const char key[] = "GET http://10.0.0.2/k";
 	struct cache_obj *probe, *obj = NULL;
@@ -1652,7 +1692,8 @@ Test(fwd, collapse_send_stalls_on_a_full_descriptor_then_goes_on,
 }
 
 /* No waiter: a client that goes away ends its session and its fill. */
-Test(fwd, fill_without_waiters_ends_with_its_client, .init = fwd_setup_cache)
+Test(fwd, fill_without_waiters_ends_with_its_client, .init = fwd_setup_cache,
+     .fini = fwd_teardown)
 {
 	client_connect();
 	send_str(&cli,
@@ -1671,7 +1712,7 @@ Test(fwd, fill_without_waiters_ends_with_its_client, .init = fwd_setup_cache)
  * send it to the origin anyway); a storable response later replaces the
  * marker and is a hit after. */
 Test(fwd, collapse_pass_marker_after_an_unstorable_response,
-     .init = fwd_setup_cache)
+     .init = fwd_setup_cache, .fini = fwd_teardown)
 {
 	static const char req[] =
 	    "GET http://10.0.0.2/k HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
