@@ -412,17 +412,21 @@ ctl_conf(const struct app *a)
 /* Regex match data of the control thread, made on first use. */
 static struct acl_scratch *ctl_acl_scratch;
 
-/* Forward listener <name>, or the first one when <name> is "-". */
+/* Forward or socks listener <name>, or the first forward one when <name>
+ * is "-". */
 static const struct conf_listen *
 ctl_forward_listener(const struct conf *c, const char *name)
 {
 	unsigned i;
 
-	for (i = 0; i < c->n_listeners; i++)
-		if (c->listeners[i].mode == CONF_LISTEN_FORWARD &&
-		    (strcmp(name, "-") == 0 ||
-		     strcmp(c->listeners[i].name, name) == 0))
-			return &c->listeners[i];
+	for (i = 0; i < c->n_listeners; i++) {
+		const struct conf_listen *l = &c->listeners[i];
+
+		if (strcmp(name, "-") == 0 ? l->mode == CONF_LISTEN_FORWARD
+		                           : conf_listen_is_proxy(l->mode) &&
+		                                 strcmp(l->name, name) == 0)
+			return l;
+	}
 	return NULL;
 }
 
@@ -485,32 +489,180 @@ ctl_dst_fixed(const struct conf *c, const struct conf_listen *l, uint32_t ip_be,
 }
 
 /*
+ * Who asks, for listener <l>: client <src_be>, the control thread's local
+ * time and scratch, and <user> (NULL: none) as its sessions would have
+ * it: with auth-users the user taken as verified, its groups from the
+ * table (an unknown one is refused: <refusal> says how); without, a
+ * forward listener's rules see <user> as given (proxy authentication
+ * elsewhere), a socks listener's never see one (<user> is an error).
+ * Returns 0; or, the reply ended, its length: an error in place of the
+ * <n> bytes of <out> written, or a verdict after them.
+ */
+static size_t
+ctl_acl_who(const struct conf_listen *l, uint32_t src_be, const char *user,
+            const char *refusal, struct fwd_acl_who *who, struct acl_str *ustr,
+            char *out, size_t cap, size_t n)
+{
+	struct tm tm;
+	time_t now;
+	int uidx;
+
+	if (ctl_acl_scratch == NULL)
+		ctl_acl_scratch = acl_scratch_new();
+	if (ctl_acl_scratch == NULL)
+		return (size_t)snprintf(out, cap, "error: out of memory\n");
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	who->src_ip = ntohl(src_be);
+	who->week_sec = acl_week_sec(&tm);
+	who->scratch = ctl_acl_scratch;
+	if (l->fwd.auth != NULL) {
+		uidx = user == NULL
+		           ? -1
+		           : auth_user_find(l->fwd.auth, user, strlen(user));
+		if (uidx < 0)
+			return n + (size_t)snprintf(out + n, cap - n,
+			                            "deny: %s: %s)\n", refusal,
+			                            user == NULL
+			                                ? "no USER given"
+			                                : "unknown user");
+		fwd_acl_who_user(who,
+		                 auth_user_at(l->fwd.auth, (uint32_t)uidx));
+	} else if (user != NULL && l->mode == CONF_LISTEN_SOCKS) {
+		return (size_t)snprintf(out, cap,
+		                        "error: listener %s has no auth-users: "
+		                        "its clients give no USER\n",
+		                        l->name);
+	} else if (user != NULL) {
+		*ustr = (struct acl_str){user, strlen(user)};
+		who->user = ustr;
+	}
+	return 0;
+}
+
+/*
+ * After the request stage's verdict <v> on a request for <host> (<len>
+ * bytes), port <port>, method <method> (CONNECT for socks): when allowed,
+ * a literal host meets the fixed destination checks; a verdict that
+ * needs the destination is judged again with a literal, and depends on
+ * DNS for a name.  Writes the verdict line; returns its length.
+ */
+static size_t
+ctl_acl_dst(const struct conf *c, const struct conf_listen *l,
+            const struct fwd_acl_who *who, struct acl_verdict *v,
+            const char *host, size_t len, enum http_method method,
+            uint16_t port, char *out, size_t cap)
+{
+	char lit[16];
+	struct in_addr in;
+	bool literal;
+	size_t k;
+
+	snprintf(lit, sizeof(lit), "%.*s", (int)(len < sizeof(lit) ? len : 0),
+	         host);
+	literal = inet_pton(AF_INET, lit, &in) == 1;
+	if (v->reason != ACL_R_NEED_DST) {
+		/* allowed: a literal destination meets the fixed checks */
+		if (v->action == ACL_ALLOW && literal) {
+			k = ctl_dst_fixed(c, l, in.s_addr, out, cap);
+			if (k != 0)
+				return k;
+		}
+		return ctl_verdict(l, v, out, cap);
+	}
+	if (!literal)
+		return (size_t)snprintf(
+		    out, cap,
+		    "depends on DNS: line %u has a dst acl; the proxy judges "
+		    "each address %.*s resolves to (test with the address as "
+		    "the host)\n",
+		    (unsigned)v->line, (int)len, host);
+	k = ctl_dst_fixed(c, l, in.s_addr, out, cap);
+	if (k != 0)
+		return k;
+	fwd_acl_judge_dst(l->fwd.acl, who, method, ntohl(in.s_addr), port, v);
+	return ctl_verdict(l, v, out, cap);
+}
+
+/*
+ * `acl test LISTENER SRC CONNECT HOST:PORT [USER]` on socks listener <l>
+ * (<n> bytes of <out> written): the verdict of fwd_socks.c's request
+ * stage (fwd_acl_judge_socks(), the code the sessions run), then what
+ * the session does with the address it connects to.  The checks of
+ * SOCKS sessions: allow-src at accept, the username/password
+ * sub-negotiation with auth-users, the rules; no connect-ports.
+ */
+static size_t
+ctl_acl_test_socks(const struct conf *c, const struct conf_listen *l,
+                   const struct in_addr *src, const char *method,
+                   const char *dst, const char *user, char *out, size_t cap,
+                   size_t n)
+{
+	struct fwd_acl_who who = {0};
+	struct acl_verdict v;
+	struct acl_str ustr;
+	const char *colon = strrchr(dst, ':');
+	char *end;
+	unsigned long port;
+	size_t k;
+
+	if (strcmp(method, "CONNECT") != 0)
+		return (size_t)snprintf(out, cap,
+		                        "error: socks listener %s: its clients "
+		                        "ask CONNECT HOST:PORT (BIND and UDP "
+		                        "ASSOCIATE get reply 07)\n",
+		                        l->name);
+	port = colon == NULL ? 0 : strtoul(colon + 1, &end, 10);
+	if (colon == NULL || colon == dst || colon - dst > 255 ||
+	    colon[1] == '\0' || *end != '\0' || port == 0 || port > 65535 ||
+	    memchr(dst, ':', (size_t)(colon - dst)) != NULL)
+		return (size_t)snprintf(
+		    out, cap,
+		    "error: \"%.128s\" is not HOST:PORT (a "
+		    "name or IPv4 address, a port 1..65535; "
+		    "IPv6 gets reply 08)\n",
+		    dst);
+	if (!fwd_src_accepted(&l->fwd, src->s_addr))
+		return n + (size_t)snprintf(out + n, cap - n,
+		                            "deny: implicit:allow-src (the "
+		                            "connection is reset as it is "
+		                            "accepted)\n");
+	k = ctl_acl_who(l, src->s_addr, user,
+	                "01 01 (username/password sub-negotiation", &who, &ustr,
+	                out, cap, n);
+	if (k != 0)
+		return k;
+	fwd_acl_judge_socks(l->fwd.acl, &who, dst, (uint32_t)(colon - dst),
+	                    (uint16_t)port, dst, &v);
+	return n + ctl_acl_dst(c, l, &who, &v, dst, (size_t)(colon - dst),
+	                       HTTP_M_CONNECT, (uint16_t)port, out + n,
+	                       cap - n);
+}
+
+/*
  * `acl test LISTENER SRC METHOD URL [USER]` (LISTENER "-": the first
  * forward one): the verdict the proxy would give, from the same code
  * (lib/proxy/fwd_acl.h) on a head parsed by the same parser.  A verdict
  * that needs the destination address is judged again with the host when
  * it is an IPv4 literal; a name is not resolved here (the host's
  * resolver is not the appliance's, and the answer may differ per query):
- * the reply says the verdict depends on DNS.
+ * the reply says the verdict depends on DNS.  A socks listener judges
+ * CONNECT HOST:PORT as its sessions do (ctl_acl_test_socks()).
  */
 static size_t
 ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 {
-	char buf[CTL_LINE_MAX], head[2 * CTL_LINE_MAX], host[16];
+	char buf[CTL_LINE_MAX], head[2 * CTL_LINE_MAX];
 	char *lname, *src, *method, *url, *user, *end;
 	const struct conf *c = ctl_conf(a);
 	const struct conf_listen *l;
 	struct http_limits lim;
 	struct fwd_acl_who who = {0};
 	struct acl_str ustr;
-	int uidx;
 	struct acl_verdict v;
 	struct http_msg msg;
 	struct in_addr in;
-	struct tm tm;
-	time_t now;
-	size_t n;
-	bool literal;
+	size_t n, k;
 	int rc;
 
 	snprintf(buf, sizeof(buf), "%s", args);
@@ -534,6 +686,10 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		                        "error: SRC \"%.64s\" is not an IPv4 "
 		                        "address\n",
 		                        src);
+	n = (size_t)snprintf(out, cap, "listener %s\n", l->name);
+	if (l->mode == CONF_LISTEN_SOCKS)
+		return ctl_acl_test_socks(c, l, &in, method, url, user, out,
+		                          cap, n);
 	/* the request as the client sends it (the Host its authority) */
 	if (strcmp(method, "CONNECT") == 0)
 		snprintf(head, sizeof(head),
@@ -548,7 +704,6 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		                        "absolute http:// URL (or CONNECT "
 		                        "host:port)\n",
 		                        url);
-	n = (size_t)snprintf(out, cap, "listener %s\n", l->name);
 	/* the accept stage: allow-src resets other clients */
 	if (!fwd_src_accepted(&l->fwd, in.s_addr))
 		return n + (size_t)snprintf(out + n, cap - n,
@@ -579,65 +734,15 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		                            "(CONNECT to port %u is not "
 		                            "allowed)\n",
 		                            (unsigned)msg.port);
-	if (ctl_acl_scratch == NULL)
-		ctl_acl_scratch = acl_scratch_new();
-	if (ctl_acl_scratch == NULL)
-		return (size_t)snprintf(out, cap, "error: out of memory\n");
-	now = time(NULL);
-	localtime_r(&now, &tm);
-	who.src_ip = ntohl(in.s_addr);
-	who.week_sec = acl_week_sec(&tm);
-	who.scratch = ctl_acl_scratch;
-	if (l->fwd.auth != NULL) {
-		/* the listener wants credentials first: the user taken as
-		 * verified, the groups from its table */
-		uidx = user == NULL
-		           ? -1
-		           : auth_user_find(l->fwd.auth, user, strlen(user));
-		if (uidx < 0)
-			return n + (size_t)snprintf(
-			               out + n, cap - n,
-			               "deny: 407 (proxy authentication: %s)\n",
-			               user == NULL ? "no USER given"
-			                            : "unknown user");
-		fwd_acl_who_user(&who,
-		                 auth_user_at(l->fwd.auth, (uint32_t)uidx));
-	} else if (user != NULL) {
-		ustr = (struct acl_str){user, strlen(user)};
-		who.user = &ustr;
-	}
+	/* the listener wants credentials first: a 407 without a user */
+	k = ctl_acl_who(l, in.s_addr, user, "407 (proxy authentication", &who,
+	                &ustr, out, cap, n);
+	if (k != 0)
+		return k;
 	fwd_acl_judge_head(l->fwd.acl, &msg, head, &who, &v);
-	/* the host as an address, when it is one */
-	snprintf(host, sizeof(host), "%.*s",
-	         (int)(msg.host.len < sizeof(host) ? msg.host.len : 0),
-	         head + msg.host.off);
-	literal = inet_pton(AF_INET, host, &in) == 1;
-	if (v.reason != ACL_R_NEED_DST) {
-		/* allowed: a literal destination meets the fixed checks */
-		if (v.action == ACL_ALLOW && literal) {
-			size_t k =
-			    ctl_dst_fixed(c, l, in.s_addr, out + n, cap - n);
-			if (k != 0)
-				return n + k;
-		}
-		return n + ctl_verdict(l, &v, out + n, cap - n);
-	}
-	if (!literal)
-		return n +
-		       (size_t)snprintf(
-		           out + n, cap - n,
-		           "depends on DNS: line %u has a dst acl; the proxy "
-		           "judges each address %.*s resolves to (test with "
-		           "the "
-		           "address as the host)\n",
-		           (unsigned)v.line, (int)msg.host.len,
-		           head + msg.host.off);
-	rc = (int)ctl_dst_fixed(c, l, in.s_addr, out + n, cap - n);
-	if (rc != 0)
-		return n + (size_t)rc;
-	fwd_acl_judge_dst(l->fwd.acl, &who, msg.method, ntohl(in.s_addr),
-	                  msg.port, &v);
-	return n + ctl_verdict(l, &v, out + n, cap - n);
+	return n + ctl_acl_dst(c, l, &who, &v, head + msg.host.off,
+	                       msg.host.len, msg.method, msg.port, out + n,
+	                       cap - n);
 }
 
 static size_t

@@ -181,6 +181,21 @@ fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
 	acl_check(set, &r, v);
 }
 
+void
+fwd_acl_judge_socks(const struct acl_set *set, const struct fwd_acl_who *who,
+                    const char *host, uint32_t host_len, uint16_t dst_port,
+                    const char *url, struct acl_verdict *v)
+{
+	struct acl_req r;
+
+	fwd_acl_req_init(who, &r);
+	r.dst_port = dst_port;
+	r.method = (struct acl_str){"CONNECT", 7};
+	r.host = (struct acl_str){host, host_len};
+	r.url = (struct acl_str){url, strlen(url)};
+	acl_check(set, &r, v); /* no header: header acls never match */
+}
+
 /* The verdict's rule in the access-log record of the request. */
 static void
 fwd_acl_log(struct fwd_session *s, const struct acl_verdict *v)
@@ -261,17 +276,12 @@ fwd_acl_socks(struct fwd_session *s, const char *host, uint32_t host_len,
 	const struct acl_set *set = fwd_cfg(s)->acl;
 	struct fwd_acl_who who;
 	struct acl_verdict v;
-	struct acl_req r;
 
 	if (set == NULL)
 		return FWD_ACL_ALLOW; /* no rules given: allow-src at accept */
 	fwd_acl_who_init(s, &who);
-	fwd_acl_req_init(&who, &r);
-	r.dst_port = ntohs(s->dst_port_be);
-	r.method = (struct acl_str){"CONNECT", 7};
-	r.host = (struct acl_str){host, host_len};
-	r.url = (struct acl_str){url, strlen(url)};
-	acl_check(set, &r, &v); /* no header: header acls never match */
+	fwd_acl_judge_socks(set, &who, host, host_len, ntohs(s->dst_port_be),
+	                    url, &v);
 	return fwd_acl_outcome(s, &v);
 }
 

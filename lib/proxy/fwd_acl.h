@@ -1,6 +1,7 @@
 /*
  * How the forward proxy judges a request, for the workers (fwd_acl.c,
- * fwd_upstream.c) and for `gatehousectl acl test` (app/gatehouse/ctl.c),
+ * fwd_upstream.c, fwd_socks.c) and for `gatehousectl acl test`
+ * (app/gatehouse/ctl.c, forward and socks listeners),
  * so that the control socket's answer is the proxy's by construction: the
  * same acl_req built from the same parsed head, the same second check with
  * the destination address, the same fixed refusals of destinations.
@@ -56,6 +57,20 @@ bool fwd_connect_port_allowed(const struct conf_forward *cfg, uint16_t port);
 void fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
                         const char *buf, const struct fwd_acl_who *who,
                         struct acl_verdict *v);
+
+/*
+ * Judges a SOCKS CONNECT (fwd_socks.c) by <set> into <v>, as the forward
+ * proxy judges "CONNECT host:port": method CONNECT, no scheme, <host> the
+ * name the client sent or the dotted quad of its IPv4 address (<host_len>
+ * bytes), <dst_port> host order, <url> the text "host:port" (url_prefix,
+ * url_regex); no header (header acls never match).  A verdict with reason
+ * ACL_R_NEED_DST is judged again by fwd_acl_judge_dst() with method
+ * HTTP_M_CONNECT and each address the session would connect to.
+ */
+void fwd_acl_judge_socks(const struct acl_set *set,
+                         const struct fwd_acl_who *who, const char *host,
+                         uint32_t host_len, uint16_t dst_port, const char *url,
+                         struct acl_verdict *v);
 
 /*
  * Judges again with the destination <dst_ip> (host order) and <dst_port>,

@@ -19,6 +19,10 @@
 #                 unknown ATYP (08), IPv6 (08), BIND and UDP ASSOCIATE
 #                 (07), a truncated greeting (closed); optimistic data
 #                 behind the request reaches the origin
+#   acl_test      gatehousectl acl test on the socks listeners: the
+#                 denied address and name, the origin allowed, a name
+#                 that depends on DNS, an unknown source, alice on the
+#                 auth listener and no user there, an HTTP method refused
 #   access_log    SOCKS5 lines with the destination, the user and the
 #                 reply code
 #   counters      socks_* as the checks add them up
@@ -212,6 +216,38 @@ print("%s %.1f" % ("closed" if b == b"" else "got %r" % b, time.monotonic() - t)
 	pass_check timeout "a greeting cut short was closed after ${out#closed }s (timeout-handshake-ms 2000)"
 }
 
+# acl_want WANT ARGS...: `gatehousectl acl test ARGS` says WANT (a grep
+# -E pattern) on its verdict line.
+acl_want() {
+	local want=$1 out
+	shift
+	out=$(ctl acl test "$@" 2>&1) || fail_check acl_test "acl test $*: failed: $out"
+	grep -qE -- "$want" <<<"$out" || fail_check acl_test "acl test $*: '$(tr '\n' ';' <<<"$out")', want '$want'"
+}
+
+check_acl_test() {
+	local out
+	acl_want '^deny: line [0-9]+: http-access deny blocked_ip$' \
+		"$CLIENT_IP" CONNECT "$BLOCKED_IP:80" --listener socks
+	acl_want '^deny: line [0-9]+: http-access deny blocked_name$' \
+		"$CLIENT_IP" CONNECT "BLOCKED.lab.test:443" --listener socks
+	acl_want '^allow: line [0-9]+: http-access allow lab$' \
+		"$CLIENT_IP" CONNECT "$ORIGIN_IP:80" --listener socks
+	acl_want '^depends on DNS: line [0-9]+ has a dst acl' \
+		"$CLIENT_IP" CONNECT "$ORIGIN_NAME:80" --listener socks
+	acl_want '^deny: no rule matched' \
+		"${CLIENT_IP%.*}.77" CONNECT "$ORIGIN_IP:80" --listener socks
+	acl_want '^allow: line [0-9]+: implicit' \
+		"$CLIENT_IP" CONNECT "$ORIGIN_IP:80" alice --listener socks_auth
+	acl_want '^deny: 01 01 .*no USER given' \
+		"$CLIENT_IP" CONNECT "$ORIGIN_IP:80" --listener socks_auth
+	acl_want '^deny: implicit:allow-src' \
+		"${CLIENT_IP%.*}.77" CONNECT "$ORIGIN_IP:80" alice --listener socks_auth
+	out=$(ctl acl test "$CLIENT_IP" GET "http://$ORIGIN_IP/" --listener socks 2>&1) &&
+		fail_check acl_test "GET on a socks listener was judged: $out"
+	pass_check acl_test "socks listeners: dst and dstdomain denies, allow, DNS, default deny, users, allow-src"
+}
+
 check_access_log() {
 	local log=$STATE_DIR/access.log i
 	for ((i = 0; i < 50; i++)); do
@@ -256,6 +292,7 @@ check_denied
 check_bulk
 check_malformed
 check_timeout
+check_acl_test
 check_access_log
 check_counters
 check_fwd_released

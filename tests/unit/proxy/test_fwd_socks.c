@@ -10,10 +10,12 @@
 #include <rte_byteorder.h>
 
 #include "../tcp/tcp_test_util.h"
+#include "acl/acl.h"
 #include "auth/auth.h"
 #include "fwd_test_util.h"
 #include "log/alog.h"
 #include "proxy/forward.h"
+#include "proxy/fwd_acl.h"
 #include "proxy_test_util.h"
 
 TestSuite(fwd_socks);
@@ -259,4 +261,100 @@ Test(fwd_socks, userpass_verifier, .init = socks_setup, .fini = socks_teardown)
 	cr_assert_str_eq(recs[n - 1]->url, "10.0.0.2:80");
 	cr_assert_eq(recs[n - 1]->status, 0);
 	alog_ring_release(ring, n);
+}
+
+/* ---- the judging shared with `gatehousectl acl test` (fwd_acl.h) ---- */
+
+/* Rules at lines 10..13: deny port 81, deny .example.com, allow alice,
+ * allow dst 10.0.0.2; else the default deny. */
+static struct acl_set *
+socks_rules(void)
+{
+	static const char *const names[] = {"p81", "bad", "alice", "b"};
+	static const enum acl_action act[] = {ACL_DENY, ACL_DENY, ACL_ALLOW,
+	                                      ACL_ALLOW};
+	struct acl_build *b = acl_build_new();
+	struct acl_set *set;
+	struct acl_err err;
+	unsigned i;
+
+	cr_assert_not_null(b);
+	cr_assert_eq(acl_elem_add(b, "p81", ACL_KIND_PORT, "81", &err), 0);
+	cr_assert_eq(
+	    acl_elem_add(b, "bad", ACL_KIND_DSTDOMAIN, ".example.com", &err),
+	    0);
+	cr_assert_eq(acl_elem_add(b, "alice", ACL_KIND_USER, "alice", &err), 0);
+	cr_assert_eq(acl_elem_add(b, "b", ACL_KIND_DST, "10.0.0.2/32", &err),
+	             0);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(
+		    acl_rule_add(b, act[i], 10 + i, &names[i], NULL, 1, &err),
+		    0, "%s", err.msg);
+	set = acl_compile(b, &err);
+	cr_assert_not_null(set, "%s", err.msg);
+	return set;
+}
+
+static struct acl_set *socks_set; /* outlives the listener using it */
+
+static void
+socks_acl_teardown(void)
+{
+	socks_teardown();
+	acl_set_free(socks_set);
+	socks_set = NULL;
+}
+
+/* fwd_acl_judge_socks() decides on source, user, host and port as the
+ * sessions' request stage, fwd_acl_judge_dst() with CONNECT on the
+ * address; a socks listener with the same rules answers as they say. */
+Test(fwd_socks, acl_judge_socks_as_the_sessions_do, .init = socks_setup,
+     .fini = socks_acl_teardown)
+{
+	struct acl_set *set = socks_set = socks_rules();
+	struct fwd_acl_who who = {.src_ip = 0x0a000002u};
+	struct acl_str alice = {"alice", 5};
+	struct conf_forward c = cfg;
+	struct acl_verdict v;
+
+	fwd_acl_judge_socks(set, &who, "10.0.0.2", 8, 81, "10.0.0.2:81", &v);
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_eq(v.line, 10);
+	fwd_acl_judge_socks(set, &who, "WWW.Example.COM", 15, 80,
+	                    "WWW.Example.COM:80", &v);
+	cr_assert_eq(v.action, ACL_DENY);
+	cr_assert_eq(v.line, 11, "the name is a dstdomain, case and all");
+	fwd_acl_judge_socks(set, &who, "10.0.0.2", 8, 80, "10.0.0.2:80", &v);
+	cr_assert_eq(v.reason, ACL_R_NEED_DST);
+	cr_assert_eq(v.line, 13);
+	fwd_acl_judge_dst(set, &who, HTTP_M_CONNECT, 0x0a000002u, 80, &v);
+	cr_assert_eq(v.action, ACL_ALLOW);
+	cr_assert_eq(v.line, 13);
+	fwd_acl_judge_dst(set, &who, HTTP_M_CONNECT, 0x0a000003u, 80, &v);
+	cr_assert_eq(v.reason, ACL_R_DEFAULT);
+	who.user = &alice;
+	fwd_acl_judge_socks(set, &who, "origin.lab.test", 15, 80,
+	                    "origin.lab.test:80", &v);
+	cr_assert_eq(v.action, ACL_ALLOW);
+	cr_assert_eq(v.line, 12, "the user's rule");
+
+	/* the sessions: port 81 refused (02) before any connect, port 80
+	 * allowed by the dst rule on the address (00) */
+	c.socks = true;
+	c.acl = set;
+	c.n_allow_src = 0; /* the rules decide */
+	cr_assert_eq(
+	    fwd_listen(fc, 0, TT_IP_A, RTE_BE16(1082), &c, TCP_CC_NEWRENO), 0);
+	connect_to(1082);
+	send_n(GREET_00 "\x05\x01\x00\x01\x0a\x00\x00\x02\x00\x51", 13);
+	expect_rx("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.fwd_upstream_new, 0);
+	connect_to(1082);
+	send_n(GREET_00 CONNECT_B, 13);
+	cr_assert_eq(cli.rx_len, 12);
+	cr_assert_eq(memcmp(cli.rx, "\x05\x00\x05\x00", 4), 0);
+	cr_assert_eq(cnt.socks_connected, 1);
+	tcp_shutdown(cli.c);
+	tcp_shutdown(org.c);
+	run(20);
 }
