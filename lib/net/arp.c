@@ -24,6 +24,14 @@
  * deadline and releases INCOMPLETE entries left without packets once the
  * request rate limit for them has run out.
  *
+ * Held frames: an ARP reply or request that finds its port's txbuf full
+ * is not dropped (a neighbour left unanswered retries only after a second
+ * or more, and our own next hop would stay unresolved until the rate limit
+ * lets us ask again): up to NET_ARP_TX_HOLD of them per worker wait, in
+ * order, and go onto the txbufs when the worker has flushed them
+ * (net_tx_flushed(), before the senders it resumes), counted
+ * arp_tx_deferred; past the bound they are dropped as tx_buf_full.
+ *
  * Time is ctx->now_tsc, the clock of the last net_timer() call.
  */
 #include <errno.h>
@@ -132,9 +140,56 @@ net_arp_resolve(struct net_ctx *ctx, struct net_arp_entry *e,
 }
 
 /*
+ * Queue the ARP frame <m> on the txbuf of <port_idx>, or hold it when the
+ * txbuf is full (arp_tx_deferred).  Consumes <m>.  Returns 0 (queued or
+ * held: it will leave), or -ENOBUFS (the hold full too: m freed,
+ * tx_buf_full counted).
+ */
+static int
+net_arp_tx(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
+{
+	struct net_port *port = &ctx->ports[port_idx];
+	struct net_arp_held *h;
+
+	if (GH_LIKELY(port->tx.n < NET_TXBUF_MAX))
+		return net_tx_queue(ctx, port, m);
+	if (ctx->n_arp_held >= NET_ARP_TX_HOLD) {
+		NET_DROP(ctx, m, tx_buf_full);
+		return -ENOBUFS;
+	}
+	h = &ctx->arp_held[ctx->n_arp_held++];
+	h->m = m;
+	h->port_idx = (uint8_t)port_idx;
+	ctx->cnt.arp_tx_deferred++;
+	return 0;
+}
+
+unsigned
+net_arp_held_release(struct net_ctx *ctx)
+{
+	unsigned i, j = 0, sent = 0;
+
+	GH_ASSERT(ctx->n_arp_held <= NET_ARP_TX_HOLD);
+	for (i = 0; i < ctx->n_arp_held; i++) {
+		struct net_arp_held *h = &ctx->arp_held[i];
+		struct net_port *port = &ctx->ports[h->port_idx];
+
+		if (port->tx.n < NET_TXBUF_MAX) {
+			(void)net_tx_queue(ctx, port, h->m); /* has room */
+			sent++;
+			continue;
+		}
+		ctx->arp_held[j++] = *h; /* still full: the next flush */
+	}
+	ctx->n_arp_held = j;
+	return sent;
+}
+
+/*
  * Build an ARP request from <port_idx> asking for <tpa_be> (broadcast, tha
- * zero; a gratuitous ARP when tpa is our address) and queue it.  Returns 0,
- * -ENOMEM (tx_nomem) or -ENOBUFS (tx_buf_full).
+ * zero; a gratuitous ARP when tpa is our address) and queue it (or hold
+ * it, net_arp_tx()).  Returns 0, -ENOMEM (tx_nomem) or -ENOBUFS
+ * (tx_buf_full).
  */
 static int
 net_arp_request_send(struct net_ctx *ctx, unsigned port_idx, uint32_t tpa_be)
@@ -166,7 +221,7 @@ net_arp_request_send(struct net_ctx *ctx, unsigned port_idx, uint32_t tpa_be)
 	memset(&ah->arp_data.arp_tha, 0, sizeof(ah->arp_data.arp_tha));
 	ah->arp_data.arp_tip = tpa_be;
 	m->l2_len = NET_ETH_HLEN;
-	return net_tx_queue(ctx, port, m);
+	return net_arp_tx(ctx, port_idx, m);
 }
 
 /* Ask for <e>'s address now and restart its rate limit. */
@@ -187,10 +242,12 @@ net_arp_learnable(const struct net_port *port, uint32_t spa_be)
 	return net_port_onlink(port, spa_be) || spa_be == port->gateway_be;
 }
 
-/* Turn the request <m> for our address into its reply and queue it. */
+/* Turn the request <m> for our address on <port_idx> into its reply and
+ * queue it (or hold it, net_arp_tx()). */
 static void
-net_arp_answer(struct net_ctx *ctx, struct net_port *port, struct rte_mbuf *m)
+net_arp_answer(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 {
+	struct net_port *port = &ctx->ports[port_idx];
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
 	struct rte_ether_addr sha = ah->arp_data.arp_sha;
@@ -209,7 +266,7 @@ net_arp_answer(struct net_ctx *ctx, struct net_port *port, struct rte_mbuf *m)
 		                 rte_pktmbuf_data_len(m) - NET_ARP_FRAME_LEN);
 	m->l2_len = NET_ETH_HLEN;
 	ctx->cnt.arp_req_answered++;
-	net_tx_queue(ctx, port, m);
+	(void)net_arp_tx(ctx, port_idx, m);
 }
 
 void
@@ -267,7 +324,7 @@ net_arp_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m)
 	else if (tpa != port->addr_be)
 		NET_DROP(ctx, m, arp_not_ours);
 	else
-		net_arp_answer(ctx, port, m);
+		net_arp_answer(ctx, port_idx, m);
 }
 
 int

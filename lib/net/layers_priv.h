@@ -123,6 +123,9 @@ net_eth_output(struct net_ctx *ctx, struct net_port *port, struct rte_mbuf *m,
 
 /* arp.c */
 void net_arp_input(struct net_ctx *ctx, unsigned port_idx, struct rte_mbuf *m);
+/* The held ARP frames onto their txbufs, as far as they have room: how
+ * many went (net_tx_flushed(), after the worker's flush). */
+unsigned net_arp_held_release(struct net_ctx *ctx);
 void net_arp_timer(struct net_ctx *ctx);
 /*
  * Send the IPv4 packet <m> (no Ethernet header yet) out of <port_idx> to

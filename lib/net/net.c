@@ -157,6 +157,10 @@ net_tx_flushed(struct net_ctx *ctx)
 
 	GH_CHECK_OBJ_NOTNULL(ctx, NET_CTX_MAGIC);
 	GH_ASSERT(ctx->n_tx_hooks <= NET_TX_HOOKS_MAX);
+	/* ARP frames held for a full txbuf first: a neighbour waits on
+	 * them, and resumed senders may fill the txbuf again */
+	if (ctx->n_arp_held > 0)
+		n += net_arp_held_release(ctx);
 	for (i = 0; i < ctx->n_tx_hooks; i++)
 		n += ctx->tx_hooks[i].fn(ctx->tx_hooks[i].arg);
 	return n;

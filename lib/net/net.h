@@ -90,9 +90,10 @@ int net_tx_hook_register(struct net_ctx *ctx, net_tx_flushed_cb fn, void *arg);
 
 /*
  * The worker has just handed every port's txbuf to the driver (they are
- * empty): run the hooks in registration order.  Returns the sum of what
- * they returned (senders resumed); their frames wait on the txbufs for
- * the worker's next flush.
+ * empty): queue the ARP frames held for a full txbuf (arp_tx_deferred),
+ * then run the hooks in registration order.  Returns the ARP frames
+ * queued plus the sum of what the hooks returned (senders resumed); all
+ * their frames wait on the txbufs for the worker's next flush.
  */
 unsigned net_tx_flushed(struct net_ctx *ctx);
 

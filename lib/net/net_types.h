@@ -22,6 +22,7 @@
 #define NET_ARP_TABLE_SIZE  256  /* entries per worker, power of two */
 #define NET_ARP_PENDING_CAP 256  /* hard cap of the per-worker pending queue */
 #define NET_TX_HOOKS_MAX    4    /* net_tx_flushed hooks per worker */
+#define NET_ARP_TX_HOLD     16   /* ARP frames held while a txbuf is full */
 #define NET_L4_BURST        32   /* segments handed to a protocol at once */
 #define NET_STEER_RING      4096 /* segments handed over, waiting per worker */
 /* bursts taken from the steer ring per drain, at most */
@@ -44,6 +45,7 @@
 	X(arp_addr_conflict, "ARP packets whose sender claims our address (not learned)") \
 	X(arp_req_tx,        "ARP requests sent to resolve a next hop")       \
 	X(arp_garp_tx,       "gratuitous ARPs sent")                          \
+	X(arp_tx_deferred,   "ARP replies and requests that found the txbuf full: held, sent after the worker's flush") \
 	X(arp_learned,       "neighbour entries created or updated")          \
 	X(arp_expired,       "neighbour entries aged out")                    \
 	X(arp_table_full,    "neighbour entries refused: table full")         \
@@ -72,7 +74,7 @@
 	X(l4_unhandled,      "dropped: TCP or UDP with no layer above to take it") \
 	X(l4_delivered,      "TCP or UDP packets handed to the layer above")  \
 	X(tx_queued,         "frames queued for transmission")                \
-	X(tx_buf_full,       "dropped: per-port transmit buffer full")        \
+	X(tx_buf_full,       "dropped: per-port transmit buffer full (ARP: and its hold full)") \
 	X(tx_nomem,          "dropped: no mbuf for an ARP request or reply")  \
 	X(tx_no_route,       "dropped: destination off-link and no gateway")
 /* clang-format on */
@@ -132,6 +134,12 @@ struct net_arp_entry {
 	uint16_t n_pending;    /* packets in the pending queue for this entry */
 	uint64_t expire_tsc;   /* RESOLVED: entry ages out at this time */
 	uint64_t last_req_tsc; /* INCOMPLETE: when the last request left */
+};
+
+/* An ARP frame (reply, request, gratuitous) held for a full txbuf. */
+struct net_arp_held {
+	struct rte_mbuf *m; /* the whole frame, Ethernet header and all */
+	uint8_t port_idx;
 };
 
 struct net_arp_pending {
@@ -226,6 +234,10 @@ struct net_ctx {
 	struct net_arp_entry arp[NET_ARP_TABLE_SIZE];
 	unsigned n_pending;
 	struct net_arp_pending pending[NET_ARP_PENDING_CAP];
+	/* ARP frames waiting for room in their port's txbuf, in order
+	 * (net_tx_flushed() queues them before the tx hooks run) */
+	unsigned n_arp_held;
+	struct net_arp_held arp_held[NET_ARP_TX_HOLD];
 	unsigned n_tx_hooks;
 	struct net_tx_hook tx_hooks[NET_TX_HOOKS_MAX];
 	/* L4 dispatch (net_l4.c): handlers, the flow owner and the

@@ -135,6 +135,9 @@ nt_teardown(void)
 	for (i = 0; i < nt_ctx.n_pending; i++)
 		rte_pktmbuf_free(nt_ctx.pending[i].m);
 	nt_ctx.n_pending = 0;
+	for (i = 0; i < nt_ctx.n_arp_held; i++)
+		rte_pktmbuf_free(nt_ctx.arp_held[i].m);
+	nt_ctx.n_arp_held = 0;
 	cr_assert_eq(rte_mempool_avail_count(nt_pool), NT_POOL_SIZE,
 	             "mbuf leak: %u of %u back in the pool",
 	             rte_mempool_avail_count(nt_pool), NT_POOL_SIZE);

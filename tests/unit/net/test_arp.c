@@ -291,18 +291,65 @@ Test(net_arp, malformed_packets_are_arp_bad)
 	cr_assert_eq(nt_learn.n, 0);
 }
 
-Test(net_arp, answer_dropped_when_txbuf_full)
+/* Fill port 0's txbuf as a busy worker's loop does. */
+static void
+fill_txbuf(void)
 {
 	struct net_txbuf *tb = net_port_txbuf(&nt_ctx, 0);
-	uint8_t b[NT_FRAME_MAX];
+	uint8_t b[NT_FRAME_MAX] = {0};
 
 	while (tb->n < NET_TXBUF_MAX)
 		tb->pkts[tb->n++] = nt_mbuf(b, 60);
+}
+
+/* A reply and a gratuitous ARP that find the txbuf full are held, not
+ * dropped, and go onto it, in order, when net_tx_flushed() follows the
+ * worker's flush (they were lost as tx_buf_full, and the neighbour kept
+ * asking). */
+Test(net_arp, answer_held_when_txbuf_full_then_sent_after_the_flush)
+{
+	fill_txbuf();
 	input_arp(0, &NT_BCAST, RTE_ARP_OP_REQUEST, &NT_PEER_MAC, NT_PEER,
 	          &NT_ZERO_MAC, NT_ADDR0);
+	cr_assert_eq(net_garp_send(&nt_ctx, 0), 0, "held: it will leave");
 	nt_expect("rx_frames", 1, "arp_rx", 1, "arp_learned", 1,
-	          "arp_req_answered", 1, "tx_buf_full", 1, NULL);
-	cr_assert_eq(tb->n, NET_TXBUF_MAX);
+	          "arp_req_answered", 1, "arp_garp_tx", 1, "arp_tx_deferred", 2,
+	          NULL);
+	cr_assert_eq(nt_tx_n(0), NET_TXBUF_MAX);
+	nt_tx_free_all(); /* the worker's flush */
+	cr_assert_eq(net_tx_flushed(&nt_ctx), 2, "work for one more flush");
+	cr_assert_eq(nt_tx_n(0), 2);
+	check_arp(nt_tx(0, 0), &NT_PEER_MAC, &NT_MAC0, RTE_ARP_OP_REPLY,
+	          &NT_MAC0, NT_ADDR0, &NT_PEER_MAC, NT_PEER);
+	check_arp(nt_tx(0, 1), &NT_BCAST, &NT_MAC0, RTE_ARP_OP_REQUEST,
+	          &NT_MAC0, NT_ADDR0, &NT_ZERO_MAC, NT_ADDR0);
+	cr_assert_eq(nt_cnt("tx_queued"), 2);
+	cr_assert_eq(nt_cnt("tx_buf_full"), 0);
+	cr_assert_eq(net_tx_flushed(&nt_ctx), 0, "nothing held any more");
+}
+
+/* The hold is bounded (NET_ARP_TX_HOLD a worker; past it tx_buf_full),
+ * and what finds the txbuf full again at the flush waits for the next. */
+Test(net_arp, held_answers_are_bounded_and_wait_for_room)
+{
+	unsigned i;
+
+	fill_txbuf();
+	for (i = 0; i < NET_ARP_TX_HOLD + 3; i++)
+		input_arp(0, &NT_BCAST, RTE_ARP_OP_REQUEST, &NT_PEER_MAC,
+		          NT_PEER, &NT_ZERO_MAC, NT_ADDR0);
+	cr_assert_eq(nt_cnt("arp_req_answered"), NET_ARP_TX_HOLD + 3);
+	cr_assert_eq(nt_cnt("arp_tx_deferred"), NET_ARP_TX_HOLD);
+	cr_assert_eq(nt_cnt("tx_buf_full"), 3);
+	cr_assert_eq(net_tx_flushed(&nt_ctx), 0, "still full: held");
+	cr_assert_eq(nt_ctx.n_arp_held, NET_ARP_TX_HOLD);
+	nt_tx_free_all();
+	cr_assert_eq(net_tx_flushed(&nt_ctx), NET_ARP_TX_HOLD);
+	cr_assert_eq(nt_tx_n(0), NET_ARP_TX_HOLD);
+	for (i = 0; i < NET_ARP_TX_HOLD; i++)
+		check_arp(nt_tx(0, i), &NT_PEER_MAC, &NT_MAC0, RTE_ARP_OP_REPLY,
+		          &NT_MAC0, NT_ADDR0, &NT_PEER_MAC, NT_PEER);
+	cr_assert_eq(nt_ctx.n_arp_held, 0);
 }
 
 static void
