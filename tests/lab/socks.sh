@@ -23,6 +23,10 @@
 #                 denied address and name, the origin allowed, a name
 #                 that depends on DNS, an unknown source, alice on the
 #                 auth listener and no user there, an HTTP method refused
+#   reload        a tunnel spliced before a reload that denies the
+#                 origin's address (gatehousectl reload): acl test says
+#                 deny, a new CONNECT gets reply 02, the old tunnel
+#                 carries a second request; reloaded back to the first rules
 #   access_log    SOCKS5 lines with the destination, the user and the
 #                 reply code
 #   counters      socks_* as the checks add them up
@@ -248,6 +252,85 @@ check_acl_test() {
 	pass_check acl_test "socks listeners: dst and dstdomain denies, allow, DNS, default deny, users, allow-src"
 }
 
+# The tunnel of check_reload: CONNECT to $ORIGIN_IP:80 and one GET, then
+# "up" in $1.up; waits for $1.go and sends a second GET on the same
+# tunnel.  Prints each response's status line.
+reload_tunnel() {
+	timeout -k 2 60 ip netns exec "$CLIENT_NS" "$PY" - "$INSIDE_IP" "$PORT" "$ORIGIN_IP" "$1" <<'PYEOF'
+import os, socket, struct, sys, time
+host, port, origin, sync = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.create_connection((host, port), timeout=20)
+
+def read(n):
+    b = b""
+    while len(b) < n:
+        k = s.recv(n - len(b))
+        if not k:
+            sys.exit("closed after %r" % b)
+        b += k
+    return b
+
+s.sendall(b"\x05\x01\x00")
+read(2)
+s.sendall(b"\x05\x01\x00\x01" + socket.inet_aton(origin) + struct.pack("!H", 80))
+rep = read(10)
+if rep[1] != 0:
+    sys.exit("reply %02x" % rep[1])
+
+def get():
+    s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: origin.lab.test\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += read(1)
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
+         if l.lower().startswith(b"content-length:")][0]
+    read(n)
+    return head.split(b"\r\n")[0].decode()
+
+print("before", get(), flush=True)
+open(sync + ".up", "w").close()
+for _ in range(600):
+    if os.path.exists(sync + ".go"):
+        break
+    time.sleep(0.05)
+print("after", get(), flush=True)
+PYEOF
+}
+
+check_reload() {
+	local conf=$STATE_DIR/socks.conf sync=$STATE_DIR/reload_tunnel out pid i
+	rm -f "$sync".*
+	reload_tunnel "$sync" >"$sync.out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $sync.up ]] && break
+		sleep 0.1
+	done
+	[[ -e $sync.up ]] || fail_check reload "the tunnel did not come up: $(cat "$sync.out")"
+	cp "$conf" "$STATE_DIR/socks.conf.first"
+	# the origin's address denied, before the rule that allows the client
+	sed -e "s|^acl lab src .*|&\nacl reload_denied dst $ORIGIN_IP/32|" \
+		-e "s|^\thttp-access allow lab|\thttp-access deny reload_denied\n&|" \
+		"$STATE_DIR/socks.conf.first" >"$conf.new"
+	mv -f "$conf.new" "$conf"
+	out=$(ctl reload 2>&1) || fail_check reload "gatehousectl reload failed: $out"
+	[[ $out == reloaded* ]] || fail_check reload "reload said: $(tr '\n' ';' <<<"$out")"
+	acl_want '^deny: line [0-9]+: http-access deny reload_denied$' \
+		"$CLIENT_IP" CONNECT "$ORIGIN_IP:80" --listener socks
+	out=$(probe "$PORT" 050100 "$(req_ipv4 "$ORIGIN_IP" 80)")
+	[[ $out == "050005020001000000000000 closed" ]] ||
+		fail_check reload "CONNECT after the reload: '$out', want reply 02 and a close"
+	touch "$sync.go"
+	wait "$pid" || fail_check reload "the tunnel of before the reload failed: $(tr '\n' ';' <"$sync.out")"
+	grep -q '^after HTTP/1.1 200' "$sync.out" ||
+		fail_check reload "the old tunnel after the reload: $(tr '\n' ';' <"$sync.out")"
+	cp "$STATE_DIR/socks.conf.first" "$conf"
+	out=$(ctl reload 2>&1) || fail_check reload "reload to the first rules failed: $out"
+	acl_want '^allow: line [0-9]+: http-access allow lab$' \
+		"$CLIENT_IP" CONNECT "$ORIGIN_IP:80" --listener socks
+	pass_check reload "denied by the reloaded rules (acl test and reply 02); the tunnel spliced before carried on"
+}
+
 check_access_log() {
 	local log=$STATE_DIR/access.log i
 	for ((i = 0; i < 50; i++)); do
@@ -272,7 +355,7 @@ check_counters() {
 	expect_counter proxy.socks_bad_version == 1
 	expect_counter proxy.socks_bad_greeting == 1
 	expect_counter proxy.socks_bad_request == 2
-	expect_counter proxy.socks_rep_not_allowed == 3
+	expect_counter proxy.socks_rep_not_allowed == 4 # 3 + reload's
 	expect_counter proxy.socks_rep_cmd == 2
 	expect_counter proxy.socks_rep_atyp == 2
 	expect_counter proxy.socks_rep_general == 1
@@ -293,6 +376,7 @@ check_bulk
 check_malformed
 check_timeout
 check_acl_test
+check_reload
 check_access_log
 check_counters
 check_fwd_released
