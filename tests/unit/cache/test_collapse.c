@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -172,6 +174,17 @@ Test(cache_collapse,
 /* ---- a waiter on another thread ---------------------------------------- */
 
 #define BIG_BODY (3u * 1024u * 1024u + 17u)
+/* A waiter that hears nothing for this long lost a wake. */
+#define LOST_WAKE_NS (30ull * 1000000000ull)
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 struct waiter_arg {
 	struct cache_obj *obj;
@@ -185,7 +198,7 @@ waiter(void *arg)
 	struct waiter_arg *a = arg;
 	static uint8_t buf[CACHE_SEG_MAX_BYTES * 2];
 	struct cache_obj *objs[8];
-	uint64_t spins = 0;
+	uint64_t woken_ns = now_ns();
 
 	rcu_register_thread();
 	cr_assert_eq(cache_obj_watch(a->obj, 1), 0);
@@ -195,15 +208,25 @@ waiter(void *arg)
 		uint64_t have;
 		enum cache_obj_state st;
 
-		if (n == 0 && a->read > 0) {
-			/* look only when woken: a lost wake hangs here */
+		if (n == 0) {
+			/* look only when woken, the first time too: a lost
+			 * wake hangs here.  (It looked before its first
+			 * wake: drained nothing, lost the CPU, and read the
+			 * whole fill done meanwhile without a wake, so
+			 * wakes > 0 failed on a loaded host.)  The bound is
+			 * time since the last wake, and the waiter yields:
+			 * spins counted over the whole fill grew with the
+			 * time the filler waited for a CPU the spinning
+			 * waiter took. */
 			rcu_quiescent_state();
-			if (++spins > 400000000u) {
+			if (now_ns() - woken_ns > LOST_WAKE_NS) {
 				a->bad++;
 				break;
 			}
+			sched_yield();
 			continue;
 		}
+		woken_ns = now_ns();
 		st = cache_obj_state(a->obj);
 		have = cache_obj_body_len(a->obj);
 
