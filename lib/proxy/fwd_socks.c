@@ -433,6 +433,10 @@ fwd_socks_step(struct fwd_session *s)
 	uint32_t n;
 
 	GH_VERIFY(s->state == ST_HEAD);
+	/* the verifier's answer stopped the timer (fwd_auth_poll): the
+	 * request is timed all the same, one more period */
+	if (!gh_wheel_armed(&s->tmr))
+		fwd_timer_set(s, fwd_cfg(s)->client_header_ms);
 	if (s->txn == NULL) {
 		fwd_txn_start(s);
 		if (s->txn != NULL)

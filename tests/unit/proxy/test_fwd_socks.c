@@ -260,3 +260,25 @@ Test(fwd_socks, userpass_verifier, .init = socks_setup, .fini = socks_teardown)
 	cr_assert_eq(recs[n - 1]->status, 0);
 	alog_ring_release(ring, n);
 }
+
+/* Authenticated by the verifier, then silent: the request phase is timed
+ * too (the verifier's answer stopped the only timer once). */
+Test(fwd_socks, request_after_verifier_is_timed, .init = socks_setup,
+     .fini = socks_teardown)
+{
+	static const char auth[] = "\x05\x01\x02"
+	                           "\x01\x05"
+	                           "alice\x0d"
+	                           "correct horse";
+
+	connect_to(1081);
+	send_n(auth, sizeof(auth) - 1);
+	cr_assert_eq(auth_verifier_run_once(ver), 1);
+	run(10);
+	expect_rx("\x05\x02\x01\x00", 4, false);
+	cr_assert(!cli.fin && !cli.closed);
+	run(600);
+	cr_assert(cli.fin || cli.closed, "held open without a request");
+	cr_assert_eq(cnt.socks_handshake_timeout, 1);
+	cr_assert_eq(cnt.socks_requests, 0);
+}
