@@ -417,6 +417,10 @@ socks_request(struct fwd_session *s, const uint8_t *buf, uint32_t n)
 		socks_reply_fail(s, SOCKS_REP_ATYP, ALOG_TAG_NONE);
 		return;
 	}
+	if (r.port_be == 0) { /* no service is there: never tried */
+		socks_reply_fail(s, SOCKS_REP_NOT_ALLOWED, ALOG_TCP_DENIED);
+		return;
+	}
 	s->flags |= SF_CONNECT;
 	s->req_method = HTTP_M_CONNECT;
 	s->dst_port_be = r.port_be;

@@ -282,3 +282,21 @@ Test(fwd_socks, request_after_verifier_is_timed, .init = socks_setup,
 	cr_assert_eq(cnt.socks_handshake_timeout, 1);
 	cr_assert_eq(cnt.socks_requests, 0);
 }
+
+/* CONNECT to port 0 is refused with 02, never attempted. */
+Test(fwd_socks, connect_port_zero_refused, .init = socks_setup,
+     .fini = socks_teardown)
+{
+	connect_to(1080);
+	send_n(GREET_00 "\x05\x01\x00\x01\x0a\x00\x00\x02\x00\x00", 13);
+	expect_rx("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.socks_rep_not_allowed, 1);
+	connect_to(1080);
+	send_n(GREET_00 "\x05\x01\x00\x03\x01"
+	                "b\x00\x00",
+	       13);
+	expect_rx("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.socks_rep_not_allowed, 2);
+	cr_assert_eq(cnt.socks_connected, 0);
+	cr_assert_eq(origin_requests(), 0);
+}
