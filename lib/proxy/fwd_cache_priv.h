@@ -96,10 +96,16 @@ fwd_cache_put(void *out, uint32_t *n, const void *p, uint32_t len)
 	return true;
 }
 
-/* The key of the GET for the target of <msg> into <key> (fwd_cache.c).
- * Its length, or < 0 when it does not fit. */
-int fwd_cache_key_of(const struct http_msg *msg, const char *buf, uint8_t *key,
-                     size_t cap);
+/* A reverse listener's keys start with "REV " where a forward listener's
+ * start with "GET " (the same length): the two kinds never share an entry
+ * (the same URL names a site's pool on one and an origin found by DNS on
+ * the other), and an unsafe method invalidates its own kind's only. */
+#define FWD_CACHE_KEY_REVERSE "REV"
+
+/* The key of the GET for the target of <msg> of <s> into <key>
+ * (fwd_cache.c).  Its length, or < 0 when it does not fit. */
+int fwd_cache_key_of(const struct fwd_session *s, const struct http_msg *msg,
+                     const char *buf, uint8_t *key, size_t cap);
 
 /* ---- fwd_cache_vary.c ---- */
 

@@ -34,6 +34,7 @@ static struct alog_ring *ring;
 	"listen site\n\tmode reverse\n\tbind 10.0.0.1:8080\n" \
 	"\troute www.a web\n\troute www.a/api api\n"          \
 	"\troute *.flaky.test flaky\n\troute only.b/x web\n"  \
+	"\troute 10.0.0.2 web\n"                              \
 	"\tforwarded on\n\tlocation-rewrite on\n"
 
 static void
@@ -394,4 +395,69 @@ Test(reverse_cache, hit_and_background_validation_through_the_pool)
 	                  "max-age=60\r\nETag: \"v1\"\r\n\r\n");
 	run(10);
 	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
+}
+
+#define CACHED(body)                                        \
+	"HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\n" \
+	"Content-Length: 7\r\n\r\n" body
+
+/* The forward listener (3128) and the reverse one share the cache, and
+ * "GET http://10.0.0.2/c" through the first has the key of "GET /c" with
+ * Host 10.0.0.2 through the second: each kind has its own entries (one
+ * would serve the other's origin's response, or a client of one poison
+ * the other's), and an unsafe method invalidates its own kind's only. */
+Test(reverse_cache, forward_and_reverse_entries_apart)
+{
+	static struct peer fcli;
+	int k;
+
+	memset(&fcli, 0, sizeof(fcli));
+	peer_connect(&fcli);
+	send_str(&fcli,
+	         "GET http://10.0.0.2/c HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert(strstr(org.rx, "GET /c ") != NULL, "%s", org.rx);
+	send_str(&org, CACHED("fwd-org"));
+	run(10);
+	cr_assert(strstr(fcli.rx, "fwd-org") != NULL, "%s", fcli.rx);
+
+	/* the reverse client: not the forward listener's object */
+	k = exchange("GET /c HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n",
+	             CACHED("rev-srv"));
+	cr_assert_geq(k, 0, "a forward entry answered a reverse client");
+	cr_assert(strstr(cli.rx, "rev-srv") != NULL, "%s", cli.rx);
+	cr_assert(strstr(cli.rx, "fwd-org") == NULL);
+	/* each a hit on its own */
+	cr_assert_eq(
+	    exchange("GET /c HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n", NULL), -1);
+	cr_assert(strstr(cli.rx, "rev-srv") != NULL, "%s", cli.rx);
+	fcli.rx_len = 0;
+	fcli.rx[0] = '\0';
+	org.rx_len = 0;
+	send_str(&fcli,
+	         "GET http://10.0.0.2/c HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert_eq(org.rx_len, 0, "a forward hit");
+	cr_assert(strstr(fcli.rx, "fwd-org") != NULL, "%s", fcli.rx);
+
+	/* a POST through the reverse listener: its entry goes, not the
+	 * forward one */
+	k = exchange("POST /c HTTP/1.1\r\nHost: 10.0.0.2\r\n"
+	             "Content-Length: 1\r\n\r\nx",
+	             "HTTP/1.1 204 No Content\r\n\r\n");
+	cr_assert_geq(k, 0);
+	cr_assert_eq(cnt.fwd_cache_invalidated, 1);
+	fcli.rx_len = 0;
+	fcli.rx[0] = '\0';
+	send_str(&fcli,
+	         "GET http://10.0.0.2/c HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n");
+	run(10);
+	cr_assert_eq(org.rx_len, 0, "the forward entry was invalidated");
+	cr_assert(strstr(fcli.rx, "fwd-org") != NULL, "%s", fcli.rx);
+	cr_assert_geq(exchange("GET /c HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n",
+	                       CACHED("rev-new")),
+	              0, "the reverse entry was not invalidated");
+	cr_assert(strstr(cli.rx, "rev-new") != NULL, "%s", cli.rx);
+	tcp_shutdown(fcli.c);
+	run(5);
 }
