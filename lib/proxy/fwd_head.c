@@ -120,6 +120,18 @@ fwd_hw_span(struct fwd_head_writer *w, const char *buf, struct http_str sp)
 	fwd_hw_put(w, buf + sp.off, sp.len);
 }
 
+void
+fwd_hw_host(struct fwd_head_writer *w, const char *buf, struct http_str host)
+{
+	bool v6 = memchr(buf + host.off, ':', host.len) != NULL;
+
+	if (v6)
+		fwd_hw_str(w, "[");
+	fwd_hw_span(w, buf, host);
+	if (v6)
+		fwd_hw_str(w, "]");
+}
+
 /* The chain written, or NULL (and the count) when the pool ran dry. */
 struct rte_mbuf *
 fwd_hw_done(struct fwd_head_writer *w, struct proxy_counters *cnt)
@@ -314,7 +326,7 @@ fwd_hw_target(struct fwd_head_writer *w, const struct http_msg *msg,
 		fwd_hw_str(w, "/");
 	fwd_hw_span(w, buf, msg->path);
 	fwd_hw_str(w, " HTTP/1.1\r\nHost: ");
-	fwd_hw_span(w, buf, msg->host);
+	fwd_hw_host(w, buf, msg->host);
 	if (msg->port != 80) {
 		snprintf(port, sizeof(port), ":%u", msg->port);
 		fwd_hw_str(w, port);

@@ -178,7 +178,7 @@ struct fwd_txn {
 	char cache_vary[FWD_CACHE_VARY_REQ_MAX];
 	/* reverse: the request's Host (host[:port]) for location-rewrite */
 	uint16_t rev_host_len;
-	char rev_host[FWD_HOST_MAX + 7];
+	char rev_host[FWD_HOST_MAX + 9]; /* "[v6]" or name, ":port" */
 };
 
 /* One pool of the reverse listeners on this worker (fwd_reverse.c): its
@@ -473,6 +473,10 @@ void fwd_up_release(struct fwd_session *s);
 
 void fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n);
 void fwd_hw_str(struct fwd_head_writer *w, const char *s);
+/* A parsed host (lib/http: an IPv6 literal without its brackets, so any
+ * ':' means one) written as a Host is: the literal in brackets. */
+void fwd_hw_host(struct fwd_head_writer *w, const char *buf,
+                 struct http_str host);
 void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
                  struct http_str sp);
 /* The decimal digits of <v> at out[0 .. 20), no NUL: their count. */

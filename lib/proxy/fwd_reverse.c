@@ -154,9 +154,14 @@ fwd_rev_request(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		              UINT64_C(0x9e3779b97f4a7c15));
 	if (s->txn != NULL) {
 		struct fwd_txn *t = s->txn;
-		uint32_t len = msg->host.len;
+		bool v6 = memchr(buf + msg->host.off, ':', n) != NULL;
+		uint32_t len = v6 ? 1 : 0;
 
-		memcpy(t->rev_host, buf + msg->host.off, len);
+		t->rev_host[0] = '[';
+		memcpy(t->rev_host + len, buf + msg->host.off, msg->host.len);
+		len += msg->host.len;
+		if (v6)
+			t->rev_host[len++] = ']';
 		if (msg->port != 80) {
 			t->rev_host[len++] = ':';
 			len += fwd_fmt_u64(t->rev_host + len, msg->port);
@@ -398,7 +403,7 @@ fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
 		fwd_hw_str(w, "\"");
 	} else if (msg->host.len > 0) {
 		fwd_hw_str(w, ";host=\"");
-		fwd_hw_span(w, buf, msg->host);
+		fwd_hw_host(w, buf, msg->host);
 		fwd_hw_str(w, "\"");
 	}
 	fwd_hw_str(w, "\r\n");

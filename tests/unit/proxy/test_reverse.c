@@ -461,3 +461,34 @@ Test(reverse_cache, forward_and_reverse_entries_apart)
 	tcp_shutdown(fcli.c);
 	run(5);
 }
+
+/* An IPv6 literal in Host keeps its brackets wherever the proxy writes
+ * the Host again: the server's Host, Forwarded's host, a rewritten
+ * Location (lib/http gives the host without them). */
+Test(reverse, ipv6_literal_host_keeps_its_brackets)
+{
+	static struct conf_routes rt;
+	struct conf_forward c = rcfg;
+	int k;
+
+	rt = *rcfg.routes;
+	rt.default_pool = 0; /* web */
+	c.routes = &rt;
+	cr_assert(ft_listen_connect(8082, &c));
+	k = exchange("GET /v6 HTTP/1.1\r\nHost: [2001:DB8::1]:8080\r\n\r\n",
+	             "HTTP/1.1 302 Found\r\n"
+	             "Location: http://10.0.0.2:81/n\r\n"
+	             "Content-Length: 0\r\n\r\n");
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "\r\nHost: [2001:DB8::1]:8080\r\n") != NULL,
+	          "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "host=\"[2001:DB8::1]:8080\"\r\n") != NULL,
+	          "%s", srv[k].rx);
+	cr_assert(strstr(cli.rx, "Location: http://[2001:DB8::1]:8080/n\r\n") !=
+	              NULL,
+	          "%s", cli.rx);
+	k = exchange("GET /v6 HTTP/1.1\r\nHost: [::1]\r\n\r\n", OK_RESP);
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "\r\nHost: [::1]\r\n") != NULL, "%s",
+	          srv[k].rx);
+}
