@@ -58,7 +58,7 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 	struct fwd_head_writer w = {.pool = fc->p.pool};
 
 	/* no Set-Cookie in it: never stored (cache_hdr_never_stored) */
-	fwd_hw_put(&w, stored, len);
+	fwd_cache_put_head(s, &w, (const char *)stored, len);
 	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	fwd_hw_age(&w, age_s);

@@ -191,6 +191,12 @@ bool fwd_cache_next_line(const char *text, uint32_t len, uint32_t *off,
 bool fwd_cache_field(const char *text, uint32_t len, const char *name,
                      const char **v, uint32_t *vlen);
 
+/* The stored head text[0 .. len) (status line and fields) for the client
+ * of <s> into <w>: as stored, but for a reverse listener's
+ * location-rewrite (fwd_rev_location_line), as a miss's head is. */
+void fwd_cache_put_head(struct fwd_session *s, struct fwd_head_writer *w,
+                        const char *text, uint32_t len);
+
 /* How a stored object answers a request (fwd_cache_serve). */
 struct fwd_cache_answer {
 	unsigned status;     /* 200: the stored response, whatever its status;

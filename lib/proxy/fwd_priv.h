@@ -860,6 +860,10 @@ unsigned fwd_rev_poll(struct fwd_ctx *fc);
  * the request's Host (location-rewrite on); true when written here. */
 bool fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
                       const struct http_msg *msg, const char *buf, unsigned i);
+/* The same for a stored head's field line p[0 .. n) ("Name: value", no
+ * CRLF): an answer from the cache is rewritten as a miss is. */
+bool fwd_rev_location_line(struct fwd_session *s, struct fwd_head_writer *w,
+                           const char *p, uint32_t n);
 
 /* The request head's Forwarded / X-Forwarded-Proto fields by the
  * listener's policy (after X-Forwarded-For). */

@@ -440,25 +440,50 @@ server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 	return 0;
 }
 
-bool
-fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
-                 const struct http_msg *msg, const char *buf, unsigned i)
+/* Field <name> (<nlen> bytes, any case) with value v[0 .. n): written
+ * rewritten when it is a Location or Content-Location to rewrite. */
+static bool
+rev_location(struct fwd_session *s, struct fwd_head_writer *w, const char *name,
+             uint32_t nlen, const char *v, uint32_t n)
 {
-	const char *v = buf + msg->hdr[i].value.off;
-	uint32_t n = msg->hdr[i].value.len, k;
+	uint32_t k;
 
 	if (s->rev_pool < 0 || s->txn == NULL || s->txn->rev_host_len == 0 ||
 	    !fwd_cfg(s)->location_rewrite ||
-	    !(http_hdr_name_is(msg, buf, i, "location") ||
-	      http_hdr_name_is(msg, buf, i, "content-location")))
+	    !((nlen == 8 && strncasecmp(name, "location", 8) == 0) ||
+	      (nlen == 16 && strncasecmp(name, "content-location", 16) == 0)))
 		return false;
 	k = server_authority(s, v, n);
 	if (k == 0)
 		return false;
-	fwd_hw_span(w, buf, msg->hdr[i].name);
+	fwd_hw_put(w, name, nlen);
 	fwd_hw_str(w, ": http://");
 	fwd_hw_put(w, s->txn->rev_host, s->txn->rev_host_len);
 	fwd_hw_put(w, v + 7 + k, n - 7 - k);
 	fwd_hw_str(w, "\r\n");
 	return true;
+}
+
+bool
+fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
+                 const struct http_msg *msg, const char *buf, unsigned i)
+{
+	return rev_location(s, w, buf + msg->hdr[i].name.off,
+	                    msg->hdr[i].name.len, buf + msg->hdr[i].value.off,
+	                    msg->hdr[i].value.len);
+}
+
+bool
+fwd_rev_location_line(struct fwd_session *s, struct fwd_head_writer *w,
+                      const char *p, uint32_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	uint32_t k;
+
+	if (colon == NULL)
+		return false;
+	k = (uint32_t)(colon - p) + 1;
+	while (k < n && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	return rev_location(s, w, p, (uint32_t)(colon - p), p + k, n - k);
 }

@@ -492,3 +492,39 @@ Test(reverse, ipv6_literal_host_keeps_its_brackets)
 	cr_assert(strstr(srv[k].rx, "\r\nHost: [::1]\r\n") != NULL, "%s",
 	          srv[k].rx);
 }
+
+/* location-rewrite applies to answers from the cache too (200, and the
+ * 304 to a client's conditional): the stored head has the server's
+ * address as the server sent it. */
+Test(reverse_cache, location_rewritten_on_hits)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\n"
+	                           "Cache-Control: max-age=600\r\n"
+	                           "ETag: \"e1\"\r\n"
+	                           "Content-Location: http://10.0.0.2:82/l\r\n"
+	                           "Location: http://10.0.0.2:81/n\r\n"
+	                           "Content-Length: 2\r\n\r\nok";
+	static const char *const want[] = {
+	    "Content-Location: http://www.a:8080/l\r\n",
+	    "Location: http://www.a:8080/n\r\n"};
+	unsigned i;
+
+	cr_assert_geq(
+	    exchange("GET /loc HTTP/1.1\r\nHost: www.a:8080\r\n\r\n", resp), 0);
+	for (i = 0; i < 2; i++)
+		cr_assert(strstr(cli.rx, want[i]) != NULL, "miss: %s", cli.rx);
+	cr_assert_eq(
+	    exchange("GET /loc HTTP/1.1\r\nHost: www.a:8080\r\n\r\n", NULL),
+	    -1);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	for (i = 0; i < 2; i++)
+		cr_assert(strstr(cli.rx, want[i]) != NULL, "hit: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "10.0.0.2") == NULL, "%s", cli.rx);
+	cr_assert_eq(exchange("GET /loc HTTP/1.1\r\nHost: www.a:8080\r\n"
+	                      "If-None-Match: \"e1\"\r\n\r\n",
+	                      NULL),
+	             -1);
+	cr_assert(strstr(cli.rx, "HTTP/1.1 304 ") != NULL, "%s", cli.rx);
+	cr_assert(strstr(cli.rx, want[0]) != NULL, "304: %s", cli.rx);
+	cr_assert(strstr(cli.rx, "10.0.0.2") == NULL, "%s", cli.rx);
+}
