@@ -53,6 +53,21 @@ int conf_route_match(const struct conf_routes *rt, const char *host,
                      size_t host_len, const char *path, size_t path_len);
 
 /*
+ * Whether the target <path> (<path_len> bytes, query included) of a
+ * request to a reverse listener may be routed at all: false when its path
+ * (before any '?') has a dot-segment ("." or "..", any dot of it
+ * percent-encoded, or followed by ";params" as Tomcat reads "..;"), an
+ * encoded '/' or '\' (%2F, %5C), a raw '\', an encoded NUL or a '%'
+ * without two hex digits.  Servers and their frameworks resolve these in
+ * different ways, and a prefix compared before they do could be walked
+ * around (/public/../admin); such a request is refused (400), never
+ * normalised.  conf_route_match() compares the prefixes with the path
+ * whose percent-encoded unreserved characters (RFC 3986 2.3) are decoded,
+ * as 6.2.2.2 makes them equivalent: /%61dmin is /admin.  Pure.
+ */
+bool conf_route_path_safe(const char *path, size_t path_len);
+
+/*
  * A reload (conf_diff.c): compare the running snapshot <run> with <next>,
  * just loaded.  Each setting only a restart changes that differs is
  * reported as one line (without a trailing newline, such as "workers

@@ -123,6 +123,12 @@ fwd_rev_request(struct fwd_session *s, struct http_msg *msg, const char *buf)
 	}
 	if (host[n - 1] == '.') /* "example.com." is example.com */
 		n--;
+	if (!conf_route_path_safe(path, msg->path.len)) {
+		fc->cnt->rev_bad_path++;
+		fwd_error(s, 400, ALOG_TAG_NONE,
+		          "dot-segments and encoded separators are refused");
+		return false;
+	}
 	pool = conf_route_match(cfg->routes, host, n, path, msg->path.len);
 	if (pool == CONF_ROUTE_NO_HOST) {
 		fc->cnt->rev_no_route_421++;

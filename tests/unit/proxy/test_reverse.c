@@ -12,6 +12,7 @@
 
 #include <criterion/criterion.h>
 
+#include "common/gh_common.h"
 #include "conf/conf.h"
 #include "fwd_test_util.h"
 
@@ -96,6 +97,26 @@ clear_all(void)
 		srv[i].rx_len = 0;
 		srv[i].rx[0] = '\0';
 	}
+}
+
+/* Peer <p> connected (anew) to the site on 8080: a connection it still
+ * has is reset first (its callbacks find <p>). */
+static void
+peer_to_site(struct peer *p)
+{
+	struct tcp_conn *c = NULL;
+
+	if (p->c != NULL) {
+		tcp_abort(p->c);
+		run(2);
+	}
+	memset(p, 0, sizeof(*p));
+	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
+	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
+	                         &peer_cbs, p, &c),
+	             0);
+	run(5);
+	cr_assert(p->connected);
 }
 
 /* The server that got a request since clear_all(), or -1. */
@@ -222,19 +243,12 @@ Test(reverse, refused_connect_retried_on_another_server)
 
 Test(reverse, queue_waits_for_a_free_server)
 {
-	struct tcp_conn *c = NULL;
-
 	/* the one server at its max-conns */
 	clear_all();
 	send_str(&cli, "GET /api/1 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
 	cr_assert(strstr(srv[0].rx, "GET /api/1 ") != NULL);
-	memset(&cli2, 0, sizeof(cli2));
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli2, &c),
-	             0);
-	run(5);
+	peer_to_site(&cli2);
 	send_str(&cli2, "GET /api/2 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
 	cr_assert_eq(cnt.rev_queued, 1);
@@ -252,21 +266,10 @@ Test(reverse, queue_waits_for_a_free_server)
 
 Test(reverse, queue_timeout_is_503_with_retry_after)
 {
-	struct tcp_conn *c = NULL;
-
 	send_str(&cli, "GET /api/1 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
-	memset(&cli2, 0, sizeof(cli2));
-	memset(&cli3, 0, sizeof(cli3));
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli2, &c),
-	             0);
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli3, &c),
-	             0);
-	run(5);
+	peer_to_site(&cli2);
+	peer_to_site(&cli3);
 	send_str(&cli2, "GET /api/2 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
 	/* queue-max 1: the third is refused at once */
@@ -527,4 +530,51 @@ Test(reverse_cache, location_rewritten_on_hits)
 	cr_assert(strstr(cli.rx, "HTTP/1.1 304 ") != NULL, "%s", cli.rx);
 	cr_assert(strstr(cli.rx, want[0]) != NULL, "304: %s", cli.rx);
 	cr_assert(strstr(cli.rx, "10.0.0.2") == NULL, "%s", cli.rx);
+}
+
+/* Path prefix routing cannot be walked around: a dot-segment, raw or
+ * percent-encoded, Tomcat's "..;", an encoded '/' or '\', a raw '\', a
+ * NUL or a malformed escape in the path get 400 and reach no server;
+ * percent-encoded unreserved characters are decoded before the prefixes
+ * are compared (/%61pi is /api, RFC 3986 6.2.2.2), and dots in a query
+ * or inside a name are no dot-segments. */
+Test(reverse, dot_segments_and_encoded_separators_refused)
+{
+	static const char *const bad[] = {
+	    "/x/../api/1", "/x/./api",    "/x/%2e%2e/api", "/x/.%2E/api",
+	    "/x/%2e./api", "/x/%2e/api",  "/x/..;/api",    "/x/..;a=b/api",
+	    "/x/..%2fapi", "/x/..%2Fapi", "/x%5c..%5capi", "/x/%00",
+	    "/x/%zz",      "/x/%2",       "/..",           "/x/..",
+	    "/x/.?q",
+	};
+	static const char *const good[] = {"/x/a..b/.c", "/x/...",
+	                                   "/x?a=/../api", "/x/%41%2E%2Ex"};
+	char req[256];
+	unsigned i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(bad); i++) {
+		peer_to_site(&cli);
+		snprintf(req, sizeof(req),
+		         "GET %s HTTP/1.1\r\nHost: www.a\r\n\r\n", bad[i]);
+		cr_assert_eq(exchange(req, NULL), -1, "%s reached a server",
+		             bad[i]);
+		cr_assert(strstr(cli.rx, "HTTP/1.1 400 ") != NULL, "%s: %s",
+		          bad[i], cli.rx);
+	}
+	cr_assert_eq(cnt.rev_bad_path, GH_ARRAY_SIZE(bad));
+	for (i = 0; i < GH_ARRAY_SIZE(good); i++) {
+		peer_to_site(&cli);
+		snprintf(req, sizeof(req),
+		         "GET %s HTTP/1.1\r\nHost: www.a\r\n\r\n", good[i]);
+		cr_assert_geq(exchange(req, OK_RESP), 0, "%s", good[i]);
+		cr_assert(strstr(cli.rx, "HTTP/1.1 200 ") != NULL, "%s: %s",
+		          good[i], cli.rx);
+	}
+	/* /%61pi/v is /api/v: the api pool's one server (81) */
+	peer_to_site(&cli);
+	cr_assert_eq(
+	    exchange("GET /%61pi/v HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP),
+	    0);
+	cr_assert(strstr(srv[0].rx, "GET /%61pi/v HTTP/1.1\r\n") != NULL,
+	          "sent on as it came: %s", srv[0].rx);
 }
