@@ -356,7 +356,8 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 			continue;
 		if (cfg->anonymous && anonymized(&w, cfg, msg, buf, i))
 			continue;
-		if (cfg->xff == CONF_XFF_DELETE &&
+		if ((cfg->xff == CONF_XFF_DELETE ||
+		     cfg->xff == CONF_XFF_REPLACE) &&
 		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
 			continue;
 		/* reverse: ours replace what the client claims */
@@ -396,7 +397,8 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		         cfg->anonymous ? "proxy" : "gatehouse");
 		fwd_hw_str(&w, text);
 	}
-	if (cfg->xff == CONF_XFF_ADD && !cfg->anonymous) {
+	if ((cfg->xff == CONF_XFF_ADD || cfg->xff == CONF_XFF_REPLACE) &&
+	    !cfg->anonymous) {
 		tcp_conn_key(s->cli, &k);
 		fwd_hw_str(&w, "X-Forwarded-For: ");
 		ip_text(k.remote_ip_be, text, sizeof(text));

@@ -15,7 +15,8 @@
 #   misdirected  an unknown Host: 421; a known Host, no prefix: 404
 #   roundrobin   30 requests: 10 to each server
 #   urihash      10 GETs of one URL: one server; 3 URLs spread
-#   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent
+#   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent (the
+#                client's own X-Forwarded-For and Forwarded replaced)
 #   absolute     absolute-form: routed by its authority, Host ignored
 #   reload       a reload that adds a pool and changes a route says
 #                "restart needed" and keeps them; forwarded off is live
@@ -216,12 +217,13 @@ done
 pass_check urihash "/h/one always on $first"
 
 # ---- forwarding
-b=$(rcurl www.lab.test /hdr -H 'Forwarded: for=6.6.6.6')
+b=$(rcurl www.lab.test /hdr -H 'Forwarded: for=6.6.6.6' -H 'X-Forwarded-For: 5.5.5.5')
 [[ $b == *"xff=$CLIENT_IP "* ]] || fail_check forwarding "$b"
 [[ $b == *"xfp=http "* ]] || fail_check forwarding "$b"
 [[ $b == *"fwd=for=$CLIENT_IP;proto=http;host=\"www.lab.test\" "* ]] ||
 	fail_check forwarding "$b"
 [[ $b != *6.6.6.6* ]] || fail_check forwarding "the client's Forwarded passed: $b"
+[[ $b != *5.5.5.5* ]] || fail_check forwarding "the client's X-Forwarded-For passed: $b"
 pass_check forwarding "$b"
 
 # ---- absolute

@@ -81,7 +81,7 @@ Test(conf_reverse, defaults_and_values)
 	cr_assert(f->xfp);
 	cr_assert(!f->forwarded);
 	cr_assert(!f->location_rewrite);
-	cr_assert_eq(f->xff, CONF_XFF_ADD);
+	cr_assert_eq(f->xff, CONF_XFF_REPLACE); /* reverse's default */
 	/* open to every client: allow-src 0.0.0.0/0 implied */
 	cr_assert_eq(f->n_allow_src, 1);
 	cr_assert_eq(f->allow_src[0].mask_be, 0);

@@ -578,3 +578,21 @@ Test(reverse, dot_segments_and_encoded_separators_refused)
 	cr_assert(strstr(srv[0].rx, "GET /%61pi/v HTTP/1.1\r\n") != NULL,
 	          "sent on as it came: %s", srv[0].rx);
 }
+
+/* A reverse listener replaces the X-Forwarded-For a client sent by the
+ * client's address (x-forwarded-for replace, its default): a server
+ * reading the first address is not told one the client made up. */
+Test(reverse, client_xff_replaced)
+{
+	int k = exchange("GET /p HTTP/1.1\r\nHost: www.a\r\n"
+	                 "X-Forwarded-For: 6.6.6.6\r\n"
+	                 "x-forwarded-for: 7.7.7.7, 8.8.8.8\r\n\r\n",
+	                 OK_RESP);
+
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "X-Forwarded-For: 10.0.0.2\r\n") != NULL,
+	          "%s", srv[k].rx);
+	cr_assert_eq(count_of(srv[k].rx, "orwarded-For"), 1, "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "6.6.6.6") == NULL, "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "7.7.7.7") == NULL, "%s", srv[k].rx);
+}
