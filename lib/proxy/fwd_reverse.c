@@ -416,8 +416,9 @@ fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
 }
 
 /* Whether <v> (<n> bytes) starts with "http://" and the authority of a
- * server of the pool of <s> ("a.b.c.d:port", or "a.b.c.d" for port 80),
- * followed by the end, '/', '?' or '#': the authority's length, else 0. */
+ * server of the pool of <s> ("a.b.c.d:port", or "a.b.c.d" for port 80,
+ * with ":80" or without), followed by the end, '/', '?' or '#': the
+ * authority's length, else 0. */
 static uint32_t
 server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 {
@@ -432,13 +433,14 @@ server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 		unsigned port = ntohs(pl->servers[i].port_be);
 		int k;
 
-		k = port == 80 ? snprintf(a, sizeof(a), "%u.%u.%u.%u", b[0],
-		                          b[1], b[2], b[3])
-		               : snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", b[0],
-		                          b[1], b[2], b[3], port);
-		if (k <= 0 || n - 7 < (uint32_t)k ||
-		    memcmp(v + 7, a, (size_t)k) != 0)
+		k = snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", b[0], b[1], b[2],
+		             b[3], port);
+		if (k <= 0 || n - 7 < (uint32_t)(k - (port == 80 ? 3 : 0)) ||
+		    memcmp(v + 7, a, (size_t)k - (port == 80 ? 3 : 0)) != 0)
 			continue;
+		if (port == 80 &&
+		    (n - 7 < (uint32_t)k || memcmp(v + 7, a, (size_t)k) != 0))
+			k -= 3; /* without ":80" */
 		if (n - 7 == (uint32_t)k || v[7 + k] == '/' ||
 		    v[7 + k] == '?' || v[7 + k] == '#')
 			return (uint32_t)k;

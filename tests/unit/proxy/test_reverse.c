@@ -32,10 +32,11 @@ static struct alog_ring *ring;
 	"\tqueue-timeout-ms 200\n\tqueue-max 1\n"             \
 	"pool flaky\n\tserver dead 10.0.0.2:90\n"             \
 	"\tserver live 10.0.0.2:82\n"                         \
+	"pool eighty\n\tserver o 10.0.0.2:80\n"               \
 	"listen site\n\tmode reverse\n\tbind 10.0.0.1:8080\n" \
 	"\troute www.a web\n\troute www.a/api api\n"          \
 	"\troute *.flaky.test flaky\n\troute only.b/x web\n"  \
-	"\troute 10.0.0.2 web\n"                              \
+	"\troute 10.0.0.2 web\n\troute e80.test eighty\n"     \
 	"\tforwarded on\n\tlocation-rewrite on\n"
 
 static void
@@ -595,4 +596,26 @@ Test(reverse, client_xff_replaced)
 	cr_assert_eq(count_of(srv[k].rx, "orwarded-For"), 1, "%s", srv[k].rx);
 	cr_assert(strstr(srv[k].rx, "6.6.6.6") == NULL, "%s", srv[k].rx);
 	cr_assert(strstr(srv[k].rx, "7.7.7.7") == NULL, "%s", srv[k].rx);
+}
+
+/* A server on port 80 named with an explicit ":80" (or the scheme in
+ * capitals) is a server's address all the same: rewritten. */
+Test(reverse, location_with_explicit_port_80_rewritten)
+{
+	clear_all();
+	org.rx_len = 0;
+	send_str(&cli, "GET /o HTTP/1.1\r\nHost: e80.test\r\n\r\n");
+	run(10);
+	cr_assert(strstr(org.rx, "GET /o ") != NULL, "%s", org.rx);
+	send_str(&org, "HTTP/1.1 302 Found\r\n"
+	               "Location: http://10.0.0.2:80/a\r\n"
+	               "Content-Location: HTTP://10.0.0.2/b\r\n"
+	               "Content-Length: 0\r\n\r\n");
+	run(10);
+	cr_assert(strstr(cli.rx, "Location: http://e80.test/a\r\n") != NULL,
+	          "%s", cli.rx);
+	cr_assert(strstr(cli.rx, "Content-Location: http://e80.test/b\r\n") !=
+	              NULL,
+	          "%s", cli.rx);
+	cr_assert(strstr(cli.rx, "10.0.0.2") == NULL, "%s", cli.rx);
 }
