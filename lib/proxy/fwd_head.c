@@ -189,6 +189,23 @@ fwd_conn_names_framing(const struct http_msg *msg, const char *buf)
 	       http_conn_lists(msg, buf, "transfer-encoding", 17);
 }
 
+bool
+fwd_te_only_chunked(const struct http_msg *msg, const char *buf)
+{
+	unsigned i, n = 0;
+
+	if (!(msg->flags & HTTP_F_HAS_TE))
+		return true;
+	for (i = 0; i < msg->n_headers; i++) {
+		if (!http_hdr_name_is(msg, buf, i, "transfer-encoding"))
+			continue;
+		if (++n > 1 || msg->hdr[i].value.len != 7 ||
+		    strncasecmp(buf + msg->hdr[i].value.off, "chunked", 7) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* Fields an anonymize listener removes from requests: what names the
  * client, its network or the proxies before us (RFC 9110 7.6.3 lets a
  * proxy at a network's edge replace those by a pseudonym: ours). */

@@ -500,6 +500,10 @@ struct rte_mbuf *fwd_hw_done(struct fwd_head_writer *w,
 
 /* Whether Connection lists a framing field (a request read two ways). */
 bool fwd_conn_names_framing(const struct http_msg *msg, const char *buf);
+/* A request's Transfer-Encoding, if any, is one line "chunked": any other
+ * coding is 501 (RFC 9112 6.1), never passed to a server that may not
+ * know it and frame the body another way. */
+bool fwd_te_only_chunked(const struct http_msg *msg, const char *buf);
 
 /* Whether the proxy answers this OPTIONS request itself. */
 bool fwd_options_for_us(const struct http_msg *msg, const char *buf);

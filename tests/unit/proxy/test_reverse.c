@@ -619,3 +619,87 @@ Test(reverse, location_with_explicit_port_80_rewritten)
 	          "%s", cli.rx);
 	cr_assert(strstr(cli.rx, "10.0.0.2") == NULL, "%s", cli.rx);
 }
+
+/* Requests built to be framed two ways never reach a server (400), and a
+ * server's response framed two ways never reaches the client (502):
+ * nothing the listener and a server could read differently. */
+Test(reverse, smuggling_vectors_refused)
+{
+	static const char *const bad[] = {
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nContent-Length: 4\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nContent-Length: 4\r\n"
+	    "Content-Length: 5\r\n\r\nbody",
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nContent-Length: 4, 4\r\n"
+	    "\r\nbody",
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nTransfer-Encoding: chunked"
+	    "\r\n x\r\n\r\n0\r\n\r\n",
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nX: a\r\n b\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    "POST /s HTTP/1.0\r\nHost: www.a\r\nTransfer-Encoding: chunked"
+	    "\r\n\r\n0\r\n\r\n",
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nTransfer-Encoding : chunked"
+	    "\r\n\r\n0\r\n\r\n",
+	    "POST /s HTTP/1.1\r\nHost: www.a\r\nConnection: content-length"
+	    "\r\nContent-Length: 4\r\n\r\nbody",
+	    "GET /s HTTP/1.1\r\nHost: www.a\r\nHost: www.b\r\n\r\n",
+	};
+	unsigned i;
+	int k;
+
+	for (i = 0; i < GH_ARRAY_SIZE(bad); i++) {
+		peer_to_site(&cli);
+		cr_assert_eq(exchange(bad[i], NULL), -1,
+		             "case %u reached a "
+		             "server",
+		             i);
+		cr_assert(strstr(cli.rx, "HTTP/1.1 400 ") != NULL,
+		          "case %u: %s", i, cli.rx);
+	}
+	peer_to_site(&cli);
+	k = exchange("GET /s HTTP/1.1\r\nHost: www.a\r\n\r\n",
+	             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	             "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(cli.rx, "HTTP/1.1 502 ") != NULL, "%s", cli.rx);
+	cr_assert(strstr(cli.rx, "Transfer-Encoding") == NULL, "%s", cli.rx);
+}
+
+/* A request whose transfer codings are anything but one "chunked" gets
+ * 501 (RFC 9112 6.1) and reaches no server: a server that does not know
+ * "identity" or "gzip" may frame the body by its absent Content-Length,
+ * and the chunked bytes become a request of their own on a connection
+ * other clients reuse (nginx answers 501 the same way). */
+Test(reverse, transfer_codings_other_than_chunked_501)
+{
+	static const char *const bad[] = {
+	    "identity, chunked",
+	    "gzip, chunked",
+	    "gzip",
+	    "x;a=b, chunked",
+	    "chunked\r\nTransfer-Encoding: chunked",
+	    "gzip\r\nTransfer-Encoding: chunked",
+	};
+	char req[256];
+	unsigned i;
+
+	for (i = 0; i < GH_ARRAY_SIZE(bad); i++) {
+		peer_to_site(&cli);
+		snprintf(req, sizeof(req),
+		         "POST /t HTTP/1.1\r\nHost: www.a\r\n"
+		         "Transfer-Encoding: %s\r\n\r\n0\r\n\r\n",
+		         bad[i]);
+		cr_assert_eq(exchange(req, NULL), -1, "%s reached a server",
+		             bad[i]);
+		cr_assert(strstr(cli.rx, "HTTP/1.1 501 ") != NULL ||
+		              strstr(cli.rx, "HTTP/1.1 400 ") != NULL,
+		          "%s: %s", bad[i], cli.rx);
+	}
+	peer_to_site(&cli);
+	cr_assert_geq(exchange("POST /t HTTP/1.1\r\nHost: www.a\r\n"
+	                       "Transfer-Encoding: Chunked\r\n\r\n"
+	                       "2\r\nok\r\n0\r\n\r\n",
+	                       OK_RESP),
+	              0, "chunked alone goes");
+	cr_assert(strstr(cli.rx, "HTTP/1.1 200 ") != NULL, "%s", cli.rx);
+}
