@@ -294,7 +294,7 @@ Test(fwd_socks, connect_port_zero_refused, .init = socks_setup,
 	connect_to(1080);
 	send_n(GREET_00 "\x05\x01\x00\x03\x01"
 	                "b\x00\x00",
-	       13);
+	       11);
 	expect_rx("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
 	cr_assert_eq(cnt.socks_rep_not_allowed, 2);
 	cr_assert_eq(cnt.socks_connected, 0);
