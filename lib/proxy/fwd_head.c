@@ -377,12 +377,15 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		     cfg->xff == CONF_XFF_REPLACE) &&
 		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
 			continue;
-		/* reverse: ours replace what the client claims */
+		/* reverse: ours replace what the client claims; a path
+		 * override would serve another path than the one routed */
 		if (cfg->reverse &&
 		    ((cfg->forwarded &&
 		      http_hdr_name_is(msg, buf, i, "forwarded")) ||
 		     (cfg->xfp &&
-		      http_hdr_name_is(msg, buf, i, "x-forwarded-proto"))))
+		      http_hdr_name_is(msg, buf, i, "x-forwarded-proto")) ||
+		     http_hdr_name_is(msg, buf, i, "x-original-url") ||
+		     http_hdr_name_is(msg, buf, i, "x-rewrite-url")))
 			continue;
 		/* RFC 9110 7.6.2: an intermediary MUST decrement it (0 was
 		 * answered here, see fwd_options_for_us()). */

@@ -703,3 +703,21 @@ Test(reverse, transfer_codings_other_than_chunked_501)
 	              0, "chunked alone goes");
 	cr_assert(strstr(cli.rx, "HTTP/1.1 200 ") != NULL, "%s", cli.rx);
 }
+
+/* X-Original-URL and X-Rewrite-URL (IIS's, Symfony's and others' path
+ * overrides) never reach a server: the path that was routed is the path
+ * the server serves. */
+Test(reverse, path_override_fields_dropped)
+{
+	int k = exchange("GET /p HTTP/1.1\r\nHost: only.b\r\n\r\n", NULL);
+
+	cr_assert_eq(k, -1, "only.b/p has no route: %s", cli.rx);
+	peer_to_site(&cli);
+	k = exchange("GET /x/ok HTTP/1.1\r\nHost: only.b\r\n"
+	             "X-Original-URL: /admin\r\nx-rewrite-url: /admin\r\n\r\n",
+	             OK_RESP);
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "GET /x/ok HTTP/1.1\r\n") != NULL, "%s",
+	          srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "/admin") == NULL, "%s", srv[k].rx);
+}
