@@ -35,7 +35,7 @@
 #   drain        server disable chk s1: draining, no new request to s1;
 #                server enable: s1 takes requests again
 #   cached       /c stored; every server stopped: /c still 200 from the
-#                cache
+#                cache; listed as reverse:http://..., purged by its URL
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -354,6 +354,15 @@ b2=$(rcurl www.lab.test /c)
 [[ $b2 == "$b1" ]] || fail_check cached "with the servers stopped: '$b2'"
 st=$(rstatus www.lab.test /)
 [[ $st == 503 || $st == 502 ]] || fail_check cached "uncached with no server: $st"
-pass_check cached "$b2 from the cache with every server stopped"
+# a reverse listener's objects are apart from a forward listener's: listed
+# as reverse:http://..., purged by the URL all the same
+out=$(ctl cache list reverse:)
+[[ $out == *"reverse:http://www.lab.test/c"* ]] ||
+	fail_check cached "cache list reverse: does not show /c: $out"
+out=$(ctl cache purge http://www.lab.test/c)
+[[ $out == "purged http://www.lab.test/c" ]] || fail_check cached "purge: $out"
+st=$(rstatus www.lab.test /c)
+[[ $st == 503 || $st == 502 ]] || fail_check cached "purged /c still served: $st"
+pass_check cached "$b2 from the cache with every server stopped, then purged"
 
 pass
