@@ -29,6 +29,7 @@
 #include "cache/cache_index.h"
 #include "cache/cache_key.h"
 #include "common/gh_common.h"
+#include "conf/conf.h"
 #include "http/http.h"
 #include "proxy/fwd_acl.h"
 #include "stats/stats.h"
@@ -509,6 +510,8 @@ static size_t
 ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 {
 	char buf[CTL_LINE_MAX], head[2 * CTL_LINE_MAX], host[16];
+	char dec[2 * CTL_LINE_MAX];
+	uint32_t dec_len = 0;
 	char *lname, *src, *method, *url, *user, *end;
 	const struct conf *c = ctl_conf(a);
 	const struct conf_listen *l;
@@ -618,7 +621,12 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		ustr = (struct acl_str){user, strlen(user)};
 		who.user = &ustr;
 	}
-	fwd_acl_judge_head(l->fwd.acl, &msg, head, &who, &v);
+	/* a reverse listener's rules see the target decoded (fwd_acl.c) */
+	if (l->fwd.reverse)
+		dec_len = (uint32_t)conf_route_path_norm(
+		    head + msg.target.off, msg.target.len, dec, sizeof(dec));
+	fwd_acl_judge_head(l->fwd.acl, &msg, head, l->fwd.reverse ? dec : NULL,
+	                   dec_len, &who, &v);
 	/* the host as an address, when it is one */
 	snprintf(host, sizeof(host), "%.*s",
 	         (int)(msg.host.len < sizeof(host) ? msg.host.len : 0),

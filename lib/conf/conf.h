@@ -67,6 +67,12 @@ int conf_route_match(const struct conf_routes *rt, const char *host,
  */
 bool conf_route_path_safe(const char *path, size_t path_len);
 
+/* The first bytes of path[0 .. n) with its percent-encoded unreserved
+ * characters decoded (as conf_route_match() compares them, and the access
+ * rules of a reverse listener see them) into out[0 .. cap): their count,
+ * at most cap.  Pure. */
+size_t conf_route_path_norm(const char *path, size_t n, char *out, size_t cap);
+
 /*
  * A reload (conf_diff.c): compare the running snapshot <run> with <next>,
  * just loaded.  Each setting only a restart changes that differs is

@@ -103,10 +103,8 @@ conf_route_path_safe(const char *p, size_t n)
 	return true;
 }
 
-/* The first bytes of path[0 .. n) with its percent-encoded unreserved
- * characters decoded into out[0 .. cap): their count (at most cap). */
-static size_t
-path_norm(const char *p, size_t n, char *out, size_t cap)
+size_t
+conf_route_path_norm(const char *p, size_t n, char *out, size_t cap)
 {
 	size_t i, k = 0;
 	int c;
@@ -151,7 +149,8 @@ conf_route_match(const struct conf_routes *rt, const char *host,
 
 	GH_VERIFY(rt != NULL && rt->n <= CONF_ROUTES_MAX);
 	if (memchr(path, '%', path_len) != NULL) {
-		path_len = path_norm(path, path_len, norm, sizeof(norm));
+		path_len =
+		    conf_route_path_norm(path, path_len, norm, sizeof(norm));
 		path = norm;
 	}
 	for (i = 0; i < rt->n; i++) {

@@ -324,8 +324,10 @@ struct fwd_ctx {
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
 	struct acl_scratch *acl_scratch; /* regex match data (fwd_acl.c) */
-	struct auth_cache *auth_cache;   /* verified credentials (fwd_auth.c) */
-	uint32_t auth_seq;               /* the last job handed over */
+	char *acl_url; /* a reverse target decoded for the rules (fwd_acl.c),
+	                  scratch_cap bytes */
+	struct auth_cache *auth_cache; /* verified credentials (fwd_auth.c) */
+	uint32_t auth_seq;             /* the last job handed over */
 	/* local time minus UTC in s, taken at start (a DST change shows
 	 * after a restart): time acls need no clock call nor tz lock */
 	int64_t acl_utc_off_s;

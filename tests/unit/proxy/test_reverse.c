@@ -23,21 +23,25 @@ static struct peer srv[3];
 static struct peer cli2, cli3;
 static struct alog_ring *ring;
 
-#define CONF_TEXT                                             \
-	"port in\n\trole inside\n\tdevice net_null0\n"        \
-	"\taddress 10.0.0.1/24\n"                             \
-	"pool web\n\tserver s1 10.0.0.2:81\n"                 \
-	"\tserver s2 10.0.0.2:82\n\tserver s3 10.0.0.2:83\n"  \
-	"pool api\n\tserver one 10.0.0.2:81 max-conns 1\n"    \
-	"\tqueue-timeout-ms 200\n\tqueue-max 1\n"             \
-	"pool flaky\n\tserver dead 10.0.0.2:90\n"             \
-	"\tserver live 10.0.0.2:82\n"                         \
-	"pool eighty\n\tserver o 10.0.0.2:80\n"               \
-	"listen site\n\tmode reverse\n\tbind 10.0.0.1:8080\n" \
-	"\troute www.a web\n\troute www.a/api api\n"          \
-	"\troute *.flaky.test flaky\n\troute only.b/x web\n"  \
-	"\troute 10.0.0.2 web\n\troute e80.test eighty\n"     \
-	"\tforwarded on\n\tlocation-rewrite on\n"
+#define CONF_TEXT                                              \
+	"port in\n\trole inside\n\tdevice net_null0\n"         \
+	"\taddress 10.0.0.1/24\n"                              \
+	"pool web\n\tserver s1 10.0.0.2:81\n"                  \
+	"\tserver s2 10.0.0.2:82\n\tserver s3 10.0.0.2:83\n"   \
+	"pool api\n\tserver one 10.0.0.2:81 max-conns 1\n"     \
+	"\tqueue-timeout-ms 200\n\tqueue-max 1\n"              \
+	"pool flaky\n\tserver dead 10.0.0.2:90\n"              \
+	"\tserver live 10.0.0.2:82\n"                          \
+	"pool eighty\n\tserver o 10.0.0.2:80\n"                \
+	"listen site\n\tmode reverse\n\tbind 10.0.0.1:8080\n"  \
+	"\troute www.a web\n\troute www.a/api api\n"           \
+	"\troute *.flaky.test flaky\n\troute only.b/x web\n"   \
+	"\troute 10.0.0.2 web\n\troute e80.test eighty\n"      \
+	"\tforwarded on\n\tlocation-rewrite on\n"              \
+	"listen site2\n\tmode reverse\n\tbind 10.0.0.1:8083\n" \
+	"\troute www.a web\n\thttp-access deny secret\n"       \
+	"\thttp-access allow\n"                                \
+	"acl secret url_prefix /secret\n"
 
 static void
 rv_setup_with(bool cache)
@@ -100,10 +104,10 @@ clear_all(void)
 	}
 }
 
-/* Peer <p> connected (anew) to the site on 8080: a connection it still
- * has is reset first (its callbacks find <p>). */
+/* Peer <p> connected (anew) to the listener on <port>: a connection it
+ * still has is reset first (its callbacks find <p>). */
 static void
-peer_to_site(struct peer *p)
+peer_to(struct peer *p, uint16_t port)
 {
 	struct tcp_conn *c = NULL;
 
@@ -113,11 +117,37 @@ peer_to_site(struct peer *p)
 	}
 	memset(p, 0, sizeof(*p));
 	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
+	                         rte_cpu_to_be_16(port), TCP_CC_NEWRENO,
 	                         &peer_cbs, p, &c),
 	             0);
 	run(5);
 	cr_assert(p->connected);
+}
+
+/* "GET <path>" with Host www.a on a new connection to <port>: answered
+ * with <status> by the proxy, sent to no server. */
+static void
+get_refused(uint16_t port, const char *path, const char *status)
+{
+	char req[256];
+	int i;
+
+	peer_to(&cli, port);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: www.a\r\n\r\n",
+	         path);
+	clear_all();
+	send_str(&cli, req);
+	run(10);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(srv[i].rx_len, 0, "%s reached a server", path);
+	cr_assert(strstr(cli.rx, status) != NULL, "%s: %s", path, cli.rx);
+}
+
+/* The same to the site on 8080. */
+static void
+peer_to_site(struct peer *p)
+{
+	peer_to(p, 8080);
 }
 
 /* The server that got a request since clear_all(), or -1. */
@@ -553,15 +583,8 @@ Test(reverse, dot_segments_and_encoded_separators_refused)
 	char req[256];
 	unsigned i;
 
-	for (i = 0; i < GH_ARRAY_SIZE(bad); i++) {
-		peer_to_site(&cli);
-		snprintf(req, sizeof(req),
-		         "GET %s HTTP/1.1\r\nHost: www.a\r\n\r\n", bad[i]);
-		cr_assert_eq(exchange(req, NULL), -1, "%s reached a server",
-		             bad[i]);
-		cr_assert(strstr(cli.rx, "HTTP/1.1 400 ") != NULL, "%s: %s",
-		          bad[i], cli.rx);
-	}
+	for (i = 0; i < GH_ARRAY_SIZE(bad); i++)
+		get_refused(8080, bad[i], "HTTP/1.1 400 ");
 	cr_assert_eq(cnt.rev_bad_path, GH_ARRAY_SIZE(bad));
 	for (i = 0; i < GH_ARRAY_SIZE(good); i++) {
 		peer_to_site(&cli);
@@ -720,4 +743,24 @@ Test(reverse, path_override_fields_dropped)
 	cr_assert(strstr(srv[k].rx, "GET /x/ok HTTP/1.1\r\n") != NULL, "%s",
 	          srv[k].rx);
 	cr_assert(strstr(srv[k].rx, "/admin") == NULL, "%s", srv[k].rx);
+}
+
+/* The access rules judge a reverse listener's target with its
+ * percent-encoded unreserved characters decoded, as the prefixes are:
+ * "deny url_prefix /secret" is not walked around by /%73ecret, which a
+ * server reads as /secret. */
+Test(reverse, url_acl_sees_decoded_unreserved)
+{
+	static const char *const denied[] = {"/secret/x", "/%73ecret/x",
+	                                     "/%73%65%63%72%65%74"};
+	struct conf_forward c2 = conf->listeners[1].fwd;
+	unsigned i;
+
+	cr_assert(ft_listen_connect(8083, &c2));
+	for (i = 0; i < GH_ARRAY_SIZE(denied); i++)
+		get_refused(8083, denied[i], "HTTP/1.1 403 ");
+	peer_to(&cli, 8083);
+	cr_assert_geq(
+	    exchange("GET /ok HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP), 0);
+	cr_assert(strstr(cli.rx, "HTTP/1.1 200 ") != NULL, "%s", cli.rx);
 }
