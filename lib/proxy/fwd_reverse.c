@@ -394,7 +394,8 @@ fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
 	(void)buf;
 	if (cfg->xfp)
 		fwd_hw_str(w, "X-Forwarded-Proto: http\r\n");
-	if (!cfg->forwarded || s->cli == NULL)
+	/* anonymize: the client is not named, as by X-Forwarded-For */
+	if (!cfg->forwarded || cfg->anonymous || s->cli == NULL)
 		return;
 	/* RFC 7239 4: for, proto, host (a quoted-string: it may hold ':') */
 	tcp_conn_key(s->cli, &k);

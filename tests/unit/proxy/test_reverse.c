@@ -764,3 +764,18 @@ Test(reverse, url_acl_sees_decoded_unreserved)
 	    exchange("GET /ok HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP), 0);
 	cr_assert(strstr(cli.rx, "HTTP/1.1 200 ") != NULL, "%s", cli.rx);
 }
+
+/* anonymize on a reverse listener: no Forwarded naming the client either
+ * (as no X-Forwarded-For is added), whatever forwarded says. */
+Test(reverse, anonymize_sends_no_forwarded_for)
+{
+	struct conf_forward c = rcfg;
+	int k;
+
+	c.anonymous = true;
+	cr_assert(ft_listen_connect(8084, &c));
+	k = exchange("GET /p HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP);
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "10.0.0.2") == NULL, "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "Forwarded:") == NULL, "%s", srv[k].rx);
+}
