@@ -779,3 +779,31 @@ Test(reverse, anonymize_sends_no_forwarded_for)
 	cr_assert(strstr(srv[k].rx, "10.0.0.2") == NULL, "%s", srv[k].rx);
 	cr_assert(strstr(srv[k].rx, "Forwarded:") == NULL, "%s", srv[k].rx);
 }
+
+/* A request that waited on another's fetch (collapsed) is answered from
+ * the stored head: rewritten too. */
+Test(reverse_cache, location_rewritten_for_a_collapsed_waiter)
+{
+	int k;
+
+	clear_all();
+	send_str(&cli, "GET /w HTTP/1.1\r\nHost: www.a:8080\r\n\r\n");
+	run(10);
+	k = which_server();
+	cr_assert_geq(k, 0);
+	memset(&cli2, 0, sizeof(cli2));
+	peer_to_site(&cli2);
+	send_str(&cli2, "GET /w HTTP/1.1\r\nHost: www.a:8080\r\n\r\n");
+	run(10);
+	cr_assert_eq(srv[(k + 1) % 3].rx_len + srv[(k + 2) % 3].rx_len, 0,
+	             "the second request waits");
+	send_str(&srv[k], "HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\n"
+	                  "Content-Location: http://10.0.0.2:83/w\r\n"
+	                  "Content-Length: 2\r\n\r\nok");
+	run(20);
+	cr_assert(strstr(cli.rx, "Content-Location: http://www.a:8080/w\r\n"),
+	          "%s", cli.rx);
+	cr_assert(strstr(cli2.rx, "Content-Location: http://www.a:8080/w\r\n"),
+	          "waiter: %s", cli2.rx);
+	cr_assert(strstr(cli2.rx, "10.0.0.2") == NULL, "%s", cli2.rx);
+}
