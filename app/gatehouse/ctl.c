@@ -29,6 +29,7 @@
 #include "cache/cache_index.h"
 #include "cache/cache_key.h"
 #include "common/gh_common.h"
+#include "conf/conf.h"
 #include "http/http.h"
 #include "proxy/fwd_acl.h"
 #include "stats/stats.h"
@@ -245,13 +246,15 @@ ctl_rcu_offline(void)
 	rcu_thread_offline();
 }
 
-/* "cache purge URL": remove the GET response stored for <url>. */
+/* "cache purge URL": remove the GET response stored for <url>, fetched
+ * through a forward listener ("GET " key) and through a reverse one
+ * ("REV ": lib/proxy keeps the kinds apart). */
 static size_t
 ctl_cache_purge(const struct app *a, const char *url, char *out, size_t cap)
 {
 	uint8_t key[CACHE_KEY_MAX_BYTES];
 	const char *why;
-	int klen, rc;
+	int klen, rc, rc_rev;
 
 	klen = cache_key_from_url(url, strlen(url), key, sizeof(key), &why);
 	if (klen < 0)
@@ -259,7 +262,11 @@ ctl_cache_purge(const struct app *a, const char *url, char *out, size_t cap)
 		    out, cap, "error: bad URL \"%.200s\": %s\n", url, why);
 	ctl_rcu_online();
 	rc = cache_index_purge(a->cache, key, (size_t)klen);
+	memcpy(key, "REV", 3);
+	rc_rev = cache_index_purge(a->cache, key, (size_t)klen);
 	ctl_rcu_offline();
+	if (rc_rev == 0)
+		rc = 0;
 	/* the key is "GET " and the URL as the cache writes it */
 	return (size_t)snprintf(out, cap, "%s %.*s\n",
 	                        rc == 0 ? "purged" : "not found", klen - 4,
@@ -282,14 +289,20 @@ state_name(enum cache_obj_state st)
 	return st == CACHE_OBJ_COMPLETE ? "complete" : "busy";
 }
 
-/* <key> with "GET " dropped and bytes other than visible ASCII as \xHH
- * (a key from a request target has none), into <out> of <cap> bytes. */
+/* <key> with "GET " dropped ("REV ", a reverse listener's, shown as
+ * "reverse:") and bytes other than visible ASCII as \xHH (a key from a
+ * request target has none), into <out> of <cap> bytes. */
 static size_t
 key_escape(const uint8_t *key, size_t len, char *out, size_t cap)
 {
 	size_t i, n = 0;
 
-	if (len >= 4 && memcmp(key, "GET ", 4) == 0) {
+	if (len >= 4 && memcmp(key, "REV ", 4) == 0) {
+		memcpy(out, "reverse:", 8);
+		n = 8;
+	}
+	if (len >= 4 &&
+	    (memcmp(key, "GET ", 4) == 0 || memcmp(key, "REV ", 4) == 0)) {
 		key += 4;
 		len -= 4;
 	}
@@ -653,6 +666,8 @@ static size_t
 ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 {
 	char buf[CTL_LINE_MAX], head[2 * CTL_LINE_MAX];
+	char dec[2 * CTL_LINE_MAX];
+	uint32_t dec_len = 0;
 	char *lname, *src, *method, *url, *user, *end;
 	const struct conf *c = ctl_conf(a);
 	const struct conf_listen *l;
@@ -739,7 +754,12 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 	                &ustr, out, cap, n);
 	if (k != 0)
 		return k;
-	fwd_acl_judge_head(l->fwd.acl, &msg, head, &who, &v);
+	/* a reverse listener's rules see the target decoded (fwd_acl.c) */
+	if (l->fwd.reverse)
+		dec_len = (uint32_t)conf_route_path_norm(
+		    head + msg.target.off, msg.target.len, dec, sizeof(dec));
+	fwd_acl_judge_head(l->fwd.acl, &msg, head, l->fwd.reverse ? dec : NULL,
+	                   dec_len, &who, &v);
 	return n + ctl_acl_dst(c, l, &who, &v, head + msg.host.off,
 	                       msg.host.len, msg.method, msg.port, out + n,
 	                       cap - n);

@@ -53,6 +53,27 @@ int conf_route_match(const struct conf_routes *rt, const char *host,
                      size_t host_len, const char *path, size_t path_len);
 
 /*
+ * Whether the target <path> (<path_len> bytes, query included) of a
+ * request to a reverse listener may be routed at all: false when its path
+ * (before any '?') has a dot-segment ("." or "..", any dot of it
+ * percent-encoded, or followed by ";params" as Tomcat reads "..;"), an
+ * encoded '/' or '\' (%2F, %5C), a raw '\', an encoded NUL or a '%'
+ * without two hex digits.  Servers and their frameworks resolve these in
+ * different ways, and a prefix compared before they do could be walked
+ * around (/public/../admin); such a request is refused (400), never
+ * normalised.  conf_route_match() compares the prefixes with the path
+ * whose percent-encoded unreserved characters (RFC 3986 2.3) are decoded,
+ * as 6.2.2.2 makes them equivalent: /%61dmin is /admin.  Pure.
+ */
+bool conf_route_path_safe(const char *path, size_t path_len);
+
+/* The first bytes of path[0 .. n) with its percent-encoded unreserved
+ * characters decoded (as conf_route_match() compares them, and the access
+ * rules of a reverse listener see them) into out[0 .. cap): their count,
+ * at most cap.  Pure. */
+size_t conf_route_path_norm(const char *path, size_t n, char *out, size_t cap);
+
+/*
  * A reload (conf_diff.c): compare the running snapshot <run> with <next>,
  * just loaded.  Each setting only a restart changes that differs is
  * reported as one line (without a trailing newline, such as "workers

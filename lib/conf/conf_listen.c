@@ -262,9 +262,12 @@ set_xff(struct parser *p, const struct directive *d, const char *arg)
 		p->listen->fwd.xff = CONF_XFF_DELETE;
 	else if (strcmp(arg, "off") == 0)
 		p->listen->fwd.xff = CONF_XFF_OFF;
+	else if (strcmp(arg, "replace") == 0)
+		p->listen->fwd.xff = CONF_XFF_REPLACE;
 	else
-		return conf_fail(p, "%s: \"%s\" is not add, delete or off",
-		                 d->name, arg);
+		return conf_fail(
+		    p, "%s: \"%s\" is not add, replace, delete or off", d->name,
+		    arg);
 	return 0;
 }
 
@@ -690,6 +693,9 @@ listen_section_end(struct parser *p)
 		return -EINVAL;
 	if (p->seen[D_CACHE_CDN_CONTROL] == 0)
 		p->listen->fwd.cache_cdn_control = cdn_control_default(l);
+	/* a site's edge: what a client says it forwarded for is not passed */
+	if (p->seen[D_XFF] == 0 && cdn_control_default(l))
+		p->listen->fwd.xff = CONF_XFF_REPLACE;
 	if (l->mode == CONF_LISTEN_FORWARD && forward_section_end(p) < 0)
 		return -EINVAL;
 	if (l->mode == CONF_LISTEN_SOCKS && socks_section_end(p) < 0)

@@ -31,6 +31,96 @@ host_rank(const struct conf_route *r, const char *host, size_t hn)
 	}
 }
 
+/* The value of hex digit <c>, or -1. */
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* The byte that p[i ..] ("%XX", <n> bytes in all) stands for, or -1 when
+ * it is no valid escape. */
+static int
+pct_decode(const char *p, size_t n, size_t i)
+{
+	int hi, lo;
+
+	if (i + 2 >= n)
+		return -1;
+	hi = hex_val(p[i + 1]);
+	lo = hex_val(p[i + 2]);
+	return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+static bool
+is_unreserved(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '~';
+}
+
+bool
+conf_route_path_safe(const char *p, size_t n)
+{
+	size_t i, dots = 0, other = 0;
+	bool params = false; /* after a ';' in the segment */
+	int c;
+
+	for (i = 0; i <= n; i++) {
+		if (i == n || p[i] == '/' || p[i] == '?' || p[i] == '#') {
+			if (other == 0 && (dots == 1 || dots == 2))
+				return false;
+			if (i == n || p[i] != '/')
+				return true; /* the query is no path */
+			dots = other = 0;
+			params = false;
+			continue;
+		}
+		c = (unsigned char)p[i];
+		if (c == '%') {
+			c = pct_decode(p, n, i);
+			if (c < 0 || c == '/' || c == '\\' || c == 0)
+				return false;
+			i += 2;
+		} else if (c == '\\') {
+			return false;
+		}
+		if (c == ';')
+			params = true;
+		if (params)
+			continue;
+		if (c == '.')
+			dots++;
+		else
+			other++;
+	}
+	return true;
+}
+
+size_t
+conf_route_path_norm(const char *p, size_t n, char *out, size_t cap)
+{
+	size_t i, k = 0;
+	int c;
+
+	for (i = 0; i < n && k < cap; i++) {
+		c = p[i] == '%' ? pct_decode(p, n, i) : -1;
+		if (c >= 0 && is_unreserved(c)) {
+			out[k++] = (char)c;
+			i += 2;
+		} else {
+			out[k++] = p[i];
+		}
+	}
+	return k;
+}
+
 /* Whether the prefix of <r> covers <path>: equal, or followed by a new
  * segment, a query or a fragment (or any byte after a prefix ending in
  * '/'); a route without a path covers all. */
@@ -54,8 +144,15 @@ conf_route_match(const struct conf_routes *rt, const char *host,
 	size_t rank, best_rank = 0;
 	int best = -1;
 	unsigned i, host_of = 0;
+	/* a prefix and the byte after it are all path_covers() reads */
+	char norm[CONF_ROUTE_PATH_MAX + 2];
 
 	GH_VERIFY(rt != NULL && rt->n <= CONF_ROUTES_MAX);
+	if (memchr(path, '%', path_len) != NULL) {
+		path_len =
+		    conf_route_path_norm(path, path_len, norm, sizeof(norm));
+		path = norm;
+	}
 	for (i = 0; i < rt->n; i++) {
 		rank = host_rank(&rt->r[i], host, host_len);
 		if (rank > best_rank) {

@@ -73,9 +73,11 @@ conf_listen_is_proxy(enum conf_listen_mode mode)
 
 /* What a forward proxy does with X-Forwarded-For. */
 enum conf_xff {
-	CONF_XFF_ADD = 0,    /* append the client's address (default) */
-	CONF_XFF_DELETE = 1, /* remove any the client sent */
-	CONF_XFF_OFF = 2,    /* pass it on untouched */
+	CONF_XFF_ADD = 0,     /* append the client's address (default) */
+	CONF_XFF_DELETE = 1,  /* remove any the client sent */
+	CONF_XFF_OFF = 2,     /* pass it on untouched */
+	CONF_XFF_REPLACE = 3, /* remove any the client sent, send the
+	                         client's address (reverse's default) */
 };
 
 /* An IPv4 network, network byte order; addr & ~mask == 0. */

@@ -18,6 +18,7 @@
 #include "acl/acl.h"
 #include "auth/auth.h"
 #include "common/gh_common.h"
+#include "conf/conf.h"
 #include "fwd_priv.h"
 #include "http/http.h"
 #include "proxy/fwd_acl.h"
@@ -143,8 +144,8 @@ fwd_acl_req_init(const struct fwd_acl_who *who, struct acl_req *r)
 
 void
 fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
-                   const char *buf, const struct fwd_acl_who *who,
-                   struct acl_verdict *v)
+                   const char *buf, const char *url, uint32_t url_len,
+                   const struct fwd_acl_who *who, struct acl_verdict *v)
 {
 	struct fwd_acl_head h = {.msg = msg, .buf = buf};
 	struct acl_req r;
@@ -157,7 +158,9 @@ fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
 		r.scheme =
 		    (struct acl_str){buf + msg->scheme.off, msg->scheme.len};
 	r.host = (struct acl_str){buf + msg->host.off, msg->host.len};
-	r.url = (struct acl_str){buf + msg->target.off, msg->target.len};
+	r.url = url != NULL
+	            ? (struct acl_str){url, url_len}
+	            : (struct acl_str){buf + msg->target.off, msg->target.len};
 	r.header = fwd_acl_header;
 	r.header_ctx = &h;
 	acl_check(set, &r, v);
@@ -260,12 +263,24 @@ fwd_acl_request(struct fwd_session *s, const struct http_msg *msg,
 	const struct acl_set *set = fwd_cfg(s)->acl;
 	struct fwd_acl_who who;
 	struct acl_verdict v;
+	const char *url = NULL;
+	uint32_t url_len = 0;
 
 	if (set == NULL)
 		return FWD_ACL_ALLOW; /* no rules given: allow-src at accept */
 	s->dst_port_be = htons(msg->port);
 	fwd_acl_who_init(s, &who);
-	fwd_acl_judge_head(set, msg, buf, &who, &v);
+	/* reverse: the target as the routes see it and a server reads it
+	 * (/%61dmin is /admin); it fits, being no longer than the head */
+	if (fwd_cfg(s)->reverse &&
+	    memchr(buf + msg->target.off, '%', msg->target.len) != NULL &&
+	    msg->target.len <= s->l->fc->scratch_cap) {
+		url = s->l->fc->acl_url;
+		url_len = (uint32_t)conf_route_path_norm(
+		    buf + msg->target.off, msg->target.len, s->l->fc->acl_url,
+		    s->l->fc->scratch_cap);
+	}
+	fwd_acl_judge_head(set, msg, buf, url, url_len, &who, &v);
 	return fwd_acl_outcome(s, &v);
 }
 

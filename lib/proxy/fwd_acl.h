@@ -50,13 +50,14 @@ bool fwd_connect_port_allowed(const struct conf_forward *cfg, uint16_t port);
 
 /*
  * Judges the parsed request head <msg> in <buf> (a CONNECT has no scheme)
- * by <set> into <v>: the request stage, before the cache.  A verdict with
- * reason ACL_R_NEED_DST is judged again by fwd_acl_judge_dst() with each
- * address the proxy would connect to.
+ * by <set> into <v>: the request stage, before the cache.  The URL the
+ * url acls see is url[0 .. url_len), or the target as sent when <url> is
+ * NULL.  A verdict with reason ACL_R_NEED_DST is judged again by
+ * fwd_acl_judge_dst() with each address the proxy would connect to.
  */
 void fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
-                        const char *buf, const struct fwd_acl_who *who,
-                        struct acl_verdict *v);
+                        const char *buf, const char *url, uint32_t url_len,
+                        const struct fwd_acl_who *who, struct acl_verdict *v);
 
 /*
  * Judges a SOCKS CONNECT (fwd_socks.c) by <set> into <v>, as the forward

@@ -36,14 +36,18 @@
 
 /* The key of the GET for the target of <msg> into <key>: "GET
  * http://host[:port]/path?query", the host in lower case (an IPv6 literal
- * in brackets), no port when it is 80.  Its length, or < 0 when it does
- * not fit. */
+ * in brackets), no port when it is 80; "REV " in place of "GET " on a
+ * reverse listener.  Its length, or < 0 when it does not fit. */
 int
-fwd_cache_key_of(const struct http_msg *msg, const char *buf, uint8_t *key,
-                 size_t cap)
+fwd_cache_key_of(const struct fwd_session *s, const struct http_msg *msg,
+                 const char *buf, uint8_t *key, size_t cap)
 {
-	return cache_key_http(buf + msg->host.off, msg->host.len, msg->port,
-	                      buf + msg->path.off, msg->path.len, key, cap);
+	int n = cache_key_http(buf + msg->host.off, msg->host.len, msg->port,
+	                       buf + msg->path.off, msg->path.len, key, cap);
+
+	if (n > 3 && fwd_cfg(s)->reverse)
+		memcpy(key, FWD_CACHE_KEY_REVERSE, 3);
+	return n;
 }
 
 struct rte_mbuf *
@@ -54,7 +58,7 @@ fwd_cache_head_mbuf(struct fwd_session *s, const uint8_t *stored, uint32_t len,
 	struct fwd_head_writer w = {.pool = fc->p.pool};
 
 	/* no Set-Cookie in it: never stored (cache_hdr_never_stored) */
-	fwd_hw_put(&w, stored, len);
+	fwd_cache_put_head(s, &w, (const char *)stored, len);
 	fwd_cache_status_collapsed(s, &w); /* a waiter's Cache-Status */
 	/* RFC 9111 5.1: the current age; the stored Age was left out */
 	fwd_hw_age(&w, age_s);
@@ -214,7 +218,7 @@ fwd_cache_request(struct fwd_session *s, const struct http_msg *msg,
 	s->cache_fwd = FWD_CF_URI_MISS;
 	cache_req_meta_parse(&q, msg, buf);
 	now_s = fwd_cache_now_s(fc);
-	klen = fwd_cache_key_of(msg, buf, key, sizeof(key));
+	klen = fwd_cache_key_of(s, msg, buf, key, sizeof(key));
 	if (klen > 0 &&
 	    cache_index_lookup(fc->p.cache, key, (size_t)klen, &obj) == 0 &&
 	    fwd_cache_vary_resolve(s, msg, buf, key, (size_t)klen, &obj) == 0 &&

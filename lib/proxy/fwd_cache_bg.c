@@ -239,7 +239,7 @@ fwd_cache_bg_start(struct fwd_session *s, const struct http_msg *msg,
 		return false;
 	if (cache_obj_reval_busy(obj))
 		return true; /* another one runs: served stale meanwhile */
-	klen = fwd_cache_key_of(msg, buf, key, sizeof(key));
+	klen = fwd_cache_key_of(s, msg, buf, key, sizeof(key));
 	if (klen <= 0)
 		return false;
 	if (l->n_bg >= cfg->cache_bg_max) {

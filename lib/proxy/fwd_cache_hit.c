@@ -133,18 +133,53 @@ kept_in_304(const char *p, uint32_t n)
 	return false;
 }
 
+/* Whether a stored field line may need location-rewrite on its way to
+ * the client of <s> (a reverse listener's: fwd_rev_location_line). */
+static bool
+stored_rewrites(const struct fwd_session *s)
+{
+	return s->rev_pool >= 0 && fwd_cfg(s)->location_rewrite;
+}
+
+/* Field line p[0 .. n + 2) of a stored head (with its CRLF) for the
+ * client of <s>. */
+static void
+put_stored_line(struct fwd_session *s, struct fwd_head_writer *w, const char *p,
+                uint32_t n)
+{
+	if (!stored_rewrites(s) || !fwd_rev_location_line(s, w, p, n))
+		fwd_hw_put(w, p, n + 2);
+}
+
+void
+fwd_cache_put_head(struct fwd_session *s, struct fwd_head_writer *w,
+                   const char *text, uint32_t len)
+{
+	uint32_t off = 0, n;
+	const char *p;
+
+	if (!stored_rewrites(s)) {
+		fwd_hw_put(w, text, len); /* all of it, in one copy */
+		return;
+	}
+	(void)fwd_cache_next_line(text, len, &off, &p, &n);
+	fwd_hw_put(w, text, off); /* the status line */
+	while (fwd_cache_next_line(text, len, &off, &p, &n))
+		put_stored_line(s, w, p, n);
+}
+
 /* Write the stored head text[0 .. len) for the answer <a> into <w>: the
  * status line, then the stored fields that answer keeps. */
 static void
-write_stored(struct fwd_head_writer *w, const char *text, uint32_t len,
-             const struct fwd_cache_answer *a)
+write_stored(struct fwd_session *s, struct fwd_head_writer *w, const char *text,
+             uint32_t len, const struct fwd_cache_answer *a)
 {
 	uint32_t off = 0, n;
 	const char *p;
 	char line[96];
 
 	if (a->status == 200) {
-		fwd_hw_put(w, text, len); /* all of it, in one copy */
+		fwd_cache_put_head(s, w, text, len);
 		return;
 	}
 	(void)fwd_cache_next_line(text, len, &off, &p, &n);
@@ -158,7 +193,7 @@ write_stored(struct fwd_head_writer *w, const char *text, uint32_t len,
 			continue;
 		if (a->status == 206 && line_named(p, n, "content-length"))
 			continue;
-		fwd_hw_put(w, p, n + 2);
+		put_stored_line(s, w, p, n);
 	}
 }
 
@@ -295,7 +330,7 @@ fwd_cache_serve(struct fwd_session *s, struct cache_obj *obj,
 	lifetime_s = cache_lifetime(r, fwd_cfg(s)->cache_heuristic_max_s);
 	age_s = cache_current_age(r, m.request_s, m.response_s,
 	                          fwd_cache_now_s(fc));
-	write_stored(&w, text, hlen, a);
+	write_stored(s, &w, text, hlen, a);
 	if (a->status == 206) {
 		snprintf(line, sizeof(line),
 		         "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64

@@ -11,6 +11,10 @@
  * ("." or "..") is left alone rather than normalised: removing the others
  * is optional (4.4's MAY), the target's key is not.
  *
+ * A reverse listener's keys are apart from a forward listener's
+ * (FWD_CACHE_KEY_REVERSE): each kind invalidates its own only, as a
+ * response of one origin may only invalidate that origin's URIs (4.4).
+ *
  * Removal is cache_index_purge: the worker is an online QSBR thread, the
  * bytes go when the last reference does (a hit being sent keeps its own).
  */
@@ -44,7 +48,8 @@ fwd_cache_unsafe_note(struct fwd_session *s, const struct http_msg *msg,
 	default:
 		break;
 	}
-	klen = fwd_cache_key_of(msg, buf, t->cache_key, sizeof(t->cache_key));
+	klen =
+	    fwd_cache_key_of(s, msg, buf, t->cache_key, sizeof(t->cache_key));
 	if (klen <= 0)
 		return;
 	t->cache_key_len = (uint16_t)klen;
@@ -201,12 +206,14 @@ resolve(const char *r, uint32_t len, const char *uri, uint32_t ulen, char *out)
 	return (int)n;
 }
 
-/* Remove the GET key of <uri> (<n> bytes); counted when it was there. */
+/* Remove the key of <uri> (<n> bytes) of the kind of <tkey> (a target's
+ * key: "GET " or "REV "); counted when it was there. */
 static void
-purge_uri(struct fwd_ctx *fc, const char *uri, uint32_t n)
+purge_uri(struct fwd_ctx *fc, const uint8_t *tkey, const char *uri, uint32_t n)
 {
 	uint8_t key[FWD_CACHE_KEY_MAX];
-	int klen = cache_key_build(key, sizeof(key), "GET", 3, uri, n);
+	int klen =
+	    cache_key_build(key, sizeof(key), (const char *)tkey, 3, uri, n);
 
 	if (klen > 0 && cache_index_purge(fc->p.cache, key, (size_t)klen) == 0)
 		fc->cnt->fwd_cache_invalidated++;
@@ -230,9 +237,9 @@ fwd_cache_invalidate(struct fwd_session *s, const struct http_msg *msg,
 		return;
 	GH_VERIFY(t->cache_key_len > 4 &&
 	          t->cache_key_len <= FWD_CACHE_KEY_MAX);
-	uri = (const char *)t->cache_key + 4; /* "GET " */
+	uri = (const char *)t->cache_key + 4; /* "GET " or "REV " */
 	ulen = t->cache_key_len - 4u;
-	purge_uri(fc, uri, ulen);
+	purge_uri(fc, t->cache_key, uri, ulen);
 	origin = target_origin(uri, ulen);
 	for (k = 0; k < GH_ARRAY_SIZE(fields); k++) {
 		i = http_hdr_find(msg, buf, fields[k], 0);
@@ -245,6 +252,6 @@ fwd_cache_invalidate(struct fwd_session *s, const struct http_msg *msg,
 		if (n > 0 && (uint32_t)n >= origin &&
 		    memcmp(out, uri, origin) == 0 &&
 		    ((uint32_t)n == origin || out[origin] == '/'))
-			purge_uri(fc, out, (uint32_t)n);
+			purge_uri(fc, t->cache_key, out, (uint32_t)n);
 	}
 }

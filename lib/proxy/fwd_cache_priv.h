@@ -96,10 +96,16 @@ fwd_cache_put(void *out, uint32_t *n, const void *p, uint32_t len)
 	return true;
 }
 
-/* The key of the GET for the target of <msg> into <key> (fwd_cache.c).
- * Its length, or < 0 when it does not fit. */
-int fwd_cache_key_of(const struct http_msg *msg, const char *buf, uint8_t *key,
-                     size_t cap);
+/* A reverse listener's keys start with "REV " where a forward listener's
+ * start with "GET " (the same length): the two kinds never share an entry
+ * (the same URL names a site's pool on one and an origin found by DNS on
+ * the other), and an unsafe method invalidates its own kind's only. */
+#define FWD_CACHE_KEY_REVERSE "REV"
+
+/* The key of the GET for the target of <msg> of <s> into <key>
+ * (fwd_cache.c).  Its length, or < 0 when it does not fit. */
+int fwd_cache_key_of(const struct fwd_session *s, const struct http_msg *msg,
+                     const char *buf, uint8_t *key, size_t cap);
 
 /* ---- fwd_cache_vary.c ---- */
 
@@ -184,6 +190,12 @@ bool fwd_cache_next_line(const char *text, uint32_t len, uint32_t *off,
  * text[0 .. len), without the CRLF; false when there is none. */
 bool fwd_cache_field(const char *text, uint32_t len, const char *name,
                      const char **v, uint32_t *vlen);
+
+/* The stored head text[0 .. len) (status line and fields) for the client
+ * of <s> into <w>: as stored, but for a reverse listener's
+ * location-rewrite (fwd_rev_location_line), as a miss's head is. */
+void fwd_cache_put_head(struct fwd_session *s, struct fwd_head_writer *w,
+                        const char *text, uint32_t len);
 
 /* How a stored object answers a request (fwd_cache_serve). */
 struct fwd_cache_answer {

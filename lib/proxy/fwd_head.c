@@ -120,6 +120,18 @@ fwd_hw_span(struct fwd_head_writer *w, const char *buf, struct http_str sp)
 	fwd_hw_put(w, buf + sp.off, sp.len);
 }
 
+void
+fwd_hw_host(struct fwd_head_writer *w, const char *buf, struct http_str host)
+{
+	bool v6 = memchr(buf + host.off, ':', host.len) != NULL;
+
+	if (v6)
+		fwd_hw_str(w, "[");
+	fwd_hw_span(w, buf, host);
+	if (v6)
+		fwd_hw_str(w, "]");
+}
+
 /* The chain written, or NULL (and the count) when the pool ran dry. */
 struct rte_mbuf *
 fwd_hw_done(struct fwd_head_writer *w, struct proxy_counters *cnt)
@@ -175,6 +187,23 @@ fwd_conn_names_framing(const struct http_msg *msg, const char *buf)
 {
 	return http_conn_lists(msg, buf, "content-length", 14) ||
 	       http_conn_lists(msg, buf, "transfer-encoding", 17);
+}
+
+bool
+fwd_te_only_chunked(const struct http_msg *msg, const char *buf)
+{
+	unsigned i, n = 0;
+
+	if (!(msg->flags & HTTP_F_HAS_TE))
+		return true;
+	for (i = 0; i < msg->n_headers; i++) {
+		if (!http_hdr_name_is(msg, buf, i, "transfer-encoding"))
+			continue;
+		if (++n > 1 || msg->hdr[i].value.len != 7 ||
+		    strncasecmp(buf + msg->hdr[i].value.off, "chunked", 7) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Fields an anonymize listener removes from requests: what names the
@@ -314,7 +343,7 @@ fwd_hw_target(struct fwd_head_writer *w, const struct http_msg *msg,
 		fwd_hw_str(w, "/");
 	fwd_hw_span(w, buf, msg->path);
 	fwd_hw_str(w, " HTTP/1.1\r\nHost: ");
-	fwd_hw_span(w, buf, msg->host);
+	fwd_hw_host(w, buf, msg->host);
 	if (msg->port != 80) {
 		snprintf(port, sizeof(port), ":%u", msg->port);
 		fwd_hw_str(w, port);
@@ -344,15 +373,19 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 			continue;
 		if (cfg->anonymous && anonymized(&w, cfg, msg, buf, i))
 			continue;
-		if (cfg->xff == CONF_XFF_DELETE &&
+		if ((cfg->xff == CONF_XFF_DELETE ||
+		     cfg->xff == CONF_XFF_REPLACE) &&
 		    http_hdr_name_is(msg, buf, i, "x-forwarded-for"))
 			continue;
-		/* reverse: ours replace what the client claims */
+		/* reverse: ours replace what the client claims; a path
+		 * override would serve another path than the one routed */
 		if (cfg->reverse &&
 		    ((cfg->forwarded &&
 		      http_hdr_name_is(msg, buf, i, "forwarded")) ||
 		     (cfg->xfp &&
-		      http_hdr_name_is(msg, buf, i, "x-forwarded-proto"))))
+		      http_hdr_name_is(msg, buf, i, "x-forwarded-proto")) ||
+		     http_hdr_name_is(msg, buf, i, "x-original-url") ||
+		     http_hdr_name_is(msg, buf, i, "x-rewrite-url")))
 			continue;
 		/* RFC 9110 7.6.2: an intermediary MUST decrement it (0 was
 		 * answered here, see fwd_options_for_us()). */
@@ -384,7 +417,8 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		         cfg->anonymous ? "proxy" : "gatehouse");
 		fwd_hw_str(&w, text);
 	}
-	if (cfg->xff == CONF_XFF_ADD && !cfg->anonymous) {
+	if ((cfg->xff == CONF_XFF_ADD || cfg->xff == CONF_XFF_REPLACE) &&
+	    !cfg->anonymous) {
 		tcp_conn_key(s->cli, &k);
 		fwd_hw_str(&w, "X-Forwarded-For: ");
 		ip_text(k.remote_ip_be, text, sizeof(text));

@@ -178,7 +178,7 @@ struct fwd_txn {
 	char cache_vary[FWD_CACHE_VARY_REQ_MAX];
 	/* reverse: the request's Host (host[:port]) for location-rewrite */
 	uint16_t rev_host_len;
-	char rev_host[FWD_HOST_MAX + 7];
+	char rev_host[FWD_HOST_MAX + 9]; /* "[v6]" or name, ":port" */
 };
 
 /* One pool of the reverse listeners on this worker (fwd_reverse.c): its
@@ -324,8 +324,10 @@ struct fwd_ctx {
 	                        wall0_s + the wheel's ms / 1000 */
 	struct http_msg msg; /* the head being looked at */
 	struct acl_scratch *acl_scratch; /* regex match data (fwd_acl.c) */
-	struct auth_cache *auth_cache;   /* verified credentials (fwd_auth.c) */
-	uint32_t auth_seq;               /* the last job handed over */
+	char *acl_url; /* a reverse target decoded for the rules (fwd_acl.c),
+	                  scratch_cap bytes */
+	struct auth_cache *auth_cache; /* verified credentials (fwd_auth.c) */
+	uint32_t auth_seq;             /* the last job handed over */
 	/* local time minus UTC in s, taken at start (a DST change shows
 	 * after a restart): time acls need no clock call nor tz lock */
 	int64_t acl_utc_off_s;
@@ -473,6 +475,10 @@ void fwd_up_release(struct fwd_session *s);
 
 void fwd_hw_put(struct fwd_head_writer *w, const void *p, uint32_t n);
 void fwd_hw_str(struct fwd_head_writer *w, const char *s);
+/* A parsed host (lib/http: an IPv6 literal without its brackets, so any
+ * ':' means one) written as a Host is: the literal in brackets. */
+void fwd_hw_host(struct fwd_head_writer *w, const char *buf,
+                 struct http_str host);
 void fwd_hw_span(struct fwd_head_writer *w, const char *buf,
                  struct http_str sp);
 /* The decimal digits of <v> at out[0 .. 20), no NUL: their count. */
@@ -496,6 +502,10 @@ struct rte_mbuf *fwd_hw_done(struct fwd_head_writer *w,
 
 /* Whether Connection lists a framing field (a request read two ways). */
 bool fwd_conn_names_framing(const struct http_msg *msg, const char *buf);
+/* A request's Transfer-Encoding, if any, is one line "chunked": any other
+ * coding is 501 (RFC 9112 6.1), never passed to a server that may not
+ * know it and frame the body another way. */
+bool fwd_te_only_chunked(const struct http_msg *msg, const char *buf);
 
 /* Whether the proxy answers this OPTIONS request itself. */
 bool fwd_options_for_us(const struct http_msg *msg, const char *buf);
@@ -856,6 +866,10 @@ unsigned fwd_rev_poll(struct fwd_ctx *fc);
  * the request's Host (location-rewrite on); true when written here. */
 bool fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
                       const struct http_msg *msg, const char *buf, unsigned i);
+/* The same for a stored head's field line p[0 .. n) ("Name: value", no
+ * CRLF): an answer from the cache is rewritten as a miss is. */
+bool fwd_rev_location_line(struct fwd_session *s, struct fwd_head_writer *w,
+                           const char *p, uint32_t n);
 
 /* The request head's Forwarded / X-Forwarded-Proto fields by the
  * listener's policy (after X-Forwarded-For). */

@@ -123,6 +123,12 @@ fwd_rev_request(struct fwd_session *s, struct http_msg *msg, const char *buf)
 	}
 	if (host[n - 1] == '.') /* "example.com." is example.com */
 		n--;
+	if (!conf_route_path_safe(path, msg->path.len)) {
+		fc->cnt->rev_bad_path++;
+		fwd_error(s, 400, ALOG_TAG_NONE,
+		          "dot-segments and encoded separators are refused");
+		return false;
+	}
 	pool = conf_route_match(cfg->routes, host, n, path, msg->path.len);
 	if (pool == CONF_ROUTE_NO_HOST) {
 		fc->cnt->rev_no_route_421++;
@@ -154,9 +160,14 @@ fwd_rev_request(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		              UINT64_C(0x9e3779b97f4a7c15));
 	if (s->txn != NULL) {
 		struct fwd_txn *t = s->txn;
-		uint32_t len = msg->host.len;
+		bool v6 = memchr(buf + msg->host.off, ':', n) != NULL;
+		uint32_t len = v6 ? 1 : 0;
 
-		memcpy(t->rev_host, buf + msg->host.off, len);
+		t->rev_host[0] = '[';
+		memcpy(t->rev_host + len, buf + msg->host.off, msg->host.len);
+		len += msg->host.len;
+		if (v6)
+			t->rev_host[len++] = ']';
 		if (msg->port != 80) {
 			t->rev_host[len++] = ':';
 			len += fwd_fmt_u64(t->rev_host + len, msg->port);
@@ -383,7 +394,8 @@ fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
 	(void)buf;
 	if (cfg->xfp)
 		fwd_hw_str(w, "X-Forwarded-Proto: http\r\n");
-	if (!cfg->forwarded || s->cli == NULL)
+	/* anonymize: the client is not named, as by X-Forwarded-For */
+	if (!cfg->forwarded || cfg->anonymous || s->cli == NULL)
 		return;
 	/* RFC 7239 4: for, proto, host (a quoted-string: it may hold ':') */
 	tcp_conn_key(s->cli, &k);
@@ -398,15 +410,16 @@ fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
 		fwd_hw_str(w, "\"");
 	} else if (msg->host.len > 0) {
 		fwd_hw_str(w, ";host=\"");
-		fwd_hw_span(w, buf, msg->host);
+		fwd_hw_host(w, buf, msg->host);
 		fwd_hw_str(w, "\"");
 	}
 	fwd_hw_str(w, "\r\n");
 }
 
 /* Whether <v> (<n> bytes) starts with "http://" and the authority of a
- * server of the pool of <s> ("a.b.c.d:port", or "a.b.c.d" for port 80),
- * followed by the end, '/', '?' or '#': the authority's length, else 0. */
+ * server of the pool of <s> ("a.b.c.d:port", or "a.b.c.d" for port 80,
+ * with ":80" or without), followed by the end, '/', '?' or '#': the
+ * authority's length, else 0. */
 static uint32_t
 server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 {
@@ -421,13 +434,14 @@ server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 		unsigned port = ntohs(pl->servers[i].port_be);
 		int k;
 
-		k = port == 80 ? snprintf(a, sizeof(a), "%u.%u.%u.%u", b[0],
-		                          b[1], b[2], b[3])
-		               : snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", b[0],
-		                          b[1], b[2], b[3], port);
-		if (k <= 0 || n - 7 < (uint32_t)k ||
-		    memcmp(v + 7, a, (size_t)k) != 0)
+		k = snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", b[0], b[1], b[2],
+		             b[3], port);
+		if (k <= 0 || n - 7 < (uint32_t)(k - (port == 80 ? 3 : 0)) ||
+		    memcmp(v + 7, a, (size_t)k - (port == 80 ? 3 : 0)) != 0)
 			continue;
+		if (port == 80 &&
+		    (n - 7 < (uint32_t)k || memcmp(v + 7, a, (size_t)k) != 0))
+			k -= 3; /* without ":80" */
 		if (n - 7 == (uint32_t)k || v[7 + k] == '/' ||
 		    v[7 + k] == '?' || v[7 + k] == '#')
 			return (uint32_t)k;
@@ -435,25 +449,50 @@ server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 	return 0;
 }
 
-bool
-fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
-                 const struct http_msg *msg, const char *buf, unsigned i)
+/* Field <name> (<nlen> bytes, any case) with value v[0 .. n): written
+ * rewritten when it is a Location or Content-Location to rewrite. */
+static bool
+rev_location(struct fwd_session *s, struct fwd_head_writer *w, const char *name,
+             uint32_t nlen, const char *v, uint32_t n)
 {
-	const char *v = buf + msg->hdr[i].value.off;
-	uint32_t n = msg->hdr[i].value.len, k;
+	uint32_t k;
 
 	if (s->rev_pool < 0 || s->txn == NULL || s->txn->rev_host_len == 0 ||
 	    !fwd_cfg(s)->location_rewrite ||
-	    !(http_hdr_name_is(msg, buf, i, "location") ||
-	      http_hdr_name_is(msg, buf, i, "content-location")))
+	    !((nlen == 8 && strncasecmp(name, "location", 8) == 0) ||
+	      (nlen == 16 && strncasecmp(name, "content-location", 16) == 0)))
 		return false;
 	k = server_authority(s, v, n);
 	if (k == 0)
 		return false;
-	fwd_hw_span(w, buf, msg->hdr[i].name);
+	fwd_hw_put(w, name, nlen);
 	fwd_hw_str(w, ": http://");
 	fwd_hw_put(w, s->txn->rev_host, s->txn->rev_host_len);
 	fwd_hw_put(w, v + 7 + k, n - 7 - k);
 	fwd_hw_str(w, "\r\n");
 	return true;
+}
+
+bool
+fwd_rev_location(struct fwd_session *s, struct fwd_head_writer *w,
+                 const struct http_msg *msg, const char *buf, unsigned i)
+{
+	return rev_location(s, w, buf + msg->hdr[i].name.off,
+	                    msg->hdr[i].name.len, buf + msg->hdr[i].value.off,
+	                    msg->hdr[i].value.len);
+}
+
+bool
+fwd_rev_location_line(struct fwd_session *s, struct fwd_head_writer *w,
+                      const char *p, uint32_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	uint32_t k;
+
+	if (colon == NULL)
+		return false;
+	k = (uint32_t)(colon - p) + 1;
+	while (k < n && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	return rev_location(s, w, p, (uint32_t)(colon - p), p + k, n - k);
 }

@@ -645,6 +645,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
 	fc->acl_scratch = acl_scratch_new();
+	fc->acl_url = malloc(fc->scratch_cap);
 	fc->auth_cache = auth_cache_new(
 	    FWD_AUTH_CACHE_ENTRIES, FWD_AUTH_OK_TTL_MS, FWD_AUTH_BAD_TTL_MS);
 	if (p->cache != NULL) {
@@ -653,7 +654,8 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	}
 	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
 	    fc->idle_mem == NULL || fc->scratch == NULL ||
-	    fc->acl_scratch == NULL || fc->auth_cache == NULL ||
+	    fc->acl_scratch == NULL || fc->acl_url == NULL ||
+	    fc->auth_cache == NULL ||
 	    (p->cache != NULL && fc->cache_head == NULL) ||
 	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
 	                 sizeof(struct fwd_session)) < 0 ||
@@ -685,6 +687,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	free(fc->idle_mem);
 	free(fc->scratch);
 	acl_scratch_free(fc->acl_scratch);
+	free(fc->acl_url);
 	auth_cache_free(fc->auth_cache);
 	free(fc->cache_head);
 	free(fc);

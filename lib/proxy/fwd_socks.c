@@ -417,6 +417,10 @@ socks_request(struct fwd_session *s, const uint8_t *buf, uint32_t n)
 		socks_reply_fail(s, SOCKS_REP_ATYP, ALOG_TAG_NONE);
 		return;
 	}
+	if (r.port_be == 0) { /* no service is there: never tried */
+		socks_reply_fail(s, SOCKS_REP_NOT_ALLOWED, ALOG_TCP_DENIED);
+		return;
+	}
 	s->flags |= SF_CONNECT;
 	s->req_method = HTTP_M_CONNECT;
 	s->dst_port_be = r.port_be;
@@ -433,6 +437,10 @@ fwd_socks_step(struct fwd_session *s)
 	uint32_t n;
 
 	GH_VERIFY(s->state == ST_HEAD);
+	/* the verifier's answer stopped the timer (fwd_auth_poll): the
+	 * request is timed all the same, one more period */
+	if (!gh_wheel_armed(&s->tmr))
+		fwd_timer_set(s, fwd_cfg(s)->client_header_ms);
 	if (s->txn == NULL) {
 		fwd_txn_start(s);
 		if (s->txn != NULL)

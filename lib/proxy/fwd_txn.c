@@ -217,6 +217,12 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		fwd_error(s, 501, ALOG_TAG_NONE, "method not implemented");
 		return false;
 	}
+	if (!fwd_te_only_chunked(msg, buf)) {
+		fwd_error(s, 501, ALOG_TAG_NONE,
+		          "transfer codings other than chunked are not "
+		          "implemented");
+		return false;
+	}
 	if (msg->method == HTTP_M_TRACE) {
 		fwd_error(s, 405, ALOG_TAG_NONE, "TRACE is not forwarded");
 		return false;

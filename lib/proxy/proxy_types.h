@@ -105,6 +105,7 @@ enum proxy_service {
 	X(rev_requests,       "reverse: requests routed to a pool") \
 	X(rev_no_route_421,   "reverse: 421 sent, no route and no default-pool for the Host") \
 	X(rev_no_route_404,   "reverse: 404 sent, the Host routed but no path prefix matched and no default-pool") \
+	X(rev_bad_path,       "reverse: 400 sent, a dot-segment, an encoded / or \\ or a bad escape in the path (conf_route_path_safe)") \
 	X(rev_no_server,      "reverse: 503 sent, no server of the pool usable (all ejected or down)") \
 	X(rev_queued,         "reverse: requests that waited in their pool's queue (every server at max-conns)") \
 	X(rev_queue_timeout,  "reverse: 503 sent, queue-timeout-ms passed in the queue") \

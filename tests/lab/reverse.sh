@@ -15,7 +15,8 @@
 #   misdirected  an unknown Host: 421; a known Host, no prefix: 404
 #   roundrobin   30 requests: 10 to each server
 #   urihash      10 GETs of one URL: one server; 3 URLs spread
-#   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent
+#   forwarding   X-Forwarded-For, X-Forwarded-Proto, Forwarded as sent (the
+#                client's own X-Forwarded-For and Forwarded replaced)
 #   absolute     absolute-form: routed by its authority, Host ignored
 #   reload       a reload that adds a pool and changes a route says
 #                "restart needed" and keeps them; forwarded off is live
@@ -34,7 +35,7 @@
 #   drain        server disable chk s1: draining, no new request to s1;
 #                server enable: s1 takes requests again
 #   cached       /c stored; every server stopped: /c still 200 from the
-#                cache
+#                cache; listed as reverse:http://..., purged by its URL
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -216,12 +217,13 @@ done
 pass_check urihash "/h/one always on $first"
 
 # ---- forwarding
-b=$(rcurl www.lab.test /hdr -H 'Forwarded: for=6.6.6.6')
+b=$(rcurl www.lab.test /hdr -H 'Forwarded: for=6.6.6.6' -H 'X-Forwarded-For: 5.5.5.5')
 [[ $b == *"xff=$CLIENT_IP "* ]] || fail_check forwarding "$b"
 [[ $b == *"xfp=http "* ]] || fail_check forwarding "$b"
 [[ $b == *"fwd=for=$CLIENT_IP;proto=http;host=\"www.lab.test\" "* ]] ||
 	fail_check forwarding "$b"
 [[ $b != *6.6.6.6* ]] || fail_check forwarding "the client's Forwarded passed: $b"
+[[ $b != *5.5.5.5* ]] || fail_check forwarding "the client's X-Forwarded-For passed: $b"
 pass_check forwarding "$b"
 
 # ---- absolute
@@ -352,6 +354,15 @@ b2=$(rcurl www.lab.test /c)
 [[ $b2 == "$b1" ]] || fail_check cached "with the servers stopped: '$b2'"
 st=$(rstatus www.lab.test /)
 [[ $st == 503 || $st == 502 ]] || fail_check cached "uncached with no server: $st"
-pass_check cached "$b2 from the cache with every server stopped"
+# a reverse listener's objects are apart from a forward listener's: listed
+# as reverse:http://..., purged by the URL all the same
+out=$(ctl cache list reverse:)
+[[ $out == *"reverse:http://www.lab.test/c"* ]] ||
+	fail_check cached "cache list reverse: does not show /c: $out"
+out=$(ctl cache purge http://www.lab.test/c)
+[[ $out == "purged http://www.lab.test/c" ]] || fail_check cached "purge: $out"
+st=$(rstatus www.lab.test /c)
+[[ $st == 503 || $st == 502 ]] || fail_check cached "purged /c still served: $st"
+pass_check cached "$b2 from the cache with every server stopped, then purged"
 
 pass

@@ -1296,7 +1296,7 @@ static const struct bad_case bad_cases[] = {
      "t.conf:17: connect-ports: already given at line 16"},
     /* keywords */
     {FWD_HEAD ALLOW "\tx-forwarded-for keep\n",
-     "t.conf:16: x-forwarded-for: \"keep\" is not add, delete or off"},
+     "t.conf:16: x-forwarded-for: \"keep\" is not add, replace, delete or off"},
     {FWD_HEAD ALLOW "\tanonymous yes\n",
      "t.conf:16: anonymous: \"yes\" is not on or off"},
     {FWD_HEAD ALLOW "\tanonymize 1\n",

@@ -81,7 +81,7 @@ Test(conf_reverse, defaults_and_values)
 	cr_assert(f->xfp);
 	cr_assert(!f->forwarded);
 	cr_assert(!f->location_rewrite);
-	cr_assert_eq(f->xff, CONF_XFF_ADD);
+	cr_assert_eq(f->xff, CONF_XFF_REPLACE); /* reverse's default */
 	/* open to every client: allow-src 0.0.0.0/0 implied */
 	cr_assert_eq(f->n_allow_src, 1);
 	cr_assert_eq(f->allow_src[0].mask_be, 0);
@@ -354,7 +354,35 @@ static const struct route_case route_cases[] = {
     {2, "only.example", "/p/q", 0},
     {2, "only.example", "/q", 4},
     {2, "other.example", "/", 4},
+    /* percent-encoded unreserved characters are what they stand for */
+    {0, "www.example.com", "/%61pi/x", 1},
+    {0, "www.example.com", "/%61%70%69/v2/", 2},
+    {0, "www.example.com", "/api%2Fv2/", 0}, /* "%2F" is no boundary */
+    {0, "www.example.com", "/ap%69x", 0},
 };
+
+/* conf_route_path_safe: dot-segments and separators in disguise */
+Test(conf_reverse, route_path_safe)
+{
+	static const char *const bad[] = {
+	    "/..",     "/.",        "/a/../b", "/a/./b", "/a/%2e%2E/b",
+	    "/a/.%2e", "/a/..;x/b", "/a/.;/b", "/a%2fb", "/a%5Cb",
+	    "/a\\b",   "/a%00",     "/a%",     "/a%4",   "/a%g0",
+	    "/a/..?q", "/a/%2e#f",
+	};
+	static const char *const good[] = {
+	    "/",      "",          "/a..b",  "/...",        "/.a/b.",
+	    "/a?../", "/a?%2e%2e", "/a;x/b", "/%41%2e%2ex", "/a/b%20c",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect(!conf_route_path_safe(bad[i], strlen(bad[i])), "%s",
+		          bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_expect(conf_route_path_safe(good[i], strlen(good[i])), "%s",
+		          good[i]);
+}
 
 Test(conf_reverse, route_table)
 {

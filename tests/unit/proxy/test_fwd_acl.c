@@ -486,14 +486,14 @@ Test(fwd_acl, judge_head_and_dst_as_the_workers_do)
 	http_msg_init(&msg, true, HTTP_M_OTHER);
 	cr_assert_eq(http_parse_head(&msg, get, sizeof(get) - 1, &lim),
 	             HTTP_OK);
-	fwd_acl_judge_head(set, &msg, get, &who, &v);
+	fwd_acl_judge_head(set, &msg, get, NULL, 0, &who, &v);
 	cr_assert_eq(v.action, ACL_DENY);
 	cr_assert_eq(v.reason, ACL_R_RULE);
 	cr_assert_eq(v.line, 7); /* case and trailing dot: still the domain */
 	http_msg_init(&msg, true, HTTP_M_OTHER);
 	cr_assert_eq(http_parse_head(&msg, post, sizeof(post) - 1, &lim),
 	             HTTP_OK);
-	fwd_acl_judge_head(set, &msg, post, &who, &v);
+	fwd_acl_judge_head(set, &msg, post, NULL, 0, &who, &v);
 	cr_assert_eq(v.reason, ACL_R_NEED_DST);
 	cr_assert_eq(v.line, 8);
 	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000002u, 80, &v);

@@ -358,3 +358,43 @@ Test(fwd_socks, acl_judge_socks_as_the_sessions_do, .init = socks_setup,
 	tcp_shutdown(org.c);
 	run(20);
 }
+
+/* Authenticated by the verifier, then silent: the request phase is timed
+ * too (the verifier's answer stopped the only timer once). */
+Test(fwd_socks, request_after_verifier_is_timed, .init = socks_setup,
+     .fini = socks_teardown)
+{
+	static const char auth[] = "\x05\x01\x02"
+	                           "\x01\x05"
+	                           "alice\x0d"
+	                           "correct horse";
+
+	connect_to(1081);
+	send_n(auth, sizeof(auth) - 1);
+	cr_assert_eq(auth_verifier_run_once(ver), 1);
+	run(10);
+	expect_rx("\x05\x02\x01\x00", 4, false);
+	cr_assert(!cli.fin && !cli.closed);
+	run(600);
+	cr_assert(cli.fin || cli.closed, "held open without a request");
+	cr_assert_eq(cnt.socks_handshake_timeout, 1);
+	cr_assert_eq(cnt.socks_requests, 0);
+}
+
+/* CONNECT to port 0 is refused with 02, never attempted. */
+Test(fwd_socks, connect_port_zero_refused, .init = socks_setup,
+     .fini = socks_teardown)
+{
+	connect_to(1080);
+	send_n(GREET_00 "\x05\x01\x00\x01\x0a\x00\x00\x02\x00\x00", 13);
+	expect_rx("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.socks_rep_not_allowed, 1);
+	connect_to(1080);
+	send_n(GREET_00 "\x05\x01\x00\x03\x01"
+	                "b\x00\x00",
+	       11);
+	expect_rx("\x05\x00\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.socks_rep_not_allowed, 2);
+	cr_assert_eq(cnt.socks_connected, 0);
+	cr_assert_eq(origin_requests(), 0);
+}
