@@ -31,9 +31,11 @@ static struct alog_ring *ring;
 	"\tqueue-timeout-ms 200\n\tqueue-max 1\n"             \
 	"pool flaky\n\tserver dead 10.0.0.2:90\n"             \
 	"\tserver live 10.0.0.2:82\n"                         \
+	"pool keep\n\tserver k0 10.0.0.2:83 idle-max 0\n"     \
 	"listen site\n\tmode reverse\n\tbind 10.0.0.1:8080\n" \
 	"\troute www.a web\n\troute www.a/api api\n"          \
 	"\troute *.flaky.test flaky\n\troute only.b/x web\n"  \
+	"\troute keep.test keep\n"                            \
 	"\tforwarded on\n\tlocation-rewrite on\n"
 
 static void
@@ -95,6 +97,20 @@ clear_all(void)
 		srv[i].rx_len = 0;
 		srv[i].rx[0] = '\0';
 	}
+}
+
+/* Another client <p> connected to the listener. */
+static void
+rv_connect(struct peer *p)
+{
+	struct tcp_conn *c = NULL;
+
+	memset(p, 0, sizeof(*p));
+	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
+	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
+	                         &peer_cbs, p, &c),
+	             0);
+	run(5);
 }
 
 /* The server that got a request since clear_all(), or -1. */
@@ -221,19 +237,12 @@ Test(reverse, refused_connect_retried_on_another_server)
 
 Test(reverse, queue_waits_for_a_free_server)
 {
-	struct tcp_conn *c = NULL;
-
 	/* the one server at its max-conns */
 	clear_all();
 	send_str(&cli, "GET /api/1 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
 	cr_assert(strstr(srv[0].rx, "GET /api/1 ") != NULL);
-	memset(&cli2, 0, sizeof(cli2));
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli2, &c),
-	             0);
-	run(5);
+	rv_connect(&cli2);
 	send_str(&cli2, "GET /api/2 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
 	cr_assert_eq(cnt.rev_queued, 1);
@@ -251,21 +260,10 @@ Test(reverse, queue_waits_for_a_free_server)
 
 Test(reverse, queue_timeout_is_503_with_retry_after)
 {
-	struct tcp_conn *c = NULL;
-
 	send_str(&cli, "GET /api/1 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
-	memset(&cli2, 0, sizeof(cli2));
-	memset(&cli3, 0, sizeof(cli3));
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli2, &c),
-	             0);
-	cr_assert_eq(tcp_connect(tt_b.s, 0, TT_IP_B, TT_IP_A,
-	                         rte_cpu_to_be_16(8080), TCP_CC_NEWRENO,
-	                         &peer_cbs, &cli3, &c),
-	             0);
-	run(5);
+	rv_connect(&cli2);
+	rv_connect(&cli3);
 	send_str(&cli2, "GET /api/2 HTTP/1.1\r\nHost: www.a\r\n\r\n");
 	run(10);
 	/* queue-max 1: the third is refused at once */
@@ -394,4 +392,114 @@ Test(reverse_cache, hit_and_background_validation_through_the_pool)
 	                  "max-age=60\r\nETag: \"v1\"\r\n\r\n");
 	run(10);
 	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
+}
+
+/* A request that waited on another's fetch of the same URL and then
+ * fetched for itself (the response was not storable) is one request of
+ * its pool: fwd_rev_request ran again on it and counted rev_requests
+ * twice.  The servers count each request they got. */
+Test(reverse_cache, collapsed_then_fetched_counted_once)
+{
+	uint64_t per_srv = 0;
+	int k, i, other = -1;
+	unsigned s;
+
+	rv_connect(&cli2);
+	clear_all();
+	send_str(&cli, "GET /n HTTP/1.1\r\nHost: www.a\r\n\r\n");
+	run(10);
+	k = which_server();
+	cr_assert_geq(k, 0);
+	send_str(&cli2, "GET /n HTTP/1.1\r\nHost: www.a\r\n\r\n");
+	run(10);
+	cr_assert_eq(cnt.fwd_cache_collapsed, 1);
+	clear_all();
+	send_str(&srv[k], "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+	                  "Content-Length: 2\r\n\r\nok");
+	run(20);
+	cr_assert(strstr(cli.rx, "200 OK") != NULL, "%s", cli.rx);
+	for (i = 0; i < 3; i++)
+		if (strstr(srv[i].rx, "GET /n ") != NULL)
+			other = i;
+	cr_assert_geq(other, 0, "the waiting request fetched nothing");
+	send_str(&srv[other], OK_RESP);
+	run(10);
+	cr_assert(strstr(cli2.rx, "200 OK") != NULL, "%s", cli2.rx);
+	cr_assert_eq(cnt.fwd_cache_collapse_fallback, 1);
+	cr_assert_eq(cnt.rev_requests, 2);
+	cr_assert_eq(fwd_rev_pool_counters(fc, 0)->requests, 2);
+	for (s = 0; s < 3; s++)
+		per_srv += fwd_rev_server_counters(fc, 0, s)->requests;
+	cr_assert_eq(per_srv, 2);
+}
+
+/* The pool's and the servers' counters: requests, a connect failure on
+ * the dead server, a retry on the pool, time_to_head counted once per
+ * response from a server. */
+Test(reverse, pool_and_server_counters)
+{
+	const struct proxy_server_counters *dead, *live;
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(exchange("GET / HTTP/1.1\r\nHost: z.flaky.test\r\n"
+		                      "\r\n",
+		                      OK_RESP),
+		             1);
+	dead = fwd_rev_server_counters(fc, 2, 0);
+	live = fwd_rev_server_counters(fc, 2, 1);
+	cr_assert(dead != NULL && live != NULL);
+	cr_assert_null(fwd_rev_server_counters(fc, 2, 2));
+	cr_assert_null(fwd_rev_pool_counters(fc, 4));
+	cr_assert_eq(fwd_rev_pool_counters(fc, 2)->requests, 4);
+	cr_assert_eq(live->requests, 4);
+	cr_assert_geq(dead->requests, 1);
+	cr_assert_eq(dead->connect_failures, dead->requests);
+	cr_assert_eq(fwd_rev_pool_counters(fc, 2)->retries, dead->requests);
+	for (i = 0; i <= STATS_HIST_N; i++)
+		n += live->time_to_head.bucket[i];
+	cr_assert_eq(n, 4);
+	cr_assert_eq(dead->time_to_head.bucket[0], 0);
+}
+
+/* Idle connections are kept per pool and server: the api pool's server
+ * has the address of the web pool's s1, and does not get s1's idle
+ * connection.  A server with idle-max 0 keeps none: closed after each
+ * response, counted. */
+Test(reverse, idle_keyed_by_server_and_capped)
+{
+	const struct proxy_server_counters *s1 =
+	    fwd_rev_server_counters(fc, 0, 0);
+	const struct proxy_server_counters *one =
+	    fwd_rev_server_counters(fc, 1, 0);
+	const struct proxy_server_counters *k0 =
+	    fwd_rev_server_counters(fc, 3, 0);
+	uint64_t reused, opened;
+
+	cr_assert_eq(
+	    exchange("GET /p HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP), 0,
+	    "worker 0 starts at s1");
+	cr_assert_eq(s1->idle_conns, 1);
+	cr_assert_eq(s1->idle_kept, 1);
+	reused = cnt.fwd_upstream_reused;
+	opened = cnt.fwd_upstream_new;
+	cr_assert_eq(
+	    exchange("GET /api/1 HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP), 0);
+	cr_assert(strstr(cli.rx, "200 OK") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_upstream_reused, reused, "s1's conn reused");
+	cr_assert_eq(cnt.fwd_upstream_new, opened + 1);
+	cr_assert_eq(s1->idle_conns, 1);
+	cr_assert_eq(one->idle_conns, 1);
+
+	cr_assert_eq(
+	    exchange("GET / HTTP/1.1\r\nHost: keep.test\r\n\r\n", OK_RESP), 2);
+	cr_assert_eq(k0->idle_conns, 0);
+	cr_assert_eq(k0->idle_closed_cap, 1);
+	opened = cnt.fwd_upstream_new;
+	cr_assert_eq(
+	    exchange("GET / HTTP/1.1\r\nHost: keep.test\r\n\r\n", OK_RESP), 2);
+	cr_assert_eq(cnt.fwd_upstream_new, opened + 1);
+	cr_assert_eq(k0->idle_closed_cap, 2);
+	cr_assert_eq(k0->requests, 2);
 }
