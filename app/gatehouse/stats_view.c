@@ -342,9 +342,12 @@ rev_sums_take(const struct app *a)
 
 		for (k = 0; k < a->n_workers; k++) {
 			const struct proxy_worker *pw = a->workers[k]->proxy;
-			const uint64_t *src =
-			    (const uint64_t *)proxy_worker_pool_counters(pw, p);
+			const uint64_t *src;
 
+			if (pw == NULL)
+				continue;
+			src =
+			    (const uint64_t *)proxy_worker_pool_counters(pw, p);
 			if (src != NULL)
 				stats_group_add((uint64_t *)&pv->c, &src, 1,
 				                POOL_PW_N);
@@ -817,20 +820,48 @@ app_metrics_render(const struct app *a, struct stats_buf *b)
  * One telemetry dictionary per counter group, nested under <d>.  DPDK
  * 22.11 takes only [A-Za-z0-9_/] in dictionary keys and one level of
  * nesting, so a port's group "port.<name>" of text and JSON is keyed
- * "port_<name>" here, a server's "server.<pool>.<name>"
- * "server_<pool>_<name>", and any other character of a name (a '-')
- * becomes '_'; every other name is the same on all three surfaces.
+ * "port_<name>" here, a pool's "pool_<pool>", a server's
+ * "server.<pool>.<name>" "server_<pool>_<name>", and any other character
+ * of a name (a '-') becomes '_'; every other name is the same on all
+ * three surfaces.  A reply holds at most 16 KiB (DPDK's MAX_OUTPUT_LEN;
+ * what does not fit is left out), so the pools' groups have a command of
+ * their own (/gatehouse/pools) and each server's another
+ * (/gatehouse/server,POOL,SERVER); /gatehouse/stats has the rest.
  */
+struct tel_ctx {
+	struct rte_tel_data *d;
+	const char *parent; /* the groups wanted: this parent's, or */
+	const char *pool;   /* with "server", this pool's */
+	const char *server; /* and this server's */
+};
+
+static bool
+tel_wanted(const struct tel_ctx *c, const char *parent, const char *sub,
+           const char *name)
+{
+	bool rev = parent != NULL && (strcmp(parent, "pool") == 0 ||
+	                              strcmp(parent, "server") == 0);
+
+	if (c->parent == NULL)
+		return !rev;
+	if (parent == NULL || strcmp(parent, c->parent) != 0)
+		return false;
+	return c->pool == NULL || (sub != NULL && strcmp(sub, c->pool) == 0 &&
+	                           strcmp(name, c->server) == 0);
+}
+
 static void
 tel_visit(void *arg, const char *parent, const char *sub_name,
           const struct stats_group_desc *g, const uint64_t *vals, unsigned n_pw)
 {
-	struct rte_tel_data *d = arg;
+	struct tel_ctx *c = arg;
 	struct rte_tel_data *sub;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	unsigned i;
 
 	(void)n_pw;
+	if (!tel_wanted(c, parent, sub_name, g->name))
+		return;
 	sub = rte_tel_data_alloc();
 	if (sub == NULL)
 		return;
@@ -845,18 +876,18 @@ tel_visit(void *arg, const char *parent, const char *sub_name,
 		      (key[i] >= 'A' && key[i] <= 'Z') ||
 		      (key[i] >= '0' && key[i] <= '9') || key[i] == '/'))
 			key[i] = '_';
-	if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
+	if (rte_tel_data_add_dict_container(c->d, key, sub, 0) != 0)
 		rte_tel_data_free(sub);
 }
 
 static int
-tel_fill(const struct app *a, int only, struct rte_tel_data *d)
+tel_fill(const struct app *a, int only, struct tel_ctx *c)
 {
 	struct stats_snapshot s;
 
 	snapshot_take(a, only, &s, only < 0);
-	rte_tel_data_start_dict(d);
-	snapshot_walk(a, &s, only < 0, tel_visit, d);
+	rte_tel_data_start_dict(c->d);
+	snapshot_walk(a, &s, only < 0, tel_visit, c);
 	snapshot_done(&s);
 	return 0;
 }
@@ -864,14 +895,40 @@ tel_fill(const struct app *a, int only, struct rte_tel_data *d)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct tel_ctx c = {d, NULL, NULL, NULL};
+
 	(void)cmd;
 	(void)params;
-	return tel_fill(telemetry_app, -1, d);
+	return tel_fill(telemetry_app, -1, &c);
+}
+
+static int
+tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tel_ctx c = {d, "pool", NULL, NULL};
+
+	(void)cmd;
+	(void)params;
+	return tel_fill(telemetry_app, -1, &c);
+}
+
+static int
+tel_server(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char pool[CONF_NAME_MAX], server[CONF_NAME_MAX], extra[2];
+	struct tel_ctx c = {d, "server", pool, server};
+
+	(void)cmd;
+	if (params == NULL ||
+	    sscanf(params, "%31[^,],%31[^,]%1s", pool, server, extra) != 2)
+		return -EINVAL;
+	return tel_fill(telemetry_app, -1, &c);
 }
 
 static int
 tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct tel_ctx c = {d, NULL, NULL, NULL};
 	char *end;
 	unsigned long id;
 
@@ -881,7 +938,7 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	id = strtoul(params, &end, 10);
 	if (*end != '\0' || id >= telemetry_app->n_workers)
 		return -EINVAL;
-	return tel_fill(telemetry_app, (int)id, d);
+	return tel_fill(telemetry_app, (int)id, &c);
 }
 
 static int
@@ -936,6 +993,14 @@ app_telemetry_register(const struct app *a)
 		rc = rte_telemetry_register_cmd(
 		    "/gatehouse/worker", tel_worker,
 		    "Counters of one worker. Parameters: int worker_id");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/gatehouse/pools", tel_pools,
+		    "Totals of every reverse-proxy pool's counters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/gatehouse/server", tel_server,
+		    "One pool server's totals. Parameters: POOL,SERVER");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd(
 		    "/gatehouse/info", tel_info,

@@ -439,6 +439,8 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	switch (s->state) {
 	case ST_CONNECTING:
 		/* a reverse listener's server: another one, once */
+		if (why == TCP_CLOSE_CONNECT_TIMEOUT)
+			fwd_rev_timeout(s);
 		if (fwd_rev_failed(s, LB_CONNECT_FAIL))
 			return;
 		fwd_socks_note(s, why == TCP_CLOSE_REFUSED
