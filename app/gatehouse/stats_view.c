@@ -465,9 +465,10 @@ snapshot_done(struct stats_snapshot *s)
  * one port (named after it), "listener" for one forward listener's,
  * "pool" for one pool's, "server" for one server's, NULL for the others;
  * <sub> is the pool of a server's group (named after the server), else
- * NULL.  The first <n_pw> values of the group are kept per worker (the
- * rest are the process's: a port's device counters, the cache's, the
- * access-log writer's, a pool's and a server's gauges).
+ * NULL.  The first <n_pw> values of the group are kept per worker and
+ * found in each worker's snapshot (the rest are the process's: a port's
+ * device counters, the cache's, the access-log writer's; and a pool's and
+ * a server's groups, whose per-worker copies are summed in totals only).
  */
 typedef void (*group_visit_fn)(void *ctx, const char *parent, const char *sub,
                                const struct stats_group_desc *g,
@@ -485,8 +486,7 @@ rev_walk(const struct app *a, const struct rev_sums *rs, group_visit_fn fn,
 		struct stats_group_desc g = proxy_pool_counters_desc;
 
 		g.name = rev->pools[p].name;
-		fn(ctx, "pool", NULL, &g, (const uint64_t *)&rs->pool[p],
-		   POOL_PW_N);
+		fn(ctx, "pool", NULL, &g, (const uint64_t *)&rs->pool[p], 0);
 	}
 	for (p = 0; p < rev->n_pools; p++) {
 		const struct conf_pool *pl = &rev->pools[p];
@@ -496,7 +496,7 @@ rev_walk(const struct app *a, const struct rev_sums *rs, group_visit_fn fn,
 
 			g.name = pl->servers[i].name;
 			fn(ctx, "server", pl->name, &g,
-			   (const uint64_t *)&rs->srv[p][i], SERVER_PW_N);
+			   (const uint64_t *)&rs->srv[p][i], 0);
 		}
 	}
 }
@@ -755,10 +755,6 @@ prom_visit(void *arg, const char *parent, const char *sub,
 	size_t off = 0;
 	unsigned k;
 
-	/* totals only: one series of every value */
-	if (parent != NULL &&
-	    (strcmp(parent, "pool") == 0 || strcmp(parent, "server") == 0))
-		n_pw = 0;
 	if (n_pw > 0) {
 		off = (size_t)((const char *)vals - (const char *)c->tot);
 		GH_VERIFY(off < sizeof(*c->tot));
