@@ -41,6 +41,9 @@
 /* A command line: room for "cache purge " and the longest cache key. */
 #define CTL_LINE_MAX  (CACHE_KEY_MAX_BYTES + 256)
 #define CTL_REPLY_MAX (256 * 1024)
+/* "stats" of many pools and servers may pass CTL_REPLY_MAX: rendered
+ * again in a buffer that grows 4 times at a turn up to this */
+#define CTL_STATS_MAX (16 * 1024 * 1024)
 #define CTL_CLIENT_MS 200
 /* What is read and dropped of an overlong command line at most. */
 #define CTL_DISCARD_MAX (1024 * 1024)
@@ -808,13 +811,39 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 	    cmd);
 }
 
+/*
+ * "stats" or "stats json" (<json>) that did not fit CTL_REPLY_MAX, again
+ * in a buffer of its own (*big, malloc'd; the caller frees it): its
+ * length, or 0 when it does not fit CTL_STATS_MAX or there is no memory
+ * (the reply cut at CTL_REPLY_MAX stands).
+ */
+static size_t
+ctl_stats_grow(const struct app *a, int json, char **big)
+{
+	size_t cap, len;
+
+	for (cap = (size_t)CTL_REPLY_MAX * 4; cap <= CTL_STATS_MAX; cap *= 4) {
+		char *p = malloc(cap);
+
+		if (p == NULL)
+			return 0;
+		len = app_stats_render(a, json, p, cap);
+		if (len < cap - 1) {
+			*big = p;
+			return len;
+		}
+		free(p);
+	}
+	return 0;
+}
+
 int
 ctl_serve(struct ctl *c, const struct app *a, int timeout_ms)
 {
 	static char reply[CTL_REPLY_MAX];
 	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-	char line[CTL_LINE_MAX];
-	size_t len;
+	char line[CTL_LINE_MAX], *big = NULL;
+	size_t len, k;
 	int fd, rc;
 
 	rc = poll(&pfd, 1, timeout_ms);
@@ -841,7 +870,14 @@ ctl_serve(struct ctl *c, const struct app *a, int timeout_ms)
 		len = ctl_execute(a, line, reply, sizeof(reply));
 	if (len >= sizeof(reply))
 		len = sizeof(reply) - 1;
-	ctl_write_all(fd, reply, len);
+	if (len == sizeof(reply) - 1 && rc >= 0 &&
+	    (strcmp(line, "stats") == 0 || strcmp(line, "stats json") == 0)) {
+		k = ctl_stats_grow(a, strcmp(line, "stats json") == 0, &big);
+		if (k != 0)
+			len = k;
+	}
+	ctl_write_all(fd, big != NULL ? big : reply, len);
+	free(big);
 	close(fd);
 	return 1;
 }

@@ -328,7 +328,8 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	                          .live = &a->reload->live,
 	                          .auth = a->auth,
 	                          .auth_queue = w->p.id,
-	                          .n_workers = a->conf->workers};
+	                          .n_workers = a->conf->workers,
+	                          .worker = w->p.id};
 	const struct conf *c = a->conf;
 	unsigned i;
 

@@ -168,6 +168,24 @@ in_flight(const struct app *a, unsigned p, unsigned s)
 	return n;
 }
 
+/* Idle connections to server <s> of pool <p>, summed over the workers. */
+static uint64_t
+idle_conns(const struct app *a, unsigned p, unsigned s)
+{
+	const struct proxy_server_counters *sc;
+	uint64_t n = 0;
+	unsigned w;
+
+	for (w = 0; w < a->n_workers; w++) {
+		if (a->workers[w] == NULL || a->workers[w]->proxy == NULL)
+			continue;
+		sc = proxy_worker_server_counters(a->workers[w]->proxy, p, s);
+		if (sc != NULL)
+			n += __atomic_load_n(&sc->idle_conns, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
 size_t
 pools_show(const struct app *a, char *out, size_t cap)
 {
@@ -193,12 +211,13 @@ pools_show(const struct app *a, char *out, size_t cap)
 			inet_ntop(AF_INET, &sv->ip_be, ip, sizeof(ip));
 			len += (size_t)snprintf(
 			    out + len, cap - len,
-			    "  server %s %s:%u weight %u max-conns %u: %s, "
-			    "in flight %" PRIu64 ", last check %s\n",
+			    "  server %s %s:%u weight %u max-conns %u "
+			    "idle-max %u: %s, in flight %" PRIu64
+			    ", idle %" PRIu64 ", last check %s\n",
 			    sv->name, ip, (unsigned)ntohs(sv->port_be),
-			    sv->weight, sv->max_conns,
+			    sv->weight, sv->max_conns, sv->idle_max,
 			    state_name(lb_health_state(pool->health, s, now)),
-			    in_flight(a, p, s),
+			    in_flight(a, p, s), idle_conns(a, p, s),
 			    pchk_result_name(last_check(a, p, s)));
 		}
 	}

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -19,6 +20,7 @@
 #include "cache/cache_index.h"
 #include "common/gh_common.h"
 #include "dns/dns.h"
+#include "lb/lb.h"
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "tcp/tcp.h"
@@ -165,6 +167,32 @@ cache_read(const struct app *a, struct cache_vals *v)
 		v->arena_bytes = 0; /* jemalloc without statistics */
 }
 
+/*
+ * The reverse proxy's pools and servers (totals only): each pool's and
+ * each server's counters summed over the workers, then the gauges the
+ * control thread reads (the pool's shared health, the workers' requests
+ * in flight), in the order of proxy_pool_counters_desc and
+ * proxy_server_counters_desc.  About 120 KiB: allocated per rendering
+ * (rev_sums_take), not kept in every snapshot.
+ */
+struct rev_pool_vals {
+	struct proxy_pool_counters c;
+	PROXY_POOL_GAUGES(STATS_FIELD)
+};
+
+struct rev_server_vals {
+	struct proxy_server_counters c;
+	PROXY_SERVER_GAUGES(STATS_FIELD)
+};
+
+#define POOL_PW_N   (sizeof(struct proxy_pool_counters) / sizeof(uint64_t))
+#define SERVER_PW_N (sizeof(struct proxy_server_counters) / sizeof(uint64_t))
+
+struct rev_sums {
+	struct rev_pool_vals pool[CONF_POOLS_MAX];
+	struct rev_server_vals srv[CONF_POOLS_MAX][CONF_POOL_SERVERS_MAX];
+};
+
 /* Everything one rendering needs, summed once. */
 struct stats_snapshot {
 	struct net_counters net;
@@ -183,6 +211,7 @@ struct stats_snapshot {
 	struct reload_totals reload; /* valid when has_reload */
 	struct pools_totals pools;   /* valid when has_pools */
 	struct pchk_counters health;
+	struct rev_sums *rev; /* totals with pools, else NULL (malloc'd) */
 	bool has_cache;
 	bool has_alog;
 	bool has_mgmt;
@@ -291,10 +320,69 @@ dev_read(const struct app *a, unsigned i, struct dev_counters *d)
 	d->mbufs_in_use = rte_mempool_in_use_count(a->pools[i]);
 }
 
+/* The pools' and servers' values of <a> now, or NULL (no pools, no
+ * memory: the groups are left out).  free() it. */
+static struct rev_sums *
+rev_sums_take(const struct app *a)
+{
+	const struct conf_rev *rev = a->conf != NULL ? a->conf->rev : NULL;
+	uint64_t now = proxy_lb_now_ms(rte_rdtsc(), rte_get_tsc_hz());
+	struct rev_sums *rs;
+	unsigned p, i, k;
+
+	if (rev == NULL || rev->n_pools == 0)
+		return NULL;
+	rs = calloc(1, sizeof(*rs));
+	if (rs == NULL)
+		return NULL;
+	for (p = 0; p < rev->n_pools; p++) {
+		const struct conf_pool *pl = &rev->pools[p];
+		struct rev_pool_vals *pv = &rs->pool[p];
+		unsigned st[4] = {0};
+
+		for (k = 0; k < a->n_workers; k++) {
+			const struct proxy_worker *pw = a->workers[k]->proxy;
+			const uint64_t *src;
+
+			if (pw == NULL)
+				continue;
+			src =
+			    (const uint64_t *)proxy_worker_pool_counters(pw, p);
+			if (src != NULL)
+				stats_group_add((uint64_t *)&pv->c, &src, 1,
+				                POOL_PW_N);
+			for (i = 0; i < pl->n_servers; i++) {
+				struct rev_server_vals *sv = &rs->srv[p][i];
+
+				src = (const uint64_t *)
+				    proxy_worker_server_counters(pw, p, i);
+				if (src != NULL)
+					stats_group_add((uint64_t *)&sv->c,
+					                &src, 1, SERVER_PW_N);
+				sv->in_flight +=
+				    proxy_worker_pool_outstanding(pw, p, i);
+			}
+		}
+		lb_health_counts(pl->health, now, st);
+		pv->servers_up = st[LB_UP];
+		pv->servers_down = st[LB_DOWN];
+		pv->servers_ejected = st[LB_EJECTED];
+		pv->servers_draining = st[LB_DRAINING];
+		for (i = 0; i < pl->n_servers; i++) {
+			rs->srv[p][i].state =
+			    (uint64_t)lb_health_state(pl->health, i, now);
+			stats_hist_cumulate(&proxy_server_counters_desc,
+			                    (uint64_t *)&rs->srv[p][i]);
+		}
+	}
+	return rs;
+}
+
 /*
  * Sum worker <only> (or all workers when only < 0) into <s>; with <total>
  * also the devices' and the process's counters (the access-log writer's),
- * which belong to no worker.
+ * and the pools' and servers' (s->rev, which snapshot_done frees), which
+ * belong to no worker or are shown in totals only.
  */
 static void
 snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
@@ -361,26 +449,68 @@ snapshot_take(const struct app *a, int only, struct stats_snapshot *s,
 		stats_group_add((uint64_t *)&s->mgmt, &src, 1, MGMT_N);
 		s->has_mgmt = true;
 	}
+	s->rev = rev_sums_take(a);
+}
+
+/* What snapshot_take allocated, freed. */
+static void
+snapshot_done(struct stats_snapshot *s)
+{
+	free(s->rev);
+	s->rev = NULL;
 }
 
 /*
  * What a surface does with one group.  <parent> is "port" for the group of
- * one port (named after it), "listener" for one forward listener's, NULL
- * for the others.  The first <n_pw> values of the group are kept per
- * worker (the rest are the process's: a port's device counters, the
- * cache's, the access-log writer's).
+ * one port (named after it), "listener" for one forward listener's,
+ * "pool" for one pool's, "server" for one server's, NULL for the others;
+ * <sub> is the pool of a server's group (named after the server), else
+ * NULL.  The first <n_pw> values of the group are kept per worker and
+ * found in each worker's snapshot (the rest are the process's: a port's
+ * device counters, the cache's, the access-log writer's; and a pool's and
+ * a server's groups, whose per-worker copies are summed in totals only).
  */
-typedef void (*group_visit_fn)(void *ctx, const char *parent,
+typedef void (*group_visit_fn)(void *ctx, const char *parent, const char *sub,
                                const struct stats_group_desc *g,
                                const uint64_t *vals, unsigned n_pw);
+
+/* The groups of the pools, then of their servers (pool by pool). */
+static void
+rev_walk(const struct app *a, const struct rev_sums *rs, group_visit_fn fn,
+         void *ctx)
+{
+	const struct conf_rev *rev = a->conf->rev;
+	unsigned p, i;
+
+	for (p = 0; p < rev->n_pools; p++) {
+		struct stats_group_desc g = proxy_pool_counters_desc;
+
+		g.name = rev->pools[p].name;
+		fn(ctx, "pool", NULL, &g, (const uint64_t *)&rs->pool[p], 0);
+	}
+	for (p = 0; p < rev->n_pools; p++) {
+		const struct conf_pool *pl = &rev->pools[p];
+
+		for (i = 0; i < pl->n_servers; i++) {
+			struct stats_group_desc g = proxy_server_counters_desc;
+
+			g.name = pl->servers[i].name;
+			fn(ctx, "server", pl->name, &g,
+			   (const uint64_t *)&rs->srv[p][i], 0);
+		}
+	}
+}
 
 /*
  * Hand every group of <s> to <fn>, in the one order all surfaces share:
  * the worker groups, one group per port (its device counters only in
  * totals, <total>), one per forward listener, then the process's groups
- * (totals only: the process's, the shared cache's index when there is
- * one, the access-log writer's, the reloads', the management
- * endpoint's).  This is the only list of groups: text,
+ * (totals only: one per pool and one per server of a pool, the process's,
+ * the shared cache's index when there is one, the access-log writer's,
+ * the reloads', the management endpoint's).  A pool's and a server's
+ * counters are kept per worker but shown in totals only (a worker's share
+ * of a server says little, and 512 servers times the workers would swamp
+ * every surface).  This is the only list of groups: text,
  * JSON, telemetry and Prometheus all render what it visits.
  */
 static void
@@ -390,7 +520,7 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 	unsigned i, j = 0;
 
 	for (i = 0; i < GH_ARRAY_SIZE(worker_groups); i++)
-		fn(ctx, NULL, worker_groups[i].desc,
+		fn(ctx, NULL, NULL, worker_groups[i].desc,
 		   group_cvals(s, &worker_groups[i]), worker_groups[i].desc->n);
 	for (i = 0; i < a->n_ports; i++) {
 		struct stats_group_desc g = {
@@ -398,7 +528,8 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 		    total ? (unsigned)GH_ARRAY_SIZE(port_descs)
 		          : (unsigned)PORT_OWN_N};
 
-		fn(ctx, "port", &g, (const uint64_t *)&s->port[i], PORT_OWN_N);
+		fn(ctx, "port", NULL, &g, (const uint64_t *)&s->port[i],
+		   PORT_OWN_N);
 	}
 	for (i = 0; i < a->conf->n_listeners && j < CONF_LISTENERS_MAX; i++) {
 		struct stats_group_desc g = {
@@ -408,22 +539,27 @@ snapshot_walk(const struct app *a, const struct stats_snapshot *s, bool total,
 
 		if (!conf_listen_is_proxy(a->conf->listeners[i].mode))
 			continue;
-		fn(ctx, "listener", &g, (const uint64_t *)&s->listener[j++],
-		   g.n);
+		fn(ctx, "listener", NULL, &g,
+		   (const uint64_t *)&s->listener[j++], g.n);
 	}
 	if (!total)
 		return;
-	fn(ctx, NULL, &process_group, (const uint64_t *)&s->process, 0);
+	if (s->rev != NULL)
+		rev_walk(a, s->rev, fn, ctx);
+	fn(ctx, NULL, NULL, &process_group, (const uint64_t *)&s->process, 0);
 	if (s->has_cache)
-		fn(ctx, NULL, &cache_group, (const uint64_t *)&s->cache, 0);
+		fn(ctx, NULL, NULL, &cache_group, (const uint64_t *)&s->cache,
+		   0);
 	if (s->has_alog)
-		fn(ctx, NULL, &alog_group, (const uint64_t *)&s->alog, 0);
+		fn(ctx, NULL, NULL, &alog_group, (const uint64_t *)&s->alog, 0);
 	if (s->has_reload)
-		fn(ctx, NULL, &reload_group, (const uint64_t *)&s->reload, 0);
+		fn(ctx, NULL, NULL, &reload_group, (const uint64_t *)&s->reload,
+		   0);
 	if (s->has_pools)
-		fn(ctx, NULL, &pools_group, (const uint64_t *)&s->pools, 0);
+		fn(ctx, NULL, NULL, &pools_group, (const uint64_t *)&s->pools,
+		   0);
 	if (s->has_mgmt)
-		fn(ctx, NULL, &mgmt_group, (const uint64_t *)&s->mgmt, 0);
+		fn(ctx, NULL, NULL, &mgmt_group, (const uint64_t *)&s->mgmt, 0);
 }
 
 struct text_ctx {
@@ -433,63 +569,42 @@ struct text_ctx {
 };
 
 static void
-text_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-           const uint64_t *vals, unsigned n_pw)
+text_visit(void *arg, const char *parent, const char *sub,
+           const struct stats_group_desc *g, const uint64_t *vals,
+           unsigned n_pw)
 {
 	struct text_ctx *c = arg;
-	char prefix[64];
+	char prefix[96];
 	const char *p = c->label;
 
 	(void)n_pw;
 	if (parent != NULL) {
-		snprintf(prefix, sizeof(prefix), "%s%s%s",
-		         c->label ? c->label : "", c->label ? "." : "", parent);
+		snprintf(prefix, sizeof(prefix), "%s%s%s%s%s",
+		         c->label ? c->label : "", c->label ? "." : "", parent,
+		         sub ? "." : "", sub ? sub : "");
 		p = prefix;
 	}
 	stats_render_text(c->b, p, g, vals, c->skip_zero);
 }
 
-struct json_ctx {
-	struct stats_buf *b;
-	const char *parent; /* the object open inside ours, or NULL */
-	unsigned n_top;     /* members written at the top level */
-	unsigned n_in;      /* members written inside <parent> */
-};
-
 static void
-json_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-           const uint64_t *vals, unsigned n_pw)
+json_visit(void *arg, const char *parent, const char *sub,
+           const struct stats_group_desc *g, const uint64_t *vals,
+           unsigned n_pw)
 {
-	struct json_ctx *c = arg;
-
 	(void)n_pw;
-	if (c->parent != NULL &&
-	    (parent == NULL || strcmp(parent, c->parent) != 0)) {
-		stats_buf_printf(c->b, "}");
-		c->parent = NULL;
-	}
-	if (parent != NULL && c->parent == NULL) {
-		stats_buf_printf(c->b, "%s\"%s\":{", c->n_top++ ? "," : "",
-		                 parent);
-		c->parent = parent;
-		c->n_in = 0;
-	}
-	if (c->parent != NULL)
-		stats_buf_printf(c->b, "%s", c->n_in++ ? "," : "");
-	else
-		stats_buf_printf(c->b, "%s", c->n_top++ ? "," : "");
-	stats_render_json(c->b, g, vals);
+	stats_json_group(arg, parent, sub, g, vals);
 }
 
 static void
 render_json(const struct app *a, const struct stats_snapshot *s, bool total,
             struct stats_buf *b)
 {
-	struct json_ctx c = {b, NULL, 0, 0};
+	struct stats_json_nest j;
 
-	stats_buf_printf(b, "{");
-	snapshot_walk(a, s, total, json_visit, &c);
-	stats_buf_printf(b, "%s}", c.parent != NULL ? "}" : "");
+	stats_json_begin(&j, b);
+	snapshot_walk(a, s, total, json_visit, &j);
+	stats_json_end(&j);
 }
 
 size_t
@@ -510,6 +625,7 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 		                 GH_VERSION, (unsigned long long)uptime_s(a),
 		                 a->n_workers);
 		render_json(a, &s, true, &b);
+		snapshot_done(&s);
 		stats_buf_printf(&b, ",\"per_worker\":[");
 		for (k = 0; k < a->n_workers; k++) {
 			snapshot_take(a, (int)k, &s, false);
@@ -524,6 +640,7 @@ app_stats_render(const struct app *a, int json, char *out, size_t cap)
 	                 GH_VERSION, (unsigned long long)uptime_s(a),
 	                 a->n_workers, a->n_ports);
 	snapshot_walk(a, &s, true, text_visit, &tc);
+	snapshot_done(&s);
 	for (k = 0; k < a->n_workers; k++) {
 		char label[24];
 
@@ -565,9 +682,13 @@ app_cache_stats_render(const struct app *a, int json, char *out, size_t cap)
 
 #define PROM_PREFIX "gatehouse"
 /* the series of one family: a port's or a listener's, each per worker and
- * one for the process's values */
-#define PROM_SERIES_MAX \
+ * one for the process's values; or a server's, one per server (totals) */
+#define PROM_SERIES_PW \
 	((CONF_PORTS_MAX + CONF_LISTENERS_MAX) * (CONF_WORKERS_MAX + 1))
+#define PROM_SERIES_MAX                                          \
+	(PROM_SERIES_PW > CONF_POOLS_MAX * CONF_POOL_SERVERS_MAX \
+	     ? PROM_SERIES_PW                                    \
+	     : CONF_POOLS_MAX * CONF_POOL_SERVERS_MAX)
 
 /*
  * The Prometheus walk: the totals <tot> are walked; a group's per-worker
@@ -575,8 +696,10 @@ app_cache_stats_render(const struct app *a, int json, char *out, size_t cap)
  * its series are one per worker (label worker="N") for its first n_pw
  * values and one for the rest (the process's).  The groups of one parent
  * (each port's, each listener's) make one family each, labelled with
- * the parent ("port", "listener") and the group's name: they are gathered
- * in <series> and written together when the parent changes.
+ * the parent ("port", "listener", "pool", "server") and the group's
+ * name, a server's also with its pool (label pool): they are gathered in
+ * <series> and written together when the parent changes.  The pools'
+ * and servers' groups are totals only: one series each, no worker label.
  */
 struct prom_ctx {
 	struct stats_buf *b;
@@ -606,7 +729,8 @@ prom_flush(struct prom_ctx *c)
 
 /* One more series of the current family, NULL when there is no room. */
 static struct stats_series *
-prom_series(struct prom_ctx *c, const char *parent, const char *name)
+prom_series(struct prom_ctx *c, const char *parent, const char *sub,
+            const char *name)
 {
 	struct stats_series *s;
 
@@ -614,21 +738,27 @@ prom_series(struct prom_ctx *c, const char *parent, const char *name)
 		return NULL;
 	s = &c->series[c->n_series++];
 	memset(s, 0, sizeof(*s));
+	if (sub != NULL)
+		s->labels[s->n_labels++] = (struct stats_label){"pool", sub};
 	if (parent != NULL)
 		s->labels[s->n_labels++] = (struct stats_label){parent, name};
 	return s;
 }
 
 static void
-prom_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-           const uint64_t *vals, unsigned n_pw)
+prom_visit(void *arg, const char *parent, const char *sub,
+           const struct stats_group_desc *g, const uint64_t *vals,
+           unsigned n_pw)
 {
 	struct prom_ctx *c = arg;
-	size_t off = (size_t)((const char *)vals - (const char *)c->tot);
 	struct stats_series *s;
+	size_t off = 0;
 	unsigned k;
 
-	GH_VERIFY(off < sizeof(*c->tot));
+	if (n_pw > 0) {
+		off = (size_t)((const char *)vals - (const char *)c->tot);
+		GH_VERIFY(off < sizeof(*c->tot));
+	}
 	if (c->parent != NULL &&
 	    (parent == NULL || strcmp(parent, c->parent) != 0))
 		prom_flush(c);
@@ -637,7 +767,7 @@ prom_visit(void *arg, const char *parent, const struct stats_group_desc *g,
 		c->pg.name = parent;
 	c->parent = parent;
 	for (k = 0; k < c->n_workers && n_pw > 0; k++) {
-		s = prom_series(c, parent, g->name);
+		s = prom_series(c, parent, sub, g->name);
 		if (s == NULL)
 			break;
 		s->labels[s->n_labels++] =
@@ -647,7 +777,7 @@ prom_visit(void *arg, const char *parent, const struct stats_group_desc *g,
 		s->to = n_pw;
 	}
 	if (n_pw < g->n) {
-		s = prom_series(c, parent, g->name);
+		s = prom_series(c, parent, sub, g->name);
 		if (s != NULL) {
 			s->vals = vals;
 			s->from = n_pw;
@@ -676,6 +806,7 @@ app_metrics_render(const struct app *a, struct stats_buf *b)
 	c.n_workers = a->n_workers;
 	snapshot_walk(a, &tot, true, prom_visit, &c);
 	prom_flush(&c);
+	snapshot_done(&tot);
 	return b->overflow ? -ENOSPC : 0;
 }
 
@@ -685,52 +816,115 @@ app_metrics_render(const struct app *a, struct stats_buf *b)
  * One telemetry dictionary per counter group, nested under <d>.  DPDK
  * 22.11 takes only [A-Za-z0-9_/] in dictionary keys and one level of
  * nesting, so a port's group "port.<name>" of text and JSON is keyed
- * "port_<name>" here; every other name is the same on all three surfaces.
+ * "port_<name>" here, a pool's "pool_<pool>", a server's
+ * "server.<pool>.<name>" "server_<pool>_<name>", and any other character
+ * of a name (a '-') becomes '_'; every other name is the same on all
+ * three surfaces.  A reply holds at most 16 KiB (DPDK's MAX_OUTPUT_LEN;
+ * what does not fit is left out), so the pools' groups have a command of
+ * their own (/gatehouse/pools) and each server's another
+ * (/gatehouse/server,POOL,SERVER); /gatehouse/stats has the rest.
  */
-static void
-tel_visit(void *arg, const char *parent, const struct stats_group_desc *g,
-          const uint64_t *vals, unsigned n_pw)
+struct tel_ctx {
+	struct rte_tel_data *d;
+	const char *parent; /* the groups wanted: this parent's, or */
+	const char *pool;   /* with "server", this pool's */
+	const char *server; /* and this server's */
+};
+
+static bool
+tel_wanted(const struct tel_ctx *c, const char *parent, const char *sub,
+           const char *name)
 {
-	struct rte_tel_data *d = arg;
+	bool rev = parent != NULL && (strcmp(parent, "pool") == 0 ||
+	                              strcmp(parent, "server") == 0);
+
+	if (c->parent == NULL)
+		return !rev;
+	if (parent == NULL || strcmp(parent, c->parent) != 0)
+		return false;
+	return c->pool == NULL || (sub != NULL && strcmp(sub, c->pool) == 0 &&
+	                           strcmp(name, c->server) == 0);
+}
+
+static void
+tel_visit(void *arg, const char *parent, const char *sub_name,
+          const struct stats_group_desc *g, const uint64_t *vals, unsigned n_pw)
+{
+	struct tel_ctx *c = arg;
 	struct rte_tel_data *sub;
 	char key[RTE_TEL_MAX_STRING_LEN];
 	unsigned i;
 
 	(void)n_pw;
+	if (!tel_wanted(c, parent, sub_name, g->name))
+		return;
 	sub = rte_tel_data_alloc();
 	if (sub == NULL)
 		return;
 	rte_tel_data_start_dict(sub);
 	for (i = 0; i < g->n; i++)
 		rte_tel_data_add_dict_u64(sub, g->counters[i].name, vals[i]);
-	snprintf(key, sizeof(key), "%s%s%s", parent ? parent : "",
-	         parent ? "_" : "", g->name);
-	if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
+	snprintf(key, sizeof(key), "%s%s%s%s%s", parent ? parent : "",
+	         parent ? "_" : "", sub_name ? sub_name : "",
+	         sub_name ? "_" : "", g->name);
+	for (i = 0; key[i] != '\0'; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') ||
+		      (key[i] >= 'A' && key[i] <= 'Z') ||
+		      (key[i] >= '0' && key[i] <= '9') || key[i] == '/'))
+			key[i] = '_';
+	if (rte_tel_data_add_dict_container(c->d, key, sub, 0) != 0)
 		rte_tel_data_free(sub);
 }
 
 static int
-tel_fill(const struct app *a, int only, struct rte_tel_data *d)
+tel_fill(const struct app *a, int only, struct tel_ctx *c)
 {
 	struct stats_snapshot s;
 
 	snapshot_take(a, only, &s, only < 0);
-	rte_tel_data_start_dict(d);
-	snapshot_walk(a, &s, only < 0, tel_visit, d);
+	rte_tel_data_start_dict(c->d);
+	snapshot_walk(a, &s, only < 0, tel_visit, c);
+	snapshot_done(&s);
 	return 0;
 }
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct tel_ctx c = {d, NULL, NULL, NULL};
+
 	(void)cmd;
 	(void)params;
-	return tel_fill(telemetry_app, -1, d);
+	return tel_fill(telemetry_app, -1, &c);
+}
+
+static int
+tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tel_ctx c = {d, "pool", NULL, NULL};
+
+	(void)cmd;
+	(void)params;
+	return tel_fill(telemetry_app, -1, &c);
+}
+
+static int
+tel_server(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char pool[CONF_NAME_MAX], server[CONF_NAME_MAX], extra[2];
+	struct tel_ctx c = {d, "server", pool, server};
+
+	(void)cmd;
+	if (params == NULL ||
+	    sscanf(params, "%31[^,],%31[^,]%1s", pool, server, extra) != 2)
+		return -EINVAL;
+	return tel_fill(telemetry_app, -1, &c);
 }
 
 static int
 tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct tel_ctx c = {d, NULL, NULL, NULL};
 	char *end;
 	unsigned long id;
 
@@ -740,7 +934,7 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	id = strtoul(params, &end, 10);
 	if (*end != '\0' || id >= telemetry_app->n_workers)
 		return -EINVAL;
-	return tel_fill(telemetry_app, (int)id, d);
+	return tel_fill(telemetry_app, (int)id, &c);
 }
 
 static int
@@ -782,6 +976,12 @@ app_telemetry_register(const struct app *a)
 	GH_VERIFY(stats_group_check(&process_group) == 0);
 	GH_VERIFY(stats_group_check(&mgmt_group) == 0);
 	GH_VERIFY(stats_group_check(&proxy_listener_counters_desc) == 0);
+	GH_VERIFY(stats_group_check(&proxy_pool_counters_desc) == 0);
+	GH_VERIFY(stats_group_check(&proxy_server_counters_desc) == 0);
+	GH_VERIFY(proxy_pool_counters_desc.n * sizeof(uint64_t) ==
+	          sizeof(struct rev_pool_vals));
+	GH_VERIFY(proxy_server_counters_desc.n * sizeof(uint64_t) ==
+	          sizeof(struct rev_server_vals));
 	telemetry_app = a;
 	rc = rte_telemetry_register_cmd("/gatehouse/stats", tel_stats,
 	                                "Totals of every Gatehouse counter");
@@ -789,6 +989,14 @@ app_telemetry_register(const struct app *a)
 		rc = rte_telemetry_register_cmd(
 		    "/gatehouse/worker", tel_worker,
 		    "Counters of one worker. Parameters: int worker_id");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/gatehouse/pools", tel_pools,
+		    "Totals of every reverse-proxy pool's counters");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd(
+		    "/gatehouse/server", tel_server,
+		    "One pool server's totals. Parameters: POOL,SERVER");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd(
 		    "/gatehouse/info", tel_info,

@@ -92,12 +92,13 @@ enum pool_directive_id {
 	P_CHECK_TIMEOUT_MS,
 	P_RISE,
 	P_FALL,
+	P_SERVER_IDLE_MAX,
 	P_COUNT,
 };
 
 _Static_assert(P_COUNT <= CONF_SECTION_ROWS_MAX, "parser.seen[] holds them");
 
-/* server NAME IP:PORT [weight 1..256] [max-conns N] */
+/* server NAME IP:PORT [weight 1..256] [max-conns N] [idle-max N] */
 static int
 set_server(struct parser *p, const struct directive *d, const char *arg)
 {
@@ -139,6 +140,7 @@ set_server(struct parser *p, const struct directive *d, const char *arg)
 		                 d->name, conf_ip_str(sv->ip_be, 0));
 	strcpy(sv->name, name);
 	sv->weight = 1;
+	sv->idle_max = UINT32_MAX; /* the pool's, at its end */
 	sv->line = p->line;
 	/* Each turn consumes two words of buf. */
 	while (*next != '\0') {
@@ -158,10 +160,15 @@ set_server(struct parser *p, const struct directive *d, const char *arg)
 			                     1000000, &v) < 0)
 				return -EINVAL;
 			sv->max_conns = (uint32_t)v;
+		} else if (strcmp(key, "idle-max") == 0) {
+			if (conf_want_number(p, d->name, "idle-max ", val, 0,
+			                     65536, &v) < 0)
+				return -EINVAL;
+			sv->idle_max = (uint32_t)v;
 		} else {
 			return conf_fail(p,
-			                 "%s: unknown option \"%s\" (weight or "
-			                 "max-conns)",
+			                 "%s: unknown option \"%s\" (weight, "
+			                 "max-conns or idle-max)",
 			                 d->name, key);
 		}
 	}
@@ -253,6 +260,8 @@ static const struct directive pool_directives[P_COUNT] = {
         NUM_POOL("check-timeout-ms", check_timeout_ms, 10, 600000),
     [P_RISE] = NUM_POOL("rise", rise, 1, 100),
     [P_FALL] = NUM_POOL("fall", fall, 1, 100),
+    [P_SERVER_IDLE_MAX] =
+        NUM_POOL("server-idle-max", server_idle_max, 0, 65536),
 };
 
 static void
@@ -261,6 +270,7 @@ pool_defaults(struct conf_pool *pl)
 	pl->balance = CONF_BALANCE_ROUNDROBIN;
 	pl->queue_timeout_ms = 5000;
 	pl->queue_max = 1024;
+	pl->server_idle_max = 256;
 	pl->eject_fails = 5;
 	pl->eject_5xx = 0;
 	pl->eject_base_ms = 10000;
@@ -307,9 +317,12 @@ pool_begin(struct parser *p, char *rest)
 static int
 pool_end(struct parser *p)
 {
-	const struct conf_pool *pl = p->pool;
-	unsigned line = pl->line;
+	struct conf_pool *pl = p->pool;
+	unsigned line = pl->line, i;
 
+	for (i = 0; i < pl->n_servers; i++)
+		if (pl->servers[i].idle_max == UINT32_MAX)
+			pl->servers[i].idle_max = pl->server_idle_max;
 	if (pl->n_servers == 0)
 		return conf_fail_at(p, pl->line,
 		                    "pool \"%s\": at least one server is "

@@ -115,13 +115,16 @@ enum conf_check {
 	CONF_CHECK_HTTP = 2,
 };
 
-/* One `server NAME IP:PORT [weight N] [max-conns N]` of a pool. */
+/* One `server NAME IP:PORT [weight N] [max-conns N] [idle-max N]` of a
+ * pool. */
 struct conf_server {
 	char name[CONF_NAME_MAX];
 	uint32_t ip_be;
 	uint16_t port_be;
 	uint32_t weight;    /* 1..256, default 1 */
 	uint32_t max_conns; /* 0: no limit (default) */
+	uint32_t idle_max;  /* idle keep-alive connections kept, 0..65536;
+	                       default the pool's server-idle-max */
 	unsigned port_idx;  /* the port that reaches it (file end) */
 	unsigned line;
 };
@@ -136,6 +139,8 @@ struct conf_pool {
 	enum conf_balance balance; /* default roundrobin */
 	uint32_t queue_timeout_ms; /* 0..600000, default 5000; 0: no queue */
 	uint32_t queue_max;        /* per worker, 1..65536, default 1024 */
+	uint32_t server_idle_max;  /* a server's idle-max when its line has
+	                              none: 0..65536, default 256 */
 	uint32_t eject_fails;      /* 0..1000, default 5; 0: never */
 	uint32_t eject_5xx;        /* 0..1000, default 0: never */
 	uint32_t eject_base_ms;    /* 100..3600000, default 10000 */

@@ -130,12 +130,15 @@ bool lb_health_check_result(struct lb_health *h, unsigned srv, bool ok,
 void lb_health_admin(struct lb_health *h, unsigned srv, bool enabled);
 
 /*
- * One worker's view of <p> for a process of <n_workers> workers, where
- * server i allows <max_conns>[i] requests in flight in all (0: no limit;
- * <max_conns> may be NULL).  NULL and errno.
+ * The view of <p> of worker <worker> (0..n_workers-1) of a process of
+ * <n_workers> workers, where server i allows <max_conns>[i] requests in
+ * flight in all (0: no limit; <max_conns> may be NULL).  The round-robin
+ * of worker k starts k picks into the pool's sequence, so that N workers
+ * with one request each do not all send it to the same server.  NULL and
+ * errno (EINVAL: n_workers 0 or worker >= n_workers; ENOMEM).
  */
 struct lb_worker *lb_worker_new(const struct lb_pool *p, unsigned n_workers,
-                                const uint32_t *max_conns);
+                                unsigned worker, const uint32_t *max_conns);
 void lb_worker_free(struct lb_worker *w);
 
 /*

@@ -13,15 +13,19 @@
 
 #include "lb_priv.h"
 
+static int lb_smooth_wrr(struct lb_worker *w, const struct lb_pool *p,
+                         uint32_t set);
+
 struct lb_worker *
-lb_worker_new(const struct lb_pool *p, unsigned n_workers,
+lb_worker_new(const struct lb_pool *p, unsigned n_workers, unsigned worker,
               const uint32_t *max_conns)
 {
 	struct lb_worker *w;
 	size_t bytes;
+	uint32_t all;
 
 	GH_CHECK_OBJ_NOTNULL(p, LB_POOL_MAGIC);
-	if (n_workers == 0) {
+	if (n_workers == 0 || worker >= n_workers) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -40,6 +44,11 @@ lb_worker_new(const struct lb_pool *p, unsigned n_workers,
 		w->share[i] =
 		    (uint32_t)(((uint64_t)max_conns[i] + n_workers - 1) /
 		               n_workers);
+	/* worker k starts k picks in: the smooth sequence repeats every
+	 * total_weight picks, so at most that many steps */
+	all = p->n >= 32 ? UINT32_MAX : (1u << p->n) - 1;
+	for (unsigned k = 0; k < worker % p->total_weight; k++)
+		(void)lb_smooth_wrr(w, p, all);
 	return w;
 }
 

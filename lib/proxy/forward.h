@@ -51,4 +51,11 @@ void fwd_ctx_destroy(struct fwd_ctx *fc);
 uint32_t fwd_rev_outstanding(const struct fwd_ctx *fc, unsigned pool,
                              unsigned srv);
 
+/* This worker's counters of pool <pool>, or of its server <srv>: NULL
+ * when there is no such pool or server (for the control thread's sums). */
+const struct proxy_pool_counters *
+fwd_rev_pool_counters(const struct fwd_ctx *fc, unsigned pool);
+const struct proxy_server_counters *
+fwd_rev_server_counters(const struct fwd_ctx *fc, unsigned pool, unsigned srv);
+
 #endif /* GH_PROXY_FORWARD_H */

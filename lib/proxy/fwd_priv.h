@@ -188,6 +188,11 @@ struct fwd_rev_pool {
 	struct fwd_session *q_head;
 	struct fwd_session *q_tail;
 	uint32_t q_len;
+	/* idle connections this worker keeps per server: its share of the
+	 * server's idle-max (fwd_idle_put) */
+	uint32_t idle_share[CONF_POOL_SERVERS_MAX];
+	struct proxy_pool_counters cnt;
+	struct proxy_server_counters srv[CONF_POOL_SERVERS_MAX];
 };
 
 struct fwd_session {
@@ -272,6 +277,11 @@ struct fwd_session {
 	uint8_t rev_retries;
 	uint32_t rev_exclude;
 	uint64_t rev_key;
+	uint64_t rev_sent_tsc; /* when the request went (time_to_head), 0 */
+	/* the pool and server of the upstream leg (-1: an origin), which
+	 * key it in the idle pool when it is parked (fwd_connect) */
+	int16_t up_pool;
+	int16_t up_srv;
 	struct fwd_session *q_next;
 	struct fwd_session *q_prev;
 	struct dns_waiter dw;
@@ -283,6 +293,8 @@ struct fwd_idle {
 	unsigned magic;
 	uint32_t ip_be;
 	uint16_t port_be;
+	int16_t pool; /* a reverse listener's pool and server, else -1 */
+	int16_t srv;
 	struct tcp_conn *conn;
 	struct fwd_ctx *fc;
 	struct fwd_idle *next; /* the idle list */
@@ -851,6 +863,17 @@ void fwd_rev_finish(struct fwd_session *s, enum lb_outcome o);
  * LB_FAIL): true when the request went to another server (retried),
  * false to answer with an error. */
 bool fwd_rev_failed(struct fwd_session *s, enum lb_outcome o);
+
+/* The server of <s> let a timer pass (connect or first response byte):
+ * counted on it; nothing when no server is counted. */
+void fwd_rev_timeout(struct fwd_session *s);
+
+/* The request went to the server (its connection ready): the clock of
+ * time_to_head starts.  Nothing when no server is counted. */
+void fwd_rev_sent(struct fwd_session *s);
+
+/* The server's final response head arrived: time_to_head counted. */
+void fwd_rev_head(struct fwd_session *s);
 
 /* The session leaves ST_QUEUE (ends, or its turn came). */
 void fwd_rev_dequeue(struct fwd_session *s);

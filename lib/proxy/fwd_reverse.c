@@ -17,6 +17,12 @@
  * sent; the body, if any, still waits in cli_in) or an idempotent request
  * without a body (fwd_retryable).
  *
+ * Each pool and each server has its counters on the worker (struct
+ * fwd_rev_pool: groups "pool" and "server" on every stats surface): a
+ * request is counted on its pool once, when it first came (not again
+ * when a collapsed or waiting request is parsed again), and on each
+ * server it is sent to.
+ *
  * When every usable server is at its max-conns share (lb_pick -EBUSY),
  * the session waits in its pool's FIFO on this worker (ST_QUEUE, at most
  * queue-max, at most queue-timeout-ms: then 503 with Retry-After).  A
@@ -34,11 +40,13 @@
 
 #include <netinet/in.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "common/gh_common.h"
 #include "common/gh_siphash.h"
 #include "conf/conf.h"
+#include "stats/stats.h"
 #include "fwd_priv.h"
 
 #define FWD_REV_WAKE_BURST 64 /* queued requests sent on per poll */
@@ -51,7 +59,7 @@ int
 fwd_rev_init(struct fwd_ctx *fc, const struct conf_forward *cfg)
 {
 	uint32_t max_conns[CONF_POOL_SERVERS_MAX];
-	unsigned i, j;
+	unsigned nw = fc->p.n_workers != 0 ? fc->p.n_workers : 1, i, j;
 
 	if (fc->rev != NULL || cfg->rev == NULL)
 		return 0;
@@ -59,11 +67,16 @@ fwd_rev_init(struct fwd_ctx *fc, const struct conf_forward *cfg)
 	for (i = 0; i < fc->rev->n_pools; i++) {
 		const struct conf_pool *pl = &fc->rev->pools[i];
 
-		for (j = 0; j < pl->n_servers; j++)
+		for (j = 0; j < pl->n_servers; j++) {
 			max_conns[j] = pl->servers[j].max_conns;
-		fc->rpool[i].w = lb_worker_new(
-		    pl->lb, fc->p.n_workers != 0 ? fc->p.n_workers : 1,
-		    max_conns);
+			/* ceil, as max-conns: at most idle-max + nw - 1 */
+			fc->rpool[i].idle_share[j] =
+			    (uint32_t)(((uint64_t)pl->servers[j].idle_max + nw -
+			                1) /
+			               nw);
+		}
+		fc->rpool[i].w =
+		    lb_worker_new(pl->lb, nw, fc->p.worker % nw, max_conns);
 		if (fc->rpool[i].w == NULL) {
 			fwd_rev_fini(fc);
 			return -ENOMEM;
@@ -91,6 +104,32 @@ fwd_rev_outstanding(const struct fwd_ctx *fc, unsigned pool, unsigned srv)
 	    srv >= fc->rev->pools[pool].n_servers || fc->rpool[pool].w == NULL)
 		return 0;
 	return lb_outstanding(fc->rpool[pool].w, srv);
+}
+
+const struct proxy_pool_counters *
+fwd_rev_pool_counters(const struct fwd_ctx *fc, unsigned pool)
+{
+	if (fc->rev == NULL || pool >= fc->rev->n_pools)
+		return NULL;
+	return &fc->rpool[pool].cnt;
+}
+
+const struct proxy_server_counters *
+fwd_rev_server_counters(const struct fwd_ctx *fc, unsigned pool, unsigned srv)
+{
+	if (fc->rev == NULL || pool >= fc->rev->n_pools ||
+	    srv >= fc->rev->pools[pool].n_servers)
+		return NULL;
+	return &fc->rpool[pool].srv[srv];
+}
+
+/* The counters of the server <s> has a request counted on, or NULL. */
+static struct proxy_server_counters *
+rev_srv_cnt(struct fwd_session *s)
+{
+	if (s->rev_srv < 0 || s->rev_pool < 0)
+		return NULL;
+	return &s->l->fc->rpool[s->rev_pool].srv[s->rev_srv];
 }
 
 /* ---- requests ---- */
@@ -147,7 +186,12 @@ fwd_rev_request(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		fwd_error(s, 503, ALOG_TAG_NONE, "no server available");
 		return false;
 	}
-	fc->cnt->rev_requests++;
+	/* counted when it first came, as fwd_requests: a collapsed or
+	 * waiting request parsed again (SF_NO_COLLAPSE) is the same one */
+	if (!(s->flags & (SF_NO_COLLAPSE | SF_AUTH_AGAIN))) {
+		fc->cnt->rev_requests++;
+		fc->rpool[pool].cnt.requests++;
+	}
 	s->rev_pool = (int16_t)pool;
 	s->rev_srv = -1;
 	s->rev_exclude = 0;
@@ -187,7 +231,9 @@ rev_go(struct fwd_session *s, unsigned srv)
 
 	GH_VERIFY(srv < pl->n_servers && s->rev_srv < 0);
 	lb_start(rp->w, srv);
+	rp->srv[srv].requests++;
 	s->rev_srv = (int16_t)srv;
+	s->rev_sent_tsc = 0;
 	s->rev_outcome = LB_ABORTED;
 	s->dst_ip_be = pl->servers[srv].ip_be;
 	s->dst_port_be = pl->servers[srv].port_be;
@@ -231,16 +277,19 @@ fwd_rev_pick(struct fwd_session *s)
 	}
 	if (rc != -EBUSY) {
 		fc->cnt->rev_no_server++;
+		rp->cnt.no_server++;
 		fwd_error(s, 503, ALOG_TCP_MISS, "no server available");
 		return;
 	}
 	if (pl->queue_timeout_ms == 0 || rp->q_len >= pl->queue_max) {
 		fc->cnt->rev_queue_full++;
+		rp->cnt.queue_full++;
 		fwd_error_extra(s, 503, ALOG_TCP_MISS, "every server is busy",
 		                "Retry-After: 1\r\n");
 		return;
 	}
 	fc->cnt->rev_queued++;
+	rp->cnt.queued++;
 	s->state = ST_QUEUE;
 	s->q_next = NULL;
 	s->q_prev = rp->q_tail;
@@ -280,6 +329,7 @@ fwd_rev_queue_timeout(struct fwd_session *s)
 {
 	fwd_rev_dequeue(s);
 	s->l->fc->cnt->rev_queue_timeout++;
+	s->l->fc->rpool[s->rev_pool].cnt.queue_timeout++;
 	fwd_error_extra(s, 503, ALOG_TCP_MISS, "no server was free in time",
 	                "Retry-After: 1\r\n");
 }
@@ -313,6 +363,7 @@ fwd_rev_poll(struct fwd_ctx *fc)
 			n++;
 			if (rc < 0) {
 				fc->cnt->rev_no_server++;
+				rp->cnt.no_server++;
 				fwd_error(s, 503, ALOG_TCP_MISS,
 				          "no server available");
 				continue;
@@ -327,18 +378,28 @@ void
 fwd_rev_finish(struct fwd_session *s, enum lb_outcome o)
 {
 	struct fwd_ctx *fc = s->l->fc;
+	struct proxy_server_counters *sc = rev_srv_cnt(s);
 	const struct conf_pool *pl;
 
-	if (s->rev_srv < 0 || s->rev_pool < 0)
+	if (sc == NULL)
 		return;
 	pl = &fc->rev->pools[s->rev_pool];
-	if (o == LB_5XX)
+	if (o == LB_5XX) {
 		fc->cnt->rev_server_5xx++;
-	else if (o == LB_CONNECT_FAIL || o == LB_FAIL)
+		sc->responses_5xx++;
+	} else if (o == LB_CONNECT_FAIL || o == LB_FAIL) {
 		fc->cnt->rev_server_failures++;
+		if (o == LB_CONNECT_FAIL)
+			sc->connect_failures++;
+		else
+			sc->failures++;
+	}
 	if (lb_finish(fc->rpool[s->rev_pool].w, pl->health,
-	              (unsigned)s->rev_srv, o, fwd_lb_now_ms(fc)))
+	              (unsigned)s->rev_srv, o, fwd_lb_now_ms(fc))) {
 		fc->cnt->rev_ejections++;
+		sc->ejections++;
+	}
+	s->rev_sent_tsc = 0;
 	s->rev_exclude |= 1u << s->rev_srv;
 	s->rev_srv = -1;
 	fc->rev_wake |= 1u << s->rev_pool;
@@ -367,6 +428,7 @@ fwd_rev_failed(struct fwd_session *s, enum lb_outcome o)
 	}
 	s->rev_retries++;
 	fc->cnt->rev_retries++;
+	fc->rpool[s->rev_pool].cnt.retries++;
 	fwd_leg_close(&s->up, true);
 	if (s->retry != NULL) {
 		rte_pktmbuf_free(s->up_out);
@@ -378,6 +440,36 @@ fwd_rev_failed(struct fwd_session *s, enum lb_outcome o)
 	fwd_timer_stop(s);
 	rev_go(s, (unsigned)rc);
 	return true;
+}
+
+void
+fwd_rev_timeout(struct fwd_session *s)
+{
+	struct proxy_server_counters *sc = rev_srv_cnt(s);
+
+	if (sc != NULL)
+		sc->timeouts++;
+}
+
+void
+fwd_rev_sent(struct fwd_session *s)
+{
+	if (s->rev_srv >= 0)
+		s->rev_sent_tsc = rte_rdtsc();
+}
+
+void
+fwd_rev_head(struct fwd_session *s)
+{
+	struct proxy_server_counters *sc = rev_srv_cnt(s);
+	uint64_t now;
+
+	if (sc == NULL || s->rev_sent_tsc == 0)
+		return;
+	now = rte_rdtsc();
+	stats_hist_add(&sc->time_to_head,
+	               (now - s->rev_sent_tsc) * 1000 / s->l->fc->tsc_per_ms);
+	s->rev_sent_tsc = 0;
 }
 
 /* ---- heads ---- */

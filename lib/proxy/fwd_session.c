@@ -72,6 +72,7 @@ session_get(struct fwd_ctx *fc)
 	s->auth_user = -1;
 	s->rev_pool = -1;
 	s->rev_srv = -1;
+	s->up_pool = s->up_srv = -1;
 	fc->cnt->fwd_sessions_in_use++;
 	return s;
 }
@@ -438,6 +439,8 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 	switch (s->state) {
 	case ST_CONNECTING:
 		/* a reverse listener's server: another one, once */
+		if (why == TCP_CLOSE_CONNECT_TIMEOUT)
+			fwd_rev_timeout(s);
 		if (fwd_rev_failed(s, LB_CONNECT_FAIL))
 			return;
 		fwd_socks_note(s, why == TCP_CLOSE_REFUSED
@@ -551,6 +554,7 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 		fwd_session_end(s, false);
 		return;
 	case ST_CONNECTING:
+		fwd_rev_timeout(s);
 		if (fwd_rev_failed(s, LB_CONNECT_FAIL))
 			return;
 		fwd_error(s, 504, ALOG_TCP_MISS,
@@ -572,6 +576,8 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 			return;
 		}
 		/* reverse: a server silent before any response byte */
+		if (!(s->flags & SF_RESP_HEAD))
+			fwd_rev_timeout(s);
 		if (!(s->flags & SF_RESP_HEAD) && s->up_in == NULL &&
 		    fwd_rev_failed(s, LB_FAIL))
 			return;

@@ -550,6 +550,7 @@ fwd_response_head(struct fwd_session *s)
 	/* a validation's 304 (or 5xx within stale-if-error) answered from
 	 * the stored object (fwd_cache_reval.c) */
 	s->rev_outcome = msg->status >= 500 ? LB_5XX : LB_OK;
+	fwd_rev_head(s); /* a reverse listener's: time_to_head */
 	if (s->reval != NULL && fwd_cache_reval_response(s, msg, buf))
 		return true;
 	if ((s->flags & SF_CLI_HTTP10) && msg->body_kind == HTTP_BODY_CHUNKED)

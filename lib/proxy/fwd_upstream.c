@@ -5,7 +5,11 @@
  * leaves from, the DNS answer, the connect or an idle connection from the
  * worker's pool, and the pool itself: connections parked after a response
  * for the next request to the same origin, dropped on a timeout, on bytes
- * nobody asked for, or when the origin closes.
+ * nobody asked for, or when the origin closes.  A reverse listener's
+ * connection is kept for its pool and server only (never handed to a
+ * request for another server at the same address, nor to a forward
+ * listener's), and at most the worker's share of the server's idle-max
+ * are kept: over it the connection is closed.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,6 +32,13 @@ fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
 	*e->pprev = e->next;
 	if (e->next != NULL)
 		e->next->pprev = e->pprev;
+	if (e->srv >= 0) {
+		struct proxy_server_counters *sc =
+		    &fc->rpool[e->pool].srv[e->srv];
+
+		GH_VERIFY(sc->idle_conns > 0);
+		sc->idle_conns--;
+	}
 	e->magic = 0;
 	e->conn = NULL;
 	gh_pool_put(&fc->idle_pool, e);
@@ -35,16 +46,20 @@ fwd_idle_unlink(struct fwd_ctx *fc, struct fwd_idle *e)
 	fc->cnt->fwd_idle_in_use--;
 }
 
-/* An idle connection to <ip>:<port>, taken out of the pool, or NULL. */
+/* An idle connection to <ip>:<port> parked for server <srv> of pool
+ * <pool> (-1, -1: an origin of a forward listener), taken out of the
+ * pool, or NULL. */
 static struct tcp_conn *
-idle_take(struct fwd_ctx *fc, uint32_t ip_be, uint16_t port_be)
+idle_take(struct fwd_ctx *fc, uint32_t ip_be, uint16_t port_be, int pool,
+          int srv)
 {
 	struct fwd_idle *e;
 	unsigned n = 0;
 
 	for (e = fc->idle_head; e != NULL && n < fc->idle_max;
 	     e = e->next, n++) {
-		if (e->ip_be == ip_be && e->port_be == port_be) {
+		if (e->ip_be == ip_be && e->port_be == port_be &&
+		    e->pool == pool && e->srv == srv) {
 			struct tcp_conn *c = e->conn;
 
 			fwd_idle_unlink(fc, e);
@@ -54,14 +69,26 @@ idle_take(struct fwd_ctx *fc, uint32_t ip_be, uint16_t port_be)
 	return NULL;
 }
 
-/* Park the upstream leg of <s> for reuse, or close it. */
+/* Park the upstream leg of <s> for reuse, or close it (no idle time, no
+ * entry, or its server's idle-max share reached). */
 void
 fwd_idle_put(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
+	struct proxy_server_counters *sc = NULL;
 	struct fwd_idle *e = NULL;
 	struct tcp_conn *c = s->up;
 
+	if (s->up_srv >= 0) {
+		struct fwd_rev_pool *rp = &fc->rpool[s->up_pool];
+
+		sc = &rp->srv[s->up_srv];
+		if (sc->idle_conns >= rp->idle_share[s->up_srv]) {
+			sc->idle_closed_cap++;
+			fwd_leg_close(&s->up, false);
+			return;
+		}
+	}
 	if (fc->idle_ms != 0)
 		e = gh_pool_get(&fc->idle_pool);
 	if (e == NULL) {
@@ -75,6 +102,12 @@ fwd_idle_put(struct fwd_session *s)
 	e->conn = c;
 	e->ip_be = s->dst_ip_be;
 	e->port_be = s->dst_port_be;
+	e->pool = s->up_srv >= 0 ? s->up_pool : -1;
+	e->srv = s->up_srv;
+	if (sc != NULL) {
+		sc->idle_conns++;
+		sc->idle_kept++;
+	}
 	e->tmr.user = FWD_IDLE_MAGIC;
 	e->next = fc->idle_head;
 	e->pprev = &fc->idle_head;
@@ -259,6 +292,7 @@ fwd_upstream_ready(struct fwd_session *s)
 		return;
 	}
 	s->state = ST_FORWARD;
+	fwd_rev_sent(s); /* a reverse listener's: time_to_head starts */
 	fwd_read_timer_set(s);
 	fwd_req_pump(s);
 }
@@ -301,6 +335,9 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 
 	if (s->txn != NULL && !rev)
 		s->txn->rec.server_ip_be = s->dst_ip_be;
+	/* the leg's identity in the idle pool */
+	s->up_pool = rev ? s->rev_pool : -1;
+	s->up_srv = rev ? s->rev_srv : -1;
 	if (why != FWD_DST_OK) {
 		fc->cnt->fwd_denied_dst++;
 		if (s->txn != NULL) {
@@ -323,7 +360,8 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 	if (s->up_out != NULL && (rev || may_reuse) && fwd_retryable(s))
 		s->retry = rte_pktmbuf_clone(s->up_out, p->pool);
 	if (!(s->flags & SF_CONNECT) && may_reuse) {
-		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be);
+		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be, s->up_pool,
+		                  s->up_srv);
 		if (s->up != NULL) {
 			tcp_conn_set_arg(s->up, s);
 			fc->cnt->fwd_upstream_reused++;

@@ -73,6 +73,20 @@ const struct stats_group_desc proxy_listener_counters_desc = {
 _Static_assert(sizeof(struct proxy_listener_counters) ==
                    GH_ARRAY_SIZE(listener_descs) * sizeof(uint64_t),
                "listener counters and descriptors out of step");
+static const struct stats_counter_desc pool_descs[] = {
+    PROXY_POOL_COUNTERS(STATS_DESC) PROXY_POOL_GAUGES(STATS_DESC)};
+const struct stats_group_desc proxy_pool_counters_desc = {
+    "pool", pool_descs, GH_ARRAY_SIZE(pool_descs)};
+static const struct stats_counter_desc server_descs[] = {
+    PROXY_SERVER_COUNTERS(STATS_DESC) PROXY_SERVER_HISTS(STATS_HIST_DESC)
+        PROXY_SERVER_GAUGES(STATS_DESC)};
+const struct stats_group_desc proxy_server_counters_desc = {
+    "server", server_descs, GH_ARRAY_SIZE(server_descs)};
+_Static_assert(sizeof(struct proxy_server_counters) <
+                       GH_ARRAY_SIZE(server_descs) * sizeof(uint64_t) &&
+                   sizeof(struct proxy_pool_counters) <
+                       GH_ARRAY_SIZE(pool_descs) * sizeof(uint64_t),
+               "pool and server counters come before their gauges");
 _Static_assert(sizeof(struct proxy_counters) ==
                    GH_ARRAY_SIZE(proxy_descs) * sizeof(uint64_t),
                "proxy counters and descriptors out of step");
@@ -527,6 +541,22 @@ proxy_worker_pool_outstanding(const struct proxy_worker *pw, unsigned pool,
 {
 	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
 	return pw->fwd != NULL ? fwd_rev_outstanding(pw->fwd, pool, srv) : 0;
+}
+
+const struct proxy_pool_counters *
+proxy_worker_pool_counters(const struct proxy_worker *pw, unsigned pool)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return pw->fwd != NULL ? fwd_rev_pool_counters(pw->fwd, pool) : NULL;
+}
+
+const struct proxy_server_counters *
+proxy_worker_server_counters(const struct proxy_worker *pw, unsigned pool,
+                             unsigned srv)
+{
+	GH_CHECK_OBJ(pw, PROXY_WORKER_MAGIC);
+	return pw->fwd != NULL ? fwd_rev_server_counters(pw->fwd, pool, srv)
+	                       : NULL;
 }
 
 const struct pchk_counters *

@@ -114,6 +114,21 @@ extern const struct stats_group_desc proxy_listener_counters_desc;
 const struct proxy_listener_counters *
 proxy_worker_listener_counters(const struct proxy_worker *pw, unsigned i);
 
+/* The counter groups of a pool ("pool": struct proxy_pool_counters then
+ * PROXY_POOL_GAUGES) and of a server ("server": struct
+ * proxy_server_counters then PROXY_SERVER_GAUGES), as declared. */
+extern const struct stats_group_desc proxy_pool_counters_desc;
+extern const struct stats_group_desc proxy_server_counters_desc;
+
+/* The counters <pw> keeps of pool <pool> (index in the configuration's
+ * conf_rev), or of its server <srv>: NULL when it has no such pool or
+ * server (no reverse listener), for the control thread's sums. */
+const struct proxy_pool_counters *
+proxy_worker_pool_counters(const struct proxy_worker *pw, unsigned pool);
+const struct proxy_server_counters *
+proxy_worker_server_counters(const struct proxy_worker *pw, unsigned pool,
+                             unsigned srv);
+
 /* Counters of <pw>, for the control thread's sums. */
 const struct proxy_counters *
 proxy_worker_counters(const struct proxy_worker *pw);

@@ -232,6 +232,54 @@ struct proxy_listener_counters {
 	PROXY_LISTENER_HISTS(STATS_HIST_FIELD)
 };
 
+/*
+ * A reverse proxy's pools and servers on one worker (issue 14): groups
+ * "pool.<pool>" and "server.<pool>.<server>" (Prometheus: labels pool and
+ * server), kept in the worker by the configuration's pool and server
+ * index (pools are restart-only, so an index names one server for the
+ * process's life), written by that worker only, summed by the control
+ * thread.  The values after them in each group are the process's, read
+ * by the control thread (PROXY_POOL_GAUGES, PROXY_SERVER_GAUGES).
+ */
+/* clang-format off */
+#define PROXY_POOL_COUNTERS(X) \
+	X(requests,      "requests routed to the pool (each once, when it first came)") \
+	X(no_server,     "503 sent: no server of the pool usable") \
+	X(queued,        "requests that waited in the pool's queue (every server at max-conns)") \
+	X(queue_timeout, "503 sent: queue-timeout-ms passed in the queue") \
+	X(queue_full,    "503 sent: the queue held queue-max requests (or queue-timeout-ms 0)") \
+	X(retries,       "requests sent again to another server of the pool")
+#define PROXY_POOL_GAUGES(X) \
+	X(servers_up,       "gauge: servers of the pool taking requests") \
+	X(servers_down,     "gauge: servers of the pool down by their active checks") \
+	X(servers_ejected,  "gauge: servers of the pool ejected for failures") \
+	X(servers_draining, "gauge: servers of the pool disabled by the operator")
+#define PROXY_SERVER_COUNTERS(X) \
+	X(requests,         "requests sent to the server (a retried request counts on each server it went to; background validations too)") \
+	X(responses_5xx,    "errors: 5xx responses from the server") \
+	X(connect_failures, "errors: connections refused, reset or not answered in timeout-connect-ms") \
+	X(failures,         "errors: closed, reset or timed out before a response head, or an invalid head") \
+	X(timeouts,         "errors: of connect_failures and failures, the ones a timeout ended") \
+	X(ejections,        "times this worker ejected the server (passive health)") \
+	X(idle_kept,        "connections kept idle for reuse after a response") \
+	X(idle_closed_cap,  "connections closed after a response instead of kept idle: idle-max reached") \
+	X(idle_conns,       "gauge: idle keep-alive connections held now")
+#define PROXY_SERVER_HISTS(X) \
+	X(time_to_head, "requests by the time from the request sent (connection ready) to the response head received")
+#define PROXY_SERVER_GAUGES(X) \
+	X(state,     "gauge: the server's state: 0 up, 1 down (active checks), 2 ejected (passive health), 3 draining (operator)") \
+	X(in_flight, "gauge: requests in flight to the server")
+/* clang-format on */
+
+struct proxy_pool_counters {
+	PROXY_POOL_COUNTERS(STATS_FIELD)
+};
+
+struct proxy_server_counters {
+	PROXY_SERVER_COUNTERS(STATS_FIELD)
+	PROXY_SERVER_HISTS(STATS_HIST_FIELD)
+};
+
 /* The active health checks of one worker (proxy_check.h), group
  * "health". */
 /* clang-format off */
@@ -287,8 +335,10 @@ struct proxy_params {
 	struct auth_verifier *auth;
 	uint32_t auth_queue;
 	/* workers of the process: a pool's max-conns is shared among them
-	 * (lib/lb); 0 counts as 1 */
+	 * (lib/lb); 0 counts as 1; and this worker's index among them
+	 * (0..n_workers-1: where its round-robin starts, lb_worker_new) */
 	uint32_t n_workers;
+	uint32_t worker;
 };
 
 #endif /* GH_PROXY_TYPES_H */

@@ -94,6 +94,63 @@ stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
 	return b->overflow ? -ENOSPC : 0;
 }
 
+int
+stats_json_begin(struct stats_json_nest *j, struct stats_buf *b)
+{
+	memset(j, 0, sizeof(*j));
+	j->b = b;
+	return stats_buf_printf(b, "{");
+}
+
+static bool
+same_name(const char *x, const char *y)
+{
+	return x != NULL && y != NULL && strcmp(x, y) == 0;
+}
+
+int
+stats_json_group(struct stats_json_nest *j, const char *parent, const char *sub,
+                 const struct stats_group_desc *g, const uint64_t *vals)
+{
+	GH_VERIFY(sub == NULL || parent != NULL);
+	if (j->sub != NULL &&
+	    (!same_name(parent, j->parent) || !same_name(sub, j->sub))) {
+		stats_buf_printf(j->b, "}");
+		j->sub = NULL;
+	}
+	if (j->parent != NULL && !same_name(parent, j->parent)) {
+		stats_buf_printf(j->b, "}");
+		j->parent = NULL;
+	}
+	if (parent != NULL && j->parent == NULL) {
+		stats_buf_printf(j->b, "%s\"%s\":{", j->n_top++ ? "," : "",
+		                 parent);
+		j->parent = parent;
+		j->n_in = 0;
+	}
+	if (sub != NULL && j->sub == NULL) {
+		stats_buf_printf(j->b, "%s\"%s\":{", j->n_in++ ? "," : "", sub);
+		j->sub = sub;
+		j->n_sub = 0;
+	}
+	if (j->sub != NULL)
+		stats_buf_printf(j->b, "%s", j->n_sub++ ? "," : "");
+	else if (j->parent != NULL)
+		stats_buf_printf(j->b, "%s", j->n_in++ ? "," : "");
+	else
+		stats_buf_printf(j->b, "%s", j->n_top++ ? "," : "");
+	return stats_render_json(j->b, g, vals);
+}
+
+int
+stats_json_end(struct stats_json_nest *j)
+{
+	stats_buf_printf(j->b, "%s%s}", j->sub != NULL ? "}" : "",
+	                 j->parent != NULL ? "}" : "");
+	j->sub = j->parent = NULL;
+	return j->b->overflow ? -ENOSPC : 0;
+}
+
 #define STATS_HIST_BOUND_ONE(h, help, sfx, us) us,
 const uint32_t stats_hist_bounds_us[STATS_HIST_N] = {
     STATS_HIST_BOUNDS(STATS_HIST_BOUND_ONE, x, x)};

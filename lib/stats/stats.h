@@ -45,6 +45,31 @@ int stats_render_text(struct stats_buf *b, const char *label,
 int stats_render_json(struct stats_buf *b, const struct stats_group_desc *g,
                       const uint64_t *vals);
 
+/*
+ * One JSON object of groups, those with a parent nested in an object of
+ * that name and those with a sub-name one level deeper:
+ * {"net":{...},"port":{"in":{...}},"server":{"web":{"s1":{...}}}}.
+ * The groups of one parent, and of one sub-name in it, must come one
+ * after the other (an object is closed when the next group's differs).
+ * stats_json_begin writes "{", stats_json_end what is still open and "}".
+ * Names are written as they are (group, parent and sub-names are of
+ * [A-Za-z0-9_-], nothing to escape).  Each returns 0 or -ENOSPC.
+ */
+struct stats_json_nest {
+	struct stats_buf *b;
+	const char *parent; /* the object open at the top, or NULL */
+	const char *sub;    /* the object open inside <parent>, or NULL */
+	unsigned n_top;     /* members written at the top level */
+	unsigned n_in;      /* members written inside <parent> */
+	unsigned n_sub;     /* members written inside <sub> */
+};
+
+int stats_json_begin(struct stats_json_nest *j, struct stats_buf *b);
+int stats_json_group(struct stats_json_nest *j, const char *parent,
+                     const char *sub, const struct stats_group_desc *g,
+                     const uint64_t *vals);
+int stats_json_end(struct stats_json_nest *j);
+
 /* The bounds of struct stats_hist's buckets, in us, ascending. */
 extern const uint32_t stats_hist_bounds_us[STATS_HIST_N];
 

@@ -107,7 +107,7 @@ struct stats_label {
 	const char *value;
 };
 
-#define STATS_SERIES_LABELS_MAX 2
+#define STATS_SERIES_LABELS_MAX 3 /* a server: pool, server, worker */
 
 /*
  * One instance of a group for the Prometheus renderer: its labels (a

@@ -139,6 +139,23 @@ Test(conf_reverse, defaults_and_values)
 	conf_free(c);
 }
 
+/* idle-max on the server line; server-idle-max of the pool for the
+ * others, wherever it stands in the section; 256 by default. */
+Test(conf_reverse, idle_max)
+{
+	struct conf *c = parse(PORTS "pool p\n\tserver a 198.19.1.10:80 "
+	                             "idle-max 2\n\tserver b 198.19.1.11:80\n"
+	                             "\tserver-idle-max 0\n"
+	                             "pool q\n\tserver a 198.19.1.10:80\n");
+
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->rev->pools[0].servers[0].idle_max, 2);
+	cr_assert_eq(c->rev->pools[0].servers[1].idle_max, 0);
+	cr_assert_eq(c->rev->pools[0].server_idle_max, 0);
+	cr_assert_eq(c->rev->pools[1].servers[0].idle_max, 256);
+	conf_free(c);
+}
+
 Test(conf_reverse, header_policy_and_no_resolver)
 {
 	struct conf *c =
@@ -247,8 +264,14 @@ static const struct bad_case bad_cases[] = {
     {PORTS "pool p\n\tserver a 198.19.1.10:80 weight\n",
      "t.conf:12: server: weight: missing value"},
     {PORTS "pool p\n\tserver a 198.19.1.10:80 backup 1\n",
-     "t.conf:12: server: unknown option \"backup\" (weight or "
-     "max-conns)"},
+     "t.conf:12: server: unknown option \"backup\" (weight, "
+     "max-conns or idle-max)"},
+    {PORTS "pool p\n\tserver a 198.19.1.10:80 idle-max 65537\n",
+     "t.conf:12: server: idle-max 65537 is out of range 0..65536"},
+    {PORTS "pool p\n\tserver a 198.19.1.10:80 idle-max -1\n",
+     "t.conf:12: server: idle-max \"-1\" is not a decimal number"},
+    {PORTS "pool p\n\tserver a 198.19.1.10:80\n\tserver-idle-max 70000\n",
+     "t.conf:13: server-idle-max: 70000 is out of range 0..65536"},
     {PORTS "pool p\n\tserver a 198.19.1.1:80\n",
      "t.conf:12: pool \"p\": server a 198.19.1.1 is the address of port "
      "\"out\""},

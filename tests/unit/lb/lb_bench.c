@@ -95,7 +95,7 @@ main(int argc, char **argv)
 			}
 			p = lb_pool_new((enum lb_algo)a, wt, ids, n);
 			h = lb_health_new(n, &hp);
-			w = p != NULL ? lb_worker_new(p, 2, NULL) : NULL;
+			w = p != NULL ? lb_worker_new(p, 2, 0, NULL) : NULL;
 			if (p == NULL || h == NULL || w == NULL)
 				die("lb_*_new");
 			run(w, p, h, picks / 10, 0); /* warm up */

@@ -50,7 +50,7 @@ lb_t_make(enum lb_algo algo, const uint32_t *weights, const uint64_t *ids,
 	cr_assert_not_null(t.p);
 	t.h = lb_health_new(n, &hp);
 	cr_assert_not_null(t.h);
-	t.w = lb_worker_new(t.p, n_workers, max_conns);
+	t.w = lb_worker_new(t.p, n_workers, 0, max_conns);
 	cr_assert_not_null(t.w);
 	return t;
 }

@@ -93,7 +93,7 @@ Test(lb_health, streak_ejects)
 Test(lb_health, spread_failures_do_not_eject)
 {
 	struct lb_t t = lb_t_make(LB_ROUND_ROBIN, w3, NULL, 3, 2, NULL);
-	struct lb_worker *w2 = lb_worker_new(t.p, 2, NULL);
+	struct lb_worker *w2 = lb_worker_new(t.p, 2, 1, NULL);
 
 	cr_assert_not_null(w2);
 	for (unsigned i = 0; i < 50; i++) {
@@ -250,7 +250,7 @@ Test(lb_health, zero_settings)
 	const uint32_t w2[2] = {1, 1};
 	struct lb_pool *p = lb_pool_new(LB_ROUND_ROBIN, w2, NULL, 2);
 	struct lb_health *h = lb_health_new(2, &hp);
-	struct lb_worker *w = p != NULL ? lb_worker_new(p, 1, NULL) : NULL;
+	struct lb_worker *w = p != NULL ? lb_worker_new(p, 1, 0, NULL) : NULL;
 
 	cr_assert(p != NULL && h != NULL && w != NULL);
 	cr_assert(lb_health_check_result(h, 0, false, 0));

@@ -282,7 +282,7 @@ Test(lb_pick, constructors_refuse)
 	cr_assert_eq(lb_pool_servers(p), LB_SERVERS_MAX);
 	cr_assert_eq(lb_pool_algo(p), LB_URI_HASH);
 	errno = 0;
-	cr_assert_null(lb_worker_new(p, 0, NULL));
+	cr_assert_null(lb_worker_new(p, 0, 0, NULL));
 	cr_assert_eq(errno, EINVAL);
 	lb_pool_free(p);
 	wt[3] = 0;
@@ -329,4 +329,42 @@ Test(lb_pick, mixed_objects_abort, .signal = SIGABRT)
 
 	cr_assert_not_null(h2);
 	lb_pick(t.w, t.p, h2, 0, 0, 0);
+}
+
+/* Worker k's round-robin starts k picks in: N workers with one request
+ * each reach N different servers (equal weights), and each worker's own
+ * cycle still gives every server its weight. */
+Test(lb_pick, workers_start_apart)
+{
+	static const uint32_t w4[] = {1, 1, 1, 1};
+	static const uint32_t wt[] = {2, 1, 1};
+	unsigned seen = 0, count[3] = {0};
+	struct lb_t t = lb_t_make(LB_ROUND_ROBIN, w4, NULL, 4, 4, NULL);
+
+	for (unsigned k = 0; k < 4; k++) {
+		struct lb_worker *w = lb_worker_new(t.p, 4, k, NULL);
+		int s;
+
+		cr_assert_not_null(w);
+		s = lb_pick(w, t.p, t.h, 0, 0, 0);
+		cr_assert(s >= 0 && s < 4);
+		cr_assert_eq(seen & (1u << s), 0, "worker %u: server %d again",
+		             k, s);
+		seen |= 1u << s;
+		lb_worker_free(w);
+	}
+	errno = 0;
+	cr_assert_null(lb_worker_new(t.p, 4, 4, NULL));
+	cr_assert_eq(errno, EINVAL);
+	lb_t_free(&t);
+
+	t = lb_t_make(LB_ROUND_ROBIN, wt, NULL, 3, 1, NULL);
+	struct lb_worker *w = lb_worker_new(t.p, 3, 2, NULL);
+
+	cr_assert_not_null(w);
+	for (unsigned i = 0; i < 4 * 10; i++)
+		count[lb_pick(w, t.p, t.h, 0, 0, 0)]++;
+	cr_assert(count[0] == 20 && count[1] == 10 && count[2] == 10);
+	lb_worker_free(w);
+	lb_t_free(&t);
 }

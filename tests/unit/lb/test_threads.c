@@ -40,7 +40,7 @@ static void *
 pick_loop(void *arg)
 {
 	struct picker *pk = arg;
-	struct lb_worker *w = lb_worker_new(pk->sh->p, 2, NULL);
+	struct lb_worker *w = lb_worker_new(pk->sh->p, 2, 0, NULL);
 
 	if (w == NULL) {
 		pk->bad++;
@@ -169,7 +169,7 @@ static void *
 race_loop(void *arg)
 {
 	struct racer *r = arg;
-	struct lb_worker *w = lb_worker_new(r->p, 2, NULL);
+	struct lb_worker *w = lb_worker_new(r->p, 2, 1, NULL);
 
 	r->made = w != NULL;
 	pthread_barrier_wait(r->start);

@@ -32,11 +32,13 @@ static struct alog_ring *ring;
 	"\tqueue-timeout-ms 200\n\tqueue-max 1\n"              \
 	"pool flaky\n\tserver dead 10.0.0.2:90\n"              \
 	"\tserver live 10.0.0.2:82\n"                          \
+	"pool keep\n\tserver k0 10.0.0.2:83 idle-max 0\n"      \
 	"pool eighty\n\tserver o 10.0.0.2:80\n"                \
 	"listen site\n\tmode reverse\n\tbind 10.0.0.1:8080\n"  \
 	"\troute www.a web\n\troute www.a/api api\n"           \
 	"\troute *.flaky.test flaky\n\troute only.b/x web\n"   \
 	"\troute 10.0.0.2 web\n\troute e80.test eighty\n"      \
+	"\troute keep.test keep\n"                             \
 	"\tforwarded on\n\tlocation-rewrite on\n"              \
 	"listen site2\n\tmode reverse\n\tbind 10.0.0.1:8083\n" \
 	"\troute www.a web\n\thttp-access deny secret\n"       \
@@ -806,4 +808,114 @@ Test(reverse_cache, location_rewritten_for_a_collapsed_waiter)
 	cr_assert(strstr(cli2.rx, "Content-Location: http://www.a:8080/w\r\n"),
 	          "waiter: %s", cli2.rx);
 	cr_assert(strstr(cli2.rx, "10.0.0.2") == NULL, "%s", cli2.rx);
+}
+
+/* A request that waited on another's fetch of the same URL and then
+ * fetched for itself (the response was not storable) is one request of
+ * its pool: fwd_rev_request ran again on it and counted rev_requests
+ * twice.  The servers count each request they got. */
+Test(reverse_cache, collapsed_then_fetched_counted_once)
+{
+	uint64_t per_srv = 0;
+	int k, i, other = -1;
+	unsigned s;
+
+	peer_to_site(&cli2);
+	clear_all();
+	send_str(&cli, "GET /n HTTP/1.1\r\nHost: www.a\r\n\r\n");
+	run(10);
+	k = which_server();
+	cr_assert_geq(k, 0);
+	send_str(&cli2, "GET /n HTTP/1.1\r\nHost: www.a\r\n\r\n");
+	run(10);
+	cr_assert_eq(cnt.fwd_cache_collapsed, 1);
+	clear_all();
+	send_str(&srv[k], "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+	                  "Content-Length: 2\r\n\r\nok");
+	run(20);
+	cr_assert(strstr(cli.rx, "200 OK") != NULL, "%s", cli.rx);
+	for (i = 0; i < 3; i++)
+		if (strstr(srv[i].rx, "GET /n ") != NULL)
+			other = i;
+	cr_assert_geq(other, 0, "the waiting request fetched nothing");
+	send_str(&srv[other], OK_RESP);
+	run(10);
+	cr_assert(strstr(cli2.rx, "200 OK") != NULL, "%s", cli2.rx);
+	cr_assert_eq(cnt.fwd_cache_collapse_fallback, 1);
+	cr_assert_eq(cnt.rev_requests, 2);
+	cr_assert_eq(fwd_rev_pool_counters(fc, 0)->requests, 2);
+	for (s = 0; s < 3; s++)
+		per_srv += fwd_rev_server_counters(fc, 0, s)->requests;
+	cr_assert_eq(per_srv, 2);
+}
+
+/* The pool's and the servers' counters: requests, a connect failure on
+ * the dead server, a retry on the pool, time_to_head counted once per
+ * response from a server. */
+Test(reverse, pool_and_server_counters)
+{
+	const struct proxy_server_counters *dead, *live;
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(exchange("GET / HTTP/1.1\r\nHost: z.flaky.test\r\n"
+		                      "\r\n",
+		                      OK_RESP),
+		             1);
+	dead = fwd_rev_server_counters(fc, 2, 0);
+	live = fwd_rev_server_counters(fc, 2, 1);
+	cr_assert(dead != NULL && live != NULL);
+	cr_assert_null(fwd_rev_server_counters(fc, 2, 2));
+	cr_assert_null(fwd_rev_pool_counters(fc, 5));
+	cr_assert_eq(fwd_rev_pool_counters(fc, 2)->requests, 4);
+	cr_assert_eq(live->requests, 4);
+	cr_assert_geq(dead->requests, 1);
+	cr_assert_eq(dead->connect_failures, dead->requests);
+	cr_assert_eq(fwd_rev_pool_counters(fc, 2)->retries, dead->requests);
+	for (i = 0; i <= STATS_HIST_N; i++)
+		n += live->time_to_head.bucket[i];
+	cr_assert_eq(n, 4);
+	cr_assert_eq(dead->time_to_head.bucket[0], 0);
+}
+
+/* Idle connections are kept per pool and server: the api pool's server
+ * has the address of the web pool's s1, and does not get s1's idle
+ * connection.  A server with idle-max 0 keeps none: closed after each
+ * response, counted. */
+Test(reverse, idle_keyed_by_server_and_capped)
+{
+	const struct proxy_server_counters *s1 =
+	    fwd_rev_server_counters(fc, 0, 0);
+	const struct proxy_server_counters *one =
+	    fwd_rev_server_counters(fc, 1, 0);
+	const struct proxy_server_counters *k0 =
+	    fwd_rev_server_counters(fc, 3, 0);
+	uint64_t reused, opened;
+
+	cr_assert_eq(
+	    exchange("GET /p HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP), 0,
+	    "worker 0 starts at s1");
+	cr_assert_eq(s1->idle_conns, 1);
+	cr_assert_eq(s1->idle_kept, 1);
+	reused = cnt.fwd_upstream_reused;
+	opened = cnt.fwd_upstream_new;
+	cr_assert_eq(
+	    exchange("GET /api/1 HTTP/1.1\r\nHost: www.a\r\n\r\n", OK_RESP), 0);
+	cr_assert(strstr(cli.rx, "200 OK") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_upstream_reused, reused, "s1's conn reused");
+	cr_assert_eq(cnt.fwd_upstream_new, opened + 1);
+	cr_assert_eq(s1->idle_conns, 1);
+	cr_assert_eq(one->idle_conns, 1);
+
+	cr_assert_eq(
+	    exchange("GET / HTTP/1.1\r\nHost: keep.test\r\n\r\n", OK_RESP), 2);
+	cr_assert_eq(k0->idle_conns, 0);
+	cr_assert_eq(k0->idle_closed_cap, 1);
+	opened = cnt.fwd_upstream_new;
+	cr_assert_eq(
+	    exchange("GET / HTTP/1.1\r\nHost: keep.test\r\n\r\n", OK_RESP), 2);
+	cr_assert_eq(cnt.fwd_upstream_new, opened + 1);
+	cr_assert_eq(k0->idle_closed_cap, 2);
+	cr_assert_eq(k0->requests, 2);
 }

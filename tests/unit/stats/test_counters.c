@@ -1,7 +1,8 @@
 /*
  * Every counter the appliance declares, rendered: each group of the tree
  * (net, worker, tcp, tcp_flow, proxy, dns, a port with its device
- * counters, listener, access_log, management) passes stats_group_check,
+ * counters, listener, access_log, management, a reverse proxy's pool and
+ * server) passes stats_group_check,
  * group names are unique, and every declared counter appears exactly once
  * in the text and in the JSON rendering with its own value, and in the
  * Prometheus rendering under a name `promtool check metrics` takes (no
@@ -57,6 +58,8 @@ static const struct stats_group_desc *const all_groups[] = {
     &alog_group,
     &proxy_listener_counters_desc,
     &mgmt_group,
+    &proxy_pool_counters_desc,
+    &proxy_server_counters_desc,
 };
 #define N_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
 
@@ -96,6 +99,11 @@ Test(counters, structs_match_declarations)
 	cr_assert_eq(sizeof(struct proxy_listener_counters),
 	             proxy_listener_counters_desc.n * 8);
 	cr_assert_eq(sizeof(struct mgmt_counters), mgmt_group.n * 8);
+	/* a pool's and a server's per-worker counters, then their gauges */
+	cr_assert_eq(sizeof(struct proxy_pool_counters) + 4 * 8,
+	             proxy_pool_counters_desc.n * 8);
+	cr_assert_eq(sizeof(struct proxy_server_counters) + 2 * 8,
+	             proxy_server_counters_desc.n * 8);
 }
 
 /* Counter j of group g gets the value 1000 * (g + 1) + j: each its own. */

@@ -195,3 +195,39 @@ Test(prom, no_labels_and_overflow)
 	cr_assert_eq(stats_render_prom(&b, "gh", &demo, &s, 1), -ENOSPC);
 	cr_assert_eq(strlen(small), sizeof(small) - 1);
 }
+
+/* A server's series: three labels (pool, server, worker), each value
+ * escaped, and a histogram's le after them. */
+Test(prom, three_labels_escaped)
+{
+	static char out[16384];
+	struct demo d;
+	struct stats_series s;
+	struct stats_buf b;
+
+	cr_assert_geq(STATS_SERIES_LABELS_MAX, 3);
+	memset(&d, 0, sizeof(d));
+	d.frames = 7;
+	stats_hist_add(&d.wait, 50);
+	stats_hist_cumulate(&demo, (uint64_t *)&d);
+	s = (struct stats_series){
+	    {{"pool", "a\"b"}, {"server", "c\\d\ne"}, {"worker", "3"}},
+	    3,
+	    (const uint64_t *)&d,
+	    0,
+	    DEMO_N};
+	stats_buf_init(&b, out, sizeof(out));
+	cr_assert_eq(stats_render_prom(&b, "gh", &demo, &s, 1), 0);
+	cr_assert_not_null(strstr(out, "\ngh_demo_frames_total{pool=\"a\\\"b\","
+	                               "server=\"c\\\\d\\ne\",worker=\"3\"} "
+	                               "7\n"),
+	                   "%s", out);
+	cr_assert_not_null(strstr(out, "gh_demo_wait_seconds_bucket{pool=\"a"
+	                               "\\\"b\",server=\"c\\\\d\\ne\",worker="
+	                               "\"3\",le=\"0.0001\"} 1\n"),
+	                   "%s", out);
+	cr_assert_not_null(strstr(out, "gh_demo_wait_seconds_count{pool=\"a"
+	                               "\\\"b\",server=\"c\\\\d\\ne\",worker="
+	                               "\"3\"} 1\n"),
+	                   "%s", out);
+}

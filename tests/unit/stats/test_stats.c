@@ -96,3 +96,47 @@ Test(stats, verify_fires_on_bad_buffer, .signal = SIGABRT)
 
 	stats_buf_init(&b, NULL, 0);
 }
+
+/* The JSON of groups with and without parents and sub-names: each
+ * parent's object opened once and closed when the parent changes, a
+ * server's group in its pool's object inside "server". */
+Test(stats, json_nests_parents_and_sub_names)
+{
+	static const struct stats_counter_desc one[] = {{"n", "n", 0, 0}};
+	struct stats_group_desc g = {"demo", one, 1};
+	static char out[1024];
+	uint64_t v = 1;
+	struct stats_json_nest j;
+	struct stats_buf b;
+
+	stats_buf_init(&b, out, sizeof(out));
+	cr_assert_eq(stats_json_begin(&j, &b), 0);
+	stats_json_group(&j, NULL, NULL, &g, &v);
+	g.name = "in";
+	stats_json_group(&j, "port", NULL, &g, &v);
+	g.name = "out";
+	stats_json_group(&j, "port", NULL, &g, &v);
+	g.name = "web";
+	stats_json_group(&j, "pool", NULL, &g, &v);
+	g.name = "s1";
+	stats_json_group(&j, "server", "web", &g, &v);
+	g.name = "s2";
+	stats_json_group(&j, "server", "web", &g, &v);
+	g.name = "s1";
+	stats_json_group(&j, "server", "api", &g, &v);
+	g.name = "tail";
+	stats_json_group(&j, NULL, NULL, &g, &v);
+	cr_assert_eq(stats_json_end(&j), 0);
+	cr_assert_str_eq(out, "{\"demo\":{\"n\":1},"
+	                      "\"port\":{\"in\":{\"n\":1},\"out\":{\"n\":1}},"
+	                      "\"pool\":{\"web\":{\"n\":1}},"
+	                      "\"server\":{\"web\":{\"s1\":{\"n\":1},"
+	                      "\"s2\":{\"n\":1}},\"api\":{\"s1\":{\"n\":1}}},"
+	                      "\"tail\":{\"n\":1}}");
+	/* ending inside a sub-name's object closes both */
+	stats_buf_init(&b, out, sizeof(out));
+	stats_json_begin(&j, &b);
+	stats_json_group(&j, "server", "web", &g, &v);
+	stats_json_end(&j);
+	cr_assert_str_eq(out, "{\"server\":{\"web\":{\"tail\":{\"n\":1}}}}");
+}
