@@ -542,11 +542,14 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		snprintf(head, sizeof(head),
 		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
 		         (int)strcspn(url + 7, "/?#"), url + 7);
+	else if (strncasecmp(url, "ftp://", 6) == 0) /* no Host: user@ */
+		snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\n\r\n", method,
+		         url);
 	else
 		return (size_t)snprintf(out, cap,
 		                        "error: URL \"%.128s\" is not an "
-		                        "absolute http:// URL (or CONNECT "
-		                        "host:port)\n",
+		                        "absolute http:// URL (nor ftp://, "
+		                        "or CONNECT host:port)\n",
 		                        url);
 	n = (size_t)snprintf(out, cap, "listener %s\n", l->name);
 	/* the accept stage: allow-src resets other clients */
@@ -635,8 +638,8 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 	rc = (int)ctl_dst_fixed(c, l, in.s_addr, out + n, cap - n);
 	if (rc != 0)
 		return n + (size_t)rc;
-	fwd_acl_judge_dst(l->fwd.acl, &who, msg.method, ntohl(in.s_addr),
-	                  msg.port, &v);
+	fwd_acl_judge_dst(l->fwd.acl, &who, msg.method, msg.scheme.len == 3,
+	                  ntohl(in.s_addr), msg.port, &v);
 	return n + ctl_verdict(l, &v, out + n, cap - n);
 }
 

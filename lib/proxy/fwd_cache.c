@@ -42,8 +42,9 @@ int
 fwd_cache_key_of(const struct http_msg *msg, const char *buf, uint8_t *key,
                  size_t cap)
 {
-	return cache_key_http(buf + msg->host.off, msg->host.len, msg->port,
-	                      buf + msg->path.off, msg->path.len, key, cap);
+	return (msg->scheme.len == 3 ? cache_key_ftp : cache_key_http)(
+	    buf + msg->host.off, msg->host.len, msg->port, buf + msg->path.off,
+	    msg->path.len, key, cap);
 }
 
 struct rte_mbuf *

@@ -361,7 +361,7 @@ static const struct pcase corpus[] = {
      R("CONNECT http://example.com:80/ HTTP/1.1\r\n" H "\r\n"), BAD(400)},
     {"authority-form not connect",
      R("GET example.com:80 HTTP/1.1\r\n" H "\r\n"), BAD(400)},
-    {"other scheme", R("GET ftp://example.com/ HTTP/1.1\r\n" H "\r\n"),
+    {"other scheme", R("GET gopher://example.com/ HTTP/1.1\r\n" H "\r\n"),
      BAD(400)},
     {"scheme only", R("GET http:// HTTP/1.1\r\n" H "\r\n"), BAD(400)},
     {"empty host", R("GET http:///x HTTP/1.1\r\n" H "\r\n"), BAD(400)},
