@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 
@@ -94,6 +95,8 @@ ftp_reply_parse(const char *buf, uint32_t len, struct ftp_reply *r)
 	r->code = code;
 	r->text_off = te > 3 ? 4 : 3;
 	r->text_len = te - r->text_off;
+	r->last_off = r->text_off;
+	r->last_len = r->text_len;
 	at = end;
 	/* RFC 959 4.2: a multi-line reply ends with a line that starts with
 	 * the same code and a space (or is the code alone) */
@@ -110,8 +113,11 @@ ftp_reply_parse(const char *buf, uint32_t len, struct ftp_reply *r)
 			return reply_fail(r, "reply line too long");
 		te = line_text_end(buf, end);
 		if (te - at >= 3 && code_at(buf + at) == code &&
-		    (te - at == 3 || buf[at + 3] == ' '))
+		    (te - at == 3 || buf[at + 3] == ' ')) {
 			multi = false;
+			r->last_off = te - at > 3 ? at + 4 : at + 3;
+			r->last_len = te - r->last_off;
+		}
 		at = end;
 	}
 	r->len = at;
@@ -183,21 +189,6 @@ ftp_epsv_parse(const char *t, uint32_t len, uint16_t *port)
 	return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Hinnant's
- * days_from_civil). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static unsigned
 digits_at(const char *p, unsigned n)
 {
@@ -227,6 +218,7 @@ stamp14(const char *p, int64_t *unix_s)
 	static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30,
 	                                   31, 31, 30, 31, 30, 31};
 	unsigned y, mo, d, h, mi, s;
+	struct tm tm;
 
 	if (!all_digits(p, 14))
 		return -EINVAL;
@@ -242,8 +234,16 @@ stamp14(const char *p, int64_t *unix_s)
 	if (mo == 2 && d == 29 &&
 	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -EINVAL;
-	*unix_s = days_from_civil(y, (int)mo, (int)d) * 86400 +
-	          (int64_t)(h * 3600u + mi * 60u + s);
+	/* the fields are checked: timegm (glibc, no clock, no tz) is
+	 * exact on them, 60 seconds included */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)y - 1900;
+	tm.tm_mon = (int)mo - 1;
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
+	tm.tm_sec = (int)s;
+	*unix_s = (int64_t)timegm(&tm);
 	return 0;
 }
 

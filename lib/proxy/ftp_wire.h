@@ -27,13 +27,18 @@ enum ftp_parse_result {
 };
 
 /* One reply: its code (100..599), its length in bytes (line ends
- * included) and the text of its first line (after "ddd" and the space or
- * hyphen, without the line end) as an offset into the buffer. */
+ * included), the text of its first line and of its last line (after "ddd"
+ * and the space or hyphen, without the line end; the same for a one-line
+ * reply) as offsets into the buffer.  What a reply carries (PASV's
+ * numbers, SIZE's) is in its last line: "227-..." then "227 Entering
+ * Passive Mode (...)". */
 struct ftp_reply {
 	unsigned code;
 	uint32_t len;
 	uint32_t text_off;
 	uint32_t text_len;
+	uint32_t last_off;
+	uint32_t last_len;
 	const char *why; /* FTP_ERROR: what is wrong */
 };
 

@@ -711,7 +711,7 @@ on_xfer(struct fwd_ftp *f, unsigned code)
 	ftp_fail_reply(f, code, f->dir ? FTP_STEP_OTHER : FTP_STEP_FILE);
 }
 
-/* One whole reply <code> with its first line's text t[0 .. n). */
+/* One whole reply <code> with its last line's text t[0 .. n). */
 static void
 on_reply(struct fwd_ftp *f, unsigned code, const char *t, uint32_t n)
 {
@@ -852,7 +852,7 @@ ctl_input(struct fwd_ftp *f, struct rte_mbuf *m)
 				return;
 			}
 			fwd_timer_set(f->s, fwd_cfg(f->s)->upstream_read_ms);
-			on_reply(f, r.code, f->reply + r.text_off, r.text_len);
+			on_reply(f, r.code, f->reply + r.last_off, r.last_len);
 			if (f->magic != FWD_FTP_MAGIC) { /* released */
 				rte_pktmbuf_free(m);
 				return;

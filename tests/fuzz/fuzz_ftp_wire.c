@@ -37,6 +37,8 @@ replies(const char *p, uint32_t n)
 		GH_VERIFY(r.len > 0 && r.len <= n - off &&
 		          r.len <= FTP_REPLY_MAX);
 		GH_VERIFY(r.text_off + r.text_len <= r.len);
+		GH_VERIFY(r.last_off >= r.text_off &&
+		          r.last_off + r.last_len <= r.len);
 		GH_VERIFY(memchr(p + off + r.text_off, '\n', r.text_len) ==
 		          NULL);
 		/* prefixes wait (a sample: the cost is quadratic) */

@@ -307,7 +307,7 @@ check_acl() {
 
 check_counters() {
 	expect_counter proxy.ftp_requests ">=" 15
-	expect_counter proxy.ftp_ok ">=" 10
+	expect_counter proxy.ftp_ok ">=" 9
 	expect_counter proxy.ftp_listings ">=" 2
 	expect_counter proxy.ftp_redirects == 1
 	expect_counter proxy.ftp_not_found == 1

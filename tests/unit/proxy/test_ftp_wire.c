@@ -26,6 +26,7 @@ struct reply_case {
 	unsigned code;
 	uint32_t len;     /* with FTP_OK */
 	const char *text; /* the first line's text, with FTP_OK */
+	const char *last; /* the last line's text (NULL: the first's) */
 };
 
 static const struct reply_case replies[] = {
@@ -34,15 +35,20 @@ static const struct reply_case replies[] = {
     {"code alone", "200\r\n", FTP_OK, 200, 5, ""},
     {"empty text", "200 \r\n", FTP_OK, 200, 6, ""},
     {"pipelined behind", "331 pw\r\n230 in\r\n", FTP_OK, 331, 8, "pw"},
-    {"multi", "220-a\r\n b\r\n220 c\r\n", FTP_OK, 220, 18, "a"},
+    {"multi", "220-a\r\n b\r\n220 c\r\n", FTP_OK, 220, 18, "a", "c"},
+    {"multi pasv",
+     "227-passive\r\n227 Entering Passive Mode (198,18,0,2,4,1)\r\n", FTP_OK,
+     227, 57, "passive", "Entering Passive Mode (198,18,0,2,4,1)"},
     {"multi digits inside", "211-Features\r\n 213 x\r\n211-y\r\n211 End\r\n",
-     FTP_OK, 211, 38, "Features"},
+     FTP_OK, 211, 38, "Features", "End"},
     {"multi other code inside", "220-a\r\n230 not the end\r\n220 end\r\n",
-     FTP_OK, 220, 33, "a"},
-    {"multi ends with code alone", "220-a\r\n220\r\n", FTP_OK, 220, 12, "a"},
+     FTP_OK, 220, 33, "a", "end"},
+    {"multi ends with code alone", "220-a\r\n220\r\n", FTP_OK, 220, 12, "a",
+     ""},
     {"multi same code hyphen goes on", "220-a\r\n220-b\r\n220 c\r\n", FTP_OK,
-     220, 21, "a"},
-    {"multi empty lines", "220-a\r\n\r\n\r\n220 c\r\n", FTP_OK, 220, 18, "a"},
+     220, 21, "a", "c"},
+    {"multi empty lines", "220-a\r\n\r\n\r\n220 c\r\n", FTP_OK, 220, 18, "a",
+     "c"},
     {"1xx", "150 Opening\r\n", FTP_OK, 150, 13, "Opening"},
     {"5xx", "550 No such file\r\n", FTP_OK, 550, 18, "No such file"},
     {"multi unfinished", "220-a\r\n b\r\n", FTP_AGAIN, 0, 0, NULL},
@@ -83,6 +89,16 @@ Test(ftp_wire, reply_table)
 		             c->name, r.text_len);
 		cr_expect(memcmp(c->p + r.text_off, c->text, r.text_len) == 0,
 		          "%s: text", c->name);
+		if (c->last == NULL) { /* one line: the first is the last */
+			cr_expect(r.last_off == r.text_off &&
+			              r.last_len == r.text_len,
+			          "%s: last", c->name);
+			continue;
+		}
+		cr_expect_eq(r.last_len, strlen(c->last), "%s: last_len %u",
+		             c->name, r.last_len);
+		cr_expect(memcmp(c->p + r.last_off, c->last, r.last_len) == 0,
+		          "%s: last text", c->name);
 	}
 }
 
