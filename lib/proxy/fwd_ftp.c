@@ -867,6 +867,33 @@ ctl_input(struct fwd_ftp *f, struct rte_mbuf *m)
 
 /* ---- entry points ---- */
 
+void
+fwd_ftp_log_url(struct fwd_session *s, const struct http_msg *msg,
+                const char *buf)
+{
+	const char *t = buf + msg->target.off;
+	uint32_t len = msg->target.len, n, rest;
+	char url[FWD_FTP_ARG_MAX + 3];
+	struct ftp_url u;
+
+	if (s->txn == NULL || memchr(t, '@', len) == NULL)
+		return;
+	if (len >= FWD_FTP_ARG_MAX || ftp_url_parse(t, len, &u) < 0) {
+		/* refused (400) later: its userinfo is not logged */
+		alog_field_set(s->txn->rec.url, sizeof(s->txn->rec.url),
+		               "ftp://***", 9);
+		return;
+	}
+	if (!u.has_pass)
+		return;
+	rest = len - u.pass_off - u.pass_len;
+	memcpy(url, t, u.pass_off);
+	memcpy(url + u.pass_off, "***", 3);
+	memcpy(url + u.pass_off + 3, t + u.pass_off + u.pass_len, rest);
+	n = u.pass_off + 3 + rest;
+	alog_field_set(s->txn->rec.url, sizeof(s->txn->rec.url), url, n);
+}
+
 bool
 fwd_ftp_begin(struct fwd_session *s, const struct http_msg *msg,
               const char *buf)

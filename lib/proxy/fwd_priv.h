@@ -897,6 +897,11 @@ size_t fwd_ftp_size(void);
 bool fwd_ftp_begin(struct fwd_session *s, const struct http_msg *msg,
                    const char *buf);
 
+/* The access-log record of an ftp:// request <msg> in <buf> gets its URL
+ * with the password as "***" (none is ever logged). */
+void fwd_ftp_log_url(struct fwd_session *s, const struct http_msg *msg,
+                     const char *buf);
+
 /* The control connection (s->up) is up: the dialogue starts (ST_FTP). */
 void fwd_ftp_connected(struct fwd_session *s);
 

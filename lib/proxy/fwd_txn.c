@@ -211,6 +211,8 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		s->l->cnt.requests++;
 	}
 	txn_request(s, msg, buf);
+	if (msg->form == HTTP_FORM_ABSOLUTE && msg->scheme.len == 3)
+		fwd_ftp_log_url(s, msg, buf); /* no password in the log */
 	s->req_method = msg->method;
 	if (msg->version_minor == 0)
 		s->flags |= SF_CLI_HTTP10;

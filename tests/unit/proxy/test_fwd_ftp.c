@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "fwd_test_util.h"
+#include "log/alog.h"
 
 static struct peer dat;
 
@@ -248,4 +249,39 @@ Test(fwd_ftp, crlf_in_path_refused, .init = ftp_setup, .fini = ftp_teardown)
 	client_connect();
 	ask("PUT", "ftp://10.0.0.2:80/a");
 	cr_assert(strstr(cli.rx, "HTTP/1.1 501 ") == cli.rx, "%s", cli.rx);
+}
+
+static struct alog_ring *ring;
+
+static void
+ftp_setup_log(void)
+{
+	ring = alog_ring_create(256);
+	cr_assert_not_null(ring);
+	ft_setup(&(struct ft_opts){.alog = ring});
+	memset(&dat, 0, sizeof(dat));
+	client_connect();
+}
+
+static void
+ftp_teardown_log(void)
+{
+	ft_teardown();
+	alog_ring_destroy(ring);
+}
+
+/* The access log has the URL with the password as "***". */
+Test(fwd_ftp, password_not_logged, .init = ftp_setup_log,
+     .fini = ftp_teardown_log)
+{
+	const char *lines;
+
+	ask("GET", "ftp://bob:s3cret@10.0.0.2:80/f");
+	step("220 hi\r\n", "USER bob\r\n");
+	step("331 pw\r\n", "PASS s3cret\r\n");
+	step("530 wrong\r\n", "QUIT\r\n");
+	lines = ft_log_lines(ring);
+	cr_assert_not_null(strstr(lines, " ftp://bob:***@10.0.0.2:80/f "), "%s",
+	                   lines);
+	cr_assert_null(strstr(lines, "s3cret"), "%s", lines);
 }
