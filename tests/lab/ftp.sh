@@ -48,6 +48,10 @@ done
 
 on_exit() {
 	local rc=$?
+	# errexit would end this handler at the first failing command (and
+	# `(exit $rc)` fails when the test did), leaving the appliance, and
+	# the lab lock it inherited, behind
+	set +e
 	[[ -z $VSFTPD_PID ]] || kill "$VSFTPD_PID" 2>/dev/null || true
 	[[ -z $ODD_PID ]] || kill "$ODD_PID" 2>/dev/null || true
 	((USER_MADE == 0)) || userdel "$FTP_USER" 2>/dev/null || true
