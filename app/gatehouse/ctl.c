@@ -493,6 +493,18 @@ ctl_dst_fixed(const struct conf *c, const struct conf_listen *l, uint32_t ip_be,
  * resolver is not the appliance's, and the answer may differ per query):
  * the reply says the verdict depends on DNS.
  */
+/* The authority of the ftp URL <url> after any user[:password]@. */
+static const char *
+ctl_ftp_host(const char *url)
+{
+	const char *a = url + 6, *end = a + strcspn(a, "/?#"), *p;
+
+	for (p = end; p > a; p--)
+		if (p[-1] == '@')
+			return p;
+	return a;
+}
+
 static size_t
 ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 {
@@ -542,9 +554,11 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		snprintf(head, sizeof(head),
 		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
 		         (int)strcspn(url + 7, "/?#"), url + 7);
-	else if (strncasecmp(url, "ftp://", 6) == 0) /* no Host: user@ */
-		snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\n\r\n", method,
-		         url);
+	else if (strncasecmp(url, "ftp://", 6) == 0)
+		snprintf(head, sizeof(head),
+		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
+		         (int)strcspn(ctl_ftp_host(url), "/?#"),
+		         ctl_ftp_host(url));
 	else
 		return (size_t)snprintf(out, cap,
 		                        "error: URL \"%.128s\" is not an "

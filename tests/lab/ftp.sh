@@ -24,7 +24,8 @@
 #   bounce       a PASV answer naming another address: 502, counted, and no
 #                connection to it
 #   acl          a listener whose rules deny the ftp scheme: 403, while
-#                http:// passes there; a port rule (21) likewise
+#                http:// passes there; a port rule (21) likewise;
+#                `gatehousectl acl test` judges ftp:// URLs the same
 #   counters     ftp_* as the checks add up
 #   released     every session and inside mbuf back to base
 # shellcheck source=tests/lab/lib.sh
@@ -297,7 +298,7 @@ check_bounce() {
 }
 
 check_acl() {
-	local code
+	local code out
 	code=$(status "$ACL_PORT" "ftp://$ORIGIN_IP/pub/small.bin")
 	[[ $code == 403 ]] || fail_check acl "scheme ftp denied: $code, want 403"
 	code=$(status "$ACL_PORT" "http://$ORIGIN_IP/1k.bin")
@@ -306,7 +307,13 @@ check_acl() {
 	[[ $code == 403 ]] || fail_check acl "port 21 denied: $code, want 403"
 	code=$(status "$PORT_ACL_PORT" "ftp://$ORIGIN_IP:$ODD_PORT/f")
 	[[ $code == 401 ]] || fail_check acl "port $ODD_PORT passes: $code, want 401"
-	pass_check acl "scheme ftp and port 21 rules refuse ftp:// with 403; http and other ports pass"
+	out=$(ctl acl test --listener noftp "$CLIENT_IP" GET "ftp://u:p@$ORIGIN_IP/pub/small.bin" 2>&1) ||
+		fail_check acl "acl test: $out"
+	grep -q "^deny: line [0-9]*: http-access deny ftp_scheme" <<<"$out" || fail_check acl "acl test noftp: $out"
+	out=$(ctl acl test --listener noport "$CLIENT_IP" GET "ftp://$ORIGIN_IP:$ODD_PORT/f" 2>&1) ||
+		fail_check acl "acl test: $out"
+	grep -q "^allow: line" <<<"$out" || fail_check acl "acl test noport :$ODD_PORT: $out"
+	pass_check acl "scheme ftp and port 21 rules refuse ftp:// with 403 (and gatehousectl acl test says so); http and other ports pass"
 }
 
 check_counters() {
