@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <arpa/inet.h>
@@ -283,22 +284,11 @@ ftp_size_parse(const char *t, uint32_t len, uint64_t *size)
 	return 0;
 }
 
+/* a[0 .. n) is <lit> (lower case) without case. */
 static bool
 eq_nocase(const char *a, uint32_t n, const char *lit)
 {
-	uint32_t i;
-
-	if (n != strlen(lit))
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = a[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != lit[i])
-			return false;
-	}
-	return true;
+	return n == strlen(lit) && strncasecmp(a, lit, n) == 0;
 }
 
 static void
