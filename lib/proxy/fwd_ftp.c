@@ -16,8 +16,9 @@
  * fill, the client's pace); a directory (a path ending in '/', or
  * ;type=d) is listed with MLSD, or LIST when the server has no MLSD, and
  * rendered here as an HTML index a bounded number of lines per event and
- * only while the client takes it.  A file name whose SIZE fails with 550
- * but that CWD accepts is a directory: 301 to the name with a slash.
+ * only while the client takes it.  A file name whose SIZE (or, on a
+ * server without SIZE, RETR) fails with 550 but that CWD accepts is a
+ * directory: 301 to the name with a slash.
  *
  * FTP replies that fail map to HTTP statuses (ftp_http_status): 550 404,
  * 530 401 (no credentials in the URL) or 403, 4xx 503, 5xx 502; silence
@@ -70,6 +71,7 @@ enum ftp_phase {
 #define FF_NO_EPSV   0x02u /* EPSV refused: PASV from now on */
 #define FF_LIST      0x04u /* LIST, not MLSD (refused, or asked for) */
 #define FF_LINE_LONG 0x08u /* the listing line being read is too long */
+#define FF_CWD_TRIED 0x10u /* CWD asked whether the file is a directory */
 
 struct fwd_ftp {
 	unsigned magic;
@@ -708,6 +710,15 @@ on_xfer(struct fwd_ftp *f, unsigned code)
 		passive_start(f);
 		return;
 	}
+	/* a server without SIZE: RETR's 550 may name a directory too */
+	if (!f->dir && code == 550 && !(f->flags & FF_CWD_TRIED)) {
+		fwd_leg_close(&f->data, true);
+		rte_pktmbuf_free(f->data_in);
+		f->data_in = NULL;
+		if (!ctl_send_path(f, "CWD", FP_CWD))
+			ftp_fail_nomem(f);
+		return;
+	}
 	ftp_fail_reply(f, code, f->dir ? FTP_STEP_OTHER : FTP_STEP_FILE);
 }
 
@@ -760,6 +771,7 @@ on_reply(struct fwd_ftp *f, unsigned code, const char *t, uint32_t n)
 		if (code == 213 && ftp_size_parse(t, n, &size) == 0)
 			f->size = size;
 		if (code == 550 || code == 450) {
+			f->flags |= FF_CWD_TRIED;
 			if (!ctl_send_path(f, "CWD", FP_CWD))
 				ftp_fail_nomem(f);
 			return;

@@ -199,6 +199,22 @@ Test(fwd_ftp, directory_redirect, .init = ftp_setup, .fini = ftp_teardown)
 	cr_assert_eq(cnt.ftp_redirects, 1);
 }
 
+/* A server without SIZE: RETR's 550 is asked about with CWD too. */
+Test(fwd_ftp, retr_550_directory_redirect, .init = ftp_setup,
+     .fini = ftp_teardown)
+{
+	ask("GET", "ftp://10.0.0.2:80/pub");
+	login('I');
+	step("200 ok\r\n", "SIZE pub\r\n");
+	step("500 what\r\n", "MDTM pub\r\n");
+	step("500 what\r\n", "EPSV\r\n");
+	step("229 (|||2020|)\r\n", "RETR pub\r\n");
+	step("550 not a plain file\r\n", "CWD pub\r\n");
+	step("250 ok\r\n", "QUIT\r\n");
+	cr_assert(strstr(cli.rx, "HTTP/1.1 301 ") == cli.rx, "%s", cli.rx);
+	cr_assert_eq(cnt.ftp_redirects, 1);
+}
+
 Test(fwd_ftp, login_refused_401_and_403, .init = ftp_setup,
      .fini = ftp_teardown)
 {
