@@ -41,6 +41,7 @@
 
 #include <rte_mbuf.h>
 
+#include "auth/auth.h"
 #include "common/gh_common.h"
 #include "fwd_priv.h"
 #include "ftp_wire.h"
@@ -879,6 +880,35 @@ ctl_input(struct fwd_ftp *f, struct rte_mbuf *m)
 
 /* ---- entry points ---- */
 
+/* An Authorization: Basic of the request (what a browser sends after our
+ * 401) as the FTP user and password: true with *nu, *np set (-EINVAL
+ * when one holds a CR, LF or NUL), false when there is none. */
+static bool
+basic_creds(struct fwd_ftp *f, const struct http_msg *msg, const char *buf,
+            int *nu, int *np)
+{
+	int i = http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION, 0);
+	struct auth_cred c;
+	const char *pass;
+
+	if (i < 0 || auth_basic_parse(buf + msg->hdr[i].value.off,
+	                              msg->hdr[i].value.len, &c) < 0)
+		return false;
+	pass = c.buf + c.user_len + 1;
+	*nu = -EINVAL;
+	*np = -EINVAL;
+	if (c.user_len >= sizeof(f->user) || c.pass_len >= sizeof(f->pass) ||
+	    memchr(c.buf, '\r', c.user_len + 1 + c.pass_len) != NULL ||
+	    memchr(c.buf, '\n', c.user_len + 1 + c.pass_len) != NULL ||
+	    memchr(c.buf, '\0', c.user_len + 1 + c.pass_len) != NULL)
+		return true;
+	memcpy(f->user, c.buf, c.user_len);
+	memcpy(f->pass, pass, c.pass_len);
+	*nu = (int)c.user_len;
+	*np = (int)c.pass_len;
+	return true;
+}
+
 void
 fwd_ftp_log_url(struct fwd_session *s, const struct http_msg *msg,
                 const char *buf)
@@ -955,6 +985,8 @@ fwd_ftp_begin(struct fwd_session *s, const struct http_msg *msg,
 		                    sizeof(f->user));
 		np = ftp_url_decode(t + u.pass_off, u.pass_len, f->pass,
 		                    sizeof(f->pass));
+	} else if (basic_creds(f, msg, buf, &nu, &np)) {
+		f->creds = true; /* Authorization: Basic, as Squid takes it */
 	} else {
 		memcpy(f->user, FTP_ANON_USER, sizeof(FTP_ANON_USER) - 1);
 		memcpy(f->pass, FTP_ANON_PASS, sizeof(FTP_ANON_PASS) - 1);

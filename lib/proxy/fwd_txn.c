@@ -293,14 +293,18 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		else
 			s->flags |= SF_CLOSE_CLI;
 		/* a verdict that waits for the address: no cache */
-		/* an ftp URL with credentials: what one user may read is
-		 * no other's, so it is neither stored nor served */
-		switch ((s->flags & SF_ACL_DST) ||
-		                (msg->scheme.len == 3 &&
-		                 memchr(buf + msg->target.off, '@',
-		                        msg->target.len) != NULL)
-		            ? FWD_CACHE_PASS
-		            : fwd_cache_request(s, msg, buf)) {
+		/* an ftp URL with credentials (user@, Authorization): what
+		 * one user may read is no other's, so it is neither stored
+		 * nor served */
+		switch (
+		    (s->flags & SF_ACL_DST) ||
+		            (msg->scheme.len == 3 &&
+		             (memchr(buf + msg->target.off, '@',
+		                     msg->target.len) != NULL ||
+		              http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION,
+		                              0) >= 0))
+		        ? FWD_CACHE_PASS
+		        : fwd_cache_request(s, msg, buf)) {
 		case FWD_CACHE_HIT:
 			return fwd_hit_done(s, msg->head_len);
 		case FWD_CACHE_REPLIED:

@@ -233,6 +233,19 @@ Test(fwd_ftp, login_refused_401_and_403, .init = ftp_setup,
 	cr_assert_eq(cnt.ftp_login_failed, 2);
 }
 
+/* A browser answers our 401 with Authorization: Basic: the FTP login. */
+Test(fwd_ftp, authorization_basic_logs_in, .init = ftp_setup,
+     .fini = ftp_teardown)
+{
+	send_str(&cli, "GET ftp://10.0.0.2:80/f HTTP/1.1\r\nHost: x\r\n"
+	               "Authorization: Basic Ym9iOnMzY3JldA==\r\n\r\n");
+	run(10);
+	step("220 hi\r\n", "USER bob\r\n");
+	step("331 pw\r\n", "PASS s3cret\r\n");
+	step("530 wrong\r\n", "QUIT\r\n");
+	cr_assert(strstr(cli.rx, "HTTP/1.1 403 ") == cli.rx, "%s", cli.rx);
+}
+
 Test(fwd_ftp, oversized_reply_502, .init = ftp_setup, .fini = ftp_teardown)
 {
 	char big[600];
