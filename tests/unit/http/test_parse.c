@@ -125,6 +125,16 @@ static const struct pcase corpus[] = {
      .host = "h.example", PORT(80), .path = "/x"},
     {"absolute ipv4", R("GET http://10.0.0.1/ HTTP/1.1\r\n" H "\r\n"),
      .host = "10.0.0.1", PORT(80)},
+    /* the FTP gateway's URLs: port 21, the host after user[:password]@ */
+    {"absolute ftp", R("GET FTP://ftp.example/pub/ HTTP/1.1\r\n" H "\r\n"),
+     .form = HTTP_FORM_ABSOLUTE, .host = "ftp.example", PORT(21),
+     .path = "/pub/", .scheme = "FTP"},
+    {"absolute ftp userinfo",
+     R("GET ftp://u:p%40x@h.example:2121/f;type=i HTTP/1.1\r\n" H "\r\n"),
+     .form = HTTP_FORM_ABSOLUTE, .host = "h.example", PORT(2121),
+     .path = "/f;type=i", .scheme = "ftp"},
+    {"http userinfo still refused",
+     R("GET http://u@h.example/ HTTP/1.1\r\n" H "\r\n"), BAD(400)},
     /* RFC 9112 3.2.2: the target's authority wins over the Host header */
     {"absolute host differs",
      R("GET http://a.example:8080/p HTTP/1.1\r\nHost: b.example:99\r\n\r\n"),
