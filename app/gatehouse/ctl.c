@@ -558,7 +558,8 @@ ctl_acl_who(const struct conf_listen *l, uint32_t src_be, const char *user,
 
 /*
  * After the request stage's verdict <v> on a request for <host> (<len>
- * bytes), port <port>, method <method> (CONNECT for socks): when allowed,
+ * bytes), port <port>, method <method> (CONNECT for socks), an ftp://
+ * URL when <ftp>: when allowed,
  * a literal host meets the fixed destination checks; a verdict that
  * needs the destination is judged again with a literal, and depends on
  * DNS for a name.  Writes the verdict line; returns its length.
@@ -566,7 +567,7 @@ ctl_acl_who(const struct conf_listen *l, uint32_t src_be, const char *user,
 static size_t
 ctl_acl_dst(const struct conf *c, const struct conf_listen *l,
             const struct fwd_acl_who *who, struct acl_verdict *v,
-            const char *host, size_t len, enum http_method method,
+            const char *host, size_t len, enum http_method method, bool ftp,
             uint16_t port, char *out, size_t cap)
 {
 	char lit[16];
@@ -596,7 +597,8 @@ ctl_acl_dst(const struct conf *c, const struct conf_listen *l,
 	k = ctl_dst_fixed(c, l, in.s_addr, out, cap);
 	if (k != 0)
 		return k;
-	fwd_acl_judge_dst(l->fwd.acl, who, method, ntohl(in.s_addr), port, v);
+	fwd_acl_judge_dst(l->fwd.acl, who, method, ftp, ntohl(in.s_addr), port,
+	                  v);
 	return ctl_verdict(l, v, out, cap);
 }
 
@@ -651,7 +653,7 @@ ctl_acl_test_socks(const struct conf *c, const struct conf_listen *l,
 	fwd_acl_judge_socks(l->fwd.acl, &who, dst, (uint32_t)(colon - dst),
 	                    (uint16_t)port, dst, &v);
 	return n + ctl_acl_dst(c, l, &who, &v, dst, (size_t)(colon - dst),
-	                       HTTP_M_CONNECT, (uint16_t)port, out + n,
+	                       HTTP_M_CONNECT, false, (uint16_t)port, out + n,
 	                       cap - n);
 }
 
@@ -665,6 +667,18 @@ ctl_acl_test_socks(const struct conf *c, const struct conf_listen *l,
  * the reply says the verdict depends on DNS.  A socks listener judges
  * CONNECT HOST:PORT as its sessions do (ctl_acl_test_socks()).
  */
+/* The authority of the ftp URL <url> after any user[:password]@. */
+static const char *
+ctl_ftp_host(const char *url)
+{
+	const char *a = url + 6, *end = a + strcspn(a, "/?#"), *p;
+
+	for (p = end; p > a; p--)
+		if (p[-1] == '@')
+			return p;
+	return a;
+}
+
 static size_t
 ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 {
@@ -716,11 +730,16 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 		snprintf(head, sizeof(head),
 		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
 		         (int)strcspn(url + 7, "/?#"), url + 7);
+	else if (strncasecmp(url, "ftp://", 6) == 0)
+		snprintf(head, sizeof(head),
+		         "%s %s HTTP/1.1\r\nHost: %.*s\r\n\r\n", method, url,
+		         (int)strcspn(ctl_ftp_host(url), "/?#"),
+		         ctl_ftp_host(url));
 	else
 		return (size_t)snprintf(out, cap,
 		                        "error: URL \"%.128s\" is not an "
-		                        "absolute http:// URL (or CONNECT "
-		                        "host:port)\n",
+		                        "absolute http:// URL (nor ftp://, "
+		                        "or CONNECT host:port)\n",
 		                        url);
 	/* the accept stage: allow-src resets other clients */
 	if (!fwd_src_accepted(&l->fwd, in.s_addr))
@@ -764,8 +783,8 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 	fwd_acl_judge_head(l->fwd.acl, &msg, head, l->fwd.reverse ? dec : NULL,
 	                   dec_len, &who, &v);
 	return n + ctl_acl_dst(c, l, &who, &v, head + msg.host.off,
-	                       msg.host.len, msg.method, msg.port, out + n,
-	                       cap - n);
+	                       msg.host.len, msg.method, msg.scheme.len == 3,
+	                       msg.port, out + n, cap - n);
 }
 
 static size_t

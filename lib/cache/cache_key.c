@@ -31,9 +31,12 @@ put(uint8_t *key, size_t cap, size_t *n, const void *src, size_t len)
 	return true;
 }
 
-int
-cache_key_http(const char *host, size_t host_len, uint16_t port,
-               const char *path, size_t path_len, uint8_t *key, size_t cap)
+/* The key "GET <scheme>host[:port]/path" (the port left out when it is
+ * <dflt>): its length or -errno (see cache_key_http). */
+static int
+key_build(const char *scheme, uint16_t dflt, const char *host, size_t host_len,
+          uint16_t port, const char *path, size_t path_len, uint8_t *key,
+          size_t cap)
 {
 	bool v6;
 	char pt[8];
@@ -44,7 +47,8 @@ cache_key_http(const char *host, size_t host_len, uint16_t port,
 	if (cap > CACHE_KEY_MAX_BYTES)
 		cap = CACHE_KEY_MAX_BYTES;
 	v6 = memchr(host, ':', host_len) != NULL;
-	if (!put(key, cap, &n, "GET " KEY_SCHEME, 4 + KEY_SCHEME_LEN) ||
+	if (!put(key, cap, &n, "GET ", 4) ||
+	    !put(key, cap, &n, scheme, strlen(scheme)) ||
 	    (v6 && !put(key, cap, &n, "[", 1)) ||
 	    host_len + (v6 ? 1 : 0) > cap - n)
 		return -ENAMETOOLONG;
@@ -56,7 +60,7 @@ cache_key_http(const char *host, size_t host_len, uint16_t port,
 	}
 	if (v6 && !put(key, cap, &n, "]", 1))
 		return -ENAMETOOLONG;
-	if (port != 80) {
+	if (port != dflt) {
 		int k = snprintf(pt, sizeof(pt), ":%u", (unsigned)port);
 
 		GH_VERIFY(k > 1 && (size_t)k < sizeof(pt));
@@ -70,6 +74,22 @@ cache_key_http(const char *host, size_t host_len, uint16_t port,
 	return (int)n;
 }
 
+int
+cache_key_http(const char *host, size_t host_len, uint16_t port,
+               const char *path, size_t path_len, uint8_t *key, size_t cap)
+{
+	return key_build(KEY_SCHEME, 80, host, host_len, port, path, path_len,
+	                 key, cap);
+}
+
+int
+cache_key_ftp(const char *host, size_t host_len, uint16_t port,
+              const char *path, size_t path_len, uint8_t *key, size_t cap)
+{
+	return key_build("ftp://", 21, host, host_len, port, path, path_len,
+	                 key, cap);
+}
+
 /* The scheme of <url>, checked before lib/http sees it (it would only say
  * "invalid request-target").  Returns 0 for http, else -errno. */
 static int
@@ -78,8 +98,9 @@ scheme_check(const char *url, size_t len, const char **why)
 	const char *sep = memchr(url, ':', len);
 	size_t i;
 
-	if (len >= KEY_SCHEME_LEN &&
-	    strncasecmp(url, KEY_SCHEME, KEY_SCHEME_LEN) == 0)
+	if ((len >= KEY_SCHEME_LEN &&
+	     strncasecmp(url, KEY_SCHEME, KEY_SCHEME_LEN) == 0) ||
+	    (len >= 6 && strncasecmp(url, "ftp://", 6) == 0))
 		return 0;
 	if (sep != NULL && (size_t)(sep - url) + 3 <= len &&
 	    memcmp(sep, "://", 3) == 0 && sep > url) {
@@ -88,8 +109,8 @@ scheme_check(const char *url, size_t len, const char **why)
 			      (url[i] >= 'A' && url[i] <= 'Z')))
 				break;
 		if (url + i == sep) {
-			*why = "only http:// URLs are cached (https and "
-			       "other schemes never are)";
+			*why = "only http:// and ftp:// URLs are cached "
+			       "(https and other schemes never are)";
 			return -EPROTONOSUPPORT;
 		}
 	}
@@ -146,9 +167,17 @@ cache_key_from_url(const char *url, size_t len, uint8_t *key, size_t cap,
 		           : "not an absolute http URL";
 		return -EINVAL;
 	}
-	GH_VERIFY(msg.form == HTTP_FORM_ABSOLUTE && msg.scheme.len == 4);
-	rc = cache_key_http(req + msg.host.off, msg.host.len, msg.port,
-	                    req + msg.path.off, msg.path.len, key, cap);
+	GH_VERIFY(msg.form == HTTP_FORM_ABSOLUTE &&
+	          (msg.scheme.len == 4 || msg.scheme.len == 3));
+	/* an ftp URL with a user is never stored (fwd_txn.c): no key */
+	if (msg.scheme.len == 3 &&
+	    memchr(req + msg.target.off, '@', msg.target.len) != NULL) {
+		*why = "an ftp:// URL with user@ is never cached";
+		return -EINVAL;
+	}
+	rc = (msg.scheme.len == 3 ? cache_key_ftp : cache_key_http)(
+	    req + msg.host.off, msg.host.len, msg.port, req + msg.path.off,
+	    msg.path.len, key, cap);
 	if (rc == -ENAMETOOLONG)
 		*why = "URL too long";
 	else if (rc < 0)

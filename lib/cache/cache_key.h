@@ -23,6 +23,11 @@
 int cache_key_http(const char *host, size_t host_len, uint16_t port,
                    const char *path, size_t path_len, uint8_t *key, size_t cap);
 
+/* The same for an ftp URL: "GET ftp://host[:port]/path", the port left
+ * out when it is 21 (the FTP gateway's files, lib/proxy/fwd_ftp.c). */
+int cache_key_ftp(const char *host, size_t host_len, uint16_t port,
+                  const char *path, size_t path_len, uint8_t *key, size_t cap);
+
 /*
  * The key a GET for absolute URL <url> (<len> bytes, no NUL needed) is
  * stored under: the URL is read by lib/http's request-target rules, so it

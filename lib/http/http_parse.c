@@ -238,6 +238,10 @@ target_parse(struct http_msg *msg, const char *buf, uint32_t t0, uint32_t t1)
 		a = t0 + 8;
 		msg->scheme.len = 5;
 		msg->port = 443;
+	} else if (len > 6 && http_eq_nocase(buf + t0, 6, "ftp://", 6)) {
+		a = t0 + 6;
+		msg->scheme.len = 3;
+		msg->port = 21;
 	} else {
 		return msg_fail(msg, 400, "invalid request-target");
 	}
@@ -246,6 +250,17 @@ target_parse(struct http_msg *msg, const char *buf, uint32_t t0, uint32_t t1)
 	for (i = a; i < t1; i++)
 		if (buf[i] == '/' || buf[i] == '?')
 			break;
+	/* an ftp URL may carry user[:password]@ (RFC 1738 3.1): the host
+	 * follows the last '@' of the authority */
+	if (msg->scheme.len == 3) {
+		uint32_t j;
+
+		for (j = i; j > a; j--)
+			if (buf[j - 1] == '@') {
+				a = j;
+				break;
+			}
+	}
 	if (authority_parse(buf, a, i, &msg->host, &port, &why) < 0)
 		return msg_fail(msg, 400, why);
 	if (port != HTTP_PORT_NONE)

@@ -132,9 +132,10 @@ struct http_msg {
 	struct http_str target; /* the request-target as sent */
 	/*
 	 * Where the request goes, by form (RFC 9112 3.2, 3.2.2):
-	 *  - absolute-form: scheme is "http" or "https" as sent (any case);
-	 *    host is the target's host (an IPv6 literal without its
-	 *    brackets) and port its port, 80 / 443 when absent or empty.
+	 *  - absolute-form: scheme is "http", "https" or "ftp" as sent (any
+	 *    case); host is the target's host (an IPv6 literal without its
+	 *    brackets; for ftp after any user[:password]@) and port its
+	 *    port, 80 / 443 / 21 when absent or empty.
 	 *    path is the rest of the target from the first '/' or '?' after
 	 *    the authority to its end.  When the target has a path it starts
 	 *    with '/'; when it has none ("http://h" or "http://h?q") path is

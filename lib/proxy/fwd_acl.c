@@ -168,8 +168,8 @@ fwd_acl_judge_head(const struct acl_set *set, const struct http_msg *msg,
 
 void
 fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
-                  enum http_method method, uint32_t dst_ip, uint16_t dst_port,
-                  struct acl_verdict *v)
+                  enum http_method method, bool ftp, uint32_t dst_ip,
+                  uint16_t dst_port, struct acl_verdict *v)
 {
 	const char *name = http_method_name(method);
 	struct acl_req r;
@@ -180,7 +180,8 @@ fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
 	r.dst_port = dst_port;
 	r.method = (struct acl_str){name, strlen(name)};
 	if (method != HTTP_M_CONNECT)
-		r.scheme = (struct acl_str){"http", 4};
+		r.scheme = ftp ? (struct acl_str){"ftp", 3}
+		               : (struct acl_str){"http", 4};
 	acl_check(set, &r, v);
 }
 
@@ -310,7 +311,8 @@ fwd_acl_dst(struct fwd_session *s)
 	GH_VERIFY(set != NULL && (s->flags & SF_ACL_DST));
 	fwd_acl_who_init(s, &who);
 	fwd_acl_judge_dst(set, &who, (enum http_method)s->req_method,
-	                  ntohl(s->dst_ip_be), ntohs(s->dst_port_be), &v);
+	                  s->ftp != NULL, ntohl(s->dst_ip_be),
+	                  ntohs(s->dst_port_be), &v);
 	fwd_acl_log(s, &v);
 	if (v.action == ACL_ALLOW)
 		return true;

@@ -76,11 +76,12 @@ void fwd_acl_judge_socks(const struct acl_set *set,
 /*
  * Judges again with the destination <dst_ip> (host order) and <dst_port>,
  * from what a session keeps of its request: method <method> (CONNECT: no
- * scheme, else "http"), source, user, time.  lib/conf refuses rule sets
- * that would need more of the head at this stage.
+ * scheme, else "ftp" when <ftp>, "http" otherwise), source, user, time.
+ * lib/conf refuses rule sets that would need more of the head at this
+ * stage.
  */
 void fwd_acl_judge_dst(const struct acl_set *set, const struct fwd_acl_who *who,
-                       enum http_method method, uint32_t dst_ip,
+                       enum http_method method, bool ftp, uint32_t dst_ip,
                        uint16_t dst_port, struct acl_verdict *v);
 
 /* Why a destination is refused before any rule is asked (fixed checks:

@@ -38,6 +38,9 @@
 #define FWD_ORPHAN_MAGIC     0x66776f04u
 #define FWD_LISTENER_MAGIC   0x66776c05u
 #define FWD_LISTENERS_MAX    8
+#define FWD_FTP_MAGIC        0x66746606u
+#define FWD_FTP_MAX          256u  /* ftp:// transactions per worker */
+#define FWD_FTP_ARG_MAX      1024u /* a decoded path; user and password: 256 */
 #define FWD_OUT_MAX          (64u * 1024) /* bytes waiting for a leg's TCP */
 #define FWD_WAIT_BUCKETS     256u /* waiter lists per worker (a power of 2) */
 #define FWD_LINGER_MS        2000 /* reading after an error reply */
@@ -91,6 +94,9 @@ enum fwd_state {
 	ST_QUEUE = 9,      /* reverse: every server of the pool is at its
 	                      max-conns; waits on the pool's queue
 	                      (fwd_reverse.c), the request in up_out */
+	ST_FTP = 10,       /* an ftp:// request: the FTP control dialogue,
+	                      or a listing rendered (fwd_ftp.c); a file's
+	                      body is ST_FORWARD with the data leg as up */
 };
 
 /* Session flags (32 bits: more come with the cache). */
@@ -284,6 +290,7 @@ struct fwd_session {
 	int16_t up_srv;
 	struct fwd_session *q_next;
 	struct fwd_session *q_prev;
+	struct fwd_ftp *ftp; /* an ftp:// transaction's state, or NULL */
 	struct dns_waiter dw;
 	struct gh_timer tmr;
 };
@@ -316,6 +323,8 @@ struct fwd_ctx {
 	struct gh_pool sess_pool;
 	struct gh_pool txn_pool;
 	struct gh_pool idle_pool;
+	struct gh_pool ftp_pool; /* struct fwd_ftp, FWD_FTP_MAX */
+	void *ftp_mem;
 	void *sess_mem;
 	void *txn_mem;
 	void *idle_mem;
@@ -528,6 +537,14 @@ bool fwd_options_for_us(const struct http_msg *msg, const char *buf);
 void fwd_hw_target(struct fwd_head_writer *w, const struct http_msg *msg,
                    const char *buf);
 
+/* The final response head <msg> in <buf> (from the origin, or made by
+ * the FTP gateway) goes to the client: storing decided, the client's
+ * head written, the record and flags set.  Returns the head to queue, or
+ * NULL when an error was answered instead. */
+struct rte_mbuf *fwd_response_final(struct fwd_session *s,
+                                    const struct http_msg *msg,
+                                    const char *buf);
+
 /* Write the origin's request head into s->up_out. Returns 0 or -ENOMEM. */
 int fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
                            const char *buf);
@@ -573,6 +590,10 @@ fwd_retry_drop(struct fwd_session *s)
 /* Connect <s> to s->dst_ip_be:dst_port_be (an idle connection when
  * <may_reuse> and one is there, else a new one), or answer an error. */
 void fwd_connect(struct fwd_session *s, bool may_reuse);
+
+/* The index of the port whose subnet (or gateway) reaches <ip_be>, or
+ * -1: the outside address a connection to it leaves from. */
+int fwd_route_port(const struct proxy_params *p, uint32_t ip_be);
 
 /* Whether the request of <s> may be sent again: idempotent, no body. */
 bool fwd_retryable(const struct fwd_session *s);
@@ -898,6 +919,46 @@ bool fwd_rev_location_line(struct fwd_session *s, struct fwd_head_writer *w,
  * listener's policy (after X-Forwarded-For). */
 void fwd_rev_request_hdrs(struct fwd_session *s, struct fwd_head_writer *w,
                           const struct http_msg *msg, const char *buf);
+
+/* ---- fwd_ftp.c ---- */
+
+struct fwd_ftp; /* fwd_ftp.c */
+
+/* The size of struct fwd_ftp (the worker's pool of them). */
+size_t fwd_ftp_size(void);
+
+/* A checked GET or HEAD of an ftp:// URL (<msg> in <buf>), after the
+ * rules and the cache: its FTP state made (s->ftp), the request head
+ * consumed by the caller next.  False when it was answered (400, 405,
+ * 503). */
+bool fwd_ftp_begin(struct fwd_session *s, const struct http_msg *msg,
+                   const char *buf);
+
+/* The access-log record of an ftp:// request <msg> in <buf> gets its URL
+ * with the password as "***" (none is ever logged). */
+void fwd_ftp_log_url(struct fwd_session *s, const struct http_msg *msg,
+                     const char *buf);
+
+/* The control connection (s->up) is up: the dialogue starts (ST_FTP). */
+void fwd_ftp_connected(struct fwd_session *s);
+
+/* The transaction ends: the control leg gets QUIT and closes, a data leg
+ * that is not s->up closes, the state goes back to the pool. */
+void fwd_ftp_release(struct fwd_session *s);
+
+/* ST_FTP: the client can take more (a listing being rendered). */
+void fwd_ftp_writable(struct fwd_session *s);
+
+/* ST_FTP's timer fired. */
+void fwd_ftp_timeout(struct fwd_session *s);
+
+/* The callbacks of an FTP leg (its argument a struct fwd_ftp), from
+ * fwd_cb's when the argument's magic is FWD_FTP_MAGIC. */
+void fwd_ftp_on_connected(struct fwd_ftp *f, struct tcp_conn *c);
+void fwd_ftp_on_data(struct fwd_ftp *f, struct tcp_conn *c, struct rte_mbuf *m);
+void fwd_ftp_on_peer_fin(struct fwd_ftp *f, struct tcp_conn *c);
+void fwd_ftp_on_close(struct fwd_ftp *f, struct tcp_conn *c,
+                      enum tcp_close_reason why);
 
 /* ---- fwd_reply.c ---- */
 

@@ -242,6 +242,10 @@ fwd_on_connected(void *arg, struct tcp_conn *c)
 
 	if (s == (void *)&fwd_orphan)
 		return;
+	if (*(const unsigned *)arg == FWD_FTP_MAGIC) {
+		fwd_ftp_on_connected(arg, c);
+		return;
+	}
 	GH_CHECK_OBJ(s, FWD_SESSION_MAGIC);
 	GH_VERIFY(c == s->up && s->state == ST_CONNECTING);
 	fwd_upstream_ready(s);
@@ -253,6 +257,10 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	struct fwd_session *s = arg;
 	unsigned magic = *(const unsigned *)arg;
 
+	if (magic == FWD_FTP_MAGIC) {
+		fwd_ftp_on_data(arg, c, m);
+		return;
+	}
 	if (magic != FWD_SESSION_MAGIC) {
 		uint32_t n = rte_pktmbuf_pkt_len(m);
 
@@ -292,7 +300,9 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	GH_VERIFY(c == s->up);
-	fwd_retry_drop(s); /* the origin answers: no retry */
+	fwd_retry_drop(s);  /* the origin answers: no retry */
+	if (s->ftp != NULL) /* a file's body on the FTP data leg */
+		s->l->fc->cnt->ftp_bytes += rte_pktmbuf_pkt_len(m);
 	if (proxy_chain_append(&s->up_in, m) < 0) {
 		rte_pktmbuf_free(m);
 		fwd_session_end(s, true);
@@ -331,6 +341,10 @@ fwd_on_writable(void *arg, struct tcp_conn *c)
 		fwd_collapse_step(s);
 		return;
 	}
+	if (s->state == ST_FTP) {
+		fwd_ftp_writable(s);
+		return;
+	}
 	/* Pipelined requests held while hits filled the client's queue. */
 	if (s->state == ST_HEAD && s->cli_out == NULL && s->cli_in != NULL) {
 		fwd_request(s);
@@ -357,6 +371,10 @@ fwd_on_peer_fin(void *arg, struct tcp_conn *c)
 
 	if (magic == FWD_IDLE_MAGIC) {
 		fwd_idle_drop(arg, false);
+		return;
+	}
+	if (magic == FWD_FTP_MAGIC) {
+		fwd_ftp_on_peer_fin(arg, c);
 		return;
 	}
 	if (magic != FWD_SESSION_MAGIC)
@@ -405,6 +423,10 @@ fwd_on_close(void *arg, struct tcp_conn *c, enum tcp_close_reason why)
 		fc = e->fc;
 		fwd_idle_unlink(fc, e);
 		fc->cnt->fwd_upstream_idle_closed++;
+		return;
+	}
+	if (magic == FWD_FTP_MAGIC) {
+		fwd_ftp_on_close(arg, c, why);
 		return;
 	}
 	if (magic != FWD_SESSION_MAGIC)
@@ -598,6 +620,9 @@ fwd_timer_fired(void *arg, struct gh_timer *t)
 	case ST_AUTH:
 		fwd_auth_timeout(s);
 		return;
+	case ST_FTP:
+		fwd_ftp_timeout(s);
+		return;
 	default:
 		return;
 	}
@@ -629,7 +654,7 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
                const struct conf_forward *cfg)
 {
 	struct fwd_ctx *fc;
-	size_t sess_bytes, txn_bytes, idle_bytes;
+	size_t sess_bytes, txn_bytes, idle_bytes, ftp_bytes;
 
 	fc = calloc(1, sizeof(*fc));
 	if (fc == NULL)
@@ -643,11 +668,13 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 	sess_bytes = gh_pool_bytes(p->max_sessions, sizeof(struct fwd_session));
 	txn_bytes = gh_pool_bytes(p->max_sessions, sizeof(struct fwd_txn));
 	idle_bytes = gh_pool_bytes(fc->idle_max, sizeof(struct fwd_idle));
+	ftp_bytes = gh_pool_bytes(FWD_FTP_MAX, fwd_ftp_size());
 	/* + 1: a pool of 0 objects (upstream-idle-max 0) still gets a block,
 	 * so NULL means out of memory */
 	fc->sess_mem = calloc(1, sess_bytes + 1);
 	fc->txn_mem = calloc(1, txn_bytes + 1);
 	fc->idle_mem = calloc(1, idle_bytes + 1);
+	fc->ftp_mem = calloc(1, ftp_bytes);
 	fc->scratch_cap = cfg->max_header_bytes + 1;
 	fc->scratch = malloc(fc->scratch_cap);
 	fc->acl_scratch = acl_scratch_new();
@@ -659,16 +686,18 @@ fwd_ctx_create(const struct proxy_params *p, struct proxy_counters *cnt,
 		fc->cache_head = malloc(fc->cache_head_cap);
 	}
 	if (fc->sess_mem == NULL || fc->txn_mem == NULL ||
-	    fc->idle_mem == NULL || fc->scratch == NULL ||
-	    fc->acl_scratch == NULL || fc->acl_url == NULL ||
-	    fc->auth_cache == NULL ||
+	    fc->idle_mem == NULL || fc->ftp_mem == NULL ||
+	    fc->scratch == NULL || fc->acl_scratch == NULL ||
+	    fc->acl_url == NULL || fc->auth_cache == NULL ||
 	    (p->cache != NULL && fc->cache_head == NULL) ||
 	    gh_pool_init(&fc->sess_pool, fc->sess_mem, p->max_sessions,
 	                 sizeof(struct fwd_session)) < 0 ||
 	    gh_pool_init(&fc->txn_pool, fc->txn_mem, p->max_sessions,
 	                 sizeof(struct fwd_txn)) < 0 ||
 	    gh_pool_init(&fc->idle_pool, fc->idle_mem, fc->idle_max,
-	                 sizeof(struct fwd_idle)) < 0) {
+	                 sizeof(struct fwd_idle)) < 0 ||
+	    gh_pool_init(&fc->ftp_pool, fc->ftp_mem, FWD_FTP_MAX,
+	                 fwd_ftp_size()) < 0) {
 		fwd_ctx_destroy(fc);
 		return NULL;
 	}
@@ -691,6 +720,7 @@ fwd_ctx_destroy(struct fwd_ctx *fc)
 	free(fc->sess_mem);
 	free(fc->txn_mem);
 	free(fc->idle_mem);
+	free(fc->ftp_mem);
 	free(fc->scratch);
 	acl_scratch_free(fc->acl_scratch);
 	free(fc->acl_url);

@@ -118,6 +118,7 @@ fwd_txn_end(struct fwd_session *s)
 	/* a fill still ours (an error page, a timeout) is given up, so
 	 * that nobody waits on it */
 	fwd_cache_fill_end(s, false);
+	fwd_ftp_release(s);         /* an ftp:// transaction's legs */
 	fwd_cache_claim_release(s); /* a validation's: its waiters look */
 	fwd_rev_finish(s, (enum lb_outcome)s->rev_outcome); /* reverse */
 	s->rev_pool = -1;
@@ -210,6 +211,8 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		s->l->cnt.requests++;
 	}
 	txn_request(s, msg, buf);
+	if (msg->form == HTTP_FORM_ABSOLUTE && msg->scheme.len == 3)
+		fwd_ftp_log_url(s, msg, buf); /* no password in the log */
 	s->req_method = msg->method;
 	if (msg->version_minor == 0)
 		s->flags |= SF_CLI_HTTP10;
@@ -231,6 +234,12 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		fc->cnt->fwd_options_answered++;
 		fwd_reply(s, 200, ALOG_TAG_NONE, "Allow: " FWD_ALLOW "\r\n", "",
 		          0);
+		return false;
+	}
+	if (cfg->reverse && msg->form == HTTP_FORM_ABSOLUTE &&
+	    msg->scheme.len == 3) {
+		fwd_error(s, 400, ALOG_TAG_NONE,
+		          "a reverse listener serves no ftp:// URLs");
 		return false;
 	}
 	if (cfg->reverse) {
@@ -264,10 +273,10 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		          "a proxy request needs an absolute URL "
 		          "(http://host/path)");
 		return false;
-	} else if (msg->scheme.len != 4) {
+	} else if (msg->scheme.len != 4 && msg->scheme.len != 3) {
 		fwd_error(s, 501, ALOG_TAG_NONE,
-		          "only http:// URLs are fetched; use CONNECT for "
-		          "https");
+		          "only http:// and ftp:// URLs are fetched; use "
+		          "CONNECT for https");
 		return false;
 	}
 	if (cfg->max_body_bytes != 0 && msg->body_kind == HTTP_BODY_LENGTH &&
@@ -290,9 +299,18 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		else
 			s->flags |= SF_CLOSE_CLI;
 		/* a verdict that waits for the address: no cache */
-		switch ((s->flags & SF_ACL_DST)
-		            ? FWD_CACHE_PASS
-		            : fwd_cache_request(s, msg, buf)) {
+		/* an ftp URL with credentials (user@, Authorization): what
+		 * one user may read is no other's, so it is neither stored
+		 * nor served */
+		switch (
+		    (s->flags & SF_ACL_DST) ||
+		            (msg->scheme.len == 3 &&
+		             (memchr(buf + msg->target.off, '@',
+		                     msg->target.len) != NULL ||
+		              http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION,
+		                              0) >= 0))
+		        ? FWD_CACHE_PASS
+		        : fwd_cache_request(s, msg, buf)) {
 		case FWD_CACHE_HIT:
 			return fwd_hit_done(s, msg->head_len);
 		case FWD_CACHE_REPLIED:
@@ -301,7 +319,10 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		case FWD_CACHE_PASS:
 			break;
 		}
-		if (fwd_write_request_head(s, msg, buf) < 0) {
+		if (msg->scheme.len == 3) {
+			if (!fwd_ftp_begin(s, msg, buf))
+				return false;
+		} else if (fwd_write_request_head(s, msg, buf) < 0) {
 			fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
 			return false;
 		}
@@ -511,8 +532,7 @@ fwd_response_head(struct fwd_session *s)
 	struct rte_mbuf *m;
 	const char *buf;
 	uint32_t len;
-	bool close;
-	int rc, i;
+	int rc;
 
 	if (!fwd_head_worth_parsing(s, s->up_in))
 		return false;
@@ -553,6 +573,26 @@ fwd_response_head(struct fwd_session *s)
 	fwd_rev_head(s); /* a reverse listener's: time_to_head */
 	if (s->reval != NULL && fwd_cache_reval_response(s, msg, buf))
 		return true;
+	m = fwd_response_final(s, msg, buf);
+	if (m == NULL)
+		return false;
+	proxy_chain_trim(&s->up_in, msg->head_len);
+	tcp_recved(s->up, msg->head_len);
+	fwd_cli_queue(s, m);
+	fwd_fill_self_start(s); /* a fill: the client served from it */
+	return true;
+}
+
+struct rte_mbuf *
+fwd_response_final(struct fwd_session *s, const struct http_msg *msg,
+                   const char *buf)
+{
+	struct fwd_ctx *fc = s->l->fc;
+	struct http_limits lim = s->l->lim;
+	struct rte_mbuf *m;
+	bool close;
+	int i;
+
 	if ((s->flags & SF_CLI_HTTP10) && msg->body_kind == HTTP_BODY_CHUNKED)
 		s->flags |= SF_DECHUNK;
 	/* A body in a transfer coding other than chunked (read until the
@@ -563,7 +603,7 @@ fwd_response_head(struct fwd_session *s)
 		fwd_error(s, 502, ALOG_TCP_MISS,
 		          "the origin's response has a transfer coding an "
 		          "HTTP/1.0 client cannot decode");
-		return false;
+		return NULL;
 	}
 	close = (s->flags & (SF_CLOSE_CLI | SF_DECHUNK)) ||
 	        msg->body_kind == HTTP_BODY_EOF;
@@ -574,7 +614,7 @@ fwd_response_head(struct fwd_session *s)
 	if (m == NULL) {
 		fwd_cache_fill_end(s, false);
 		fwd_error(s, 503, ALOG_TCP_MISS, "out of buffers");
-		return false;
+		return NULL;
 	}
 	if (close)
 		s->flags |= SF_CLOSE_CLI;
@@ -595,11 +635,7 @@ fwd_response_head(struct fwd_session *s)
 	if (msg->body_kind == HTTP_BODY_NONE)
 		s->flags |= SF_RESP_DONE;
 	fc->cnt->fwd_responses++;
-	proxy_chain_trim(&s->up_in, msg->head_len);
-	tcp_recved(s->up, msg->head_len);
-	fwd_cli_queue(s, m);
-	fwd_fill_self_start(s); /* a fill: the client served from it */
-	return true;
+	return m;
 }
 
 /* The response is all read from the origin: its leg parked or closed. */

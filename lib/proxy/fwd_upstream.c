@@ -227,8 +227,8 @@ fwd_ip_private(uint32_t ip_be)
 /* The port an upstream connection to <ip_be> leaves from: the one whose
  * subnet holds it, else the first outside port with a gateway; -ENOENT:
  * none. */
-static int
-route_port(const struct proxy_params *p, uint32_t ip_be)
+int
+fwd_route_port(const struct proxy_params *p, uint32_t ip_be)
 {
 	unsigned i;
 
@@ -250,6 +250,10 @@ fwd_upstream_ready(struct fwd_session *s)
 {
 	struct fwd_ctx *fc = s->l->fc;
 
+	if (s->ftp != NULL) { /* the FTP control leg: fwd_ftp.c */
+		fwd_ftp_connected(s);
+		return;
+	}
 	if ((s->flags & SF_CONNECT) && s->l->socks) {
 		if (!fwd_socks_ready(s)) {
 			fwd_error(s, 503, ALOG_TCP_TUNNEL, "out of buffers");
@@ -359,7 +363,8 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 	fwd_retry_drop(s);
 	if (s->up_out != NULL && (rev || may_reuse) && fwd_retryable(s))
 		s->retry = rte_pktmbuf_clone(s->up_out, p->pool);
-	if (!(s->flags & SF_CONNECT) && may_reuse) {
+	/* never an idle HTTP connection for an FTP control leg */
+	if (!(s->flags & SF_CONNECT) && may_reuse && s->ftp == NULL) {
 		s->up = idle_take(fc, s->dst_ip_be, s->dst_port_be, s->up_pool,
 		                  s->up_srv);
 		if (s->up != NULL) {
@@ -372,7 +377,7 @@ fwd_connect(struct fwd_session *s, bool may_reuse)
 	}
 	if (!rev)
 		fwd_retry_drop(s); /* a new connection to an origin */
-	port = route_port(p, s->dst_ip_be);
+	port = fwd_route_port(p, s->dst_ip_be);
 	if (port < 0) {
 		fwd_socks_note(s, SOCKS_REP_NET_UNREACH);
 		fc->cnt->fwd_err_502_connect++;

@@ -187,12 +187,33 @@ enum proxy_service {
 	X(socks_rep_cmd,      "socks: replies 07 command not supported (BIND, UDP ASSOCIATE, unknown)") \
 	X(socks_rep_atyp,     "socks: replies 08 address type not supported (IPv6, unknown)")
 
+/* The FTP gateway (fwd_ftp.c): ftp:// URLs on forward listeners. */
+#define PROXY_FTP_COUNTERS(X) \
+	X(ftp_requests,       "ftp: ftp:// requests that started an FTP dialogue") \
+	X(ftp_ok,             "ftp: files and listings answered 200 (HEAD included)") \
+	X(ftp_listings,       "ftp: directory listings rendered as HTML") \
+	X(ftp_redirects,      "ftp: files that were directories (RETR target CWDs fine): 301 to the name with a slash") \
+	X(ftp_not_found,      "ftp: 550 (and 450, 553) on the target: 404") \
+	X(ftp_login_failed,   "ftp: 530 to USER or PASS: 401 without credentials in the URL, 403 with") \
+	X(ftp_err_reply,      "ftp: other failed replies (4xx: 503, 5xx: 502)") \
+	X(ftp_bad_reply,      "ftp: malformed replies, lines or replies over the bounds, bad PASV/EPSV answers: 502") \
+	X(ftp_bad_url,        "ftp: ftp:// URLs refused (userinfo, path or type not usable; a CR, LF or NUL in a name): 400") \
+	X(ftp_timeout,        "ftp: control or data connections silent past timeout-upstream-read-ms (or connect past timeout-connect-ms): 504") \
+	X(ftp_bounce_refused, "ftp: PASV answers naming another address than the control connection's server (FTP bounce): 502") \
+	X(ftp_data_failed,    "ftp: data connections refused, reset or with no route: 502") \
+	X(ftp_no_state,       "ftp: requests refused because the worker had FWD_FTP_MAX dialogues running: 503") \
+	X(ftp_epsv_fallback,  "ftp: EPSV refused by the server: PASV used") \
+	X(ftp_mlsd_fallback,  "ftp: MLSD refused by the server: LIST used") \
+	X(ftp_aborted,        "ftp: transfers the server failed (4xx/5xx on the control connection) after the head went out: cut") \
+	X(ftp_bytes,          "ftp: bytes read from data connections")
+
 /* All of them, in the order of struct proxy_counters and every surface. */
 #define PROXY_COUNTERS(X) \
 	PROXY_RELAY_COUNTERS(X) \
 	PROXY_SVC_COUNTERS(X) \
 	PROXY_FWD_COUNTERS(X) \
-	PROXY_SOCKS_COUNTERS(X)
+	PROXY_SOCKS_COUNTERS(X) \
+	PROXY_FTP_COUNTERS(X)
 /* clang-format on */
 
 struct proxy_counters {

@@ -158,7 +158,7 @@ check_ctl_test() {
 	expect_ctl loopback 0 "deny: builtin:loopback" "$CLIENT_IP" GET "http://127.0.0.1/"
 	expect_ctl connect 0 "deny: builtin:connect-ports" "$CLIENT_IP" CONNECT "origin.lab.test:25"
 	expect_ctl bad_src 1 "not an IPv4 address" 198.18.1 GET "$ORIGIN_URL/"
-	expect_ctl bad_url 1 "not an absolute http:// URL" "$CLIENT_IP" GET "ftp://x/"
+	expect_ctl bad_url 1 "not an absolute http:// URL" "$CLIENT_IP" GET "gopher://x/"
 	expect_ctl bad_listener 1 "no forward listener named nope" --listener nope "$CLIENT_IP" GET "$ORIGIN_URL/"
 	pass_check ctl_test "gatehousectl acl test: allow, deny by src, domain, port, dst, builtin, DNS; errors exit 1"
 }

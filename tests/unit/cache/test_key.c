@@ -76,7 +76,8 @@ static const struct {
 } bad[] = {
     {"https://example.com/", -EPROTONOSUPPORT, "http://"},
     {"HTTPS://example.com/", -EPROTONOSUPPORT, "http://"},
-    {"ftp://example.com/f", -EPROTONOSUPPORT, "http://"},
+    {"gopher://example.com/f", -EPROTONOSUPPORT, "http://"},
+    {"ftp://u:p@example.com/f", -EINVAL, "user@"},
     {"example.com/x", -EINVAL, "absolute"},
     {"/x", -EINVAL, "absolute"},
     {"", -EINVAL, "absolute"},

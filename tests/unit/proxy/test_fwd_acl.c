@@ -496,13 +496,13 @@ Test(fwd_acl, judge_head_and_dst_as_the_workers_do)
 	fwd_acl_judge_head(set, &msg, post, NULL, 0, &who, &v);
 	cr_assert_eq(v.reason, ACL_R_NEED_DST);
 	cr_assert_eq(v.line, 8);
-	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000002u, 80, &v);
+	fwd_acl_judge_dst(set, &who, HTTP_M_POST, false, 0x0a000002u, 80, &v);
 	cr_assert_eq(v.action, ACL_DENY);
 	cr_assert_eq(v.line, 8);
-	fwd_acl_judge_dst(set, &who, HTTP_M_POST, 0x0a000003u, 80, &v);
+	fwd_acl_judge_dst(set, &who, HTTP_M_POST, false, 0x0a000003u, 80, &v);
 	cr_assert_eq(v.action, ACL_ALLOW);
 	cr_assert_eq(v.line, 9);
-	fwd_acl_judge_dst(set, &who, HTTP_M_GET, 0x0a000003u, 80, &v);
+	fwd_acl_judge_dst(set, &who, HTTP_M_GET, false, 0x0a000003u, 80, &v);
 	cr_assert_eq(v.reason, ACL_R_DEFAULT);
 	acl_set_free(set);
 	set = NULL;

@@ -327,10 +327,12 @@ Test(fwd_socks, acl_judge_socks_as_the_sessions_do, .init = socks_setup,
 	fwd_acl_judge_socks(set, &who, "10.0.0.2", 8, 80, "10.0.0.2:80", &v);
 	cr_assert_eq(v.reason, ACL_R_NEED_DST);
 	cr_assert_eq(v.line, 13);
-	fwd_acl_judge_dst(set, &who, HTTP_M_CONNECT, 0x0a000002u, 80, &v);
+	fwd_acl_judge_dst(set, &who, HTTP_M_CONNECT, false, 0x0a000002u, 80,
+	                  &v);
 	cr_assert_eq(v.action, ACL_ALLOW);
 	cr_assert_eq(v.line, 13);
-	fwd_acl_judge_dst(set, &who, HTTP_M_CONNECT, 0x0a000003u, 80, &v);
+	fwd_acl_judge_dst(set, &who, HTTP_M_CONNECT, false, 0x0a000003u, 80,
+	                  &v);
 	cr_assert_eq(v.reason, ACL_R_DEFAULT);
 	who.user = &alice;
 	fwd_acl_judge_socks(set, &who, "origin.lab.test", 15, 80,

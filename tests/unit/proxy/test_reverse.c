@@ -245,6 +245,19 @@ Test(reverse, absolute_form_routes_by_its_authority)
 	cr_assert(strstr(srv[0].rx, "only.b") == NULL);
 }
 
+/* The FTP gateway is the forward proxy's: a site has no ftp:// URLs. */
+Test(reverse, ftp_url_is_400)
+{
+	cr_assert_eq(exchange("GET ftp://www.a/pub/f HTTP/1.1\r\nHost: www.a"
+	                      "\r\n\r\n",
+	                      NULL),
+	             -1);
+	cr_assert(strstr(cli.rx, "HTTP/1.1 400 ") != NULL, "%s", cli.rx);
+	cr_assert(strstr(cli.rx, "serves no ftp:// URLs") != NULL, "%s",
+	          cli.rx);
+	cr_assert_eq(cnt.ftp_requests, 0);
+}
+
 Test(reverse, connect_is_405_without_connect_in_allow)
 {
 	cr_assert_eq(exchange("CONNECT www.a:443 HTTP/1.1\r\nHost: www.a:443"
