@@ -32,7 +32,7 @@
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PORT=3128
+PORT=$FWD_PORT
 MPORT=9298
 ORIGIN_URL=http://origin.lab.test
 CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
@@ -60,22 +60,12 @@ wrk_hits() {
 }
 
 lab_up sp1 --workers 2
-conf=$STATE_DIR/status_page.conf
-sed "/^global\$/a\\    management-listen 127.0.0.1:$MPORT" "${CONF:?}" >"$conf"
-grep -q "management-listen 127.0.0.1:$MPORT" "$conf" || fail "no global section in $CONF"
-cat >>"$conf" <<CONF_EOF
-
-listen fwd
-	mode forward
-	bind $INSIDE_IP:$PORT
-	allow-src $CLIENT_IP/32
-	cache on
-	cache-mb 16
-
-resolver
-	nameserver $DNS_IP
-CONF_EOF
-start_appliance "$conf"
+# the lab's configuration with the management endpoint in its global
+# section, then the forward listener "fwd" on FWD_PORT with the cache on
+mconf=$STATE_DIR/status_page.base.conf
+sed "/^global\$/a\\    management-listen 127.0.0.1:$MPORT" "${CONF:?}" >"$mconf"
+grep -q "management-listen 127.0.0.1:$MPORT" "$mconf" || fail "no global section in $CONF"
+CONF=$mconf start_fwd_proxy "$STATE_DIR/status_page.conf" "cache on" "cache-mb 16"
 TMP=$STATE_DIR/status_page
 mkdir -p "$TMP" "$TEST_LOG_DIR"
 
