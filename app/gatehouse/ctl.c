@@ -37,6 +37,7 @@
 #include "logger.h"
 #include "pools.h"
 #include "reload.h"
+#include "status.h"
 
 /* A command line: room for "cache purge " and the longest cache key. */
 #define CTL_LINE_MAX  (CACHE_KEY_MAX_BYTES + 256)
@@ -45,6 +46,7 @@
  * again in a buffer that grows 4 times at a turn up to this */
 #define CTL_STATS_MAX (16 * 1024 * 1024)
 #define CTL_CLIENT_MS 200
+_Static_assert(STATUS_JSON_MAX < CTL_REPLY_MAX, "status json fits a reply");
 /* What is read and dropped of an overlong command line at most. */
 #define CTL_DISCARD_MAX (1024 * 1024)
 
@@ -798,6 +800,37 @@ ctl_acl(const struct app *a, const char *args, char *out, size_t cap)
 	                        args);
 }
 
+/*
+ * "status json [SECONDS]": the live views' history (status.h), the newest
+ * SECONDS (1..STATS_RING_LEN) or all of it, as one JSON object.
+ */
+static size_t
+ctl_status(const struct app *a, const char *args, char *out, size_t cap)
+{
+	unsigned long last = 0;
+	struct stats_buf b;
+	char *end;
+
+	if (*args != '\0') {
+		errno = 0;
+		last = strtoul(args, &end, 10);
+		if (errno != 0 || end == args || *end != '\0' || last == 0 ||
+		    last > STATS_RING_LEN)
+			return (size_t)snprintf(out, cap,
+			                        "error: status json: SECONDS "
+			                        "must be 1..%u\n",
+			                        STATS_RING_LEN);
+	}
+	if (a->status == NULL)
+		return (size_t)snprintf(out, cap, "error: no history yet\n");
+	stats_buf_init(&b, out, cap);
+	if (status_render_json(a->status, a, (unsigned)last, &b) < 0)
+		return (size_t)snprintf(out, cap,
+		                        "error: status json: the reply is "
+		                        "too large\n");
+	return b.len;
+}
+
 static size_t
 ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 {
@@ -809,6 +842,10 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 		return app_stats_render(a, 0, out, cap);
 	if (strcmp(cmd, "stats json") == 0)
 		return app_stats_render(a, 1, out, cap);
+	if (strcmp(cmd, "status json") == 0)
+		return ctl_status(a, "", out, cap);
+	if (strncmp(cmd, "status json ", 12) == 0)
+		return ctl_status(a, cmd + 12, out, cap);
 	if (strcmp(cmd, "log reopen") == 0)
 		return ctl_log_reopen(a, out, cap);
 	if (strcmp(cmd, "reload") == 0)
@@ -824,7 +861,8 @@ ctl_execute(const struct app *a, const char *cmd, char *out, size_t cap)
 	return (size_t)snprintf(
 	    out, cap,
 	    "error: unknown command \"%.64s\" (try: ping, "
-	    "version, stats, stats json, log reopen, reload, "
+	    "version, stats, stats json, status json [SECONDS], log reopen, "
+	    "reload, "
 	    "cache stats, cache purge URL, cache list, acl "
 	    "test, pool show, server enable|disable POOL SERVER)\n",
 	    cmd);

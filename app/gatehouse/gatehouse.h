@@ -19,6 +19,7 @@
 struct logger;        /* logger.h */
 struct mgmt_counters; /* mgmt.h */
 struct reload;        /* reload.h */
+struct status_view;   /* status.h */
 
 struct cache_index;
 
@@ -57,6 +58,9 @@ struct app {
 	/* The pools' server states as last seen (pools.h); the control
 	 * thread's, NULL when the configuration has no pools. */
 	struct pools_watch *pool_watch;
+	/* The live views' per-second history (status.h): the control
+	 * thread's, NULL before its loop starts and after it ends. */
+	const struct status_view *status;
 	volatile int stop; /* set once by the control thread */
 };
 

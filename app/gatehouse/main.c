@@ -43,6 +43,7 @@
 #include "mgmt.h"
 #include "pools.h"
 #include "reload.h"
+#include "status.h"
 
 #define CTL_POLL_MS 100 /* the control loop notices a signal within this */
 /* Credentials each worker may have waiting for the verifier: more get a
@@ -665,6 +666,7 @@ run(struct app *a)
 	const struct conf *c = a->conf;
 	struct ctl ctl = {.fd = -1};
 	static struct mgmt mgmt = {.fd = -1};
+	static struct status_view views; /* ~32 KiB: not on the stack */
 	char err[CONF_ERR_MAX];
 	int rc, status = EXIT_FAILURE;
 	unsigned i;
@@ -738,6 +740,8 @@ run(struct app *a)
 		                "registered\n");
 	if (install_signals() < 0 || launch_workers(a) < 0)
 		goto out_stop;
+	status_init(&views);
+	a->status = &views;
 	fprintf(stderr,
 	        "gatehouse: running: %u worker(s), %u port(s), control "
 	        "socket %s, metrics %s:%u%s, jemalloc %s\n",
@@ -760,6 +764,7 @@ run(struct app *a)
 		}
 		reload_poll(a->reload);
 		pools_watch_poll(a->pool_watch, a);
+		status_poll(&views, a);
 	}
 	fprintf(stderr, "gatehouse: signal %d: stopping\n", (int)signalled);
 	status = EXIT_SUCCESS;
@@ -769,6 +774,7 @@ out_stop:
 	rte_eal_mp_wait_lcore();
 	a->mgmt_cnt = NULL;
 	a->pool_watch = NULL;
+	a->status = NULL;
 	mgmt_close(&mgmt);
 	ctl_close(&ctl);
 out_workers:

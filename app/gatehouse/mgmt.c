@@ -25,10 +25,26 @@
 #include "common/gh_common.h"
 #include "stats/stats.h"
 #include "mgmt.h"
+#include "status.h"
+#include "status_page.h"
 
-#define MGMT_HDR_ROOM     256          /* before the body: the status+fields */
+#define MGMT_HDR_ROOM     1024         /* before the body: the status+fields */
 #define MGMT_RENDER_MIN   (256u << 10) /* the first rendering's room */
 #define MGMT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define MGMT_TEXT_TYPE    "text/plain; charset=utf-8"
+/*
+ * The status page and its data: never cached, never sniffed as another
+ * type, never framed, and the page may load nothing but itself (its
+ * inline script and style) and fetch nothing but /status.json.
+ */
+#define MGMT_STATUS_FIELDS                                               \
+	"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n" \
+	"X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+#define MGMT_STATUS_CSP                                           \
+	"Content-Security-Policy: default-src 'none'; "           \
+	"script-src 'unsafe-inline'; style-src 'unsafe-inline'; " \
+	"connect-src 'self'; img-src data:; base-uri 'none'; "    \
+	"form-action 'none'; frame-ancestors 'none'\r\n"
 
 static uint64_t
 now_ms(void)
@@ -95,7 +111,8 @@ client_close(struct mgmt_client *cl)
  * body lives at mem + MGMT_HDR_ROOM).  Takes <mem>. */
 static void
 client_answer(struct mgmt_client *cl, char *mem, unsigned status,
-              const char *reason, const char *extra, size_t len, bool head)
+              const char *reason, const char *type, const char *extra,
+              size_t len, bool head)
 {
 	char hdr[MGMT_HDR_ROOM];
 	int n;
@@ -103,10 +120,7 @@ client_answer(struct mgmt_client *cl, char *mem, unsigned status,
 	n = snprintf(hdr, sizeof(hdr),
 	             "HTTP/1.1 %u %s\r\nContent-Type: %s\r\n%s"
 	             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-	             status, reason,
-	             status == 200 ? MGMT_CONTENT_TYPE
-	                           : "text/plain; charset=utf-8",
-	             extra, len);
+	             status, reason, type, extra, len);
 	GH_VERIFY(n > 0 && (size_t)n < sizeof(hdr));
 	memcpy(mem + MGMT_HDR_ROOM - n, hdr, (size_t)n);
 	free(cl->mem);
@@ -131,7 +145,8 @@ client_error(struct mgmt_client *cl, unsigned status, const char *reason,
 		return;
 	}
 	snprintf(mem + MGMT_HDR_ROOM, len + 1, "%s\n", reason);
-	client_answer(cl, mem, status, reason, extra, len, false);
+	client_answer(cl, mem, status, reason, MGMT_TEXT_TYPE, extra, len,
+	              false);
 }
 
 /* Every counter, rendered into a buffer that grows (from the last
@@ -156,7 +171,8 @@ client_metrics(struct mgmt *m, struct mgmt_client *cl, const struct app *a,
 		if (app_metrics_render(a, &b) == 0) {
 			m->render_hint = b.len;
 			m->cnt.scrapes++;
-			client_answer(cl, mem, 200, "OK", "", b.len, head);
+			client_answer(cl, mem, 200, "OK", MGMT_CONTENT_TYPE, "",
+			              b.len, head);
 			return;
 		}
 		free(mem);
@@ -166,6 +182,51 @@ client_metrics(struct mgmt *m, struct mgmt_client *cl, const struct app *a,
 	}
 	m->cnt.render_errors++;
 	client_error(cl, 500, "Internal Server Error", "");
+}
+
+/* GET /status: the page built into the binary (status_page.html). */
+static void
+client_status_page(struct mgmt *m, struct mgmt_client *cl, bool head)
+{
+	char *mem = malloc(MGMT_HDR_ROOM + status_page_html_len);
+
+	if (mem == NULL) {
+		m->cnt.render_errors++;
+		client_error(cl, 500, "Internal Server Error", "");
+		return;
+	}
+	memcpy(mem + MGMT_HDR_ROOM, status_page_html, status_page_html_len);
+	m->cnt.status_pages++;
+	client_answer(cl, mem, 200, "OK", "text/html; charset=utf-8",
+	              MGMT_STATUS_FIELDS MGMT_STATUS_CSP, status_page_html_len,
+	              head);
+}
+
+/* GET /status.json: the live views' history, STATUS_JSON_MAX at most. */
+static void
+client_status_json(struct mgmt *m, struct mgmt_client *cl, const struct app *a,
+                   bool head)
+{
+	struct stats_buf b;
+	char *mem;
+
+	mem =
+	    a->status != NULL ? malloc(MGMT_HDR_ROOM + STATUS_JSON_MAX) : NULL;
+	if (mem == NULL) {
+		m->cnt.render_errors++;
+		client_error(cl, 500, "Internal Server Error", "");
+		return;
+	}
+	stats_buf_init(&b, mem + MGMT_HDR_ROOM, STATUS_JSON_MAX);
+	if (status_render_json(a->status, a, 0, &b) < 0) {
+		free(mem);
+		m->cnt.render_errors++;
+		client_error(cl, 500, "Internal Server Error", "");
+		return;
+	}
+	m->cnt.status_pages++;
+	client_answer(cl, mem, 200, "OK", "application/json",
+	              MGMT_STATUS_FIELDS, b.len, head);
 }
 
 /* The request head of <cl> is whole: answer it. */
@@ -196,12 +257,16 @@ client_request(struct mgmt *m, struct mgmt_client *cl, const struct app *a)
 		return;
 	}
 	path_len = strcspn(sp1 + 1, "? ");
-	if (path_len != 8 || strncmp(sp1 + 1, "/metrics", 8) != 0) {
+	if (path_len == 8 && strncmp(sp1 + 1, "/metrics", 8) == 0)
+		client_metrics(m, cl, a, head);
+	else if (path_len == 7 && strncmp(sp1 + 1, "/status", 7) == 0)
+		client_status_page(m, cl, head);
+	else if (path_len == 12 && strncmp(sp1 + 1, "/status.json", 12) == 0)
+		client_status_json(m, cl, a, head);
+	else {
 		m->cnt.not_found++;
 		client_error(cl, 404, "Not Found", "");
-		return;
 	}
-	client_metrics(m, cl, a, head);
 }
 
 /* Read what has come; answer once the head is whole (or too large). */

@@ -2,7 +2,9 @@
  * The management endpoint: a kernel TCP socket (never the data ports) on
  * the management address (management-listen, 127.0.0.1:9190 by default)
  * that answers GET /metrics with every counter in the Prometheus text
- * format 0.0.4 (app_metrics_render).  Served by the control thread from
+ * format 0.0.4 (app_metrics_render), and GET /status (a page charting the
+ * last minutes, built into the binary) and /status.json (its data, the
+ * live views' history of status.h).  Served by the control thread from
  * its poll loop together with the control socket (mgmt_ctl_serve), never
  * blocking: a few clients at a time, each with a bounded request, a
  * deadline to send it and one to take the answer; one answer per
@@ -32,12 +34,13 @@
 #define MGMT_COUNTERS(X)                                                      \
 	X(accepted,     "connections accepted")                               \
 	X(scrapes,      "GET /metrics answered 200")                          \
+	X(status_pages, "GET /status and /status.json answered 200")          \
 	X(not_found,    "requests for another path (404)")                    \
 	X(bad_method,   "requests with another method than GET or HEAD (405)") \
 	X(bad_request,  "malformed requests (400)")                           \
 	X(too_large,    "requests over 2 KiB (431)")                          \
 	X(timeouts,     "connections closed at their deadline (request not sent or answer not taken in time)") \
-	X(render_errors, "scrapes answered 500: no memory, or over 16 MiB")
+	X(render_errors, "scrapes and status pages answered 500: no memory, or over 16 MiB")
 /* clang-format on */
 
 struct mgmt_counters {
