@@ -156,7 +156,6 @@ def idle(a):
     srcs = a.src.split(",")
     socks = []
     deadline = time.monotonic() + a.connect_timeout
-    pending = []
     i = 0
     # Non-blocking connects in waves of 500, so a slow accept queue does
     # not stop the others.
@@ -164,7 +163,9 @@ def idle(a):
         wave = []
         for _ in range(min(500, a.conns - i)):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # IP_BIND_ADDRESS_NO_PORT (24): the port is chosen at connect
+            # time, per destination, not reserved by bind.
+            s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24), 1)
             try:
                 s.bind((srcs[i % len(srcs)], 0))
             except OSError:
@@ -175,17 +176,22 @@ def idle(a):
             s.connect_ex((host, port))
             wave.append(s)
             i += 1
-        pending.extend(wave)
-        # Wait for this wave to finish its handshakes (writable).
+        # Wait for this wave to finish its handshakes (writable); poll,
+        # not select: the descriptors go far past FD_SETSIZE.
         t_wave = time.monotonic() + 5
-        while wave and time.monotonic() < t_wave:
-            _, w, _ = select.select([], wave, [], 0.2)
-            for s in w:
-                wave.remove(s)
+        poller = select.poll()
+        by_fd = {s.fileno(): s for s in wave}
+        for fd in by_fd:
+            poller.register(fd, select.POLLOUT)
+        while by_fd and time.monotonic() < t_wave:
+            for fd, _ in poller.poll(200):
+                s = by_fd.pop(fd)
+                poller.unregister(fd)
                 if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
                     socks.append(s)
                 else:
                     s.close()
+        wave = list(by_fd.values())
         for s in wave:
             s.close()
     print(f"established={len(socks)} wanted={a.conns}", flush=True)

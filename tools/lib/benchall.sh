@@ -88,7 +88,7 @@ ba_begin() {
 }
 
 ba_end() {
-	local scen=$1 n=$2 t1 c1 w1 s1 secs cpu core busy hz pk
+	local scen=$1 n=$2 t1 c1 w1 s1 secs cpu core busy hz pk rx
 	t1=$(proxy_ticks)
 	c1=$(core_busy_ticks "$RELAY_CPU")
 	w1=$(date +%s.%N)
@@ -105,10 +105,12 @@ ba_end() {
 	busy=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^worker\.busy_tsc$')
 	hz=$(awk '$1 ~ /tsc_hz$/ {print $2; exit}' <<<"$s1")
 	pk=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^port\.[a-z0-9_]+\.(rx|tx)_pkts$')
+	rx=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^port\.[a-z0-9_]+\.rx_pkts$')
 	ba_rec "$scen" gh_cycles_per_unit "$(awk -v b="$busy" -v n="$n" 'BEGIN {if (n > 0) printf "%.0f", b / n}')"
 	ba_rec "$scen" gh_per_busy_core_s "$(awk -v b="$busy" -v n="$n" -v h="$hz" 'BEGIN {if (b > 0 && h > 0) printf "%.0f", n / (b / h)}')"
 	ba_rec "$scen" gh_busy_share "$(awk -v b="$busy" -v h="$hz" -v s="$secs" 'BEGIN {if (h > 0 && s > 0) printf "%.3f", b / h / s}')"
 	ba_rec "$scen" gh_pps "$(awk -v p="$pk" -v s="$secs" 'BEGIN {if (s > 0) printf "%.0f", p / s}')"
+	ba_rec "$scen" gh_rx_pps "$(awk -v p="$rx" -v s="$secs" 'BEGIN {if (s > 0) printf "%.0f", p / s}')"
 }
 
 # ba_wrk SCENARIO PATH PORT BODY_BYTES [WRK_ARG...]: a warm-up, then wrk for
@@ -181,11 +183,13 @@ ba_idle_srcs() {
 }
 
 # ba_proxy_conns: established TCP connections the system holds on
-# INSIDE_IP:REV_PORT (the kernel's for the peers, the appliance's gauge).
+# INSIDE_IP:REV_PORT (the kernel's for the peers; for the appliance its
+# gauge of client sessions open now: tcp.conns_in_use would count the
+# TIME-WAIT left by the close scenarios too).
 ba_proxy_conns() {
 	if [[ $BA_SYS == gatehouse ]]; then
 		"$GH_ROOT/tools/gatehousectl" -s "$CTL_SOCK" stats 2>/dev/null |
-			awk '$1 ~ /^tcp\.(conns_established|established|conns)$/ {print $2; f = 1; exit} END {if (!f) print "?"}'
+			awk '$1 == "proxy.fwd_sessions_in_use" {print $2; f = 1; exit} END {if (!f) print "?"}'
 	else
 		ip netns exec "$APP_NS" ss -Htn state established "sport = :$REV_PORT" 2>/dev/null | wc -l
 	fi
@@ -207,6 +211,7 @@ ba_idle() {
 	rss0=$(proc_tree_rss_kb "$RELAY_PID")
 	hp0=$(ba_hugetlb_kb "$RELAY_PID")
 	for ((i = 0; i < procs; i++)); do
+		((i < procs - 1)) || per=$((want - per * (procs - 1)))
 		log=$STATE_DIR/bench-idle-$i.log
 		: >"$log"
 		ip netns exec "$CLIENT_NS" taskset -c "$LOAD_CPU" "$GH_PY" "$BA_LOAD" idle \
@@ -219,7 +224,7 @@ ba_idle() {
 	done
 	for log in "${logs[@]}"; do
 		wait_until 900 grep -q '^established=' "$log" || warn "$BA_SYS $scen: an idle client did not report"
-		n=$(kv established "$(cat "$log")")
+		n=$(kv established "$(cat "$log")" || true)
 		est=$((est + ${n:-0}))
 	done
 	sleep 1
@@ -309,16 +314,16 @@ ba_start() {
 	case $sys in
 	haproxy | nginx | varnish)
 		if [[ $group == relay ]]; then
-			RELAY_PID=$(haproxy_start "$APP_NS" "$dir/haproxy.cfg" "$dir/pid" "$dir/log" "$RELAY_CPU")
+			RELAY_PID=$(haproxy_start "$APP_NS" "$dir/haproxy.cfg" "$dir/proxy.pid" "$dir/proxy.log" "$RELAY_CPU")
 		else
-			RELAY_PID=$(revproxy_start "$sys" "$APP_NS" "$dir" "$REV_SCRATCH/$sys" "$dir/pid" "$dir/log" \
+			RELAY_PID=$(revproxy_start "$sys" "$APP_NS" "$dir" "$REV_SCRATCH/$sys" "$dir/proxy.pid" "$dir/proxy.log" \
 				"$RELAY_CPU" "$INSIDE_IP" "$REV_PORT" "$cmb")
 		fi
 		;;
 	squid | ats)
 		local port=$REV_PORT
 		[[ $group != connect ]] || port=$HTTP_PORT
-		RELAY_PID=$(fwdproxy_start "$sys" "$APP_NS" "$dir" "$dir/pid" "$dir/log" "$RELAY_CPU" "$port")
+		RELAY_PID=$(fwdproxy_start "$sys" "$APP_NS" "$dir" "$dir/proxy.pid" "$dir/proxy.log" "$RELAY_CPU" "$port")
 		;;
 	esac
 	[[ -n $RELAY_PID ]] || die "$sys did not start ($group); logs in $dir"
@@ -332,7 +337,7 @@ ba_stop() {
 		return
 	fi
 	proc_tree_pinned "$RELAY_PID" "$RELAY_CPU" || die "$1: threads off CPU $RELAY_CPU after the $2 runs"
-	fwdproxy_stop "$STATE_DIR/ba-$1-$2/pid"
+	fwdproxy_stop "$STATE_DIR/ba-$1-$2/proxy.pid"
 	RELAY_PID=""
 	relay_addrs_down "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP"
 }
@@ -421,55 +426,77 @@ ba_round() {
 
 # ---------------------------------------------------------------- ceiling ---
 
-# ba_testpmd VDEV: DPDK testpmd, io forward between the appliance
-# namespace's in0 and out0 through VDEV (net_af_packet or net_af_xdp), the
-# forwarding lcore on RELAY_CPU; the client and the origin get on-link
-# routes to each other for the while (the lab's own design has none), and
-# one tcpx stream runs from the origin's source to the client for
-# SECONDS_EACH: the packet rate that no DPDK application can beat on these
-# veths.  Records ceiling-VDEV pps / mbps, or the reason it could not run.
+# ba_testpmd VDEV MODE: DPDK testpmd on the appliance namespace's in0 and
+# out0 through VDEV (net_af_packet or net_af_xdp), its forwarding lcore on
+# RELAY_CPU, for SECONDS_EACH.  MODE io: io forward between the two ports;
+# the client and the origin get on-link routes to each other for the while
+# (the lab's own design has none) and one tcpx stream runs from the
+# origin's source to the client through it: frames forwarded per second.
+# MODE txonly: testpmd sends 64-byte frames out of both ports as fast as
+# the vdev takes them (the kernel peers drop them): the send ceiling in
+# frames per second.  Records ceiling-VDEV-MODE pps (and mbps for io), or
+# the reason testpmd could not run.
 ba_testpmd() {
-	local vdev=$1 prefix="gh-$LAB-tp" log=$STATE_DIR/testpmd-$1.log pid out fwd secs
+	local vdev=$1 mode=$2 prefix="gh-$LAB-tp" log=$STATE_DIR/testpmd-$1-$2.log pid out="" fwd secs
 	local args0="iface=in0" args1="iface=out0"
+	local -a txargs=()
 	BA_SYS=testpmd
 	[[ $vdev != net_af_xdp ]] || { args0+=",start_queue=0,queue_count=1"; args1+=",start_queue=0,queue_count=1"; }
+	[[ $mode != txonly ]] || txargs=(--txpkts=64)
 	relay_addrs_down "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP"
 	ip netns exec "$APP_NS" dpdk-testpmd --no-pci --file-prefix "$prefix" -m 256 \
 		--lcores "0@$LOAD_CPU,1@$RELAY_CPU" --vdev "${vdev}0,$args0" --vdev "${vdev}1,$args1" -- \
-		--forward-mode=io --nb-cores=1 --stats-period 1 </dev/null >"$log" 2>&1 &
+		--forward-mode="$mode" --nb-cores=1 --stats-period 1 "${txargs[@]}" </dev/null >"$log" 2>&1 &
 	pid=$!
 	STARTED+=("$pid")
 	if ! wait_until 150 grep -q 'Rx-pps' "$log"; then
 		out=$(grep -m1 -iE 'error|fail|cannot|refus' "$log" | tr -s ' ' | cut -c1-200)
 		stop_pid "$pid" 30 || true
-		ba_meta "ceiling_${vdev}_error" "${out:-testpmd did not start (see $log)}"
-		warn "testpmd on $vdev did not run: ${out:-see $log}"
+		ba_meta "ceiling_${vdev}_${mode}_error" "${out:-testpmd did not start (see $log)}"
+		warn "testpmd $mode on $vdev did not run: ${out:-see $log}"
 		rm -rf "/dev/hugepages/${prefix}"* "/var/run/dpdk/$prefix"
 		return 0
 	fi
-	ip -n "$CLIENT_NS" route replace "198.19.$LAB_INDEX.0/24" dev eth0
-	ip -n "$ORIGIN_NS" route replace "198.18.$LAB_INDEX.0/24" dev eth0
-	out=$(timeout -k 5 $((SECONDS_EACH + 40)) ip netns exec "$CLIENT_NS" taskset -c "$LOAD_CPU" \
-		"$GH_PY" "$TCPX" client --connect "$ORIGIN_IP:$PORT_SOURCE" --streams 1 \
-		--duration "$SECONDS_EACH" --timeout $((SECONDS_EACH + 30)) --pattern repeat --recv 1 2>&1) || true
+	if [[ $mode == io ]]; then
+		ip -n "$CLIENT_NS" route replace "198.19.$LAB_INDEX.0/24" dev eth0
+		ip -n "$ORIGIN_NS" route replace "198.18.$LAB_INDEX.0/24" dev eth0
+		out=$(timeout -k 5 $((SECONDS_EACH + 40)) ip netns exec "$CLIENT_NS" taskset -c "$LOAD_CPU" \
+			"$GH_PY" "$TCPX" client --connect "$ORIGIN_IP:$PORT_SOURCE" --streams 1 \
+			--duration "$SECONDS_EACH" --timeout $((SECONDS_EACH + 30)) --pattern repeat --recv 1 2>&1) || true
+	else
+		sleep "$SECONDS_EACH"
+	fi
 	kill -INT "$pid" 2>/dev/null || true
 	wait_until 100 grep -q 'Bye' "$log" || true
 	stop_pid "$pid" 30 || warn "testpmd $pid did not stop"
 	ip -n "$CLIENT_NS" route del "198.19.$LAB_INDEX.0/24" dev eth0 2>/dev/null || true
 	ip -n "$ORIGIN_NS" route del "198.18.$LAB_INDEX.0/24" dev eth0 2>/dev/null || true
 	rm -rf "/dev/hugepages/${prefix}"* "/var/run/dpdk/$prefix"
-	secs=$(kv seconds "$out")
-	# The totals testpmd prints on exit: "Accumulated forward statistics
-	# for all ports", TX-packets (forwarded) over both ports.
-	fwd=$(awk '/Accumulated forward statistics for all ports/ {f = 1} f && /TX-packets:/ {print $6; exit}' "$log")
-	[[ -n $fwd ]] || fwd=$(awk '/TX-packets:/ {n = $6} END {print n + 0}' "$log")
-	if [[ -z $secs || -z $fwd || $fwd == 0 ]]; then
-		ba_meta "ceiling_${vdev}_error" "no traffic through testpmd: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+	if [[ $mode == txonly ]]; then
+		# Per-second Tx-pps of the two ports, added up per period; the
+		# median of the periods (the first and last are partial).
+		fwd=$(awk '/Tx-pps:/ {v[n++] = $2} END {
+			for (i = 0; i + 1 < n; i += 2) s[m++] = v[i] + v[i + 1]
+			if (m > 2) {delete s[0]; delete s[m - 1]}
+			k = 0; for (i in s) t[++k] = s[i]
+			for (i = 2; i <= k; i++) for (j = i; j > 1 && t[j - 1] > t[j]; j--) {x = t[j]; t[j] = t[j - 1]; t[j - 1] = x}
+			if (k) print t[int((k + 1) / 2)]}' "$log")
+		[[ -n $fwd && $fwd != 0 ]] || { ba_meta "ceiling_${vdev}_${mode}_error" "no Tx-pps in $log"; return 0; }
+		ba_rec "ceiling-$vdev-txonly" pps "$fwd"
+		say "testpmd txonly $vdev: $fwd frames/s sent (64 bytes, both ports)"
 		return 0
 	fi
-	ba_rec "ceiling-$vdev" pps "$(awk -v f="$fwd" -v s="$secs" 'BEGIN {printf "%.0f", f / s}')"
-	ba_rec "ceiling-$vdev" mbps "$(kv recv_MBps "$out")"
-	say "testpmd $vdev: $fwd packets forwarded in $secs s, $(kv recv_MBps "$out") MB/s through it"
+	secs=$(kv seconds "$out" || true)
+	# The totals testpmd prints on exit ("Accumulated forward statistics
+	# for all ports"): TX-packets, the frames it forwarded.
+	fwd=$(awk '/Accumulated forward statistics for all ports/ {f = 1} f && /TX-packets:/ {print $2; exit}' "$log")
+	if [[ -z $secs || -z $fwd || $fwd == 0 ]]; then
+		ba_meta "ceiling_${vdev}_${mode}_error" "no traffic through testpmd: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+		return 0
+	fi
+	ba_rec "ceiling-$vdev-io" pps "$(awk -v f="$fwd" -v s="$secs" 'BEGIN {printf "%.0f", f / s}')"
+	ba_rec "ceiling-$vdev-io" mbps "$(kv recv_MBps "$out")"
+	say "testpmd io $vdev: $fwd frames forwarded in $secs s, $(kv recv_MBps "$out") MB/s through it"
 }
 
 # --------------------------------------------------------------------- main ---
@@ -531,12 +558,17 @@ main_all() {
 	done
 	if ba_want ceiling; then
 		BA_ROUND=1
-		for s in net_af_packet net_af_xdp; do ba_testpmd "$s"; done
+		for s in net_af_packet net_af_xdp; do
+			ba_testpmd "$s" io
+			ba_testpmd "$s" txonly
+		done
 	fi
 	ba_meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 	ba_meta duration_s "$SECONDS"
-	cp "$BA_TSV" "$BA_META" "${BA_OUT_DIR:-$STATE_DIR}/" 2>/dev/null || true
-	say "results: $BA_TSV"
+	# Kept after the lab goes down (BA_OUT_DIR, default BUILD/bench-all).
+	mkdir -p "${BA_OUT_DIR:=$GH_BUILD/bench-all}"
+	cp "$BA_TSV" "$BA_META" "$BA_OUT_DIR/" || warn "cannot copy the results to $BA_OUT_DIR"
+	say "results: $BA_OUT_DIR/bench-all.tsv and bench-all.meta"
 	((NO_DOCS)) && return 0
 	out=$("$GH_PY" "$GH_ROOT/tools/lib/bench_report.py" --tsv "$BA_TSV" --meta "$BA_META" \
 		--doc "$DOC" --plots "$GH_ROOT/docs/bench" 2>&1) || die "bench_report.py failed: $out"
