@@ -159,12 +159,17 @@ def section(data, meta):
             out.append(f"| {scen} | {NAMES[s]} | {fmt(g('conns_wanted'))} | {fmt(g('conns_established'))} | "
                        f"{fmt(g('conns_held'))} | {fmt(g('rss_mib'), 1)} | {fmt(g('rss_bytes_per_conn'))} | "
                        f"{fmt(g('hugetlb_mib'))} | {fmt(g('hugetlb_bytes_per_conn'))} |")
+    gh_hp = [v for sc in ("idle-10k", "idle-100k") for v in data.get(("gatehouse", sc, "hugetlb_mib"), [])]
+    if gh_hp and max(gh_hp) == 0:
+        out += ["", "**Gatehouse ran without hugepages in this run** (`hugepages auto` found too few free "
+                "2 MiB pages for `memory-mb 768` and started with `--no-huge`): its pools were ordinary "
+                "memory, in RSS, and its RSS growth per connection is the pool pages it touched."]
     out += ["", f"The kernel peers keep a file descriptor per connection: with RLIMIT_NOFILE at "
             f"{meta.get('nofile')} (hard, no CAP_SYS_RESOURCE to raise it) no one process of theirs can "
             "hold 100,000, so idle-100k is Gatehouse's alone here; their kernel socket memory (about "
-            "2-3 KiB per idle TCP socket in slab) is not in RSS. Gatehouse's TCBs live in hugepages "
-            "preallocated at start (`max-conns`), so its per-connection growth shows as 0: its cost per "
-            "connection is the pool's (see \"Memory per idle connection\").", ""]
+            "2-3 KiB per idle TCP socket in slab) is not in RSS. On hugepages, Gatehouse's TCBs live in "
+            "pools preallocated at start (`max-conns`), so its hugepage growth per connection shows as 0: "
+            "its cost per connection is the pool's (see \"Memory per idle connection\").", ""]
     out += ["### The testpmd ceiling", "",
             "| vdev | testpmd io forward: frames/s | MB/s through it | Gatehouse relay-bulk: frames/s received "
             "| Gatehouse as a fraction | testpmd txonly 64-byte frames/s |", "|---|---|---|---|---|---|"]
