@@ -193,7 +193,7 @@ def section(data, meta):
             "One TCP stream through io forward is bound by the stream's own window and latency as much as "
             "by the vdev, so a fraction above 1 says the stream, not the vdev, limited testpmd; txonly "
             "is the vdev's send ceiling alone (64-byte frames, both ports, testpmd's own count). The "
-            "appliance runs on the lab's net_af_packet vdevs.", ""]
+            f"appliance ran on {meta.get('gh_vdev', 'net_af_packet')} in this run (`--gh-vdev`).", ""]
     out += ["### Plots", "", "![requests per second](bench/rps.png)", "",
             "![requests per proxy CPU-second](bench/per_cpu.png)", "",
             "![open-loop latency](bench/latency.png)", "", END]

@@ -38,6 +38,7 @@ BA_IDLE=(10000)       # idle connections every system is asked to hold
 BA_IDLE_BIG=100000    # and Gatehouse, which keeps no file descriptor per connection
 BA_IDLE_PER_PROC=18000 # connections per bench_load.py idle process (RLIMIT_NOFILE 20000 here)
 BA_IDLE_SRCS=20       # client addresses 198.18.N.10.. for the idle clients
+BA_GH_VDEV=net_af_packet # --gh-vdev: the vdev Gatehouse's ports use (net_af_packet or net_af_xdp)
 BA_CONNECT_PORT=443   # tcpx source on DNS_IP:443: the port every forward proxy allows CONNECT to
 BA_TSV=""
 BA_META=""
@@ -258,9 +259,13 @@ ba_version() {
 
 # ba_gh_tune FILE: what a Gatehouse config needs for bench all: room for
 # BA_IDLE_BIG connections on its one worker (tcp max-conns) and the
-# hugepage memory for their TCBs.
+# hugepage memory for their TCBs; with --gh-vdev net_af_xdp its ports on
+# net_af_xdp (one queue each) instead of the lab's net_af_packet.
 ba_gh_tune() {
 	sed -i 's/^\(    memory-mb\) .*/\1 768/' "$1"
+	if [[ $BA_GH_VDEV == net_af_xdp ]]; then
+		sed -i -E 's/^(    device )net_af_packet([0-9]+),iface=([a-z0-9]+)$/\1net_af_xdp\2,iface=\3,start_queue=0,queue_count=1/' "$1"
+	fi
 	printf '\ntcp\n    max-conns 131072\n' >>"$1"
 }
 
@@ -548,6 +553,7 @@ main_all() {
 	ba_meta cpus "systems under test on CPU $RELAY_CPU; wrk, bench_load.py, tcpx and the origin on CPU $LOAD_CPU"
 	ba_meta lat "$BA_LAT_RATE req/s, $BA_LAT_CONNS connections"
 	ba_meta wrk "wrk -t1 -c$WRK_CONNS"
+	ba_meta gh_vdev "$BA_GH_VDEV"
 	ba_meta cc "$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
 	ba_meta nofile "$(ulimit -Hn)"
 	for sys in "${BA_SYSTEMS[@]}"; do ba_meta "version_$sys" "$(ba_version "$sys")"; done
