@@ -98,12 +98,12 @@ revproxy_nginx_conf() {
 daemon off;
 master_process on;
 worker_processes 1;
-worker_rlimit_nofile 16384;
+worker_rlimit_nofile 19500;
 user root;
 pid $dir/nginx-rev.pid;
 error_log $dir/nginx-rev-error.log warn;
 events {
-    worker_connections 8000;
+    worker_connections 19000;
 }
 http {
     access_log off;
@@ -192,7 +192,7 @@ revproxy_start() {
 		ip netns exec "$ns" taskset -c "$cpu" varnishd -F -j none -n "$scratch/varnish" \
 			-a "$ip:$port" -T none -f "$dir/varnish-rev.vcl" \
 			-s "malloc,$( ((cmb > 0)) && echo "$cmb" || echo 16)m" \
-			-p thread_pools=1 -p listen_depth=65535 </dev/null >>"$log" 2>&1 9>&- &
+			-p thread_pools=1 -p listen_depth=65535 ${REV_VARNISH_ARGS[@]+"${REV_VARNISH_ARGS[@]}"} </dev/null >>"$log" 2>&1 9>&- &
 		;;
 	*)
 		echo "revproxy.sh: unknown proxy kind $kind" >&2
@@ -234,6 +234,8 @@ revproxy_hit_marks() {
 	haproxy) re='^age: *[0-9]' ;;
 	nginx) re='^x-cache-status: *hit' ;;
 	varnish) re='^x-varnish: *[0-9]+ +[0-9]+' ;;
+	squid) re='^x-cache: *hit' ;;
+	ats) re='^via:.*\\[c[hr]' ;;
 	gatehouse) re='^(age: *[0-9]|cache-status:.*; *hit)' ;;
 	*) re='^$.' ;;
 	esac
@@ -268,4 +270,56 @@ proc_tree_pinned() {
 		proc_pinned "$p" "$2" || bad=1
 	done
 	return "$bad"
+}
+
+# Squid and ATS as caching reverse proxies (tools/bench all; their forward
+# configs are fwdproxy.sh's, and these start from them):
+#   Squid 5.7     squid_write_conf's file with the forward http_port turned
+#                 into `http_port LISTEN:PORT accel defaultsite=HOST vhost`
+#                 and the origin as `cache_peer ORIGIN parent 80 0 no-query
+#                 originserver` (never_direct); with a cache: cache_mem
+#                 CACHE_MB, no cache_dir (memory only).  Hits carry
+#                 X-Cache: HIT.
+#   ATS 9.2       ats_write_conf's layout with reverse_proxy.enabled 1,
+#                 url_remap.remap_required 1 and remap.config
+#                 `map http://HOST/ http://ORIGIN/`, net.defer_accept 0
+#                 (accept at once, as the others); with a cache: the RAM
+#                 cache over a 256 MB sparse file; Via carries the cache
+#                 code ("[cR" or "[cH" on a hit).
+
+# revproxy_squid_conf DIR LISTEN_IP PORT ORIGIN_IP HOST CLIENT_NET [CACHE_MB]:
+# DIR/squid.conf, checked with squid -k parse.
+revproxy_squid_conf() {
+	local dir=$1 ip=$2 port=$3 origin=$4 host=$5 net=$6 cmb=${7:-0}
+	squid_write_conf "$dir" "$ip" "$port" "$origin" "$origin" "$net" 30 "$cmb" || return 1
+	sed -i -e "s|^http_port .*|http_port $ip:$port accel defaultsite=$host vhost|" \
+		-e '/^tcp_outgoing_address/d' -e '/^dns_nameservers/d' "$dir/squid.conf" || return 1
+	cat >>"$dir/squid.conf" <<EOF
+# Reverse proxy (revproxy.sh): the lab's origin as the one parent.
+cache_peer $origin parent 80 0 no-query originserver name=web
+cache_peer_access web allow all
+never_direct allow all
+EOF
+	squid -k parse -f "$dir/squid.conf" >"$dir/squid-parse.log" 2>&1 || {
+		echo "revproxy.sh: squid rejects $dir/squid.conf:" >&2
+		grep -iE 'fatal|error' "$dir/squid-parse.log" | head -n 5 >&2
+		return 1
+	}
+}
+
+# revproxy_ats_conf DIR LISTEN_IP PORT OUTSIDE_IP ORIGIN_IP HOST CLIENT_NET
+# [CACHE_MB]: ATS's layout in DIR as a reverse proxy for HOST.
+revproxy_ats_conf() {
+	local dir=$1 ip=$2 port=$3 out=$4 origin=$5 host=$6 net=$7 cmb=${8:-0}
+	ats_write_conf "$dir" "$ip" "$port" "$out" "$origin" "$net" 30 "$cmb" || return 1
+	sed -i -e 's/^\(CONFIG proxy.config.reverse_proxy.enabled INT\) 0/\1 1/' \
+		-e 's/^\(CONFIG proxy.config.url_remap.remap_required INT\) 0/\1 1/' \
+		-e 's/^\(CONFIG proxy.config.http.insert_response_via_str INT\) 0/\1 2/' \
+		"$dir/etc/records.config" || return 1
+	# TCP_DEFER_ACCEPT (ATS's default, 45 s) leaves a connection that sent
+	# nothing in the kernel, half-open on this side: ATS would never hold
+	# the idle connections tools/bench all counts.  Every other system
+	# accepts at once; so does ATS here.
+	echo 'CONFIG proxy.config.net.defer_accept INT 0' >>"$dir/etc/records.config"
+	printf 'map http://%s/ http://%s/\n' "$host" "$origin" >"$dir/etc/remap.config"
 }

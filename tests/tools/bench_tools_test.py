@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Tests of tools/bench all's helpers, on loopback only, in a few seconds:
+
+1. tools/lib/bench_load.py openloop does not hide a stall (no coordinated
+   omission): a server that stops answering for 400 ms once must show in
+   the percentiles as the requests due during the stall waiting for it,
+   although every connection was blocked (a closed-loop client would have
+   sent nothing then and recorded one slow request per connection).
+2. tools/lib/bench_report.py puts its section between the markers, keeps
+   the text around it, computes median and range per row, marks a quick
+   run, is idempotent, and writes the PNGs (skipped without gnuplot).
+Exit 0 when all pass, 1 on a failure, 77 (skip) when gnuplot is missing
+for part 2 after part 1 passed.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.environ.get("GH_SOURCE_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LOAD = os.path.join(ROOT, "tools", "lib", "bench_load.py")
+REPORT = os.path.join(ROOT, "tools", "lib", "bench_report.py")
+FAILED = []
+CHECKS = [0]
+
+
+def check(cond, what):
+    CHECKS[0] += 1
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILED.append(what)
+
+
+def stall_server(stall_at, stall_s):
+    """An HTTP/1.1 keep-alive server on 127.0.0.1 that answers every request at
+    once, except that after stall_at seconds it answers nothing for stall_s."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    t0 = [None]
+    body = b"x" * 100
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + body
+
+    def conn(c):
+        buf = b""
+        with c:
+            while True:
+                try:
+                    d = c.recv(4096)
+                except OSError:
+                    return
+                if not d:
+                    return
+                buf += d
+                while b"\r\n\r\n" in buf:
+                    _, buf = buf.split(b"\r\n\r\n", 1)
+                    if t0[0] is None:
+                        t0[0] = time.monotonic()
+                    el = time.monotonic() - t0[0]
+                    if stall_at <= el < stall_at + stall_s:
+                        time.sleep(stall_at + stall_s - el)
+                    c.sendall(resp)
+
+    def accept():
+        while True:
+            try:
+                c, _ = ls.accept()
+            except OSError:
+                return
+            threading.Thread(target=conn, args=(c,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return ls
+
+
+def test_openloop():
+    ls = stall_server(1.0, 0.4)
+    port = ls.getsockname()[1]
+    out = subprocess.run([sys.executable, LOAD, "openloop", f"127.0.0.1:{port}", "/x", "--rate", "200",
+                          "--seconds", "3", "--conns", "4"], capture_output=True, text=True, timeout=60)
+    ls.close()
+    kv = dict(f.split("=", 1) for f in out.stdout.split())
+    print("  openloop:", out.stdout.strip(), out.stderr.strip())
+    check(out.returncode == 0 and int(kv.get("done", 0)) == 600, "openloop: all 600 requests done")
+    # 80 requests are due during the 400 ms stall (200/s): about 13% of the
+    # run waits 0-400 ms, so p99 is above 300 ms and p50 stays small.  A
+    # closed-loop count (from when a connection sent) would have p99 near
+    # zero: 4 slow requests of 600 are below the 1% line.
+    check(int(kv.get("p99_us", 0)) > 300000, "openloop: the stall shows at p99 (> 300 ms)")
+    check(int(kv.get("p999_us", 0)) >= int(kv.get("p99_us", 1)), "openloop: p99.9 >= p99")
+    check(int(kv.get("p50_us", 10 ** 9)) < 50000, "openloop: p50 stays below 50 ms")
+
+
+def test_report():
+    with tempfile.TemporaryDirectory() as d:
+        tsv, meta, doc, plots = (os.path.join(d, n) for n in ("r.tsv", "r.meta", "b.md", "plots"))
+        rows = []
+        for r, (g, h) in enumerate(((1000, 900), (3000, 700), (2000, 800)), 1):
+            rows += [(r, "gatehouse", "hit-1k", "rps", g), (r, "gatehouse", "hit-1k", "proxy_cpu_s", 1),
+                     (r, "gatehouse", "hit-1k", "per_proxy_cpu_s", g), (r, "gatehouse", "hit-1k", "p99_us", 1000),
+                     (r, "haproxy", "hit-1k", "rps", h), (r, "haproxy", "hit-1k", "proxy_cpu_s", 1),
+                     (r, "haproxy", "hit-1k", "per_proxy_cpu_s", h),
+                     (r, "gatehouse", "lat-hit", "proxy_cpu_s", 1), (r, "gatehouse", "lat-hit", "p50_us", 500 * r),
+                     (r, "gatehouse", "lat-hit", "p99_us", 2000), (r, "gatehouse", "lat-hit", "p999_us", 3000)]
+        with open(tsv, "w") as f:
+            f.writelines("\t".join(map(str, x)) + "\n" for x in rows)
+        with open(meta, "w") as f:
+            f.write("quick=1\nrounds=3\nseconds=2\nversion_gatehouse=Gatehouse 0.1.0\nduration_s=120\n")
+        with open(doc, "w") as f:
+            f.write("# B\n\nbefore\n\n<!-- bench-all:begin (generated by tools/lib/bench_report.py: do not edit "
+                    "by hand) -->\nold text\n<!-- bench-all:end -->\n\nafter\n")
+        if shutil.which("gnuplot") is None:
+            return 77
+        cmd = [sys.executable, REPORT, "--tsv", tsv, "--meta", meta, "--doc", doc, "--plots", plots]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, "report: exit 0 " + p.stderr.strip()[-200:])
+        text = open(doc).read()
+        check("old text" not in text and "before" in text and "after" in text, "report: only the marked part replaced")
+        check("QUICK SMOKE RUN" in text, "report: a quick run says so")
+        check("| 2,000 (1,000-3,000) |" in text, "report: median and range of Gatehouse's req/s")
+        check("| 800 (700-900) |" in text, "report: median and range of HAProxy's req/s")
+        check("2.50x" in text, "report: per CPU-s against the best other (2000 / 800)")
+        subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        check(open(doc).read() == text, "report: a second run gives the same document")
+        for png in ("rps.png", "per_cpu.png", "latency.png"):
+            path = os.path.join(plots, png)
+            ok = os.path.exists(path) and open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+            check(ok, f"report: {png} is a PNG")
+    return 0
+
+
+def main():
+    test_openloop()
+    rc = test_report()
+    print(f"{CHECKS[0] - len(FAILED)} passed, {len(FAILED)} failed")
+    if FAILED:
+        return 1
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
