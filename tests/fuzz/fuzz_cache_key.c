@@ -6,7 +6,8 @@
  *   the rest: the URL, from a heap buffer of exactly its length (ASan sees
  *           any read past it).
  * Checked: an accepted URL gives a key of at most the buffer's size that
- * starts "GET http://" and then holds only visible ASCII, no upper-case letter
+ * starts "GET http://" or "GET ftp://" and then holds only visible ASCII, no
+ * upper-case letter
  * in its host, and is a fixed point: the key's URL gives the same key
  * again (so every URL `cache list` shows can be purged as shown).  A
  * refusal has a reason and one of the documented errors.
@@ -28,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t key[CACHE_KEY_MAX_BYTES + 8], again[CACHE_KEY_MAX_BYTES];
 	const char *why = NULL;
-	size_t cap, i;
+	size_t cap, i, h;
 	char *url;
 	int n, m;
 
@@ -47,10 +48,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	GH_VERIFY((size_t)n <= cap && (size_t)n <= CACHE_KEY_MAX_BYTES);
-	GH_VERIFY(n > 11 && memcmp(key, "GET http://", 11) == 0);
+	/* the host starts after the scheme's "://" */
+	if (n > 11 && memcmp(key, "GET http://", 11) == 0)
+		h = 11;
+	else if (n > 10 && memcmp(key, "GET ftp://", 10) == 0)
+		h = 10;
+	else
+		GH_VERIFY(!"a key of another scheme");
 	for (i = 4; i < (size_t)n; i++)
 		GH_VERIFY(key[i] > 0x20 && key[i] < 0x7f && key[i] != '#');
-	for (i = 11; i < (size_t)n && key[i] != '/'; i++)
+	for (i = h; i < (size_t)n && key[i] != '/'; i++)
 		GH_VERIFY(!(key[i] >= 'A' && key[i] <= 'Z'));
 	m = cache_key_from_url((const char *)key + 4, (size_t)n - 4, again,
 	                       sizeof(again), &why);
