@@ -446,6 +446,35 @@ Test(reverse_cache, hit_and_background_validation_through_the_pool)
 	cr_assert_eq(cnt.fwd_cache_bg_304, 1);
 }
 
+/* The cache in front of a reverse listener is a shared cache: s-maxage
+ * overrides max-age there (RFC 9111 5.2.2.10), so "max-age=0,
+ * s-maxage=60" is a hit and "max-age=60, s-maxage=0" is stale at once
+ * (validated with its server). */
+Test(reverse_cache, s_maxage_decides_freshness)
+{
+	int k;
+
+	k = exchange("GET /s1 HTTP/1.1\r\nHost: www.a\r\n\r\n",
+	             "HTTP/1.1 200 OK\r\nCache-Control: max-age=0, "
+	             "s-maxage=60\r\nContent-Length: 5\r\n\r\nshare");
+	cr_assert_geq(k, 0);
+	cr_assert_eq(exchange("GET /s1 HTTP/1.1\r\nHost: www.a\r\n\r\n", NULL),
+	             -1, "s-maxage=60: a hit that reaches no server");
+	cr_assert(strstr(cli.rx, "share") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+	k = exchange("GET /s2 HTTP/1.1\r\nHost: www.a\r\n\r\n",
+	             "HTTP/1.1 200 OK\r\nCache-Control: max-age=60, "
+	             "s-maxage=0\r\nETag: \"s2\"\r\n"
+	             "Content-Length: 5\r\n\r\nprivy");
+	cr_assert_geq(k, 0);
+	cr_assert_geq(exchange("GET /s2 HTTP/1.1\r\nHost: www.a\r\n\r\n",
+	                       "HTTP/1.1 304 Not Modified\r\nETag: "
+	                       "\"s2\"\r\n\r\n"),
+	              0, "s-maxage=0: stale, sent to a server");
+	cr_assert(strstr(cli.rx, "privy") != NULL, "%s", cli.rx);
+	cr_assert_eq(cnt.fwd_cache_hits, 1);
+}
+
 #define CACHED(body)                                        \
 	"HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\n" \
 	"Content-Length: 7\r\n\r\n" body
