@@ -333,10 +333,14 @@ check_reload() {
 
 check_access_log() {
 	local log=$STATE_DIR/access.log i
+	# the 100 MiB session's line: its bytes to the client (field 5) and
+	# its elapsed ms (field 2) as Squid's format writes them
 	for ((i = 0; i < 50; i++)); do
-		grep -q "SOCKS5 .*100m" "$log" 2>/dev/null && break
+		awk '$6 == "SOCKS5" && $5 >= 104857600 && $2 > 0 { f = 1 } END { exit !f }' \
+			"$log" 2>/dev/null && break
 		sleep 0.1
 	done
+	((i < 50)) || fail_check access_log "no SOCKS5 line with >= 100 MiB and an elapsed time: $(grep SOCKS5 "$log" | tail -3)"
 	grep -q "TCP_TUNNEL/000 .* SOCKS5 $ORIGIN_NAME:80 - HIER_DIRECT/" "$log" ||
 		fail_check access_log "no TCP_TUNNEL/000 SOCKS5 line for $ORIGIN_NAME:80: $(tail -5 "$log")"
 	grep -q "TCP_TUNNEL/000 .* SOCKS5 $ORIGIN_NAME:80 alice HIER_DIRECT/" "$log" ||
@@ -344,7 +348,7 @@ check_access_log() {
 	grep -q "TCP_DENIED/002 .* SOCKS5 $BLOCKED_IP:80 " "$log" ||
 		fail_check access_log "no TCP_DENIED/002 line for $BLOCKED_IP:80"
 	! grep -qF -- "$ALICE_PW" "$log" || fail_check access_log "the password is in the log"
-	pass_check access_log "SOCKS5 lines: destination, user, reply code; no password"
+	pass_check access_log "SOCKS5 lines: destination, user, reply code, bytes, elapsed; no password"
 }
 
 check_counters() {

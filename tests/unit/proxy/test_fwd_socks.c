@@ -109,6 +109,8 @@ Test(fwd_socks, connect_optimistic_data_and_splice, .init = socks_setup,
      .fini = socks_teardown)
 {
 	static const char msg[] = GREET_00 CONNECT_B "early bytes";
+	const struct alog_record *recs[16];
+	unsigned n;
 
 	connect_to(1080);
 	send_n(msg, sizeof(msg) - 1);
@@ -129,6 +131,19 @@ Test(fwd_socks, connect_optimistic_data_and_splice, .init = socks_setup,
 	tcp_shutdown(org.c);
 	run(10);
 	cr_assert(cli.fin, "the origin's FIN reached the client");
+	/* the session's access-log record: the bytes each way, the
+	 * handshake's included (greeting 3 + request 10 + 11 + 9 from the
+	 * client; method 2 + reply 10 + 15 to it) */
+	tcp_shutdown(cli.c);
+	run(20);
+	n = alog_ring_peek(ring, recs, 16);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(recs[0]->method, "SOCKS5");
+	cr_assert_str_eq(recs[0]->url, "10.0.0.2:80");
+	cr_assert_eq(recs[0]->status, 0);
+	cr_assert_eq(recs[0]->bytes_from_client, 3 + 10 + 11 + 9);
+	cr_assert_eq(recs[0]->bytes_to_client, 2 + 10 + 15);
+	alog_ring_release(ring, n);
 }
 
 struct bad_case {
