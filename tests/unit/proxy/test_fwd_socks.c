@@ -415,3 +415,35 @@ Test(fwd_socks, connect_port_zero_refused, .init = socks_setup,
 	cr_assert_eq(cnt.socks_connected, 0);
 	cr_assert_eq(origin_requests(), 0);
 }
+
+/* The connect's failures have their own reply codes (RFC 1928 6): a
+ * reset to the SYN is 05 (connection refused), no answer within
+ * timeout-connect-ms is 06 (TTL expired, as Dante answers a timeout). */
+Test(fwd_socks, refused_is_05_and_connect_timeout_is_06, .init = socks_setup,
+     .fini = socks_teardown)
+{
+	struct conf_forward c = cfg;
+
+	c.socks = true;
+	c.connect_ms = 200;
+	cr_assert_eq(
+	    fwd_listen(fc, 0, TT_IP_A, RTE_BE16(1083), &c, TCP_CC_NEWRENO), 0);
+	/* 10.0.0.2:81: nobody listens, the origin's stack resets */
+	connect_to(1083);
+	send_n(GREET_00 "\x05\x01\x00\x01\x0a\x00\x00\x02\x00\x51", 13);
+	run(20);
+	expect_rx("\x05\x00\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.socks_rep_refused, 1);
+	/* 10.0.0.3:80: no host answers */
+	connect_to(1083);
+	send_n(GREET_00 "\x05\x01\x00\x01\x0a\x00\x00\x03\x00\x50", 13);
+	run(10);
+	cr_assert_eq(cli.rx_len, 2, "answered before the connect timed out");
+	run(400);
+	expect_rx("\x05\x00\x05\x06\x00\x01\x00\x00\x00\x00\x00\x00", 12, true);
+	cr_assert_eq(cnt.socks_rep_ttl_expired, 1);
+	cr_assert_eq(cnt.socks_connected, 0);
+	/* the SYN waiting for 10.0.0.3's ARP answer is dropped in time: the
+	 * mbuf is back in its pool at the teardown */
+	run(1200); /* tcp_test_util.c: arp_pending_timeout_ms 1000 */
+}
