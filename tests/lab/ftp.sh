@@ -174,14 +174,8 @@ listen noport
 	bind $INSIDE_IP:$PORT_ACL_PORT
 	http-access deny ftp_port
 	http-access allow lab
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	start_appliance "$conf"
 }
 

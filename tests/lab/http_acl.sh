@@ -73,14 +73,8 @@ listen fwd
 	http-access deny private_dst
 	http-access allow inside
 	http-access deny
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	LINE[blocked]=$(line_of "$conf" "http-access deny blocked")
 	LINE[badport]=$(line_of "$conf" "http-access deny badport")
 	LINE[private_dst]=$(line_of "$conf" "http-access deny private_dst")
@@ -217,14 +211,8 @@ listen fwd
 	mode forward
 	bind $INSIDE_IP:$PORT
 	allow-src $CLIENT_IP/32
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	listen_line=$(line_of "$conf" "listen fwd")
 	stop_appliance
 	start_appliance "$conf"

@@ -94,14 +94,8 @@ listen fwd
 	http-access allow lab staff staff_only
 	http-access deny staff_only
 	http-access allow lab
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	start_appliance "$conf"
 }
 

@@ -96,14 +96,8 @@ listen edge
 	cache-mb 16
 	cache-cdn-control on
 	cache-status on
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	start_appliance "$conf"
 }
 

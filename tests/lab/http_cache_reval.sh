@@ -70,14 +70,8 @@ listen fwd
 	cache on
 	cache-status on
 	cache-mb 16
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	start_appliance "$conf"
 }
 

@@ -682,6 +682,13 @@ start_fwd_proxy() {
 	start_appliance "$conf"
 }
 
+# conf_resolver_log FILE: append the lab's resolver and an access log in
+# Squid's format at STATE_DIR/access.log to the config FILE.
+conf_resolver_log() {
+	printf '\nresolver\n\tnameserver %s\n\naccess-log\n\tpath %s\n\tformat squid\n' \
+		"$DNS_IP" "$STATE_DIR/access.log" >>"$1"
+}
+
 # check_fwd_released: every forward session and inside mbuf back to base.
 check_fwd_released() {
 	wait_counter proxy.fwd_sessions_in_use == 0 50 || fail_check released "sessions still open"

@@ -92,14 +92,8 @@ listen socks_auth
 	bind $INSIDE_IP:$AUTH_PORT
 	auth-users $STATE_DIR/users
 	allow-src $CLIENT_IP/32
-
-resolver
-	nameserver $DNS_IP
-
-access-log
-	path $STATE_DIR/access.log
-	format squid
 CONF_EOF
+	conf_resolver_log "$conf"
 	start_appliance "$conf"
 }
 
