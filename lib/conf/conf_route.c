@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/gh_common.h"
+#include "common/gh_pct.h"
 #include "conf/conf.h"
 
 /* How specifically route <r> matches <host>: 0 no match, else higher is
@@ -29,32 +30,6 @@ host_rank(const struct conf_route *r, const char *host, size_t hn)
 	default:
 		return 1;
 	}
-}
-
-/* The value of hex digit <c>, or -1. */
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* The byte that p[i ..] ("%XX", <n> bytes in all) stands for, or -1 when
- * it is no valid escape. */
-static int
-pct_decode(const char *p, size_t n, size_t i)
-{
-	int hi, lo;
-
-	if (i + 2 >= n)
-		return -1;
-	hi = hex_val(p[i + 1]);
-	lo = hex_val(p[i + 2]);
-	return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
 static bool
@@ -84,7 +59,7 @@ conf_route_path_safe(const char *p, size_t n)
 		}
 		c = (unsigned char)p[i];
 		if (c == '%') {
-			c = pct_decode(p, n, i);
+			c = gh_pct_byte(p, n, i);
 			if (c < 0 || c == '/' || c == '\\' || c == 0)
 				return false;
 			i += 2;
@@ -110,7 +85,7 @@ conf_route_path_norm(const char *p, size_t n, char *out, size_t cap)
 	int c;
 
 	for (i = 0; i < n && k < cap; i++) {
-		c = p[i] == '%' ? pct_decode(p, n, i) : -1;
+		c = p[i] == '%' ? gh_pct_byte(p, n, i) : -1;
 		if (c >= 0 && is_unreserved(c)) {
 			out[k++] = (char)c;
 			i += 2;

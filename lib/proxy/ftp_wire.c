@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "common/gh_common.h"
+#include "common/gh_pct.h"
 #include "proxy/ftp_wire.h"
 
 static bool
@@ -540,18 +541,6 @@ ftp_url_parse(const char *t, uint32_t len, struct ftp_url *u)
 	return 0;
 }
 
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 ftp_url_decode(const char *s, uint32_t len, char *out, uint32_t cap)
 {
@@ -561,15 +550,11 @@ ftp_url_decode(const char *s, uint32_t len, char *out, uint32_t cap)
 		char c = s[i];
 
 		if (c == '%') {
-			int hi, lo;
+			int b = gh_pct_byte(s, len, i);
 
-			if (i + 2 >= len)
+			if (b < 0)
 				return -EINVAL;
-			hi = hex_val(s[i + 1]);
-			lo = hex_val(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -EINVAL;
-			c = (char)(hi << 4 | lo);
+			c = (char)b;
 			i += 2;
 		}
 		if (c == '\r' || c == '\n' || c == '\0')
