@@ -524,19 +524,19 @@ server_authority(const struct fwd_session *s, const char *v, uint32_t n)
 	for (i = 0; i < pl->n_servers; i++) {
 		const uint8_t *b = (const uint8_t *)&pl->servers[i].ip_be;
 		unsigned port = ntohs(pl->servers[i].port_be);
-		int k;
+		uint32_t k;
 
-		k = snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", b[0], b[1], b[2],
-		             b[3], port);
-		if (k <= 0 || n - 7 < (uint32_t)(k - (port == 80 ? 3 : 0)) ||
-		    memcmp(v + 7, a, (size_t)k - (port == 80 ? 3 : 0)) != 0)
-			continue;
-		if (port == 80 &&
-		    (n - 7 < (uint32_t)k || memcmp(v + 7, a, (size_t)k) != 0))
-			k -= 3; /* without ":80" */
-		if (n - 7 == (uint32_t)k || v[7 + k] == '/' ||
-		    v[7 + k] == '?' || v[7 + k] == '#')
-			return (uint32_t)k;
+		k = (uint32_t)snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", b[0],
+		                       b[1], b[2], b[3], port);
+		if (n - 7 < k || memcmp(v + 7, a, k) != 0) {
+			/* port 80 may be left out */
+			k -= 3;
+			if (port != 80 || n - 7 < k || memcmp(v + 7, a, k) != 0)
+				continue;
+		}
+		if (n - 7 == k || v[7 + k] == '/' || v[7 + k] == '?' ||
+		    v[7 + k] == '#')
+			return k;
 	}
 	return 0;
 }
