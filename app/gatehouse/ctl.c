@@ -785,7 +785,7 @@ ctl_acl_test(const struct app *a, const char *args, char *out, size_t cap)
 	fwd_acl_judge_head(l->fwd.acl, &msg, head, l->fwd.reverse ? dec : NULL,
 	                   dec_len, &who, &v);
 	return n + ctl_acl_dst(c, l, &who, &v, head + msg.host.off,
-	                       msg.host.len, msg.method, msg.scheme.len == 3,
+	                       msg.host.len, msg.method, http_msg_is_ftp(&msg),
 	                       msg.port, out + n, cap - n);
 }
 

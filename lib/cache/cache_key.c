@@ -90,6 +90,15 @@ cache_key_ftp(const char *host, size_t host_len, uint16_t port,
 	                 key, cap);
 }
 
+int
+cache_key_msg(const struct http_msg *msg, const char *buf, uint8_t *key,
+              size_t cap)
+{
+	return (http_msg_is_ftp(msg) ? cache_key_ftp : cache_key_http)(
+	    buf + msg->host.off, msg->host.len, msg->port, buf + msg->path.off,
+	    msg->path.len, key, cap);
+}
+
 /* The scheme of <url>, checked before lib/http sees it (it would only say
  * "invalid request-target").  Returns 0 for http, else -errno. */
 static int
@@ -170,14 +179,11 @@ cache_key_from_url(const char *url, size_t len, uint8_t *key, size_t cap,
 	GH_VERIFY(msg.form == HTTP_FORM_ABSOLUTE &&
 	          (msg.scheme.len == 4 || msg.scheme.len == 3));
 	/* an ftp URL with a user is never stored (fwd_txn.c): no key */
-	if (msg.scheme.len == 3 &&
-	    memchr(req + msg.target.off, '@', msg.target.len) != NULL) {
+	if (http_msg_ftp_user(&msg, req)) {
 		*why = "an ftp:// URL with user@ is never cached";
 		return -EINVAL;
 	}
-	rc = (msg.scheme.len == 3 ? cache_key_ftp : cache_key_http)(
-	    req + msg.host.off, msg.host.len, msg.port, req + msg.path.off,
-	    msg.path.len, key, cap);
+	rc = cache_key_msg(&msg, req, key, cap);
 	if (rc == -ENAMETOOLONG)
 		*why = "URL too long";
 	else if (rc < 0)

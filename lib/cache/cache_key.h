@@ -28,6 +28,13 @@ int cache_key_http(const char *host, size_t host_len, uint16_t port,
 int cache_key_ftp(const char *host, size_t host_len, uint16_t port,
                   const char *path, size_t path_len, uint8_t *key, size_t cap);
 
+struct http_msg;
+
+/* The key of the absolute-form request <msg> (parsed from <buf>):
+ * cache_key_ftp for an ftp:// URL, else cache_key_http. */
+int cache_key_msg(const struct http_msg *msg, const char *buf, uint8_t *key,
+                  size_t cap);
+
 /*
  * The key a GET for absolute URL <url> (<len> bytes, no NUL needed) is
  * stored under: the URL is read by lib/http's request-target rules, so it

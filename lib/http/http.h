@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "http/http_types.h"
 
@@ -77,6 +78,23 @@ static inline bool
 http_has_field(const struct http_msg *msg, enum http_field f)
 {
 	return (msg->fields & HTTP_FLD_BIT(f)) != 0;
+}
+
+/* Whether <msg> is an absolute-form request for an ftp:// URL (the FTP
+ * gateway's, lib/proxy/fwd_ftp.c). */
+static inline bool
+http_msg_is_ftp(const struct http_msg *msg)
+{
+	return msg->form == HTTP_FORM_ABSOLUTE && msg->scheme.len == 3;
+}
+
+/* Whether the ftp:// target of <msg> in <buf> may name a user
+ * ("user[:password]@": any '@' in the target counts). */
+static inline bool
+http_msg_ftp_user(const struct http_msg *msg, const char *buf)
+{
+	return http_msg_is_ftp(msg) &&
+	       memchr(buf + msg->target.off, '@', msg->target.len) != NULL;
 }
 
 /* True when the Connection header(s) of <msg> list the field name <name>

@@ -42,9 +42,7 @@ int
 fwd_cache_key_of(const struct fwd_session *s, const struct http_msg *msg,
                  const char *buf, uint8_t *key, size_t cap)
 {
-	int n = (msg->scheme.len == 3 ? cache_key_ftp : cache_key_http)(
-	    buf + msg->host.off, msg->host.len, msg->port, buf + msg->path.off,
-	    msg->path.len, key, cap);
+	int n = cache_key_msg(msg, buf, key, cap);
 
 	if (n > 3 && fwd_cfg(s)->reverse)
 		memcpy(key, FWD_CACHE_KEY_REVERSE, 3);

@@ -211,7 +211,7 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		s->l->cnt.requests++;
 	}
 	txn_request(s, msg, buf);
-	if (msg->form == HTTP_FORM_ABSOLUTE && msg->scheme.len == 3)
+	if (http_msg_is_ftp(msg))
 		fwd_ftp_log_url(s, msg, buf); /* no password in the log */
 	s->req_method = msg->method;
 	if (msg->version_minor == 0)
@@ -236,8 +236,7 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		          0);
 		return false;
 	}
-	if (cfg->reverse && msg->form == HTTP_FORM_ABSOLUTE &&
-	    msg->scheme.len == 3) {
+	if (cfg->reverse && http_msg_is_ftp(msg)) {
 		fwd_error(s, 400, ALOG_TAG_NONE,
 		          "a reverse listener serves no ftp:// URLs");
 		return false;
@@ -292,6 +291,8 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 	if (fwd_acl_request(s, msg, buf) == FWD_ACL_DENIED)
 		return false;
 	if (!(s->flags & SF_CONNECT)) {
+		bool pass;
+
 		if (!(msg->flags & HTTP_F_CONN_CLOSE) &&
 		    (msg->version_minor == 1 ||
 		     (msg->flags & HTTP_F_CONN_KEEPALIVE)))
@@ -302,15 +303,12 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		/* an ftp URL with credentials (user@, Authorization): what
 		 * one user may read is no other's, so it is neither stored
 		 * nor served */
-		switch (
-		    (s->flags & SF_ACL_DST) ||
-		            (msg->scheme.len == 3 &&
-		             (memchr(buf + msg->target.off, '@',
-		                     msg->target.len) != NULL ||
-		              http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION,
-		                              0) >= 0))
-		        ? FWD_CACHE_PASS
-		        : fwd_cache_request(s, msg, buf)) {
+		pass =
+		    (s->flags & SF_ACL_DST) || http_msg_ftp_user(msg, buf) ||
+		    (http_msg_is_ftp(msg) &&
+		     http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION, 0) >= 0);
+		switch (pass ? FWD_CACHE_PASS
+		             : fwd_cache_request(s, msg, buf)) {
 		case FWD_CACHE_HIT:
 			return fwd_hit_done(s, msg->head_len);
 		case FWD_CACHE_REPLIED:
@@ -319,7 +317,7 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		case FWD_CACHE_PASS:
 			break;
 		}
-		if (msg->scheme.len == 3) {
+		if (http_msg_is_ftp(msg)) {
 			if (!fwd_ftp_begin(s, msg, buf))
 				return false;
 		} else if (fwd_write_request_head(s, msg, buf) < 0) {
