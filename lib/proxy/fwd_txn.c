@@ -303,10 +303,9 @@ fwd_request_head(struct fwd_session *s, struct http_msg *msg, const char *buf)
 		/* an ftp URL with credentials (user@, Authorization): what
 		 * one user may read is no other's, so it is neither stored
 		 * nor served */
-		pass =
-		    (s->flags & SF_ACL_DST) || http_msg_ftp_user(msg, buf) ||
-		    (http_msg_is_ftp(msg) &&
-		     http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION, 0) >= 0);
+		pass = (s->flags & SF_ACL_DST) || http_msg_ftp_user(msg, buf) ||
+		       (http_msg_is_ftp(msg) &&
+		        http_has_field(msg, HTTP_FLD_AUTHORIZATION));
 		switch (pass ? FWD_CACHE_PASS
 		             : fwd_cache_request(s, msg, buf)) {
 		case FWD_CACHE_HIT:
