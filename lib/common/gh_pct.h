@@ -1,5 +1,6 @@
 /*
- * Percent-encoding (RFC 3986 2.1): the byte a "%XX" escape stands for.
+ * Percent-encoding (RFC 3986 2.1): the byte a "%XX" escape stands for,
+ * and the bytes that need none.
  * One reading for every module that decodes a URL's path (lib/conf's
  * route matching, lib/proxy's FTP gateway), so they agree on what an
  * escape is.
@@ -7,7 +8,18 @@
 #ifndef GH_PCT_H
 #define GH_PCT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Whether byte <c> is unreserved (RFC 3986 2.3): never escaped, and the
+ * same decoded or not. */
+static inline bool
+gh_pct_unreserved(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '~';
+}
 
 /* The value of hex digit <c> (either case), or -1. */
 static inline int

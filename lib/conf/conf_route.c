@@ -32,14 +32,6 @@ host_rank(const struct conf_route *r, const char *host, size_t hn)
 	}
 }
 
-static bool
-is_unreserved(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	       c == '~';
-}
-
 bool
 conf_route_path_safe(const char *p, size_t n)
 {
@@ -86,7 +78,7 @@ conf_route_path_norm(const char *p, size_t n, char *out, size_t cap)
 
 	for (i = 0; i < n && k < cap; i++) {
 		c = p[i] == '%' ? gh_pct_byte(p, n, i) : -1;
-		if (c >= 0 && is_unreserved(c)) {
+		if (c >= 0 && gh_pct_unreserved(c)) {
 			out[k++] = (char)c;
 			i += 2;
 		} else {

@@ -43,6 +43,7 @@
 
 #include "auth/auth.h"
 #include "common/gh_common.h"
+#include "common/gh_pct.h"
 #include "fwd_priv.h"
 #include "ftp_wire.h"
 
@@ -72,7 +73,6 @@ enum ftp_phase {
 #define FF_NO_EPSV   0x02u /* EPSV refused: PASV from now on */
 #define FF_LIST      0x04u /* LIST, not MLSD (refused, or asked for) */
 #define FF_LINE_LONG 0x08u /* the listing line being read is too long */
-#define FF_CWD_TRIED 0x10u /* CWD asked whether the file is a directory */
 
 struct fwd_ftp {
 	unsigned magic;
@@ -352,9 +352,7 @@ hw_pct(struct fwd_head_writer *w, const char *p, uint32_t n)
 		unsigned char c = (unsigned char)p[i];
 		char e[3];
 
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
+		if (gh_pct_unreserved(c)) {
 			fwd_hw_put(w, p + i, 1);
 			continue;
 		}
@@ -513,8 +511,8 @@ list_pump(struct fwd_ftp *f)
 	if (rows == FTP_LIST_BURST && f->data_in != NULL &&
 	    proxy_chain_len(s->cli_out) < FWD_OUT_MAX)
 		fwd_resume_soon(s);
-	else if (!(s->flags & SF_RESUME))
-		fwd_timer_set(s, fwd_cfg(s)->upstream_read_ms);
+	else
+		fwd_read_timer_set(s);
 }
 
 /* The listing's 1xx came: our head, the page's start, then the lines. */
@@ -688,6 +686,16 @@ on_pasv(struct fwd_ftp *f, unsigned code, const char *t, uint32_t n)
 	data_connect(f, port);
 }
 
+/* Close the data leg (reset when <reset>) and drop what it brought. */
+static void
+data_drop(struct fwd_ftp *f, bool reset)
+{
+	fwd_leg_close(&f->data, reset);
+	rte_pktmbuf_free(f->data_in);
+	f->data_in = NULL;
+	f->flags &= (uint8_t)~FF_DATA_FIN;
+}
+
 /* The transfer command's answer: 1xx (or a 2xx without one) starts the
  * body; MLSD refused is LIST's turn; anything else fails. */
 static void
@@ -704,18 +712,13 @@ on_xfer(struct fwd_ftp *f, unsigned code)
 	    (code == 500 || code == 501 || code == 502 || code == 504)) {
 		ftp_cnt(f)->ftp_mlsd_fallback++;
 		f->flags |= FF_LIST;
-		fwd_leg_close(&f->data, true);
-		rte_pktmbuf_free(f->data_in);
-		f->data_in = NULL;
-		f->flags &= (uint8_t)~FF_DATA_FIN;
+		data_drop(f, true);
 		passive_start(f);
 		return;
 	}
 	/* a server without SIZE: RETR's 550 may name a directory too */
-	if (!f->dir && code == 550 && !(f->flags & FF_CWD_TRIED)) {
-		fwd_leg_close(&f->data, true);
-		rte_pktmbuf_free(f->data_in);
-		f->data_in = NULL;
+	if (!f->dir && code == 550) {
+		data_drop(f, true);
 		if (!ctl_send_path(f, "CWD", FP_CWD))
 			ftp_fail_nomem(f);
 		return;
@@ -772,7 +775,6 @@ on_reply(struct fwd_ftp *f, unsigned code, const char *t, uint32_t n)
 		if (code == 213 && ftp_size_parse(t, n, &size) == 0)
 			f->size = size;
 		if (code == 550 || code == 450) {
-			f->flags |= FF_CWD_TRIED;
 			if (!ctl_send_path(f, "CWD", FP_CWD))
 				ftp_fail_nomem(f);
 			return;
@@ -881,29 +883,24 @@ ctl_input(struct fwd_ftp *f, struct rte_mbuf *m)
 /* ---- entry points ---- */
 
 /* An Authorization: Basic of the request (what a browser sends after our
- * 401) as the FTP user and password: true with *nu, *np set (-EINVAL
- * when one holds a CR, LF or NUL), false when there is none. */
+ * 401) as the FTP user and password: true with *nu, *np set, false when
+ * there is none.  auth_basic_parse() refuses control bytes (so no CR, LF
+ * or NUL reaches a command) and bounds both below our buffers. */
+_Static_assert(AUTH_USER_MAX_BYTES < FTP_USER_MAX &&
+                   AUTH_PASS_MAX_BYTES < FTP_USER_MAX,
+               "a verified Basic user and password fit the FTP login");
 static bool
 basic_creds(struct fwd_ftp *f, const struct http_msg *msg, const char *buf,
             int *nu, int *np)
 {
 	int i = http_field_find(msg, buf, HTTP_FLD_AUTHORIZATION, 0);
 	struct auth_cred c;
-	const char *pass;
 
 	if (i < 0 || auth_basic_parse(buf + msg->hdr[i].value.off,
 	                              msg->hdr[i].value.len, &c) < 0)
 		return false;
-	pass = c.buf + c.user_len + 1;
-	*nu = -EINVAL;
-	*np = -EINVAL;
-	if (c.user_len >= sizeof(f->user) || c.pass_len >= sizeof(f->pass) ||
-	    memchr(c.buf, '\r', c.user_len + 1 + c.pass_len) != NULL ||
-	    memchr(c.buf, '\n', c.user_len + 1 + c.pass_len) != NULL ||
-	    memchr(c.buf, '\0', c.user_len + 1 + c.pass_len) != NULL)
-		return true;
 	memcpy(f->user, c.buf, c.user_len);
-	memcpy(f->pass, pass, c.pass_len);
+	memcpy(f->pass, c.buf + c.user_len + 1, c.pass_len);
 	*nu = (int)c.user_len;
 	*np = (int)c.pass_len;
 	return true;
@@ -1044,9 +1041,7 @@ fwd_ftp_release(struct fwd_session *s)
 		(void)ctl_send(f, "QUIT", NULL, 0);
 		fwd_leg_close(&f->ctl, false);
 	}
-	fwd_leg_close(&f->data, !(f->flags & FF_DATA_FIN));
-	rte_pktmbuf_free(f->data_in);
-	f->data_in = NULL;
+	data_drop(f, !(f->flags & FF_DATA_FIN));
 	f->magic = 0;
 	gh_pool_put(&s->l->fc->ftp_pool, f);
 }
