@@ -15,6 +15,8 @@
  * Fixed-size work: every path reads at most 30 bytes.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "cache/cache_policy.h"
 #include "common/gh_common.h"
@@ -210,4 +212,30 @@ cache_date_parse(const char *p, uint32_t len, int64_t now_s, int64_t *t_s)
 	if (p[3] == ' ')
 		return asctime_date(p, len, t_s);
 	return rfc850_date(p, len, now_s, t_s);
+}
+
+size_t
+cache_date_format(int64_t t_s, char *out, size_t cap)
+{
+	static const char *const day[7] = {"Sun", "Mon", "Tue", "Wed",
+	                                   "Thu", "Fri", "Sat"};
+	static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr",
+	                                    "May", "Jun", "Jul", "Aug",
+	                                    "Sep", "Oct", "Nov", "Dec"};
+	time_t tt = (time_t)t_s;
+	struct tm tm;
+	int n;
+
+	GH_VERIFY(cap > 0);
+	out[0] = '\0';
+	if (gmtime_r(&tt, &tm) == NULL)
+		return 0;
+	n = snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	             day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
+	             tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (n <= 0 || (size_t)n >= cap) {
+		out[0] = '\0'; /* no room for it whole */
+		return 0;
+	}
+	return (size_t)n;
 }

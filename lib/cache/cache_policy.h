@@ -57,6 +57,12 @@ int cache_cc_parse_targeted(struct cache_cc *cc, const struct http_msg *msg,
  */
 int cache_date_parse(const char *p, uint32_t len, int64_t now_s, int64_t *t_s);
 
+/* The IMF-fixdate of Unix time <t_s> ("Sun, 06 Nov 1994 08:49:37 GMT",
+ * RFC 9110 5.6.7, 29 bytes; names in English whatever the locale) into
+ * <out> of <cap> bytes, NUL-terminated.  Returns its length, or 0 (out
+ * empty) when <t_s> is no calendar time or <cap> is too small. */
+size_t cache_date_format(int64_t t_s, char *out, size_t cap);
+
 /* Read what the cache needs from a request head (method, Authorization,
  * Cache-Control). */
 void cache_req_meta_parse(struct cache_req_meta *q, const struct http_msg *msg,

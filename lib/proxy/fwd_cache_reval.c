@@ -203,9 +203,7 @@ merge(struct fwd_ctx *fc, const char *text, uint32_t len,
 	uint32_t out = sizeof(struct fwd_cache_meta), off = 0, n;
 	const char *p;
 	bool ok = true;
-	char date[64];
-	time_t t = (time_t)now_s;
-	struct tm tm;
+	char date[40];
 	unsigned i;
 
 	while (ok && fwd_cache_next_line(text, len, &off, &p, &n))
@@ -222,10 +220,10 @@ merge(struct fwd_ctx *fc, const char *text, uint32_t len,
 		     put(fc, &out, "\r\n", 2);
 	}
 	if (ok && http_hdr_find(msg, buf, "date", 0) < 0 &&
-	    gmtime_r(&t, &tm) != NULL &&
-	    strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n",
-	             &tm) > 0)
-		ok = put(fc, &out, date, (uint32_t)strlen(date));
+	    cache_date_format(now_s, date, sizeof(date)) > 0)
+		ok = put(fc, &out, "Date: ", 6) &&
+		     put(fc, &out, date, (uint32_t)strlen(date)) &&
+		     put(fc, &out, "\r\n", 2);
 	if (ok)
 		ok = put(fc, &out, "\r\n", 2);
 	return ok ? out : 0;

@@ -42,6 +42,7 @@
 #include <rte_mbuf.h>
 
 #include "auth/auth.h"
+#include "cache/cache_policy.h"
 #include "common/gh_common.h"
 #include "common/gh_pct.h"
 #include "fwd_priv.h"
@@ -206,27 +207,6 @@ ftp_fail_reply(struct fwd_ftp *f, unsigned code, enum ftp_step step)
 
 /* ---- answers ---- */
 
-/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7) of <t> into out. */
-static void
-http_date(int64_t t, char *out, size_t cap)
-{
-	static const char *const day[7] = {"Sun", "Mon", "Tue", "Wed",
-	                                   "Thu", "Fri", "Sat"};
-	static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr",
-	                                    "May", "Jun", "Jul", "Aug",
-	                                    "Sep", "Oct", "Nov", "Dec"};
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-	         day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
-	         tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* Our response head for the file or listing, parsed into fc->msg as the
  * origin's would be, and handed to the response stage: the client's
  * head, or NULL (answered). */
@@ -254,7 +234,7 @@ ftp_head(struct fwd_ftp *f, bool listing)
 			              "Content-Length: %llu\r\n",
 			              (unsigned long long)f->size);
 		if (f->mtime_s != INT64_MIN) {
-			http_date(f->mtime_s, date, sizeof(date));
+			(void)cache_date_format(f->mtime_s, date, sizeof(date));
 			n += snprintf(head + n, sizeof(head) - (size_t)n,
 			              "Last-Modified: %s\r\n", date);
 		}
@@ -416,7 +396,7 @@ list_row(struct fwd_ftp *f, struct fwd_head_writer *w, const char *line,
 		                                  : "");
 	fwd_hw_str(w, meta);
 	if (e.mtime_s != INT64_MIN) {
-		http_date(e.mtime_s, date, sizeof(date));
+		(void)cache_date_format(e.mtime_s, date, sizeof(date));
 		fwd_hw_str(w, "  ");
 		fwd_hw_str(w, date);
 	} else if (e.date_len > 0) {

@@ -130,3 +130,21 @@ Test(cache_date, every_prefix)
 		}
 	}
 }
+
+/* The IMF-fixdate written (Date on a merged 304, the FTP gateway's
+ * Last-Modified) is RFC 9110's example and parses back to its time. */
+Test(cache_date, format_round_trip)
+{
+	char out[40];
+	int64_t t;
+
+	cr_assert_eq(cache_date_format(784111777, out, sizeof(out)), 29);
+	cr_assert_str_eq(out, "Sun, 06 Nov 1994 08:49:37 GMT");
+	cr_assert_eq(cache_date_parse(out, 29, 784111777, &t), 0);
+	cr_assert_eq(t, 784111777);
+	cr_assert_eq(cache_date_format(0, out, sizeof(out)), 29);
+	cr_assert_str_eq(out, "Thu, 01 Jan 1970 00:00:00 GMT");
+	/* no room for it all: nothing usable */
+	cr_assert_eq(cache_date_format(784111777, out, 29), 0);
+	cr_assert_str_eq(out, "");
+}
