@@ -434,6 +434,8 @@ worker_create(struct app *a, unsigned id)
 		const struct conf_port *cp = &c->ports[i];
 
 		w->p.port_ids[i] = a->ports[i].port_id;
+		if (!(a->ports[i].tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+			w->p.flat_pool[i] = a->pools[i];
 		if (net_port_add(&w->net, a->ports[i].port_id, &a->ports[i].mac,
 		                 cp->addr_be, cp->prefix_len, cp->gateway_be,
 		                 cp->mtu) != (int)i)

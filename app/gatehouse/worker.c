@@ -87,6 +87,66 @@ worker_drain_neigh(struct worker *w)
 	return n;
 }
 
+/*
+ * Make the chain <m> one segment for a driver that cannot send chains
+ * (net_af_xdp copies pkt_len bytes from the first segment alone, so a
+ * header mbuf with the payload chained behind went out as the header and
+ * whatever followed it in memory).  In place when the first segment is a
+ * direct mbuf of our own with the tailroom (a header mbuf of lib/tcp: the
+ * payload of one MTU-sized frame fits behind its headers), otherwise into
+ * a new mbuf from <pool>.  Returns the single segment, or NULL with <m>
+ * freed (no mbuf, or a frame larger than one).
+ */
+static struct rte_mbuf *
+worker_flatten(struct rte_mbuf *m, struct rte_mempool *pool)
+{
+	struct rte_mbuf *f;
+	const void *src;
+	char *dst;
+
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+	    rte_pktmbuf_linearize(m) == 0)
+		return m;
+	f = rte_pktmbuf_alloc(pool);
+	if (f == NULL || rte_pktmbuf_tailroom(f) < m->pkt_len) {
+		rte_pktmbuf_free(f);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	dst = rte_pktmbuf_append(f, (uint16_t)m->pkt_len);
+	src = rte_pktmbuf_read(m, 0, m->pkt_len, dst);
+	if (src != dst)
+		rte_memcpy(dst, src, m->pkt_len);
+	f->ol_flags = m->ol_flags;
+	f->tx_offload = m->tx_offload;
+	rte_pktmbuf_free(m);
+	return f;
+}
+
+/* Chains on port <i>'s txbuf to single segments where its driver needs
+ * them; what cannot be flattened is dropped (tx_drops). */
+static void
+worker_flatten_txbuf(struct worker *w, unsigned i, struct net_txbuf *tb)
+{
+	struct port_counters *pc = &w->pcnt[i];
+	uint16_t k, n = 0;
+
+	for (k = 0; k < tb->n; k++) {
+		struct rte_mbuf *m = tb->pkts[k];
+
+		if (m->nb_segs > 1) {
+			m = worker_flatten(m, w->p.flat_pool[i]);
+			if (m == NULL) {
+				pc->tx_drops++;
+				continue;
+			}
+			pc->tx_flattened++;
+		}
+		tb->pkts[n++] = m;
+	}
+	tb->n = n;
+}
+
 /* Hand every queued frame to the driver; free and count what it refuses. */
 static void
 worker_flush_tx(struct worker *w)
@@ -100,6 +160,8 @@ worker_flush_tx(struct worker *w)
 
 		if (tb->n == 0)
 			continue;
+		if (w->p.flat_pool[i] != NULL)
+			worker_flatten_txbuf(w, i, tb);
 		for (k = 0; k < tb->n; k++)
 			pc->tx_bytes += rte_pktmbuf_pkt_len(tb->pkts[k]);
 		sent = rte_eth_tx_burst(w->p.port_ids[i], (uint16_t)w->p.id,

@@ -42,7 +42,8 @@
 	X(rx_bytes,  "bytes received")                                        \
 	X(tx_pkts,   "frames sent")                                           \
 	X(tx_bytes,  "bytes sent")                                            \
-	X(tx_drops,  "frames the driver refused to send (TX queue full)")
+	X(tx_drops,  "frames the driver refused to send (TX queue full), or chains that could not be made one segment for it") \
+	X(tx_flattened, "chained frames copied into one segment before TX: the driver cannot send chains (net_af_xdp)")
 /* clang-format on */
 
 /* The worker group: its own counters, then lib/net's L4 dispatch counters
@@ -64,6 +65,10 @@ struct worker_params {
 	unsigned id; /* 0..n_workers-1, also the queue index */
 	unsigned n_ports;
 	uint16_t port_ids[NET_PORTS_MAX];
+	/* TX of port i takes single-segment frames only (the PMD has no
+	 * MULTI_SEGS offload): chains are copied into one segment from
+	 * flat_pool[i] first.  NULL: chains go as they are. */
+	struct rte_mempool *flat_pool[NET_PORTS_MAX];
 	bool busy_poll;
 	uint32_t idle_spin_polls;
 	uint32_t idle_sleep_max_us;
