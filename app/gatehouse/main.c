@@ -123,15 +123,12 @@ open_ports(struct app *a)
 		int rc;
 
 		snprintf(name, sizeof(name), "gh_mbuf_%u", i);
-		a->pools[i] = rte_pktmbuf_pool_create(
-		    name, c->mbufs_per_port, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		    (int)rte_socket_id());
+		a->pools[i] =
+		    port_pool_create(name, cp->device, c->mbufs_per_port,
+		                     (int)rte_socket_id(), err, sizeof(err));
 		if (a->pools[i] == NULL) {
-			fprintf(stderr,
-			        "gatehouse: port %s: no memory for %u mbufs: "
-			        "%s\n",
-			        cp->name, c->mbufs_per_port,
-			        rte_strerror(rte_errno));
+			fprintf(stderr, "gatehouse: port %s: %s\n", cp->name,
+			        err);
 			return -ENOMEM;
 		}
 		pp.pool = a->pools[i];

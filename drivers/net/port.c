@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "common/gh_common.h"
 #include "common/gh_rss.h"
@@ -37,6 +40,48 @@ port_devargs_preset(const char *device, uint16_t n_queues, char *out,
 	if (n < 0 || (size_t)n >= outlen)
 		return -ENOSPC;
 	return 0;
+}
+
+struct rte_mempool *
+port_pool_create(const char *name, const char *device, unsigned n, int socket,
+                 char *err, size_t errlen)
+{
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size =
+	                                            RTE_MBUF_DEFAULT_BUF_SIZE};
+	bool xdp = strncmp(device, "net_af_xdp", 10) == 0;
+	struct rte_mempool *mp;
+
+	mp = rte_mempool_create_empty(
+	    name, n,
+	    (unsigned)sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 256,
+	    sizeof(priv), socket, xdp ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0);
+	if (mp == NULL) {
+		snprintf(err, errlen, "no memory for %u mbufs: %s", n,
+		         rte_strerror(rte_errno));
+		return NULL;
+	}
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) !=
+	    0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	if (xdp && mp->nb_mem_chunks != 1) {
+		snprintf(err, errlen,
+		         "%u mbufs for net_af_xdp need one contiguous area, "
+		         "the memory gave %u pieces: more memory-mb or "
+		         "hugepages",
+		         n, mp->nb_mem_chunks);
+		rte_mempool_free(mp);
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	snprintf(err, errlen, "no memory for %u mbufs: %s", n,
+	         rte_strerror(rte_errno));
+	rte_mempool_free(mp);
+	return NULL;
 }
 
 /* The ethdev name of a device string: what comes before the first comma. */

@@ -53,6 +53,22 @@ int port_devargs_preset(const char *device, uint16_t n_queues, char *out,
                         size_t outlen);
 
 /*
+ * Create the mbuf pool <name> of <n> mbufs (data room
+ * RTE_MBUF_DEFAULT_BUF_SIZE) for the RX queues of <device>.  For
+ * net_af_xdp the pool must be one chunk of evenly spaced objects: the PMD
+ * registers [first object, first + n * object size) as the AF_XDP UMEM, so
+ * an object placed further on (a pool populated with objects kept inside
+ * pages, which --no-huge's 4 KiB pages make one per page) is outside it and
+ * the kernel rejects every frame in it.  Such pools are created with
+ * RTE_MEMPOOL_F_NO_IOVA_CONTIG (no device DMAs into them: the kernel copies
+ * on veth, and maps the UMEM itself in zero-copy mode).  Returns the pool,
+ * or NULL with a message in <err>.
+ */
+struct rte_mempool *port_pool_create(const char *name, const char *device,
+                                     unsigned n, int socket, char *err,
+                                     size_t errlen);
+
+/*
  * Find the port EAL probed for <p>, configure and start it.  On success
  * returns 0 and fills <info>.  On failure returns a negative errno value,
  * leaves the port closed, and writes a message into <err>.
