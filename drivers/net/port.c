@@ -35,6 +35,9 @@ port_devargs_preset(const char *device, uint16_t n_queues, char *out,
 	    strstr(device, "qpairs=") == NULL)
 		n = snprintf(out, outlen, "%s,qpairs=%u", device,
 		             (unsigned)n_queues);
+	else if (strncmp(device, "net_af_xdp", 10) == 0 &&
+	         strstr(device, "busy_budget=") == NULL)
+		n = snprintf(out, outlen, "%s,busy_budget=0", device);
 	else
 		n = snprintf(out, outlen, "%s", device);
 	if (n < 0 || (size_t)n >= outlen)

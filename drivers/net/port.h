@@ -46,8 +46,12 @@ struct port_info {
 /*
  * Write into <out> the EAL device argument for <device>: for net_af_packet
  * it adds qpairs=<n_queues> unless the string already sets qpairs (the PMD
- * needs it to open one socket per queue).  Other devices are copied as they
- * are.  Returns 0 or -ENOSPC.
+ * needs it to open one socket per queue); for net_af_xdp it adds
+ * busy_budget=0 unless the string sets busy_budget (the PMD's default,
+ * preferred busy polling, makes a recvfrom() on every RX burst, empty or
+ * not: 1.4 million a second on an idle-looking worker, twice a forward
+ * miss's cycles).  Other devices are copied as they are.  Returns 0 or
+ * -ENOSPC.
  */
 int port_devargs_preset(const char *device, uint16_t n_queues, char *out,
                         size_t outlen);
