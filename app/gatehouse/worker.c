@@ -156,6 +156,7 @@ worker_flush_tx(struct worker *w)
 	for (i = 0; i < w->p.n_ports; i++) {
 		struct net_txbuf *tb = net_port_txbuf(&w->net, i);
 		struct port_counters *pc = &w->pcnt[i];
+		uint64_t t0;
 		uint16_t sent, k;
 
 		if (tb->n == 0)
@@ -164,8 +165,10 @@ worker_flush_tx(struct worker *w)
 			worker_flatten_txbuf(w, i, tb);
 		for (k = 0; k < tb->n; k++)
 			pc->tx_bytes += rte_pktmbuf_pkt_len(tb->pkts[k]);
+		t0 = rte_rdtsc();
 		sent = rte_eth_tx_burst(w->p.port_ids[i], (uint16_t)w->p.id,
 		                        tb->pkts, (uint16_t)tb->n);
+		w->tx_tsc += rte_rdtsc() - t0;
 		w->cnt.tx_bursts++;
 		for (k = sent; k < tb->n; k++) {
 			pc->tx_bytes -= rte_pktmbuf_pkt_len(tb->pkts[k]);
@@ -194,11 +197,13 @@ worker_poll_rx(struct worker *w)
 		struct port_counters *pc = &w->pcnt[i];
 
 		for (b = 0; b < WORKER_RX_BURSTS; b++) {
+			uint64_t t0 = rte_rdtsc();
 			uint16_t n, k;
 
 			n = rte_eth_rx_burst(w->p.port_ids[i],
 			                     (uint16_t)w->p.id, pkts,
 			                     WORKER_BURST);
+			w->rx_tsc += rte_rdtsc() - t0;
 			if (n == 0)
 				break;
 			w->cnt.rx_bursts++;
@@ -280,11 +285,17 @@ worker_main(void *arg)
 		t1 = rte_rdtsc();
 		if (work > 0) {
 			w->cnt.busy_tsc += t1 - t0;
+			w->cnt.busy_rx_tsc += w->rx_tsc;
+			w->cnt.busy_tx_tsc += w->tx_tsc;
+			w->rx_tsc = 0;
+			w->tx_tsc = 0;
 			empty = 0;
 			sleep_us = 1;
 			continue;
 		}
 		w->cnt.idle_tsc += t1 - t0;
+		w->rx_tsc = 0;
+		w->tx_tsc = 0;
 		/* idle-sleep-max-us 0 means: never sleep (as busy-poll). */
 		if (w->p.busy_poll || w->p.idle_sleep_max_us == 0 ||
 		    ++empty < w->p.idle_spin_polls)

@@ -31,6 +31,8 @@
 	X(loops,            "poll loop iterations")                           \
 	X(busy_tsc,         "TSC cycles spent in loops that found work")      \
 	X(idle_tsc,         "TSC cycles spent in empty loops and back-off sleeps") \
+	X(busy_rx_tsc,      "of busy_tsc: cycles inside the driver's RX bursts (rte_eth_rx_burst: for net_af_packet and net_af_xdp their syscalls and copies)") \
+	X(busy_tx_tsc,      "of busy_tsc: cycles inside the driver's TX bursts (rte_eth_tx_burst); busy_tsc less both is Gatehouse's own code") \
 	X(rx_bursts,        "RX bursts that returned packets")                \
 	X(tx_bursts,        "TX bursts handed to the driver (frames per burst: port tx_pkts / this)") \
 	X(sleeps,           "idle back-off sleeps")                           \
@@ -88,6 +90,7 @@ struct worker {
 	struct proxy_worker *proxy;  /* relay and services on top of it */
 	struct dns_resolver *dns;    /* the forward proxy's resolver, or NULL */
 	struct alog_ring *alog;      /* access-log records, or NULL */
+	uint64_t rx_tsc, tx_tsc;     /* this loop's driver cycles, so far */
 	struct worker_counters cnt __rte_cache_aligned;
 	struct port_counters pcnt[NET_PORTS_MAX];
 } __rte_cache_aligned;

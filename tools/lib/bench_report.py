@@ -115,8 +115,9 @@ def section(data, meta):
         "### Throughput and cost per request",
         "",
         "| scenario | system | result | unit | Gbit/s | per proxy CPU-s | per busy core-s | "
-        "Gatehouse: per busy core-s (TSC) | Gatehouse: cycles per request (or MB) | per CPU-s vs best other |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Gatehouse: per busy core-s (TSC) | Gatehouse: cycles per request (or MB) | "
+        "of which driver I/O | per CPU-s vs best other |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scen, what, metric, unit in THROUGHPUT:
         syss = systems_in(data, scen)
@@ -130,12 +131,13 @@ def section(data, meta):
                 f"{cell(data.get((s, scen, 'per_proxy_cpu_s'), []))} | "
                 f"{cell(data.get((s, scen, 'per_core_busy_s'), []))} | "
                 f"{cell(data.get((s, scen, 'gh_per_busy_core_s'), []))} | "
-                f"{cell(data.get((s, scen, 'gh_cycles_per_unit'), []))} | {ratio} |")
+                f"{cell(data.get((s, scen, 'gh_cycles_per_unit'), []))} | "
+                f"{cell(data.get((s, scen, 'gh_io_cycles_per_unit'), []))} | {ratio} |")
     out += ["", "Bulk rows count MB (10^6 bytes) where the others count requests.",
-            "Gatehouse's cycles are all of its worker's busy loop: the split into driver I/O "
-            "(rte_eth_rx_burst/tx_burst, i.e. af_packet's syscalls) and its own code is not in its "
-            "counters yet (they have busy_tsc and idle_tsc per worker, not TSC around the bursts); "
-            "`perf` samples gave that split in the dated sections of this file.", ""]
+            "Gatehouse's cycles are all of its worker's busy loop (`worker.busy_tsc`); of which driver "
+            "I/O: the cycles inside rte_eth_rx_burst and rte_eth_tx_burst in those loops "
+            "(`worker.busy_rx_tsc` + `busy_tx_tsc`: on the vdevs, the kernel's side, syscalls and "
+            "copies); the rest is Gatehouse's own code.", ""]
     out += ["### Latency", "",
             f"Open loop at a fixed rate ({meta.get('lat')}) below every system's saturation, and "
             "wrk's own percentiles at saturation (closed loop: only the requests it could send).", "",

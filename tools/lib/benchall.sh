@@ -38,7 +38,7 @@ BA_IDLE=(10000)       # idle connections every system is asked to hold
 BA_IDLE_BIG=100000    # and Gatehouse, which keeps no file descriptor per connection
 BA_IDLE_PER_PROC=18000 # connections per bench_load.py idle process (RLIMIT_NOFILE 20000 here)
 BA_IDLE_SRCS=20       # client addresses 198.18.N.10.. for the idle clients
-BA_GH_VDEV=net_af_packet # --gh-vdev: the vdev Gatehouse's ports use (net_af_packet or net_af_xdp)
+BA_GH_VDEV=net_af_xdp # --gh-vdev: the vdev Gatehouse's ports use (net_af_xdp, the faster here, or net_af_packet)
 BA_CONNECT_PORT=443   # tcpx source on DNS_IP:443: the port every forward proxy allows CONNECT to
 BA_TSV=""
 BA_META=""
@@ -89,7 +89,7 @@ ba_begin() {
 }
 
 ba_end() {
-	local scen=$1 n=$2 t1 c1 w1 s1 secs cpu core busy hz pk rx
+	local scen=$1 n=$2 t1 c1 w1 s1 secs cpu core busy io hz pk rx
 	t1=$(proxy_ticks)
 	c1=$(core_busy_ticks "$RELAY_CPU")
 	w1=$(date +%s.%N)
@@ -104,10 +104,12 @@ ba_end() {
 	ba_rec "$scen" per_core_busy_s "$(awk -v n="$n" -v c="$core" 'BEGIN {if (c > 0) printf "%.0f", n / c}')"
 	[[ $BA_SYS == gatehouse && -n $s1 ]] || return 0
 	busy=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^worker\.busy_tsc$')
+	io=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^worker\.busy_(rx|tx)_tsc$')
 	hz=$(awk '$1 ~ /tsc_hz$/ {print $2; exit}' <<<"$s1")
 	pk=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^port\.[a-z0-9_]+\.(rx|tx)_pkts$')
 	rx=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^port\.[a-z0-9_]+\.rx_pkts$')
 	ba_rec "$scen" gh_cycles_per_unit "$(awk -v b="$busy" -v n="$n" 'BEGIN {if (n > 0) printf "%.0f", b / n}')"
+	ba_rec "$scen" gh_io_cycles_per_unit "$(awk -v b="$io" -v n="$n" 'BEGIN {if (n > 0) printf "%.0f", b / n}')"
 	ba_rec "$scen" gh_per_busy_core_s "$(awk -v b="$busy" -v n="$n" -v h="$hz" 'BEGIN {if (b > 0 && h > 0) printf "%.0f", n / (b / h)}')"
 	ba_rec "$scen" gh_busy_share "$(awk -v b="$busy" -v h="$hz" -v s="$secs" 'BEGIN {if (h > 0 && s > 0) printf "%.3f", b / h / s}')"
 	ba_rec "$scen" gh_pps "$(awk -v p="$pk" -v s="$secs" 'BEGIN {if (s > 0) printf "%.0f", p / s}')"
@@ -259,8 +261,9 @@ ba_version() {
 
 # ba_gh_tune FILE: what a Gatehouse config needs for bench all: room for
 # BA_IDLE_BIG connections on its one worker (tcp max-conns) and the
-# hugepage memory for their TCBs; with --gh-vdev net_af_xdp its ports on
-# net_af_xdp (one queue each) instead of the lab's net_af_packet.
+# hugepage memory for their TCBs; with --gh-vdev net_af_xdp (the default)
+# its ports on net_af_xdp (one queue each) instead of the lab's
+# net_af_packet.
 ba_gh_tune() {
 	sed -i 's/^\(    memory-mb\) .*/\1 768/' "$1"
 	if [[ $BA_GH_VDEV == net_af_xdp ]]; then
@@ -446,7 +449,12 @@ ba_testpmd() {
 	local args0="iface=in0" args1="iface=out0"
 	local -a txargs=()
 	BA_SYS=testpmd
-	[[ $vdev != net_af_xdp ]] || { args0+=",start_queue=0,queue_count=1"; args1+=",start_queue=0,queue_count=1"; }
+	# busy_budget=0 as the appliance's ports have it (drivers/net/port.c): no
+	# recvfrom() per RX burst
+	[[ $vdev != net_af_xdp ]] || {
+		args0+=",start_queue=0,queue_count=1,busy_budget=0"
+		args1+=",start_queue=0,queue_count=1,busy_budget=0"
+	}
 	[[ $mode != txonly ]] || txargs=(--txpkts=64)
 	relay_addrs_down "$APP_NS" "$INSIDE_IP" "$OUTSIDE_IP"
 	ip netns exec "$APP_NS" dpdk-testpmd --no-pci --file-prefix "$prefix" -m 256 \
