@@ -331,6 +331,9 @@ worker_tcp_create(const struct app *a, struct worker *w)
 	const struct conf *c = a->conf;
 	unsigned i;
 
+	for (i = 0; i < a->n_ports; i++)
+		if (!(a->ports[i].tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+			tp.tx_linear_ports |= 1u << i;
 	w->tcp = tcp_stack_create(&tp);
 	if (w->tcp == NULL) {
 		fprintf(stderr,

@@ -100,6 +100,12 @@ struct tcp_stack_params {
 	const struct net_flow_owner *flow_owner; /* shared by all workers */
 	struct net_ctx *net;                     /* output: net_ipv4_output() */
 	struct rte_mempool *pool; /* mbufs for the segments we build */
+	/* Bit i set: port i's driver sends single-segment frames only (no
+	 * MULTI_SEGS TX offload, net_af_xdp).  A data segment for it is one
+	 * mbuf, the payload copied behind the headers, instead of a header
+	 * mbuf with indirect mbufs over the send queue chained behind (which
+	 * the worker would copy into one segment anyway). */
+	uint32_t tx_linear_ports;
 	uint64_t tsc_hz;
 	/* The clock (TSC) at creation, where TCP time starts; 0 reads
 	 * rte_rdtsc().  Tests pass their fake clock here and then drive

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_memcpy.h>
 
 #include "net/net.h"
 #include "tcp/tcp_priv.h"
@@ -176,8 +177,11 @@ tcp_cksum_chain(const struct rte_mbuf *m, uint32_t off)
 
 /*
  * Build and send one segment of flow <k>: headers in a new mbuf, <pl>
- * (may be NULL) chained behind as the payload of <len> bytes.  Consumes
- * <pl>.  Returns net_ipv4_output()'s result or -ENOMEM.
+ * (may be NULL) chained behind as the payload of <len> bytes in <nsegs>
+ * mbufs; or, with <nsegs> 0, <pl> is one direct mbuf holding the payload
+ * with the headroom for the headers, which go in front of it (a linear
+ * segment, tcp_xmit_linear).  Consumes <pl>.  Returns net_ipv4_output()'s
+ * result or -ENOMEM.
  */
 static int
 tcp_build(struct tcp_stack *s, const struct tcp_flow_key *k, uint32_t seq,
@@ -193,13 +197,21 @@ tcp_build(struct tcp_stack *s, const struct tcp_flow_key *k, uint32_t seq,
 	int rc;
 
 	GH_ASSERT(olen <= 40 && olen % 4 == 0);
-	h = rte_pktmbuf_alloc(s->p.pool);
-	if (h == NULL) {
-		s->cnt.tx_nomem++;
-		rte_pktmbuf_free(pl);
-		return -ENOMEM;
+	if (pl != NULL && nsegs == 0) {
+		h = pl;
+		pl = NULL;
+		ih = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(
+		    h, (uint16_t)(20 + thl));
+	} else {
+		h = rte_pktmbuf_alloc(s->p.pool);
+		if (h == NULL) {
+			s->cnt.tx_nomem++;
+			rte_pktmbuf_free(pl);
+			return -ENOMEM;
+		}
+		ih = (struct rte_ipv4_hdr *)rte_pktmbuf_append(
+		    h, (uint16_t)(20 + thl));
 	}
-	ih = (struct rte_ipv4_hdr *)rte_pktmbuf_append(h, (uint16_t)(20 + thl));
 	GH_VERIFY(ih != NULL);
 	th = (struct rte_tcp_hdr *)(ih + 1);
 	memset(ih, 0, sizeof(*ih));
@@ -340,8 +352,22 @@ tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	if (len > 0) {
 		struct rte_mbuf *m;
 		uint32_t off, left = len;
+		char *dst = NULL;
 
 		tcp_sq_seek(c, seq, &m, &off);
+		if ((s->p.tx_linear_ports >> c->key.port_idx) & 1) {
+			/* one mbuf: headers prepended in its headroom */
+			pl = rte_pktmbuf_alloc(s->p.pool);
+			if (pl == NULL) {
+				s->cnt.tx_nomem++;
+				return -ENOMEM;
+			}
+			dst = rte_pktmbuf_append(pl, (uint16_t)len);
+			if (dst == NULL) { /* larger than one mbuf: chain */
+				rte_pktmbuf_free(pl);
+				pl = NULL;
+			}
+		}
 		while (left > 0) {
 			uint32_t piece = RTE_MIN(left, m->data_len - off);
 			struct rte_mbuf *mi;
@@ -352,19 +378,27 @@ tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 				GH_VERIFY(m != NULL);
 				continue;
 			}
-			mi = rte_pktmbuf_alloc(s->p.pool);
-			if (mi == NULL) {
-				s->cnt.tx_nomem++;
-				rte_pktmbuf_free(pl);
-				return -ENOMEM;
+			if (dst != NULL) {
+				rte_memcpy(
+				    dst,
+				    rte_pktmbuf_mtod_offset(m, void *, off),
+				    piece);
+				dst += piece;
+			} else {
+				mi = rte_pktmbuf_alloc(s->p.pool);
+				if (mi == NULL) {
+					s->cnt.tx_nomem++;
+					rte_pktmbuf_free(pl);
+					return -ENOMEM;
+				}
+				rte_pktmbuf_attach(mi, m);
+				mi->data_off = (uint16_t)(mi->data_off + off);
+				mi->data_len = (uint16_t)piece;
+				mi->pkt_len = piece;
+				*tail = mi;
+				tail = &mi->next;
+				nsegs++;
 			}
-			rte_pktmbuf_attach(mi, m);
-			mi->data_off = (uint16_t)(mi->data_off + off);
-			mi->data_len = (uint16_t)piece;
-			mi->pkt_len = piece;
-			*tail = mi;
-			tail = &mi->next;
-			nsegs++;
 			left -= piece;
 			off += piece;
 			if (off == m->data_len && left > 0) {
@@ -372,6 +406,8 @@ tcp_xmit(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 				off = 0;
 			}
 		}
+		if (dst != NULL)
+			s->cnt.tx_linear++;
 		c->sq_cur = m;
 		c->sq_cur_off = off;
 		c->sq_cur_seq = seq + len;

@@ -154,6 +154,7 @@ struct tcp_cc {
 	X(keepalives,        "keepalive probes sent")                         \
 	X(delayed_acks,      "ACKs sent by the delayed-ACK timer")            \
 	X(tx_nomem,          "segments not sent: mbuf pool empty")            \
+	X(tx_linear,         "data segments built in one mbuf, the payload copied behind the headers (ports whose driver takes no chains: net_af_xdp)") \
 	X(tx_fail,           "segments refused by the network layer")         \
 	X(tx_deferred,       "transmissions deferred: txbuf full")           \
 	X(tx_resumed_on_flush, "deferred connections resumed when the txbuf drained") \
