@@ -17,37 +17,45 @@
 uint32_t
 proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 {
-	uint32_t done = 0;
+	struct rte_mbuf *m = *q, *last, *rest;
+	uint32_t len, space;
+	uint16_t n = 1;
 
-	while (*q != NULL) {
-		struct rte_mbuf *m = *q, *rest = m->next;
-		uint32_t len = rte_pktmbuf_pkt_len(m);
-
-		if (tcp_send(c, m) == 0) {
-			*q = NULL;
-			return done + len;
-		}
-		len = m->data_len;
-		if (rest == NULL || tcp_send_space(c) < len)
-			break;
-		/* Split the head mbuf off the chain and send it alone.  Once
-		 * TCP took it, <m> is TCP's: a small one is copied into its
-		 * last buffer and freed, and may already carry a frame. */
-		rest->pkt_len = m->pkt_len - len;
-		rest->nb_segs = (uint16_t)(m->nb_segs - 1);
-		m->next = NULL;
-		m->pkt_len = len;
-		m->nb_segs = 1;
-		if (tcp_send(c, m) != 0) {
-			m->next = rest;
-			m->pkt_len += rest->pkt_len;
-			m->nb_segs = (uint16_t)(m->nb_segs + rest->nb_segs);
-			break;
-		}
-		*q = rest;
-		done += len;
+	if (m == NULL)
+		return 0;
+	len = rte_pktmbuf_pkt_len(m);
+	if (tcp_send(c, m) == 0) {
+		*q = NULL;
+		return len;
 	}
-	return done;
+	/* Split off the longest run of whole mbufs the send queue takes
+	 * and hand it over in one call (one walk, one tcp_output): once TCP
+	 * took it, it is TCP's (small ones copied into its last buffer). */
+	space = tcp_send_space(c);
+	len = m->data_len;
+	if (len > space)
+		return 0;
+	for (last = m;
+	     last->next != NULL && len + last->next->data_len <= space;
+	     last = last->next) {
+		len += last->next->data_len;
+		n++;
+	}
+	rest = last->next;
+	GH_ASSERT(rest != NULL); /* the whole chain did not fit */
+	rest->pkt_len = m->pkt_len - len;
+	rest->nb_segs = (uint16_t)(m->nb_segs - n);
+	last->next = NULL;
+	m->pkt_len = len;
+	m->nb_segs = n;
+	if (tcp_send(c, m) != 0) {
+		last->next = rest;
+		m->pkt_len += rest->pkt_len;
+		m->nb_segs = (uint16_t)(m->nb_segs + rest->nb_segs);
+		return 0;
+	}
+	*q = rest;
+	return len;
 }
 
 int

@@ -12,10 +12,11 @@
 #include "tcp/tcp.h"
 
 /*
- * Offer the chain *q to <c>: the whole chain, else one mbuf at a time
- * while they fit.  The whole chain is always offered first: a refusal is
- * what makes TCP call on_writable once room opens, so a leg never waits
- * without being woken.  What TCP took leaves *q.  Returns its bytes.
+ * Offer the chain *q to <c>: the whole chain, else the longest run of
+ * whole mbufs from its head that fits, in one call.  The whole chain is always
+ * offered first: a refusal is what makes TCP call on_writable once room opens,
+ * so a leg never waits without being woken.  What TCP took leaves *q.  Returns
+ * its bytes.
  */
 uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
 

@@ -208,6 +208,13 @@ tcp_send(struct tcp_conn *c, struct rte_mbuf *m)
 	default:
 		return -EPIPE;
 	}
+	/* Refused on the head's pkt_len before the chain is walked: a
+	 * caller retrying a long chain against a full queue (a relay leg
+	 * behind a slow peer) must not pay a walk per retry. */
+	if (m->pkt_len > tcp_send_space(c)) {
+		c->flags |= TCP_CF_WRITABLE;
+		return -EAGAIN;
+	}
 	for (;;) { /* bounded by the chain, which nb_segs counts */
 		len += last->data_len;
 		GH_VERIFY(++n <= m->nb_segs);
@@ -215,10 +222,7 @@ tcp_send(struct tcp_conn *c, struct rte_mbuf *m)
 			break;
 		last = last->next;
 	}
-	if (len > tcp_send_space(c)) {
-		c->flags |= TCP_CF_WRITABLE;
-		return -EAGAIN;
-	}
+	GH_VERIFY(len == m->pkt_len);
 	tcp_enter(s);
 	tcp_sq_append(c, m);
 	c->sq_bytes += len;

@@ -97,3 +97,26 @@ Test(chain, whole_chain_taken_returns_its_bytes)
 	cr_assert_null(q);
 	cr_assert_eq(sent_pattern_bytes(), 3000);
 }
+
+/*
+ * A chain longer than the room: the longest run of whole mbufs that fits
+ * goes (8 x 1000 of 8092 bytes), the rest stays a consistent chain
+ * (pkt_len, nb_segs), and with no room left nothing moves.
+ */
+Test(chain, longest_fitting_run_goes_rest_stays_whole)
+{
+	struct rte_mbuf *q = tt_chain(SEED, 0, 20000, 1000);
+
+	cr_assert_eq(proxy_chain_send(conn, &q), 8000);
+	cr_assert_not_null(q);
+	cr_assert_eq(rte_pktmbuf_pkt_len(q), 12000);
+	cr_assert_eq(q->nb_segs, 12);
+	cr_assert_eq(rte_pktmbuf_data_len(q), 1000);
+	cr_assert_eq(tcp_send_space(conn), 8192 - 8000);
+	cr_assert_eq(proxy_chain_send(conn, &q), 0);
+	cr_assert_eq(rte_pktmbuf_pkt_len(q), 12000);
+	cr_assert_eq(q->nb_segs, 12);
+	cr_assert_eq(tcp_send(conn, q), -EAGAIN);
+	cr_assert_eq(sent_pattern_bytes(), 8000);
+	rte_pktmbuf_free(q);
+}
