@@ -222,8 +222,11 @@ struct fwd_session {
 	struct rte_mbuf *cli_out; /* for the client, not taken by TCP yet */
 	struct rte_mbuf *up_in;   /* from the upstream, not consumed yet */
 	struct rte_mbuf *up_out;  /* for the upstream, not taken by TCP yet */
-	struct rte_mbuf *retry;   /* a clone of the request sent on a reused
-	                             upstream, until its first response byte */
+	/* in ST_TUNNEL, the last mbufs of cli_in and up_in (NULL: not known),
+	 * which only proxy_chain_append_tail and the splice change then */
+	struct rte_mbuf *cli_in_tail, *up_in_tail;
+	struct rte_mbuf *retry; /* a clone of the request sent on a reused
+	                           upstream, until its first response byte */
 	struct fwd_txn *txn;
 	struct cache_obj *cobj; /* the object this response fills, or NULL
 	                           (one reference, ours) */

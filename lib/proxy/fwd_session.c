@@ -278,7 +278,10 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 			tcp_recved(c, n);
 			return;
 		}
-		if (proxy_chain_append(&s->cli_in, m) < 0) {
+		if ((s->state == ST_TUNNEL
+		         ? proxy_chain_append_tail(&s->cli_in, &s->cli_in_tail,
+		                                   m)
+		         : proxy_chain_append(&s->cli_in, m)) < 0) {
 			rte_pktmbuf_free(m);
 			fwd_session_end(s, true);
 			return;
@@ -303,7 +306,9 @@ fwd_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	fwd_retry_drop(s);  /* the origin answers: no retry */
 	if (s->ftp != NULL) /* a file's body on the FTP data leg */
 		s->l->fc->cnt->ftp_bytes += rte_pktmbuf_pkt_len(m);
-	if (proxy_chain_append(&s->up_in, m) < 0) {
+	if ((s->state == ST_TUNNEL
+	         ? proxy_chain_append_tail(&s->up_in, &s->up_in_tail, m)
+	         : proxy_chain_append(&s->up_in, m)) < 0) {
 		rte_pktmbuf_free(m);
 		fwd_session_end(s, true);
 		return;

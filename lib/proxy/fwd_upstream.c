@@ -279,6 +279,8 @@ fwd_upstream_ready(struct fwd_session *s)
 	if (s->flags & SF_CONNECT) {
 		s->flags |= SF_RESP_HEAD;
 		s->state = ST_TUNNEL;
+		s->cli_in_tail = NULL;
+		s->up_in_tail = NULL;
 		/* Bytes the client sent behind the CONNECT head. */
 		if (s->cli_in != NULL) {
 			uint32_t n = proxy_chain_len(s->cli_in);

@@ -99,11 +99,12 @@ enum session_kind {
 };
 
 struct relay_leg {
-	struct tcp_conn *conn; /* NULL once on_close was called */
-	struct rte_mbuf *in;   /* received here, not taken yet */
-	uint8_t connected;     /* established */
-	uint8_t peer_fin;      /* its peer sent FIN */
-	uint8_t shut;          /* we sent FIN on it */
+	struct tcp_conn *conn;    /* NULL once on_close was called */
+	struct rte_mbuf *in;      /* received here, not taken yet */
+	struct rte_mbuf *in_tail; /* in's last mbuf (proxy_chain_append_tail) */
+	uint8_t connected;        /* established */
+	uint8_t peer_fin;         /* its peer sent FIN */
+	uint8_t shut;             /* we sent FIN on it */
 };
 
 struct proxy_session {
@@ -270,7 +271,8 @@ session_on_data(void *arg, struct tcp_conn *c, struct rte_mbuf *m)
 	}
 	if (s->kind != KIND_RELAY)
 		s->pw->cnt.svc_bytes_in += rte_pktmbuf_pkt_len(m);
-	if (proxy_chain_append(&s->leg[from].in, m) < 0) {
+	if (proxy_chain_append_tail(&s->leg[from].in, &s->leg[from].in_tail,
+	                            m) < 0) {
 		/* More segments than an mbuf chain can hold: give up. */
 		rte_pktmbuf_free(m);
 		tcp_abort(c);

@@ -58,16 +58,15 @@ proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q)
 	return len;
 }
 
-int
-proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
+/* proxy_chain_append() onto *q whose last mbuf is <tail> (NULL when *q
+ * is empty); the new last one in *tailp. */
+static int
+chain_append(struct rte_mbuf **q, struct rte_mbuf *tail, struct rte_mbuf *m,
+             struct rte_mbuf **tailp)
 {
-	struct rte_mbuf *tail = NULL;
-
-	if (*q != NULL) {
-		if ((uint32_t)(*q)->nb_segs + m->nb_segs > RTE_MBUF_MAX_NB_SEGS)
-			return -EOVERFLOW;
-		tail = rte_pktmbuf_lastseg(*q);
-	}
+	if (*q != NULL &&
+	    (uint32_t)(*q)->nb_segs + m->nb_segs > RTE_MBUF_MAX_NB_SEGS)
+		return -EOVERFLOW;
 	/* Segment by segment: small ones are copied into the last buffer
 	 * (gh_mbuf_compact), the others linked. */
 	while (m != NULL) {
@@ -94,7 +93,29 @@ proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
 		}
 		tail = put;
 	}
+	*tailp = tail;
 	return 0;
+}
+
+int
+proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
+{
+	struct rte_mbuf *tail;
+
+	return chain_append(q, *q != NULL ? rte_pktmbuf_lastseg(*q) : NULL, m,
+	                    &tail);
+}
+
+int
+proxy_chain_append_tail(struct rte_mbuf **q, struct rte_mbuf **tail,
+                        struct rte_mbuf *m)
+{
+	if (*q == NULL)
+		*tail = NULL;
+	else if (*tail == NULL) /* not known yet: one walk */
+		*tail = rte_pktmbuf_lastseg(*q);
+	GH_ASSERT(*q == NULL || *tail == rte_pktmbuf_lastseg(*q));
+	return chain_append(q, *tail, m, tail);
 }
 
 /*

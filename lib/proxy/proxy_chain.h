@@ -29,6 +29,16 @@ uint32_t proxy_chain_send(struct tcp_conn *c, struct rte_mbuf **q);
  * changes; <m> stays the caller's). */
 int proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m);
 
+/* proxy_chain_append() for a queue whose last mbuf the caller keeps in
+ * *tail (any value while *q is empty, NULL when not known: found once;
+ * set on return 0): no walk to the end
+ * of a long queue per arriving segment (a relay leg behind a slow peer
+ * holds up to a receive window of them).  Only for queues nothing but
+ * this and proxy_chain_send() change: sending takes a run from the head
+ * and leaves the last mbuf where it is, or empties the queue. */
+int proxy_chain_append_tail(struct rte_mbuf **q, struct rte_mbuf **tail,
+                            struct rte_mbuf *m);
+
 /* The bytes of chain <m>; 0 for NULL (an empty queue). */
 static inline uint32_t
 proxy_chain_len(const struct rte_mbuf *m)

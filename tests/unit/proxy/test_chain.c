@@ -120,3 +120,48 @@ Test(chain, longest_fitting_run_goes_rest_stays_whole)
 	cr_assert_eq(sent_pattern_bytes(), 8000);
 	rte_pktmbuf_free(q);
 }
+
+/*
+ * A queue kept with proxy_chain_append_tail: the remembered last mbuf is
+ * the chain's last after every append (large segments linked, small ones
+ * copied into it), after proxy_chain_send took a run from the head, and a
+ * stale one is ignored once the queue emptied.
+ */
+Test(chain, append_tail_keeps_the_last_mbuf)
+{
+	struct rte_mbuf *q = NULL, *tail = (struct rte_mbuf *)0x1;
+	uint64_t off = 0;
+	unsigned i;
+
+	for (i = 0; i < 18; i++) { /* 12,240 bytes: more than the 8,192 */
+		uint32_t len = i % 3 == 2 ? 40 : 1000;
+
+		cr_assert_eq(proxy_chain_append_tail(
+		                 &q, &tail, tt_chain(SEED, off, len, len)),
+		             0);
+		off += len;
+		cr_assert_eq(tail, rte_pktmbuf_lastseg(q), "after append %u",
+		             i);
+		cr_assert_eq(rte_pktmbuf_pkt_len(q), off);
+	}
+	cr_assert_gt(proxy_chain_send(conn, &q), 0);
+	cr_assert_not_null(q);
+	cr_assert_eq(tail, rte_pktmbuf_lastseg(q));
+	cr_assert_eq(
+	    proxy_chain_append_tail(&q, &tail, tt_chain(SEED, off, 1000, 1000)),
+	    0);
+	cr_assert_eq(tail, rte_pktmbuf_lastseg(q));
+	rte_pktmbuf_free(q);
+	q = NULL; /* emptied: the old tail means nothing */
+	cr_assert_eq(
+	    proxy_chain_append_tail(&q, &tail, tt_chain(SEED, 0, 500, 500)), 0);
+	cr_assert_eq(tail, q);
+	/* not known (NULL) with a queue: found by one walk */
+	tail = NULL;
+	cr_assert_eq(
+	    proxy_chain_append_tail(&q, &tail, tt_chain(SEED, 500, 900, 900)),
+	    0);
+	cr_assert_eq(tail, rte_pktmbuf_lastseg(q));
+	cr_assert_eq(rte_pktmbuf_pkt_len(q), 1400);
+	rte_pktmbuf_free(q);
+}
