@@ -196,10 +196,32 @@ def section(data, meta):
             "by the vdev, so a fraction above 1 says the stream, not the vdev, limited testpmd; txonly "
             "is the vdev's send ceiling alone (64-byte frames, both ports, testpmd's own count). The "
             f"appliance ran on {meta.get('gh_vdev', 'net_af_packet')} in this run (`--gh-vdev`).", ""]
+    out += ceiling_hit_line(data, meta)
     out += ["### Plots", "", "![requests per second](bench/rps.png)", "",
             "![requests per proxy CPU-second](bench/per_cpu.png)", "",
             "![open-loop latency](bench/latency.png)", "", END]
     return "\n".join(out) + "\n"
+
+
+def ceiling_hit_line(data, meta):
+    """A cached 1 KiB hit against testpmd's cost per frame (issue 16 item 6:
+    within 2x of testpmd's per-packet cost times the packets a hit takes)."""
+    vdev = meta.get("gh_vdev", "net_af_packet")
+    tx = med(data.get(("testpmd", f"ceiling-{vdev}-txonly", "pps"), []))
+    hz = med(data.get(("gatehouse", "hit-1k", "gh_tsc_hz"), []))
+    cyc = med(data.get(("gatehouse", "hit-1k", "gh_cycles_per_unit"), []))
+    pps = med(data.get(("gatehouse", "hit-1k", "gh_pps"), []))
+    rps = med(data.get(("gatehouse", "hit-1k", "rps"), []))
+    if not (tx and hz and cyc and pps and rps):
+        return []
+    per_frame = hz / tx
+    frames = pps / rps
+    budget = per_frame * frames
+    return [f"**A cached 1 KiB hit against the ceiling** ({vdev}): testpmd's txonly lcore, polling a "
+            f"whole core, sends a frame every {per_frame:,.0f} TSC cycles; a keep-alive hit moves "
+            f"{frames:.2f} frames through Gatehouse (received and sent, `port.*` counters over "
+            f"requests), {budget:,.0f} cycles at testpmd's price; Gatehouse spends {cyc:,.0f} busy "
+            f"cycles per hit: **{cyc / budget:.2f}x** (the target is at most 2x).", ""]
 
 
 def write_doc(doc, text):

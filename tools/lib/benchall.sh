@@ -109,6 +109,7 @@ ba_end() {
 	pk=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^port\.[a-z0-9_]+\.(rx|tx)_pkts$')
 	rx=$(ba_gh_sum "$BA_GH_STATS0" "$s1" '^port\.[a-z0-9_]+\.rx_pkts$')
 	ba_rec "$scen" gh_cycles_per_unit "$(awk -v b="$busy" -v n="$n" 'BEGIN {if (n > 0) printf "%.0f", b / n}')"
+	ba_rec "$scen" gh_tsc_hz "$hz"
 	ba_rec "$scen" gh_io_cycles_per_unit "$(awk -v b="$io" -v n="$n" 'BEGIN {if (n > 0) printf "%.0f", b / n}')"
 	ba_rec "$scen" gh_per_busy_core_s "$(awk -v b="$busy" -v n="$n" -v h="$hz" 'BEGIN {if (b > 0 && h > 0) printf "%.0f", n / (b / h)}')"
 	ba_rec "$scen" gh_busy_share "$(awk -v b="$busy" -v h="$hz" -v s="$secs" 'BEGIN {if (h > 0 && s > 0) printf "%.3f", b / h / s}')"
