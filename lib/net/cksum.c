@@ -20,6 +20,47 @@ load64(const uint8_t *p)
 }
 
 /*
+ * The last <len> (0..7) bytes at <p> as a zero-padded 64-bit word in
+ * memory order.  Built from 4-, 2- and 1-byte loads: copying them into a
+ * stack word (memcpy with a variable length: a byte loop) and loading it
+ * whole missed store-to-load forwarding, and that stall was three fifths
+ * of this function's samples on a cached 1 KiB hit.
+ */
+static inline uint64_t
+tail_word(const uint8_t *p, size_t len)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w = 0;
+	unsigned shift = 0;
+
+	if (len & 4) {
+		uint32_t v;
+
+		memcpy(&v, p, sizeof(v));
+		w = v;
+		p += 4;
+		shift = 32;
+	}
+	if (len & 2) {
+		uint16_t v;
+
+		memcpy(&v, p, sizeof(v));
+		w |= (uint64_t)v << shift;
+		p += 2;
+		shift += 16;
+	}
+	if (len & 1)
+		w |= (uint64_t)*p << shift;
+	return w;
+#else
+	uint64_t w = 0;
+
+	memcpy(&w, p, len);
+	return w;
+#endif
+}
+
+/*
  * 64-bit words added with their carries (an add, then an add-with-carry
  * of 0: two instructions a word), four at a time, then folded: the same
  * ones' complement sum as 16-bit words (RFC 1071 2.(B), any word size,
@@ -57,9 +98,7 @@ net_cksum_raw(const void *buf, size_t len)
 	}
 	/* the last 0-7 bytes at their places in a zero-padded word (RFC
 	 * 1071: an odd last byte is padded with a zero) */
-	w = 0;
-	if (len > 0)
-		memcpy(&w, p, len);
+	w = tail_word(p, len);
 	sum += w;
 	carries += sum < w;
 	sum += carries; /* fewer than 2^61 words: no carry out of this */
