@@ -846,7 +846,9 @@ ctl_input(struct fwd_ftp *f, struct rte_mbuf *m)
 				         "the FTP server's reply is not valid");
 				return;
 			}
-			fwd_timer_set(f->s, fwd_cfg(f->s)->upstream_read_ms);
+			/* the read timeout again, unless a listing's burst
+			 * waits for its 1 ms resume (SF_RESUME) */
+			fwd_read_timer_set(f->s);
 			on_reply(f, r.code, f->reply + r.last_off, r.last_len);
 			if (f->magic != FWD_FTP_MAGIC) { /* released */
 				rte_pktmbuf_free(m);
@@ -1048,6 +1050,8 @@ fwd_ftp_timeout(struct fwd_session *s)
 		s->flags &= (uint32_t)~SF_RESUME;
 		if (f->phase == FP_LIST)
 			list_pump(f);
+		else /* never without a timer */
+			fwd_read_timer_set(s);
 		return;
 	}
 	s->l->fc->cnt->ftp_timeout++;
@@ -1098,10 +1102,8 @@ fwd_ftp_on_data(struct fwd_ftp *f, struct tcp_conn *c, struct rte_mbuf *m)
 	}
 	/* held (window closing) until the transfer's reply came */
 	ftp_cnt(f)->ftp_bytes += n;
-	if (f->phase == FP_LIST) {
-		fwd_timer_set(f->s, fwd_cfg(f->s)->upstream_read_ms);
-		list_pump(f);
-	}
+	if (f->phase == FP_LIST)
+		list_pump(f); /* sets the read timer or its resume */
 }
 
 void

@@ -314,3 +314,37 @@ Test(fwd_ftp, password_not_logged, .init = ftp_setup_log,
 	                   lines);
 	cr_assert_null(strstr(lines, "s3cret"), "%s", lines);
 }
+
+/*
+ * A listing longer than one burst (FTP_LIST_BURST lines an event: the
+ * rest resumes 1 ms later) whose 226 arrives while the resume is pending:
+ * the control reply set the session's timer to the read timeout, over
+ * the 1 ms resume, and the rest of the listing waited for it (30 s here,
+ * the read timeout's default).  It must end within a few milliseconds.
+ */
+Test(fwd_ftp, listing_resumes_past_a_control_reply, .init = ftp_setup,
+     .fini = ftp_teardown)
+{
+	static char lines[1400 + 1];
+	unsigned i;
+
+	for (i = 0; i + 3 <= 1400; i += 3)
+		memcpy(lines + i, "x\r\n", 3);
+	lines[i] = '\0';
+	ask("GET", "ftp://10.0.0.2:80/pub/");
+	login('A');
+	step("200 ok\r\n", "EPSV\r\n");
+	step("229 (|||2020|)\r\n", "MLSD pub\r\n");
+	step("150 here\r\n", NULL);
+	/* 466 lines at once, the data leg's FIN, then the 226: no time
+	 * passes between them */
+	send_str(&dat, lines);
+	tcp_shutdown(dat.c);
+	send_str(&org, "226 done\r\n");
+	run(40);
+	cr_assert_not_null(strstr(cli.rx, "</html>\n"),
+	                   "the listing did not end within 40 ms");
+	cr_assert(cli.fin, "a listing ends with the connection");
+	cr_assert_eq(cnt.ftp_listings, 1);
+	cr_assert_eq(cnt.ftp_timeout, 0);
+}
