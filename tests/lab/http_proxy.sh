@@ -280,8 +280,10 @@ check_edges() {
 	# Everything the cases used is released: no client session, no mbuf
 	# held (TCBs may linger in TIME-WAIT, the proxy closes first).
 	wait_counter proxy.fwd_sessions_in_use == 0 50
-	wait_counter port.inside.mbufs_in_use == 0 50
-	wait_counter port.outside.mbufs_in_use == 0 50
+	wait_counter port.inside.mbufs_in_use "<=" "$(mbufs_base inside)" 50 ||
+		fail_check edges "inside mbufs in use: $(counter port.inside.mbufs_in_use), $(mbufs_base inside) with no traffic"
+	wait_counter port.outside.mbufs_in_use "<=" "$(mbufs_base outside)" 50 ||
+		fail_check edges "outside mbufs in use: $(counter port.outside.mbufs_in_use), $(mbufs_base outside) with no traffic"
 	pass_check edges "$(tr '\n' ';' <<<"$out")"
 }
 
