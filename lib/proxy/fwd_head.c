@@ -223,6 +223,26 @@ is_identifying(const struct http_msg *msg, const char *buf, unsigned i)
 	return false;
 }
 
+/* Fields a reverse listener that does not trust the client's
+ * X-Forwarded-For (replace or delete, a reverse listener's default) also
+ * removes: the client's address and the front's host and port as a
+ * client could claim them to a server that believes them (nginx's
+ * real_ip, frameworks' "trusted proxy" settings). */
+static bool
+is_forwarding_claim(const struct http_msg *msg, const char *buf, unsigned i)
+{
+	static const char *const names[] = {
+	    "x-real-ip",         "x-client-ip",      "client-ip",
+	    "true-client-ip",    "x-forwarded-host", "x-forwarded-port",
+	    "x-forwarded-server"};
+	size_t k;
+
+	for (k = 0; k < GH_ARRAY_SIZE(names); k++)
+		if (http_hdr_name_is(msg, buf, i, names[k]))
+			return true;
+	return false;
+}
+
 /* Host names <a> and <b> equal without case, a trailing dot of either
  * ignored. */
 static bool
@@ -385,7 +405,10 @@ fwd_write_request_head(struct fwd_session *s, const struct http_msg *msg,
 		     (cfg->xfp &&
 		      http_hdr_name_is(msg, buf, i, "x-forwarded-proto")) ||
 		     http_hdr_name_is(msg, buf, i, "x-original-url") ||
-		     http_hdr_name_is(msg, buf, i, "x-rewrite-url")))
+		     http_hdr_name_is(msg, buf, i, "x-rewrite-url") ||
+		     ((cfg->xff == CONF_XFF_DELETE ||
+		       cfg->xff == CONF_XFF_REPLACE) &&
+		      is_forwarding_claim(msg, buf, i))))
 			continue;
 		/* RFC 9110 7.6.2: an intermediary MUST decrement it (0 was
 		 * answered here, see fwd_options_for_us()). */

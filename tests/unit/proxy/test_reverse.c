@@ -961,3 +961,29 @@ Test(reverse, idle_keyed_by_server_and_capped)
 	cr_assert_eq(k0->idle_closed_cap, 2);
 	cr_assert_eq(k0->requests, 2);
 }
+
+/* A reverse listener (x-forwarded-for replace, its default) removes what
+ * a client could claim about its address or the front to a server that
+ * believes it (X-Real-IP and the like, X-Forwarded-Host/Port/Server);
+ * other fields pass. */
+Test(reverse, client_address_claims_dropped)
+{
+	int k = exchange("GET /p HTTP/1.1\r\nHost: only.b\r\n\r\n", NULL);
+
+	cr_assert_eq(k, -1, "only.b/p has no route: %s", cli.rx);
+	peer_to_site(&cli);
+	k = exchange("GET /x/ok HTTP/1.1\r\nHost: only.b\r\n"
+	             "X-Real-IP: 10.9.9.9\r\nx-client-ip: 10.9.9.9\r\n"
+	             "Client-IP: 10.9.9.9\r\nTrue-Client-IP: 10.9.9.9\r\n"
+	             "X-Forwarded-Host: evil.example\r\n"
+	             "X-Forwarded-Port: 8443\r\n"
+	             "X-Forwarded-Server: evil.example\r\n"
+	             "X-Kept: yes\r\n\r\n",
+	             OK_RESP);
+	cr_assert_geq(k, 0);
+	cr_assert(strstr(srv[k].rx, "10.9.9.9") == NULL, "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "evil.example") == NULL, "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "8443") == NULL, "%s", srv[k].rx);
+	cr_assert(strstr(srv[k].rx, "X-Kept: yes\r\n") != NULL, "%s",
+	          srv[k].rx);
+}
