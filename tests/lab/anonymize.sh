@@ -30,6 +30,9 @@ command -v curl >/dev/null || fail "curl not found: run tools/setup"
 
 on_exit() {
 	local rc=$?
+	# errexit would end this handler at `(exit $rc)` when the test failed,
+	# before lab_cleanup: the lab and the recording origin stayed behind
+	set +e
 	[[ -z $ORIGIN_PID ]] || kill "$ORIGIN_PID" 2>/dev/null || true
 	(exit "$rc")
 	lab_cleanup
