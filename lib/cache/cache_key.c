@@ -13,7 +13,6 @@
 #include "cache/cache_index_types.h"
 #include "cache/cache_key.h"
 #include "common/gh_common.h"
-#include "common/gh_pct.h"
 #include "http/http.h"
 
 #define KEY_SCHEME     "http://"
@@ -70,31 +69,8 @@ key_build(const char *scheme, uint16_t dflt, const char *host, size_t host_len,
 	}
 	if ((path_len == 0 || path[0] != '/') && !put(key, cap, &n, "/", 1))
 		return -ENAMETOOLONG;
-	/* RFC 3986 6.2.2.1-2: an escape of an unreserved byte is that byte
-	 * ("/%61pi" is "/api"), other escapes in upper case: equivalent
-	 * URLs share one entry (and one purge) */
-	for (i = 0; i < path_len; i++) {
-		int b = path[i] == '%' ? gh_pct_byte(path, path_len, i) : -1;
-		char esc[3];
-
-		if (b < 0) {
-			if (!put(key, cap, &n, path + i, 1))
-				return -ENAMETOOLONG;
-			continue;
-		}
-		if (gh_pct_unreserved(b)) {
-			esc[0] = (char)b;
-			if (!put(key, cap, &n, esc, 1))
-				return -ENAMETOOLONG;
-		} else {
-			esc[0] = '%';
-			esc[1] = "0123456789ABCDEF"[b >> 4];
-			esc[2] = "0123456789ABCDEF"[b & 15];
-			if (!put(key, cap, &n, esc, 3))
-				return -ENAMETOOLONG;
-		}
-		i += 2;
-	}
+	if (!put(key, cap, &n, path, path_len))
+		return -ENAMETOOLONG;
 	return (int)n;
 }
 

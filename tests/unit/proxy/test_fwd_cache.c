@@ -574,17 +574,3 @@ Test(fwdc_status, cdn_cache_control_invalid_ignored)
 	cr_assert(strstr(cli.rx, "\r\nCache-Status: edge; hit; ttl=30\r\n"),
 	          "got: %s", cli.rx);
 }
-
-/* Equivalent URLs (RFC 3986 6.2.2: an escaped unreserved byte is that
- * byte, escapes' hex case does not matter) share one entry: /%61pi is a
- * hit on what /api stored, /a%2fb on what /a%2Fb stored. */
-Test(fwdc, equivalent_urls_share_an_entry)
-{
-	client_connect();
-	cr_assert(get("/api", "", RESP_V1_60), "the first one goes up");
-	cr_assert(!get("/%61pi", "", RESP_V1_60), "/%%61pi went up");
-	cr_assert(strstr(cli.rx, "hello") != NULL, "%s", cli.rx);
-	cr_assert(get("/a%2Fb", "", RESP_V1_60), "/a%%2Fb is its own");
-	cr_assert(!get("/a%2fb", "", RESP_V1_60), "/a%%2fb went up");
-	cr_assert(strstr(cli.rx, "hello") != NULL, "%s", cli.rx);
-}
