@@ -58,11 +58,8 @@ port_pool_create(const char *name, const char *device, unsigned n, int socket,
 	    name, n,
 	    (unsigned)sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 256,
 	    sizeof(priv), socket, xdp ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0);
-	if (mp == NULL) {
-		snprintf(err, errlen, "no memory for %u mbufs: %s", n,
-		         rte_strerror(rte_errno));
-		return NULL;
-	}
+	if (mp == NULL)
+		goto fail;
 	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) !=
 	    0)
 		goto fail;
@@ -83,7 +80,7 @@ port_pool_create(const char *name, const char *device, unsigned n, int socket,
 fail:
 	snprintf(err, errlen, "no memory for %u mbufs: %s", n,
 	         rte_strerror(rte_errno));
-	rte_mempool_free(mp);
+	rte_mempool_free(mp); /* NULL is fine */
 	return NULL;
 }
 
