@@ -98,15 +98,6 @@ chain_append(struct rte_mbuf **q, struct rte_mbuf *tail, struct rte_mbuf *m,
 }
 
 int
-proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
-{
-	struct rte_mbuf *tail;
-
-	return chain_append(q, *q != NULL ? rte_pktmbuf_lastseg(*q) : NULL, m,
-	                    &tail);
-}
-
-int
 proxy_chain_append_tail(struct rte_mbuf **q, struct rte_mbuf **tail,
                         struct rte_mbuf *m)
 {
@@ -116,6 +107,14 @@ proxy_chain_append_tail(struct rte_mbuf **q, struct rte_mbuf **tail,
 		*tail = rte_pktmbuf_lastseg(*q);
 	GH_ASSERT(*q == NULL || *tail == rte_pktmbuf_lastseg(*q));
 	return chain_append(q, *tail, m, tail);
+}
+
+int
+proxy_chain_append(struct rte_mbuf **q, struct rte_mbuf *m)
+{
+	struct rte_mbuf *tail = NULL; /* not known: found by one walk */
+
+	return proxy_chain_append_tail(q, &tail, m);
 }
 
 /*
