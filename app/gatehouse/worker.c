@@ -248,7 +248,7 @@ worker_main(void *arg)
 	rcu_register_thread();
 
 	while (!__atomic_load_n(w->p.stop, __ATOMIC_RELAXED)) {
-		uint64_t t0 = rte_rdtsc(), t1;
+		uint64_t t0 = rte_rdtsc(), t1, io_rx, io_tx;
 		unsigned work;
 
 		work = worker_poll_rx(w);
@@ -283,19 +283,19 @@ worker_main(void *arg)
 
 		w->cnt.loops++;
 		t1 = rte_rdtsc();
+		io_rx = w->rx_tsc;
+		io_tx = w->tx_tsc;
+		w->rx_tsc = 0;
+		w->tx_tsc = 0;
 		if (work > 0) {
 			w->cnt.busy_tsc += t1 - t0;
-			w->cnt.busy_rx_tsc += w->rx_tsc;
-			w->cnt.busy_tx_tsc += w->tx_tsc;
-			w->rx_tsc = 0;
-			w->tx_tsc = 0;
+			w->cnt.busy_rx_tsc += io_rx;
+			w->cnt.busy_tx_tsc += io_tx;
 			empty = 0;
 			sleep_us = 1;
 			continue;
 		}
 		w->cnt.idle_tsc += t1 - t0;
-		w->rx_tsc = 0;
-		w->tx_tsc = 0;
 		/* idle-sleep-max-us 0 means: never sleep (as busy-poll). */
 		if (w->p.busy_poll || w->p.idle_sleep_max_us == 0 ||
 		    ++empty < w->p.idle_spin_polls)
